@@ -1,0 +1,134 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ModeSchema, SecretSchema } from './common-schema.ts';
+import { PROTECTIONS } from '../protections/index.ts';
+
+/** HTTP methods a route may declare. TRACE and CONNECT are accepted here but never allowed unless listed. */
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'] as const;
+
+const Int = (minimum: number, maximum: number, description: string, defaultValue?: number) =>
+  Type.Integer({ minimum, maximum, description, ...(defaultValue === undefined ? {} : { default: defaultValue }) });
+
+const MiB = 1024 * 1024;
+
+/** Limits that a route may override. */
+const routeLimitProperties = (withDefaults: boolean) => {
+  const d = (value: number) => (withDefaults ? value : undefined);
+  return {
+    maxUriBytes: Int(64, 1 * MiB, 'Longest request target (path and query) accepted; longer gets 414.', d(8192)),
+    maxBodyBytes: Int(0, 64 * 1024 * MiB, 'Largest request body accepted; larger gets 413, checked on Content-Length before reading and while a chunked body streams.', d(1 * MiB)),
+    bodyIdleTimeoutMs: Int(100, 3_600_000, 'Longest pause between two pieces of a request body; then 408 and the connection is closed.', d(20_000)),
+    bodyMinBytesPerSecond: Int(0, 1_000_000_000, 'Slowest average request-body rate tolerated after the first 5 seconds (0 turns it off); slower gets 408.', d(500)),
+    writeIdleTimeoutMs: Int(100, 3_600_000, 'Longest time a response write may wait for a slow reader before the connection is closed.', d(60_000)),
+  };
+};
+
+export const GlobalLimitsSchema = Type.Object({
+  maxHeaderBytes: Int(1024, 1 * MiB, 'Largest request head (request line and headers) accepted; larger gets 431.', 16_384),
+  maxHeaderCount: Int(1, 10_000, 'Most header fields accepted in a request; more gets 431 (never silently truncated).', 100),
+  headersTimeoutMs: Int(1000, 600_000, 'Time allowed to receive the whole request head (slowloris defence), checked every second.', 15_000),
+  requestTimeoutMs: Int(0, 3_600_000, 'Time allowed to receive a whole request, head and body (0: no total limit; the body idle timeout and minimum rate still apply).', 120_000),
+  keepAliveTimeoutMs: Int(100, 600_000, 'How long an idle client connection is kept open.', 5_000),
+  maxRequestsPerConnection: Int(0, 1_000_000, 'Requests served on one client connection before it is closed (0: no limit).', 1000),
+  maxConnections: Int(1, 1_000_000, 'Open client connections accepted per listener and process; more are closed at once.', 10_000),
+  maxConnectionsPerIp: Int(1, 1_000_000, 'Open client connections accepted from one TCP peer address per process; more are closed at once.', 256),
+  ...routeLimitProperties(true),
+}, { additionalProperties: false, default: {}, description: 'Request and connection limits; those marked per route can be overridden in `routes[].limits`.' });
+
+export const RouteLimitsSchema = Type.Partial(Type.Object(routeLimitProperties(false)), {
+  additionalProperties: false, description: 'Per-route overrides of the global limits.',
+});
+
+const UpstreamSchema = Type.Object({
+  url: Type.String({ description: 'Origin of the upstream: `http://HOST:PORT` or `https://HOST:PORT`, no path.' }),
+  connections: Int(1, 100_000, 'Most connections kept to this upstream per worker.', 128),
+  keepAliveTimeoutMs: Int(100, 600_000, 'Idle upstream connections are closed after this; keep it below the upstream server\'s own idle timeout.', 4_000),
+  connectTimeoutMs: Int(10, 600_000, 'Time allowed to connect; then 504 `upstream_timeout`.', 5_000),
+  headersTimeoutMs: Int(10, 3_600_000, 'Time allowed for the upstream response head; then 504 `upstream_timeout`.', 60_000),
+  bodyTimeoutMs: Int(10, 3_600_000, 'Longest pause between two pieces of the upstream response body; then the client connection is cut.', 60_000),
+  hostHeader: Type.Union([Type.Literal('preserve'), Type.Literal('upstream')], {
+    default: 'preserve', description: '`preserve` forwards the client\'s Host; `upstream` sends the upstream\'s host:port.',
+  }),
+}, { additionalProperties: false });
+
+function protectionsSchema(): TSchema {
+  const properties: Record<string, TSchema> = {};
+  for (const definition of PROTECTIONS) properties[definition.key] = Type.Optional(definition.schema);
+  return Type.Object(properties, { additionalProperties: false, description: 'Protection settings, by protection.' });
+}
+
+const RouteSchema = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.:-]{1,100}$', description: 'Route name used in logs and metrics; defaults to `route-N`.' })),
+  host: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+    description: 'Host names this route serves (exact, or `*.example.com` for any subdomain); any host when absent.',
+  })),
+  path: Type.String({
+    minLength: 1,
+    description: 'Path template: literal segments, `{name}` for one segment (optionally with a literal prefix or suffix, e.g. `{id}.json`), and a final `**` for any remainder.',
+  }),
+  methods: Type.Optional(Type.Array(Type.Union(METHODS.map((m) => Type.Literal(m))), {
+    minItems: 1, uniqueItems: true,
+    description: 'Methods this route accepts (GET implies HEAD). Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS.',
+  })),
+  upstream: Type.String({ minLength: 1, description: 'Name of the upstream (key of `upstreams`).' }),
+  mode: Type.Optional(ModeSchema),
+  limits: Type.Optional(RouteLimitsSchema),
+  protections: Type.Optional(protectionsSchema()),
+}, { additionalProperties: false });
+
+const ListenerSchema = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, description: 'Listener name used in logs; defaults to the address.' })),
+  address: Type.String({ description: '`HOST:PORT` to listen on (`[::1]:8080` for IPv6).' }),
+}, { additionalProperties: false });
+
+const LogDestination = Type.String({ minLength: 1, description: '`stdout`, `stderr`, or a file path (appended; reopened on SIGUSR1 for rotation).' });
+
+export const PolicySchema = Type.Object({
+  version: Type.Optional(Type.Literal(1, { description: 'Policy format version.' })),
+  mode: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], {
+    default: 'enforce', description: 'Global mode; a protection, a route, or a protection on a route can override it (the most specific wins).',
+  }),
+  workers: Int(1, 256, 'Processes serving the listeners (node:cluster); each protection states what it shares between them.', 1),
+  listeners: Type.Array(ListenerSchema, { minItems: 1, default: [{ address: '127.0.0.1:8080' }], description: 'Where clients connect.' }),
+  admin: Type.Object({
+    enabled: Type.Boolean({ default: true }),
+    address: Type.String({ default: '127.0.0.1:9901', description: '`HOST:PORT` of the admin listener (health, readiness, metrics).' }),
+    token: Type.Optional(SecretSchema),
+  }, { additionalProperties: false, default: {}, description: 'The admin listener. Bound to a non-loopback address it requires `token` for everything but `/healthz` and `/readyz`.' }),
+  upstreams: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }), UpstreamSchema, { description: 'Named upstream services.' }),
+  routes: Type.Array(RouteSchema, { minItems: 1, description: 'Routes, matched by host and path template; the most specific template wins.' }),
+  clientAddress: Type.Object({
+    trustedProxies: Type.Array(Type.String(), { default: [], description: 'CIDRs of proxies in front of Portcullis whose forwarding headers are believed.' }),
+    header: Type.Union([Type.Literal('x-forwarded-for'), Type.Literal('forwarded')], { default: 'x-forwarded-for', description: 'Which forwarding header trusted proxies set.' }),
+  }, { additionalProperties: false, default: {} }),
+  requestId: Type.Object({
+    header: Type.String({ default: 'x-request-id', pattern: '^[a-z0-9-]{1,64}$', description: 'Header carrying the request id, to the upstream and back to the client.' }),
+  }, { additionalProperties: false, default: {} }),
+  http: Type.Object({
+    underscoresInHeaders: Type.Union([Type.Literal('reject'), Type.Literal('drop'), Type.Literal('allow')], {
+      default: 'reject', description: 'Header names with `_` (`Content_Type`) are a known WAF bypass: reject with 400, drop the header, or allow.',
+    }),
+    pathSemicolons: Type.Union([Type.Literal('reject'), Type.Literal('allow')], {
+      default: 'reject', description: '`;` in the path (matrix parameters, `/admin;x=1`) is read differently by backends: reject with 400, or allow (routes then match the segment before `;`).',
+    }),
+    mergeSlashes: Type.Boolean({ default: true, description: 'Forward `//a` as `/a`; otherwise empty segments are rejected with 400.' }),
+    caseSensitivePaths: Type.Boolean({ default: true, description: 'Match route templates case-sensitively.' }),
+  }, { additionalProperties: false, default: {}, description: 'Request strictness; see docs/architecture.md for the canonical form.' }),
+  limits: GlobalLimitsSchema,
+  logging: Type.Object({
+    access: Type.Object({
+      enabled: Type.Boolean({ default: true }),
+      destination: Type.String({ default: 'stdout', description: '`stdout`, `stderr`, or a file path (reopened on SIGUSR1).' }),
+    }, { additionalProperties: false, default: {} }),
+    security: Type.Object({
+      enabled: Type.Boolean({ default: true }),
+      destination: LogDestination,
+    }, { additionalProperties: false, default: { destination: 'stdout' } }),
+    redactHeaders: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Extra header names whose values are never written (Authorization, Cookie, Set-Cookie, Proxy-Authorization and API-key headers always are).' }),
+  }, { additionalProperties: false, default: {} }),
+  reload: Type.Object({
+    watch: Type.Boolean({ default: false, description: 'Reload when the policy file changes (SIGHUP always reloads).' }),
+  }, { additionalProperties: false, default: {} }),
+  protections: Type.Optional(protectionsSchema()),
+}, { additionalProperties: false, $id: 'https://portcullis.dev/schema/policy-v1.json', title: 'Portcullis policy' });
+
+export type PolicyInput = Static<typeof PolicySchema>;

@@ -1,0 +1,91 @@
+import type { IncomingMessage } from 'node:http';
+
+/** A request refused before any protection runs: a protocol violation, not a policy decision (no monitor mode). */
+export interface HeadProblem { status: number; reason: string; message: string }
+
+export interface HeadRules {
+  maxHeaderCount: number;
+  underscoresInHeaders: 'reject' | 'drop' | 'allow';
+}
+
+/** Headers that must appear at most once: a second copy is read differently by different parsers (CVE-2023-38199). */
+const SINGLETONS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'authorization', 'content-encoding']);
+/** Headers whose values must be plain ASCII (obs-text there is stripped or misread by some backends). */
+const ASCII_ONLY = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'authorization']);
+
+/**
+ * Strict request-head checks that Node's parser (llhttp) leaves to us: HTTP version, header count, duplicate
+ * singletons, a single `chunked` transfer coding, obs-text in framing headers, `_` in header names.
+ * Checklist classes A4, A5, A13, B1-B3, B5, B7. Returns null when the head is acceptable.
+ */
+export function checkRequestHead(req: IncomingMessage, rules: HeadRules): HeadProblem | null {
+  const version = req.httpVersion;
+  if (version !== '1.1' && version !== '1.0') {
+    return { status: 505, reason: 'http_version_not_supported', message: `HTTP/${version} is not supported; use HTTP/1.1` };
+  }
+  const raw = req.rawHeaders;
+  if (raw.length / 2 > rules.maxHeaderCount) {
+    return { status: 431, reason: 'too_many_headers', message: `more than ${rules.maxHeaderCount} header fields` };
+  }
+  let seen = 0; // bit set over SINGLETONS, cheaper than a Set per request
+  let transferEncoding: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (SINGLETONS.has(name)) {
+      const bit = singletonBit(name);
+      if (seen & bit) return { status: 400, reason: 'duplicate_header', message: `"${name}" must appear only once` };
+      seen |= bit;
+      if (ASCII_ONLY.has(name) && hasNonAscii(raw[i + 1]!)) {
+        return { status: 400, reason: 'invalid_header_value', message: `"${name}" must be plain ASCII` };
+      }
+      if (name === 'transfer-encoding') transferEncoding = raw[i + 1]!;
+    }
+    if (rules.underscoresInHeaders === 'reject' && name.includes('_')) {
+      return { status: 400, reason: 'underscore_in_header_name', message: `header names with "_" are not accepted ("${name}")` };
+    }
+  }
+  if (transferEncoding !== undefined) {
+    if (version === '1.0') return { status: 400, reason: 'invalid_transfer_encoding', message: 'Transfer-Encoding is not allowed in HTTP/1.0' };
+    if (transferEncoding.trim().toLowerCase() !== 'chunked') {
+      return { status: 400, reason: 'invalid_transfer_encoding', message: 'only a single "chunked" transfer coding is accepted' };
+    }
+    if (seen & singletonBit('content-length')) {
+      return { status: 400, reason: 'invalid_transfer_encoding', message: 'Content-Length together with Transfer-Encoding' };
+    }
+  }
+  if (!(seen & singletonBit('host')) && version === '1.1') {
+    return { status: 400, reason: 'missing_host', message: 'HTTP/1.1 requests need a Host header' };
+  }
+  const host = req.headers.host;
+  if (host !== undefined && !isValidHost(host)) return { status: 400, reason: 'invalid_host', message: 'the Host header is not a valid host[:port]' };
+  return null;
+}
+
+function singletonBit(name: string): number {
+  switch (name) {
+    case 'host': return 1;
+    case 'content-length': return 2;
+    case 'content-type': return 4;
+    case 'transfer-encoding': return 8;
+    case 'authorization': return 16;
+    default: return 32;
+  }
+}
+
+function hasNonAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7e) return true;
+  return false;
+}
+
+/** `name`, `name:port`, `1.2.3.4:port`, `[v6]:port`: letters, digits, `.`, `-`, optional port. */
+export function isValidHost(host: string): boolean {
+  return /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host);
+}
+
+/** The host name without port, lower-cased; `[v6]` keeps its brackets off. */
+export function hostName(host: string | undefined): string {
+  if (!host) return '';
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']')).toLowerCase();
+  const colon = host.indexOf(':');
+  return (colon === -1 ? host : host.slice(0, colon)).toLowerCase();
+}

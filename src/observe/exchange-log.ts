@@ -1,0 +1,88 @@
+import type { Exchange } from '../pipeline/exchange.ts';
+import type { LogSink } from './log-sink.ts';
+import { metrics } from './metrics.ts';
+import { redactExcerpt, redactQuery } from './redaction.ts';
+
+/** Where the log phase writes, compiled from the policy's `logging` section. */
+export interface ExchangeLogTargets {
+  access: LogSink | null;
+  security: LogSink | null;
+  redactedHeaders: ReadonlySet<string>;
+}
+
+function ms(from: bigint, to: bigint): number {
+  return Math.round(Number(to - from) / 1000) / 1000;
+}
+
+/**
+ * The log phase's fixed part: one access record per exchange, one security event per non-pass verdict, and the
+ * metrics. Runs for every exchange, whatever its outcome. Reason codes are the same strings as in the replies.
+ */
+export function logExchange(exchange: Exchange, targets: ExchangeLogTargets): void {
+  const end = process.hrtime.bigint();
+  const routeName = exchange.route?.name ?? '-';
+  const status = exchange.status;
+  metrics.requests.labels(routeName, String(status)).inc();
+  metrics.duration.labels(routeName).observe(Number(end - exchange.startedAt) / 1e9);
+  if (exchange.upstreamName && exchange.upstreamStartedAt && exchange.upstreamEndedAt) {
+    metrics.upstreamDuration.labels(exchange.upstreamName).observe(Number(exchange.upstreamEndedAt - exchange.upstreamStartedAt) / 1e9);
+  }
+  for (const verdict of exchange.verdicts) metrics.verdicts.labels(verdict.protection, verdict.action, verdict.reason).inc();
+
+  const time = exchange.time.toISOString();
+  const query = redactQuery(exchange.rawQuery);
+  if (targets.access) {
+    targets.access.write(JSON.stringify({
+      time,
+      type: 'access',
+      requestId: exchange.requestId,
+      clientIp: exchange.clientIp,
+      listener: exchange.connection.listener,
+      method: exchange.method,
+      host: exchange.host,
+      path: exchange.path || undefined,
+      query: query || undefined,
+      route: routeName,
+      status,
+      outcome: exchange.outcome,
+      error: exchange.errorCode,
+      bytesIn: exchange.bytesIn,
+      bytesOut: exchange.bytesOut,
+      upstream: exchange.upstreamName,
+      upstreamMs: exchange.upstreamStartedAt && exchange.upstreamEndedAt ? ms(exchange.upstreamStartedAt, exchange.upstreamEndedAt) : undefined,
+      durationMs: ms(exchange.startedAt, end),
+      userAgent: truncate(exchange.header('user-agent'), 256),
+      verdicts: exchange.verdicts.length === 0 ? undefined : exchange.verdicts.map((v) => ({
+        protection: v.protection, action: v.action, reason: v.reason, ...(v.wouldBlock ? { wouldBlock: true } : {}),
+      })),
+    }) + '\n');
+  }
+  if (targets.security) {
+    for (const verdict of exchange.verdicts) {
+      targets.security.write(JSON.stringify({
+        time,
+        type: 'security',
+        requestId: exchange.requestId,
+        clientIp: exchange.clientIp,
+        method: exchange.method,
+        host: exchange.host,
+        path: exchange.path || undefined,
+        route: routeName,
+        protection: verdict.protection,
+        action: verdict.action,
+        reason: verdict.reason,
+        mode: verdict.mode,
+        wouldBlock: verdict.wouldBlock,
+        status: verdict.status,
+        ruleId: verdict.detail?.ruleId,
+        location: verdict.detail?.location,
+        excerpt: redactExcerpt(verdict.detail?.excerpt, verdict.detail?.location, targets.redactedHeaders),
+        message: verdict.detail?.message,
+      }) + '\n');
+    }
+  }
+}
+
+function truncate(value: string | undefined, max: number): string | undefined {
+  return value !== undefined && value.length > max ? value.slice(0, max) : value;
+}

@@ -1,0 +1,50 @@
+import sonicBoom from 'sonic-boom';
+import type { SonicBoom as SonicBoomClass } from 'sonic-boom';
+
+// The package's ESM face exports the class as default, while its typings describe it as a named class.
+const SonicBoom = sonicBoom as unknown as typeof SonicBoomClass;
+
+/**
+ * An append-only line sink (stdout, stderr or a file) written asynchronously. Files are reopened on `reopen()`
+ * (SIGUSR1) so that log rotation works; a sink that cannot keep up drops lines past 64 MiB of backlog and
+ * counts them instead of growing without bound.
+ */
+export interface LogSink {
+  write(line: string): void;
+  reopen(): void;
+  flush(): void;
+  readonly destination: string;
+}
+
+const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
+const sinks = new Map<string, { sink: LogSink; users: number }>();
+let dropped = 0;
+
+/** Lines dropped because a sink could not keep up, since start. */
+export function droppedLogLines(): number { return dropped; }
+
+/** Opens (or shares) the sink for a destination; sinks for the same destination are shared. */
+export function openSink(destination: string): LogSink {
+  const existing = sinks.get(destination);
+  if (existing) { existing.users++; return existing.sink; }
+  const dest = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : destination;
+  const boom = new SonicBoom({ dest, append: true, mkdir: true, sync: false, maxLength: MAX_BACKLOG_BYTES });
+  boom.on('drop', () => { dropped++; });
+  boom.on('error', () => { dropped++; });
+  const sink: LogSink = {
+    destination,
+    write(line) { boom.write(line); },
+    reopen() { if (typeof dest === 'string') boom.reopen(); },
+    flush() { try { boom.flushSync(); } catch { /* EAGAIN on a full pipe: the backlog stays queued */ } },
+  };
+  sinks.set(destination, { sink, users: 1 });
+  return sink;
+}
+
+export function reopenAllSinks(): void {
+  for (const { sink } of sinks.values()) sink.reopen();
+}
+
+export function flushAllSinks(): void {
+  for (const { sink } of sinks.values()) sink.flush();
+}

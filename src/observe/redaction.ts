@@ -1,0 +1,48 @@
+/**
+ * Redaction for everything written to logs and events. Secrets (credentials, session cookies, API keys, tokens)
+ * are replaced, never shortened: a shortened secret is still a partial secret.
+ */
+export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token', 'x-csrf-token',
+];
+
+/** Query parameter names whose values are redacted (matched case-insensitively as substrings). */
+const SECRET_NAME_PARTS = ['token', 'password', 'passwd', 'secret', 'apikey', 'api_key', 'api-key', 'key', 'session', 'auth', 'code', 'signature', 'sig'];
+
+export const REDACTED = '[redacted]';
+
+export function isSecretName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_NAME_PARTS.some((part) => lower.includes(part));
+}
+
+/** JWTs, bearer credentials and long opaque tokens inside free text. */
+const TOKEN_LIKE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+/** The query string with the values of secret-looking parameters replaced. */
+export function redactQuery(rawQuery: string): string {
+  if (rawQuery === '') return '';
+  let changed = false;
+  const parts = rawQuery.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq === -1 || !isSecretName(pair.slice(0, eq))) return pair;
+    changed = true;
+    return `${pair.slice(0, eq)}=${REDACTED}`;
+  });
+  return changed ? parts.join('&') : rawQuery;
+}
+
+const MAX_EXCERPT = 160;
+
+/** An excerpt safe to log: secrets at secret locations removed entirely, token-like text replaced, truncated. */
+export function redactExcerpt(excerpt: string | undefined, location: string | undefined, redactedHeaders: ReadonlySet<string>): string | undefined {
+  if (excerpt === undefined) return undefined;
+  if (location !== undefined) {
+    const lower = location.toLowerCase();
+    if (lower.startsWith('header:') && redactedHeaders.has(lower.slice(7))) return REDACTED;
+    if (lower.startsWith('cookie:') || (lower.startsWith('query:') && isSecretName(lower.slice(6)))) return REDACTED;
+  }
+  // Cut before matching so that the redaction pass stays cheap whatever the input size.
+  const cleaned = excerpt.slice(0, MAX_EXCERPT * 2).replace(TOKEN_LIKE, REDACTED);
+  return cleaned.length > MAX_EXCERPT ? `${cleaned.slice(0, MAX_EXCERPT)}…` : cleaned;
+}

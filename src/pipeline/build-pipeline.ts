@@ -1,0 +1,157 @@
+import type { Policy, Mode, EffectiveRouteLimits } from '../config/policy-types.ts';
+import { PolicyError, type PolicyIssue } from '../config/policy-error.ts';
+import { PROTECTIONS, DEFAULT_ON } from '../protections/index.ts';
+import type { ProtectionDefinition, ProtectionInstance } from './protection.ts';
+import type { PhaseSteps, Step } from './run-phase.ts';
+import { Router, compileHostMatcher, type CompiledRoute } from './router.ts';
+import { compilePathTemplate } from './path-template.ts';
+import { createUpstreamPool, type UpstreamPool } from '../proxy/upstream-pool.ts';
+import { compileCidrSet, type CidrSet } from '../net/cidr.ts';
+import { ALWAYS_REDACTED_HEADERS } from '../observe/redaction.ts';
+import { systemLog } from '../observe/system-log.ts';
+import { errorSummary } from './run-phase.ts';
+
+/** Everything one policy load compiled. Requests capture the pipeline they started with; reloads swap it whole. */
+export interface CompiledPipeline {
+  readonly generation: number;
+  readonly policy: Policy;
+  readonly router: Router;
+  /** Steps for requests no route matches (global instances only). */
+  readonly unrouted: PhaseSteps;
+  /** Global instances with a connection hook, run once per client connection. */
+  readonly connectionSteps: readonly Step[];
+  readonly upstreams: ReadonlyMap<string, UpstreamPool>;
+  readonly trustedProxies: CidrSet;
+  readonly globalLimits: EffectiveRouteLimits;
+  readonly redactedHeaders: ReadonlySet<string>;
+  /** Waits for in-flight upstream requests, closes pools and protection resources. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+let generations = 0;
+
+interface ConfigBlock { enabled?: boolean; mode?: Mode; [key: string]: unknown }
+
+/**
+ * Compiles a validated policy: route templates, upstream pools and one instance per protection and scope.
+ * Collects every problem and throws one `PolicyError` listing them all; on error, nothing is left open.
+ */
+export function buildPipeline(policy: Policy, source = 'policy'): CompiledPipeline {
+  const issues: PolicyIssue[] = [];
+  const instances: ProtectionInstance[] = [];
+  const create = (definition: ProtectionDefinition<any>, config: ConfigBlock, pointer: string, scope: string) => {
+    const instance = definition.create(config, {
+      policy, scope,
+      issue: (path, message) => issues.push({ path: pointer + path, message }),
+    });
+    instances.push(instance);
+    return instance;
+  };
+
+  const globalConfigs = (policy.protections ?? {}) as Record<string, ConfigBlock | undefined>;
+  const globalInstances = new Map<string, ProtectionInstance>();
+  for (const definition of PROTECTIONS) {
+    const config = globalConfigs[definition.key] ?? (DEFAULT_ON.has(definition.key) ? {} : undefined);
+    if (config === undefined || config.enabled === false) continue;
+    globalInstances.set(definition.key, create(definition, config, `/protections/${definition.key}`, 'global'));
+  }
+
+  const upstreams = new Map<string, UpstreamPool>();
+  for (const [name, upstream] of Object.entries(policy.upstreams)) upstreams.set(name, createUpstreamPool(name, upstream));
+
+  const globalLimits: EffectiveRouteLimits = {
+    maxUriBytes: policy.limits.maxUriBytes,
+    maxBodyBytes: policy.limits.maxBodyBytes,
+    bodyIdleTimeoutMs: policy.limits.bodyIdleTimeoutMs,
+    bodyMinBytesPerSecond: policy.limits.bodyMinBytesPerSecond,
+    writeIdleTimeoutMs: policy.limits.writeIdleTimeoutMs,
+  };
+
+  const routes: CompiledRoute[] = [];
+  policy.routes.forEach((route, index) => {
+    const name = route.name ?? `route-${index}`;
+    const template = compilePathTemplate(route.path, policy.http.caseSensitivePaths);
+    if ('error' in template) { issues.push({ path: `/routes/${index}/path`, message: template.error }); return; }
+    const upstream = upstreams.get(route.upstream);
+    if (!upstream) return; // reported by the policy loader
+    const routeMode = route.mode;
+    const routeConfigs = (route.protections ?? {}) as Record<string, ConfigBlock | undefined>;
+    const steps: Step[] = [];
+    for (const definition of PROTECTIONS) {
+      const global = globalConfigs[definition.key];
+      const local = routeConfigs[definition.key];
+      const pointer = `/routes/${index}/protections/${definition.key}`;
+      if (local?.enabled === false) continue;
+      const modeFor = (own: ConfigBlock | undefined) => own?.mode ?? routeMode ?? global?.mode ?? policy.mode;
+      if (definition.routeConfig === 'merge') {
+        if (local === undefined) {
+          const shared = globalInstances.get(definition.key);
+          if (shared) steps.push({ protection: definition.name, mode: modeFor(undefined), instance: shared });
+          continue;
+        }
+        const merged = { ...(global ?? {}), ...local };
+        steps.push({ protection: definition.name, mode: modeFor(local), instance: create(definition, merged, pointer, name) });
+        continue;
+      }
+      const shared = globalInstances.get(definition.key);
+      if (shared) steps.push({ protection: definition.name, mode: modeFor(local), instance: shared });
+      if (local !== undefined) steps.push({ protection: definition.name, mode: modeFor(local), instance: create(definition, local, pointer, name) });
+    }
+    const methods = new Set<string>(route.methods ?? DEFAULT_METHODS);
+    if (methods.has('GET')) methods.add('HEAD');
+    routes.push({
+      name, index,
+      hosts: compileHostMatcher(typeof route.host === 'string' ? [route.host] : route.host),
+      template,
+      methods,
+      upstream,
+      limits: { ...globalLimits, ...route.limits },
+      mode: routeMode ?? policy.mode,
+      steps: phaseSteps(steps),
+    });
+  });
+
+  const unroutedSteps: Step[] = [];
+  for (const definition of PROTECTIONS) {
+    const instance = globalInstances.get(definition.key);
+    if (instance) unroutedSteps.push({ protection: definition.name, mode: globalConfigs[definition.key]?.mode ?? policy.mode, instance });
+  }
+
+  const closeAll = async () => {
+    await Promise.allSettled([...upstreams.values()].map((upstream) => upstream.close()));
+    for (const instance of instances) {
+      try { await instance.close?.(); } catch (error) { systemLog.warn('protection_close_failed', { error: errorSummary(error) }); }
+    }
+  };
+
+  if (issues.length > 0) {
+    void closeAll();
+    throw new PolicyError(source, issues);
+  }
+
+  return {
+    generation: ++generations,
+    policy,
+    router: new Router(routes),
+    unrouted: phaseSteps(unroutedSteps),
+    connectionSteps: unroutedSteps.filter((step) => step.instance.onConnection),
+    upstreams,
+    trustedProxies: compileCidrSet(policy.clientAddress.trustedProxies).set,
+    globalLimits,
+    redactedHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...policy.logging.redactHeaders.map((h) => h.toLowerCase())]),
+    close: closeAll,
+  };
+}
+
+function phaseSteps(steps: readonly Step[]): PhaseSteps {
+  return {
+    requestHead: steps.filter((s) => s.instance.onRequestHead),
+    requestBody: steps.filter((s) => s.instance.onRequestBody),
+    responseHead: steps.filter((s) => s.instance.onResponseHead),
+    responseBody: steps.filter((s) => s.instance.onResponseBody),
+    log: steps.filter((s) => s.instance.onLog),
+    needsRequestBody: steps.some((s) => s.instance.needs?.requestBody === true),
+    needsResponseBody: steps.some((s) => s.instance.needs?.responseBody === true),
+  };
+}

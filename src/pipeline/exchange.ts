@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FindingDetail } from './verdict.ts';
+import type { Mode } from '../config/policy-types.ts';
+import type { CompiledRoute } from './router.ts';
+
+/** One recorded non-pass verdict: what the access log, the security events and the metrics are made from. */
+export interface VerdictRecord {
+  protection: string;
+  action: 'allow' | 'flag' | 'block' | 'challenge';
+  reason: string;
+  /** The mode the verdict was decided under; in `monitor` a block is recorded as a flag that would have blocked. */
+  mode: Mode;
+  wouldBlock: boolean;
+  status?: number;
+  detail?: FindingDetail;
+}
+
+/** Properties of the client connection, fixed for every request on it. */
+export interface ConnectionInfo {
+  /** Address of the TCP peer (a proxy when trusted proxies are in front). */
+  peerAddress: string;
+  peerPort: number;
+  listener: string;
+  /** `https` when the listener terminates TLS. */
+  protocol: 'http' | 'https';
+}
+
+/** A query parameter as it arrived (`raw*`) and percent-decoded. Repeated names give several entries. */
+export interface QueryParam { name: string; value: string; rawName: string; rawValue: string }
+
+/**
+ * Per-request state shared by every phase. Protections read the canonical view (`path`, `query`, `headers`), which is
+ * exactly what is forwarded; they never re-parse `req.url`.
+ */
+export class Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly connection: ConnectionInfo;
+  readonly startedAt: bigint = process.hrtime.bigint();
+  readonly time = new Date();
+  requestId = '';
+  /** The client address after trusted-proxy resolution. */
+  clientIp: string;
+  readonly method: string;
+  /** Host without port, lower-cased (from the Host header). */
+  host = '';
+  /** Canonical path, the one inspected and forwarded. */
+  path = '';
+  /** Raw query string without `?` (validated: escapes well formed), forwarded as is. */
+  rawQuery = '';
+  private parsedQuery: QueryParam[] | undefined;
+  route: CompiledRoute | null = null;
+  routeParams: Record<string, string> = {};
+  /** Methods the matched path accepts across all routes, for 405 `Allow`. */
+  allowedMethods: readonly string[] = [];
+  /** Verified principal (JWT subject, certificate fingerprint), set by identity protections. */
+  principal: string | undefined;
+  /** Buffered request body, present only when a protection asked for it. */
+  requestBody: Buffer | undefined;
+  readonly verdicts: VerdictRecord[] = [];
+  /** True once an `allow` verdict skipped the remaining protections. */
+  allowed = false;
+  bytesIn = 0;
+  bytesOut = 0;
+  status = 0;
+  upstreamName: string | undefined;
+  upstreamStartedAt: bigint | undefined;
+  upstreamEndedAt: bigint | undefined;
+  /** Stable code of a fault (upstream error, client abort), if any. */
+  errorCode: string | undefined;
+  /** How the exchange ended. */
+  outcome: 'forwarded' | 'blocked' | 'error' | 'aborted' = 'forwarded';
+
+  constructor(req: IncomingMessage, res: ServerResponse, connection: ConnectionInfo) {
+    this.req = req;
+    this.res = res;
+    this.connection = connection;
+    this.clientIp = connection.peerAddress;
+    this.method = req.method ?? 'GET';
+  }
+
+  /** Query parameters, decoded once on first use. Names and values are `+`-as-space and percent-decoded. */
+  get query(): readonly QueryParam[] {
+    if (this.parsedQuery === undefined) this.parsedQuery = parseQuery(this.rawQuery);
+    return this.parsedQuery;
+  }
+
+  /** Request header value(s) by lower-case name. */
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+}
+
+function decodeComponent(text: string): string {
+  const plus = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  // Escapes were validated by the request-target check, but a sequence can still be invalid UTF-8.
+  try { return plus.includes('%') ? decodeURIComponent(plus) : plus; } catch { return plus; }
+}
+
+/** Splits on `&` only: `;` is not a separator here, as for WHATWG URLSearchParams and most backends. */
+export function parseQuery(raw: string): QueryParam[] {
+  if (raw === '') return [];
+  const params: QueryParam[] = [];
+  for (const pair of raw.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
+    params.push({ name: decodeComponent(rawName), value: decodeComponent(rawValue), rawName, rawValue });
+  }
+  return params;
+}

@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import { pipeline as pipeStreams } from 'node:stream/promises';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { Exchange } from './exchange.ts';
+import type { CompiledPipeline } from './build-pipeline.ts';
+import type { CompiledRoute } from './router.ts';
+import { runPhase, runLogPhase, record, errorSummary, type PhaseSteps, type PhaseOutcome } from './run-phase.ts';
+import { block, isStopping, type Block, type Verdict } from './verdict.ts';
+import { writeLocalReply, type LocalReply } from './local-reply.ts';
+import { checkRequestHead, hostName } from '../http/request-head.ts';
+import { canonicalizeTarget, decodedSegments } from '../http/request-target.ts';
+import { resolveClientIp } from '../http/forwarding.ts';
+import { BodyRefusal, declaredLength, guardRequestBody, hasBody, readRequestBody } from '../http/request-body.ts';
+import { upstreamRequestHeaders, clientResponseHeaders } from '../proxy/headers.ts';
+import { classifyUpstreamError } from '../proxy/upstream-error.ts';
+import { logExchange } from '../observe/exchange-log.ts';
+import { metrics } from '../observe/metrics.ts';
+import { systemLog } from '../observe/system-log.ts';
+import type { ExchangeLogTargets } from '../observe/exchange-log.ts';
+
+/** Built-in checks are reported under this protection name (they are protocol rules, never in monitor mode). */
+const HTTP = 'http-conformance';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Cap for response bodies buffered for a protection that asked for them. */
+const MAX_BUFFERED_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/** Per-listener services the exchange flow needs besides the pipeline. */
+export interface ExchangeServices {
+  logTargets(pipeline: CompiledPipeline): ExchangeLogTargets;
+}
+
+/** The connection-phase verdict of a socket, evaluated once per socket and policy generation. */
+const connectionVerdicts = new WeakMap<Socket, { generation: number; verdict: { protection: string; mode: 'enforce' | 'monitor'; verdict: Verdict } | null }>();
+
+/** The result of admitting a request head: where it goes, or the reply already sent. */
+export type Admission = { route: CompiledRoute } | { replied: true };
+
+/**
+ * Runs the request-head part of the flow, shared by plain requests and upgrades: request id, protocol checks,
+ * canonical target, client address, connection verdict, routing, request-head protections.
+ */
+export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): Promise<Admission> {
+  const { req } = exchange;
+  const policy = pipe.policy;
+  const peerIsTrusted = pipe.trustedProxies.size > 0 && pipe.trustedProxies.has(exchange.connection.peerAddress);
+  const incomingId = peerIsTrusted ? req.headers[policy.requestId.header] : undefined;
+  exchange.requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+  exchange.host = hostName(req.headers.host);
+
+  const headProblem = checkRequestHead(req, { maxHeaderCount: policy.limits.maxHeaderCount, underscoresInHeaders: policy.http.underscoresInHeaders });
+  if (headProblem) return refuse(exchange, pipe, { ...headProblem, detail: headProblem.message, close: true });
+
+  const target = req.url ?? '';
+  if (target.length > policy.limits.maxUriBytes) {
+    return refuse(exchange, pipe, { status: 414, reason: 'uri_too_long', detail: `the request target is longer than ${policy.limits.maxUriBytes} bytes`, close: true });
+  }
+  if (target === '*') {
+    if (exchange.method !== 'OPTIONS') return refuse(exchange, pipe, { status: 400, reason: 'invalid_request_target', detail: '"*" is only valid with OPTIONS', close: true });
+    exchange.outcome = 'blocked';
+    exchange.status = 204;
+    exchange.res.writeHead(204, { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', [policy.requestId.header]: exchange.requestId });
+    exchange.res.end();
+    return { replied: true };
+  }
+  const canonical = canonicalizeTarget(target, { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow' });
+  if ('reason' in canonical) {
+    return refuse(exchange, pipe, { status: canonical.status, reason: canonical.reason, detail: canonical.message, close: true }, 'path');
+  }
+  exchange.path = canonical.path;
+  exchange.rawQuery = canonical.rawQuery;
+
+  exchange.clientIp = resolveClientIp(exchange.connection.peerAddress, pipe.trustedProxies, policy.clientAddress.header,
+    single(req.headers[policy.clientAddress.header]));
+
+  const connection = connectionVerdict(pipe, req.socket, exchange, peerIsTrusted);
+  if (connection && connection.verdict.action !== 'pass') {
+    record(exchange, connection.protection, connection.mode, connection.verdict);
+    if (isStopping(connection.verdict) && connection.mode === 'enforce') return replyVerdict(exchange, pipe, connection.verdict, true);
+  }
+
+  const segments = decodedSegments(pipeSemicolons(exchange.path, policy.http.pathSemicolons === 'allow'));
+  const match = pipe.router.match(exchange.host, segments, exchange.method);
+  let steps: PhaseSteps = pipe.unrouted;
+  if (match) {
+    exchange.route = match.route;
+    exchange.routeParams = match.params;
+    exchange.allowedMethods = match.allowedMethods;
+    steps = match.route.steps;
+  }
+  const outcome = await runPhase(exchange, steps.requestHead, (step) => step.instance.onRequestHead!(exchange));
+  if (outcome) return replyVerdict(exchange, pipe, outcome, hasBody(req));
+  if (!match) {
+    // Method restriction was switched off or monitored: without a route there is still nowhere to send it.
+    return refuse(exchange, pipe, { status: 404, reason: 'route_not_found', detail: 'no route serves this path' }, 'path', 'router');
+  }
+  const route = match.route;
+  if (target.length > route.limits.maxUriBytes) {
+    return refuse(exchange, pipe, { status: 414, reason: 'uri_too_long', detail: `the request target is longer than ${route.limits.maxUriBytes} bytes`, close: true });
+  }
+  return { route };
+}
+
+/**
+ * The whole exchange for a plain (non-upgrade) request: admission, body, upstream, response, and the log phase,
+ * which runs when the response closes whatever happened before.
+ */
+export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline, services: ExchangeServices, expectContinue: boolean): Promise<void> {
+  const { req, res } = exchange;
+  res.once('close', () => finishExchange(exchange, pipe, services));
+  try {
+    const admission = await admitRequest(exchange, pipe);
+    if ('replied' in admission) return;
+    const route = admission.route;
+    const limits = route.limits;
+    const length = declaredLength(req);
+    if (length !== null && length > limits.maxBodyBytes) {
+      refuse(exchange, pipe, { status: 413, reason: 'body_too_large', detail: `the request body is larger than ${limits.maxBodyBytes} bytes`, close: true }, 'body');
+      return;
+    }
+    if (expectContinue) res.writeContinue();
+
+    let body: Readable | Buffer | null = null;
+    if (hasBody(req)) {
+      if (route.steps.needsRequestBody && !exchange.allowed) {
+        const buffered = await readRequestBody(req, limits);
+        exchange.bytesIn = buffered.length;
+        exchange.requestBody = buffered;
+        const outcome = await runPhase(exchange, route.steps.requestBody, (step) => step.instance.onRequestBody!(exchange, buffered));
+        if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
+        body = buffered;
+      } else {
+        const guard = guardRequestBody(req, limits);
+        guard.on('data', (chunk: Buffer) => { exchange.bytesIn += chunk.length; });
+        body = guard;
+      }
+    }
+    await forward(exchange, pipe, route, body, length);
+  } catch (error) {
+    handleFault(exchange, pipe, error);
+  }
+}
+
+async function forward(exchange: Exchange, pipe: CompiledPipeline, route: CompiledRoute, body: Readable | Buffer | null, length: number | null): Promise<void> {
+  const { req, res } = exchange;
+  const policy = pipe.policy;
+  const upstream = route.upstream;
+  const peerIsTrusted = pipe.trustedProxies.size > 0 && pipe.trustedProxies.has(exchange.connection.peerAddress);
+  const headers = upstreamRequestHeaders(exchange, {
+    peerIsTrusted,
+    requestIdHeader: policy.requestId.header,
+    dropUnderscores: policy.http.underscoresInHeaders === 'drop',
+    preserveHost: upstream.preserveHost,
+    contentLength: Buffer.isBuffer(body) ? body.length : body === null ? (length === 0 ? 0 : null) : length,
+  });
+  const abort = new AbortController();
+  const onClientClose = () => { if (!res.writableFinished) abort.abort(); };
+  res.once('close', onClientClose);
+  exchange.upstreamName = upstream.name;
+  exchange.upstreamStartedAt = process.hrtime.bigint();
+  const response = await upstream.pool.request({
+    path: exchange.rawQuery === '' ? exchange.path : `${exchange.path}?${exchange.rawQuery}`,
+    method: exchange.method,
+    headers,
+    body,
+    signal: abort.signal,
+  });
+  exchange.upstreamEndedAt = process.hrtime.bigint();
+
+  const steps = route.steps;
+  if (!exchange.allowed && steps.responseHead.length > 0) {
+    const outcome = await runPhase(exchange, steps.responseHead, (step) => step.instance.onResponseHead!(exchange, response.statusCode, response.headers as Record<string, string | string[]>));
+    if (outcome) { response.body.destroy(); replyVerdict(exchange, pipe, outcome, false); return; }
+  }
+  const outHeaders = clientResponseHeaders(response.headers, policy.requestId.header, exchange.requestId);
+
+  if (steps.needsResponseBody && !exchange.allowed) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BUFFERED_RESPONSE_BYTES) {
+        response.body.destroy();
+        refuse(exchange, pipe, { status: 502, reason: 'response_too_large', detail: 'the upstream response is too large to inspect' }, 'response-body', 'proxy');
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const buffered = Buffer.concat(chunks);
+    const outcome = await runPhase(exchange, steps.responseBody, (step) => step.instance.onResponseBody!(exchange, buffered));
+    if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
+    delete outHeaders['content-length'];
+    outHeaders['content-length'] = String(buffered.length);
+    startWriteIdleTimer(req.socket, route.limits.writeIdleTimeoutMs);
+    res.writeHead(response.statusCode, outHeaders);
+    exchange.bytesOut = buffered.length;
+    res.end(buffered);
+    return;
+  }
+
+  startWriteIdleTimer(req.socket, route.limits.writeIdleTimeoutMs);
+  res.writeHead(response.statusCode, outHeaders);
+  response.body.on('data', (chunk: Buffer) => { exchange.bytesOut += chunk.length; });
+  await pipeStreams(response.body, res);
+}
+
+/** Slow readers: once the response starts, the connection may idle at most this long (then it is destroyed). */
+function startWriteIdleTimer(socket: Socket, ms: number): void {
+  socket.setTimeout(ms);
+}
+
+/** Turns a fault into a reply (or a cut connection when the response had already started). */
+function handleFault(exchange: Exchange, pipe: CompiledPipeline, error: unknown): void {
+  const { res } = exchange;
+  if (error instanceof BodyRefusal) {
+    exchange.errorCode = error.reason;
+    if (error.reason === 'client_aborted') { exchange.outcome = 'aborted'; res.destroy(); return; }
+    if (!refuseIfPossible(exchange, pipe, { status: error.status, reason: error.reason, detail: error.message, close: true }, 'body')) res.destroy();
+    return;
+  }
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'UND_ERR_ABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (res.destroyed && !res.writableFinished)) {
+    exchange.outcome = 'aborted';
+    exchange.errorCode = 'client_aborted';
+    return;
+  }
+  if (exchange.upstreamName !== undefined) {
+    const failure = classifyUpstreamError(error);
+    exchange.outcome = 'error';
+    exchange.errorCode = failure.code;
+    metrics.upstreamErrors.labels(exchange.upstreamName, failure.code).inc();
+    if (!res.headersSent) {
+      sendReply(exchange, pipe, { status: failure.status, reason: failure.reason, close: true });
+      exchange.outcome = 'error';
+    } else {
+      res.destroy(); // a half-sent upstream response cannot turn into an error page
+    }
+    return;
+  }
+  systemLog.error('exchange_fault', { requestId: exchange.requestId, error: errorSummary(error) });
+  exchange.outcome = 'error';
+  exchange.errorCode = 'internal_error';
+  if (!res.headersSent) sendReply(exchange, pipe, { status: 500, reason: 'internal_error', close: true });
+  else res.destroy();
+}
+
+function refuseIfPossible(exchange: Exchange, pipe: CompiledPipeline, reply: LocalReply, location: string): boolean {
+  if (exchange.res.headersSent) return false;
+  refuse(exchange, pipe, reply, location);
+  return true;
+}
+
+/** A built-in refusal: recorded as a verdict (so it is logged and counted like any block) and answered. */
+function refuse(exchange: Exchange, pipe: CompiledPipeline, reply: LocalReply, location?: string, protection = HTTP): { replied: true } {
+  record(exchange, protection, 'enforce', block(reply.status, reply.reason, {
+    detail: { location, message: reply.detail, excerpt: location === 'path' ? exchange.req.url : undefined },
+  }));
+  sendReply(exchange, pipe, reply);
+  return { replied: true };
+}
+
+function replyVerdict(exchange: Exchange, pipe: CompiledPipeline, verdict: NonNullable<PhaseOutcome> | Block, bodyUnread: boolean): { replied: true } {
+  sendReply(exchange, pipe, {
+    status: verdict.status,
+    reason: verdict.reason,
+    headers: verdict.action === 'block' ? verdict.headers : undefined,
+    problem: verdict.action === 'block' ? verdict.problem : undefined,
+    close: bodyUnread,
+  });
+  return { replied: true };
+}
+
+function sendReply(exchange: Exchange, pipe: CompiledPipeline, reply: LocalReply): void {
+  exchange.outcome = reply.status >= 500 ? 'error' : 'blocked';
+  const written = writeLocalReply(exchange.res, reply, exchange.requestId, pipe.policy.requestId.header);
+  if (written < 0) exchange.res.destroy(); else exchange.bytesOut = written;
+}
+
+/** The log phase: always runs once, after the response closed (finished, refused, failed or aborted). */
+function finishExchange(exchange: Exchange, pipe: CompiledPipeline, services: ExchangeServices): void {
+  const { res, req } = exchange;
+  req.socket?.setTimeout(0);
+  if (!res.writableFinished && exchange.outcome === 'forwarded') { exchange.outcome = 'aborted'; exchange.errorCode ??= 'client_aborted'; }
+  exchange.status = res.headersSent ? res.statusCode : 499;
+  const steps = exchange.route?.steps ?? pipe.unrouted;
+  if (steps.log.length > 0) runLogPhase(exchange, steps.log);
+  try { logExchange(exchange, services.logTargets(pipe)); } catch (error) {
+    systemLog.error('log_failed', { error: errorSummary(error) });
+  }
+}
+
+function connectionVerdict(pipe: CompiledPipeline, socket: Socket, exchange: Exchange, peerIsTrusted: boolean) {
+  if (pipe.connectionSteps.length === 0 || peerIsTrusted) return null;
+  const cached = connectionVerdicts.get(socket);
+  if (cached && cached.generation === pipe.generation) return cached.verdict;
+  let found: { protection: string; mode: 'enforce' | 'monitor'; verdict: Verdict } | null = null;
+  for (const step of pipe.connectionSteps) {
+    const verdict = step.instance.onConnection!(exchange.connection, exchange.connection.peerAddress);
+    if (verdict.action !== 'pass') { found = { protection: step.protection, mode: step.mode, verdict }; break; }
+  }
+  connectionVerdicts.set(socket, { generation: pipe.generation, verdict: found });
+  return found;
+}
+
+/** With `pathSemicolons: allow`, routes match the part of each segment before `;`. */
+function pipeSemicolons(path: string, allow: boolean): string {
+  return allow && path.includes(';') ? path.replace(/;[^/]*/g, '') : path;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}

@@ -1,0 +1,67 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { ConnectionInfo, Exchange } from './exchange.ts';
+import type { Verdict } from './verdict.ts';
+import type { Policy } from '../config/policy-types.ts';
+
+/** A problem found while compiling a protection's configuration; `path` is relative to that configuration. */
+export interface ConfigIssue { path: string; message: string }
+
+/** What `create()` gets besides its own configuration. */
+export interface CreateContext {
+  /** The whole validated policy (read-only), e.g. to reach `clientAddress.trustedProxies`. */
+  readonly policy: Policy;
+  /** `global` or the route name the instance is compiled for. */
+  readonly scope: string;
+  /** Records a configuration error at `path` (JSON pointer below this protection's config). Compilation goes on. */
+  issue(path: string, message: string): void;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * A compiled protection: only matching happens here, everything costly was done in `create()`. Each hook is
+ * optional and returns a verdict; monitor mode is applied by the pipeline, never by the hook.
+ */
+export interface ProtectionInstance {
+  /** Evaluated once per client connection; a stopping verdict then answers every request on that connection. */
+  onConnection?(connection: ConnectionInfo, clientIp: string): Verdict;
+  onRequestHead?(exchange: Exchange): MaybePromise<Verdict>;
+  /** Only called when `needs.requestBody` is true; `body` is the whole body (capped), never a part. */
+  onRequestBody?(exchange: Exchange, body: Buffer): MaybePromise<Verdict>;
+  onResponseHead?(exchange: Exchange, status: number, headers: Record<string, string | string[]>): MaybePromise<Verdict>;
+  onResponseBody?(exchange: Exchange, body: Buffer): MaybePromise<Verdict>;
+  /** Runs for every exchange, after the reply; must not throw. */
+  onLog?(exchange: Exchange): void;
+  /** Which bodies this instance must see whole. Decided at load, so streaming stays the default. */
+  readonly needs?: { readonly requestBody?: boolean; readonly responseBody?: boolean };
+  /** Releases timers, sockets, stores. Called when a reload retires this pipeline, after in-flight requests finish. */
+  close?(): MaybePromise<void>;
+}
+
+/** The shape every protection folder exports. Registered by name in `src/protections/index.ts`. */
+export interface ProtectionDefinition<Config = unknown> {
+  /** kebab-case name used in logs and metrics (`ip-list`). */
+  readonly name: string;
+  /** camelCase key under `protections:` in the policy (`ipList`). */
+  readonly key: string;
+  /** JSON Schema (TypeBox) of the configuration; its descriptions are the reference documentation. */
+  readonly schema: TSchema;
+  /**
+   * How a route-level configuration combines with the global one:
+   * `layer`: the global instance runs on every route, a route instance runs after it (lists add up);
+   * `merge`: the route's keys replace the global ones and a single instance runs.
+   */
+  readonly routeConfig: 'layer' | 'merge';
+  /**
+   * What the protection shares between the worker processes of one instance (`workers > 1`), stated for operators:
+   * e.g. `nothing: configuration only` or `counters through the shared store`.
+   */
+  readonly sharedBetweenWorkers: string;
+  /** Compiles the configuration once per policy load. Report problems through `context.issue`, do not throw. */
+  create(config: Config, context: CreateContext): ProtectionInstance;
+}
+
+/** Identity helper that keeps a definition's config type checked against its schema's type. */
+export function defineProtection<Config>(definition: ProtectionDefinition<Config>): ProtectionDefinition<Config> {
+  return definition;
+}

@@ -1,0 +1,16 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { protectionConfigSchema } from '../../config/common-schema.ts';
+
+const CidrList = (description: string) => Type.Array(Type.String({ minLength: 1 }), { description, maxItems: 100_000 });
+
+export const IpListConfigSchema = protectionConfigSchema({
+  deny: Type.Optional(CidrList('Addresses or CIDR blocks (IPv4 or IPv6) that are refused with 403 `ip_denied`.')),
+  allow: Type.Optional(CidrList(
+    'When present and not empty, only these addresses are admitted; others are refused with 403 `ip_not_allowed`. ' +
+    'Admitted addresses still go through every other protection.')),
+  bypass: Type.Optional(CidrList(
+    'Trusted addresses whose requests skip every later protection of the request (logged as an `allow` verdict). ' +
+    'Deny entries still win over bypass entries.')),
+}, 'IP allow, deny and bypass lists, matched against the client address after trusted-proxy resolution.');
+
+export type IpListConfig = Static<typeof IpListConfigSchema>;

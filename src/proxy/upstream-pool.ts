@@ -1,0 +1,37 @@
+import { Pool } from 'undici';
+import type { UpstreamPolicy } from '../config/policy-types.ts';
+
+/** A named upstream: an undici connection pool with keep-alive and the upstream's timeouts. */
+export interface UpstreamPool {
+  readonly name: string;
+  readonly origin: string;
+  /** `host:port` of the upstream, for `hostHeader: upstream`. */
+  readonly authority: string;
+  readonly preserveHost: boolean;
+  readonly pool: Pool;
+  /** Waits for in-flight requests, then closes the connections. */
+  close(): Promise<void>;
+}
+
+export function createUpstreamPool(name: string, policy: UpstreamPolicy): UpstreamPool {
+  const url = new URL(policy.url);
+  const pool = new Pool(url.origin, {
+    connections: policy.connections,
+    keepAliveTimeout: policy.keepAliveTimeoutMs,
+    keepAliveMaxTimeout: Math.max(policy.keepAliveTimeoutMs, 1000),
+    headersTimeout: policy.headersTimeoutMs,
+    bodyTimeout: policy.bodyTimeoutMs,
+    connect: { timeout: policy.connectTimeoutMs },
+    // One request at a time per connection: pipelining to upstreams invites response-queue poisoning (A11).
+    pipelining: 1,
+    strictContentLength: true,
+  });
+  return {
+    name,
+    origin: url.origin,
+    authority: url.host,
+    preserveHost: policy.hostHeader === 'preserve',
+    pool,
+    close: () => pool.close(),
+  };
+}

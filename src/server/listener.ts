@@ -1,0 +1,191 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Exchange, type ConnectionInfo } from '../pipeline/exchange.ts';
+import type { CompiledPipeline } from '../pipeline/build-pipeline.ts';
+import { handleExchange, admitRequest, type ExchangeServices } from '../pipeline/handle-exchange.ts';
+import { responseForUpgrade, tunnelUpgrade } from '../proxy/websocket.ts';
+import { problemDocument } from '../pipeline/local-reply.ts';
+import { logExchange } from '../observe/exchange-log.ts';
+import { metrics } from '../observe/metrics.ts';
+import { systemLog } from '../observe/system-log.ts';
+import { errorSummary } from '../pipeline/run-phase.ts';
+import type { GlobalLimits } from '../config/policy-types.ts';
+import type { HostPort } from '../net/host-port.ts';
+
+/**
+ * What a listener needs from the gateway: the current pipeline, taken for the life of one exchange (`acquire`)
+ * and given back when it ends (`release`), so that a reload retires an old pipeline only once it is unused.
+ */
+export interface ListenerHost extends ExchangeServices {
+  current(): CompiledPipeline;
+  acquire(): CompiledPipeline;
+  release(pipeline: CompiledPipeline): void;
+}
+
+/** One client-facing HTTP listener. */
+export interface Listener {
+  readonly name: string;
+  readonly server: http.Server;
+  listen(): Promise<HostPort>;
+  /** Applies limits that can change on reload (timeouts, caps); `maxHeaderBytes` needs a restart. */
+  applyLimits(limits: GlobalLimits): void;
+  /** Stops accepting, closes idle keep-alive connections. */
+  stopAccepting(): Promise<void>;
+  closeAllConnections(): void;
+}
+
+export function createListener(name: string, address: HostPort, host: ListenerHost): Listener {
+  const initial = host.current().policy.limits;
+  const server = http.createServer({
+    maxHeaderSize: initial.maxHeaderBytes,
+    requireHostHeader: false, // checked by us, so that the refusal is logged and uses problem+json
+    joinDuplicateHeaders: false,
+    insecureHTTPParser: false,
+    connectionsCheckingInterval: 1000,
+  });
+  // Node would silently drop headers past maxHeadersCount; ours is enforced with 431 instead (checklist B3).
+  server.maxHeadersCount = 0;
+  server.timeout = 0;
+  let limits = initial;
+  const perIp = new Map<string, number>();
+
+  const applyLimits = (next: GlobalLimits) => {
+    limits = next;
+    server.headersTimeout = next.headersTimeoutMs;
+    server.requestTimeout = next.requestTimeoutMs === 0 ? 0 : Math.max(next.requestTimeoutMs, next.headersTimeoutMs + 1);
+    server.keepAliveTimeout = next.keepAliveTimeoutMs;
+    server.maxRequestsPerSocket = next.maxRequestsPerConnection;
+    server.maxConnections = next.maxConnections;
+  };
+  applyLimits(initial);
+
+  server.on('connection', (socket: Socket) => {
+    const peer = socket.remoteAddress ?? '';
+    const count = (perIp.get(peer) ?? 0) + 1;
+    if (count > limits.maxConnectionsPerIp) {
+      metrics.rejectedConnections.labels('per_ip_limit').inc();
+      socket.destroy();
+      return;
+    }
+    perIp.set(peer, count);
+    metrics.activeConnections.labels(name).inc();
+    socket.once('close', () => {
+      metrics.activeConnections.labels(name).dec();
+      const left = (perIp.get(peer) ?? 1) - 1;
+      if (left <= 0) perIp.delete(peer); else perIp.set(peer, left);
+    });
+  });
+  server.on('drop', () => metrics.rejectedConnections.labels('connection_limit').inc());
+
+  const connectionInfo = (socket: Socket): ConnectionInfo => ({
+    peerAddress: normalizePeer(socket.remoteAddress ?? ''),
+    peerPort: socket.remotePort ?? 0,
+    listener: name,
+    protocol: 'http',
+  });
+
+  const onRequest = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    const pipe = host.acquire();
+    const exchange = new Exchange(req, res, connectionInfo(req.socket));
+    res.once('close', () => host.release(pipe));
+    handleExchange(exchange, pipe, host, expectContinue).catch((error) => {
+      systemLog.error('exchange_unhandled', { error: errorSummary(error) });
+      res.destroy();
+    });
+  };
+  server.on('request', onRequest(false));
+  // Header-phase protections run before "100 Continue" is sent (checklist A14).
+  server.on('checkContinue', onRequest(true));
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pipe = host.acquire();
+    const res = responseForUpgrade(req, socket);
+    const exchange = new Exchange(req, res, connectionInfo(req.socket));
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      host.release(pipe);
+      if (exchange.status === 0) exchange.status = res.headersSent ? res.statusCode : 499;
+      logExchange(exchange, host.logTargets(pipe));
+    };
+    res.once('close', () => { if (exchange.status !== 101) finish(); });
+    socket.on('error', () => socket.destroy());
+    admitRequest(exchange, pipe)
+      .then((admission) => {
+        if ('replied' in admission) { exchange.status = res.statusCode; return; }
+        return tunnelUpgrade(exchange, pipe, admission.route, socket, head, finish);
+      })
+      .catch((error) => {
+        systemLog.error('upgrade_failed', { error: errorSummary(error) });
+        socket.destroy();
+        finish();
+      });
+  });
+
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const code = error.code ?? '';
+    if (code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    const { status, reason } = classifyParseError(code);
+    const peer = normalizePeer((socket as Socket).remoteAddress ?? '');
+    const pipe = host.current();
+    const requestId = randomUUID();
+    const body = JSON.stringify(problemDocument({ status, reason }, requestId));
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n` +
+      `${pipe.policy.requestId.header}: ${requestId}\r\n\r\n${body}`);
+    logClientError(pipe, host, name, peer, requestId, status, reason, code);
+  });
+
+  return {
+    name,
+    server,
+    listen: () => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port, address.host, () => {
+        server.off('error', reject);
+        const bound = server.address();
+        resolve(typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : address);
+      });
+    }),
+    applyLimits,
+    stopAccepting: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
+    closeAllConnections: () => server.closeAllConnections(),
+  };
+}
+
+/** Parser errors (llhttp codes) to replies. Everything not listed is a malformed request: 400. */
+function classifyParseError(code: string): { status: number; reason: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW': return { status: 431, reason: 'header_too_large' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT': return { status: 408, reason: 'request_timeout' };
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_INVALID_CHUNK_SIZE': return { status: 400, reason: 'invalid_framing' };
+    case 'HPE_INVALID_VERSION': return { status: 505, reason: 'http_version_not_supported' };
+    case 'HPE_INVALID_METHOD': return { status: 400, reason: 'invalid_method' };
+    default: return { status: 400, reason: 'malformed_request' };
+  }
+}
+
+/** Requests refused by the parser never become exchanges; they still get an access record and an event. */
+function logClientError(pipe: CompiledPipeline, host: ListenerHost, listener: string, peer: string, requestId: string, status: number, reason: string, code: string): void {
+  const targets = host.logTargets(pipe);
+  const time = new Date().toISOString();
+  metrics.requests.labels('-', String(status)).inc();
+  metrics.verdicts.labels('http-conformance', 'block', reason).inc();
+  targets.access?.write(JSON.stringify({ time, type: 'access', requestId, clientIp: peer, listener, route: '-', status, outcome: 'blocked', error: code, verdicts: [{ protection: 'http-conformance', action: 'block', reason }] }) + '\n');
+  targets.security?.write(JSON.stringify({ time, type: 'security', requestId, clientIp: peer, route: '-', protection: 'http-conformance', action: 'block', reason, mode: 'enforce', wouldBlock: false, status, message: code }) + '\n');
+}
+
+/** `::ffff:1.2.3.4` (IPv4 on a dual-stack socket) is reported as `1.2.3.4`. */
+function normalizePeer(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
