@@ -11,7 +11,7 @@ import { writeLocalReply, type LocalReply } from './local-reply.ts';
 import { checkRequestHead, hostName } from '../http/request-head.ts';
 import { canonicalizeTarget, decodedSegments } from '../http/request-target.ts';
 import { resolveClientIp } from '../http/forwarding.ts';
-import { BodyRefusal, declaredLength, guardRequestBody, hasBody, readRequestBody } from '../http/request-body.ts';
+import { BodyRefusal, type BodyGuard, declaredLength, guardRequestBody, hasBody, readRequestBody } from '../http/request-body.ts';
 import { upstreamRequestHeaders, clientResponseHeaders } from '../proxy/headers.ts';
 import { classifyUpstreamError } from '../proxy/upstream-error.ts';
 import { logExchange } from '../observe/exchange-log.ts';
@@ -105,9 +105,17 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
  * The whole exchange for a plain (non-upgrade) request: admission, body, upstream, response, and the log phase,
  * which runs when the response closes whatever happened before.
  */
-export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline, services: ExchangeServices, expectContinue: boolean): Promise<void> {
+export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline, services: ExchangeServices, expectContinue: boolean, onClosed: () => void): Promise<void> {
   const { req, res } = exchange;
-  res.once('close', () => finishExchange(exchange, pipe, services));
+  // The one close listener of the exchange: stops the upstream if the client left, then runs the log phase.
+  let guard: BodyGuard | undefined;
+  const upstreamAbort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) upstreamAbort.abort();
+    if (guard) exchange.bytesIn = guard.bytes;
+    finishExchange(exchange, pipe, services);
+    onClosed();
+  });
   try {
     const admission = await admitRequest(exchange, pipe);
     if ('replied' in admission) return;
@@ -130,18 +138,20 @@ export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline,
         if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
         body = buffered;
       } else {
-        const guard = guardRequestBody(req, limits);
-        guard.on('data', (chunk: Buffer) => { exchange.bytesIn += chunk.length; });
+        // Counted by the guard itself: a 'data' listener here would start the flow before undici reads.
+        guard = guardRequestBody(req, limits);
         body = guard;
       }
     }
-    await forward(exchange, pipe, route, body, length);
+    await forward(exchange, pipe, route, body, length, upstreamAbort.signal);
   } catch (error) {
     handleFault(exchange, pipe, error);
   }
 }
 
-async function forward(exchange: Exchange, pipe: CompiledPipeline, route: CompiledRoute, body: Readable | Buffer | null, length: number | null): Promise<void> {
+async function forward(
+  exchange: Exchange, pipe: CompiledPipeline, route: CompiledRoute, body: Readable | Buffer | null, length: number | null, signal: AbortSignal,
+): Promise<void> {
   const { req, res } = exchange;
   const policy = pipe.policy;
   const upstream = route.upstream;
@@ -153,9 +163,6 @@ async function forward(exchange: Exchange, pipe: CompiledPipeline, route: Compil
     preserveHost: upstream.preserveHost,
     contentLength: Buffer.isBuffer(body) ? body.length : body === null ? (length === 0 ? 0 : null) : length,
   });
-  const abort = new AbortController();
-  const onClientClose = () => { if (!res.writableFinished) abort.abort(); };
-  res.once('close', onClientClose);
   exchange.upstreamName = upstream.name;
   exchange.upstreamStartedAt = process.hrtime.bigint();
   const response = await upstream.pool.request({
@@ -163,7 +170,7 @@ async function forward(exchange: Exchange, pipe: CompiledPipeline, route: Compil
     method: exchange.method,
     headers,
     body,
-    signal: abort.signal,
+    signal,
   });
   exchange.upstreamEndedAt = process.hrtime.bigint();
 

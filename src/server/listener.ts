@@ -90,8 +90,7 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   const onRequest = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     const pipe = host.acquire();
     const exchange = new Exchange(req, res, connectionInfo(req.socket));
-    res.once('close', () => host.release(pipe));
-    handleExchange(exchange, pipe, host, expectContinue).catch((error) => {
+    handleExchange(exchange, pipe, host, expectContinue, () => host.release(pipe)).catch((error) => {
       systemLog.error('exchange_unhandled', { error: errorSummary(error) });
       res.destroy();
     });
