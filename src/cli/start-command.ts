@@ -4,7 +4,7 @@ import { PolicyError } from '../config/policy-error.ts';
 import { quickPolicy } from '../config/quick-policy.ts';
 import type { Policy } from '../config/policy-types.ts';
 import { Gateway } from '../server/gateway.ts';
-import { runClusterPrimary, isClusterWorker, type ClusterMessage } from '../server/cluster.ts';
+import { runClusterPrimary, isClusterWorker, reportMetricsToPrimary, type ClusterMessage } from '../server/cluster.ts';
 import { reopenAllSinks } from '../observe/log-sink.ts';
 import { systemLog } from '../observe/system-log.ts';
 import { EXIT_USAGE } from './cli.ts';
@@ -51,6 +51,7 @@ export async function startCommand(options: Record<string, string | undefined>, 
 
   const shutdown = () => { void gateway.shutdown().then(() => process.exit(0)); };
   if (isClusterWorker()) {
+    reportMetricsToPrimary();
     process.send?.({ type: 'ready' } satisfies ClusterMessage);
     process.on('message', (message: ClusterMessage) => {
       if (message.type === 'reload') void gateway.reload();

@@ -20,7 +20,7 @@ export async function loadPolicyFile(file: string, env: NodeJS.ProcessEnv = proc
 
 /** Parses policy text (YAML is a superset of JSON, so one parser serves both). */
 export function parsePolicyText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): Policy {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     throw new PolicyError(source, document.errors.map((error) => ({
       path: '', message: `${error.linePos ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: ` : ''}${error.message.split('\n')[0]}`,

@@ -27,7 +27,7 @@ let defaultsOn = false;
 export function enableProcessMetrics(): void {
   if (defaultsOn) return;
   defaultsOn = true;
-  collectDefaultMetrics({ prefix: 'portcullis_process_' });
+  collectDefaultMetrics({ prefix: 'portcullis_' });
 }
 
 export { register as metricsRegistry };

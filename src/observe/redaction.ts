@@ -16,8 +16,12 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME_PARTS.some((part) => lower.includes(part));
 }
 
-/** JWTs, bearer credentials and long opaque tokens inside free text. */
-const TOKEN_LIKE = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+/**
+ * JWTs and bearer/basic credentials inside free text. Two patterns rather than one alternation: each is linear
+ * on its own (the lookbehind lets a JWT start only at the beginning of a token run), the alternation was not.
+ */
+const JWT_LIKE = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const CREDENTIAL_LIKE = /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
 /** The query string with the values of secret-looking parameters replaced. */
 export function redactQuery(rawQuery: string): string {
@@ -43,6 +47,6 @@ export function redactExcerpt(excerpt: string | undefined, location: string | un
     if (lower.startsWith('cookie:') || (lower.startsWith('query:') && isSecretName(lower.slice(6)))) return REDACTED;
   }
   // Cut before matching so that the redaction pass stays cheap whatever the input size.
-  const cleaned = excerpt.slice(0, MAX_EXCERPT * 2).replace(TOKEN_LIKE, REDACTED);
+  const cleaned = excerpt.slice(0, MAX_EXCERPT * 2).replace(JWT_LIKE, REDACTED).replace(CREDENTIAL_LIKE, REDACTED);
   return cleaned.length > MAX_EXCERPT ? `${cleaned.slice(0, MAX_EXCERPT)}…` : cleaned;
 }

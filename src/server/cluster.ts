@@ -80,6 +80,14 @@ export async function runClusterPrimary(policy: Policy, policyFile: string | und
   process.on('SIGINT', stop);
 }
 
+/**
+ * In a worker: answer the primary's metric requests. prom-client installs that responder only when an
+ * AggregatorRegistry is constructed, in the primary and in each worker alike.
+ */
+export function reportMetricsToPrimary(): void {
+  new AggregatorRegistry();
+}
+
 export function isClusterWorker(): boolean {
   return cluster.isWorker && process.env.PORTCULLIS_WORKER === '1';
 }

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
+import { check } from 'recheck';
+import { ROOT } from '../helpers/cli.ts';
+
+interface Found { file: string; line: number; source: string; flags: string }
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** Every regular-expression literal and every `new RegExp(...)` in the shipped sources, found by the TS parser. */
+function findPatterns(): { literals: Found[]; constructed: Found[] } {
+  const literals: Found[] = [];
+  const constructed: Found[] = [];
+  for (const file of sourceFiles(join(ROOT, 'src'))) {
+    const text = readFileSync(file, 'utf8');
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node) => {
+      const line = sf.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+      const where = relative(ROOT, file);
+      if (ts.isRegularExpressionLiteral(node)) {
+        const last = node.text.lastIndexOf('/');
+        literals.push({ file: where, line, source: node.text.slice(1, last), flags: node.text.slice(last + 1) });
+      } else if ((ts.isNewExpression(node) || ts.isCallExpression(node)) && ts.isIdentifier(node.expression) && node.expression.text === 'RegExp') {
+        constructed.push({ file: where, line, source: node.getText(sf), flags: '' });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return { literals, constructed };
+}
+
+test('every regular expression in src/ is free of catastrophic backtracking (recheck)', async () => {
+  const { literals } = findPatterns();
+  assert.ok(literals.length >= 10, `found only ${literals.length} patterns: the scan is broken`);
+  const unsafe: string[] = [];
+  for (const pattern of literals) {
+    const result = await check(pattern.source, pattern.flags, { timeout: 10_000 });
+    if (result.status !== 'safe') {
+      unsafe.push(`${pattern.file}:${pattern.line} /${pattern.source}/${pattern.flags}: ${result.status}` +
+        ('complexity' in result && result.complexity ? ` (${result.complexity.type})` : ''));
+    }
+  }
+  assert.deepEqual(unsafe, []);
+});
+
+test('the checker itself flags a known exponential pattern', async () => {
+  const result = await check('^(a|aa)+$', '');
+  assert.equal(result.status, 'vulnerable');
+});
+
+test('no pattern is built at run time from strings (they could not be checked here)', () => {
+  const { constructed } = findPatterns();
+  assert.deepEqual(constructed.map((c) => `${c.file}:${c.line} ${c.source}`), []);
+});
