@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the built CLI when present (the published package), otherwise the TypeScript sources directly
-// (Node 24 strips types; this works in a checkout, not under node_modules).
+// In a checkout, runs the TypeScript sources directly (Node 24 strips types); in the published package, which
+// ships dist/ and no src/, runs the build. (Node does not strip types under node_modules.)
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/main.js', import.meta.url);
-await import(existsSync(built) ? built.href : new URL('../src/main.ts', import.meta.url).href);
+const source = new URL('../src/main.ts', import.meta.url);
+await import(existsSync(source) ? source.href : new URL('../dist/main.js', import.meta.url).href);
