@@ -1,6 +1,6 @@
 import type { Policy, Mode, EffectiveRouteLimits } from '../config/policy-types.ts';
 import { PolicyError, type PolicyIssue } from '../config/policy-error.ts';
-import { PROTECTIONS, DEFAULT_ON } from '../protections/index.ts';
+import { PROTECTIONS } from '../protections/index.ts';
 import type { ProtectionDefinition, ProtectionInstance } from './protection.ts';
 import type { PhaseSteps, Step } from './run-phase.ts';
 import { Router, compileHostMatcher, type CompiledRoute } from './router.ts';
@@ -36,8 +36,11 @@ interface ConfigBlock { enabled?: boolean; mode?: Mode; [key: string]: unknown }
 /**
  * Compiles a validated policy: route templates, upstream pools and one instance per protection and scope.
  * Collects every problem and throws one `PolicyError` listing them all; on error, nothing is left open.
+ * `registry` is the list of protections (the built-in one; tests and embedders may extend it).
  */
-export function buildPipeline(policy: Policy, source = 'policy'): CompiledPipeline {
+export function buildPipeline(
+  policy: Policy, source = 'policy', registry: readonly ProtectionDefinition<any>[] = PROTECTIONS,
+): CompiledPipeline {
   const issues: PolicyIssue[] = [];
   const instances: ProtectionInstance[] = [];
   const create = (definition: ProtectionDefinition<any>, config: ConfigBlock, pointer: string, scope: string) => {
@@ -51,8 +54,8 @@ export function buildPipeline(policy: Policy, source = 'policy'): CompiledPipeli
 
   const globalConfigs = (policy.protections ?? {}) as Record<string, ConfigBlock | undefined>;
   const globalInstances = new Map<string, ProtectionInstance>();
-  for (const definition of PROTECTIONS) {
-    const config = globalConfigs[definition.key] ?? (DEFAULT_ON.has(definition.key) ? {} : undefined);
+  for (const definition of registry) {
+    const config = globalConfigs[definition.key] ?? (definition.defaultConfig as ConfigBlock | undefined);
     if (config === undefined || config.enabled === false) continue;
     globalInstances.set(definition.key, create(definition, config, `/protections/${definition.key}`, 'global'));
   }
@@ -78,7 +81,7 @@ export function buildPipeline(policy: Policy, source = 'policy'): CompiledPipeli
     const routeMode = route.mode;
     const routeConfigs = (route.protections ?? {}) as Record<string, ConfigBlock | undefined>;
     const steps: Step[] = [];
-    for (const definition of PROTECTIONS) {
+    for (const definition of registry) {
       const global = globalConfigs[definition.key];
       const local = routeConfigs[definition.key];
       const pointer = `/routes/${index}/protections/${definition.key}`;
@@ -113,7 +116,7 @@ export function buildPipeline(policy: Policy, source = 'policy'): CompiledPipeli
   });
 
   const unroutedSteps: Step[] = [];
-  for (const definition of PROTECTIONS) {
+  for (const definition of registry) {
     const instance = globalInstances.get(definition.key);
     if (instance) unroutedSteps.push({ protection: definition.name, mode: globalConfigs[definition.key]?.mode ?? policy.mode, instance });
   }

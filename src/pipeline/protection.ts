@@ -57,6 +57,11 @@ export interface ProtectionDefinition<Config = unknown> {
    * e.g. `nothing: configuration only` or `counters through the shared store`.
    */
   readonly sharedBetweenWorkers: string;
+  /**
+   * When set, the protection runs with this configuration wherever the policy does not mention it (a default
+   * protection); when absent, it runs only where configured.
+   */
+  readonly defaultConfig?: Config;
   /** Compiles the configuration once per policy load. Report problems through `context.issue`, do not throw. */
   create(config: Config, context: CreateContext): ProtectionInstance;
 }

@@ -10,6 +10,3 @@ export const PROTECTIONS: readonly ProtectionDefinition<any>[] = [
   ipList,
   methodRestriction,
 ];
-
-/** Protections that run with their defaults when a policy does not mention them. */
-export const DEFAULT_ON: ReadonlySet<string> = new Set(['methodRestriction']);

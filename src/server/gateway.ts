@@ -11,6 +11,7 @@ import type { ExchangeLogTargets } from '../observe/exchange-log.ts';
 import { metrics, metricsRegistry, enableProcessMetrics } from '../observe/metrics.ts';
 import { systemLog } from '../observe/system-log.ts';
 import { errorSummary } from '../pipeline/run-phase.ts';
+import type { ProtectionDefinition } from '../pipeline/protection.ts';
 
 export interface GatewayOptions {
   /** Policy file to reload from; absent when the policy was built from command-line flags. */
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   serveAdmin: boolean;
   /** Custom metrics source for the admin listener (the cluster primary aggregates workers). */
   metricsSource?: () => Promise<{ contentType: string; body: string }>;
+  /** The protections to compile (default: the built-in registry). */
+  registry?: readonly ProtectionDefinition<any>[];
 }
 
 /** One running Portcullis process: listeners, admin listener, the current pipeline, reload and drain. */
@@ -46,7 +49,7 @@ export class Gateway implements ListenerHost {
 
   /** Compiles the policy, binds every listener and the admin listener. Throws PolicyError or a bind error. */
   static async start(options: GatewayOptions): Promise<Gateway> {
-    const gateway = new Gateway(options, buildPipeline(options.policy, options.policyFile));
+    const gateway = new Gateway(options, buildPipeline(options.policy, options.policyFile, options.registry));
     enableProcessMetrics();
     try {
       for (const [index, listener] of options.policy.listeners.entries()) {
@@ -137,7 +140,7 @@ export class Gateway implements ListenerHost {
     let next: CompiledPipeline;
     try {
       const policy = await loadPolicyFile(this.options.policyFile);
-      next = buildPipeline(policy, this.options.policyFile);
+      next = buildPipeline(policy, this.options.policyFile, this.options.registry);
     } catch (error) {
       metrics.reloads.labels('failed').inc();
       systemLog.error('reload_failed', error instanceof PolicyError

@@ -6,6 +6,7 @@ import { Gateway } from '../../src/server/gateway.ts';
 import { validatePolicyObject } from '../../src/config/load-policy.ts';
 import { systemLog } from '../../src/observe/system-log.ts';
 import { flushAllSinks } from '../../src/observe/log-sink.ts';
+import type { ProtectionDefinition } from '../../src/pipeline/protection.ts';
 
 export interface TestGateway {
   gateway: Gateway;
@@ -25,7 +26,7 @@ export interface TestGateway {
  * Starts Portcullis in this process with `policy` (listeners and admin on random ports, logs to a temp file).
  * `upstreams`, `routes` and the rest come from the caller; listener and admin addresses are filled in.
  */
-export async function startGateway(policy: Record<string, unknown>): Promise<TestGateway> {
+export async function startGateway(policy: Record<string, unknown>, options: { registry?: readonly ProtectionDefinition<any>[] } = {}): Promise<TestGateway> {
   systemLog.setQuiet(true);
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
   const logFile = join(dir, 'events.log');
@@ -39,7 +40,7 @@ export async function startGateway(policy: Record<string, unknown>): Promise<Tes
   const writePolicy = (input: Record<string, unknown>) => writeFileSync(policyFile, stringify(complete(input)));
   writePolicy(policy);
   const validated = validatePolicyObject(complete(policy), 'test policy');
-  const gateway = await Gateway.start({ policy: validated, policyFile, serveAdmin: true });
+  const gateway = await Gateway.start({ policy: validated, policyFile, serveAdmin: true, registry: options.registry });
   const port = gateway.addresses[0]!.port;
   return {
     gateway,

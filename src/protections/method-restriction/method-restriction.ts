@@ -15,6 +15,7 @@ export const methodRestriction = defineProtection<MethodRestrictionConfig>({
   schema: MethodRestrictionConfigSchema,
   routeConfig: 'merge',
   sharedBetweenWorkers: 'nothing: decided from the route table',
+  defaultConfig: {},
   create(config) {
     const unmatchedStatus = config.unmatchedStatus ?? 404;
     return {
