@@ -211,7 +211,10 @@ async function forward(
   await pipeStreams(response.body, res);
 }
 
-/** Slow readers: once the response starts, the connection may idle at most this long (then it is destroyed). */
+/**
+ * Slow readers: once the response starts, the connection may idle at most this long. On the socket's timeout,
+ * Node's HTTP server destroys the connection (no 'timeout' listener is installed on purpose).
+ */
 function startWriteIdleTimer(socket: Socket, ms: number): void {
   socket.setTimeout(ms);
 }
