@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
 import { validatePolicyShape } from './validate-policy.ts';
 import { parseHostPort, isLoopbackHost } from '../net/host-port.ts';
@@ -20,11 +20,13 @@ export async function loadPolicyFile(file: string, env: NodeJS.ProcessEnv = proc
 
 /** Parses policy text (YAML is a superset of JSON, so one parser serves both). */
 export function parsePolicyText(text: string, source: string, env: NodeJS.ProcessEnv = process.env): Policy {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (document.errors.length > 0) {
-    throw new PolicyError(source, document.errors.map((error) => ({
-      path: '', message: `${error.linePos ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}: ` : ''}${error.message.split('\n')[0]}`,
-    })));
+    throw new PolicyError(source, document.errors.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return { path: '', message: `line ${line}, column ${col}: ${error.message.split('\n')[0]}` };
+    }));
   }
   return validatePolicyObject(document.toJS(), source, env);
 }

@@ -94,7 +94,7 @@ export const PolicySchema = Type.Object({
     address: Type.String({ default: '127.0.0.1:9901', description: '`HOST:PORT` of the admin listener (health, readiness, metrics).' }),
     token: Type.Optional(SecretSchema),
   }, { additionalProperties: false, default: {}, description: 'The admin listener. Bound to a non-loopback address it requires `token` for everything but `/healthz` and `/readyz`.' }),
-  upstreams: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }), UpstreamSchema, { description: 'Named upstream services.' }),
+  upstreams: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,100}$' }), UpstreamSchema, { additionalProperties: false, description: 'Named upstream services (names: letters, digits, `_`, `.`, `-`).' }),
   routes: Type.Array(RouteSchema, { minItems: 1, description: 'Routes, matched by host and path template; the most specific template wins.' }),
   clientAddress: Type.Object({
     trustedProxies: Type.Array(Type.String(), { default: [], description: 'CIDRs of proxies in front of Portcullis whose forwarding headers are believed.' }),

@@ -3,7 +3,7 @@
  * high as any JSON type it names. Browsers do (`text/html,...,*\/*;q=0.8`); API clients and curl (`*\/*`) do not.
  */
 export function prefersHtml(accept: string | undefined): boolean {
-  if (!accept || !accept.includes('text/html')) return false;
+  if (!accept || !accept.toLowerCase().includes('text/html')) return false;
   let html = 0;
   let json = 0;
   for (const range of accept.split(',')) {

@@ -21,7 +21,7 @@ export function isSecretName(name: string): boolean {
  * on its own (the lookbehind lets a JWT start only at the beginning of a token run), the alternation was not.
  */
 const JWT_LIKE = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
-const CREDENTIAL_LIKE = /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+const CREDENTIAL_LIKE = /\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 
 /** The query string with the values of secret-looking parameters replaced. */
 export function redactQuery(rawQuery: string): string {
@@ -29,11 +29,17 @@ export function redactQuery(rawQuery: string): string {
   let changed = false;
   const parts = rawQuery.split('&').map((pair) => {
     const eq = pair.indexOf('=');
-    if (eq === -1 || !isSecretName(pair.slice(0, eq))) return pair;
+    if (eq === -1 || !isSecretName(decodeName(pair.slice(0, eq)))) return pair;
     changed = true;
     return `${pair.slice(0, eq)}=${REDACTED}`;
   });
   return changed ? parts.join('&') : rawQuery;
+}
+
+/** A parameter name as the application reads it (`%74oken` is `token`). */
+function decodeName(raw: string): string {
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  try { return decodeURIComponent(raw.replaceAll('+', ' ')); } catch { return raw; }
 }
 
 const MAX_EXCERPT = 160;

@@ -74,10 +74,9 @@ export function buildPipeline(
   const routes: CompiledRoute[] = [];
   policy.routes.forEach((route, index) => {
     const name = route.name ?? `route-${index}`;
+    // A broken template is reported, but the route's protections are still compiled so their errors show too.
     const template = compilePathTemplate(route.path, policy.http.caseSensitivePaths);
-    if ('error' in template) { issues.push({ path: `/routes/${index}/path`, message: template.error }); return; }
-    const upstream = upstreams.get(route.upstream);
-    if (!upstream) return; // reported by the policy loader
+    if ('error' in template) issues.push({ path: `/routes/${index}/path`, message: template.error });
     const routeMode = route.mode;
     const routeConfigs = (route.protections ?? {}) as Record<string, ConfigBlock | undefined>;
     const steps: Step[] = [];
@@ -97,10 +96,14 @@ export function buildPipeline(
         steps.push({ protection: definition.name, mode: modeFor(local), instance: create(definition, merged, pointer, name) });
         continue;
       }
+      // Layered: the global instance keeps its own mode on this route (a route trialling its own list in
+      // monitor mode must not silence the global one); only the route's `mode` overrides it.
       const shared = globalInstances.get(definition.key);
-      if (shared) steps.push({ protection: definition.name, mode: modeFor(local), instance: shared });
+      if (shared) steps.push({ protection: definition.name, mode: modeFor(undefined), instance: shared });
       if (local !== undefined) steps.push({ protection: definition.name, mode: modeFor(local), instance: create(definition, local, pointer, name) });
     }
+    const upstream = upstreams.get(route.upstream);
+    if ('error' in template || !upstream) return; // errors already recorded (a missing upstream by the loader)
     const methods = new Set<string>(route.methods ?? DEFAULT_METHODS);
     if (methods.has('GET')) methods.add('HEAD');
     routes.push({

@@ -30,7 +30,7 @@ type Invoke = (step: Step) => Verdict | Promise<Verdict>;
 /**
  * Runs one phase: each step in order, awaiting only real promises. Monitor mode is applied here and nowhere else:
  * a block or challenge under `monitor` is recorded as "would have blocked" and the phase goes on. The first
- * enforced block stops the phase. An `allow` verdict skips every remaining protection of the exchange.
+ * enforced block stops the phase. An enforced `allow` verdict skips every remaining protection of the exchange.
  * A hook that throws is a fault, answered 500 `protection_error` (fail closed).
  */
 export async function runPhase(exchange: Exchange, steps: readonly Step[], invoke: Invoke): Promise<PhaseOutcome> {
@@ -49,7 +49,8 @@ export async function runPhase(exchange: Exchange, steps: readonly Step[], invok
     }
     if (verdict.action === 'pass') continue;
     record(exchange, step.protection, step.mode, verdict);
-    if (verdict.action === 'allow') { exchange.allowed = true; return null; }
+    // A monitored bypass is only recorded: monitor mode never changes what happens to the request.
+    if (verdict.action === 'allow') { if (step.mode === 'enforce') { exchange.allowed = true; return null; } continue; }
     if (isStopping(verdict) && step.mode === 'enforce') return verdict;
   }
   return null;
