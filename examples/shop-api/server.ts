@@ -41,10 +41,12 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 export function createShopApi(): http.Server {
   return http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://shop.local');
+    // HEAD is answered as GET; Node leaves the body out.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     try {
-      if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
-      if (req.method === 'POST' && url.pathname === '/login') {
+      if (method === 'GET' && url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
+      if (method === 'POST' && url.pathname === '/login') {
         const body = await readJson(req) as { username?: string; password?: string } | undefined;
         const user = body?.username ? users[body.username] : undefined;
         if (!user || user.password !== body?.password) return send(res, 401, { error: 'invalid credentials' });
@@ -52,21 +54,21 @@ export function createShopApi(): http.Server {
         sessions.set(token, body!.username!);
         return send(res, 200, { token, user: body!.username });
       }
-      if (req.method === 'GET' && url.pathname === '/shops') {
+      if (method === 'GET' && url.pathname === '/shops') {
         const user = userOf(req);
         if (!user) return send(res, 401, { error: 'login required' });
         return send(res, 200, { shops: shops.filter((s) => s.owner === user).map(({ shopName, title }) => ({ shopName, title })) });
       }
-      if (req.method === 'GET' && parts[0] === 'shops' && parts.length === 2) {
+      if (method === 'GET' && parts[0] === 'shops' && parts.length === 2) {
         const shop = shops.find((s) => s.shopName === parts[1]);
         return shop ? send(res, 200, { ...shop, revenue: undefined }) : send(res, 404, { error: 'no such shop' });
       }
-      if (req.method === 'GET' && parts[0] === 'shops' && parts[2] === 'revenue_data.json' && parts.length === 3) {
+      if (method === 'GET' && parts[0] === 'shops' && parts[2] === 'revenue_data.json' && parts.length === 3) {
         // No ownership check on purpose: the gateway's identifier cloaking is what stops BOLA here.
         const shop = shops.find((s) => s.shopName === parts[1]);
         return shop ? send(res, 200, { shopName: shop.shopName, currency: 'KRW', revenue: shop.revenue }) : send(res, 404, { error: 'no such shop' });
       }
-      if (req.method === 'POST' && url.pathname === '/orders') {
+      if (method === 'POST' && url.pathname === '/orders') {
         const body = await readJson(req) as { shopName?: string; items?: unknown[] } | undefined;
         if (!body || typeof body.shopName !== 'string' || !Array.isArray(body.items)) return send(res, 400, { error: 'shopName and items are required' });
         const order = { orderId: `ord_${randomBytes(6).toString('hex')}`, shopName: body.shopName, items: body.items, user: userOf(req) ?? 'guest' };

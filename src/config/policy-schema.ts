@@ -80,7 +80,7 @@ const ListenerSchema = Type.Object({
   address: Type.String({ description: '`HOST:PORT` to listen on (`[::1]:8080` for IPv6).' }),
 }, { additionalProperties: false });
 
-const LogDestination = Type.String({ minLength: 1, description: '`stdout`, `stderr`, or a file path (appended; reopened on SIGUSR1 for rotation).' });
+const LogDestination = Type.String({ minLength: 1, default: 'stdout', description: '`stdout`, `stderr`, or a file path (appended; reopened on SIGUSR1 for rotation).' });
 
 export const PolicySchema = Type.Object({
   version: Type.Optional(Type.Literal(1, { description: 'Policy format version.' })),
@@ -90,7 +90,7 @@ export const PolicySchema = Type.Object({
   workers: Int(1, 256, 'Processes serving the listeners (node:cluster); each protection states what it shares between them.', 1),
   listeners: Type.Array(ListenerSchema, { minItems: 1, default: [{ address: '127.0.0.1:8080' }], description: 'Where clients connect.' }),
   admin: Type.Object({
-    enabled: Type.Boolean({ default: true }),
+    enabled: Type.Boolean({ default: true, description: 'Serve the admin listener.' }),
     address: Type.String({ default: '127.0.0.1:9901', description: '`HOST:PORT` of the admin listener (health, readiness, metrics).' }),
     token: Type.Optional(SecretSchema),
   }, { additionalProperties: false, default: {}, description: 'The admin listener. Bound to a non-loopback address it requires `token` for everything but `/healthz` and `/readyz`.' }),
@@ -99,10 +99,10 @@ export const PolicySchema = Type.Object({
   clientAddress: Type.Object({
     trustedProxies: Type.Array(Type.String(), { default: [], description: 'CIDRs of proxies in front of Portcullis whose forwarding headers are believed.' }),
     header: Type.Union([Type.Literal('x-forwarded-for'), Type.Literal('forwarded')], { default: 'x-forwarded-for', description: 'Which forwarding header trusted proxies set.' }),
-  }, { additionalProperties: false, default: {} }),
+  }, { additionalProperties: false, default: {}, description: 'How the client address is found: the TCP peer, or, behind trusted proxies, their forwarding header.' }),
   requestId: Type.Object({
     header: Type.String({ default: 'x-request-id', pattern: '^[a-z0-9-]{1,64}$', description: 'Header carrying the request id, to the upstream and back to the client.' }),
-  }, { additionalProperties: false, default: {} }),
+  }, { additionalProperties: false, default: {}, description: 'Request ids: generated per request, or taken from a trusted proxy when well formed.' }),
   http: Type.Object({
     underscoresInHeaders: Type.Union([Type.Literal('reject'), Type.Literal('drop'), Type.Literal('allow')], {
       default: 'reject', description: 'Header names with `_` (`Content_Type`) are a known WAF bypass: reject with 400, drop the header, or allow.',
@@ -116,18 +116,18 @@ export const PolicySchema = Type.Object({
   limits: GlobalLimitsSchema,
   logging: Type.Object({
     access: Type.Object({
-      enabled: Type.Boolean({ default: true }),
-      destination: Type.String({ default: 'stdout', description: '`stdout`, `stderr`, or a file path (reopened on SIGUSR1).' }),
-    }, { additionalProperties: false, default: {} }),
-    security: Type.Object({
-      enabled: Type.Boolean({ default: true }),
+      enabled: Type.Boolean({ default: true, description: 'Write the access log.' }),
       destination: LogDestination,
-    }, { additionalProperties: false, default: { destination: 'stdout' } }),
+    }, { additionalProperties: false, default: {}, description: 'One JSON line per request.' }),
+    security: Type.Object({
+      enabled: Type.Boolean({ default: true, description: 'Write security events.' }),
+      destination: LogDestination,
+    }, { additionalProperties: false, default: {}, description: 'One JSON line per non-pass verdict.' }),
     redactHeaders: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Extra header names whose values are never written (Authorization, Cookie, Set-Cookie, Proxy-Authorization and API-key headers always are).' }),
-  }, { additionalProperties: false, default: {} }),
+  }, { additionalProperties: false, default: {}, description: 'Access log and security events.' }),
   reload: Type.Object({
     watch: Type.Boolean({ default: false, description: 'Reload when the policy file changes (SIGHUP always reloads).' }),
-  }, { additionalProperties: false, default: {} }),
+  }, { additionalProperties: false, default: {}, description: 'Policy reloads.' }),
   protections: Type.Optional(protectionsSchema()),
 }, { additionalProperties: false, $id: 'https://portcullis.dev/schema/policy-v1.json', title: 'Portcullis policy' });
 

@@ -41,7 +41,9 @@ function normalizeAddress(text: string): string | null {
   } else if (value.indexOf(':') !== -1 && value.indexOf(':') === value.lastIndexOf(':')) {
     value = value.slice(0, value.indexOf(':')); // IPv4 with port
   }
-  return isIP(value) ? value : null;
+  if (!isIP(value)) return null;
+  // `::ffff:192.0.2.1` is the IPv4 client 192.0.2.1, written the way socket addresses are.
+  return value.toLowerCase().startsWith('::ffff:') && value.includes('.') ? value.slice(7) : value;
 }
 
 /** `Forwarded` node syntax (RFC 7239 §6): IPv6 in brackets and quotes. */

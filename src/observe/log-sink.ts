@@ -17,7 +17,7 @@ export interface LogSink {
 }
 
 const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
-const sinks = new Map<string, { sink: LogSink; users: number }>();
+const sinks = new Map<string, { sink: LogSink; users: number; close(): void }>();
 let dropped = 0;
 
 /** Lines dropped because a sink could not keep up, since start. */
@@ -37,8 +37,17 @@ export function openSink(destination: string): LogSink {
     reopen() { if (typeof dest === 'string') boom.reopen(); },
     flush() { try { boom.flushSync(); } catch { /* EAGAIN on a full pipe: the backlog stays queued */ } },
   };
-  sinks.set(destination, { sink, users: 1 });
+  // stdout and stderr are never closed: other writers share them.
+  sinks.set(destination, { sink, users: 1, close: () => { sink.flush(); if (typeof dest === 'string') boom.end(); } });
   return sink;
+}
+
+/** Gives back a sink from `openSink`; the last user closes it (its backlog is flushed first). */
+export function releaseSink(sink: LogSink): void {
+  const entry = sinks.get(sink.destination);
+  if (!entry || --entry.users > 0) return;
+  sinks.delete(sink.destination);
+  entry.close();
 }
 
 export function reopenAllSinks(): void {

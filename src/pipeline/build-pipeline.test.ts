@@ -265,7 +265,7 @@ describe('buildPipeline: compiled routes and globals', () => {
 
   test('globals: upstreams, trusted proxies, redacted headers, connection steps', async () => {
     const policy = policyOf({
-      protections: { ipList: { deny: ['9.9.9.9'] } },
+      protections: { ipList: { deny: ['9.9.9.9'], dropConnections: true } },
       clientAddress: { trustedProxies: ['10.0.0.0/8'] },
       logging: { redactHeaders: ['X-Session-Token'] },
     });
@@ -279,6 +279,13 @@ describe('buildPipeline: compiled routes and globals', () => {
       assert.deepEqual(pipeline.connectionSteps.map((s) => s.protection), ['ip-list']);
       assert.equal(pipeline.globalLimits.maxBodyBytes, 1024 * 1024);
       assert.equal(pipeline.policy, policy);
+    });
+    // Without dropConnections, or in monitor mode, nothing runs at accept time.
+    await withPipeline(policyOf({ protections: { ipList: { deny: ['9.9.9.9'] } } }), (pipeline) => {
+      assert.deepEqual(pipeline.connectionSteps, []);
+    });
+    await withPipeline(policyOf({ protections: { ipList: { deny: ['9.9.9.9'], dropConnections: true, mode: 'monitor' } } }), (pipeline) => {
+      assert.deepEqual(pipeline.connectionSteps, []);
     });
   });
 

@@ -18,8 +18,10 @@ export interface CompiledPipeline {
   readonly router: Router;
   /** Steps for requests no route matches (global instances only). */
   readonly unrouted: PhaseSteps;
-  /** Global instances with a connection hook, run once per client connection. */
+  /** Global instances with a connection hook, in enforce mode: run once per accepted client connection. */
   readonly connectionSteps: readonly Step[];
+  /** The largest `maxUriBytes` of any route: the bound checked before routing (routes may raise the global one). */
+  readonly maxUriBytes: number;
   readonly upstreams: ReadonlyMap<string, UpstreamPool>;
   readonly trustedProxies: CidrSet;
   readonly globalLimits: EffectiveRouteLimits;
@@ -141,7 +143,8 @@ export function buildPipeline(
     policy,
     router: new Router(routes),
     unrouted: phaseSteps(unroutedSteps),
-    connectionSteps: unroutedSteps.filter((step) => step.instance.onConnection),
+    connectionSteps: unroutedSteps.filter((step) => step.instance.onConnection && step.mode === 'enforce'),
+    maxUriBytes: Math.max(globalLimits.maxUriBytes, ...routes.map((route) => route.limits.maxUriBytes)),
     upstreams,
     trustedProxies: compileCidrSet(policy.clientAddress.trustedProxies).set,
     globalLimits,

@@ -68,8 +68,8 @@ export class Exchange {
   upstreamEndedAt: bigint | undefined;
   /** Stable code of a fault (upstream error, client abort), if any. */
   errorCode: string | undefined;
-  /** How the exchange ended. */
-  outcome: 'forwarded' | 'blocked' | 'error' | 'aborted' = 'forwarded';
+  /** How the exchange ended: `answered` is a local reply that is not a refusal (`OPTIONS *`). */
+  outcome: 'forwarded' | 'answered' | 'blocked' | 'error' | 'aborted' = 'forwarded';
 
   constructor(req: IncomingMessage, res: ServerResponse, connection: ConnectionInfo) {
     this.req = req;

@@ -6,7 +6,7 @@ import type { Exchange } from './exchange.ts';
 import type { CompiledPipeline } from './build-pipeline.ts';
 import type { CompiledRoute } from './router.ts';
 import { runPhase, runLogPhase, record, errorSummary, type PhaseSteps, type PhaseOutcome } from './run-phase.ts';
-import { block, isStopping, type Block, type Verdict } from './verdict.ts';
+import { block, type Block } from './verdict.ts';
 import { writeLocalReply, type LocalReply } from './local-reply.ts';
 import { checkRequestHead, hostName } from '../http/request-head.ts';
 import { canonicalizeTarget, decodedSegments } from '../http/request-target.ts';
@@ -30,9 +30,6 @@ export interface ExchangeServices {
   logTargets(pipeline: CompiledPipeline): ExchangeLogTargets;
 }
 
-/** The connection-phase verdict of a socket, evaluated once per socket and policy generation. */
-const connectionVerdicts = new WeakMap<Socket, { generation: number; verdict: { protection: string; mode: 'enforce' | 'monitor'; verdict: Verdict } | null }>();
-
 /** The result of admitting a request head: where it goes, or the reply already sent. */
 export type Admission = { route: CompiledRoute } | { replied: true };
 
@@ -52,12 +49,13 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
   if (headProblem) return refuse(exchange, pipe, { ...headProblem, detail: headProblem.message, close: true });
 
   const target = req.url ?? '';
-  if (target.length > policy.limits.maxUriBytes) {
-    return refuse(exchange, pipe, { status: 414, reason: 'uri_too_long', detail: `the request target is longer than ${policy.limits.maxUriBytes} bytes`, close: true });
+  // The bound before routing is the largest any route accepts; the matched route's own bound is checked below.
+  if (target.length > pipe.maxUriBytes) {
+    return refuse(exchange, pipe, { status: 414, reason: 'uri_too_long', detail: `the request target is longer than ${pipe.maxUriBytes} bytes`, close: true });
   }
   if (target === '*') {
     if (exchange.method !== 'OPTIONS') return refuse(exchange, pipe, { status: 400, reason: 'invalid_request_target', detail: '"*" is only valid with OPTIONS', close: true });
-    exchange.outcome = 'blocked';
+    exchange.outcome = 'answered';
     exchange.status = 204;
     exchange.res.writeHead(204, { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', [policy.requestId.header]: exchange.requestId });
     exchange.res.end();
@@ -72,12 +70,6 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
 
   exchange.clientIp = resolveClientIp(exchange.connection.peerAddress, pipe.trustedProxies, policy.clientAddress.header,
     single(req.headers[policy.clientAddress.header]));
-
-  const connection = connectionVerdict(pipe, req.socket, exchange, peerIsTrusted);
-  if (connection && connection.verdict.action !== 'pass') {
-    record(exchange, connection.protection, connection.mode, connection.verdict);
-    if (isStopping(connection.verdict) && connection.mode === 'enforce') return replyVerdict(exchange, pipe, connection.verdict, true);
-  }
 
   const segments = decodedSegments(pipeSemicolons(exchange.path, policy.http.pathSemicolons === 'allow'));
   const match = pipe.router.match(exchange.host, segments, exchange.method);
@@ -297,19 +289,6 @@ function finishExchange(exchange: Exchange, pipe: CompiledPipeline, services: Ex
   try { logExchange(exchange, services.logTargets(pipe)); } catch (error) {
     systemLog.error('log_failed', { error: errorSummary(error) });
   }
-}
-
-function connectionVerdict(pipe: CompiledPipeline, socket: Socket, exchange: Exchange, peerIsTrusted: boolean) {
-  if (pipe.connectionSteps.length === 0 || peerIsTrusted) return null;
-  const cached = connectionVerdicts.get(socket);
-  if (cached && cached.generation === pipe.generation) return cached.verdict;
-  let found: { protection: string; mode: 'enforce' | 'monitor'; verdict: Verdict } | null = null;
-  for (const step of pipe.connectionSteps) {
-    const verdict = step.instance.onConnection!(exchange.connection, exchange.connection.peerAddress);
-    if (verdict.action !== 'pass') { found = { protection: step.protection, mode: step.mode, verdict }; break; }
-  }
-  connectionVerdicts.set(socket, { generation: pipe.generation, verdict: found });
-  return found;
 }
 
 /** With `pathSemicolons: allow`, routes match the part of each segment before `;`. */

@@ -23,8 +23,11 @@ type MaybePromise<T> = T | Promise<T>;
  * optional and returns a verdict; monitor mode is applied by the pipeline, never by the hook.
  */
 export interface ProtectionInstance {
-  /** Evaluated once per client connection; a stopping verdict then answers every request on that connection. */
-  onConnection?(connection: ConnectionInfo, clientIp: string): Verdict;
+  /**
+   * Evaluated once when a client connection is accepted, before any request is read, for global instances in
+   * enforce mode and only when the TCP peer is not a trusted proxy. A stopping verdict closes the connection.
+   */
+  onConnection?(connection: ConnectionInfo, peerAddress: string): Verdict;
   onRequestHead?(exchange: Exchange): MaybePromise<Verdict>;
   /** Only called when `needs.requestBody` is true; `body` is the whole body (capped), never a part. */
   onRequestBody?(exchange: Exchange, body: Buffer): MaybePromise<Verdict>;

@@ -126,13 +126,13 @@ describe('runPhase', () => {
     assert.deepEqual(ex.verdicts.map((v) => [v.protection, v.action, v.mode]), [['a', 'allow', 'monitor'], ['b', 'block', 'enforce']]);
   });
 
-  test('a throwing hook answers 500 protection_error and stops', async (t) => {
+  test('a throwing hook answers 503 protection_error and stops', async (t) => {
     quietStderr(t);
     const ex = exchange(); const calls: string[] = [];
     const outcome = await runPhase(ex, [step('a', 'enforce', new Error('boom'), calls), step('b', 'enforce', pass(), calls)], invoke(ex));
-    assert.deepEqual(outcome, block(500, 'protection_error'));
+    assert.deepEqual(outcome, block(503, 'protection_error'));
     assert.deepEqual(calls, ['a']);
-    assert.deepEqual(ex.verdicts, [{ protection: 'a', action: 'block', reason: 'protection_error', mode: 'enforce', wouldBlock: false, status: 500, detail: undefined }]);
+    assert.deepEqual(ex.verdicts, [{ protection: 'a', action: 'block', reason: 'protection_error', mode: 'enforce', wouldBlock: false, status: 503, detail: undefined }]);
   });
 
   test('a throwing hook is never downgraded by monitor mode', async (t) => {
@@ -140,7 +140,7 @@ describe('runPhase', () => {
     const ex = exchange(); const calls: string[] = [];
     const outcome = await runPhase(ex, [step('a', 'monitor', new TypeError('boom'), calls), step('b', 'enforce', pass(), calls)], invoke(ex));
     assert.equal(outcome?.action, 'block');
-    assert.equal(outcome?.action === 'block' && outcome.status, 500);
+    assert.equal(outcome?.action === 'block' && outcome.status, 503);
     assert.equal(outcome?.reason, 'protection_error');
     assert.deepEqual(calls, ['a']);
     assert.deepEqual(ex.verdicts.map((v) => [v.action, v.mode, v.wouldBlock]), [['block', 'enforce', false]]);

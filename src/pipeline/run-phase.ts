@@ -31,7 +31,7 @@ type Invoke = (step: Step) => Verdict | Promise<Verdict>;
  * Runs one phase: each step in order, awaiting only real promises. Monitor mode is applied here and nowhere else:
  * a block or challenge under `monitor` is recorded as "would have blocked" and the phase goes on. The first
  * enforced block stops the phase. An enforced `allow` verdict skips every remaining protection of the exchange.
- * A hook that throws is a fault, answered 500 `protection_error` (fail closed).
+ * A hook that throws is a fault, answered 503 `protection_error` (fail closed: what was not inspected is not forwarded).
  */
 export async function runPhase(exchange: Exchange, steps: readonly Step[], invoke: Invoke): Promise<PhaseOutcome> {
   for (const step of steps) {
@@ -42,7 +42,7 @@ export async function runPhase(exchange: Exchange, steps: readonly Step[], invok
       verdict = result instanceof Promise ? await result : result;
     } catch (error) {
       systemLog.error('protection_error', { protection: step.protection, requestId: exchange.requestId, error: errorSummary(error) });
-      verdict = block(500, 'protection_error');
+      verdict = block(503, 'protection_error');
       // A fault is never downgraded by monitor mode: the protection could not decide.
       record(exchange, step.protection, 'enforce', verdict);
       return verdict;

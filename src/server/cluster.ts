@@ -5,6 +5,7 @@ import { parseHostPort, formatHostPort, type HostPort } from '../net/host-port.t
 import type { Policy } from '../config/policy-types.ts';
 import { loadPolicyFile } from '../config/load-policy.ts';
 import { PolicyError } from '../config/policy-error.ts';
+import { buildPipeline } from '../pipeline/build-pipeline.ts';
 import { systemLog } from '../observe/system-log.ts';
 
 /** Messages between the cluster primary and its workers. */
@@ -59,7 +60,8 @@ export async function runClusterPrimary(policy: Policy, policyFile: string | und
   };
   process.on('SIGHUP', () => {
     if (!policyFile) return;
-    loadPolicyFile(policyFile).then(() => broadcast({ type: 'reload' }), (error) => {
+    // Compiled here too (then released), so that any error is reported once rather than by every worker.
+    loadPolicyFile(policyFile).then((next) => buildPipeline(next, policyFile).close()).then(() => broadcast({ type: 'reload' }), (error) => {
       systemLog.error('reload_failed', error instanceof PolicyError ? { file: error.source, errors: error.issues } : { error: String((error as Error).name) });
     });
   });

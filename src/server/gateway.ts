@@ -6,7 +6,7 @@ import { buildPipeline, type CompiledPipeline } from '../pipeline/build-pipeline
 import { createListener, type Listener, type ListenerHost } from './listener.ts';
 import { createAdminServer } from '../admin/admin-server.ts';
 import { parseHostPort, formatHostPort, type HostPort } from '../net/host-port.ts';
-import { openSink, flushAllSinks, droppedLogLines } from '../observe/log-sink.ts';
+import { openSink, releaseSink, flushAllSinks, droppedLogLines } from '../observe/log-sink.ts';
 import type { ExchangeLogTargets } from '../observe/exchange-log.ts';
 import { metrics, metricsRegistry, enableProcessMetrics } from '../observe/metrics.ts';
 import { systemLog } from '../observe/system-log.ts';
@@ -162,6 +162,9 @@ export class Gateway implements ListenerHost {
 
   private retire(pipe: CompiledPipeline): void {
     this.retiring.delete(pipe);
+    const targets = this.logTargetCache.get(pipe);
+    if (targets?.access) releaseSink(targets.access);
+    if (targets?.security) releaseSink(targets.security);
     pipe.close().catch((error) => systemLog.warn('pipeline_close_failed', { error: errorSummary(error) }));
   }
 

@@ -50,9 +50,17 @@ export async function startGateway(policy: Record<string, unknown>, options: { r
     policyFile,
     writePolicy,
     async logs() {
-      // Sinks write asynchronously; flush and give the write a moment to land.
-      flushAllSinks();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Sinks write asynchronously (and open their file asynchronously): flush, then read once the file has
+      // stopped growing for two polls in a row (at most about a second).
+      let last = -1;
+      let stable = 0;
+      for (let i = 0; i < 40 && stable < 2; i++) {
+        flushAllSinks();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        const size = existsSync(logFile) ? readFileSync(logFile).length : 0;
+        stable = size === last && size > 0 ? stable + 1 : 0;
+        last = size;
+      }
       if (!existsSync(logFile)) return [];
       return readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
     },

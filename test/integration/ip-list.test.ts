@@ -105,3 +105,42 @@ test('bypass entries skip later protections only where configured; deny still wi
   const logs = await gw.logs();
   assert.ok(logs.some((r) => r.type === 'security' && r.reason === 'ip_bypass' && r.action === 'allow'), 'bypass is logged as an allow verdict');
 });
+
+test('dropConnections closes connections from denied peers before any request is read', async (t) => {
+  const gw = await startGateway({
+    upstreams: { up: { url: upstream.url } },
+    routes: [{ path: '/**', upstream: 'up', mode: 'monitor' }],
+    protections: { ipList: { deny: ['127.0.0.1'], dropConnections: true } },
+  });
+  t.after(() => gw.close());
+  const before = upstream.requests.length;
+  const { rawRequest } = await import('../helpers/raw-http.ts');
+  const res = await rawRequest(gw.port, 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n');
+  assert.equal(res.closed, true);
+  assert.equal(res.text, '', 'no reply at all: the connection is closed at accept time');
+  assert.equal(upstream.requests.length, before);
+  const logs = await gw.logs();
+  assert.ok(logs.some((r) => r.type === 'security' && r.reason === 'ip_denied' && r.location === 'connection'));
+  const metrics = await (await request(`${gw.adminUrl}/metrics`)).body.text();
+  assert.match(metrics, /portcullis_rejected_connections_total\{reason="ip_denied"\} [1-9]/);
+});
+
+test('route mode and route exceptions apply to the request-time deny check', async (t) => {
+  const gw = await startGateway({
+    upstreams: { up: { url: upstream.url } },
+    routes: [
+      { name: 'trial', path: '/trial/**', upstream: 'up', mode: 'monitor' },
+      { name: 'open', path: '/open/**', upstream: 'up', protections: { ipList: { enabled: false } } },
+      { name: 'rest', path: '/**', upstream: 'up' },
+    ],
+    protections: { ipList: { deny: ['127.0.0.1'] } },
+  });
+  t.after(() => gw.close());
+  assert.equal((await get(`${gw.url}/trial/x`)).status, 200, 'monitored route forwards');
+  assert.equal((await get(`${gw.url}/open/x`)).status, 200, 'route with the protection switched off forwards');
+  assert.equal((await get(`${gw.url}/other`)).status, 403);
+  const logs = await gw.logs();
+  const trial = logs.filter((r) => r.type === 'security' && r.route === 'trial');
+  assert.equal(trial.length, 1, 'recorded exactly once');
+  assert.equal(trial[0]!.wouldBlock, true);
+});

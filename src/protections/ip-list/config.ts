@@ -11,6 +11,11 @@ export const IpListConfigSchema = protectionConfigSchema({
   bypass: Type.Optional(CidrList(
     'Trusted addresses whose requests skip every later protection of the request (logged as an `allow` verdict). ' +
     'Deny entries still win over bypass entries.')),
+  dropConnections: Type.Optional(Type.Boolean({
+    description: 'Global list only: also close connections from denied TCP peers as soon as they are accepted, before any ' +
+      'request is read (no reply, no route exceptions; counted in `portcullis_rejected_connections_total{reason="ip_denied"}`). ' +
+      'Peers that are trusted proxies are never dropped. Applies in enforce mode only. Default false.',
+  })),
 }, 'IP allow, deny and bypass lists, matched against the client address after trusted-proxy resolution.');
 
 export type IpListConfig = Static<typeof IpListConfigSchema>;

@@ -60,11 +60,11 @@ describe('ip-list request head', () => {
 
 describe('ip-list connection hook', () => {
   const cases: { config: IpListConfig; ip: string; action: string }[] = [
-    { config: { deny: ['1.2.3.4'] }, ip: '1.2.3.4', action: 'block' },
-    { config: { deny: ['1.2.3.4'] }, ip: '1.2.3.5', action: 'pass' },
+    { config: { deny: ['1.2.3.4'], dropConnections: true }, ip: '1.2.3.4', action: 'block' },
+    { config: { deny: ['1.2.3.4'], dropConnections: true }, ip: '1.2.3.5', action: 'pass' },
     // Only deny is decided per connection: allow and bypass depend on the resolved client.
-    { config: { allow: ['10.0.0.0/8'] }, ip: '8.8.8.8', action: 'pass' },
-    { config: { bypass: ['8.8.8.8'] }, ip: '8.8.8.8', action: 'pass' },
+    { config: { allow: ['10.0.0.0/8'], dropConnections: true }, ip: '8.8.8.8', action: 'pass' },
+    { config: { bypass: ['8.8.8.8'], dropConnections: true }, ip: '8.8.8.8', action: 'pass' },
   ];
   for (const { config, ip, action } of cases) {
     test(`${JSON.stringify(config)} ${ip} → ${action}`, () => {
@@ -73,6 +73,17 @@ describe('ip-list connection hook', () => {
       if (action === 'block') assert.deepEqual(verdict, { action: 'block', status: 403, reason: 'ip_denied', detail: { location: 'client-ip', excerpt: ip } });
     });
   }
+});
+
+describe('ip-list connection hook is opt-in', () => {
+  test('without dropConnections there is no connection hook', () => {
+    assert.equal(create({ deny: ['1.2.3.4'] }).instance.onConnection, undefined);
+  });
+  test('dropConnections on a route is a configuration error', () => {
+    const issues: ConfigIssue[] = [];
+    ipList.create({ deny: ['1.2.3.4'], dropConnections: true }, { policy: {} as Policy, scope: 'route-1', issue: (path, message) => issues.push({ path, message }) });
+    assert.deepEqual(issues.map((i) => i.path), ['/dropConnections']);
+  });
 });
 
 describe('ip-list config issues', () => {

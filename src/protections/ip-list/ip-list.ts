@@ -2,13 +2,14 @@ import { defineProtection, type CreateContext } from '../../pipeline/protection.
 import { allow, block, pass, type Verdict } from '../../pipeline/verdict.ts';
 import { compileCidrSet, type CidrSet } from '../../net/cidr.ts';
 import { IpListConfigSchema, type IpListConfig } from './config.ts';
+import type { ConnectionInfo, Exchange } from '../../pipeline/exchange.ts';
 
 /**
  * IP allow, deny and bypass lists.
  *
  * Protects against: traffic from known-bad networks, access to internal routes from outside the allowed networks.
- * Phases: connection (deny entries, when the TCP peer is the client itself) and request head (the client address
- * after trusted-proxy resolution). Buffers nothing.
+ * Phases: request head (the client address after trusted-proxy resolution) and, with `dropConnections`,
+ * connection (deny entries against the TCP peer, before any request is read). Buffers nothing.
  */
 export const ipList = defineProtection<IpListConfig>({
   name: 'ip-list',
@@ -30,14 +31,16 @@ export const ipList = defineProtection<IpListConfig>({
       return pass();
     }
 
+    if (config.dropConnections === true && context.scope !== 'global') {
+      context.issue('/dropConnections', 'is a global setting: connections are accepted before any route is known');
+    }
+    const onRequestHead = (exchange: Exchange) => decide(exchange.clientIp);
+    if (config.dropConnections !== true) return { onRequestHead };
     return {
-      // Only a deny decision is taken per connection: allow and bypass depend on the request's resolved client.
-      onConnection(_connection, clientIp) {
-        return deny.has(clientIp) ? block(403, 'ip_denied', { detail: { location: 'client-ip', excerpt: clientIp } }) : pass();
-      },
-      onRequestHead(exchange) {
-        return decide(exchange.clientIp);
-      },
+      // Only deny entries act at accept time: allow and bypass depend on the client a request resolves to.
+      onConnection: (_connection: ConnectionInfo, peerAddress: string) =>
+        deny.has(peerAddress) ? block(403, 'ip_denied', { detail: { location: 'client-ip', excerpt: peerAddress } }) : pass(),
+      onRequestHead,
     };
   },
 });

@@ -2,8 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { protectionConfigSchema } from '../../config/common-schema.ts';
 
 export const MethodRestrictionConfigSchema = protectionConfigSchema({
+  // No schema default on purpose: with `merge`, a filled-in default on a route would override the global value.
   unmatchedStatus: Type.Optional(Type.Union([Type.Literal(404), Type.Literal(405)], {
-    description: 'Status for a path that no route declares: 404 (default, reason `route_not_found`) or 405 ' +
+    description: 'Status for a path that no route declares: 404 (the default when unset; reason `route_not_found`) or 405 ' +
       '(reason `route_not_found`, with an empty `Allow`). Such a request is never forwarded: no upstream is known for it.',
   })),
 }, 'Only the methods a route declares reach its upstream (405 `method_not_allowed` with `Allow`); undeclared paths get 404 or 405.');
