@@ -22,11 +22,14 @@ export interface BodyLimits {
 /** The minimum rate is judged only after this long, so that short stalls at the start do not count. */
 const MIN_RATE_GRACE_MS = 5_000;
 
-/** Every guard being read, checked by one shared ticker each second instead of a timer per request. */
-const watched = new Set<BodyGuard>();
+/** A body being read, checked by the shared ticker. */
+interface Watched { check(now: number): void }
+
+/** Every body being read, checked by one shared ticker each second instead of a timer per request. */
+const watched = new Set<Watched>();
 let ticker: NodeJS.Timeout | undefined;
 
-function watch(guard: BodyGuard): void {
+function watch(guard: Watched): void {
   watched.add(guard);
   if (!ticker) {
     ticker = setInterval(() => {
@@ -76,16 +79,19 @@ export class BodyGuard extends Transform {
 
   /** Called by the shared ticker. */
   check(now: number): void {
-    if (now - this.lastDataAt > this.limits.bodyIdleTimeoutMs) {
-      this.destroy(new BodyRefusal(408, 'body_timeout', 'the request body stalled'));
-      return;
-    }
-    const elapsed = now - this.startedAt;
-    if (this.limits.bodyMinBytesPerSecond > 0 && elapsed > MIN_RATE_GRACE_MS &&
-        (this.bytes * 1000) / elapsed < this.limits.bodyMinBytesPerSecond) {
-      this.destroy(new BodyRefusal(408, 'body_too_slow', 'the request body arrives too slowly'));
-    }
+    const refusal = pacingRefusal(this.limits, now, this.startedAt, this.lastDataAt, this.bytes);
+    if (refusal) this.destroy(refusal);
   }
+}
+
+/** The idle-timeout and minimum-rate rules, shared by streamed and buffered bodies. */
+function pacingRefusal(limits: BodyLimits, now: number, startedAt: number, lastDataAt: number, bytes: number): BodyRefusal | null {
+  if (now - lastDataAt > limits.bodyIdleTimeoutMs) return new BodyRefusal(408, 'body_timeout', 'the request body stalled');
+  const elapsed = now - startedAt;
+  if (limits.bodyMinBytesPerSecond > 0 && elapsed > MIN_RATE_GRACE_MS && (bytes * 1000) / elapsed < limits.bodyMinBytesPerSecond) {
+    return new BodyRefusal(408, 'body_too_slow', 'the request body arrives too slowly');
+  }
+  return null;
 }
 
 /** True when the request has a body to read (Content-Length > 0, or chunked). */
@@ -114,10 +120,44 @@ export function guardRequestBody(req: IncomingMessage, limits: BodyLimits): Body
   return guard;
 }
 
-/** Reads the whole body through a guard (only when a protection needs it). Rejects with `BodyRefusal`. */
-export async function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
-  const guard = guardRequestBody(req, limits);
-  const chunks: Buffer[] = [];
-  for await (const chunk of guard) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+/**
+ * Reads the whole body into memory under the same rules as `BodyGuard` (size cap while reading, idle timeout,
+ * minimum rate, client abort), without a stream of its own. Rejects with `BodyRefusal`; on refusal the request
+ * stops being read (the caller answers and closes the connection).
+ */
+export function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const startedAt = Date.now();
+    let lastDataAt = startedAt;
+    const watcher: Watched = {
+      check(now) {
+        const refusal = pacingRefusal(limits, now, startedAt, lastDataAt, bytes);
+        if (refusal) finish(refusal);
+      },
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      lastDataAt = Date.now();
+      if (bytes > limits.maxBodyBytes) finish(new BodyRefusal(413, 'body_too_large', `the request body is larger than ${limits.maxBodyBytes} bytes`));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(null);
+    const onAborted = () => finish(new BodyRefusal(400, 'client_aborted', 'the client closed the connection mid-body'));
+    function finish(error: BodyRefusal | null): void {
+      watched.delete(watcher);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('aborted', onAborted);
+      req.off('error', onAborted);
+      if (error) { req.pause(); reject(error); return; }
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    }
+    watch(watcher);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('aborted', onAborted);
+    req.once('error', onAborted);
+  });
 }

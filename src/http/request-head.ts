@@ -77,15 +77,19 @@ function hasNonAscii(value: string): boolean {
   return false;
 }
 
-/** `name`, `name:port`, `1.2.3.4:port`, `[v6]:port`: letters, digits, `.`, `-`, optional port. */
+/** `name`, `name:port`, `1.2.3.4:port`, `[v6]:port`: letters, digits, `.`, `-` (no empty label), optional port. */
 export function isValidHost(host: string): boolean {
-  return /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host);
+  return /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host) && !host.includes('..');
 }
 
-/** The host name without port, lower-cased; `[v6]` keeps its brackets off. */
+/**
+ * The host name without port, lower-cased, without the trailing dot of a fully qualified name (`admin.example.`
+ * is `admin.example` to DNS and to most backends, so it must match the same routes); `[v6]` keeps its brackets off.
+ */
 export function hostName(host: string | undefined): string {
   if (!host) return '';
   if (host.startsWith('[')) return host.slice(1, host.indexOf(']')).toLowerCase();
   const colon = host.indexOf(':');
-  return (colon === -1 ? host : host.slice(0, colon)).toLowerCase();
+  const name = (colon === -1 ? host : host.slice(0, colon)).toLowerCase();
+  return name.endsWith('.') ? name.slice(0, -1) : name;
 }

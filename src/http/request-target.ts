@@ -8,7 +8,8 @@
  * - refused outright, since backends disagree on them: `\` raw or encoded, encoded `/` (`%2F`), NUL and other
  *   control bytes, invalid or overlong UTF-8 (`%C0%AF`), `..` that climbs above the root;
  * - dot segments are removed (RFC 3986 §5.2.4) after decoding, so `/a/%2e%2e/admin` is `/admin` everywhere;
- * - `//` is merged (or refused when `mergeSlashes` is off); `;` is refused unless `pathSemicolons: allow`.
+ * - `//` is merged (or refused when `mergeSlashes` is off); `;` is refused unless `pathSemicolons: allow`, and even
+ *   then on a dot or empty segment (`..;`, `/;x/`), which parameter-stripping backends resolve differently.
  * Query rules (C5): escapes must be well formed, no control bytes; the query is forwarded as received.
  */
 export interface CanonicalTarget { path: string; rawQuery: string }
@@ -80,6 +81,14 @@ export function canonicalizeTarget(target: string, options: TargetOptions): Cano
   const last = segments.length - 1;
   for (let i = 1; i <= last; i++) {
     const segment = segments[i]!;
+    if (options.allowSemicolons && segment.includes(';')) {
+      // Backends that strip matrix parameters (Tomcat, Spring) read `..;x` as `..` and `/;x/` as `//`: the path they
+      // resolve (`/public/..;/admin` → `/admin`) would differ from the one routes matched.
+      const base = segment.slice(0, segment.indexOf(';'));
+      if (base === '.' || base === '..' || (base === '' && i !== last)) {
+        return problem('semicolon_in_path', '";" parameters on a dot segment or an empty segment');
+      }
+    }
     if (segment === '.') { if (i === last) kept.push(''); continue; }
     if (segment === '..') {
       if (kept.length === 0) return problem('path_above_root', 'the path climbs above the root with ".."');

@@ -10,6 +10,17 @@ export interface ExchangeLogTargets {
   redactedHeaders: ReadonlySet<string>;
 }
 
+/** prom-client hashes label values on every `labels()` call; the children are cached by their label values. */
+const requestCounters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
+const durationHistograms = new Map<string, ReturnType<typeof metrics.duration.labels>>();
+const upstreamHistograms = new Map<string, ReturnType<typeof metrics.upstreamDuration.labels>>();
+
+function child<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let found = cache.get(key);
+  if (found === undefined) cache.set(key, found = make());
+  return found;
+}
+
 function ms(from: bigint, to: bigint): number {
   return Math.round(Number(to - from) / 1000) / 1000;
 }
@@ -22,10 +33,12 @@ export function logExchange(exchange: Exchange, targets: ExchangeLogTargets): vo
   const end = process.hrtime.bigint();
   const routeName = exchange.route?.name ?? '-';
   const status = exchange.status;
-  metrics.requests.labels(routeName, String(status)).inc();
-  metrics.duration.labels(routeName).observe(Number(end - exchange.startedAt) / 1e9);
-  if (exchange.upstreamName && exchange.upstreamStartedAt && exchange.upstreamEndedAt) {
-    metrics.upstreamDuration.labels(exchange.upstreamName).observe(Number(exchange.upstreamEndedAt - exchange.upstreamStartedAt) / 1e9);
+  child(requestCounters, `${routeName}\u0000${status}`, () => metrics.requests.labels(routeName, String(status))).inc();
+  child(durationHistograms, routeName, () => metrics.duration.labels(routeName)).observe(Number(end - exchange.startedAt) / 1e9);
+  const upstreamName = exchange.upstreamName;
+  if (upstreamName && exchange.upstreamStartedAt && exchange.upstreamEndedAt) {
+    child(upstreamHistograms, upstreamName, () => metrics.upstreamDuration.labels(upstreamName))
+      .observe(Number(exchange.upstreamEndedAt - exchange.upstreamStartedAt) / 1e9);
   }
   for (const verdict of exchange.verdicts) metrics.verdicts.labels(verdict.protection, verdict.action, verdict.reason).inc();
 

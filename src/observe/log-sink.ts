@@ -5,7 +5,7 @@ import type { SonicBoom as SonicBoomClass } from 'sonic-boom';
 const SonicBoom = sonicBoom as unknown as typeof SonicBoomClass;
 
 /**
- * An append-only line sink (stdout, stderr or a file) written asynchronously. Files are reopened on `reopen()`
+ * An append-only line sink (stdout, stderr or a file) written asynchronously in batches. Files are reopened on `reopen()`
  * (SIGUSR1) so that log rotation works; a sink that cannot keep up drops lines past 64 MiB of backlog and
  * counts them instead of growing without bound.
  */
@@ -28,7 +28,9 @@ export function openSink(destination: string): LogSink {
   const existing = sinks.get(destination);
   if (existing) { existing.users++; return existing.sink; }
   const dest = destination === 'stdout' ? 1 : destination === 'stderr' ? 2 : destination;
-  const boom = new SonicBoom({ dest, append: true, mkdir: true, sync: false, maxLength: MAX_BACKLOG_BYTES });
+  // Lines are gathered up to 8 KiB per write, and flushed at least every 250 ms and on shutdown: one write(2)
+  // per request cost about 5% of the CPU under load.
+  const boom = new SonicBoom({ dest, append: true, mkdir: true, sync: false, maxLength: MAX_BACKLOG_BYTES, minLength: 8 * 1024, periodicFlush: 250 });
   boom.on('drop', () => { dropped++; });
   boom.on('error', () => { dropped++; });
   const sink: LogSink = {

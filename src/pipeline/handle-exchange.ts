@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { pipeline as pipeStreams } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type { Exchange } from './exchange.ts';
 import type { CompiledPipeline } from './build-pipeline.ts';
 import type { CompiledRoute } from './router.ts';
@@ -22,6 +22,8 @@ import type { ExchangeLogTargets } from '../observe/exchange-log.ts';
 /** Built-in checks are reported under this protection name (they are protocol rules, never in monitor mode). */
 const HTTP = 'http-conformance';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Request bodies of known length up to this size are read whole before forwarding. */
+const SMALL_BODY_BYTES = 64 * 1024;
 /** Cap for response bodies buffered for a protection that asked for them. */
 const MAX_BUFFERED_RESPONSE_BYTES = 8 * 1024 * 1024;
 
@@ -122,12 +124,17 @@ export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline,
 
     let body: Readable | Buffer | null = null;
     if (hasBody(req)) {
-      if (route.steps.needsRequestBody && !exchange.allowed) {
+      const inspect = route.steps.needsRequestBody && !exchange.allowed;
+      // Small bodies of known length are read before forwarding, like nginx's request buffering: cheaper than a
+      // stream per request, and the upstream never waits on a slow client.
+      if (inspect || (length !== null && length <= SMALL_BODY_BYTES)) {
         const buffered = await readRequestBody(req, limits);
         exchange.bytesIn = buffered.length;
-        exchange.requestBody = buffered;
-        const outcome = await runPhase(exchange, route.steps.requestBody, (step) => step.instance.onRequestBody!(exchange, buffered));
-        if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
+        if (inspect) {
+          exchange.requestBody = buffered;
+          const outcome = await runPhase(exchange, route.steps.requestBody, (step) => step.instance.onRequestBody!(exchange, buffered));
+          if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
+        }
         body = buffered;
       } else {
         // Counted by the guard itself: a 'data' listener here would start the flow before undici reads.
@@ -199,8 +206,33 @@ async function forward(
 
   startWriteIdleTimer(req.socket, route.limits.writeIdleTimeoutMs);
   res.writeHead(response.statusCode, outHeaders);
-  response.body.on('data', (chunk: Buffer) => { exchange.bytesOut += chunk.length; });
-  await pipeStreams(response.body, res);
+  await relayBody(response.body, res, exchange);
+}
+
+/**
+ * Streams the upstream body to the client with backpressure and counts the bytes. A plain pipe rather than
+ * stream.pipeline: the latter sets up an AbortController per response, which costs about 5% of the CPU here.
+ * Resolves when the response is finished; rejects when either side fails (the other side is then destroyed).
+ */
+function relayBody(body: Readable, res: ServerResponse, exchange: Exchange): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      body.destroy();
+      res.destroy();
+      reject(error);
+    };
+    body.on('data', (chunk: Buffer) => { exchange.bytesOut += chunk.length; });
+    body.once('error', fail);
+    res.once('close', () => {
+      if (settled) return;
+      if (res.writableFinished) { settled = true; resolve(); return; }
+      fail(Object.assign(new Error('client closed the connection'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+    body.pipe(res);
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { Exchange, type ConnectionInfo } from '../pipeline/exchange.ts';
 import type { CompiledPipeline } from '../pipeline/build-pipeline.ts';
 import { handleExchange, admitRequest, type ExchangeServices } from '../pipeline/handle-exchange.ts';
 import { responseForUpgrade, tunnelUpgrade } from '../proxy/websocket.ts';
-import { problemDocument } from '../pipeline/local-reply.ts';
+import { problemDocument, writeLocalReply } from '../pipeline/local-reply.ts';
 import { logExchange } from '../observe/exchange-log.ts';
 import { metrics } from '../observe/metrics.ts';
 import { systemLog } from '../observe/system-log.ts';
@@ -62,11 +62,24 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   };
   applyLimits(initial);
 
+  // The connection phase: caps, then the connection hooks of global protections, before any byte is read.
   server.on('connection', (socket: Socket) => {
     const peer = socket.remoteAddress ?? '';
     const count = (perIp.get(peer) ?? 0) + 1;
     if (count > limits.maxConnectionsPerIp) {
       metrics.rejectedConnections.labels('per_ip_limit').inc();
+      socket.destroy();
+      return;
+    }
+    const refusal = connectionRefusal(host.current(), socket);
+    if (refusal) {
+      metrics.rejectedConnections.labels(refusal.reason).inc();
+      metrics.verdicts.labels(refusal.protection, 'block', refusal.reason).inc();
+      host.logTargets(host.current()).security?.write(JSON.stringify({
+        time: new Date().toISOString(), type: 'security', clientIp: normalizePeer(peer), listener: name, route: '-',
+        protection: refusal.protection, action: 'block', reason: refusal.reason, mode: 'enforce', wouldBlock: false,
+        location: 'connection',
+      }) + '\n');
       socket.destroy();
       return;
     }
@@ -80,14 +93,40 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   });
   server.on('drop', () => metrics.rejectedConnections.labels('connection_limit').inc());
 
-  const connectionInfo = (socket: Socket): ConnectionInfo => ({
-    peerAddress: normalizePeer(socket.remoteAddress ?? ''),
-    peerPort: socket.remotePort ?? 0,
-    listener: name,
-    protocol: 'http',
-  });
+  // Computed once per connection: reading the peer address is a system call.
+  const connections = new WeakMap<Socket, ConnectionInfo>();
+  const connectionInfo = (socket: Socket): ConnectionInfo => {
+    let info = connections.get(socket);
+    if (!info) {
+      info = { peerAddress: normalizePeer(socket.remoteAddress ?? ''), peerPort: socket.remotePort ?? 0, listener: name, protocol: 'http' };
+      connections.set(socket, info);
+    }
+    return info;
+  };
 
+  // The response to the latest request of each connection, so that a parse error is answered in order (below).
+  const lastResponse = new WeakMap<Duplex, ServerResponse>();
   const onRequest = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    // Pipelined requests are served one at a time, and never once an earlier reply closed the connection: Node
+    // parses (and would emit) what follows a refused request, e.g. the request hidden behind `TE: gzip, chunked`.
+    const socket = req.socket;
+    if (!socket.writable) return;
+    const previous = lastResponse.get(socket);
+    lastResponse.set(socket, res);
+    if (previous && !previous.writableFinished) {
+      let started = false;
+      const next = () => {
+        if (started) return;
+        started = true;
+        if (previous.writableFinished && socket.writable) startExchange(req, res, expectContinue);
+      };
+      previous.once('finish', next);
+      previous.once('close', next);
+      return;
+    }
+    startExchange(req, res, expectContinue);
+  };
+  const startExchange = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
     const pipe = host.acquire();
     const exchange = new Exchange(req, res, connectionInfo(req.socket));
     handleExchange(exchange, pipe, host, expectContinue, () => host.release(pipe)).catch((error) => {
@@ -98,6 +137,15 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   server.on('request', onRequest(false));
   // Header-phase protections run before "100 Continue" is sent (checklist A14).
   server.on('checkContinue', onRequest(true));
+  // Any other expectation: 417 as a problem document (Node's own 417 has no body and no request id).
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    lastResponse.set(req.socket, res);
+    const pipe = host.current();
+    const requestId = randomUUID();
+    const reply = { status: 417, reason: 'expectation_failed', detail: 'only "Expect: 100-continue" is supported', close: true };
+    writeLocalReply(res, reply, requestId, pipe.policy.requestId.header);
+    logClientError(pipe, host, name, normalizePeer(req.socket.remoteAddress ?? ''), requestId, 417, reply.reason, 'expectation_failed');
+  });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pipe = host.acquire();
@@ -107,9 +155,9 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
     const finish = () => {
       if (done) return;
       done = true;
-      host.release(pipe);
       if (exchange.status === 0) exchange.status = res.headersSent ? res.statusCode : 499;
       logExchange(exchange, host.logTargets(pipe));
+      host.release(pipe); // last: releasing may retire the pipeline and its log sinks
     };
     res.once('close', () => { if (exchange.status !== 101) finish(); });
     socket.on('error', () => socket.destroy());
@@ -128,6 +176,20 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     const code = error.code ?? '';
     if (code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    const pending = lastResponse.get(socket);
+    if (pending && !pending.writableFinished) {
+      // Responses go out in request order: a reply written now would be read as the answer to an earlier request.
+      // The error is in a later pipelined request: answer the earlier ones first, then this one.
+      if (pending.req.complete) { pending.once('finish', () => replyParseError(socket, code)); return; }
+      // The error is in the body of the latest request. If its response has started (e.g. its head was refused),
+      // that response is the answer: let it go out, then close. Otherwise reply once it is its turn.
+      if (pending.headersSent) { if (pending.socket) socket.end(); else pending.once('finish', () => socket.end()); return; }
+      if (!pending.socket) { pending.once('socket', () => replyParseError(socket, code)); return; }
+    }
+    replyParseError(socket, code);
+  });
+
+  const replyParseError = (socket: Duplex, code: string) => {
     const { status, reason } = classifyParseError(code);
     const peer = normalizePeer((socket as Socket).remoteAddress ?? '');
     const pipe = host.current();
@@ -137,7 +199,7 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
       `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n` +
       `${pipe.policy.requestId.header}: ${requestId}\r\n\r\n${body}`);
     logClientError(pipe, host, name, peer, requestId, status, reason, code);
-  });
+  };
 
   return {
     name,
@@ -157,6 +219,24 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
     }),
     closeAllConnections: () => server.closeAllConnections(),
   };
+}
+
+/** The first stopping verdict of the connection steps for a new socket, unless its peer is a trusted proxy. */
+function connectionRefusal(pipe: CompiledPipeline, socket: Socket): { protection: string; reason: string } | null {
+  if (pipe.connectionSteps.length === 0) return null;
+  const peer = normalizePeer(socket.remoteAddress ?? '');
+  if (pipe.trustedProxies.size > 0 && pipe.trustedProxies.has(peer)) return null;
+  const info: ConnectionInfo = { peerAddress: peer, peerPort: socket.remotePort ?? 0, listener: '', protocol: 'http' };
+  for (const step of pipe.connectionSteps) {
+    try {
+      const verdict = step.instance.onConnection!(info, peer);
+      if (verdict.action === 'block' || verdict.action === 'challenge') return { protection: step.protection, reason: verdict.reason };
+    } catch (error) {
+      systemLog.error('protection_error', { protection: step.protection, phase: 'connection', error: errorSummary(error) });
+      return { protection: step.protection, reason: 'protection_error' }; // fail closed
+    }
+  }
+  return null;
 }
 
 /** Parser errors (llhttp codes) to replies. Everything not listed is a malformed request: 400. */
