@@ -49,6 +49,8 @@ function watch(guard: Watched): void {
 export class BodyGuard extends Transform {
   bytes = 0;
   private readonly limits: BodyLimits;
+  /** The request, to look at its trailers once the body has ended. */
+  request: IncomingMessage | undefined;
   private readonly startedAt = Date.now();
   private lastDataAt = Date.now();
 
@@ -74,7 +76,8 @@ export class BodyGuard extends Transform {
 
   override _flush(callback: TransformCallback): void {
     watched.delete(this);
-    callback();
+    // Failing here, before the end, keeps undici from sending the last chunk: the upstream gets no complete request.
+    callback(this.request && this.request.rawTrailers.length > 0 ? trailerRefusal() : null);
   }
 
   /** Called by the shared ticker. */
@@ -82,6 +85,14 @@ export class BodyGuard extends Transform {
     const refusal = pacingRefusal(this.limits, now, this.startedAt, this.lastDataAt, this.bytes);
     if (refusal) this.destroy(refusal);
   }
+}
+
+/**
+ * Chunked trailer fields are refused (checklist A7): they would go uninspected, and some servers merge them into
+ * the headers (Puma, CVE-2023-40175).
+ */
+function trailerRefusal(): BodyRefusal {
+  return new BodyRefusal(400, 'request_trailers', 'trailer fields in a chunked request body are not accepted');
 }
 
 /** The idle-timeout and minimum-rate rules, shared by streamed and buffered bodies. */
@@ -113,6 +124,7 @@ export function declaredLength(req: IncomingMessage): number | null {
  */
 export function guardRequestBody(req: IncomingMessage, limits: BodyLimits): BodyGuard {
   const guard = new BodyGuard(limits);
+  guard.request = req;
   req.pipe(guard);
   req.once('aborted', () => guard.destroy(new BodyRefusal(400, 'client_aborted', 'the client closed the connection mid-body')));
   req.once('error', () => guard.destroy(new BodyRefusal(400, 'client_aborted', 'the client connection failed mid-body')));
@@ -143,7 +155,7 @@ export function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promi
       if (bytes > limits.maxBodyBytes) finish(new BodyRefusal(413, 'body_too_large', `the request body is larger than ${limits.maxBodyBytes} bytes`));
       else chunks.push(chunk);
     };
-    const onEnd = () => finish(null);
+    const onEnd = () => finish(req.rawTrailers.length > 0 ? trailerRefusal() : null);
     const onAborted = () => finish(new BodyRefusal(400, 'client_aborted', 'the client closed the connection mid-body'));
     function finish(error: BodyRefusal | null): void {
       watched.delete(watcher);
