@@ -11,6 +11,11 @@ import { EXIT_USAGE } from './cli.ts';
 
 /** `portcullis start`: resolves only on failure to start (exit code); a running gateway exits through signals. */
 export async function startCommand(options: Record<string, string | undefined>, help: string): Promise<number> {
+  // Node's lenient parser accepts request-smuggling inputs (CL+TE, obs-fold, bare LF); it must never be on.
+  if (process.execArgv.some((arg) => arg.startsWith('--insecure-http-parser')) || /--insecure-http-parser/.test(process.env.NODE_OPTIONS ?? '')) {
+    process.stderr.write('portcullis start: refusing to run with --insecure-http-parser (it accepts request-smuggling inputs)\n');
+    return EXIT_USAGE;
+  }
   if (Boolean(options.config) === Boolean(options.upstream)) {
     process.stderr.write(`portcullis start: give either --config FILE or --upstream URL\n\n${help}\n`);
     return EXIT_USAGE;

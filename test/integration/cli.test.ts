@@ -108,6 +108,12 @@ test('schema, version and help', async () => {
   assert.equal(neither.code, 2);
 });
 
+test('start refuses to run with Node\'s insecure HTTP parser', async () => {
+  const result = await runCli(['start', '--upstream', 'http://127.0.0.1:9'], { env: { NODE_OPTIONS: '--insecure-http-parser' } });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /refusing to run with --insecure-http-parser/);
+});
+
 test('start --upstream protects an existing service with no policy file', async (t) => {
   const upstream = await startUpstream();
   t.after(() => upstream.close());

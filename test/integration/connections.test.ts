@@ -39,6 +39,20 @@ test('connections over the per-IP cap are closed at once; others are still serve
   assert.match(metrics, /portcullis_rejected_connections_total\{reason="per_ip_limit"\} [1-9]/);
 });
 
+test('connections over the global cap are closed at once and counted', async (t) => {
+  const upstream = await startUpstream();
+  const gw = await startGateway(catchAllPolicy(upstream.url, { limits: { maxConnections: 2 } }));
+  t.after(async () => { await gw.close(); await upstream.close(); });
+  const held = [await open(gw.port), await open(gw.port)];
+  const extra = await open(gw.port);
+  extra.on('error', () => {});
+  assert.equal(await closedWithin(extra, 1000), true, 'the third connection is closed');
+  for (const socket of held) assert.equal(socket.destroyed, false);
+  for (const socket of held) socket.destroy();
+  const metrics = await (await request(`${gw.adminUrl}/metrics`)).body.text();
+  assert.match(metrics, /portcullis_rejected_connections_total\{reason="connection_limit"\} [1-9]/);
+});
+
 test('a client that stops reading a large response is cut off after the write idle timeout', async (t) => {
   const big = Buffer.alloc(32 * 1024 * 1024, 'z');
   const upstream = await startUpstream((_req, res) => { res.writeHead(200, { 'content-length': big.length }); res.end(big); });
