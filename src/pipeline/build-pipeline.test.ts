@@ -140,7 +140,8 @@ describe('buildPipeline: modes', () => {
     await withPipeline(policyOf({ mode: 'monitor', protections: { ipList: { deny: ['1.2.3.4'], mode: 'enforce' } } }, [
       { path: '/r', upstream: 'api', mode: 'enforce' },
     ]), (pipeline) => {
-      assert.deepEqual(pipeline.unrouted.requestHead.map((s) => [s.protection, s.mode]), [['ip-list', 'enforce'], ['method-restriction', 'monitor']]);
+      assert.deepEqual(pipeline.unrouted.requestHead.map((s) => [s.protection, s.mode]),
+        [['ip-list', 'enforce'], ['method-restriction', 'monitor'], ['attack-detection', 'monitor']]);
     });
   });
 
@@ -203,26 +204,28 @@ describe('buildPipeline: layer and merge', () => {
     });
   });
 
-  test('method restriction runs by default, once per route', async () => {
+  test('method restriction and attack detection run by default, once per route', async () => {
     await withPipeline(policyOf(), (pipeline) => {
-      assert.deepEqual(stepsFor(pipeline, '/x').map((s) => s.protection), ['method-restriction']);
-      assert.deepEqual(pipeline.unrouted.requestHead.map((s) => s.protection), ['method-restriction']);
+      assert.deepEqual(stepsFor(pipeline, '/x').map((s) => s.protection), ['method-restriction', 'attack-detection']);
+      assert.deepEqual(pipeline.unrouted.requestHead.map((s) => s.protection), ['method-restriction', 'attack-detection']);
+      assert.equal(pipeline.router.match('h', seg('/x'), 'GET')!.route.steps.needsRequestBody, true, 'detection reads bodies');
     });
   });
 
   test('enabled: false on a route removes the global instance too', async () => {
     const policy = policyOf({ protections: { ipList: { deny: ['1.2.3.4'] } } }, [
-      { path: '/off', upstream: 'api', protections: { ipList: { enabled: false }, methodRestriction: { enabled: false } } },
+      { path: '/off', upstream: 'api', protections: { ipList: { enabled: false }, methodRestriction: { enabled: false }, attackDetection: { enabled: false } } },
       { path: '/on', upstream: 'api' },
     ]);
     await withPipeline(policy, (pipeline) => {
       assert.deepEqual(stepsFor(pipeline, '/off').map((s) => s.protection), []);
-      assert.deepEqual(stepsFor(pipeline, '/on').map((s) => s.protection), ['ip-list', 'method-restriction']);
+      assert.equal(pipeline.router.match('h', seg('/off'), 'GET')!.route.steps.needsRequestBody, false, 'nothing buffers the body');
+      assert.deepEqual(stepsFor(pipeline, '/on').map((s) => s.protection), ['ip-list', 'method-restriction', 'attack-detection']);
     });
   });
 
   test('enabled: false globally removes the global instance only', async () => {
-    const policy = policyOf({ protections: { ipList: { enabled: false, deny: ['1.2.3.4'] }, methodRestriction: { enabled: false } } }, [
+    const policy = policyOf({ protections: { ipList: { enabled: false, deny: ['1.2.3.4'] }, methodRestriction: { enabled: false }, attackDetection: { enabled: false } } }, [
       { path: '/a', upstream: 'api' },
       { path: '/b', upstream: 'api', protections: { ipList: { deny: ['5.5.5.5'] } } },
     ]);

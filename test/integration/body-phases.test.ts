@@ -36,6 +36,8 @@ const bodyInspector = defineProtection<Record<string, never>>({
   },
 });
 
+const TEXT = { 'content-type': 'text/plain' };
+
 let upstream: TestUpstream;
 let gw: TestGateway;
 
@@ -54,12 +56,12 @@ after(async () => { await gw.close(); await upstream.close(); });
 
 test('a buffered request body is inspected whole before anything is forwarded', async () => {
   const count = upstream.requests.length;
-  const res = await request(`${gw.url}/x`, { method: 'POST', body: 'a'.repeat(500) + ' forbidden' });
+  const res = await request(`${gw.url}/x`, { method: 'POST', body: 'a'.repeat(500) + ' forbidden', headers: TEXT });
   const problem = await res.body.json() as { reason: string };
   assert.equal(res.statusCode, 403);
   assert.equal(problem.reason, 'test_forbidden_body');
   assert.equal(upstream.requests.length, count, 'nothing reached the upstream');
-  const ok = await request(`${gw.url}/x`, { method: 'POST', body: 'suspicious but fine' });
+  const ok = await request(`${gw.url}/x`, { method: 'POST', body: 'suspicious but fine', headers: TEXT });
   assert.equal(ok.statusCode, 200);
   assert.deepEqual(await ok.body.json(), { bytes: 'suspicious but fine'.length });
 });
@@ -67,12 +69,12 @@ test('a buffered request body is inspected whole before anything is forwarded', 
 test('chunked bodies are buffered too, and the cap holds while buffering (413, never partly inspected)', async () => {
   const count = upstream.requests.length;
   async function* chunks(total: number) { for (let sent = 0; sent < total; sent += 100) yield Buffer.alloc(100, 'x'); }
-  const res = await request(`${gw.url}/x`, { method: 'POST', body: Readable.from(chunks(5000)) });
+  const res = await request(`${gw.url}/x`, { method: 'POST', body: Readable.from(chunks(5000)), headers: TEXT });
   const problem = await res.body.json() as { reason: string };
   assert.equal(res.statusCode, 413);
   assert.equal(problem.reason, 'body_too_large');
   assert.equal(upstream.requests.length, count);
-  const small = await request(`${gw.url}/x`, { method: 'POST', body: Readable.from(chunks(800)) });
+  const small = await request(`${gw.url}/x`, { method: 'POST', body: Readable.from(chunks(800)), headers: TEXT });
   assert.equal(small.statusCode, 200);
   assert.deepEqual(await small.body.json(), { bytes: 800 });
   assert.equal(upstream.requests.at(-1)!.headers['content-length'], '800', 'a buffered body is forwarded with its length');

@@ -121,7 +121,7 @@ test('start --upstream protects an existing service with no policy file', async 
   const adminPort = await freePort();
   const gw = await spawnCli(['start', '--upstream', upstream.url, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`]);
   t.after(() => { gw.child.kill('SIGKILL'); });
-  const res = await request(`http://127.0.0.1:${port}/any/path?x=1`, { method: 'PATCH', body: 'x' });
+  const res = await request(`http://127.0.0.1:${port}/any/path?x=1`, { method: 'PATCH', body: 'x', headers: { 'content-type': 'text/plain' } });
   await res.body.dump();
   assert.equal(res.statusCode, 200);
   assert.equal(upstream.requests.at(-1)!.url, '/any/path?x=1');

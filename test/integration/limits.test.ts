@@ -22,6 +22,8 @@ before(async () => {
       { name: 'all', path: '/**', upstream: 'up' },
     ],
     limits: { headersTimeoutMs: 1000, bodyIdleTimeoutMs: 500, maxUriBytes: 1024, maxBodyBytes: 100 },
+    // These tests are about the HTTP layer; attack detection (which buffers and parses bodies) is tested on its own.
+    protections: { attackDetection: { enabled: false } },
   });
 });
 after(async () => { await gw.close(); await upstream.close(); });

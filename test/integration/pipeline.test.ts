@@ -23,7 +23,10 @@ before(async () => {
 after(async () => { await gw.close(); await upstream.close(); });
 
 async function call(method: string, path: string, headers: Record<string, string> = {}) {
-  const res = await request(`${gw.url}${path}`, { method: method as 'GET', headers, body: method === 'POST' || method === 'PUT' ? '{}' : undefined });
+  const hasBody = method === 'POST' || method === 'PUT';
+  const res = await request(`${gw.url}${path}`, {
+    method: method as 'GET', headers: hasBody ? { 'content-type': 'application/json', ...headers } : headers, body: hasBody ? '{}' : undefined,
+  });
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
 

@@ -27,7 +27,9 @@ after(async () => { await gw.close(); await upstream.close(); });
 test('forwards every allowed method with its body', async () => {
   for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
     const hasBody = method !== 'GET' && method !== 'OPTIONS';
-    const res = await request(`${gw.url}/things/1?x=${method}`, { method, body: hasBody ? `body of ${method}` : undefined });
+    const res = await request(`${gw.url}/things/1?x=${method}`, {
+      method, body: hasBody ? `body of ${method}` : undefined, headers: hasBody ? { 'content-type': 'text/plain' } : {},
+    });
     assert.equal(res.statusCode, 200, method);
     const seen = await res.body.json() as { method: string; url: string; bodyBytes: number };
     assert.equal(seen.method, method);

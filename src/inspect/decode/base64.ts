@@ -1,0 +1,86 @@
+/**
+ * Base64 and base64url (RFC 4648) hidden in a value: when the whole value, or a token of at least `minLength`
+ * alphabet characters inside it, decodes to text that is valid UTF-8 and mostly printable, the token is replaced
+ * by that text (`PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==` → `<script>alert(1)</script>`; the parts of a JWT each
+ * decode on their own). Words, hashes and identifiers do not decode to text, so they stay. One alphabet per
+ * token, `=` padding only at its end. Same string when nothing decodes.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export const BASE64_MIN_LENGTH = 16;
+
+/** 0-63 for alphabet characters, 64 for `+`/`/` (standard only), 65 for `-`/`_` (url only), -1 otherwise. */
+function sextet(c: number): number {
+  if (c >= 0x41 && c <= 0x5a) return c - 0x41;
+  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 26;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30 + 52;
+  if (c === 0x2b || c === 0x2f) return 64;
+  if (c === 0x2d || c === 0x5f) return 65;
+  return -1;
+}
+
+function printable(text: string): boolean {
+  if (text.length === 0) return false;
+  let good = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0) return false;
+    if ((c >= 0x20 && c !== 0x7f && c !== 0xfffd) || c === 0x09 || c === 0x0a || c === 0x0d) good++;
+  }
+  return good >= text.length * 0.95;
+}
+
+/** Decodes value[start, end) (no padding inside); undefined when it is not base64 of printable text. */
+function decodeToken(value: string, start: number, end: number): string | undefined {
+  const len = end - start;
+  if (len % 4 === 1) return undefined;
+  const bytes = new Uint8Array(Math.floor((len * 3) / 4));
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    const s = c === 0x2b || c === 0x2d ? 62 : c === 0x2f || c === 0x5f ? 63 : sextet(c);
+    acc = ((acc << 6) | s) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  let text: string;
+  try { text = utf8.decode(bytes.subarray(0, o)); } catch { return undefined; }
+  return printable(text) ? text : undefined;
+}
+
+export function decodeBase64(value: string, minLength: number = BASE64_MIN_LENGTH): string {
+  const n = value.length;
+  if (n < minLength) return value;
+  let out = '';
+  let runStart = 0;
+  let i = 0;
+  while (i < n) {
+    if (sextet(value.charCodeAt(i)) < 0) { i++; continue; }
+    const start = i;
+    let std = false;
+    let url = false;
+    for (; i < n; i++) {
+      const s = sextet(value.charCodeAt(i));
+      if (s < 0) break;
+      if (s === 64) std = true;
+      else if (s === 65) url = true;
+    }
+    const end = i;
+    let padded = i;
+    while (padded < n && padded - end < 2 && value.charCodeAt(padded) === 0x3d) padded++;
+    if (end - start < minLength || (std && url)) continue;
+    if (padded > end && (padded - start) % 4 !== 0) continue;
+    // A token glued to a following "=" that is not padding ("key=value") still decodes on its own.
+    const decoded = decodeToken(value, start, end);
+    if (decoded === undefined) continue;
+    out += value.slice(runStart, start) + decoded;
+    runStart = padded;
+    i = padded;
+  }
+  return runStart === 0 ? value : out + value.slice(runStart);
+}

@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DetectorContext, Finding } from '../../finding.ts';
+import { crlfDetector as detector } from './crlf.ts';
+
+function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
+  const out: Finding[] = [];
+  detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
+  return out;
+}
+function bestOf3(fn: () => void): number {
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
+const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
+const BODY = { source: 'body', name: 'message' } as const;
+
+const attacks: [string, Partial<DetectorContext>][] = [
+  ['en\r\nSet-Cookie: session=attacker', {}],
+  ['x\nSet-cookie:crlf=injection', {}],
+  ['x\n\rSet-Cookie:a=b', {}],
+  ['/home\r\nLocation: http://evil.example/', {}],
+  ['%\n\nSet-cookie:crlf=injection', { source: 'path', name: '' }],
+  ['\u560d\u560aSet-cookie:crlf=injection', {}],
+  ['\u560dSet-Cookie: a=b', { source: 'path', name: '' }],
+  ['foobar\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>x</html>', BODY],
+  ['a\r\n\r\n<html><script>alert(1)</script></html>', {}],
+  ['x\r\n\r\nHTTP/1.1 200 OK', BODY],
+  ['aaa\nGET /admin HTTP/1.1\nHost: internal', BODY],
+  ['\nPOST /transfer HTTP/1.1', BODY],
+  ['aaaHEAD http://example.com/ HTTP/1.1', BODY],
+  ['GET http://www.foo.bar HTTP/1.2', {}],
+  ['value\r\nX-Injected: 1', {}],
+  ['Headerdata\rInjectedHeader: response_splitting_code', { source: 'header', name: 'referer' }],
+  ['abc\ndef', { source: 'header', name: 'x-forwarded-for' }],
+  ['x\r\ny', { isName: true }],
+  ['\r\nRemote-addr\r\r\r: foo.bar.com', { isName: true }],
+  ['file\n.txt', { source: 'path', name: '' }],
+  ['text\r\nContent-Type: text/html', BODY],
+  ['note\r\nAccess-Control-Allow-Origin: *', BODY],
+  ['hi\n Set-Cookie: x=1', {}],
+];
+
+const benign: [string, Partial<DetectorContext>][] = [
+  ['Hello team,\r\nthe meeting is at 10.\r\nRegards,\r\nAnna', BODY],
+  ['Shipping address:\nLocation: Building 4, floor 2\nHost: Maria', BODY],
+  ['Dear Sir,\n\nNote: please call me.\nP.S.: thanks', BODY],
+  ['line one\nline two', BODY],
+  ['Steps to reproduce:\n1. open page\n2. click: nothing happens', BODY],
+  ['a\r\nb', { source: 'query', name: 'comment' }],
+  ['Time: 10:30\nDate: Monday', { source: 'query', name: 'notes' }],
+  ['你好嘍世界', {}],
+  ['私は嘍Note: text', BODY],
+  ['budget foo)</bar>\n', BODY],
+  ['soundtrack Gympl\nanything', BODY],
+  ['get it\n', BODY],
+  ['The HTTP/2 protocol is faster than HTTP/1.1', {}],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36', { source: 'header', name: 'user-agent' }],
+];
+
+test('CRLF, header injection and splitting are found at paranoia 1', () => {
+  for (const [value, ctx] of attacks) {
+    const fs = pl1(run(value, ctx));
+    assert.ok(fs.length > 0, `missed: ${JSON.stringify(value)}`);
+    for (const f of fs) {
+      assert.equal(f.category, 'crlf');
+      assert.equal(f.score, 5);
+      assert.ok(f.matched.length <= 120);
+    }
+  }
+});
+
+test('newlines in text fields without header lines give nothing at paranoia 1', () => {
+  for (const [value, ctx] of benign) assert.deepEqual(pl1(run(value, ctx)), [], `false positive: ${JSON.stringify(value)}`);
+});
+
+test('weak header names in a body field are paranoia 2', () => {
+  const fs = run('Address\r\nLocation: http://x.example/', BODY);
+  assert.equal(fs.length, 1);
+  assert.equal(fs[0]!.paranoia, 2);
+});
+
+test('linear time; never throws', () => {
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    for (let j = 0; j < 30; j++) s += '\r\n: -XSet-CokieHTTP/1. GET<html\u560d'[Math.floor(Math.random() * 36)] ?? '';
+    run(s);
+    run(s, BODY);
+  }
+  const inputs = [
+    'A normal paragraph of text.\r\nAnother line of text here.\r\n'.repeat(3500),
+    '\r\n'.repeat(100000),
+    '\nX'.repeat(100000),
+    ' HTTP/1'.repeat(30000),
+    'GET '.repeat(50000),
+    '\u560d'.repeat(100000),
+    'a:'.repeat(100000),
+  ];
+  for (const v of inputs) {
+    // best of three: the limit is for steady-state work, not for compilation or a busy machine
+    const ms = bestOf3(() => { run(v); run(v, BODY); });
+    assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms on ${JSON.stringify(v.slice(0, 12))}`);
+  }
+});

@@ -1,0 +1,219 @@
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+
+/**
+ * CRLF injection, HTTP header injection and response/request splitting.
+ *
+ * The value is read as an application would emit it into a header or a raw HTTP message: each line break (CR,
+ * LF, or a "Unicode CRLF" such as U+560D, whose low byte a Latin-1 truncation turns into CR) starts a new line,
+ * and the line is parsed:
+ * - a header line `Name: value` whose name is a response or request header (`Set-Cookie`, `Location`,
+ *   `Content-Length`, ...) is header injection;
+ * - a blank line followed by a status line or HTML, or a status line (`HTTP/1.1 200`) anywhere, is response
+ *   splitting; a request line (`GET /x HTTP/1.1`) is request splitting (also found without a line break, glued to
+ *   other text, as in smuggling payloads).
+ * Line breaks in names, paths and header values never occur legitimately, so they alone are the finding there.
+ * A newline in a body field (a textarea) is normal: only a following header line counts, and headers that also
+ * open ordinary lines of prose (`Location:`, `Host:`, `Date:`) count at paranoia 2 there.
+ */
+
+/** Header names whose injection is the attack wherever the value sits. */
+const STRONG = new Set([
+  'set-cookie', 'set-cookie2', 'content-length', 'content-type', 'transfer-encoding', 'refresh', 'x-xss-protection',
+  'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-headers',
+  'access-control-allow-methods', 'access-control-expose-headers', 'content-security-policy',
+  'content-security-policy-report-only', 'content-disposition', 'strict-transport-security', 'x-frame-options',
+  'www-authenticate', 'proxy-authenticate', 'content-encoding', 'x-forwarded-for', 'x-forwarded-host',
+  'x-forwarded-proto', 'x-forwarded-server', 'x-original-url', 'x-rewrite-url', 'x-http-method-override',
+  'proxy-authorization', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'x-content-type-options', 'cache-control',
+  'content-location', 'keep-alive', 'remote-addr', 'x-powered-by', 'x-accel-redirect', 'x-sendfile',
+  'x-accel-buffering', 'link', 'p3p', 'content-range', 'last-modified', 'etag', 'expires',
+]);
+
+/** Header names used in request smuggling and open redirects, which also begin ordinary lines ("Location: Berlin"). */
+const WEAK = new Set([
+  'location', 'host', 'cookie', 'referer', 'connection', 'expect', 'upgrade', 'authorization', 'user-agent', 'te',
+  'trailer', 'forwarded',
+]);
+
+/** Header names that mostly begin ordinary lines of text ("Date: Monday", "From: Anna"). */
+const PROSE = new Set(['date', 'server', 'via', 'from', 'warning', 'age', 'allow', 'accept', 'range', 'origin', 'vary', 'pragma']);
+
+const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PATCH', 'PROPFIND', 'MOVE', 'COPY'];
+
+const HTML_AFTER_BLANK = ['<html', '<!doctype', '<script', '<meta', '<body', '<head', '<iframe', '<svg', '<title', '<img', '<a '];
+
+function isTchar(c: number): boolean {
+  // RFC 9110 token characters
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ||
+    c === 33 || c === 35 || c === 36 || c === 37 || c === 38 || c === 39 || c === 42 || c === 43 || c === 45 ||
+    c === 46 || c === 94 || c === 95 || c === 96 || c === 124 || c === 126;
+}
+
+function isBreak(c: number): boolean {
+  return c === 10 || c === 13;
+}
+
+/** Characters a Latin-1 truncation turns into CR or LF (U+560A, U+560D, ...). */
+function isWideBreak(c: number): boolean {
+  return c > 0xff && ((c & 0xff) === 10 || (c & 0xff) === 13);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function excerpt(v: string, at: number): string {
+  const s = Math.max(0, at - 10);
+  return JSON.stringify(v.slice(s, s + 90)).slice(1, -1).slice(0, 120);
+}
+
+/** `HTTP/d.d` (or `HTTP/d`) at `i`. */
+function isHttpVersion(v: string, i: number): boolean {
+  return v.startsWith('HTTP/', i) && isDigit(v.charCodeAt(i + 5));
+}
+
+/** A request line `METHOD SP target SP HTTP/x` starting at `i`; returns true when it is one. */
+function isRequestLine(v: string, i: number): boolean {
+  const c = v.charCodeAt(i);
+  // First letters of the methods: C D G H M O P T
+  if (c !== 67 && c !== 68 && c !== 71 && c !== 72 && c !== 77 && c !== 79 && c !== 80 && c !== 84) return false;
+  for (const m of METHODS) {
+    if (!v.startsWith(m, i) || v.charCodeAt(i + m.length) !== 32) continue;
+    let j = i + m.length + 1;
+    const t = j;
+    while (j < v.length && j - t < 2048 && v.charCodeAt(j) > 32) j++;
+    if (j === t || v.charCodeAt(j) !== 32) return false;
+    return isHttpVersion(v, j + 1);
+  }
+  return false;
+}
+
+/** A request line ending in `HTTP/x` glued to other text (`aaaHEAD http://x/ HTTP/1.1`), searched backwards from each `HTTP/`. */
+function embeddedRequestLine(v: string): number {
+  let from = 0;
+  for (let guard = 0; guard < 64; guard++) {
+    const at = v.indexOf(' HTTP/', from);
+    if (at < 0) return -1;
+    from = at + 6;
+    if (!isDigit(v.charCodeAt(at + 6))) continue;
+    // target: non-space run before the space
+    let t = at;
+    while (t > 0 && at - t < 2048 && v.charCodeAt(t - 1) > 32) t--;
+    if (t === at || t < 2 || v.charCodeAt(t - 1) !== 32) continue;
+    const target = v.charCodeAt(t);
+    if (target !== 47 && target !== 42 && v.slice(t, t + 4).toLowerCase() !== 'http') continue; // / * http
+    const end = t - 1;
+    for (const m of METHODS) {
+      if (end - m.length >= 0 && v.startsWith(m, end - m.length)) return end - m.length;
+    }
+  }
+  return -1;
+}
+
+interface Line {
+  kind: 'header' | 'status' | 'request' | 'html' | '';
+  name: string;
+}
+
+/** What the line starting at `i` (after a break) is. `blank` says whether an empty line came before it. */
+function readLine(v: string, i: number, blank: boolean): Line {
+  // obs-fold / indentation
+  while (i < v.length && (v.charCodeAt(i) === 32 || v.charCodeAt(i) === 9)) i++;
+  if (isHttpVersion(v, i)) return { kind: 'status', name: '' };
+  if (isRequestLine(v, i)) return { kind: 'request', name: '' };
+  if (blank && v.charCodeAt(i) === 60) {
+    const head = v.slice(i, i + 10).toLowerCase();
+    for (const h of HTML_AFTER_BLANK) if (head.startsWith(h)) return { kind: 'html', name: '' };
+  }
+  let j = i;
+  while (j < v.length && j - i < 64 && isTchar(v.charCodeAt(j))) j++;
+  if (j === i || j - i >= 64) return { kind: '', name: '' };
+  let k = j;
+  while (k < v.length && k - j < 16 && (v.charCodeAt(k) === 32 || v.charCodeAt(k) === 9 || v.charCodeAt(k) === 13)) k++;
+  if (v.charCodeAt(k) !== 58) return { kind: '', name: '' };
+  return { kind: 'header', name: v.slice(i, j).toLowerCase() };
+}
+
+export const crlfDetector: Detector = {
+  category: 'crlf',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 2) return;
+    const found = (ruleId: string, paranoia: Paranoia, message: string, at: number, score: number = SCORE.critical): void => {
+      report({ ruleId, category: 'crlf', paranoia, score, message, matched: excerpt(value, at) });
+    };
+    const inBody = context.source === 'body';
+    let first = -1;
+    let best: { ruleId: string; paranoia: Paranoia; message: string; at: number } | undefined;
+    const consider = (ruleId: string, paranoia: Paranoia, message: string, at: number): void => {
+      if (!best || paranoia < best.paranoia) best = { ruleId, paranoia, message, at };
+    };
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      const wide = isWideBreak(c);
+      if (!isBreak(c) && !wide) continue;
+      if (!wide && first < 0) first = i;
+      // Consume the run of breaks; two LFs (or CRLF CRLF) make a blank line.
+      let j = i;
+      let lf = 0;
+      while (j < value.length && (isBreak(value.charCodeAt(j)) || isWideBreak(value.charCodeAt(j)))) {
+        if (value.charCodeAt(j) === 10 || (value.charCodeAt(j) & 0xff) === 10) lf++;
+        j++;
+      }
+      const blank = lf >= 2 || j - i >= 3;
+      const line = readLine(value, j, blank);
+      i = j - 1;
+      if (line.kind === 'status' || line.kind === 'html') {
+        consider('crlf-response-splitting', 1, line.kind === 'status' ? 'HTTP response splitting: status line after a line break' : 'HTTP response splitting: HTML body after a blank line', j);
+      } else if (line.kind === 'request') {
+        consider('crlf-request-splitting', 1, 'HTTP request splitting: request line after a line break', j);
+      } else if (line.kind === 'header') {
+        const n = line.name;
+        if (STRONG.has(n) || n.startsWith('access-control-') || (n.startsWith('x-') && !inBody)) {
+          consider('crlf-header-injection', 1, `header injection (${n})`, j);
+        } else if (WEAK.has(n)) {
+          consider('crlf-header-injection', inBody ? 2 : 1, `header injection (${n})`, j);
+        } else if (PROSE.has(n)) {
+          consider('crlf-header-injection', inBody ? 3 : 2, `header injection (${n})`, j);
+        } else if (wide) {
+          // A CJK character followed by an unknown `word:` is just text.
+        } else if (n.includes('-') || n.startsWith('x-')) {
+          consider('crlf-header-like-line', inBody ? 3 : 2, `header-like line after a line break (${n})`, j);
+        } else if (!inBody) {
+          consider('crlf-header-like-line', 3, `header-like line after a line break (${n})`, j);
+        }
+      }
+      if (best && best.paranoia === 1) break;
+    }
+    if (best && best.paranoia === 1) {
+      found(best.ruleId, best.paranoia, best.message, best.at);
+      return;
+    }
+    if (first >= 0 && (context.isName || context.source === 'header' || context.source === 'path')) {
+      found(context.isName ? 'crlf-in-name' : 'crlf-in-header', 1,
+        context.isName ? 'line break in a parameter name' : `line break in a ${context.source === 'path' ? 'path segment' : 'header value'}`, first);
+      return;
+    }
+    if (best) {
+      found(best.ruleId, best.paranoia, best.message, best.at);
+      return;
+    }
+    if (first >= 0) {
+      if (context.isName) {
+        found('crlf-in-name', 1, 'line break in a parameter name', first);
+        return;
+      }
+      if (context.source === 'header' || context.source === 'path') {
+        found('crlf-in-header', 1, `line break in a ${context.source === 'path' ? 'path segment' : 'header value'}`, first);
+        return;
+      }
+      if (context.source === 'cookie') {
+        found('crlf-in-header', 2, 'line break in a cookie value', first);
+        return;
+      }
+    }
+    if (value.includes(' HTTP/')) {
+      const at = embeddedRequestLine(value);
+      if (at >= 0) found('crlf-request-splitting', 1, 'HTTP request line embedded in a value', at);
+    }
+  },
+};

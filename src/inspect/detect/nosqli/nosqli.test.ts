@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DetectorContext, Finding } from '../../finding.ts';
+import { nosqliDetector as detector } from './nosqli.ts';
+
+function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
+  const out: Finding[] = [];
+  detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
+  return out;
+}
+function bestOf3(fn: () => void): number {
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
+const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
+const NAME = { isName: true } as const;
+const KEY = { isName: true, source: 'body' } as const;
+
+const attacks: [string, Partial<DetectorContext>][] = [
+  ['user[$ne]', NAME],
+  ['password[$gt]', NAME],
+  ['login[$regex]', NAME],
+  ['q[$where]', NAME],
+  ['email[$exists]', NAME],
+  ['$or[0][user]', NAME],
+  ['filter[$nin][]', NAME],
+  ['user.$ne', NAME],
+  ['a[$NE]', NAME],
+  ['$gt', KEY],
+  ['$where', KEY],
+  ['$function', KEY],
+  ['{"username": {"$ne": null}, "password": {"$ne": null}}', { source: 'body', name: '' }],
+  ['{"$gt": ""}', {}],
+  ["{'$regex': '^adm'}", {}],
+  ["true, $where: '99 == 88'", {}],
+  ["', $or: [ {}, { 'a':'a", {}],
+  ['{$where: "sleep(5000)"}', {}],
+  ['[{"$match": {}}, {"$lookup": {"from": "users"}}]', {}],
+  ['db.injection.insert({success:1});', {}],
+  ['x; db.users.find({})', {}],
+  ['db.getCollection("users").drop()', {}],
+  ['db.dropDatabase()', {}],
+  [";var date = new Date(); do{curDate = new Date();}while(curDate-date<5000)", {}],
+  ['0;var d=new Date(); do{c = new Date();}while(c-d<10000)', {}],
+  ["'; return true; var x='", {}],
+  ["a'; return this.password.length > 0; var b='", {}],
+  ["' || 'a'=='a", {}],
+  ["x' || 1==1//", {}],
+  ["1; while(true){}", {}],
+  ["'; sleep(5000); '", {}],
+  ["' && this.isAdmin == true && '", {}],
+];
+
+const benign: [string, Partial<DetectorContext>][] = [
+  ['The $where operator is slow, and $ne is not indexed.', {}],
+  ['It costs $5, or $10 with shipping', {}],
+  ['{"name": "Anna", "price": "$5"}', { source: 'body' }],
+  ['user[name]', NAME],
+  ['filter[status]', NAME],
+  ['$schema', KEY],
+  ['$ref', KEY],
+  ['$id', KEY],
+  ['$filter', NAME],
+  ['$top', NAME],
+  ['$oid', KEY],
+  ['{"$schema": "http://json-schema.org/draft-07/schema#", "$id": "x"}', {}],
+  ['Call me; return to sender if absent', {}],
+  ['Prices are high; if (you) want a deal call us', {}],
+  ['I live here; let me know', {}],
+  ['rock && roll; this is it', {}],
+  ['Our db.example.com server is down', {}],
+  ['The mongo db. Is it good?', {}],
+  ['while (you wait) enjoy a new date idea', {}],
+  ['Hello {{name}}', {}],
+  ['a || b', {}],
+  ['first_name', NAME],
+  ['created__gte', NAME],
+  ['1 == 1 is true', {}],
+];
+
+test('NoSQL injections are found at paranoia 1', () => {
+  for (const [value, ctx] of attacks) {
+    const fs = pl1(run(value, ctx));
+    assert.ok(fs.length > 0, `missed: ${value}`);
+    for (const f of fs) {
+      assert.equal(f.category, 'nosqli');
+      assert.equal(f.score, 5);
+      assert.ok(f.matched.length <= 120);
+    }
+  }
+});
+
+test('prose, prices and ordinary keys give nothing at paranoia 1', () => {
+  for (const [value, ctx] of benign) assert.deepEqual(pl1(run(value, ctx)), [], `false positive: ${value}`);
+});
+
+test('ORM lookups in names are paranoia 2 (traversal) or 3', () => {
+  assert.equal(run('password__startswith', NAME)[0]?.paranoia, 3);
+  assert.equal(run('user__profile__icontains', NAME)[0]?.paranoia, 2);
+  assert.deepEqual(run('__proto__', NAME), []);
+  assert.equal(run('$eq', KEY)[0]?.paranoia, 2);
+});
+
+test('linear time; never throws', () => {
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    for (let j = 0; j < 30; j++) s += "$ne[]{}:'\";|&=returnwhiledb.(1)"[Math.floor(Math.random() * 33)] ?? '';
+    run(s);
+    run(s, NAME);
+  }
+  const inputs = [
+    'An ordinary sentence; with semicolons || and && operators and $5 prices. '.repeat(2800),
+    ';'.repeat(200000),
+    '; return'.repeat(25000),
+    "|| '".repeat(50000),
+    '$ne:'.repeat(50000),
+    'db.a.'.repeat(40000),
+    '; if ('.repeat(30000),
+    '; while('.repeat(25000) + 'new date',
+  ];
+  for (const v of inputs) {
+    const ms = bestOf3(() => { run(v); run(v, NAME); });
+    assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms on ${v.slice(0, 12)}`);
+  }
+});

@@ -1,0 +1,357 @@
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+
+/**
+ * NoSQL (MongoDB-style) injection.
+ *
+ * - Operator injection through names: a query parameter, cookie or JSON key whose path has a segment that is a
+ *   query operator (`user[$ne]`, `pass[$regex]`, `$or[0][name]`, a JSON key `$gt`), which turns a value
+ *   comparison into a condition the attacker chooses. Only query/evaluation operators count: `$schema`, `$ref`,
+ *   `$id`, OData's `$filter`/`$top` and extended-JSON `$oid`/`$date` are ordinary keys.
+ * - Operator injection through values: JSON or JavaScript object text in a value with an operator used as a key
+ *   (`{"$ne": null}`, `', $or: [ {}, {...`, `true, $where: '1 == 1'`).
+ * - Server-side JavaScript: `$where`/`$function`/`$accumulator` with code; code that breaks out of a string inside
+ *   a where-clause (`'; return true; var x='`, `0;var d=new Date(); do{...}while(...)`, `' || this.a == 'b`), busy
+ *   loops and `sleep(n)` after such a break; mongo shell calls (`db.users.find(`, `db.getCollection(`).
+ * - ORM lookup suffixes in names (`password__startswith`, `a__b__icontains`, Django/Tortoise style): paranoia 2/3.
+ * `$where`/`$ne` in a sentence, a price `$5`, and ordinary keys give nothing.
+ */
+
+/** Operators that change what a query matches (query, logical, element, evaluation, array). */
+const STRONG_OPS = new Set([
+  '$ne', '$gt', '$gte', '$lt', '$lte', '$nin', '$regex', '$where', '$exists', '$or', '$and', '$nor', '$not', '$expr',
+  '$elemmatch', '$jsonschema', '$function', '$accumulator', '$options', '$size', '$type', '$all', '$mod', '$text',
+  '$bitsallset', '$bitsanyset', '$bitsallclear', '$bitsanyclear', '$where', '$comment', '$lookup', '$unionwith',
+  '$merge', '$out', '$geowithin', '$near',
+]);
+/** Operators that cannot widen a match much on their own. */
+const WEAK_OPS = new Set(['$eq', '$in']);
+const CODE_OPS = new Set(['$where', '$function', '$accumulator']);
+
+const ORM_LOOKUPS = new Set([
+  'exact', 'iexact', 'contains', 'icontains', 'in', 'gt', 'gte', 'lt', 'lte', 'startswith', 'istartswith',
+  'endswith', 'iendswith', 'range', 'isnull', 'regex', 'iregex', 'has_key', 'has_keys', 'has_any_keys',
+  'contained_by', 'overlap', 'search', 'trigram_similar', 'unaccent', 'ne', 'not_in', 'not', 'isempty',
+]);
+
+const SHELL_METHODS = new Set([
+  'find', 'findone', 'insert', 'insertone', 'insertmany', 'update', 'updateone', 'updatemany', 'remove', 'deleteone',
+  'deletemany', 'drop', 'aggregate', 'mapreduce', 'count', 'save', 'replaceone', 'findandmodify', 'findoneandupdate',
+  'findoneanddelete', 'createindex', 'renamecollection', 'distinct', 'bulkwrite',
+]);
+const DB_FUNCS = new Set([
+  'getcollection', 'dropdatabase', 'eval', 'getsiblingdb', 'runcommand', 'admincommand', 'getcollectionnames',
+  'createuser', 'dropuser', 'shutdownserver', 'getmongo', 'createcollection',
+]);
+
+function isIdent(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+}
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+function skipSpace(v: string, i: number): number {
+  while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+  return i;
+}
+function skipSpaceBack(v: string, i: number): number {
+  while (i >= 0 && isSpace(v.charCodeAt(i))) i--;
+  return i;
+}
+function excerpt(v: string, at: number): string {
+  const s = Math.max(0, at - 20);
+  return v.slice(s, s + 120);
+}
+
+/** Path segments of a parameter name: `a[$ne]`, `$or[0][a]`, `a.$gt`. */
+function segments(name: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= name.length && out.length < 128; i++) {
+    const c = i < name.length ? name.charCodeAt(i) : 46;
+    if (c !== 91 && c !== 93 && c !== 46) continue;
+    if (i > start && i - start <= 32) {
+      let seg = name.slice(start, i).trim();
+      if (seg.length >= 2 && (seg[0] === '"' || seg[0] === "'")) seg = seg.slice(1, -1);
+      out.push(seg);
+    }
+    start = i + 1;
+  }
+  return out;
+}
+
+function checkName(name: string, report: (f: Finding) => void): boolean {
+  if (name.includes('$')) {
+    for (const seg of segments(name)) {
+      const op = seg.toLowerCase();
+      if (STRONG_OPS.has(op)) {
+        report({
+          ruleId: CODE_OPS.has(op) ? 'nosqli-where-operator' : 'nosqli-operator-name', category: 'nosqli', paranoia: 1,
+          score: SCORE.critical, message: `query operator ${op} in a parameter name or key`, matched: name.slice(0, 120),
+        });
+        return true;
+      }
+      if (WEAK_OPS.has(op)) {
+        report({
+          ruleId: 'nosqli-operator-name', category: 'nosqli', paranoia: 2, score: SCORE.critical,
+          message: `query operator ${op} in a parameter name or key`, matched: name.slice(0, 120),
+        });
+        return true;
+      }
+    }
+  }
+  // ORM lookups: `field__lookup`, `rel__field__lookup`
+  const dunder = name.indexOf('__');
+  if (dunder > 0 && name.length <= 128) {
+    const parts = name.split('__');
+    const last = parts[parts.length - 1]!.toLowerCase();
+    if (parts.length >= 2 && ORM_LOOKUPS.has(last) && parts.every((p) => p.length > 0 && /^[A-Za-z0-9_]+$/.test(p))) {
+      const traversal = parts.length >= 3;
+      report({
+        ruleId: 'nosqli-orm-lookup', category: 'nosqli', paranoia: traversal ? 2 : 3, score: traversal ? SCORE.error : SCORE.warning,
+        message: `ORM lookup operator __${last} in a parameter name${traversal ? ' across relations' : ''}`, matched: name.slice(0, 120),
+      });
+      return true;
+    }
+  }
+  return false;
+}
+
+/** `$op` used as an object key in value text: preceded by `{`/`,`/start (and a quote), followed by a quote and `:`. */
+function operatorKeys(v: string, lower: string, report: (f: Finding) => void): boolean {
+  let from = 0;
+  for (;;) {
+    const at = v.indexOf('$', from);
+    if (at < 0) return false;
+    from = at + 1;
+    let e = at + 1;
+    while (e < v.length && e - at < 24 && isIdent(v.charCodeAt(e)) && v.charCodeAt(e) !== 36) e++;
+    const op = lower.slice(at, e);
+    if (!STRONG_OPS.has(op) && !WEAK_OPS.has(op)) continue;
+    // after: optional closing quote, spaces, colon
+    let a = e;
+    if (v[a] === '"' || v[a] === "'") a++;
+    a = skipSpace(v, a);
+    if (v.charCodeAt(a) !== 58) continue;
+    // before: optional opening quote, spaces, then `{` `,` `[` or the start
+    let b = at - 1;
+    const quoted = b >= 0 && (v[b] === '"' || v[b] === "'");
+    if (quoted) b--;
+    b = skipSpaceBack(v, b);
+    const before = b >= 0 ? v[b] : '';
+    if (before !== '{' && before !== ',' && before !== '' && before !== '[') continue;
+    const paranoia: Paranoia = WEAK_OPS.has(op) ? 2 : 1;
+    report({
+      ruleId: CODE_OPS.has(op) ? 'nosqli-where-operator' : 'nosqli-operator-key', category: 'nosqli', paranoia,
+      score: SCORE.critical, message: `query operator ${op} used as an object key`, matched: excerpt(v, at),
+    });
+    return true;
+  }
+  return false;
+}
+
+/** mongo shell: `db.<collection>.<method>(` or `db.<function>(`. */
+function shellCall(v: string, lower: string, report: (f: Finding) => void): boolean {
+  let from = 0;
+  for (;;) {
+    const at = lower.indexOf('db.', from);
+    if (at < 0) return false;
+    from = at + 3;
+    if (at > 0 && (isIdent(v.charCodeAt(at - 1)) || v.charCodeAt(at - 1) === 46)) continue;
+    let i = at + 3;
+    const s1 = i;
+    while (i < v.length && i - s1 < 64 && isIdent(v.charCodeAt(i))) i++;
+    if (i === s1) continue;
+    const first = lower.slice(s1, i);
+    let j = skipSpace(v, i);
+    if (v.charCodeAt(j) === 40 && DB_FUNCS.has(first)) {
+      report({ ruleId: 'nosqli-shell-call', category: 'nosqli', paranoia: 1, score: SCORE.critical, message: `mongo shell call db.${first}()`, matched: excerpt(v, at) });
+      return true;
+    }
+    if (v.charCodeAt(i) !== 46) continue;
+    const s2 = i + 1;
+    i = s2;
+    while (i < v.length && i - s2 < 64 && isIdent(v.charCodeAt(i))) i++;
+    const method = lower.slice(s2, i);
+    j = skipSpace(v, i);
+    if (v.charCodeAt(j) === 40 && SHELL_METHODS.has(method)) {
+      report({ ruleId: 'nosqli-shell-call', category: 'nosqli', paranoia: 1, score: SCORE.critical, message: `mongo shell call db.${first}.${method}()`, matched: excerpt(v, at) });
+      return true;
+    }
+  }
+  return false;
+}
+
+const JS_STATEMENTS = ['return', 'var', 'let', 'const', 'while', 'do', 'for', 'if', 'throw', 'sleep', 'function', 'this', 'emit', 'db'];
+
+function wordAt(lower: string, i: number): string {
+  let j = i;
+  while (j < lower.length && j - i < 12 && lower.charCodeAt(j) >= 97 && lower.charCodeAt(j) <= 122) j++;
+  return lower.slice(i, j);
+}
+
+/** `(cond)` followed by a block or `;` (or the end), or a condition with a comparison: `while(true);`, `if (a == b)`. */
+function condition(rest: string): boolean {
+  let i = skipSpace(rest, 0);
+  if (rest.charCodeAt(i) !== 40) return false;
+  const start = i;
+  let depth = 0;
+  for (; i < rest.length && i - start < 160; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) break;
+  }
+  if (depth !== 0) return false;
+  const inner = rest.slice(start + 1, i);
+  const after = skipSpace(rest, i + 1);
+  if (after >= rest.length || rest[after] === '{' || rest[after] === ';') return true;
+  return inner.includes('==') || inner.includes('!=') || inner.includes('<=') || inner.includes('>=') || inner.includes('&&') || inner.includes('||');
+}
+
+/** `[name](args) {` after the `function` keyword. */
+function functionHead(rest: string): boolean {
+  let i = skipSpace(rest, 0);
+  while (i < rest.length && i < 64 && isIdent(rest.charCodeAt(i))) i++;
+  i = skipSpace(rest, i);
+  if (rest.charCodeAt(i) !== 40) return false;
+  const close = rest.indexOf(')', i);
+  if (close < 0 || close - i > 60) return false;
+  return rest.charCodeAt(skipSpace(rest, close + 1)) === 123;
+}
+
+/**
+ * End of a literal (`'a'`, `"a"`, `1`, `true`) at `i`, or -1. An unclosed string that runs to the end of the value
+ * is closed by the application's own quote: its end is then `v.length + 1`.
+ */
+function literalEnd(v: string, i: number): number {
+  const q = v.charCodeAt(i);
+  if (q === 39 || q === 34) {
+    let close = i + 1;
+    while (close < v.length && close - i <= 64 && v.charCodeAt(close) !== q) close++;
+    if (close >= v.length) return v.length + 1;
+    return v.charCodeAt(close) === q ? close + 1 : -1;
+  }
+  let j = i;
+  let digits = true;
+  while (j < v.length && j - i < 16 && isIdent(v.charCodeAt(j))) {
+    if (v.charCodeAt(j) < 48 || v.charCodeAt(j) > 57) digits = false;
+    j++;
+  }
+  if (j === i) return -1;
+  if (digits) return j;
+  const w = v.slice(i, j);
+  return w === 'true' || w === 'false' ? j : -1;
+}
+
+/** The character of the literal `[s, e)` at offset `k` (the implicit closing quote past the end). */
+function litChar(v: string, s: number, e: number, k: number): number {
+  const i = s + k;
+  if (e > v.length && i === v.length) return v.charCodeAt(s);
+  return v.charCodeAt(i);
+}
+
+/** `|| 'a' == 'a'`, `&& 1 === 1`: a JavaScript tautology after a logical operator. */
+function tautology(v: string, i: number): boolean {
+  const as = skipSpace(v, i);
+  const ae = literalEnd(v, as);
+  if (ae < 0 || ae > v.length) return false;
+  let k = skipSpace(v, ae);
+  if (v.charCodeAt(k) !== 61 || v.charCodeAt(k + 1) !== 61) return false;
+  k += v.charCodeAt(k + 2) === 61 ? 3 : 2;
+  const bs = skipSpace(v, k);
+  const be = literalEnd(v, bs);
+  if (be < 0 || be - bs !== ae - as) return false;
+  for (let x = 0; x < ae - as; x++) if (litChar(v, as, ae, x) !== litChar(v, bs, be, x)) return false;
+  return true;
+}
+
+/**
+ * JavaScript injected into a `$where` string: a `;` (or a closing quote and `;`/`||`/`&&`) followed by a
+ * statement, where the rest has code structure (another `;`, a call, a block, an assignment, a comparison).
+ */
+function whereCode(v: string, lower: string, report: (f: Finding) => void): boolean {
+  let from = 0;
+  let budget = 512; // statement candidates examined closely (each costs up to ~200 characters)
+  for (;;) {
+    let at = -1;
+    // next `;`, `||` or `&&`
+    for (let i = from; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 59 || ((c === 124 || c === 38) && v.charCodeAt(i + 1) === c)) { at = i; break; }
+    }
+    if (at < 0) return false;
+    const sepLen = v.charCodeAt(at) === 59 ? 1 : 2;
+    from = at + sepLen;
+    const k = skipSpace(v, at + sepLen);
+    if (sepLen === 2 && tautology(v, k)) {
+      report({
+        ruleId: 'nosqli-js-injection', category: 'nosqli', paranoia: 1, score: SCORE.critical,
+        message: 'JavaScript tautology after a logical operator', matched: excerpt(v, at),
+      });
+      return true;
+    }
+    const word = wordAt(lower, k);
+    if (!JS_STATEMENTS.includes(word)) continue;
+    if (--budget < 0) return false;
+    const afterWord = k + word.length;
+    if (afterWord < v.length && isIdent(v.charCodeAt(afterWord)) && word !== 'do') continue;
+    const rest = v.slice(afterWord, afterWord + 200);
+    const quoteBefore = (() => {
+      const b = skipSpaceBack(v, at - 1);
+      return b >= 0 && (v[b] === "'" || v[b] === '"');
+    })();
+    let code = false;
+    if (word === 'sleep') code = /^\s*\(\s*\d/.test(rest);
+    else if (word === 'this') code = /^\.[A-Za-z_$]/.test(rest) && (rest.includes('==') || rest.includes('!=') || rest.includes('('));
+    else if (word === 'do') code = /^\s*\{/.test(rest) && rest.includes('while');
+    else if (word === 'while' || word === 'for' || word === 'if') code = condition(rest);
+    else if (word === 'return') code = quoteBefore || /^\s+(?:true|false|1|0|this)\b/.test(rest) || /^\s+[A-Za-z_$][\w$]*\s*(?:==|!=|<|>)/.test(rest);
+    else if (word === 'var' || word === 'let' || word === 'const') code = /^\s+[A-Za-z_$][\w$]*\s*=[^=]/.test(rest);
+    else if (word === 'function') code = functionHead(rest);
+    else if (word === 'throw') code = /^\s+(?:new\s+)?[A-Za-z_$'"]/.test(rest) && quoteBefore;
+    else if (word === 'emit' || word === 'db') code = /^\s*[.(]/.test(rest) && quoteBefore;
+    if (!code) continue;
+    report({
+      ruleId: 'nosqli-js-injection', category: 'nosqli', paranoia: 1, score: SCORE.critical,
+      message: `JavaScript statement (${word}) injected after ${sepLen === 1 ? '`;`' : 'a logical operator'}`, matched: excerpt(v, at),
+    });
+    return true;
+  }
+  return false;
+}
+
+/** A time-based busy loop: `do{...}while(a - b < n)` or `while(new Date() < t)` with `new Date()` as code. */
+function busyLoop(v: string, lower: string, report: (f: Finding) => void): boolean {
+  let d = lower.indexOf('new date');
+  while (d >= 0) {
+    const k = skipSpace(v, d + 8);
+    if (v.charCodeAt(k) === 40 || v.charCodeAt(k) === 59) break; // `new Date()` / `new Date;`
+    d = lower.indexOf('new date', d + 8);
+  }
+  if (d < 0) return false;
+  let w = lower.indexOf('while');
+  while (w >= 0) {
+    const rest = v.slice(w + 5, w + 165);
+    if (condition(rest) || /^\s*\([^)]{0,80}[<>-]/.test(rest)) {
+      report({
+        ruleId: 'nosqli-js-injection', category: 'nosqli', paranoia: 1, score: SCORE.critical,
+        message: 'time-based JavaScript busy loop', matched: excerpt(v, Math.min(w, d)),
+      });
+      return true;
+    }
+    w = lower.indexOf('while', w + 5);
+  }
+  return false;
+}
+
+export const nosqliDetector: Detector = {
+  category: 'nosqli',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 3) return;
+    if (context.isName && checkName(value, report)) return;
+    const lower = value.toLowerCase();
+    if (value.includes('$') && operatorKeys(value, lower, report)) return;
+    if (lower.includes('db.') && shellCall(value, lower, report)) return;
+    if ((value.includes(';') || value.includes('||') || value.includes('&&')) && whereCode(value, lower, report)) return;
+    busyLoop(value, lower, report);
+  },
+};

@@ -1,0 +1,78 @@
+import type { Category, Detector, DetectorContext, Finding, InspectedInput, Paranoia } from './finding.ts';
+
+/** One decoded form of a value, and the layers that produced it (`[]` for the value as received). */
+export interface Variant { value: string; layers: readonly string[] }
+
+/** A finding at a place in the request. */
+export interface Match extends Finding {
+  readonly location: string;
+  readonly layers: readonly string[];
+}
+
+/** Per-category settings, compiled from the protection's configuration. */
+export interface CategorySettings {
+  /** Highest paranoia level whose rules count for this category. */
+  readonly paranoia: Paranoia;
+  /** `monitor`: matches are recorded but never count toward the blocking score. */
+  readonly monitor: boolean;
+}
+
+/** Everything the engine needs, compiled once per policy load. */
+export interface EngineSettings {
+  readonly detectors: readonly Detector[];
+  readonly categories: ReadonlyMap<Category, CategorySettings>;
+  /** Highest paranoia of any category: rules above it are never reported. */
+  readonly paranoia: Paranoia;
+  /** Decoded forms of a value, the value itself first. */
+  variants(value: string): readonly Variant[];
+  /** True when a rule is switched off for a location (exclusions). */
+  isExcluded(ruleId: string, category: Category, location: string): boolean;
+}
+
+/**
+ * Runs every enabled detector over every decoded variant of every input, and returns the matches that count at
+ * the configured paranoia levels and are not excluded. A rule is reported once per location (its first variant).
+ */
+export function inspectInputs(inputs: Iterable<InspectedInput>, settings: EngineSettings): Match[] {
+  const matches: Match[] = [];
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    if (input.value.length === 0) continue;
+    const variants = settings.variants(input.value);
+    const distinct = new Set<string>();
+    for (const variant of variants) {
+      if (distinct.has(variant.value)) continue;
+      distinct.add(variant.value);
+      const context: DetectorContext = {
+        source: input.source, name: input.name, isName: input.isName === true, paranoia: settings.paranoia, layers: variant.layers,
+      };
+      for (const detector of settings.detectors) {
+        const category = settings.categories.get(detector.category);
+        if (!category) continue;
+        detector.detect(variant.value, context, (finding) => {
+          if (finding.paranoia > category.paranoia) return;
+          const key = `${finding.ruleId}\u0000${input.location}`;
+          if (seen.has(key) || settings.isExcluded(finding.ruleId, finding.category, input.location)) return;
+          seen.add(key);
+          matches.push({ ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers: variant.layers });
+        });
+      }
+    }
+  }
+  return matches;
+}
+
+/**
+ * The anomaly score of a set of matches: each rule counts once (its highest score), monitored categories not at
+ * all. A request is blocked when its score reaches the route's threshold.
+ */
+export function anomalyScore(matches: readonly Match[], categories: ReadonlyMap<Category, CategorySettings>): number {
+  const byRule = new Map<string, number>();
+  for (const match of matches) {
+    if (categories.get(match.category)?.monitor) continue;
+    byRule.set(match.ruleId, Math.max(byRule.get(match.ruleId) ?? 0, match.score));
+  }
+  let total = 0;
+  for (const score of byRule.values()) total += score;
+  return total;
+}

@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bodyKindOf, classifyContentType, parseContentType, type BodyKind } from './content-type.ts';
+
+/** [Content-Type, expected `type/subtype;k=v;...` (params sorted) or `!reason`] */
+const CASES: [string, string][] = [
+  // what browsers, curl and API clients send
+  ['application/json', 'application/json'],
+  ['application/json; charset=utf-8', 'application/json;charset=utf-8'],
+  ['application/json;charset=UTF-8', 'application/json;charset=utf-8'],
+  ['Application/JSON', 'application/json'],
+  ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded'],
+  ['application/x-www-form-urlencoded; charset=ISO-8859-1', 'application/x-www-form-urlencoded;charset=iso-8859-1'],
+  ['multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW', 'multipart/form-data;boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW'],
+  ['multipart/form-data; boundary=---------------------------974767299852498929531610575', 'multipart/form-data;boundary=---------------------------974767299852498929531610575'],
+  ['multipart/form-data; boundary="simple boundary"', 'multipart/form-data;boundary=simple boundary'],
+  ['multipart/form-data;boundary=abc', 'multipart/form-data;boundary=abc'],
+  ['text/plain;charset=US-ASCII', 'text/plain;charset=us-ascii'],
+  ['text/xml; charset="utf-8"', 'text/xml;charset=utf-8'],
+  ['application/vnd.api+json', 'application/vnd.api+json'],
+  ['application/json;', 'application/json'],
+  ['application/json; ; charset=utf-8', 'application/json;charset=utf-8'],
+  ['text/plain; format="a\\"b"', 'text/plain;format=a"b'],
+  ['*/*', '*/*'],
+  ['application/json;\tcharset=utf-8', 'application/json;charset=utf-8'],
+  // refused: shape
+  ['', '!invalid_content_type'],
+  ['json', '!invalid_content_type'],
+  ['application/', '!invalid_content_type'],
+  ['/json', '!invalid_content_type'],
+  ['application /json', '!invalid_content_type'],
+  ['application/ json', '!invalid_content_type'],
+  ['\tmultipart/form-data; boundary=abc', '!invalid_content_type'],
+  [' application/json', '!invalid_content_type'],
+  ['application/json ', '!invalid_content_type'],
+  ['text/plain, application/json', '!invalid_content_type'],
+  ['text/plain; application/json', '!invalid_content_type'],
+  ['text/plain application/json', '!invalid_content_type'],
+  ['application/json; charset = utf-8', '!invalid_content_type'],
+  ['application/json; charset= utf-8', '!invalid_content_type'],
+  ['application/json; charset=', '!invalid_content_type'],
+  ['application/json; =utf-8', '!invalid_content_type'],
+  ['application/json\u0000', '!invalid_content_type'],
+  ['application/js\u00f6n', '!invalid_content_type'],
+  ['application/json; a="\u00e9"', '!invalid_content_type'],
+  ['application/json; a="unterminated', '!invalid_content_type'],
+  ['application/json; a="x"y', '!invalid_content_type'],
+  ['application/json; a="\r\n"', '!invalid_content_type'],
+  ['a'.repeat(1100) + '/json', '!invalid_content_type'],
+  // refused: parameters
+  ['multipart/form-data; boundary=a; boundary=b', '!invalid_content_type'],
+  ['multipart/form-data; boundary=a; BOUNDARY=b', '!invalid_content_type'],
+  ['multipart/form-data; boundary*0=re;boundary*1=al', '!invalid_content_type'],
+  ["multipart/form-data; boundary*=utf-8''x", '!invalid_content_type'],
+  ['application/json; charset=utf-8; charset=utf-7', '!invalid_content_type'],
+  // refused: charsets
+  ['application/json; charset=utf-7', '!unsupported_charset'],
+  ['text/plain; charset=UTF-16', '!unsupported_charset'],
+  ['text/plain; charset=utf-16le', '!unsupported_charset'],
+  ['application/x-www-form-urlencoded; charset=ibm037', '!unsupported_charset'],
+  ['application/json; charset=ibm500', '!unsupported_charset'],
+  ['application/json; charset=utf-32', '!unsupported_charset'],
+  ['application/json; charset="utf-7"', '!unsupported_charset'],
+  ['text/plain; charset=x-unknown', '!unsupported_charset'],
+];
+
+function show(value: string): string {
+  const result = parseContentType(value);
+  if ('problem' in result) return '!' + result.problem.reason;
+  const params = [...result.params].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `;${k}=${v}`).join('');
+  return `${result.type}/${result.subtype}${params}`;
+}
+
+for (const [value, expected] of CASES) {
+  test(`Content-Type ${JSON.stringify(value.slice(0, 80))} → ${expected}`, () => {
+    assert.equal(show(value), expected);
+  });
+}
+
+const KINDS: [string, BodyKind][] = [
+  ['application/json', 'json'],
+  ['application/problem+json', 'json'],
+  ['application/vnd.api+json; charset=utf-8', 'json'],
+  ['text/x-foo+json', 'json'],
+  ['application/x-www-form-urlencoded', 'form'],
+  ['multipart/form-data; boundary=x', 'multipart'],
+  ['multipart/mixed; boundary=x', 'unknown'],
+  ['application/xml', 'xml'],
+  ['text/xml', 'xml'],
+  ['application/soap+xml', 'xml'],
+  ['image/svg+xml', 'xml'],
+  ['application/graphql', 'graphql'],
+  ['text/plain', 'text'],
+  ['text/html', 'unknown'],
+  ['application/octet-stream', 'unknown'],
+  ['application/x-json', 'unknown'],
+  ['text/json', 'unknown'],
+];
+
+for (const [value, kind] of KINDS) {
+  test(`body kind of ${value} is ${kind}`, () => {
+    const result = bodyKindOf(value);
+    assert.ok(!('problem' in result));
+    assert.equal(result.kind, kind);
+  });
+}
+
+test('no Content-Type is the unknown kind; a refused one is a problem', () => {
+  assert.deepEqual(bodyKindOf(undefined), { kind: 'unknown' });
+  assert.equal(classifyContentType(undefined), 'unknown');
+  const refused = bodyKindOf('text/plain; charset=utf-7');
+  assert.ok('problem' in refused && refused.problem.reason === 'unsupported_charset');
+});
+
+test('a parameter named __proto__ is an ordinary parameter', () => {
+  const result = parseContentType('text/plain; __proto__=x');
+  assert.ok(!('problem' in result));
+  assert.equal(result.params.get('__proto__'), 'x');
+});
+
+test('a custom charset allow-list applies', () => {
+  assert.ok(!('problem' in parseContentType('text/plain; charset=windows-1252', { charsets: ['windows-1252'] })));
+  assert.ok('problem' in parseContentType('text/plain; charset=utf-8', { charsets: ['windows-1252'] }));
+});
+
+test('never throws on random input', () => {
+  let seed = 7;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const alphabet = 'ab/;= "\\\t*\u0000\u00e9,-+charsetboundary';
+  for (let k = 0; k < 5000; k++) {
+    let s = '';
+    const len = rand(40);
+    for (let i = 0; i < len; i++) s += alphabet[rand(alphabet.length)];
+    parseContentType(s);
+    bodyKindOf(s);
+  }
+});

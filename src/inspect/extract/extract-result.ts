@@ -1,0 +1,47 @@
+import type { InspectedInput } from '../finding.ts';
+
+/**
+ * What every extractor returns: the inputs found in one part of a request, or the reason that part is refused.
+ * A refusal is never "inspect what we could and pass the rest": the engine answers it (400/413/415).
+ */
+export interface ExtractProblem {
+  /** Stable reason code (`multipart_invalid`, `json_duplicate_key`, ...), used in events and metrics. */
+  readonly reason: string;
+  /** Short explanation for operators (never shown to clients). */
+  readonly message: string;
+  /** Finer code for some reasons (`multipart_invalid` → `folded_header`, `missing_closing_boundary`, ...). */
+  readonly detail?: string;
+}
+
+export type ExtractResult = { readonly inputs: InspectedInput[] } | { readonly problem: ExtractProblem };
+
+/** Default bound on the inputs one extractor may produce; the engine passes what is left of its request budget. */
+export const DEFAULT_MAX_INPUTS = 2000;
+
+export function isProblem(result: ExtractResult): result is { readonly problem: ExtractProblem } {
+  return 'problem' in result;
+}
+
+export function failure(reason: string, message: string, detail?: string): { problem: ExtractProblem } {
+  return { problem: detail === undefined ? { reason, message } : { reason, message, detail } };
+}
+
+/** The problem returned when an extractor would produce more inputs than its budget. */
+export function tooManyInputs(max: number): { problem: ExtractProblem } {
+  return failure('too_many_inputs', `more than ${max} inputs in one part of the request`);
+}
+
+/** Bytes as text: strict UTF-8 when valid, otherwise Latin-1, which keeps every byte (for the overlong layer). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function bytesToText(bytes: Uint8Array, latin1: boolean): string {
+  if (!latin1) {
+    try { return strictUtf8.decode(bytes); } catch { /* not UTF-8: keep every byte below */ }
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** Strict UTF-8 decode, or undefined when the bytes are not valid UTF-8 (overlong forms and surrogates included). */
+export function strictUtf8Text(bytes: Uint8Array): string | undefined {
+  try { return strictUtf8.decode(bytes); } catch { return undefined; }
+}

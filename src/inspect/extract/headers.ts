@@ -1,0 +1,53 @@
+import type { InspectedInput } from '../finding.ts';
+import { DEFAULT_MAX_INPUTS, tooManyInputs, type ExtractResult } from './extract-result.ts';
+
+/**
+ * Which request headers are inspected as inputs (`header:NAME`, lower-case name): those attackers write into and
+ * applications read (logged, echoed, used to build URLs or to decide the client's address), plus names from
+ * the policy. Not here: `Content-Type` (parsed strictly on its own), `Cookie` (cookies.ts), `Host` and framing
+ * headers (checked by the HTTP layer), `Authorization` (a credential: inspected by the auth protections).
+ */
+export const DEFAULT_INSPECTED_HEADERS: readonly string[] = [
+  'user-agent', 'referer', 'origin',
+  'x-forwarded-for', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'x-client-ip', 'true-client-ip',
+  'x-original-url', 'x-rewrite-url',
+];
+
+export interface HeaderOptions {
+  /** Extra header names to inspect (any case). */
+  readonly extra?: readonly string[];
+  /** Replace the default list instead of adding to it. */
+  readonly only?: readonly string[];
+  readonly maxInputs?: number;
+}
+
+/** `rawHeaders` form (`[name, value, name, value, ...]`, every field line kept) or Node's `req.headers` record. */
+export type HeaderFields = readonly string[] | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Extracts the inspected headers; every field line of a repeated header is its own input. Never throws. */
+export function extractHeaders(headers: HeaderFields, options: HeaderOptions = {}): ExtractResult {
+  const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
+  const wanted = new Set<string>(options.only ?? DEFAULT_INSPECTED_HEADERS);
+  for (const name of options.extra ?? []) wanted.add(name.toLowerCase());
+  if (options.only) for (const name of options.only) wanted.add(name.toLowerCase());
+  const inputs: InspectedInput[] = [];
+  const add = (rawName: string, value: string): boolean => {
+    const name = rawName.toLowerCase();
+    if (!wanted.has(name) || value === '') return true;
+    inputs.push({ source: 'header', name, location: 'header:' + name, value });
+    return inputs.length <= maxInputs;
+  };
+  if (Array.isArray(headers)) {
+    const raw = headers as readonly string[];
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (!add(raw[i]!, raw[i + 1]!)) return tooManyInputs(maxInputs);
+    }
+  } else {
+    for (const [name, value] of Object.entries(headers as Readonly<Record<string, string | readonly string[] | undefined>>)) {
+      if (value === undefined) continue;
+      if (typeof value === 'string') { if (!add(name, value)) return tooManyInputs(maxInputs); continue; }
+      for (const v of value) if (!add(name, v)) return tooManyInputs(maxInputs);
+    }
+  }
+  return { inputs };
+}

@@ -1,0 +1,339 @@
+import type { InputSource, InspectedInput } from '../finding.ts';
+import { DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
+
+/**
+ * A strict JSON walker (RFC 8259) that turns a document into inputs: every key (`isName`) and every string, number
+ * and boolean value, located by JSON path (`body:$.items[2].name`, `body:$['a b']`).
+ *
+ * Its own linear parser, not JSON.parse, because a WAF must refuse what backends read differently
+ * (checklist F1-F5): duplicate keys (JSON.parse keeps the last, other parsers the first), invalid UTF-8 and lone
+ * surrogates, raw control characters, a BOM, trailing commas or garbage. Nesting is tracked on an explicit stack and
+ * bounded (`json_too_deep`), so a `[`×10⁶ body costs one linear pass and no JS recursion.
+ */
+export interface JsonOptions {
+  /** Deepest nesting of objects and arrays accepted (default 512, as SecRequestBodyJsonDepthLimit). */
+  readonly maxDepth?: number;
+  readonly maxInputs?: number;
+  /** Location prefix, put before the `$` path; default `body:`. Embedded JSON uses e.g. `query:q:json:`. */
+  readonly prefix?: string;
+  readonly source?: InputSource;
+  /** Emit numbers and booleans as inputs too (default true). */
+  readonly scalars?: boolean;
+  /** Name given to values that have no key (the document itself, top-level array items); default ''. */
+  readonly rootName?: string;
+  /**
+   * Emit each distinct key once, at its first location (default false: every occurrence). An array of 500 records
+   * otherwise yields 500 copies of each field name, which count against the request's input budget.
+   */
+  readonly uniqueKeys?: boolean;
+}
+
+export const DEFAULT_JSON_MAX_DEPTH = 512;
+
+const OBJECT = 0;
+const ARRAY = 1;
+
+// Modes of the parser loop.
+const VALUE = 0;
+const AFTER = 1;
+const KEY = 2;
+
+// readString results (negative): the string failed.
+const BAD_STRING = -1;
+const BAD_UTF16 = -2;
+
+/** ASCII characters that end the fast scan of a string: the quote, the backslash, controls. */
+const STOP = new Uint8Array(128);
+for (let c = 0; c < 0x20; c++) STOP[c] = 1;
+STOP[0x22] = 1;
+STOP[0x5c] = 1;
+
+/** The string read by the last readString call. */
+let readValue = '';
+
+function isIdentifier(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    const letter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
+    if (!letter && !(i > 0 && c >= 0x30 && c <= 0x39)) return false;
+  }
+  return true;
+}
+
+/** The path step for an object member: `.name`, or `['a b']` with `'` and `\` escaped. */
+export function memberPath(key: string): string {
+  if (isIdentifier(key)) return '.' + key;
+  let escaped = '';
+  let runStart = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 0x27 || c === 0x5c) { escaped += key.slice(runStart, i) + '\\' + key[i]; runStart = i + 1; }
+  }
+  return "['" + escaped + key.slice(runStart) + "']";
+}
+
+function hex4(text: string, at: number): number {
+  let value = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = text.charCodeAt(at + k);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 65 && c <= 70) d = c - 55;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else return -1;
+    value = value * 16 + d;
+  }
+  return value;
+}
+
+/** Reads the string whose opening quote is at `start`; sets readValue and returns the index after the closing quote. */
+function readString(text: string, start: number): number {
+  const n = text.length;
+  let i = start + 1;
+  // Fast path: no escapes.
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 ? STOP[c] === 1 : c >= 0xd800 && c <= 0xdfff) {
+      if (c === 0x22) { readValue = text.slice(start + 1, i); return i + 1; }
+      break;
+    }
+  }
+  let out = text.slice(start + 1, i);
+  let runStart = i;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) { readValue = out + text.slice(runStart, i); return i + 1; }
+    if (c < 0x20) return BAD_STRING;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      // A raw surrogate (only possible when the caller passed a string): it must be a proper pair.
+      const next = text.charCodeAt(i + 1);
+      if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) return BAD_UTF16;
+      i++;
+      continue;
+    }
+    if (c !== 0x5c) continue;
+    out += text.slice(runStart, i);
+    const e = text.charCodeAt(i + 1);
+    switch (e) {
+      case 0x22: out += '"'; break;
+      case 0x5c: out += '\\'; break;
+      case 0x2f: out += '/'; break;
+      case 0x62: out += '\b'; break;
+      case 0x66: out += '\f'; break;
+      case 0x6e: out += '\n'; break;
+      case 0x72: out += '\r'; break;
+      case 0x74: out += '\t'; break;
+      case 0x75: {
+        const unit = hex4(text, i + 2);
+        if (unit < 0) return BAD_STRING;
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          if (text.charCodeAt(i + 6) !== 0x5c || text.charCodeAt(i + 7) !== 0x75) return BAD_UTF16;
+          const low = hex4(text, i + 8);
+          if (low < 0) return BAD_STRING;
+          if (low < 0xdc00 || low > 0xdfff) return BAD_UTF16;
+          out += String.fromCharCode(unit, low);
+          i += 6;
+        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+          return BAD_UTF16;
+        } else {
+          out += String.fromCharCode(unit);
+        }
+        i += 4;
+        break;
+      }
+      default: return BAD_STRING;
+    }
+    i++;
+    runStart = i + 1;
+  }
+  return BAD_STRING;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Reads a number starting at `start`; returns the index after it, or -1 when malformed. */
+function readNumber(text: string, start: number): number {
+  let i = start;
+  if (text.charCodeAt(i) === 0x2d) i++;
+  const first = text.charCodeAt(i);
+  if (first === 0x30) i++;
+  else if (first >= 0x31 && first <= 0x39) { i++; while (isDigit(text.charCodeAt(i))) i++; } else return -1;
+  if (text.charCodeAt(i) === 0x2e) {
+    i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  const e = text.charCodeAt(i);
+  if (e === 0x65 || e === 0x45) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 0x2b || sign === 0x2d) i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  return i;
+}
+
+function skipWs(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else return i;
+  }
+}
+
+function invalid(message: string, at: number): { problem: { reason: string; message: string } } {
+  return failure('json_invalid', `${message} at offset ${at}`);
+}
+
+function stringProblem(code: number, at: number): { problem: { reason: string; message: string } } {
+  return code === BAD_UTF16
+    ? failure('json_invalid_utf8', `lone UTF-16 surrogate in a string at offset ${at}`)
+    : invalid('malformed string (control character, bad escape or no closing quote)', at);
+}
+
+/** Extracts the keys and values of a JSON document. Never throws. */
+export function extractJson(body: string | Uint8Array, options: JsonOptions = {}): ExtractResult {
+  let text: string;
+  if (typeof body === 'string') text = body;
+  else {
+    const decoded = strictUtf8Text(body);
+    if (decoded === undefined) return failure('json_invalid_utf8', 'the JSON body is not valid UTF-8');
+    text = decoded;
+  }
+  const maxDepth = options.maxDepth ?? DEFAULT_JSON_MAX_DEPTH;
+  const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
+  const prefix = options.prefix ?? 'body:';
+  const source = options.source ?? 'body';
+  const scalars = options.scalars ?? true;
+  const rootName = options.rootName ?? '';
+  const emittedKeys = options.uniqueKeys === true ? new Set<string>() : undefined;
+  const n = text.length;
+
+  const inputs: InspectedInput[] = [];
+  const kinds: number[] = [];
+  const paths: string[] = [];
+  const names: string[] = [];
+  const indexes: number[] = [];
+  /** Keys seen in each open object: a short list scanned linearly, a Set once it grows. */
+  const keySets: (Set<string> | string[] | undefined)[] = [];
+
+  // Paths carry the location prefix, so an input's location is the path itself.
+  let path = prefix + '$';
+  let name = rootName;
+  let mode = VALUE;
+  let i = skipWs(text, 0);
+
+  for (;;) {
+    if (mode === VALUE) {
+      if (i >= n) return invalid('unexpected end of document', i);
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        const end = readString(text, i);
+        if (end < 0) return stringProblem(end, i);
+        if (readValue !== '') {
+          inputs.push({ source, name, location: path, value: readValue });
+          if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
+        }
+        i = end;
+        mode = AFTER;
+      } else if (c === 0x7b || c === 0x5b) {
+        if (kinds.length >= maxDepth) return failure('json_too_deep', `JSON nested deeper than ${maxDepth} levels`);
+        const isObject = c === 0x7b;
+        kinds.push(isObject ? OBJECT : ARRAY);
+        paths.push(path);
+        names.push(name);
+        indexes.push(0);
+        keySets.push(undefined);
+        i = skipWs(text, i + 1);
+        const close = text.charCodeAt(i);
+        if (close === (isObject ? 0x7d : 0x5d)) {
+          i++;
+          kinds.pop(); paths.pop(); names.pop(); indexes.pop(); keySets.pop();
+          mode = AFTER;
+        } else if (isObject) {
+          mode = KEY;
+        } else {
+          path = path + '[0]';
+        }
+      } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+        const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
+        if (!text.startsWith(word, i)) return invalid('unexpected literal', i);
+        if (scalars && c !== 0x6e) {
+          inputs.push({ source, name, location: path, value: word });
+          if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
+        }
+        i += word.length;
+        mode = AFTER;
+      } else {
+        const end = readNumber(text, i);
+        if (end < 0) return invalid('unexpected character', i);
+        if (scalars) {
+          inputs.push({ source, name, location: path, value: text.slice(i, end) });
+          if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
+        }
+        i = end;
+        mode = AFTER;
+      }
+    } else if (mode === AFTER) {
+      i = skipWs(text, i);
+      const top = kinds.length - 1;
+      if (top < 0) {
+        if (i !== n) return invalid('data after the JSON document', i);
+        return { inputs };
+      }
+      const c = text.charCodeAt(i);
+      if (c === 0x2c) {
+        i = skipWs(text, i + 1);
+        if (kinds[top] === OBJECT) mode = KEY;
+        else {
+          const index = indexes[top]! + 1;
+          indexes[top] = index;
+          path = paths[top]! + '[' + index + ']';
+          name = names[top]!;
+          mode = VALUE;
+        }
+      } else if (c === (kinds[top] === OBJECT ? 0x7d : 0x5d)) {
+        i++;
+        kinds.pop(); paths.pop(); names.pop(); indexes.pop(); keySets.pop();
+      } else {
+        return invalid(i >= n ? 'unexpected end of document' : 'expected "," or a closing bracket', i);
+      }
+    } else {
+      // KEY: at a member name, after "{" or ",".
+      if (text.charCodeAt(i) !== 0x22) return invalid(i >= n ? 'unexpected end of document' : 'expected a member name', i);
+      const end = readString(text, i);
+      if (end < 0) return stringProblem(end, i);
+      const key = readValue;
+      const top = kinds.length - 1;
+      const seen = keySets[top];
+      if (seen === undefined) keySets[top] = [key];
+      else if (Array.isArray(seen)) {
+        for (let k = 0; k < seen.length; k++) if (seen[k] === key) return duplicate(key, i);
+        if (seen.length < 16) seen.push(key);
+        else { const set = new Set(seen); set.add(key); keySets[top] = set; }
+      } else {
+        if (seen.has(key)) return duplicate(key, i);
+        seen.add(key);
+      }
+      path = paths[top]! + memberPath(key);
+      name = key;
+      if (key !== '' && (emittedKeys === undefined || !emittedKeys.has(key))) {
+        emittedKeys?.add(key);
+        inputs.push({ source, name: key, location: path, value: key, isName: true });
+        if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
+      }
+      i = skipWs(text, end);
+      if (text.charCodeAt(i) !== 0x3a) return invalid('expected ":" after a member name', i);
+      i = skipWs(text, i + 1);
+      mode = VALUE;
+    }
+  }
+}
+
+function duplicate(key: string, at: number): { problem: { reason: string; message: string } } {
+  return failure('json_duplicate_key', `duplicate member name "${key.slice(0, 40)}" at offset ${at}`);
+}

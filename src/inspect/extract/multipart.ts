@@ -1,0 +1,300 @@
+import type { InspectedInput } from '../finding.ts';
+import { ALLOWED_CHARSETS, isAllowedCharset, isTchar, parseContentType, type MediaType } from './content-type.ts';
+import { bytesToText, DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
+
+/**
+ * A strict `multipart/form-data` parser (RFC 7578 over RFC 2046 §5.1.1) for a body held in memory.
+ *
+ * Backends disagree on malformed multipart, and every disagreement is a WAF bypass (WAFFLED; checklist E1-E5,
+ * ModSecurity's MULTIPART_STRICT_ERROR flags), so anything outside the common browser/curl shape is refused:
+ * - the body starts with the first delimiter (no preamble) and ends with the close delimiter plus at most one CRLF;
+ * - `--boundary` at the start of a line is a delimiter: the line must end in CRLF and the delimiter be followed by
+ *   CRLF or `--` (so LF-only line ends, transport padding and a boundary-prefixed line inside content are refused);
+ * - part headers: CRLF lines only, no folding, no NUL or other control characters, `Name: value` with a token name,
+ *   no header twice, valid UTF-8, at most `maxPartHeaderBytes`; `Content-Transfer-Encoding` is refused (RFC 7578
+ *   §4.7 deprecates it, and backends that honour it would see a different value);
+ * - `Content-Disposition: form-data; name="..."` is required, with `filename` optional; a parameter given twice,
+ *   RFC 2231/5987 forms (`filename*=`), an escaped quote and a missing name are refused;
+ * - every part's `Content-Type` is parsed strictly and its charset checked against the allow-list, as is the
+ *   value of a `_charset_` field (CVE-2026-21876: checking only the last part let UTF-7 through).
+ *
+ * Inputs: part names (`isName`), field values (`body:multipart:NAME`), file names (`...:NAME:filename`), other part
+ * header values (`...:NAME:header:content-type`), extra disposition parameters (`...:NAME:param:X`) and the first
+ * `maxFileContentBytes` of files whose content is text (`...:NAME:content`); binary file content is skipped.
+ */
+export interface MultipartOptions {
+  readonly maxParts?: number;
+  readonly maxPartHeaderBytes?: number;
+  /** How much of a text file's content is inspected (default 64 KiB). */
+  readonly maxFileContentBytes?: number;
+  readonly maxInputs?: number;
+  readonly charsets?: readonly string[];
+  /** Location prefix; default `body:multipart:`. */
+  readonly prefix?: string;
+}
+
+export const DEFAULT_MAX_PARTS = 1000;
+export const DEFAULT_MAX_PART_HEADER_BYTES = 8192;
+export const DEFAULT_MAX_FILE_CONTENT_BYTES = 65536;
+
+function bad(detail: string, message: string): { problem: ExtractProblem } {
+  return failure('multipart_invalid', `multipart: ${message}`, detail);
+}
+
+/** RFC 2046 bchars: digits, letters, `'()+_,-./:=?` and space (not last). */
+function isBchar(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) ||
+    code === 0x27 || code === 0x28 || code === 0x29 || code === 0x2b || code === 0x5f || code === 0x2c ||
+    code === 0x2d || code === 0x2e || code === 0x2f || code === 0x3a || code === 0x3d || code === 0x3f || code === 0x20;
+}
+
+/** The boundary of a multipart media type, or the problem with it. */
+export function multipartBoundary(media: MediaType): string | { problem: ExtractProblem } {
+  const boundary = media.params.get('boundary');
+  if (boundary === undefined) return bad('missing_boundary', 'no boundary parameter in Content-Type');
+  if (boundary.length < 1 || boundary.length > 70) return bad('invalid_boundary', 'the boundary must be 1 to 70 characters');
+  for (let i = 0; i < boundary.length; i++) {
+    if (!isBchar(boundary.charCodeAt(i))) return bad('invalid_boundary', 'invalid character in the boundary');
+  }
+  if (boundary.endsWith(' ')) return bad('invalid_boundary', 'the boundary ends with a space');
+  return boundary;
+}
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1');
+
+interface PartHeader { readonly name: string; readonly value: string }
+
+/** Splits a part's header block (without its final empty line) into fields, or returns the problem. */
+function parseHeaderBlock(block: Uint8Array): PartHeader[] | { problem: ExtractProblem } {
+  // Bytes first: CRLF line ends only, no control characters, no folding.
+  const n = block.length;
+  if (n === 0) return bad('missing_disposition', 'a part without headers (no Content-Disposition)');
+  for (let i = 0; i < n; i++) {
+    const b = block[i]!;
+    if (b >= 0x20 && b !== 0x7f) continue;
+    if (b === 0x0d) {
+      if (block[i + 1] !== 0x0a) return bad('bare_cr', 'CR not followed by LF in part headers');
+      const next = block[i + 2];
+      if (next === 0x20 || next === 0x09) return bad('folded_header', 'folded (obs-fold) part header');
+      i++;
+      continue;
+    }
+    if (b === 0x09) continue;
+    if (b === 0x0a) return bad('bare_lf', 'LF without CR in part headers');
+    if (b === 0x00) return bad('nul_in_header', 'NUL byte in part headers');
+    return bad('ctl_in_header', 'control character in part headers');
+  }
+  if (block[0] === 0x20 || block[0] === 0x09) return bad('folded_header', 'part headers start with white space');
+  const text = strictUtf8Text(block);
+  if (text === undefined) return bad('invalid_utf8_in_header', 'part headers are not valid UTF-8');
+
+  const headers: PartHeader[] = [];
+  const seen = new Set<string>();
+  let lineStart = 0;
+  const end = text.length;
+  while (lineStart <= end) {
+    let lineEnd = text.indexOf('\r\n', lineStart);
+    if (lineEnd === -1) lineEnd = end;
+    let colon = lineStart;
+    while (colon < lineEnd && isTchar(text.charCodeAt(colon))) colon++;
+    if (colon === lineStart || colon === lineEnd || text.charCodeAt(colon) !== 0x3a) {
+      return bad('invalid_header', 'part header line is not "Name: value" with a token name');
+    }
+    let valueStart = colon + 1;
+    let valueEnd = lineEnd;
+    while (valueStart < valueEnd && isOws(text.charCodeAt(valueStart))) valueStart++;
+    while (valueEnd > valueStart && isOws(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    const name = text.slice(lineStart, colon).toLowerCase();
+    if (seen.has(name)) return bad('duplicate_header', `part header "${name}" given twice`);
+    seen.add(name);
+    headers.push({ name, value: text.slice(valueStart, valueEnd) });
+    lineStart = lineEnd + 2;
+  }
+  return headers;
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+interface Disposition { readonly name: string; readonly filename: string | undefined; readonly extra: [string, string][] }
+
+/** `form-data; name="x"; filename="y"` (RFC 7578 §4.2, RFC 6266 grammar). */
+function parseDisposition(value: string): Disposition | { problem: ExtractProblem } {
+  const n = value.length;
+  let i = 0;
+  while (i < n && isTchar(value.charCodeAt(i))) i++;
+  if (value.slice(0, i).toLowerCase() !== 'form-data') return bad('not_form_data', 'Content-Disposition type is not form-data');
+  const params = new Map<string, string>();
+  for (;;) {
+    while (i < n && (value.charCodeAt(i) === 0x20 || value.charCodeAt(i) === 0x09)) i++;
+    if (i === n) break;
+    if (value.charCodeAt(i) !== 0x3b) return bad('invalid_disposition', 'unexpected character in Content-Disposition');
+    i++;
+    while (i < n && (value.charCodeAt(i) === 0x20 || value.charCodeAt(i) === 0x09)) i++;
+    const nameStart = i;
+    while (i < n && isTchar(value.charCodeAt(i))) i++;
+    if (i === nameStart) return bad('invalid_disposition', 'empty or invalid Content-Disposition parameter');
+    const paramName = value.slice(nameStart, i).toLowerCase();
+    if (paramName.includes('*')) return bad('rfc2231_parameter', `RFC 2231/5987 parameter "${paramName}" in Content-Disposition`);
+    if (value.charCodeAt(i) !== 0x3d) return bad('invalid_disposition', `Content-Disposition parameter "${paramName}" has no "=" directly after its name`);
+    i++;
+    let paramValue: string;
+    if (value.charCodeAt(i) === 0x22) {
+      const close = value.indexOf('"', i + 1);
+      if (close === -1) return bad('unterminated_quote', 'unterminated quoted value in Content-Disposition');
+      if (value.charCodeAt(close - 1) === 0x5c) return bad('escaped_quote', 'backslash-escaped quote in Content-Disposition (parsers disagree on it)');
+      paramValue = value.slice(i + 1, close);
+      i = close + 1;
+    } else {
+      const valueStart = i;
+      while (i < n && isTchar(value.charCodeAt(i))) i++;
+      if (i === valueStart) return bad('invalid_disposition', `empty or invalid value for Content-Disposition parameter "${paramName}"`);
+      paramValue = value.slice(valueStart, i);
+    }
+    if (params.has(paramName)) return bad('duplicate_parameter', `Content-Disposition parameter "${paramName}" given twice`);
+    params.set(paramName, paramValue);
+  }
+  const name = params.get('name');
+  if (name === undefined) return bad('missing_name', 'Content-Disposition without a name');
+  const extra: [string, string][] = [];
+  for (const [k, v] of params) if (k !== 'name' && k !== 'filename') extra.push([k, v]);
+  return { name, filename: params.get('filename'), extra };
+}
+
+/** Content types whose files are inspected as text even when they are not valid UTF-8 (as Latin-1). */
+function declaredText(media: MediaType | undefined): boolean {
+  if (media === undefined) return false;
+  const { type, subtype } = media;
+  return type === 'text' || subtype.endsWith('+xml') || subtype.endsWith('+json') || subtype === 'xml' ||
+    subtype === 'json' || subtype === 'javascript' || subtype === 'x-javascript' || subtype === 'x-httpd-php' ||
+    subtype === 'x-php' || subtype === 'x-sh' || subtype === 'x-www-form-urlencoded';
+}
+
+/** The start of a file's content as text, or undefined when it looks binary (a NUL byte, or not text at all). */
+function fileText(content: Uint8Array, media: MediaType | undefined, max: number, latin1: boolean): string | undefined {
+  let sample = content.length > max ? content.subarray(0, max) : content;
+  if (sample.indexOf(0) !== -1) return undefined;
+  if (latin1) return bytesToText(sample, true);
+  let text = strictUtf8Text(sample);
+  if (text === undefined && sample.length < content.length) {
+    // The cut may have split a multi-byte character: drop up to 3 trailing bytes of it.
+    for (let drop = 1; drop <= 3 && text === undefined; drop++) {
+      if ((sample[sample.length - drop]! & 0xc0) === 0xc0) { sample = sample.subarray(0, sample.length - drop); text = strictUtf8Text(sample); break; }
+    }
+  }
+  if (text !== undefined) return text;
+  return declaredText(media) ? bytesToText(sample, true) : undefined;
+}
+
+/** Extracts the inputs of a multipart/form-data body. `media` is its parsed Content-Type. Never throws. */
+export function extractMultipart(body: Uint8Array, media: MediaType, options: MultipartOptions = {}): ExtractResult {
+  const boundary = multipartBoundary(media);
+  if (typeof boundary !== 'string') return boundary;
+  const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;
+  const maxHeader = options.maxPartHeaderBytes ?? DEFAULT_MAX_PART_HEADER_BYTES;
+  const maxContent = options.maxFileContentBytes ?? DEFAULT_MAX_FILE_CONTENT_BYTES;
+  const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
+  const charsets = options.charsets ?? ALLOWED_CHARSETS;
+  const prefix = options.prefix ?? 'body:multipart:';
+
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const dash = Buffer.from('--' + boundary, 'latin1');
+  const n = bytes.length;
+  const inputs: InspectedInput[] = [];
+  const add = (input: InspectedInput): boolean => { inputs.push(input); return inputs.length <= maxInputs; };
+
+  const first = bytes.indexOf(dash);
+  if (first === -1) return bad('no_boundary', 'the boundary does not occur in the body');
+  if (first !== 0) return bad('preamble', 'data before the first boundary');
+  let pos = dash.length;
+  let parts = 0;
+  for (;;) {
+    // At the end of a delimiter: CRLF starts a part, `--` closes the body.
+    const b0 = bytes[pos];
+    const b1 = bytes[pos + 1];
+    if (b0 === 0x2d && b1 === 0x2d) {
+      const rest = n - (pos + 2);
+      if (rest === 0 || (rest === 2 && bytes[pos + 2] === 0x0d && bytes[pos + 3] === 0x0a)) return { inputs };
+      return bad('epilogue', 'data after the closing boundary');
+    }
+    if (b0 !== 0x0d || b1 !== 0x0a) {
+      if (pos >= n) return bad('missing_closing_boundary', 'the body ends without a closing boundary');
+      return bad('boundary_not_followed_by_crlf', 'a boundary is followed by something other than CRLF or "--"');
+    }
+    if (++parts > maxParts) return bad('too_many_parts', `more than ${maxParts} parts`);
+    const partStart = pos + 2;
+    // The next delimiter: `--boundary` at the start of a CRLF line. Mid-line it is content; after a bare LF or CR
+    // it is refused, since parsers that accept LF-only line ends would split the part there.
+    let next = bytes.indexOf(dash, partStart);
+    for (;;) {
+      if (next === -1) return bad('missing_closing_boundary', 'the body ends without a closing boundary');
+      const before = next > partStart ? bytes[next - 1] : -1;
+      if (before === 0x0a && next - 2 >= partStart && bytes[next - 2] === 0x0d) break;
+      if (before === 0x0a || before === 0x0d || next === partStart) {
+        return bad('boundary_without_crlf', 'a boundary at the start of a line not ended by CRLF (LF-only or bare CR line ends)');
+      }
+      next = bytes.indexOf(dash, next + 1);
+    }
+    const partEnd = next - 2;
+
+    // Header block: up to the first empty line, within maxHeader bytes.
+    const searchEnd = Math.min(partEnd, partStart + maxHeader + 4);
+    const hdrAt = bytes.subarray(partStart, searchEnd).indexOf(CRLF_CRLF);
+    if (hdrAt === -1) {
+      if (bytes[partStart] === 0x0d && bytes[partStart + 1] === 0x0a) return bad('missing_disposition', 'a part without headers (no Content-Disposition)');
+      if (partEnd - partStart > maxHeader) return bad('header_block_too_large', `part headers longer than ${maxHeader} bytes`);
+      return bad('missing_header_terminator', 'part headers are not followed by an empty line');
+    }
+    if (hdrAt > maxHeader) return bad('header_block_too_large', `part headers longer than ${maxHeader} bytes`);
+    const headers = parseHeaderBlock(bytes.subarray(partStart, partStart + hdrAt));
+    if (!Array.isArray(headers)) return headers;
+    const content = bytes.subarray(partStart + hdrAt + 4, partEnd);
+
+    let dispositionValue: string | undefined;
+    let partMedia: MediaType | undefined;
+    for (const h of headers) {
+      if (h.name === 'content-disposition') dispositionValue = h.value;
+      else if (h.name === 'content-transfer-encoding') return bad('content_transfer_encoding', 'Content-Transfer-Encoding in a part (RFC 7578 §4.7)');
+      else if (h.name === 'content-type') {
+        const parsed = parseContentType(h.value, { charsets });
+        if ('problem' in parsed) {
+          if (parsed.problem.reason === 'unsupported_charset') {
+            return failure('unsupported_charset', `multipart part ${parts}: ${parsed.problem.message}`, 'part_charset');
+          }
+          return bad('invalid_part_content_type', `part ${parts}: ${parsed.problem.message}`);
+        }
+        partMedia = parsed;
+      }
+    }
+    if (dispositionValue === undefined) return bad('missing_disposition', 'a part without Content-Disposition');
+    const disposition = parseDisposition(dispositionValue);
+    if ('problem' in disposition) return disposition;
+    const { name, filename } = disposition;
+    const location = prefix + name;
+    const latin1 = partMedia?.params.get('charset') === 'iso-8859-1';
+
+    if (name !== '' && !add({ source: 'body', name, location, value: name, isName: true })) return tooManyInputs(maxInputs);
+    for (const h of headers) {
+      if (h.name === 'content-disposition' || h.value === '') continue;
+      if (!add({ source: 'body', name, location: `${location}:header:${h.name}`, value: h.value })) return tooManyInputs(maxInputs);
+    }
+    for (const [k, v] of disposition.extra) {
+      if (v !== '' && !add({ source: 'body', name, location: `${location}:param:${k}`, value: v })) return tooManyInputs(maxInputs);
+    }
+    if (filename !== undefined) {
+      if (filename !== '' && !add({ source: 'body', name, location: `${location}:filename`, value: filename })) return tooManyInputs(maxInputs);
+      const text = content.length === 0 ? undefined : fileText(content, partMedia, maxContent, latin1);
+      if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
+        return tooManyInputs(maxInputs);
+      }
+    } else {
+      const value = bytesToText(content, latin1);
+      if (name === '_charset_' && !isAllowedCharset(value.trim(), charsets)) {
+        return failure('unsupported_charset', `multipart _charset_ field names charset "${value.slice(0, 40)}"`, 'charset_field');
+      }
+      if (value !== '' && !add({ source: 'body', name, location, value })) return tooManyInputs(maxInputs);
+    }
+    pos = next + dash.length;
+  }
+}

@@ -1,0 +1,127 @@
+import { defineProtection, type CreateContext } from '../../pipeline/protection.ts';
+import { block, flag, pass, type Verdict } from '../../pipeline/verdict.ts';
+import type { Exchange } from '../../pipeline/exchange.ts';
+import { CATEGORIES, type Category, type InspectedInput, type Paranoia } from '../../inspect/finding.ts';
+import { DETECTORS } from '../../inspect/detect/index.ts';
+import { anomalyScore, inspectInputs, type CategorySettings, type EngineSettings, type Match } from '../../inspect/engine.ts';
+import { decodedVariants } from '../../inspect/decode/variants.ts';
+import { AttackDetectionConfigSchema, type AttackDetectionConfig } from './config.ts';
+import { compileExclusions } from './exclusions.ts';
+import { headInputs, bodyInputs, DEFAULT_INSPECTED_HEADERS } from './request-inputs.ts';
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_MAX_INPUTS = 5000;
+const DEFAULT_MAX_VALUE = 256 * 1024;
+
+/**
+ * Attack detection: the application-protection protection.
+ *
+ * Protects against: injection (SQL, NoSQL, OS command, LDAP, template, JNDI), XSS, path traversal and file
+ * inclusion, SSRF, XXE, CRLF and header injection, prototype pollution, Java and PHP code injection, scanners.
+ * Phases: request head (path segments, query names and values, cookies, selected headers) and request body
+ * (parsed by its Content-Type: JSON, form, multipart, XML, GraphQL, text). Buffers the request body, capped
+ * by `maxInspectedBodyBytes` (larger bodies are refused, never partly inspected). Every input is decoded in
+ * layers (percent, entities, escapes, Unicode) and every distinct form goes through every detector.
+ * The score of a request is kept across its two phases.
+ */
+export const attackDetection = defineProtection<AttackDetectionConfig>({
+  name: 'attack-detection',
+  key: 'attackDetection',
+  schema: AttackDetectionConfigSchema,
+  routeConfig: 'merge',
+  sharedBetweenWorkers: 'nothing: detectors and exclusions are compiled in every worker',
+  defaultConfig: {},
+  create(config, context) {
+    const settings = compileSettings(config, context);
+    const threshold = config.threshold ?? 5;
+    const limits = {
+      maxInputs: config.maxInputs ?? DEFAULT_MAX_INPUTS,
+      maxValueBytes: config.maxValueBytes ?? DEFAULT_MAX_VALUE,
+      maxBodyBytes: config.maxInspectedBodyBytes ?? DEFAULT_MAX_BODY,
+    };
+    const headerNames = [...DEFAULT_INSPECTED_HEADERS, ...(config.headers ?? []).map((h) => h.toLowerCase())];
+    const inspectBody = config.inspectBody !== false;
+    const uninspected = (config.uninspectedBodyTypes ?? []).map((t) => t.toLowerCase());
+    const unknownBodyTypes = config.unknownBodyTypes ?? 'reject';
+    /** Matches of the head phase, kept for the body phase of the same request. */
+    const headMatches = new WeakMap<Exchange, Match[]>();
+
+    function decide(exchange: Exchange, inputs: readonly InspectedInput[], earlier: readonly Match[]): Verdict {
+      if (inputs.length > limits.maxInputs) {
+        return block(400, 'too_many_inputs', { detail: { message: `${inputs.length} inputs, at most ${limits.maxInputs} are inspected` } });
+      }
+      for (const input of inputs) {
+        if (input.value.length > limits.maxValueBytes) {
+          return block(413, 'input_too_large_to_inspect', { detail: { location: input.location, message: `a value longer than ${limits.maxValueBytes} characters` } });
+        }
+      }
+      const matches = earlier.length === 0 ? inspectInputs(inputs, settings) : [...earlier, ...inspectInputs(inputs, settings)];
+      if (matches.length === 0) return pass();
+      headMatches.set(exchange, matches);
+      const score = anomalyScore(matches, settings.categories);
+      const top = strongest(matches, settings.categories);
+      const detail = {
+        ruleId: top.ruleId,
+        location: top.location,
+        excerpt: top.matched,
+        message: `score ${score}/${threshold}: ${matches.map((m) => `${m.ruleId}@${m.location}`).slice(0, 10).join(', ')}`,
+      };
+      if (score >= threshold) return block(403, `${top.category.replaceAll('-', '_')}_detected`, { detail });
+      return flag(`${top.category.replaceAll('-', '_')}_suspected`, detail);
+    }
+
+    return {
+      needs: { requestBody: inspectBody },
+      onRequestHead(exchange) {
+        const inputs = headInputs(exchange, headerNames);
+        if ('problem' in inputs) return block(inputs.problem.status, inputs.problem.reason, { detail: { message: inputs.problem.message } });
+        // A flagged head carries its matches into the body phase, where the score goes on adding up.
+        return decide(exchange, inputs, []);
+      },
+      onRequestBody(exchange, body) {
+        if (body.length === 0) return pass();
+        if (body.length > limits.maxBodyBytes) {
+          return block(413, 'body_too_large_to_inspect', { detail: { location: 'body', message: `bodies over ${limits.maxBodyBytes} bytes are not inspected, so not forwarded` } });
+        }
+        const extracted = bodyInputs(exchange.header('content-type'), body, { unknownBodyTypes, uninspected });
+        if ('problem' in extracted) {
+          return block(extracted.problem.status, extracted.problem.reason, { detail: { location: 'body', message: extracted.problem.message } });
+        }
+        if (extracted.inputs === null) return pass(); // a media type the policy forwards uninspected
+        const earlier = headMatches.get(exchange) ?? [];
+        return decide(exchange, extracted.inputs, earlier);
+      },
+    };
+  },
+});
+
+function compileSettings(config: AttackDetectionConfig, context: CreateContext): EngineSettings {
+  const base: Paranoia = config.paranoia ?? 1;
+  const categories = new Map<Category, CategorySettings>();
+  let highest: Paranoia = 1;
+  for (const category of CATEGORIES) {
+    const own = config.categories?.[category];
+    if (own?.enabled === false) continue;
+    const paranoia = own?.paranoia ?? base;
+    if (paranoia > highest) highest = paranoia;
+    categories.set(category, { paranoia, monitor: own?.mode === 'monitor' });
+  }
+  return {
+    detectors: DETECTORS.filter((d) => categories.has(d.category)),
+    categories,
+    paranoia: highest,
+    variants: decodedVariants,
+    isExcluded: compileExclusions(config.exclusions ?? [], context),
+  };
+}
+
+/** The match that names the verdict: highest score among counted categories, then the first found. */
+function strongest(matches: readonly Match[], categories: ReadonlyMap<Category, CategorySettings>): Match {
+  let best = matches[0]!;
+  for (const match of matches) {
+    const counted = !categories.get(match.category)?.monitor;
+    const bestCounted = !categories.get(best.category)?.monitor;
+    if ((counted && !bestCounted) || (counted === bestCounted && match.score > best.score)) best = match;
+  }
+  return best;
+}

@@ -1,0 +1,128 @@
+import type { Exchange } from '../../pipeline/exchange.ts';
+import type { InspectedInput } from '../../inspect/finding.ts';
+import { extractHeaders } from '../../inspect/extract/headers.ts';
+import { extractCookies } from '../../inspect/extract/cookies.ts';
+import { bodyKindOf, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
+import { extractJson } from '../../inspect/extract/json.ts';
+import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
+import { extractMultipart } from '../../inspect/extract/multipart.ts';
+import { extractXml } from '../../inspect/extract/xml.ts';
+import { extractGraphql, looksLikeGraphql } from '../../inspect/extract/graphql.ts';
+import { bytesToText, type ExtractProblem, type ExtractResult } from '../../inspect/extract/extract-result.ts';
+import { embeddedJsonInputs } from '../../inspect/decode/variants.ts';
+
+export { DEFAULT_INSPECTED_HEADERS } from '../../inspect/extract/headers.ts';
+
+/** A refusal of the request because a part of it cannot be inspected as sent. */
+export interface InputProblem { status: number; reason: string; message: string }
+
+/**
+ * The inputs of the request head: the canonical path, every query parameter name and value (decoded once, as
+ * the application reads them; the engine's layers decode further), cookies and the inspected headers. JSON found
+ * inside a query value, cookie or header is walked too (`query:q:json:$.a`).
+ */
+export function headInputs(exchange: Exchange, headerNames: readonly string[]): InspectedInput[] | { problem: InputProblem } {
+  const inputs: InspectedInput[] = [{ source: 'path', name: '', location: 'path', value: exchange.path }];
+  for (const param of exchange.query) {
+    const location = `query:${param.name}`;
+    if (param.name !== '') inputs.push({ source: 'query', name: param.name, location, value: param.name, isName: true });
+    if (param.value !== '') {
+      inputs.push({ source: 'query', name: param.name, location, value: param.value });
+      addEmbeddedJson(inputs, { source: 'query', name: param.name, location }, param.value);
+    }
+  }
+  const cookies = extractCookies(exchange.req.headers.cookie);
+  if ('problem' in cookies) return { problem: asProblem(cookies.problem) };
+  for (const input of cookies.inputs) {
+    inputs.push(input);
+    if (!input.isName) addEmbeddedJson(inputs, input, input.value);
+  }
+  const headers = extractHeaders(exchange.req.rawHeaders, { only: headerNames });
+  if ('problem' in headers) return { problem: asProblem(headers.problem) };
+  for (const input of headers.inputs) inputs.push(input);
+  return inputs;
+}
+
+function addEmbeddedJson(inputs: InspectedInput[], outer: Pick<InspectedInput, 'source' | 'name' | 'location'>, value: string): void {
+  const first = value.charCodeAt(0);
+  // Cheap pre-check: only values that start like JSON (possibly percent-encoded) are parsed.
+  if (first !== 0x7b && first !== 0x5b && first !== 0x25 && first !== 0x20) return;
+  const embedded = embeddedJsonInputs(outer, value);
+  if (embedded) for (const input of embedded) inputs.push(input);
+}
+
+export interface BodyOptions {
+  unknownBodyTypes: 'reject' | 'inspect';
+  /** Media types (`type/subtype` or `type/*`) forwarded without inspection. */
+  uninspected: readonly string[];
+}
+
+/**
+ * The inputs of a buffered request body, parsed by its Content-Type. A missing or unknown type is refused (415)
+ * or, with `unknownBodyTypes: inspect`, parsed by every parser that accepts it (and always inspected as text).
+ * `inputs: null` means the policy forwards this media type uninspected.
+ */
+export function bodyInputs(contentType: string | undefined, body: Buffer, options: BodyOptions): { inputs: InspectedInput[] | null } | { problem: InputProblem } {
+  const classified = bodyKindOf(contentType);
+  if ('problem' in classified) return { problem: asProblem(classified.problem) };
+  const { kind, media } = classified;
+  if (media && isUninspected(media, options.uninspected)) return { inputs: null };
+  if (kind === 'unknown') {
+    if (options.unknownBodyTypes === 'reject') {
+      return { problem: { status: 415, reason: 'unsupported_media_type', message: contentType ? 'no parser for this Content-Type' : 'a body without Content-Type' } };
+    }
+    return everyParser(body);
+  }
+  const result = parseAs(kind, body, media);
+  if ('problem' in result) return { problem: asProblem(result.problem) };
+  return { inputs: result.inputs };
+}
+
+function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaType | undefined): ExtractResult {
+  switch (kind) {
+    case 'json': {
+      // Each key once, and no numbers or booleans: they passed the JSON grammar, so they carry no payload.
+      const result = extractJson(body, { uniqueKeys: true, scalars: false });
+      if ('problem' in result) return result;
+      // A GraphQL request sent as JSON: its `query` string is a document of its own.
+      const query = result.inputs.find((input) => input.location === 'body:$.query' && !input.isName);
+      if (query && looksLikeGraphql(query.value)) {
+        const graphql = extractGraphql(query.value, { prefix: 'body:$.query', name: 'query' });
+        if ('problem' in graphql) return graphql;
+        return { inputs: [...result.inputs, ...graphql.inputs] };
+      }
+      return result;
+    }
+    case 'form': return extractUrlencoded(body, { latin1: isLatin1(media) });
+    case 'multipart': return extractMultipart(body, media!);
+    case 'xml': return extractXml(body, { latin1: isLatin1(media) });
+    case 'graphql': return extractGraphql(bytesToText(body, false));
+    case 'text': return { inputs: [{ source: 'body', name: '', location: 'body', value: bytesToText(body, isLatin1(media)) }] };
+  }
+}
+
+/** No (or an unknown) Content-Type, inspected anyway: the body as text, plus what any structured parser finds. */
+function everyParser(body: Buffer): { inputs: InspectedInput[] } {
+  const inputs: InspectedInput[] = [{ source: 'body', name: '', location: 'body', value: bytesToText(body, false) }];
+  for (const kind of ['json', 'form', 'xml'] as const) {
+    const result = parseAs(kind, body, undefined);
+    if ('inputs' in result) for (const input of result.inputs) inputs.push(input);
+  }
+  return { inputs };
+}
+
+function isLatin1(media: MediaType | undefined): boolean {
+  return media?.params.get('charset') === 'iso-8859-1';
+}
+
+function isUninspected(media: MediaType, list: readonly string[]): boolean {
+  return list.some((entry) => entry === `${media.type}/${media.subtype}` || entry === `${media.type}/*`);
+}
+
+/** Status for an extraction refusal: types and charsets 415, sizes 413, everything else malformed (400). */
+function asProblem(problem: ExtractProblem): InputProblem {
+  const reason = problem.reason;
+  const status = reason.includes('charset') || reason.includes('media_type') || reason.includes('content_type') ? 415
+    : reason.includes('too_large') ? 413 : 400;
+  return { status, reason, message: problem.detail ? `${problem.message} (${problem.detail})` : problem.message };
+}
