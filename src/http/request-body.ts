@@ -137,7 +137,7 @@ export function guardRequestBody(req: IncomingMessage, limits: BodyLimits): Body
  * minimum rate, client abort), without a stream of its own. Rejects with `BodyRefusal`; on refusal the request
  * stops being read (the caller answers and closes the connection).
  */
-export function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+export function readRequestBody(req: IncomingMessage, limits: BodyLimits, oversizeReason = 'body_too_large'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -152,7 +152,7 @@ export function readRequestBody(req: IncomingMessage, limits: BodyLimits): Promi
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
       lastDataAt = Date.now();
-      if (bytes > limits.maxBodyBytes) finish(new BodyRefusal(413, 'body_too_large', `the request body is larger than ${limits.maxBodyBytes} bytes`));
+      if (bytes > limits.maxBodyBytes) finish(new BodyRefusal(413, oversizeReason, `the request body is larger than ${limits.maxBodyBytes} bytes`));
       else chunks.push(chunk);
     };
     const onEnd = () => finish(req.rawTrailers.length > 0 ? trailerRefusal() : null);

@@ -162,5 +162,7 @@ function phaseSteps(steps: readonly Step[]): PhaseSteps {
     log: steps.filter((s) => s.instance.onLog),
     needsRequestBody: steps.some((s) => s.instance.needs?.requestBody === true),
     needsResponseBody: steps.some((s) => s.instance.needs?.responseBody === true),
+    inspectableBodyBytes: Math.min(Infinity, ...steps.filter((s) => s.instance.needs?.requestBody === true)
+      .map((s) => s.instance.needs?.maxRequestBodyBytes ?? Infinity)),
   };
 }

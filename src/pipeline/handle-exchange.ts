@@ -125,10 +125,18 @@ export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline,
     let body: Readable | Buffer | null = null;
     if (hasBody(req)) {
       const inspect = route.steps.needsRequestBody && !exchange.allowed;
+      const inspectable = route.steps.inspectableBodyBytes;
+      if (inspect && inspectable < limits.maxBodyBytes) {
+        if (length !== null && length > inspectable) {
+          refuse(exchange, pipe, { status: 413, reason: 'body_too_large_to_inspect', detail: `bodies over ${inspectable} bytes are not inspected, so not forwarded`, close: true }, 'body');
+          return;
+        }
+      }
       // Small bodies of known length are read before forwarding, like nginx's request buffering: cheaper than a
       // stream per request, and the upstream never waits on a slow client.
       if (inspect || (length !== null && length <= SMALL_BODY_BYTES)) {
-        const buffered = await readRequestBody(req, limits);
+        const cap = inspect ? Math.min(limits.maxBodyBytes, inspectable) : limits.maxBodyBytes;
+        const buffered = await readRequestBody(req, cap === limits.maxBodyBytes ? limits : { ...limits, maxBodyBytes: cap }, cap < limits.maxBodyBytes ? 'body_too_large_to_inspect' : 'body_too_large');
         exchange.bytesIn = buffered.length;
         if (inspect) {
           exchange.requestBody = buffered;

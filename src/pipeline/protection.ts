@@ -35,8 +35,12 @@ export interface ProtectionInstance {
   onResponseBody?(exchange: Exchange, body: Buffer): MaybePromise<Verdict>;
   /** Runs for every exchange, after the reply; must not throw. */
   onLog?(exchange: Exchange): void;
-  /** Which bodies this instance must see whole. Decided at load, so streaming stays the default. */
-  readonly needs?: { readonly requestBody?: boolean; readonly responseBody?: boolean };
+  /**
+   * Which bodies this instance must see whole. Decided at load, so streaming stays the default.
+   * `maxRequestBodyBytes`: the largest request body it can inspect; a larger one is refused with 413
+   * `body_too_large_to_inspect` before it is read (never partly inspected).
+   */
+  readonly needs?: { readonly requestBody?: boolean; readonly responseBody?: boolean; readonly maxRequestBodyBytes?: number };
   /** Releases timers, sockets, stores. Called when a reload retires this pipeline, after in-flight requests finish. */
   close?(): MaybePromise<void>;
 }

@@ -20,6 +20,8 @@ export interface PhaseSteps {
   readonly log: readonly Step[];
   readonly needsRequestBody: boolean;
   readonly needsResponseBody: boolean;
+  /** The smallest `maxRequestBodyBytes` of the steps that read the body (Infinity when none sets one). */
+  readonly inspectableBodyBytes: number;
 }
 
 /** Outcome of a phase: continue, or stop with the (enforced) block or challenge to answer. */

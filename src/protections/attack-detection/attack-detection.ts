@@ -71,7 +71,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
     }
 
     return {
-      needs: { requestBody: inspectBody },
+      needs: { requestBody: inspectBody, maxRequestBodyBytes: limits.maxBodyBytes },
       onRequestHead(exchange) {
         const inputs = headInputs(exchange, headerNames);
         if ('problem' in inputs) return block(inputs.problem.status, inputs.problem.reason, { detail: { message: inputs.problem.message } });
@@ -79,10 +79,8 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
         return decide(exchange, inputs, []);
       },
       onRequestBody(exchange, body) {
+        // Bodies over maxInspectedBodyBytes never get here: the pipeline refuses them before reading (413).
         if (body.length === 0) return pass();
-        if (body.length > limits.maxBodyBytes) {
-          return block(413, 'body_too_large_to_inspect', { detail: { location: 'body', message: `bodies over ${limits.maxBodyBytes} bytes are not inspected, so not forwarded` } });
-        }
         const extracted = bodyInputs(exchange.header('content-type'), body, { unknownBodyTypes, uninspected });
         if ('problem' in extracted) {
           return block(extracted.problem.status, extracted.problem.reason, { detail: { location: 'body', message: extracted.problem.message } });

