@@ -1,5 +1,5 @@
 import type { InspectedInput } from '../finding.ts';
-import { DEFAULT_MAX_INPUTS, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { DEFAULT_MAX_INPUTS, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
 
 /**
  * Which request headers are inspected as inputs (`header:NAME`, lower-case name): those attackers write into and
@@ -13,7 +13,22 @@ export const DEFAULT_INSPECTED_HEADERS: readonly string[] = [
   'x-original-url', 'x-rewrite-url',
 ];
 
+/**
+ * Headers never inspected when every header is: framing and connection headers (checked by the HTTP layer),
+ * credentials (a token is not an input, and the auth protections verify it), `Cookie` (cookies.ts) and
+ * `Content-Type` (parsed strictly on its own), plus caching validators whose values are opaque.
+ */
+export const NOT_INSPECTED_HEADERS: ReadonlySet<string> = new Set([
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect',
+  'authorization', 'proxy-authorization', 'cookie', 'content-type', 'if-none-match', 'if-match',
+  'sec-websocket-key', 'sec-websocket-accept', 'sec-websocket-version', 'sec-websocket-extensions',
+]);
+
 export interface HeaderOptions {
+  /** Inspect every header except NOT_INSPECTED_HEADERS and `skip` (instead of the default list). */
+  readonly all?: boolean;
+  /** With `all`: more header names not to inspect (lower-case). */
+  readonly skip?: readonly string[];
   /** Extra header names to inspect (any case). */
   readonly extra?: readonly string[];
   /** Replace the default list instead of adding to it. */
@@ -24,17 +39,30 @@ export interface HeaderOptions {
 /** `rawHeaders` form (`[name, value, name, value, ...]`, every field line kept) or Node's `req.headers` record. */
 export type HeaderFields = readonly string[] | Readonly<Record<string, string | readonly string[] | undefined>>;
 
+/**
+ * Node gives header values as Latin-1 (one char per byte). Values that are valid UTF-8 are read as UTF-8, as
+ * applications do, so that e.g. full-width characters reach the Unicode layer; others keep every byte.
+ */
+function asUtf8(value: string): string {
+  let high = false;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) { high = true; break; }
+  if (!high) return value;
+  return strictUtf8Text(Buffer.from(value, 'latin1')) ?? value;
+}
+
 /** Extracts the inspected headers; every field line of a repeated header is its own input. Never throws. */
 export function extractHeaders(headers: HeaderFields, options: HeaderOptions = {}): ExtractResult {
   const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
   const wanted = new Set<string>(options.only ?? DEFAULT_INSPECTED_HEADERS);
   for (const name of options.extra ?? []) wanted.add(name.toLowerCase());
   if (options.only) for (const name of options.only) wanted.add(name.toLowerCase());
+  const skip = new Set(options.skip ?? []);
+  const isWanted = options.all ? (name: string) => !NOT_INSPECTED_HEADERS.has(name) && !skip.has(name) : (name: string) => wanted.has(name);
   const inputs: InspectedInput[] = [];
   const add = (rawName: string, value: string): boolean => {
     const name = rawName.toLowerCase();
-    if (!wanted.has(name) || value === '') return true;
-    inputs.push({ source: 'header', name, location: 'header:' + name, value });
+    if (!isWanted(name) || value === '') return true;
+    inputs.push({ source: 'header', name, location: 'header:' + name, value: asUtf8(value) });
     return inputs.length <= maxInputs;
   };
   if (Array.isArray(headers)) {

@@ -7,7 +7,7 @@ import { anomalyScore, inspectInputs, type CategorySettings, type EngineSettings
 import { decodedVariants } from '../../inspect/decode/variants.ts';
 import { AttackDetectionConfigSchema, type AttackDetectionConfig } from './config.ts';
 import { compileExclusions } from './exclusions.ts';
-import { headInputs, bodyInputs, DEFAULT_INSPECTED_HEADERS } from './request-inputs.ts';
+import { headInputs, bodyInputs } from './request-inputs.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_MAX_INPUTS = 5000;
@@ -39,7 +39,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
       maxValueBytes: config.maxValueBytes ?? DEFAULT_MAX_VALUE,
       maxBodyBytes: config.maxInspectedBodyBytes ?? DEFAULT_MAX_BODY,
     };
-    const headerNames = [...DEFAULT_INSPECTED_HEADERS, ...(config.headers ?? []).map((h) => h.toLowerCase())];
+    const skipHeaders = (config.skipHeaders ?? []).map((h) => h.toLowerCase());
     const inspectBody = config.inspectBody !== false;
     const uninspected = (config.uninspectedBodyTypes ?? []).map((t) => t.toLowerCase());
     const unknownBodyTypes = config.unknownBodyTypes ?? 'reject';
@@ -73,7 +73,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
     return {
       needs: { requestBody: inspectBody, maxRequestBodyBytes: limits.maxBodyBytes },
       onRequestHead(exchange) {
-        const inputs = headInputs(exchange, headerNames);
+        const inputs = headInputs(exchange, skipHeaders);
         if ('problem' in inputs) return block(inputs.problem.status, inputs.problem.reason, { detail: { message: inputs.problem.message } });
         // A flagged head carries its matches into the body phase, where the score goes on adding up.
         return decide(exchange, inputs, []);

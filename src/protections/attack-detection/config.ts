@@ -37,8 +37,9 @@ export const AttackDetectionConfigSchema = protectionConfigSchema({
     additionalProperties: false, description: 'Per-detector settings: enabled, paranoia, mode.',
   })),
   exclusions: Type.Optional(Type.Array(Exclusion, { maxItems: 10_000 })),
-  headers: Type.Optional(Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9-]{1,100}$' }), {
-    description: 'Headers inspected besides the default set (User-Agent, Referer, Origin, X-Forwarded-For, X-Forwarded-Host, X-Real-IP, Cookie).',
+  skipHeaders: Type.Optional(Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9-]{1,100}$' }), {
+    description: 'Headers not to inspect. Every header is inspected except framing and connection headers, credentials ' +
+      '(Authorization), Cookie (inspected cookie by cookie), Content-Type (parsed strictly) and cache validators.',
   })),
   inspectBody: Type.Optional(Type.Boolean({
     description: 'Inspect request bodies (default true). When true, bodies are buffered up to `maxInspectedBodyBytes`; larger ones get 413.',

@@ -11,7 +11,6 @@ import { extractGraphql, looksLikeGraphql } from '../../inspect/extract/graphql.
 import { bytesToText, type ExtractProblem, type ExtractResult } from '../../inspect/extract/extract-result.ts';
 import { embeddedJsonInputs } from '../../inspect/decode/variants.ts';
 
-export { DEFAULT_INSPECTED_HEADERS } from '../../inspect/extract/headers.ts';
 
 /** A refusal of the request because a part of it cannot be inspected as sent. */
 export interface InputProblem { status: number; reason: string; message: string }
@@ -21,8 +20,17 @@ export interface InputProblem { status: number; reason: string; message: string 
  * the application reads them; the engine's layers decode further), cookies and the inspected headers. JSON found
  * inside a query value, cookie or header is walked too (`query:q:json:$.a`).
  */
-export function headInputs(exchange: Exchange, headerNames: readonly string[]): InspectedInput[] | { problem: InputProblem } {
+export function headInputs(exchange: Exchange, skipHeaders: readonly string[]): InspectedInput[] | { problem: InputProblem } {
   const inputs: InspectedInput[] = [{ source: 'path', name: '', location: 'path', value: exchange.path }];
+  // Segments on their own too: an encoded payload (base64, say) fills a segment, not the whole path.
+  const segments = exchange.path.split('/');
+  if (segments.length > 2) {
+    for (const segment of segments) if (segment.length >= 8) inputs.push({ source: 'path', name: '', location: 'path', value: segment });
+  }
+  // The query string as a whole, as backends that join repeated or `&`-split values would see it.
+  if (exchange.query.length > 1 || exchange.rawQuery.includes('%26')) {
+    inputs.push({ source: 'query', name: '', location: 'query', value: exchange.rawQuery.replaceAll('+', ' ') });
+  }
   for (const param of exchange.query) {
     const location = `query:${param.name}`;
     if (param.name !== '') inputs.push({ source: 'query', name: param.name, location, value: param.name, isName: true });
@@ -37,7 +45,7 @@ export function headInputs(exchange: Exchange, headerNames: readonly string[]): 
     inputs.push(input);
     if (!input.isName) addEmbeddedJson(inputs, input, input.value);
   }
-  const headers = extractHeaders(exchange.req.rawHeaders, { only: headerNames });
+  const headers = extractHeaders(exchange.req.rawHeaders, { all: true, skip: skipHeaders });
   if ('problem' in headers) return { problem: asProblem(headers.problem) };
   for (const input of headers.inputs) inputs.push(input);
   return inputs;

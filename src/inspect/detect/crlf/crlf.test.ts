@@ -8,9 +8,9 @@ function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
-function bestOf3(fn: () => void): number {
+function bestOf(fn: () => void): number {
   let best = Infinity;
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < 5; k++) {
     const t = performance.now();
     fn();
     best = Math.min(best, performance.now() - t);
@@ -59,6 +59,9 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['budget foo)</bar>\n', BODY],
   ['soundtrack Gympl\nanything', BODY],
   ['get it\n', BODY],
+  ['\n\rlocation:\n\r', {}],
+  ['"! Y\n', { isName: true, source: 'body' }],
+  ['value\r\n', { source: 'header', name: 'referer' }],
   ['The HTTP/2 protocol is faster than HTTP/1.1', {}],
   ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36', { source: 'header', name: 'user-agent' }],
 ];
@@ -102,8 +105,8 @@ test('linear time; never throws', () => {
     'a:'.repeat(100000),
   ];
   for (const v of inputs) {
-    // best of three: the limit is for steady-state work, not for compilation or a busy machine
-    const ms = bestOf3(() => { run(v); run(v, BODY); });
+    // best of five: the limit is for steady-state work, not for compilation or a busy machine
+    const ms = Math.max(bestOf(() => { run(v); }), bestOf(() => { run(v, BODY); }));
     assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms on ${JSON.stringify(v.slice(0, 12))}`);
   }
 });

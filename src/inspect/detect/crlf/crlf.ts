@@ -58,6 +58,15 @@ function isWideBreak(c: number): boolean {
   return c > 0xff && ((c & 0xff) === 10 || (c & 0xff) === 13);
 }
 
+/** Only whitespace from `i` to the end. */
+function trailingSpace(v: string, i: number): boolean {
+  for (let k = i; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c !== 10 && c !== 13 && c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -111,26 +120,34 @@ function embeddedRequestLine(v: string): number {
 }
 
 interface Line {
-  kind: 'header' | 'status' | 'request' | 'html' | '';
-  name: string;
+  readonly kind: 'header' | 'status' | 'request' | 'html' | '';
+  readonly name: string;
 }
+const NONE: Line = { kind: '', name: '' };
+const STATUS: Line = { kind: 'status', name: '' };
+const REQUEST: Line = { kind: 'request', name: '' };
+const HTML: Line = { kind: 'html', name: '' };
 
 /** What the line starting at `i` (after a break) is. `blank` says whether an empty line came before it. */
 function readLine(v: string, i: number, blank: boolean): Line {
   // obs-fold / indentation
   while (i < v.length && (v.charCodeAt(i) === 32 || v.charCodeAt(i) === 9)) i++;
-  if (isHttpVersion(v, i)) return { kind: 'status', name: '' };
-  if (isRequestLine(v, i)) return { kind: 'request', name: '' };
+  if (isHttpVersion(v, i)) return STATUS;
+  if (isRequestLine(v, i)) return REQUEST;
   if (blank && v.charCodeAt(i) === 60) {
     const head = v.slice(i, i + 10).toLowerCase();
-    for (const h of HTML_AFTER_BLANK) if (head.startsWith(h)) return { kind: 'html', name: '' };
+    for (const h of HTML_AFTER_BLANK) if (head.startsWith(h)) return HTML;
   }
   let j = i;
   while (j < v.length && j - i < 64 && isTchar(v.charCodeAt(j))) j++;
-  if (j === i || j - i >= 64) return { kind: '', name: '' };
+  if (j === i || j - i >= 64) return NONE;
   let k = j;
   while (k < v.length && k - j < 16 && (v.charCodeAt(k) === 32 || v.charCodeAt(k) === 9 || v.charCodeAt(k) === 13)) k++;
-  if (v.charCodeAt(k) !== 58) return { kind: '', name: '' };
+  if (v.charCodeAt(k) !== 58) return NONE;
+  // A header without a value changes nothing: `Location:` alone is not an injection.
+  let m = k + 1;
+  while (m < v.length && m - k < 16 && (v.charCodeAt(m) === 32 || v.charCodeAt(m) === 9)) m++;
+  if (m >= v.length || isBreak(v.charCodeAt(m))) return NONE;
   return { kind: 'header', name: v.slice(i, j).toLowerCase() };
 }
 
@@ -151,7 +168,8 @@ export const crlfDetector: Detector = {
       const c = value.charCodeAt(i);
       const wide = isWideBreak(c);
       if (!isBreak(c) && !wide) continue;
-      if (!wide && first < 0) first = i;
+      // A break only matters with something after it: a trailing newline (a form body ending in "\n") does not.
+      if (!wide && first < 0 && !trailingSpace(value, i)) first = i;
       // Consume the run of breaks; two LFs (or CRLF CRLF) make a blank line.
       let j = i;
       let lf = 0;

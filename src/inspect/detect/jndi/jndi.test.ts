@@ -8,9 +8,9 @@ function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
   detector.detect(value, { source: 'header', name: 'user-agent', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
-function bestOf3(fn: () => void): number {
+function bestOf(fn: () => void): number {
   let best = Infinity;
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < 5; k++) {
     const t = performance.now();
     fn();
     best = Math.min(best, performance.now() - t);
@@ -102,8 +102,8 @@ test('bounded work on deep nesting and large inputs; never throws', () => {
     run(s);
   }
   for (const v of inputs) {
-    // best of three: the limit is for steady-state work, not for compilation or a busy machine
-    const ms = bestOf3(() => { run(v); });
+    // best of five: the limit is for steady-state work, not for compilation or a busy machine
+    const ms = bestOf(() => { run(v); });
     assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms on ${v.slice(0, 20)}`);
   }
 });

@@ -188,7 +188,7 @@ export const ldapiDetector: Detector = {
       return;
     }
     if (extensible >= 0) {
-      found('ldapi-extensible-match', 2, SCORE.critical, 'LDAP extensible-match assertion', extensible);
+      found('ldapi-extensible-match', 3, SCORE.warning, 'LDAP extensible-match assertion', extensible);
       return;
     }
     if (opGroup >= 0 && assertions > 0) {

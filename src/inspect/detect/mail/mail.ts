@@ -87,15 +87,18 @@ function readLine(v: string, i: number): LineKind {
     if (SMTP_ARG.has(w) && rest.startsWith(' ') && rest.trim() !== '') return { kind: 'command', what: w, address: false };
     if ((w === 'RETR' || w === 'DELE') && rest.startsWith(' ') && isDigit(rest.charCodeAt(1))) return { kind: 'command', what: w, address: false };
   }
-  // IMAP: tag SP COMMAND
+  // IMAP: tag SP COMMAND, the tag of letters and digits (`A001`, `a1`), the command in upper case as clients send
+  // it ("2 Select your size" in a numbered list is not a command).
   let t = 0;
   let digits = 0;
+  let letters = 0;
   while (t < line.length && t < 17 && isAlnum(line.charCodeAt(t))) {
     if (isDigit(line.charCodeAt(t))) digits++;
+    else letters++;
     t++;
   }
-  if (t > 0 && t <= 16 && digits > 0 && line.charCodeAt(t) === 32) {
-    const cmd = upperWord(line.toUpperCase(), t + 1);
+  if (t > 0 && t <= 16 && digits > 0 && letters > 0 && line.charCodeAt(t) === 32) {
+    const cmd = upperWord(line, t + 1);
     const after = line.charCodeAt(t + 1 + cmd.length);
     if (IMAP.has(cmd) && (Number.isNaN(after) || after === 32)) return { kind: 'command', what: cmd, address: false };
   }

@@ -264,6 +264,16 @@ function tautology(v: string, i: number): boolean {
   return true;
 }
 
+/** Up to 40 characters without `;`, `{` or a line break before `at`. */
+function shortPrefix(v: string, at: number): boolean {
+  if (at > 40) return false;
+  for (let i = 0; i < at; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 59 || c === 123 || c === 10 || c === 13) return false;
+  }
+  return true;
+}
+
 /**
  * JavaScript injected into a `$where` string: a `;` (or a closing quote and `;`/`||`/`&&`) followed by a
  * statement, where the rest has code structure (another `;`, a call, a block, an assignment, a comparison).
@@ -281,6 +291,9 @@ function whereCode(v: string, lower: string, report: (f: Finding) => void): bool
     if (at < 0) return false;
     const sepLen = v.charCodeAt(at) === 59 ? 1 : 2;
     from = at + sepLen;
+    // The break-out is at the start of the value: at most a short literal (the end of the application's string or
+    // number) before it. JavaScript code pasted into a field has longer code before its `;`.
+    if (!shortPrefix(v, at)) return false;
     const k = skipSpace(v, at + sepLen);
     if (sepLen === 2 && tautology(v, k)) {
       report({
@@ -321,6 +334,9 @@ function whereCode(v: string, lower: string, report: (f: Finding) => void): bool
 
 /** A time-based busy loop: `do{...}while(a - b < n)` or `while(new Date() < t)` with `new Date()` as code. */
 function busyLoop(v: string, lower: string, report: (f: Finding) => void): boolean {
+  // an injected loop starts the value (`;var d = new Date(); do{...}while(...)`, `0;while(...)`)
+  const semi = v.indexOf(';');
+  if (semi < 0 || !shortPrefix(v, semi)) return false;
   let d = lower.indexOf('new date');
   while (d >= 0) {
     const k = skipSpace(v, d + 8);

@@ -100,12 +100,17 @@ function protoInValue(v: string, lower: string, report: (f: Finding) => void): b
     let a = end;
     if (a < v.length && (v[a] === '"' || v[a] === "'")) a++;
     a = skipSpace(v, a);
-    const before = b >= 0 ? v[b]! : '';
-    const after = a < v.length ? v[a]! : '';
     const glued = (at > 0 && isIdentChar(v.charCodeAt(at - 1))) || (end < v.length && isIdentChar(v.charCodeAt(end)));
     if (glued) continue;
-    if (before === '.' || before === '[' || after === '[' || after === '.' || after === ':' || after === ']' ||
-      (after === '=' && v[a + 1] !== '=')) {
+    const quoted = v[at - 1] === '"' || v[at - 1] === "'";
+    const before = b >= 0 ? v[b]! : '';
+    // Directly after the word (or its closing quote): a path goes on (`.x`, `[x]`, `]`), or a value is assigned.
+    const next = quoted && (v[end] === '"' || v[end] === "'") ? v[end + 1] : v[end];
+    const after = a < v.length ? v[a]! : '';
+    const path = next === '.' || next === '[' || next === ']' || (after === '=' && v[a + 1] !== '=');
+    // An object key: `"__proto__":` (JSON), or `{__proto__:` opening an object.
+    const key = after === ':' && (quoted || before === '{');
+    if (path || key) {
       report({
         ruleId: 'prototype-pollution-proto-path', category: 'prototype-pollution', paranoia: 1, score: SCORE.critical,
         message: '`__proto__` in a property path or object key', matched: excerpt(v, at, end),

