@@ -110,7 +110,8 @@ export function decodedVariants(raw: string, options: VariantOptions = {}): Deco
   const full = fullDecode(base, baseLayers);
   add(full.value, full.layers);
 
-  const b64 = decodeBase64(base);
+  // Short values (a path segment, a parameter) may be a short encoded payload: tokens from 8 characters count.
+  const b64 = decodeBase64(base, base.length <= 64 ? 8 : undefined);
   if (b64 !== base) {
     const layers = [...baseLayers, 'base64'];
     add(b64, layers);

@@ -283,7 +283,8 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
       if (v !== '' && !add({ source: 'body', name, location: `${location}:param:${k}`, value: v })) return tooManyInputs(maxInputs);
     }
     if (filename !== undefined) {
-      if (filename !== '' && !add({ source: 'body', name, location: `${location}:filename`, value: filename })) return tooManyInputs(maxInputs);
+      // Named `filename` (not the part's name), so that detectors can tell an upload's file name from a field value.
+      if (filename !== '' && !add({ source: 'body', name: 'filename', location: `${location}:filename`, value: filename })) return tooManyInputs(maxInputs);
       const text = content.length === 0 ? undefined : fileText(content, partMedia, maxContent, latin1);
       if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
         return tooManyInputs(maxInputs);

@@ -23,9 +23,8 @@ export interface InputProblem { status: number; reason: string; message: string 
 export function headInputs(exchange: Exchange, skipHeaders: readonly string[]): InspectedInput[] | { problem: InputProblem } {
   const inputs: InspectedInput[] = [{ source: 'path', name: '', location: 'path', value: exchange.path }];
   // Segments on their own too: an encoded payload (base64, say) fills a segment, not the whole path.
-  const segments = exchange.path.split('/');
-  if (segments.length > 2) {
-    for (const segment of segments) if (segment.length >= 8) inputs.push({ source: 'path', name: '', location: 'path', value: segment });
+  for (const segment of exchange.path.split('/')) {
+    if (segment.length >= 8) inputs.push({ source: 'path', name: '', location: 'path', value: segment });
   }
   // The query string as a whole, as backends that join repeated or `&`-split values would see it.
   if (exchange.query.length > 1 || exchange.rawQuery.includes('%26')) {

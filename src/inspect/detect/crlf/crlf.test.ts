@@ -8,12 +8,14 @@ function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
+/** Best of five runs, in CPU time of this process: the limit is for the work, not for a busy machine. */
 function bestOf(fn: () => void): number {
   let best = Infinity;
   for (let k = 0; k < 5; k++) {
-    const t = performance.now();
+    const t = process.cpuUsage();
     fn();
-    best = Math.min(best, performance.now() - t);
+    const d = process.cpuUsage(t);
+    best = Math.min(best, (d.user + d.system) / 1000);
   }
   return best;
 }
@@ -39,6 +41,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['Headerdata\rInjectedHeader: response_splitting_code', { source: 'header', name: 'referer' }],
   ['abc\ndef', { source: 'header', name: 'x-forwarded-for' }],
   ['x\r\ny', { isName: true }],
+  ['parameter\r\n', { isName: true }],
   ['\r\nRemote-addr\r\r\r: foo.bar.com', { isName: true }],
   ['file\n.txt', { source: 'path', name: '' }],
   ['text\r\nContent-Type: text/html', BODY],
@@ -52,7 +55,7 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['Dear Sir,\n\nNote: please call me.\nP.S.: thanks', BODY],
   ['line one\nline two', BODY],
   ['Steps to reproduce:\n1. open page\n2. click: nothing happens', BODY],
-  ['a\r\nb', { source: 'query', name: 'comment' }],
+  ['a\r\nb', { source: 'body', name: 'comment' }],
   ['Time: 10:30\nDate: Monday', { source: 'query', name: 'notes' }],
   ['你好嘍世界', {}],
   ['私は嘍Note: text', BODY],
@@ -105,7 +108,6 @@ test('linear time; never throws', () => {
     'a:'.repeat(100000),
   ];
   for (const v of inputs) {
-    // best of five: the limit is for steady-state work, not for compilation or a busy machine
     const ms = Math.max(bestOf(() => { run(v); }), bestOf(() => { run(v, BODY); }));
     assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms on ${JSON.stringify(v.slice(0, 12))}`);
   }

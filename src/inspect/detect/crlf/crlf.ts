@@ -169,7 +169,8 @@ export const crlfDetector: Detector = {
       const wide = isWideBreak(c);
       if (!isBreak(c) && !wide) continue;
       // A break only matters with something after it: a trailing newline (a form body ending in "\n") does not.
-      if (!wide && first < 0 && !trailingSpace(value, i)) first = i;
+      // (In a query string the break was percent-encoded on purpose: it counts even at the end.)
+      if (!wide && first < 0 && (context.source === 'query' || !trailingSpace(value, i))) first = i;
       // Consume the run of breaks; two LFs (or CRLF CRLF) make a blank line.
       let j = i;
       let lf = 0;
@@ -226,6 +227,11 @@ export const crlfDetector: Detector = {
       }
       if (context.source === 'cookie') {
         found('crlf-in-header', 2, 'line break in a cookie value', first);
+        return;
+      }
+      if (context.source === 'query') {
+        // GET forms rarely carry multi-line text; a line break in a query value is header injection at paranoia 2
+        found('crlf-in-query', 2, 'line break in a query-string value', first);
         return;
       }
     }

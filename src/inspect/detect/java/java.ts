@@ -62,12 +62,16 @@ const GADGET_FIRST = new Set<number>();
 const WEAK_GADGETS = new Set(['eventhandler', 'lazymap']);
 for (const g of GADGETS) GADGET_FIRST.add(g.charCodeAt(0));
 
+
 /** Reflection calls only Java code makes. */
 const REFLECTION_CALLS = new Set([
   'getclass', 'forname', 'getmethod', 'getdeclaredmethod', 'getdeclaredfield', 'getdeclaredconstructor',
   'newinstance', 'getruntime', 'loadclass', 'defineclass', 'getenginebyname', 'getclassloader', 'setaccessible',
   'getconstructor', 'getprotectiondomain',
 ]);
+/** First letters of the roots. */
+const ROOT_FIRST = new Set<number>([...ROOTS].map((r) => r.charCodeAt(0)));
+
 /** Calls that complete a chain (`.exec(`, `.invoke(`, `.start()`, `.eval(`). */
 const SINK_CALLS = new Set(['exec', 'invoke', 'start', 'eval', 'command']);
 
@@ -143,6 +147,9 @@ function isHexRun(v: string, start: number, end: number): boolean {
 /** Base64 runs: the serialization magic at their start (any alignment), gadget names in their decoding. */
 function base64Runs(v: string): Hit | undefined {
   let weak: Hit | undefined;
+  // AC ED 00 05 encodes to `rO0AB`, `?ztAA` or `??s7QAF` depending on the alignment: without one of these
+  // substrings there is no base64 serialization magic to look for.
+  const magicText = v.includes('rO0AB') || v.includes('ztAA') || v.includes('s7QAF');
   let decodedBudget = 64 * 1024;
   for (let i = 0; i < v.length;) {
     if (!isB64(v.charCodeAt(i))) { i++; continue; }
@@ -159,7 +166,7 @@ function base64Runs(v: string): Hit | undefined {
     if (len < 6) continue;
     // The bytes 00 05 after AC ED hold 13 zero bits: whatever the alignment, an `A` sextet near the start.
     let zero = false;
-    for (let k = start + 2; k < start + 8 && k < i; k++) if (v.charCodeAt(k) === 65) zero = true;
+    for (let k = start + 2; k < start + 8 && k < i && magicText; k++) if (v.charCodeAt(k) === 65) zero = true;
     for (let pad = 0; pad < 4 && zero; pad++) {
       if (magicAt(v, start, Math.min(len, 12), pad)) {
         return { ruleId: 'java-serialized-object', paranoia: 1, message: 'base64-encoded Java serialized object', at: start };
@@ -223,61 +230,89 @@ function isStackFrame(v: string, start: number, end: number): boolean {
   return inside.includes('.java') || inside.includes('.kt') || inside === 'Native Method' || inside === 'Unknown Source' || inside.includes('.groovy') || inside.includes('.scala');
 }
 
-function classNames(v: string, lower: string): Hit | undefined {
-  let suspect: Hit | undefined;
-  const n = v.length;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (!isAlpha(c) || (i > 0 && (isIdent(v.charCodeAt(i - 1)) || v.charCodeAt(i - 1) === 46))) continue;
-    // root segment
-    let j = i;
-    while (j < n && j - i < 12 && isAlpha(v.charCodeAt(j))) j++;
-    if (v.charCodeAt(j) !== 46) { i = j; continue; }
-    const root = lower.slice(i, j);
-    if (!ROOTS.has(root)) { i = j; continue; }
-    const end = dottedEnd(v, i);
-    const name = lower.slice(i, end);
-    if (!name.includes('.')) { i = end; continue; }
-    const segments = name.split('.');
-    const last = segments[segments.length - 1]!;
-    if (isStackFrame(v, i, end) || last.endsWith('exception') || last.endsWith('error')) { i = end; continue; }
-    // a package name with no class (`java.lang`, `org.apache.commons`) counts like a class reference
-    let critical = false;
-    for (const p of CRITICAL_PREFIXES) {
-      if (name.startsWith(p) || (p.endsWith('.') && name === p.slice(0, -1))) { critical = true; break; }
-    }
-    if (!critical && (root === 'java' || root === 'javax' || root === 'jdk' || root === 'sun')) {
-      for (let k = 1; k < segments.length; k++) if (DANGER_SEGMENTS.has(segments[k]!)) critical = true;
-    }
-    if (critical) return { ruleId: 'java-class-reference', paranoia: 1, message: `reference to Java class ${v.slice(i, Math.min(end, i + 80))}`, at: i };
-    if (!suspect && segments.length >= 3) {
-      for (const p of SUSPECT_PREFIXES) {
-        if (name.startsWith(p)) {
-          suspect = { ruleId: 'java-class-reference', paranoia: 2, message: `reference to Java class ${v.slice(i, Math.min(end, i + 80))}`, at: i };
-          break;
-        }
-      }
-    }
-    i = end;
+/** A dotted name starting at `i` with root `root`: a class reference finding, or undefined; `end` is set. */
+function className(v: string, lower: string, i: number, root: string): { hit: Hit | undefined; end: number } {
+  const end = dottedEnd(v, i);
+  const name = lower.slice(i, end);
+  if (!name.includes('.')) return { hit: undefined, end };
+  const segments = name.split('.');
+  const last = segments[segments.length - 1]!;
+  if (isStackFrame(v, i, end) || last.endsWith('exception') || last.endsWith('error')) return { hit: undefined, end };
+  // a package name with no class (`java.lang`, `org.apache.commons`) counts like a class reference
+  let critical = false;
+  for (const p of CRITICAL_PREFIXES) {
+    if (name.startsWith(p) || (p.endsWith('.') && name === p.slice(0, -1))) { critical = true; break; }
   }
-  return suspect;
+  if (!critical && (root === 'java' || root === 'javax' || root === 'jdk' || root === 'sun')) {
+    for (let k = 1; k < segments.length; k++) if (DANGER_SEGMENTS.has(segments[k]!)) critical = true;
+  }
+  const message = `reference to Java class ${v.slice(i, Math.min(end, i + 80))}`;
+  if (critical) return { hit: { ruleId: 'java-class-reference', paranoia: 1, message, at: i }, end };
+  if (segments.length >= 3) {
+    for (const p of SUSPECT_PREFIXES) if (name.startsWith(p)) return { hit: { ruleId: 'java-class-reference', paranoia: 2, message, at: i }, end };
+  }
+  return { hit: undefined, end };
 }
 
-/** Gadget class names as identifiers (or segments of a dotted name). */
-function gadgets(v: string, lower: string, hasJavaMarker: boolean): Hit | undefined {
+/**
+ * One pass over the words of the value: fully qualified class names, gadget class names (alone or as a segment of
+ * a dotted name) and reflection calls (`getMethod(`, `.invoke(`, `new ProcessBuilder(`).
+ */
+function wordScan(v: string, lower: string, hasJavaMarker: boolean): Hit | undefined {
   const n = v.length;
+  let weak: Hit | undefined;
+  let reflections = 0;
+  let seen = '';
+  let sink = false;
+  let strong = false;
+  let first = -1;
   for (let i = 0; i < n; i++) {
-    if (!isAlpha(v.charCodeAt(i)) || (i > 0 && isIdent(v.charCodeAt(i - 1)))) continue;
+    const c = v.charCodeAt(i);
+    if (!isAlpha(c) || (i > 0 && isIdent(v.charCodeAt(i - 1)))) continue;
     let j = i;
-    while (j < n && j - i < 48 && (isAlpha(v.charCodeAt(j)) || (v.charCodeAt(j) >= 48 && v.charCodeAt(j) <= 57))) j++;
-    if (j - i >= 7 && !(j < n && isIdent(v.charCodeAt(j))) && GADGET_FIRST.has(lower.charCodeAt(i))) {
+    while (j < n && isIdent(v.charCodeAt(j))) j++;
+    const len = j - i;
+    const lc = lower.charCodeAt(i);
+    const next = v.charCodeAt(j);
+    // qualified class names start at a root word not preceded by a dot
+    if (next === 46 && len <= 12 && ROOT_FIRST.has(lc) && (i === 0 || v.charCodeAt(i - 1) !== 46)) {
+      const root = lower.slice(i, j);
+      if (ROOTS.has(root)) {
+        const r = className(v, lower, i, root);
+        if (r.hit && r.hit.paranoia === 1) return r.hit;
+        if (r.hit && !weak) weak = r.hit;
+      }
+    }
+    if (len >= 7 && len <= 40 && GADGET_FIRST.has(lc)) {
       const w = lower.slice(i, j);
       if (GADGETS.has(w) && (!WEAK_GADGETS.has(w) || hasJavaMarker)) {
         return { ruleId: 'java-gadget-class', paranoia: 1, message: `Java deserialization gadget class ${v.slice(i, j)}`, at: i };
       }
     }
-    i = j;
+    if (len >= 3 && len <= 32) {
+      const k = next === 40 ? j : skipSpace(v, j);
+      const call = v.charCodeAt(k) === 40;
+      if (call) {
+        const w = lower.slice(i, j);
+        if (REFLECTION_CALLS.has(w)) {
+          if (!seen.includes(w + ' ')) { seen += w + ' '; reflections++; }
+          if (w === 'getruntime' || w === 'getenginebyname' || w === 'defineclass') strong = true;
+          if (first < 0) first = i;
+        } else if (SINK_CALLS.has(w) && i > 0 && v.charCodeAt(i - 1) === 46) {
+          sink = true;
+        }
+      } else if (len === 3 && lc === 110 && lower.startsWith('new', i) && lower.startsWith('processbuilder', k)) {
+        strong = true;
+        if (first < 0) first = i;
+      }
+    }
+    i = j - 1;
   }
+  if (strong || reflections >= 2 || (reflections === 1 && sink)) {
+    return { ruleId: 'java-reflection', paranoia: 1, message: 'Java reflection / process execution chain', at: first };
+  }
+  if (weak) return weak;
+  if (reflections === 1) return { ruleId: 'java-reflection', paranoia: 3, message: 'Java reflection call', at: first };
   return undefined;
 }
 
@@ -344,37 +379,6 @@ function classLoaderPath(name: string): number {
   }
 }
 
-function reflection(v: string, lower: string): Hit | undefined {
-  const distinct = new Set<string>();
-  let sink = false;
-  let first = -1;
-  let strong = false;
-  for (let i = 0; i < v.length; i++) {
-    if (!isAlpha(v.charCodeAt(i)) || (i > 0 && isIdent(v.charCodeAt(i - 1)))) continue;
-    let j = i;
-    while (j < v.length && j - i < 32 && isIdent(v.charCodeAt(j))) j++;
-    const call = v.charCodeAt(skipSpace(v, j)) === 40;
-    if (!call && !(j - i === 3 && (v.charCodeAt(i) | 32) === 110)) { i = j; continue; } // only calls and `new`
-    const w = lower.slice(i, j);
-    if (call && REFLECTION_CALLS.has(w)) {
-      distinct.add(w);
-      if (w === 'getruntime' || w === 'getenginebyname' || w === 'defineclass') strong = true;
-      if (first < 0) first = i;
-    } else if (call && SINK_CALLS.has(w) && i > 0 && v.charCodeAt(i - 1) === 46) {
-      sink = true;
-    } else if (w === 'new' && lower.startsWith('processbuilder', skipSpace(v, j))) {
-      strong = true;
-      if (first < 0) first = i;
-    }
-    i = j;
-  }
-  if (strong || distinct.size >= 2 || (distinct.size === 1 && sink)) {
-    return { ruleId: 'java-reflection', paranoia: 1, message: 'Java reflection / process execution chain', at: first };
-  }
-  if (distinct.size === 1) return { ruleId: 'java-reflection', paranoia: 3, message: 'Java reflection call', at: first };
-  return undefined;
-}
-
 function xmlDecoder(lower: string): Hit | undefined {
   const voidMethod = lower.indexOf('<void method=');
   const object = lower.indexOf('<object class=');
@@ -428,11 +432,9 @@ export const javaDetector: Detector = {
       if (at >= 0 && take({ ruleId: 'java-jsp-upload', paranoia: 1, message: 'JSP file name in an upload', at })) return done();
     }
     if (take(serialized(v, lower))) return done();
-    if (take(classNames(v, lower))) return done();
     const marker = best !== undefined || lower.includes('java') || lower.includes('runtime');
-    if (take(gadgets(v, lower, marker))) return done();
+    if (take(wordScan(v, lower, marker))) return done();
     if ((v.includes('@') || v.includes('{') || lower.includes('memberaccess')) && take(ognl(v, lower))) return done();
-    if (v.includes('(') && take(reflection(v, lower))) return done();
     if (v.includes('<') && take(xmlDecoder(lower))) return done();
     done();
   },

@@ -8,12 +8,14 @@ function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
+/** Best of five runs, in CPU time of this process: the limit is for the work, not for a busy machine. */
 function bestOf(fn: () => void): number {
   let best = Infinity;
   for (let k = 0; k < 5; k++) {
-    const t = performance.now();
+    const t = process.cpuUsage();
     fn();
-    best = Math.min(best, performance.now() - t);
+    const d = process.cpuUsage(t);
+    best = Math.min(best, (d.user + d.system) / 1000);
   }
   return best;
 }
@@ -81,6 +83,8 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['first_name', NAME],
   ['created__gte', NAME],
   ['1 == 1 is true', {}],
+  ['const error = chalk.bold.red;\nconst warning = chalk.keyword("orange");', { source: 'body', name: 'snippet' }],
+  ['let buffer: string;\nconst writer = new Writer();\nwhile (Date.now() < end) {}\nconst d = new Date();', { source: 'body', name: 'snippet' }],
 ];
 
 test('NoSQL injections are found at paranoia 1', () => {

@@ -264,14 +264,22 @@ function tautology(v: string, i: number): boolean {
   return true;
 }
 
-/** Up to 40 characters without `;`, `{` or a line break before `at`. */
+/**
+ * What may come before the break-out: nothing, the end of the application's string (`...'`), or one short token
+ * (`0`, `abc`): up to 40 characters, no `;`, `{` or line break, and no space unless it ends with a quote.
+ */
 function shortPrefix(v: string, at: number): boolean {
   if (at > 40) return false;
+  let space = false;
   for (let i = 0; i < at; i++) {
     const c = v.charCodeAt(i);
     if (c === 59 || c === 123 || c === 10 || c === 13) return false;
+    if (c === 32 || c === 9) space = true;
   }
-  return true;
+  if (!space) return true;
+  let e = at - 1;
+  while (e >= 0 && (v.charCodeAt(e) === 32 || v.charCodeAt(e) === 9)) e--;
+  return e >= 0 && (v[e] === "'" || v[e] === '"');
 }
 
 /**

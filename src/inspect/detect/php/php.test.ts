@@ -8,12 +8,14 @@ function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
+/** Best of five runs, in CPU time of this process: the limit is for the work, not for a busy machine. */
 function bestOf(fn: () => void): number {
   let best = Infinity;
   for (let k = 0; k < 5; k++) {
-    const t = performance.now();
+    const t = process.cpuUsage();
     fn();
-    best = Math.min(best, performance.now() - t);
+    const d = process.cpuUsage(t);
+    best = Math.min(best, (d.user + d.system) / 1000);
   }
   return best;
 }
@@ -79,6 +81,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['(string)"system"(\'uname\');', {}],
   ['"sys"."t"."em" (\'uname\');', {}],
   ['[system][0](ls);', {}],
+  ['[ system ] [ 0 ] ( ls );', {}],
   ["(['system'])[0]('uname');", {}],
   ['"system"(ls);', {}],
   ["$y = 'sys'.'tem';($y)('uname');", {}],
@@ -159,6 +162,10 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['report.php', { source: 'query', name: 'page' }],
   ['safe.phpinfo', FILE],
   ['I used print_r() to debug it', {}],
+  ['See the [Assert](#values-assert) and [Create](#values-create) sections', {}],
+  ['type K = `prop${\'A\'|\'B\'}`', {}],
+  ['console.log(`done: ${key} (${size} total)`)', {}],
+  ["const colors = require('@colors/colors');", {}],
   ['use the substr function', {}],
 ];
 

@@ -520,6 +520,8 @@ function dynamicCalls(v: string, br: Brackets): Hit | undefined {
   for (let i = 0; i < n; i++) {
     const c = v.charCodeAt(i);
     if (c !== 41 && c !== 93 && c !== 125 && c !== 39 && c !== 34) continue;
+    const after = v.charCodeAt(i + 1);
+    if (after !== 40 && !isSpace(after) && after !== 47 && after !== 35) continue;
     const gapAt = skipGapAt(v, i + 1);
     if (v.charCodeAt(gapAt) !== 40) continue;
     let start: number;
@@ -551,7 +553,11 @@ function dynamicCalls(v: string, br: Brackets): Hit | undefined {
       start = br.open(i);
       if (start < 0 || i - start > 96) continue;
       // `[text](url)` is a Markdown link: a bracketed callee needs an index (`[system][0](`) to be PHP.
-      if (c === 93 && !(start > 0 && (v[start - 1] === ']' || v[start - 1] === ')' || v[start - 1] === '}'))) continue;
+      if (c === 93) {
+        let p = start - 1;
+        while (p >= 0 && start - p < 16 && isSpace(v.charCodeAt(p))) p--;
+        if (!(p >= 0 && (v[p] === ']' || v[p] === ')' || v[p] === '}'))) continue;
+      }
       // chained indexes: [system][0]( or (['system'])[0](
       let b = start - 1;
       for (let steps = 0; steps < 4; steps++) {

@@ -10,12 +10,14 @@ function run(value: string, ctx: Partial<DetectorContext> = UA): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
+/** Best of five runs, in CPU time of this process: the limit is for the work, not for a busy machine. */
 function bestOf(fn: () => void): number {
   let best = Infinity;
   for (let k = 0; k < 5; k++) {
-    const t = performance.now();
+    const t = process.cpuUsage();
     fn();
-    best = Math.min(best, performance.now() - t);
+    const d = process.cpuUsage(t);
+    best = Math.min(best, (d.user + d.system) / 1000);
   }
   return best;
 }
@@ -111,7 +113,6 @@ test('scripted clients are a paranoia-3 notice', () => {
 test('linear time; never throws', () => {
   const long = 'Mozilla/5.0 (X11; Linux) Gecko Firefox '.repeat(5000);
   for (const v of [long, 'a'.repeat(200000), '.oast.me'.repeat(25000), '((((;;;;'.repeat(25000)]) {
-    // best of five: the limit is for steady-state work, not for compilation or a busy machine
     const ms = Math.max(bestOf(() => { run(v); }), bestOf(() => { run(v, { source: 'query', name: 'x' }); }));
     assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms`);
   }

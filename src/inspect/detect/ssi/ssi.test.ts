@@ -8,12 +8,14 @@ function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
+/** Best of five runs, in CPU time of this process: the limit is for the work, not for a busy machine. */
 function bestOf(fn: () => void): number {
   let best = Infinity;
   for (let k = 0; k < 5; k++) {
-    const t = performance.now();
+    const t = process.cpuUsage();
     fn();
-    best = Math.min(best, performance.now() - t);
+    const d = process.cpuUsage(t);
+    best = Math.min(best, (d.user + d.system) / 1000);
   }
   return best;
 }
@@ -73,7 +75,6 @@ test('a bare directive is paranoia 2', () => {
 
 test('linear time; never throws', () => {
   for (const v of ['Some prose about includes and <esi> tags. '.repeat(5000), '<!--#'.repeat(40000), '<esi:'.repeat(40000), '</esi:incl'.repeat(20000)]) {
-    // best of five: the limit is for steady-state work, not for compilation or a busy machine
     const ms = bestOf(() => { run(v); });
     assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms`);
   }
