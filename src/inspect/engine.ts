@@ -31,11 +31,12 @@ export interface EngineSettings {
 
 /**
  * Runs every enabled detector over every decoded variant of every input, and returns the matches that count at
- * the configured paranoia levels and are not excluded. A rule is reported once per location (its first variant).
+ * the configured paranoia levels and are not excluded. A rule is reported once per location: the highest-scoring
+ * finding of any variant (a raw value may give a weak finding and its decoded form a critical one).
  */
 export function inspectInputs(inputs: Iterable<InspectedInput>, settings: EngineSettings): Match[] {
   const matches: Match[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   for (const input of inputs) {
     if (input.value.length === 0) continue;
     const variants = settings.variants(input.value);
@@ -52,9 +53,11 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
         detector.detect(variant.value, context, (finding) => {
           if (finding.paranoia > category.paranoia) return;
           const key = `${finding.ruleId}\u0000${input.location}`;
-          if (seen.has(key) || settings.isExcluded(finding.ruleId, finding.category, input.location)) return;
-          seen.add(key);
-          matches.push({ ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers: variant.layers });
+          const earlier = seen.get(key);
+          if (earlier !== undefined && matches[earlier]!.score >= finding.score) return;
+          if (settings.isExcluded(finding.ruleId, finding.category, input.location)) return;
+          const match = { ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers: variant.layers };
+          if (earlier === undefined) { seen.set(key, matches.length); matches.push(match); } else matches[earlier] = match;
         });
       }
     }

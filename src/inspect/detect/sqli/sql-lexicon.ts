@@ -100,11 +100,11 @@ export const CATALOGS: ReadonlyMap<string, number> = (() => {
       'pg_shadow pg_authid msysaccessobjects msysobjects msysqueries msysrelationships sysobjects syscolumns ' +
       'sysdatabases syslogins all_tab_columns user_tab_columns dba_tab_columns v$version v$database ' +
       'innodb_table_stats innodb_index_stats sys.objects sys.tables sys.columns sys.databases sys.sql_logins ' +
-      'sys.server_principals sys.sysobjects sys.syslogins mysql.user mysql.db mysql.proc mysql.tables_priv ' +
+      'sys.server_principals sys.sysobjects sys.syslogins mysql.tables_priv ' +
       'sysibm.systables sysibm.sysdummy1 syscat.tables rdb$relations rdb$database'],
     [2, 'pg_tables pg_user pg_database pg_namespace pg_class pg_attribute pg_proc pg_roles pg_stat_activity ' +
       'pg_largeobject all_users all_tables dba_users dba_tables user_tables user_objects sysusers sysfiles ' +
-      'sysprocesses dual'],
+      'sysprocesses dual mysql.user mysql.db mysql.proc'],
     [3, 'tempdb msdb northwind pubs mysql master'],
   ];
   for (const [tier, names] of tiers) for (const name of names.split(' ')) if (name !== '') map.set(name, tier);

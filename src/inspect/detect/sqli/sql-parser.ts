@@ -34,7 +34,6 @@ export interface Val {
 
 const JSON_OPS: ReadonlySet<string> = new Set(['@>', '<@', '?', '?|', '?&', '@?', '@@', '#>', '#>>', '->', '->>']);
 
-/** Type names after a PostgreSQL `::` cast that make it unmistakable SQL. */
 /** Reserved words that are also functions when a `(` follows (SQLite like(), glob(); MySQL insert(), values()). */
 const CALLABLE_KEYWORDS: ReadonlySet<string> = new Set(['values', 'insert', 'replace', 'like', 'glob', 'regexp', 'match']);
 
@@ -42,6 +41,7 @@ const CALLABLE_KEYWORDS: ReadonlySet<string> = new Set(['values', 'insert', 'rep
 const SPECIAL_PRIMARY: ReadonlySet<string> = new Set(['case', 'all', 'any', 'some', 'interval', 'array', 'null', 'true',
   'false', 'unknown', 'date', 'time', 'timestamp']);
 
+/** Type names after a PostgreSQL `::` cast that make it unmistakable SQL. */
 export const CAST_TYPES: ReadonlySet<string> = new Set([
   'int', 'int2', 'int4', 'int8', 'integer', 'bigint', 'smallint', 'numeric', 'decimal', 'real', 'float', 'float4',
   'float8', 'double', 'text', 'varchar', 'char', 'bpchar', 'bool', 'boolean', 'json', 'jsonb', 'bytea', 'date',
@@ -83,39 +83,29 @@ export interface Facts {
   calls: number;
   sqlCalls: number;
   fnFlags: number;
-  /** Name and start offset of the first dangerous call (time, error, file, exec, out of band). */
-  dangerName: string;
-  dangerAt: number;
   subqueries: number;
   selects: number;
   unions: number;
-  /** Statements after `;` (or MSSQL statements without it), and the strongest one's strength. */
+  /** Statements after `;` (or MSSQL statements without it). */
   stacked: number;
-  stackedStrength: number;
   /** ORDER BY / GROUP BY with a column number (column-count probing). */
   orderProbe: number;
   /** SQL-only syntax: `*` select lists, `::` casts, CASE, @@variables, hex literals, backtick names, LIMIT n. */
   sqlish: number;
   /** Best (lowest) catalog tier seen as a table or a qualified name; 0 if none. */
   catalogTier: number;
-  catalogAt: number;
   intoFile: number;
-  /** PostgreSQL `::type` casts: of a call or parenthesized expression, of anything; casts to json/jsonb. */
-  castOfCall: number;
-  casts: number;
+  /** PostgreSQL `::json` / `::jsonb` casts. */
   jsonCast: number;
   /** PostgreSQL JSON operators (@>, <@, ?, ?|, ?&, @?, @@, #>, #>>, ->, ->>). */
   jsonOp: number;
-  /** Tokens of the last complete statement (for the whole-value statement rule). */
-  lastStmtKind: string;
 }
 
 export function newFacts(): Facts {
   return {
-    logical: 0, constCmp: 0, colCmp: 0, sameCmp: 0, constLogic: 0, gluedLogic: 0, calls: 0, sqlCalls: 0, fnFlags: 0, dangerName: '',
-    dangerAt: -1, subqueries: 0, selects: 0, unions: 0, stacked: 0, stackedStrength: 0, orderProbe: 0, sqlish: 0,
-    catalogTier: 0, catalogAt: -1, intoFile: 0, castOfCall: 0, casts: 0, jsonCast: 0, jsonOp: 0,
-    lastStmtKind: '',
+    logical: 0, constCmp: 0, colCmp: 0, sameCmp: 0, constLogic: 0, gluedLogic: 0, calls: 0, sqlCalls: 0, fnFlags: 0,
+    subqueries: 0, selects: 0, unions: 0, stacked: 0, orderProbe: 0, sqlish: 0, catalogTier: 0, intoFile: 0,
+    jsonCast: 0, jsonOp: 0,
   };
 }
 
@@ -456,8 +446,6 @@ export class SqlParser {
         this.facts.sqlish++;
         const type = this.peek();
         if (type !== undefined && (type.k === 'word' || type.k === 'qid') && CAST_TYPES.has(type.w)) {
-          this.facts.casts++;
-          if ((x.f & V_CALL) !== 0) this.facts.castOfCall++;
           if (type.w === 'json' || type.w === 'jsonb') this.facts.jsonCast++;
         }
         this.parseTypeName();
@@ -689,36 +677,15 @@ export class SqlParser {
       name += (o === 2 ? '..' : '.') + n.w;
       parts++;
     }
-    this.noteCatalog(name, first.s, false);
+    this.noteCatalog(name, false);
     if (this.isKind(0, '(') && parts > 1) return this.parseCall(name.replace('..', '.'), first.s);
     return { f: 0, id: parts === 1 ? name : name };
   }
 
   /** Records a system catalog reference. `asTable` when it is used in FROM / JOIN. */
-  noteCatalog(name: string, at: number, asTable: boolean): void {
-    let tier = CATALOGS.get(name) ?? 0;
-    const dot = name.indexOf('.');
-    if (dot > 0) {
-      const head = name.slice(0, dot);
-      const headTier = CATALOGS.get(head) ?? 0;
-      // A qualified name under a catalog (information_schema.tables, master..sysdatabases, mysql.user).
-      if (headTier === 1 || (headTier >= 2 && (name.startsWith('master..') || name.startsWith('master.dbo.') ||
-        name.startsWith('master.sys.')))) {
-        tier = tier === 0 ? 1 : Math.min(tier, 1);
-      } else if (headTier > 0 && tier === 0) {
-        tier = headTier;
-      }
-      const tail = name.slice(name.lastIndexOf('.') + 1);
-      const tailTier = CATALOGS.get(tail) ?? 0;
-      if (tailTier === 1 || tailTier === 2) tier = tier === 0 ? tailTier : Math.min(tier, tailTier);
-    }
-    if (tier === 0) return;
-    // Tier 2 names count only as tables or when qualified; tier 3 likewise.
-    const effective = asTable || dot > 0 ? Math.max(1, tier - 1) : tier;
-    if (this.facts.catalogTier === 0 || effective < this.facts.catalogTier) {
-      this.facts.catalogTier = effective;
-      this.facts.catalogAt = at;
-    }
+  noteCatalog(name: string, asTable: boolean): void {
+    const tier = catalogTier(name, asTable);
+    if (tier !== 0 && (this.facts.catalogTier === 0 || tier < this.facts.catalogTier)) this.facts.catalogTier = tier;
   }
 
   /** A function call; the position is at `(`. */
@@ -775,10 +742,6 @@ export class SqlParser {
       f &= ~F_NEEDS_SQL_ARG;
       const innerFlags = this.facts.fnFlags;
       this.facts.fnFlags |= f;
-      if ((f & (F_TIME | F_ERROR | F_FILE | F_EXEC | F_OOB)) !== 0 && this.facts.dangerAt < 0 && this.status() !== ST_FAIL) {
-        this.facts.dangerName = name;
-        this.facts.dangerAt = at;
-      }
       if (this.callList !== undefined && before !== undefined) {
         this.callList.push({
           name, flags: f, index: nameIndex, at, paren, emptyArgs, truncatedAtParen, failed: this.status() === ST_FAIL,
@@ -1047,10 +1010,6 @@ export class SqlParser {
       this.pos++;
       this.facts.intoFile++;
       this.facts.fnFlags |= F_FILE;
-      if (this.facts.dangerAt < 0) {
-        this.facts.dangerAt = this.t[this.pos - 2]!.s;
-        this.facts.dangerName = 'into outfile';
-      }
       if (this.isKind(0, 'str')) this.pos++;
       else if (!this.atEnd()) this.fail();
       // FIELDS TERMINATED BY ..., LINES ...: words and strings
@@ -1165,7 +1124,7 @@ export class SqlParser {
         const x = this.t[i]!;
         name += x.k === '.' ? '.' : x.w;
       }
-      this.noteCatalog(name, t.s, true);
+      this.noteCatalog(name, true);
       if (this.isKind(0, '(')) this.parseCall(name, t.s); // table functions
     } else {
       this.fail();
@@ -1193,7 +1152,6 @@ export class SqlParser {
       this.fail();
       return STMT_NONE;
     }
-    this.facts.lastStmtKind = t.w;
     const start = this.pos;
     const sqlishBefore = this.facts.sqlish + this.facts.sqlCalls + this.facts.subqueries;
     switch (t.w) {
@@ -1330,10 +1288,6 @@ export class SqlParser {
         const flags = procedureFlags(name);
         if (flags !== 0) {
           this.facts.fnFlags |= flags;
-          if (this.facts.dangerAt < 0) {
-            this.facts.dangerAt = n.s;
-            this.facts.dangerName = name;
-          }
         }
         this.skipStatementRest();
         return flags !== 0 || name.includes('.') ? STMT_STRONG : STMT_WEAK;
@@ -1383,10 +1337,6 @@ export class SqlParser {
         }
         this.pos++;
         this.facts.fnFlags |= F_TIME;
-        if (this.facts.dangerAt < 0) {
-          this.facts.dangerAt = t.s;
-          this.facts.dangerName = 'waitfor';
-        }
         this.parseExpr();
         return STMT_STRONG;
       }
@@ -1401,10 +1351,6 @@ export class SqlParser {
         if (this.isWord(0, 'local')) this.pos++;
         if (!this.expectWord('infile')) return STMT_NONE;
         this.facts.fnFlags |= F_FILE;
-        if (this.facts.dangerAt < 0) {
-          this.facts.dangerAt = t.s;
-          this.facts.dangerName = 'load data infile';
-        }
         this.skipStatementRest();
         return STMT_STRONG;
       }
@@ -1422,10 +1368,6 @@ export class SqlParser {
           this.facts.fnFlags |= F_EXEC;
         } else {
           this.facts.fnFlags |= F_FILE;
-        }
-        if (this.facts.dangerAt < 0) {
-          this.facts.dangerAt = t.s;
-          this.facts.dangerName = 'copy';
         }
         this.skipStatementRest();
         return STMT_STRONG;
@@ -1504,7 +1446,7 @@ export class SqlParser {
         this.pos += o + 1;
         parts++;
       }
-      this.noteCatalog(this.joinName(before, this.pos), t.s, true);
+      this.noteCatalog(this.joinName(before, this.pos), true);
       return true;
     }
     this.fail();
@@ -1557,6 +1499,25 @@ export class SqlParser {
       this.pos++;
     }
   }
+}
+
+/**
+ * The catalog tier of a (possibly qualified) name, 0 for none. Tier 1 names are enough alone; a qualified name
+ * under a catalog (information_schema.tables, master..sysdatabases, mysql.user) is tier 1; other qualified or
+ * table-position uses of tier 2 names count as tier 1 when they look like identifiers (pg_user, all_tables).
+ */
+export function catalogTier(name: string, asTable: boolean): number {
+  const listed = CATALOGS.get(name) ?? 0;
+  const identifierLike = name.includes('_') || name.includes('$') || name.includes('.');
+  if (listed !== 0) return listed === 2 && asTable && identifierLike ? 1 : listed;
+  const dot = name.indexOf('.');
+  if (dot < 0) return 0;
+  const head = CATALOGS.get(name.slice(0, dot)) ?? 0;
+  if (head === 1 || name.startsWith('master..') || name.startsWith('master.dbo.') || name.startsWith('master.sys.')) return 1;
+  const tail = CATALOGS.get(name.slice(name.lastIndexOf('.') + 1)) ?? 0;
+  const best = head === 0 ? tail : tail === 0 ? head : Math.min(head, tail);
+  // (a file or setting called mysql.x or x.pg_user is plausible; the table of a query with such a name is not)
+  return best === 0 ? 0 : asTable ? 1 : best;
 }
 
 /** Flags for a procedure name after EXEC (`master..xp_cmdshell`, `sp_executesql`). */

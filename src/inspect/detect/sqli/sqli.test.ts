@@ -132,7 +132,7 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ["' and (select count(*) from sqlite_master)>0--", 1, 'sqli-catalog'],
   ['select * from pg_catalog.pg_tables', 1, 'sqli-catalog'],
   ['master..sysdatabases', 1, 'sqli-catalog'],
-  ['mysql.user', 1, 'sqli-catalog'],
+  ['1 union select user, authentication_string from mysql.user', 1, 'sqli-catalog'],
   // Comments that cut the query after a break-out.
   ["admin'--", 1, 'sqli-comment-cut'],
   ["admin' #", 1, 'sqli-comment-cut'],
@@ -151,6 +151,30 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ['concat(0x7e,version())', 2, 'sqli-function'],
   ['char(115,101,108,101,99,116)', 3, 'sqli-function'],
   ['declare @v int', 1, 'sqli-stacked'],
+  // Techniques as automated tools write them.
+  ['1 RLIKE (SELECT (CASE WHEN (1=1) THEN 1 ELSE 0x28 END))', 1, 'sqli-boolean'],
+  ['1 PROCEDURE ANALYSE(EXTRACTVALUE(1,CONCAT(0x5c,(SELECT version()))),1)', 1, 'sqli-error-based'],
+  ['1 AND 2=(SELECT 2 FROM PG_SLEEP(5))', 1, 'sqli-time'],
+  ["1 AND 1=LIKE('ABCDEFG',UPPER(HEX(RANDOMBLOB(500000000/2))))", 1, 'sqli-time'],
+  ["x' and 1=0 union select 1,2 from dual where 'a'='a", 1, 'sqli-union'],
+  ['1 AND JSON_KEYS((SELECT CONVERT((SELECT CONCAT(0x7e,version())) USING utf8)))', 1, 'sqli-error-based'],
+  ['admin") or ("1"="1', 1, 'sqli-tautology'],
+  ["%' AND 1=1 AND '%'='", 1, 'sqli-tautology'],
+  ["' HAVING 1=1--", 1, 'sqli-tautology'],
+  ["1'or(1)=(1)#", 1, 'sqli-tautology'],
+  ["Robert'); DROP TABLE Students;--", 1, 'sqli-stacked'],
+  ['1 AND 5650=CAST((CHR(113)||CHR(120))||(SELECT 1)::text AS NUMERIC)', 1, 'sqli-boolean'],
+  ["1' AND SLEEP(5) AND '1'='1", 1, 'sqli-time'],
+  ["1' WAITFOR DELAY '0:0:5'-- x", 1, 'sqli-time'],
+  ["'; EXEC sp_configure 'show advanced options', 1; RECONFIGURE--", 1, 'sqli-exec'],
+  // Fragments that need the stricter level.
+  ["a'or'a", 2, 'sqli-tautology'],
+  ['1=1', 2, 'sqli-tautology'],
+  ['FROM orders WHERE id = 4 LIMIT 1', 2, 'sqli-statement'],
+  [') AS total FROM invoices', 2, 'sqli-statement'],
+  ['AND price > 100', 2, 'sqli-boolean'],
+  ['sleep(', 2, 'sqli-time'],
+  ['x::int', 2, 'sqli-cast'],
 ];
 
 const BENIGN: string[] = [
@@ -250,6 +274,29 @@ const BENIGN: string[] = [
   '3 or 4 people, maybe 5',
   'cats and dogs = love',
   'sin(x) + cos(y)',
+  // Code and documentation, where quotes and operators read inside out.
+  "console.log(theme.hex('#c0ffee') + ' ready');",
+  "Choose `'AND'` or `'OR'` as the operator (default `'OR'`).",
+  "expr ::= term ( '||' term ) *",
+  "filter({ path: '/api' }, { mode: 'AND' })",
+  "tokens: '<' | '>' | '<=' | '='",
+  "const base = url.split('?')[0];",
+  '* parse() -> compress()',
+  'var t = setInterval(function () { tick(); if (done) { stop(); } }, 100);',
+  'The benchmark (`npm run bench`) reports throughput',
+  'When using the header format (`string[]`), only indexed items count.',
+  'log(`CPU: ${cpu}%`)',
+  'My query: select a, b from t1 union select a, b from t2',
+  'WHERE created_at > NOW() - INTERVAL 1 DAY',
+  'Tip: 1 = 1 is always true',
+  'Use SELECT name FROM users WHERE id = ? to fetch one row',
+  '"SELECT * FROM t" returns all rows',
+  'if (user.isAdmin || user.id === 1) { grant(); }',
+  'from my heart',
+  'order by price desc',
+  '2+2=4',
+  'backup/mysql.db',
+  'mysql.user=app',
 ];
 
 test('attack samples are detected at the expected paranoia level and block on their own', () => {
@@ -284,7 +331,8 @@ test('benign samples produce no finding at paranoia 1', () => {
 test('benign samples that fire at paranoia 2 or 3 stay below the blocking threshold at paranoia 2, except those listed', () => {
   // Documented paranoia-2 false positives: SQL-looking phrases that a stricter level is meant to catch.
   const knownAtPl2 = new Set(['drop table lamp, walnut', 'Paste \'SELECT 1\' into the console', 'Delete from cart',
-    'if (x && y) { sleep(500); }']);
+    'if (x && y) { sleep(500); }', 'My query: select a, b from t1 union select a, b from t2',
+    'WHERE created_at > NOW() - INTERVAL 1 DAY']);
   const failures: string[] = [];
   for (const value of BENIGN) {
     if (knownAtPl2.has(value)) continue;

@@ -16,7 +16,7 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { isWordChar, tokenize, type Token } from './sql-tokenizer.ts';
 import {
-  CAST_TYPES, SqlParser, ST_FAIL, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags, type CallInfo, type Val,
+  CAST_TYPES, SqlParser, ST_FAIL, catalogTier, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags, type CallInfo, type Val,
 } from './sql-parser.ts';
 import {
   CATALOGS, FUNCTIONS, F_BLIND, F_ERROR, F_EXEC, F_FILE, F_GENERIC, F_INFO, F_JSON, F_OOB, F_TIME, RESERVED,
@@ -72,8 +72,8 @@ interface View {
   readonly breakAt: number;
   /** The input ends inside a comment: the rest of the application's query is cut off. */
   readonly cut: boolean;
-  /** Comments inside the code or MySQL versioned comments: SQL written to slip past filters. */
-  readonly evasion: boolean;
+  /** Comments inside the code, MySQL versioned comments, mixed-case keywords: SQL written to slip past filters. */
+  evasion(): boolean;
   /** Tokenized only up to a limit: a continuation that reaches the limit is redone on the full view. */
   readonly partial: boolean;
 }
@@ -138,16 +138,27 @@ export const sqliDetector: Detector = {
 };
 
 function makeView(input: string, raw: Token[], quote: string, breakAt: number, partial = false): View {
-  const sig: Token[] = [];
-  for (const t of raw) if (t.k !== 'comment') sig.push(t);
+  let sig = raw;
+  for (const t of raw) {
+    if (t.k === 'comment') {
+      sig = raw.filter((x) => x.k !== 'comment');
+      break;
+    }
+  }
   const last = raw[raw.length - 1];
   const cut = last !== undefined && last.k === 'comment' && (last.ck !== '*' || last.open);
-  let evasion = last !== undefined && hasVersionedComment(input, breakAt, last.e);
-  for (let i = 0; i < raw.length - 1 && !evasion; i++) {
-    const t = raw[i]!;
-    if (t.k === 'comment' && t.ck === '*') evasion = true;
-    else if (t.k === 'word' && EVASION_KEYWORDS.has(t.w) && oddCase(input, t)) evasion = true;
-  }
+  let evasive: boolean | undefined;
+  const evasion = (): boolean => {
+    if (evasive === undefined) {
+      evasive = last !== undefined && hasVersionedComment(input, breakAt, last.e);
+      for (let i = 0; i < raw.length - 1 && !evasive; i++) {
+        const t = raw[i]!;
+        if (t.k === 'comment' && t.ck === '*') evasive = true;
+        else if (t.k === 'word' && EVASION_KEYWORDS.has(t.w) && oddCase(input, t)) evasive = true;
+      }
+    }
+    return evasive;
+  };
   return { input, raw, sig, quote, breakAt, cut, evasion, partial };
 }
 
@@ -171,7 +182,7 @@ const BREAKOUT_PEEK = 48;
 /** How many `key=value` pairs inside a value get a bare reading of their own. */
 const MAX_PAIRS = 8;
 /** How deep string interiors are re-read as code. */
-const INTERIOR_DEPTH = 3;
+const INTERIOR_DEPTH = 2;
 
 function inspect(input: string, out: Collector): void {
   const bare = makeView(input, tokenize(input), '', 0);
@@ -216,31 +227,32 @@ function breakout(input: string, at: number, q: string, out: Collector): void {
  * ... --`): re-read the interiors of strings as code for the constructs that need no break-out context.
  */
 function scanInteriors(view: View, out: Collector, depth: number): void {
-  const input = view.input;
-  for (const t of view.sig) {
+  scanStringInteriors(view.input, view.sig, out, depth);
+}
+
+function scanStringInteriors(input: string, tokens: readonly Token[], out: Collector, depth: number): void {
+  for (const t of tokens) {
     if (t.k !== 'str' || t.w === '$' || t.e - t.s < 5) continue;
     let open = t.s;
     while (open < t.e && input[open] !== t.w) open++; // skip a prefix (N'', _utf8'')
     const end = t.open ? t.e : t.e - 1;
-    if (end - open < 4) continue;
-    if (!interiorMayTrigger(input, open + 1, end)) continue;
+    if (end - open < 4 || !interiorMayTrigger(input, open + 1, end)) continue;
     const raw = tokenize(input, open + 1, Infinity, end);
-    if (!hasTrigger(raw)) continue;
-    const interior = makeView(input, raw, t.w, open + 1);
-    scan(interior, out);
-    if (depth < INTERIOR_DEPTH) scanInteriors(interior, out, depth + 1);
+    if (hasTrigger(raw)) scan(makeView(input, raw, t.w, open + 1), out);
+    if (depth < INTERIOR_DEPTH) scanStringInteriors(input, raw, out, depth + 1);
   }
 }
 
 /**
- * Cheaper still, on characters: punctuation that starts a construct (`(` of a call, `;`, `@@`, `::`, a nested
- * quote) or a keyword or catalog word the scan reacts to without punctuation. May say yes wrongly, never no wrongly.
+ * Cheaper still, on characters: punctuation that starts a construct (`(` of a call, `;`, `@@`, `::`) or a keyword
+ * or catalog word the scan reacts to without punctuation. May say yes wrongly, never no wrongly. (Quotes nested in
+ * an interior are followed only when it is read anyway: the break-out readings cover the rest.)
  */
 function interiorMayTrigger(input: string, from: number, to: number): boolean {
   let i = from;
   while (i < to) {
     const c = input.charCodeAt(i);
-    if (c === 40 || c === 59 || c === 64 || c === 58 || c === 39 || c === 34) return true; // ( ; @ : ' "
+    if (c === 40 || c === 59 || c === 64 || c === 58) return true; // ( ; @ :
     if (!isWordChar(c)) {
       i++;
       continue;
@@ -262,7 +274,7 @@ function interiorMayTrigger(input: string, from: number, to: number): boolean {
 /** Whether a token list holds anything the scan reacts to (cheap filter before building a view). */
 function hasTrigger(raw: readonly Token[]): boolean {
   for (const t of raw) {
-    if (t.k === ';' || t.k === 'str' || (t.k === 'var' && t.w.startsWith('@@')) || (t.k === 'op' && t.w === '::')) return true;
+    if (t.k === ';' || (t.k === 'var' && t.w.startsWith('@@')) || (t.k === 'op' && t.w === '::')) return true;
     if ((t.k === 'word' || t.k === 'qid') && TRIGGERS.has(t.w)) return true;
   }
   return false;
@@ -356,9 +368,10 @@ function continuation(view: View, out: Collector, from = 0): boolean {
       while (p.isKind(0, ';')) p.pos++;
       if (p.peek() === undefined) break;
       onlyClosers = false;
+      const kind = p.peek()!.w;
       const s = p.parseStatement();
       p.facts.stacked++;
-      stackedStrength = Math.max(stackedStrength, s);
+      stackedStrength = Math.max(stackedStrength, s === STMT_WEAK && !CORE_STATEMENTS.has(kind) ? 0 : s);
       continue;
     }
     if ((t.k === 'op' && t.w === '::') || (t.k === 'word' && t.w === 'collate')) {
@@ -487,10 +500,12 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
   } else if (quoted && F.constCmp > 0 && !failed && tailGood && !quotedToken) {
     out.add('sqli-tautology', 2, SCORE.critical, `comparison injected ${where}`, at);
   } else if (F.logical > 0 && F.constLogic > 0 && !failed) {
-    if (((quoted && tailGood) || (view.evasion && ctx !== 'ident')) && !quotedToken) {
+    if (((quoted && tailGood) || (view.evasion() && ctx !== 'ident')) && !quotedToken) {
       out.add('sqli-tautology', 1, SCORE.critical, `OR/AND with a constant ${where}`, at);
     }
-    else if (quoted) out.add('sqli-tautology', 2, SCORE.critical, `OR/AND with a constant ${where}`, at);
+    else if (quoted && (!quotedToken || !hasSpace(input.slice(0, view.breakAt)))) {
+      out.add('sqli-tautology', 2, SCORE.critical, `OR/AND with a constant ${where}`, at);
+    } else if (quoted) out.add('sqli-tautology', 3, SCORE.warning, `OR/AND with a constant ${where}`, at);
     else if (ctx !== 'ident') out.add('sqli-tautology', 2, SCORE.warning, `OR/AND with a constant ${where}`, at);
   }
 
@@ -507,7 +522,7 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
     const msg = `condition injected ${where}`;
     if (quoted) {
       if (strongCond) out.add('sqli-boolean', failed ? 2 : 1, SCORE.critical, msg, at);
-      else if (!failed) out.add('sqli-boolean', tailGood || view.evasion ? 1 : 2, SCORE.critical, msg, at);
+      else if (!failed) out.add('sqli-boolean', tailGood || view.evasion() ? 1 : 2, SCORE.critical, msg, at);
       else out.add('sqli-boolean', 3, SCORE.warning, msg, at);
     } else if (literal) {
       if (strongCond) out.add('sqli-boolean', failed ? 2 : 1, SCORE.critical, msg, at);
@@ -851,7 +866,9 @@ function decideCall(view: View, c: CallInfo, out: Collector): void {
     else if (sqlish > 0 && nested > 0) {
       out.add('sqli-function', 1, SCORE.warning, msg, at);
       out.add('sqli-function', 2, SCORE.critical, msg, at);
-    } else if (sqlish > 0 || nested > 0) out.add('sqli-function', 2, SCORE.critical, msg, at);
+    } else if (sqlish > 0 || nested > 0 || (c.truncatedAtParen && TYPICAL_FUNCTIONS.has(name))) {
+      out.add('sqli-function', 2, SCORE.critical, msg, at);
+    }
     else if (TYPICAL_FUNCTIONS.has(name)) out.add('sqli-function', 2, SCORE.warning, msg, at);
     else out.add('sqli-function', 3, SCORE.warning, msg, at);
   }
@@ -876,7 +893,8 @@ function sqlOperandPosition(sig: readonly Token[], i: number): boolean {
 
 const OPERAND_KEYWORDS: ReadonlySet<string> = new Set([
   'and', 'or', 'xor', 'not', 'select', 'if', 'then', 'else', 'when', 'where', 'having', 'by', 'like', 'rlike',
-  'regexp', 'in', 'is', 'between', 'case', 'return', 'div', 'mod', 'on', 'limit', 'values', 'exists', 'set',
+  'regexp', 'in', 'is', 'between', 'case', 'return', 'div', 'mod', 'on', 'limit', 'values', 'exists', 'set', 'from',
+  'join',
 ]);
 
 /**
@@ -907,7 +925,7 @@ function checkCast(view: View, i: number, out: Collector): void {
 
 /** System catalogs: information_schema, sqlite_master, master..sysdatabases, mysql.user ... */
 function checkCatalog(view: View, i: number, out: Collector): void {
-  const { sig, input } = view;
+  const { sig } = view;
   if (sig[i - 1]?.k === '.') return; // part of a name already seen from its start
   const t = sig[i]!;
   let name = t.w;
@@ -922,9 +940,7 @@ function checkCatalog(view: View, i: number, out: Collector): void {
   const prev = sig[i - 1];
   const asTable = prev !== undefined && prev.k === 'word' &&
     (prev.w === 'from' || prev.w === 'join' || prev.w === 'into' || prev.w === 'update' || prev.w === 'table');
-  const p = new SqlParser(input, sig, i, i);
-  p.noteCatalog(name, t.s, asTable);
-  const tier = p.facts.catalogTier;
+  const tier = catalogTier(name, asTable);
   if (tier === 1) out.add('sqli-catalog', 1, SCORE.critical, `system catalog ${name}`, t.s);
   else if (tier === 2) out.add('sqli-catalog', 2, SCORE.warning, `system catalog ${name}`, t.s);
   else if (tier === 3) out.add('sqli-catalog', 2, SCORE.notice, `system database ${name}`, t.s);
@@ -958,7 +974,7 @@ function wholeStatement(view: View, out: Collector): void {
   if (strength === STMT_STRONG) {
     // Terminated like an injection (`;`, a comment cutting what follows): paranoia 1. A bare statement may be
     // a product name ("Drop table, walnut") or SQL pasted in a help request: paranoia 2.
-    if (view.cut || view.evasion || (DESTRUCTIVE.has(t0.w) && semis > 0)) out.add('sqli-statement', 1, SCORE.critical, msg, t0.s);
+    if (view.cut || view.evasion() || (DESTRUCTIVE.has(t0.w) && semis > 0)) out.add('sqli-statement', 1, SCORE.critical, msg, t0.s);
     else out.add('sqli-statement', 2, SCORE.critical, msg, t0.s);
   } else {
     out.add('sqli-statement', 3, SCORE.warning, msg, t0.s);
