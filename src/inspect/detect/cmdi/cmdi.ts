@@ -1,0 +1,794 @@
+/**
+ * OS command injection (Unix shells, cmd.exe, PowerShell).
+ *
+ * The value is lexed as a shell would lex it (see shell.ts): simple commands, how each is introduced, and its
+ * words after quote removal and expansion. A command counts when its command word names a real program, and how
+ * much it counts depends on structure, not on the word alone:
+ * - introduced by a separator (`;`, `|`, `&&`, newline...) or a substitution (`$(...)`, backticks): an injection
+ *   shape; a distinct program name there is enough, a common-word name needs command-line arguments;
+ * - written with evasions (`c'a't`, `\c\a\t`, `c$@at`, `{cat,/etc/passwd}`, `/???/c?t`, `w^h^o^a^m^i`): the
+ *   evasion only makes sense to a shell;
+ * - at the start of the value: only with arguments that are dangerous for that program (a sensitive file for a
+ *   reader, a URL or address for a network tool, `-c CODE` for a shell or interpreter, a pipe into a shell).
+ * English words that are also program names (`cat`, `time`, `more`, `curl`, `ping`) never fire on their own.
+ */
+
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { parseShell, type Command, type ShellParse, type Word } from './shell.ts';
+import { BIN_DIRS, K, WINDOWS_ENV, allCommandNames, commandInfo, type CommandInfo } from './commands.ts';
+import { windowsHits } from './windows.ts';
+import { globMatch, globPath } from './glob.ts';
+import { sensitivePath } from '../lfi/paths.ts';
+
+const MAX_GLOB_WORDS = 512;
+
+interface Resolved {
+  readonly info: CommandInfo;
+  readonly name: string;
+  /** The command word was written with an evasion (quotes or escapes inside, carets, wildcards, alias...). */
+  readonly obfuscated: boolean;
+  /** Written as an absolute path into a program directory (`/bin/cat`, `C:\Windows\System32\cmd.exe`). */
+  readonly absolute: boolean;
+  /** Written as a Windows path (its backslashes are separators, not escapes). */
+  readonly windowsPath?: boolean;
+}
+
+interface Verdict {
+  readonly rule: string;
+  readonly paranoia: Paranoia;
+  readonly score: number;
+  readonly message: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Canonical sensitive files, for wildcard arguments (`/e??/p?ss*`). */
+const SENSITIVE_GLOB_TARGETS = ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/hosts', '/etc/issue',
+  '/etc/master.passwd', '/etc/sudoers', '/proc/self/environ', '/proc/self/cmdline', '/root/.ssh/id_rsa',
+  '/root/.bash_history', '/bin/sh', '/bin/bash', '/usr/bin/id', '/etc/hostname'];
+
+/** Interpreter flags that take code. */
+const CODE_FLAGS = new Set(['-c', '-e', '-r', '-E', '-m', '-x', '-exec', '--eval', '--exec', '-command', '-p']);
+
+/** PowerShell launcher flags. */
+const PS_FLAGS = new Set(['-enc', '-encodedcommand', '-e', '-ec', '-c', '-command', '-nop', '-noprofile', '-w',
+  '-windowstyle', '-ep', '-executionpolicy', '-exec', '-noni', '-noninteractive', '-file', '-f', '-sta']);
+
+export const cmdiDetector: Detector = {
+  category: 'cmdi',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 2) return;
+    try {
+      run(value, context, report);
+    } catch {
+      // a detector never throws; a bug here must not let the request through unexamined elsewhere
+    }
+  },
+};
+
+/** Characters that give a value shell structure beyond "words separated by blanks". */
+const STRUCTURE = new Uint8Array(128);
+for (const ch of ';&|()<>\'"\\$`#*?[]{}+\n\r^%~!=') STRUCTURE[ch.charCodeAt(0)] = 1;
+
+/**
+ * Fast path for the common case: a value with no shell punctuation at all can only be a command by its first
+ * word. False when that word is not a program (the value then cannot match any rule).
+ */
+function mayBeShell(value: string): boolean {
+  const n = value.length;
+  for (let k = 0; k < n; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 128 && STRUCTURE[c] === 1) return true;
+  }
+  let s = 0;
+  while (s < n && (value.charCodeAt(s) === 32 || value.charCodeAt(s) === 9)) s++;
+  let e = s;
+  while (e < n && value.charCodeAt(e) !== 32 && value.charCodeAt(e) !== 9) e++;
+  if (e - s > 64) return false;
+  let first = value.slice(s, e).toLowerCase();
+  if (first.charCodeAt(0) === 47 || first.includes('\\')) return true; // /bin/x, C:\x
+  const slash = first.lastIndexOf('/');
+  if (slash >= 0) first = first.slice(slash + 1);
+  return first === 'if' || first === 'for' || lookup(first) !== undefined;
+}
+
+function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  if (!mayBeShell(value)) return;
+  const best = new Map<string, Verdict>();
+  const wants = (rule: string, paranoia: number): boolean => {
+    if (paranoia > context.paranoia) return false;
+    const old = best.get(rule);
+    return old === undefined || paranoia < old.paranoia || (paranoia === old.paranoia && old.score < SCORE.critical);
+  };
+  const keep = (v: Verdict): void => {
+    if (v.paranoia > context.paranoia) return;
+    const old = best.get(v.rule);
+    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
+  };
+
+  // Shellshock and fork bombs: a function definition at the start of the value
+  const fn = functionDefinition(value);
+  if (fn !== null) keep(fn);
+
+  const glob = { left: MAX_GLOB_WORDS };
+  const parse = parseShell(value);
+  analyse(value, parse, keep, wants, glob, 0, context.isName);
+  // `+` for blanks: a form-encoded payload that reached us without form decoding (JSON, headers)
+  if (value.includes('+') && !hasBlank(value)) analyse(value, parseShell(value, true), keep, wants, glob, 0, context.isName);
+  // the value placed inside quotes by the application: a quote in it closes them (`';id'`, `"|whoami"`)
+  for (const q of ["'", '"']) {
+    if (breaksOutOfQuotes(value, q.charCodeAt(0))) analyse(q + value, parseShell(q + value), keep, wants, glob, 1);
+  }
+  if (parse.arith) {
+    keep({ rule: 'cmdi-arithmetic', paranoia: 2, score: SCORE.critical, message: 'shell arithmetic expansion $(( )) or $[ ]', start: Math.max(0, value.indexOf('$')), end: value.length });
+  }
+  const pe = parameterOperator(value);
+  if (pe >= 0) {
+    keep({ rule: 'cmdi-parameter-expansion', paranoia: 2, score: SCORE.critical, message: 'shell parameter expansion with an operator (${x#...}, ${x:-...})', start: pe, end: pe + 24 });
+  }
+  if (isTildeExpansion(value)) {
+    keep({ rule: 'cmdi-tilde-expansion', paranoia: 2, score: SCORE.critical, message: 'shell directory-stack expansion (~+, ~-)', start: 0, end: value.length });
+  }
+  if (parse.ifs) {
+    const at = indexOfIfs(value);
+    keep({ rule: 'cmdi-ifs', paranoia: 1, score: SCORE.critical, message: 'word splitting with $IFS', start: at, end: at + 6 });
+  }
+  const dev = devTcp(value);
+  if (dev >= 0) {
+    keep({ rule: 'cmdi-reverse-shell', paranoia: 1, score: SCORE.critical, message: 'shell redirection to /dev/tcp or /dev/udp', start: dev, end: dev + 40 });
+  }
+  for (const hit of windowsHits(value)) {
+    keep({ rule: hit.rule, paranoia: 1, score: SCORE.critical, message: hit.message, start: hit.start, end: hit.end });
+  }
+
+  for (const v of best.values()) {
+    report({
+      ruleId: v.rule,
+      category: 'cmdi',
+      paranoia: v.paranoia,
+      score: v.score,
+      message: v.message,
+      matched: excerpt(value, v.start, v.end),
+    });
+  }
+}
+
+type Wants = (rule: string, paranoia: number) => boolean;
+
+function analyse(value: string, parse: ShellParse, keep: (v: Verdict) => void, wants: Wants, glob: { left: number }, shift: number, isName = false): void {
+  const cmds = parse.commands;
+  let known = 0;
+  let withEvidence = 0;
+  let chainLevel: Paranoia | 0 = 0;
+  let chainStart = -1;
+  let chainEnd = -1;
+  // `value` is the text that was parsed; with `shift` it has a quote in front of the request's value
+  const at = (v: Verdict): Verdict => (shift === 0 ? v : { ...v, start: Math.max(0, v.start - shift), end: Math.max(0, v.end - shift) });
+  for (let idx = 0; idx < cmds.length; idx++) {
+    const cmd = cmds[idx]!;
+    const outcome = analyseCommand(value, cmd, cmds, idx, parse, glob, wants, isName);
+    if (outcome === null) continue;
+    if (outcome.verdict !== null) keep(at(outcome.verdict));
+    known++;
+    if (outcome.evidence > 0) withEvidence++;
+    if (outcome.level > 0 && (chainLevel === 0 || outcome.level < chainLevel)) chainLevel = outcome.level;
+    if (chainStart < 0) chainStart = cmd.opPos;
+    chainEnd = outcome.end;
+  }
+  // several real commands chained, one of them with command-line arguments: a script, not prose
+  if (known >= 2 && withEvidence >= 1 && chainLevel === 2) {
+    keep(at({ rule: 'cmdi-command-chain', paranoia: 1, score: SCORE.critical, message: 'several commands chained with shell operators', start: Math.max(0, chainStart), end: chainEnd }));
+  }
+  // a quoted argument holding a command line (`system('...')`, `sh -c "..."`, `"cscli alerts list"`)
+  if (shift === 0) {
+    let reparsed = 0;
+    for (const cmd of cmds) {
+      for (const w of cmd.words) {
+        if (!w.quoted || w.text.length < 4 || reparsed >= 8 || !w.text.includes(' ')) continue;
+        const raw = value.slice(w.start, w.end);
+        const q = raw.charCodeAt(0);
+        if (q !== 39 && q !== 34) continue;
+        reparsed++;
+        const inner = parseShell(w.text);
+        for (let idx = 0; idx < inner.commands.length; idx++) {
+          const outcome = analyseCommand(w.text, inner.commands[idx]!, inner.commands, idx, inner, glob, wants);
+          if (outcome?.verdict) keep({ ...outcome.verdict, start: w.start, end: w.end });
+        }
+      }
+    }
+  }
+}
+
+interface Outcome {
+  readonly verdict: Verdict | null;
+  /** Paranoia level of the verdict (0 when none). */
+  readonly level: Paranoia | 0;
+  readonly evidence: number;
+  readonly end: number;
+}
+
+function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: number, parse: ShellParse, glob: { left: number }, wants: Wants, isName = false): Outcome | null {
+  const words = cmd.words;
+  let k = 0;
+  while (k < words.length && isAssignmentWord(words[k]!)) k++;
+  if (k >= words.length) return null;
+  const first = k;
+  let wrapped = false;
+  let resolved = resolve(value, words[k]!, parse, glob);
+  // wrappers: time, nohup, sudo, env, strace, xargs ... run the command that follows them
+  for (let guard = 0; guard < 4 && resolved !== null && (resolved.info.kind & K.wrapper) !== 0; guard++) {
+    let j = k + 1;
+    while (j < words.length && (words[j]!.text.startsWith('-') || isNumberish(words[j]!.text) || isAssignmentWord(words[j]!))) j++;
+    if (j >= words.length) break;
+    const inner = resolve(value, words[j]!, parse, glob);
+    if (inner === null) break;
+    wrapped = true;
+    k = j;
+    resolved = inner;
+  }
+  const head = words[k]!;
+  if (resolved !== null && resolved.name === '.' && !wrapped) return null;
+  if (resolved === null) {
+    // an unknown word inside $( ) or <( ): a substitution all the same, weaker
+    if (cmd.lead === 'subst' && cmd.op !== '`' && isPlainName(head.text)) {
+      const after = cmd.op === '$(' ? value.charCodeAt(closingParen(value, cmd.opPos + 1)) : 0;
+      if (after !== 46 && after !== 40) { // not `$(document).ready(` or `$(x)(`
+        return { verdict: { rule: 'cmdi-substitution', paranoia: 2, score: SCORE.warning, message: `command substitution ${cmd.op}${head.text}`, start: cmd.opPos, end: head.end + 1 }, level: 0, evidence: 0, end: head.end };
+      }
+    }
+    return null;
+  }
+  const { info, name } = resolved;
+  const common = (info.kind & K.common) !== 0 && !resolved.absolute;
+  const ev = evidence(cmd, k, resolved, cmds, idx, glob, isName);
+  // at the start of a value, an address alone (`wget https://...`, `ping 1.2.3.4`) is how documentation reads too
+  const strong = ev.level >= 2 && !(ev.netOnly && cmd.lead === 'start' && !isName);
+  const evidenceLevel = strong ? 2 : Math.max(ev.level >= 1 ? 1 : 0, wrapped ? 1 : 0);
+  const args = words.length - k - 1;
+  const start = cmd.lead === 'start' ? words[first]!.start : cmd.opPos;
+  const end = Math.max(head.end, words[words.length - 1]!.end, lastRedirectEnd(cmd));
+  let inner = false;
+  for (let j = first; j <= k; j++) if (words[j]!.inner && !resolved.windowsPath) inner = true;
+  const obfuscated = resolved.obfuscated || inner;
+  const chained = cmd.next === ';' || cmd.next === '|' || cmd.next === '&&' || cmd.next === '||' || cmd.next === '&' || cmd.next === '|&';
+
+  let level: Paranoia | 0 = 0;
+  let rule = 'cmdi-command';
+  let why = 0;
+  if (obfuscated && (inner || !common || evidenceLevel > 0 || cmd.lead !== 'start')) {
+    level = 1;
+    rule = 'cmdi-obfuscated-command';
+    why = 1;
+  } else if (cmd.lead === 'subst') {
+    rule = 'cmdi-substitution';
+    why = 2;
+    const glued = cmd.op === '`' && isWordChar(value.charCodeAt(cmd.opPos - 1));
+    level = evidenceLevel > 0 || !common || cmd.op !== '`' || glued || !cmd.markdown ? 1 : 2;
+    if (cmd.markdown) level = level === 1 ? 2 : 3;
+  } else if (cmd.lead === 'sep' || cmd.lead === 'group') {
+    rule = 'cmdi-separator-command';
+    why = 3;
+    const weakLead = cmd.op === '\n' || cmd.lead === 'group';
+    // tools and package managers (`npm test`, `make`) chained in build scripts: a weaker sign than recon or shells
+    const tool = (info.kind & ~(K.common | K.wrapper | K.build)) === 0;
+    const leading = (cmd.tight || startsWithOperator(value, cmd.opPos)) && !weakLead;
+    if (!common) level = (weakLead && args === 0 && cmd.op === '\n') || (tool && !leading) ? (evidenceLevel > 0 ? 1 : 2) : 1;
+    else if (isCapitalized(head.text) && evidenceLevel < 2) level = evidenceLevel === 1 ? 2 : 3; // `; Free shipping`: prose
+    else if (evidenceLevel >= 2) level = 1;
+    else if (evidenceLevel === 1) level = weakLead ? 2 : 1;
+    else if (cmd.tight && args === 0 && !weakLead && !isCapitalized(head.text)) level = 1;
+    else if (startsWithOperator(value, cmd.opPos) && !weakLead && args <= 1) level = 1;
+    else level = args === 0 && cmd.lead !== 'group' ? 2 : 3; // `(time)`, `(see more)`: parentheses in prose
+  } else { // at the start of the value
+    rule = 'cmdi-command';
+    why = 4;
+    // a parameter name is never prose: a command line there was cut out of a value (`a=1&ls /etc`)
+    if (evidenceLevel >= 2) level = 1;
+    else if (evidenceLevel === 1) level = isName || (!common && (info.kind & (K.recon | K.shell | K.windows | K.powershell)) !== 0) ? 1 : 2;
+    else if (!common && args === 0 && (chained || (resolved.absolute && info.kind !== 0))) level = 1;
+    else if (!common && args === 0) level = resolved.absolute ? 2 : 3; // a lone name is also a word in data (`base64`, `cmd`)
+    else if (!common) level = commandLineArgs(words, k + 1) ? 2 : 3;
+    else level = 0;
+  }
+  if (level === 0) return { verdict: null, level: 0, evidence: ev.level, end };
+  const score = level === 3 ? SCORE.notice : SCORE.critical;
+  if (!wants(rule, level)) return { verdict: null, level, evidence: ev.level, end };
+  const message = why === 1 ? `evasion in the command word (${name})` : why === 2 ? `command substitution running ${name}`
+    : why === 3 ? `${name} after ${opName(cmd.op)}` : `${name} with command-line arguments`;
+  return { verdict: { rule, paranoia: level, score, message: `OS command: ${message}`, start, end }, level, evidence: ev.level, end };
+}
+
+// ---- the command word -------------------------------------------------------------------------------------------
+
+function resolve(value: string, word: Word, parse: ShellParse, glob: { left: number }): Resolved | null {
+  let text = word.text;
+  if (text === '' || text.length > 128) return null;
+  let obfuscated = word.brace;
+  let absolute = false;
+  const alias = text === 'alias' ? undefined : parse.aliases.get(text);
+  if (alias !== undefined) {
+    const sp = alias.indexOf(' ');
+    text = sp > 0 ? alias.slice(0, sp) : alias;
+    obfuscated = true;
+  }
+  const raw = value.slice(word.start, word.end);
+  // Windows: C:\Windows\System32\cmd.exe, %COMSPEC%, \\host\share\x.exe (the shell lexer ate the backslashes)
+  if (raw.includes('\\') || raw.includes('%')) {
+    const win = windowsName(raw);
+    if (win !== null) { text = win.name; absolute = win.absolute; obfuscated ||= win.obfuscated; }
+  }
+  const windowsPath = absolute;
+  let low = text.toLowerCase();
+  if (low.includes('^')) {
+    const clean = low.replaceAll('^', '');
+    if (clean !== low) { low = clean; obfuscated = true; }
+  }
+  // a Windows program with a switch glued to it: `dir/s`, `bcdboot/r`
+  const firstSlash = low.indexOf('/');
+  if (firstSlash > 1 && low.length - firstSlash <= 3) {
+    const prefix = lookup(low.slice(0, firstSlash));
+    if (prefix !== undefined && (prefix.kind & K.windows) !== 0) return { info: prefix, name: prefix.name, obfuscated: true, absolute: false, windowsPath };
+  }
+  // absolute or relative path to a program
+  const slash = low.lastIndexOf('/');
+  if (slash >= 0) {
+    const dir = low.slice(0, slash);
+    const base = low.slice(slash + 1);
+    if (word.glob && glob.left > 0) {
+      glob.left--;
+      const hit = globProgram(low);
+      if (hit !== null) return { info: commandInfo(hit) ?? { name: hit, kind: 0 }, name: hit, obfuscated: true, absolute: true };
+      return null;
+    }
+    if (base === '') return null;
+    const inBin = BIN_DIRS.includes(dir === '' ? '/' : dir) || dir.endsWith('/bin') || dir.endsWith('/sbin') || dir === 'bin' || dir === 'sbin';
+    const info = lookup(base);
+    if (inBin && dir.startsWith('/')) return { info: info ?? { name: base, kind: 0 }, name: base, obfuscated, absolute: true };
+    if (info !== undefined && (dir === '.' || dir === '' || inBin)) return { info, name: base, obfuscated, absolute: inBin };
+    return null;
+  }
+  if (word.glob && glob.left > 0 && (low.includes('?') || low.includes('*') || low.includes('['))) {
+    glob.left--;
+    const hit = globProgram(low);
+    if (hit !== null) return { info: commandInfo(hit)!, name: hit, obfuscated: true, absolute: false };
+    return null;
+  }
+  const info = lookup(low);
+  if (info === undefined) return null;
+  return { info, name: info.name, obfuscated, absolute, windowsPath };
+}
+
+/** A command name as the table spells it: no `.exe`, no version suffix (`python3.10`, `php7.4`, `gcc10.1`). */
+function lookup(low: string): CommandInfo | undefined {
+  const direct = commandInfo(low);
+  if (direct !== undefined) return direct;
+  for (const ext of ['.exe', '.com', '.bat', '.cmd']) {
+    if (low.endsWith(ext)) return commandInfo(low.slice(0, -ext.length));
+  }
+  let end = low.length;
+  while (end > 0 && ((low.charCodeAt(end - 1) >= 48 && low.charCodeAt(end - 1) <= 57) || low.charCodeAt(end - 1) === 46)) end--;
+  if (end < low.length && end >= 2) {
+    const base = commandInfo(low.slice(0, end));
+    if (base !== undefined && (base.kind & (K.interp | K.shell | K.build)) !== 0) return base;
+  }
+  return undefined;
+}
+
+/** The program a Windows-style word names, from its raw text. */
+function windowsName(raw: string): { name: string; absolute: boolean; obfuscated: boolean } | null {
+  let text = '';
+  let obfuscated = false;
+  // expand %VAR% (cmd.exe) and drop quotes
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw.charCodeAt(k);
+    if (c === 34 || c === 39) continue;
+    if (c === 37) {
+      const close = raw.indexOf('%', k + 1);
+      if (close > k + 1) {
+        const name = raw.slice(k + 1, close).toLowerCase();
+        const v = WINDOWS_ENV.get(name);
+        if (v !== undefined) { text += v; obfuscated ||= name === 'comspec'; k = close; continue; }
+      }
+    }
+    text += raw[k];
+  }
+  const rootRelative = text.startsWith('\\') && text.indexOf('\\', 1) > 2; // \Windows\x, not \c\a\t
+  const isPath = /^[A-Za-z]:[\\/]/.test(text) || text.startsWith('\\\\') || rootRelative;
+  if (!isPath) return null;
+  const cut = Math.max(text.lastIndexOf('\\'), text.lastIndexOf('/'));
+  const base = text.slice(cut + 1).toLowerCase();
+  if (base === '') return null;
+  return { name: base, absolute: true, obfuscated };
+}
+
+/** The program a wildcard word can only mean (`/???/c?t`, `/bin/ca?`, `/usr/bin/[u]name`), or null. */
+function globProgram(pattern: string): string | null {
+  if (pattern.length > 64) return null;
+  const slash = pattern.lastIndexOf('/');
+  const dirPattern = slash >= 0 ? pattern.slice(0, slash) : '';
+  const basePattern = slash >= 0 ? pattern.slice(slash + 1) : pattern;
+  if (basePattern === '' || basePattern === '*') return null;
+  if (slash >= 0 && !BIN_DIRS.some((d) => globMatch(dirPattern, d))) return null;
+  // a bare pattern must be mostly letters (`c?t`, `wh*ami`), not `*` or `???`
+  let letters = 0;
+  for (let k = 0; k < basePattern.length; k++) {
+    const c = basePattern.charCodeAt(k);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) letters++;
+  }
+  if (slash < 0 && letters < 2) return null;
+  let fallback: string | null = null;
+  const star = basePattern.includes('*');
+  const exact = patternLength(basePattern);
+  for (const name of star ? allCommandNames() : namesOfLength(exact)) {
+    if (!globMatch(basePattern, name)) continue;
+    const info = commandInfo(name)!;
+    if ((info.kind & (K.shell | K.net | K.reader | K.recon | K.interp)) !== 0) return name;
+    fallback ??= name;
+  }
+  return fallback;
+}
+
+/** Characters a pattern without `*` matches: `?` and `[...]` count one each. */
+function patternLength(p: string): number {
+  let n = 0;
+  for (let k = 0; k < p.length; k++) {
+    if (p.charCodeAt(k) === 91) {
+      const close = p.indexOf(']', k + 2);
+      if (close > k) k = close;
+    }
+    n++;
+  }
+  return n;
+}
+
+const BY_LENGTH = new Map<number, string[]>();
+for (const name of allCommandNames()) {
+  const list = BY_LENGTH.get(name.length) ?? [];
+  list.push(name);
+  BY_LENGTH.set(name.length, list);
+}
+
+function namesOfLength(n: number): readonly string[] {
+  return BY_LENGTH.get(n) ?? [];
+}
+
+// ---- arguments ------------------------------------------------------------------------------------------------
+
+/**
+ * How much the arguments say "command line": 0 nothing, 1 options, paths, variables or a file name, 2 dangerous
+ * for this program (a sensitive file, code for an interpreter, an address for a network tool, a pipe into a
+ * shell, a write to an absolute path...). Summed up to a cap; the caller reads >= 2 as strong.
+ */
+function evidence(cmd: Command, k: number, r: Resolved, cmds: Command[], idx: number, glob: { left: number }, isName: boolean): { level: number; netOnly: boolean } {
+  const words = cmd.words;
+  const kind = r.info.kind;
+  let score = 0;
+  let net = false;
+  let other = false;
+  let dangerFlag = false; // rm -rf, nc -e, find -exec...: dangerous with a target, a phrase without one ("rm -rf meaning")
+  let target = false;
+  const add = (n: number): void => { score = Math.max(score, n); if (n >= 2) other = true; };
+  const danger = (): void => { dangerFlag = true; score = Math.max(score, 1); };
+  if (r.absolute && words.length > k + 1) add(2);
+  for (let j = k + 1; j < words.length && j < k + 24; j++) {
+    const w = words[j]!;
+    const t = w.text;
+    if (t === '') continue;
+    const low = t.toLowerCase();
+    const next = words[j + 1];
+    if (isSensitive(t, w, glob)) { add(2); continue; }
+    if (r.name === 'alias' && t.indexOf('=') > 0 && !t.slice(0, t.indexOf('=')).includes(' ')) { // alias NAME=VALUE: shell syntax
+      add(2);
+      continue;
+    }
+    if (low.startsWith('/dev/tcp/') || low.startsWith('/dev/udp/')) { add(2); continue; }
+    if (t.charCodeAt(0) === 45) { // an option
+      if ((kind & K.shell) !== 0 && (t === '-c' || t === '-i' || t === '-s') && (next !== undefined || t === '-i')) { add(2); continue; }
+      if ((kind & K.interp) !== 0 && CODE_FLAGS.has(t) && next !== undefined) { add(2); continue; }
+      if ((kind & (K.shell | K.powershell)) !== 0 || r.name.startsWith('powershell') || r.name === 'pwsh') {
+        if (PS_FLAGS.has(low)) { add(2); continue; }
+      }
+      if ((r.name === 'nc' || r.name === 'ncat' || r.name === 'netcat' || r.name === 'nc.traditional') && /^-[a-z]*[elc]/i.test(t)) { danger(); continue; }
+      if (r.name === 'rm' && /^-[a-z]*[rf]/i.test(t)) { danger(); continue; }
+      if (r.name === 'find' && (t === '-exec' || t === '-execdir' || t === '-delete' || t === '-fprint')) { danger(); continue; }
+      if (r.name === 'certutil' && (low === '-urlcache' || low === '-decode' || low === '-decodehex' || low === '-split')) { danger(); continue; }
+      if (t.length >= 2 && t !== '--' && !isNumberish(t.slice(1))) { add(1); continue; }
+      if ((r.name === 'kill' || r.name === 'pkill') && isNumberish(t.slice(1))) { add(1); continue; }
+      continue;
+    }
+    if ((kind & (K.windows | K.powershell)) !== 0 && t.length === 2 && t.charCodeAt(0) === 47 && isAlpha(t.charCodeAt(1))) {
+      if ((r.name === 'cmd' || r.name === 'cmd.exe') && (low === '/c' || low === '/k' || low === '/r')) add(2);
+      else if (r.name === 'bitsadmin' && low === '/transfer') add(2);
+      else add(1);
+      continue;
+    }
+    if (r.name === 'bitsadmin' && low === '/transfer') { add(2); continue; }
+    // `!cmd` runs a shell command from vi, ex, less, ftp, gdb...
+    const bang = t.indexOf('!');
+    if (bang >= 0 && bang < t.length - 1 && lookup(t.slice(bang + 1).toLowerCase().split(' ')[0]!) !== undefined) { add(2); continue; }
+    if (r.name === 'at' && (/^\d{1,2}:\d{2}$/.test(t) || low === 'now' || low === 'midnight' || low === 'noon')) { add(2); continue; }
+    if (isUrl(low) || isIpv4(low) || isHostName(low)) target = true;
+    if ((kind & K.net) !== 0 && (isUrl(low) || isIpv4(low) || isHostName(low))) { score = Math.max(score, 2); net = true; continue; }
+    if ((r.name === 'chmod') && /^(?:[ugoa]*[+=][rwxst]+|[0-7]{3,4})$/.test(low)) { add(2); continue; }
+    if (low.charCodeAt(0) === 47 && (low.length === 1 || low.charCodeAt(1) !== 47)) { add(1); target = true; continue; }
+    if (low.startsWith('~/') || low.startsWith('./') || low.startsWith('../') || /^[a-z]:\\/.test(low)) { add(1); target = true; continue; }
+    if (w.vars || w.subst) { add(1); continue; }
+    if ((r.name === 'sleep' || r.name === 'ping' || r.name === 'timeout') && isNumberish(t)) { add(1); continue; }
+    if ((r.name === 'nc' || r.name === 'ncat' || r.name === 'netcat') && isNumberish(t)) { target = true; continue; } // a port
+    if ((kind & (K.reader | K.interp | K.modify | K.shell)) !== 0 && isFileName(low)) { add(1); continue; }
+  }
+  for (const redir of cmd.redirects) {
+    const target = redir.target?.text ?? '';
+    if (redir.op === '<<<') { add(2); continue; }
+    if (target.startsWith('/dev/tcp/') || target.startsWith('/dev/udp/')) { add(2); continue; }
+    if (redir.target === null) { add(1); continue; } // 2>&1: a descriptor duplication
+    if (redir.op.includes('>') && (target.charCodeAt(0) === 47 || /^[A-Za-z]:\\/.test(target)) && target !== '/dev/null') { add(2); continue; }
+    if (isSensitive(target, redir.target, glob)) { add(2); continue; }
+    // `a > b` and `-> link` in prose are comparisons and arrows: only a file-like target counts
+    if (target.includes('/') || target.includes('.') || target.startsWith('~') || redir.target.vars) add(1);
+  }
+  // piped into a shell or interpreter, or into another real command
+  if (cmd.next === '|' || cmd.next === '|&') {
+    const following = cmds[idx + 1];
+    const w = following?.words[0];
+    if (w !== undefined) {
+      const info = lookup(w.text.toLowerCase().slice(w.text.lastIndexOf('/') + 1));
+      if (info !== undefined && (info.kind & (K.shell | K.interp)) !== 0) add(2);
+      else if (info !== undefined) add(1);
+    }
+  }
+  if (dangerFlag && (target || cmd.lead !== 'start' || isName)) add(2);
+  return { level: score, netOnly: net && !other };
+}
+
+function isSensitive(text: string, word: Word, glob: { left: number }): boolean {
+  if (text.length < 4 || text.length > 256) return false;
+  if (word.glob && glob.left > 0 && text.charCodeAt(0) === 47) {
+    glob.left--;
+    const low = text.toLowerCase();
+    for (const target of SENSITIVE_GLOB_TARGETS) if (globPath(low, target)) return true;
+  }
+  const s = sensitivePath(text);
+  return s !== null && s.strong;
+}
+
+// ---- small predicates -----------------------------------------------------------------------------------------
+
+function isAssignmentWord(w: Word): boolean {
+  const t = w.text;
+  const eq = t.indexOf('=');
+  if (eq <= 0) return false;
+  const c0 = t.charCodeAt(0);
+  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) return false;
+  for (let k = 1; k < eq; k++) {
+    const c = t.charCodeAt(k);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
+}
+
+/** English function words: an argument list with one of them is a sentence, not a command line. */
+const STOPWORDS = new Set(['is', 'are', 'was', 'were', 'be', 'a', 'an', 'the', 'of', 'to', 'and', 'or', 'in', 'on', 'for',
+  'with', 'it', 'its', 'this', 'that', 'my', 'your', 'our', 'i', 'you', 'we', 'he', 'she', 'they', 'not', 'no', 'very',
+  'so', 'as', 'at', 'by', 'from', 'has', 'have', 'had', 'can', 'will', 'would', 'should', 'does', 'do', 'did', 'but',
+  'if', 'then', 'than', 'me', 'us', 'them', 'his', 'her', 'their', 'all', 'some', 'what', 'how', 'why', 'when', 'there']);
+
+/** Plain arguments shaped like a command line: few, no sentence punctuation, no English function words. */
+function commandLineArgs(words: readonly Word[], from: number): boolean {
+  if (words.length - from > 6) return false;
+  for (let j = from; j < words.length; j++) {
+    const t = words[j]!.text;
+    if (t === '' || STOPWORDS.has(t.toLowerCase())) return false;
+    const z = t.charCodeAt(t.length - 1);
+    if (z === 46 || z === 44 || z === 33 || z === 63 || z === 58 || z === 59) return false;
+    if (isCapitalized(t)) return false;
+  }
+  return true;
+}
+
+function isWordChar(c: number): boolean {
+  return isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 61;
+}
+
+/**
+ * The value would close a quote the application put it in: it starts with that quote, or has an odd number of
+ * them, not counting apostrophes between letters (`don't`, `O'Brien`).
+ */
+function breaksOutOfQuotes(value: string, q: number): boolean {
+  let n = 0;
+  for (let k = value.indexOf(String.fromCharCode(q)); k >= 0 && k < value.length; k = value.indexOf(String.fromCharCode(q), k + 1)) {
+    if (k === 0) return true;
+    if (q === 39 && isAlpha(value.charCodeAt(k - 1)) && isAlpha(value.charCodeAt(k + 1))) continue;
+    n++;
+  }
+  return n % 2 === 1;
+}
+
+/**
+ * A shell function definition at the start of the value: `() {` (Shellshock, in headers and variables) or a
+ * named function whose body runs itself in a pipe or in the background (a fork bomb: `:(){ :|:& };:`).
+ */
+function functionDefinition(value: string): Verdict | null {
+  let k = 0;
+  while (k < value.length && (value.charCodeAt(k) === 32 || value.charCodeAt(k) === 9)) k++;
+  const nameStart = k;
+  while (k < value.length && k - nameStart <= 32) {
+    const c = value.charCodeAt(k);
+    if (!(isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 58 || c === 46 || c === 45)) break;
+    k++;
+  }
+  const name = value.slice(nameStart, k);
+  while (k < value.length && value.charCodeAt(k) === 32) k++;
+  if (value.charCodeAt(k) !== 40) return null;
+  k++;
+  while (k < value.length && value.charCodeAt(k) === 32) k++;
+  if (value.charCodeAt(k) !== 41) return null;
+  k++;
+  while (k < value.length && (value.charCodeAt(k) === 32 || value.charCodeAt(k) === 9)) k++;
+  if (value.charCodeAt(k) !== 123) return null;
+  if (name === '') {
+    return { rule: 'cmdi-shellshock', paranoia: 1, score: SCORE.critical, message: 'Shellshock function definition () {', start: nameStart, end: k + 1 };
+  }
+  const close = value.indexOf('}', k);
+  const body = value.slice(k + 1, close < 0 ? Math.min(value.length, k + 200) : close);
+  if ((body.includes('|') || body.includes('&')) && body.includes(name)) {
+    return { rule: 'cmdi-fork-bomb', paranoia: 1, score: SCORE.critical, message: `self-replicating shell function ${name}()`, start: nameStart, end: Math.min(value.length, (close < 0 ? k : close) + 4) };
+  }
+  return null;
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isNumberish(t: string): boolean {
+  if (t === '' || !(t.charCodeAt(0) >= 48 && t.charCodeAt(0) <= 57)) return false;
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (!((c >= 48 && c <= 57) || c === 46) && !(k === t.length - 1 && (c === 115 || c === 109 || c === 104 || c === 100))) return false;
+  }
+  return true;
+}
+
+function isPlainName(t: string): boolean {
+  if (t.length < 2 || t.length > 32) return false;
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (!(isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 45)) return false;
+  }
+  return true;
+}
+
+function isCapitalized(t: string): boolean {
+  if (t.length < 2) return false;
+  const c0 = t.charCodeAt(0);
+  const c1 = t.charCodeAt(1);
+  return c0 >= 65 && c0 <= 90 && c1 >= 97 && c1 <= 122;
+}
+
+function isUrl(t: string): boolean {
+  const sep = t.indexOf('://');
+  if (sep < 2 || sep > 12) return false;
+  for (let k = 0; k < sep; k++) if (!isAlpha(t.charCodeAt(k))) return false;
+  return t.length > sep + 3;
+}
+
+export function isIpv4(t: string): boolean {
+  let parts = 0;
+  let digits = 0;
+  let k = 0;
+  for (; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (c >= 48 && c <= 57) { digits++; if (digits > 3) return false; continue; }
+    if (c === 46) { if (digits === 0) return false; parts++; digits = 0; continue; }
+    if (c === 58 || c === 47) break; // :port or /path
+    return false;
+  }
+  return parts === 3 && digits > 0;
+}
+
+/** `x.burpcollaborator.net`, `evil.com`, `host.tld:8080`: letters, digits, dots, dashes, a letter TLD. */
+function isHostName(t: string): boolean {
+  let end = t.length;
+  const colon = t.indexOf(':');
+  if (colon > 0) end = colon;
+  const slash = t.indexOf('/');
+  if (slash > 0 && slash < end) end = slash;
+  const host = t.slice(0, end).replace(/\.$/, '');
+  const dot = host.lastIndexOf('.');
+  if (dot <= 0 || host.length - dot - 1 < 2) return false;
+  for (let k = 0; k < host.length; k++) {
+    const c = host.charCodeAt(k);
+    if (!(isAlpha(c) || (c >= 48 && c <= 57) || c === 45 || c === 46)) return false;
+  }
+  for (let k = dot + 1; k < host.length; k++) if (!isAlpha(host.charCodeAt(k))) return false;
+  return true;
+}
+
+/** `secrets.txt`, `evil.php`, `x.ps1`: a name with a short extension. */
+function isFileName(t: string): boolean {
+  const dot = t.lastIndexOf('.');
+  if (dot <= 0 || t.length - dot - 1 < 1 || t.length - dot - 1 > 4) return false;
+  for (let k = dot + 1; k < t.length; k++) if (!isAlpha(t.charCodeAt(k)) && !(t.charCodeAt(k) >= 48 && t.charCodeAt(k) <= 57)) return false;
+  return isAlpha(t.charCodeAt(dot + 1));
+}
+
+function hasBlank(v: string): boolean {
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 32 || c === 9 || c === 10 || c === 13) return true;
+  }
+  return false;
+}
+
+function startsWithOperator(value: string, pos: number): boolean {
+  for (let k = 0; k < pos; k++) {
+    const c = value.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 34 && c !== 39) return false;
+  }
+  return true;
+}
+
+function opName(op: string): string {
+  return op === '\n' ? 'a newline' : op === '(' ? 'a subshell (' : `"${op}"`;
+}
+
+function lastRedirectEnd(cmd: Command): number {
+  let end = 0;
+  for (const r of cmd.redirects) if (r.target !== null && r.target.end > end) end = r.target.end;
+  return end;
+}
+
+function closingParen(value: string, open: number): number {
+  let depth = 0;
+  for (let k = open; k < value.length && k < open + 4096; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 40) depth++;
+    else if (c === 41) { depth--; if (depth === 0) return k + 1; }
+  }
+  return value.length;
+}
+
+/** `${NAME#...}`, `${NAME##...}`, `${NAME:-...}`, `${NAME:=...}`, `${NAME:?...}`, `${NAME:+...}`, `${NAME^^}`, `${NAME,,}`. */
+function parameterOperator(value: string): number {
+  let guard = 0;
+  for (let p = value.indexOf('${'); p >= 0 && guard++ < 64; p = value.indexOf('${', p + 2)) {
+    let k = p + 2;
+    while (k < value.length && k - p < 66 && (isAlpha(value.charCodeAt(k)) || value.charCodeAt(k) === 95 || (value.charCodeAt(k) >= 48 && value.charCodeAt(k) <= 57))) k++;
+    if (k === p + 2) continue;
+    const c = value.charCodeAt(k);
+    const d = value.charCodeAt(k + 1);
+    if (c === 35) return p; // #
+    if (c === 58 && (d === 45 || d === 61 || d === 63 || d === 43)) return p; // :- := :? :+
+    if ((c === 94 && d === 94) || (c === 44 && d === 44)) return p; // ^^ ,,
+  }
+  return -1;
+}
+
+/** The whole value is `~+`, `~-`, `~+N` or `~-N`. */
+function isTildeExpansion(value: string): boolean {
+  const t = value.trim();
+  if (t.length < 2 || t.length > 5 || t.charCodeAt(0) !== 126 || (t.charCodeAt(1) !== 43 && t.charCodeAt(1) !== 45)) return false;
+  for (let k = 2; k < t.length; k++) if (t.charCodeAt(k) < 48 || t.charCodeAt(k) > 57) return false;
+  return true;
+}
+
+function indexOfIfs(value: string): number {
+  const a = value.indexOf('$IFS');
+  const b = value.indexOf('${IFS');
+  if (a < 0) return Math.max(0, b);
+  if (b < 0) return a;
+  return Math.min(a, b);
+}
+
+function devTcp(value: string): number {
+  const a = value.indexOf('/dev/tcp/');
+  if (a >= 0) return a;
+  return value.indexOf('/dev/udp/');
+}
+
+function excerpt(value: string, start: number, end: number): string {
+  const s = Math.max(0, Math.min(start, value.length));
+  const e = Math.min(value.length, Math.max(end, s + 1), s + 120);
+  return value.slice(s, e);
+}

@@ -1,0 +1,191 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DetectorContext, Finding } from '../../finding.ts';
+import { lfiDetector as detector } from './lfi.ts';
+import { pathShape, sensitivePath } from './paths.ts';
+
+function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
+  const out: Finding[] = [];
+  detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
+  return out;
+}
+const lowest = (fs: Finding[]): number => Math.min(4, ...fs.map((f) => f.paranoia));
+const PATH = { source: 'path', name: '' } as const;
+const FILEP = { source: 'query', name: 'file' } as const;
+const BODY = { source: 'body', name: 'comment' } as const;
+const HEADER = { source: 'header', name: 'user-agent' } as const;
+
+/** [value, highest paranoia level at which it must be found, context]. */
+const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
+  // climbing
+  ['../../../etc/passwd', 1],
+  ['..\\..\\..\\windows\\win.ini', 1],
+  ['/static/img/../../etc/passwd', 1],
+  ['....//....//....//etc/passwd', 1],
+  ['..;/..;/..;/WEB-INF/web.xml', 1],
+  ['.../.../WINDOWS/win.ini', 1],
+  ['..%2f..%2f'.replaceAll('%2f', '/') + 'etc/hosts', 1],
+  ['../../../../../../boot.ini', 1],
+  ['..//..//..//etc//shadow', 1],
+  ['../../../../proc/self/environ', 1],
+  ['/var/www/html/../../../root/.bash_history', 1],
+  ['..\\..\\..\\..\\inetpub\\wwwroot\\web.config', 1],
+  ['../../../../../../../../usr/local/apps/apache2/conf/httpd.conf', 1],
+  ['../../config', 1],
+  ['..\\pineapple', 1],
+  ['/../../../././..\\ ../../etc/master.passwd', 1, HEADER],
+  ['..;.\\.;\\.', 2],
+  ['../1.7z', 1, { source: 'body', name: 'filename' }],
+  ['../images/logo.png', 2],
+  ['a/b/..', 2],
+  // sensitive files without climbing
+  ['/etc/passwd', 1],
+  ['/ETC/PASSWD', 1],
+  ['/etc//shadow', 1],
+  ['/etc/./passwd', 1],
+  ['/proc/self/cmdline', 1],
+  ['/proc/self/fd/3', 1],
+  ['C:\\Windows\\win.ini', 1],
+  ['c:/boot.ini', 1],
+  ['C:\\Windows\\System32\\drivers\\etc\\hosts', 1],
+  ['C:\\Windows\\System32\\config\\SAM', 1],
+  ['/root/.ssh/id_rsa', 1],
+  ['.ssh/id_rsa', 1],
+  ['/home/alice/.aws/credentials', 1],
+  ['.git/config', 1],
+  ['/.git/HEAD', 1, PATH],
+  ['/.env', 1, PATH],
+  ['/app/.env.production', 1, PATH],
+  ['/.htaccess', 1, PATH],
+  ['/WEB-INF/web.xml', 1],
+  ['/.svn/entries', 1, PATH],
+  ['/.claude/settings.json', 1, PATH],
+  ['/var/log/apache2/access.log', 1],
+  ['/var/run/secrets/kubernetes.io/serviceaccount/token', 1],
+  ['/sys/class/net', 1],
+  ['/download/etc/passwd', 1, PATH],
+  ['web.config', 1],
+  ['wp-config.php.bak', 1],
+  ['cat /etc/passwd', 1],
+  ['/etc/pa??wd', 1],
+  ['/e*c/p[a]sswd', 1],
+  ['/etc/[!q]asswd', 1],
+  ['0x2e0x2e/0x2e0x2e/etc/passwd', 1],
+  // URLs and UNC paths
+  ['file:///etc/passwd', 1],
+  ['file:///etc/./passwd', 1],
+  ['file://c:/windows/win.ini', 1],
+  ['\\\\::1\\c$\\users\\default\\ntuser.dat', 1],
+  ['\\\\127.0.0.1\\c$\\windows\\win.ini', 1],
+  ['\\\\localhost\\admin$\\', 1],
+  ['\\\\fileserver\\share\\docs', 2],
+  // weaker
+  ['backup.sql.zip', 3],
+  ['/tmp/x', 2],
+  ['/wp-content/debug.log', 2, PATH],
+];
+
+const benign: [string, Partial<DetectorContext>?][] = [
+  ['wait...'],
+  ['1.2..3'],
+  ['version 2.0...3.1'],
+  ['Hmm... / ok'],
+  ['...and then he left.'],
+  ['../images/a.png'],
+  ['../../assets/app.css'],
+  ['See ../README.md for details', BODY],
+  ['/api/v1/users/42/orders', PATH],
+  ['/static/js/app.min.js', PATH],
+  ['/.well-known/security.txt', PATH],
+  ['/.well-known/acme-challenge/abc', PATH],
+  ['/products/etc', PATH],
+  ['/blog/2024/05/hello-world', PATH],
+  ['https://example.com/a/b/c?d=e'],
+  ['https://cdn.example.com/libs/jquery/3.7.1/jquery.min.js'],
+  ['/images/2024/photo.jpg'],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36', HEADER],
+  ['The config file is missing', BODY],
+  ['my.environment.ts'],
+  ['firstname.dockery@host.tld'],
+  ['>/test.environment'],
+  ['jquery.history.min.js'],
+  ['/node_modules/@osd/ui-framework/dist/kui_light.css', PATH],
+  ['C:\\Users\\Public\\Documents\\report.docx'],
+  ['src/components/Button.tsx'],
+  ['docs/guide/getting-started.md'],
+  ['the .env file of your project is not served', BODY],
+  ['a/b/c', FILEP],
+  ['report.pdf', FILEP],
+  ['2024/05/01'],
+  ['and/or'],
+  ['50/50'],
+  ['TCP/IP'],
+  ['/etc', BODY],
+];
+
+test('path traversal and sensitive files are found at the expected paranoia level', () => {
+  for (const [value, level, ctx] of attacks) {
+    const fs = run(value, ctx);
+    assert.ok(fs.length > 0, `missed: ${JSON.stringify(value)}`);
+    assert.ok(lowest(fs) <= level, `${JSON.stringify(value)}: found only at paranoia ${lowest(fs)}, expected ${level}`);
+    for (const f of fs) {
+      assert.equal(f.category, 'lfi');
+      assert.match(f.ruleId, /^lfi-[a-z-]+$/);
+      assert.ok(f.matched.length > 0 && f.matched.length <= 120);
+    }
+    if (level === 1) assert.ok(fs.some((f) => f.paranoia === 1 && f.score === 5), `${JSON.stringify(value)} does not score 5`);
+  }
+});
+
+test('benign paths, ellipses and relative links are not flagged at paranoia 1', () => {
+  for (const [value, ctx] of benign) {
+    const fs = run(value, ctx).filter((f) => f.paranoia === 1);
+    assert.deepEqual(fs.map((f) => `${f.ruleId}: ${f.matched}`), [], `false positive: ${JSON.stringify(value)}`);
+  }
+});
+
+test('some benign samples fire at paranoia 2 or 3 (documented)', () => {
+  assert.ok(run('../images/a.png').some((f) => f.paranoia === 2)); // one level up, relative link
+  assert.ok(run('the .env file of your project is not served', BODY).some((f) => f.paranoia === 2)); // mention in prose
+});
+
+test('path shapes: climbs, evasive dot segments, resolution', () => {
+  const s = pathShape('/static/img/../../etc/passwd');
+  assert.equal(s.climbs, 2);
+  assert.equal(s.normal, '/etc/passwd');
+  assert.equal(pathShape('....//....//etc/passwd').odd, true);
+  assert.equal(pathShape('..;/x').climbs, 1);
+  assert.equal(pathShape('a/b/..').trailing, true);
+  assert.equal(pathShape('1.2..3').climbs, 0);
+  assert.deepEqual(sensitivePath('C:\\WINDOWS\\win.ini.'), { name: '/windows/win.ini', strong: true });
+  assert.equal(sensitivePath('/etc/passwd')?.strong, true);
+  assert.equal(sensitivePath('/images/a.png'), null);
+});
+
+test('never throws on hostile input', () => {
+  const chars = './\\;:%0x2e$c?*[]~ \n"\'';
+  for (let k = 0; k < 400; k++) {
+    let s = '';
+    for (let j = 0; j < 1 + (k % 300); j++) s += chars[Math.floor(Math.random() * chars.length)];
+    run(s);
+    run(String.fromCharCode(...Array.from({ length: 50 }, () => Math.floor(Math.random() * 0xffff))));
+  }
+});
+
+test('linear time on large and pathological values', () => {
+  const cases = [
+    'Ordinary prose about files, folders and the ../ notation; see docs/guide.md and https://example.com/a/b. '.repeat(2000),
+    '../'.repeat(70_000), '/'.repeat(200_000), '\\'.repeat(200_000), '.'.repeat(200_000), '/etc/passwd '.repeat(17_000),
+    '0x2e'.repeat(50_000), '/e??/p*'.repeat(30_000), 'a/'.repeat(100_000),
+  ];
+  for (const v of cases) {
+    let ms = Infinity;
+    for (let k = 0; k < 10 && ms >= 50; k++) { // best of up to ten, in CPU time (first runs compile; busy machines)
+      const t = process.cpuUsage();
+      run(v);
+      const used = process.cpuUsage(t);
+      ms = Math.min(ms, (used.user + used.system) / 1000);
+    }
+    assert.ok(ms < 50, `${JSON.stringify(v.slice(0, 20))}… (${v.length} chars) took ${ms.toFixed(1)} ms`);
+  }
+});

@@ -1,0 +1,285 @@
+/**
+ * Path traversal and local file inclusion.
+ *
+ * The value is cut into path tokens; each token is read as a path with either separator (`/` or `\`), repeated
+ * separators and `.` segments ignored, and these facts decide:
+ * - segments that climb (`..`, and the evasive forms `..;`, `...`, `....`, `.. ` that some servers and filters
+ *   treat as `..`): two or more, or one that reaches a sensitive file, is traversal;
+ * - the file the path resolves to: system files, keys and secrets, VCS metadata and server configuration
+ *   (see paths.ts), absolute (`/etc/passwd`, `C:\Windows\win.ini`) or relative to anywhere (`.git/config`);
+ * - `file:` URLs, Windows UNC paths to administrative shares or the local machine, and wildcard paths that can
+ *   only mean a sensitive file (`/etc/pa??wd`).
+ * A single `../` in a relative link (`../images/a.png`) is common in real parameters: paranoia 2 only.
+ */
+
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { pathShape, pathTokens, sensitiveNormal, type PathToken, type Sensitive } from './paths.ts';
+import { globPath } from '../cmdi/glob.ts';
+
+interface Verdict {
+  readonly rule: string;
+  readonly paranoia: Paranoia;
+  readonly score: number;
+  readonly message: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Parameter names that hold a file name or path: one climbing segment there is an attack. */
+const FILE_NAMES = ['file', 'path', 'dir', 'folder', 'doc', 'page', 'include', 'inc', 'template', 'tpl', 'load',
+  'read', 'download', 'filename', 'name', 'src', 'lang', 'locale', 'view', 'layout', 'module', 'conf', 'log', 'img',
+  'image', 'attachment', 'resource', 'document', 'root', 'style', 'theme', 'skin', 'show', 'content', 'cat'];
+
+/** Static assets a relative link may climb to (`../../img/logo.png`). */
+const STATIC_EXT = new Set(['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'ico', 'css', 'js', 'mjs', 'woff', 'woff2',
+  'ttf', 'eot', 'map', 'html', 'htm', 'md', 'mp4', 'mp3', 'webm', 'avif', 'pdf']);
+
+/** Canonical sensitive files, for wildcard paths. */
+const GLOB_TARGETS = ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/hosts', '/etc/issue', '/etc/master.passwd',
+  '/etc/sudoers', '/proc/self/environ', '/proc/self/cmdline', '/root/.ssh/id_rsa', '/root/.bash_history',
+  '/windows/win.ini', '/boot.ini'];
+
+export const lfiDetector: Detector = {
+  category: 'lfi',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 2) return;
+    try {
+      run(value, context, report);
+    } catch {
+      // never throw
+    }
+  },
+};
+
+function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  const best = new Map<string, Verdict>();
+  const keep = (v: Verdict): void => {
+    if (v.paranoia > context.paranoia) return;
+    const old = best.get(v.rule);
+    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
+  };
+  // cheap gate: every rule needs a separator, a dot or a colon
+  if (!hasAny(value)) return;
+
+  examine(value, context, keep);
+  // path characters written as 0xHH (`0x2e0x2e0x2f`): a filter evasion of its own
+  if (value.includes('0x') || value.includes('0X')) {
+    const hex = hexPathChars(value);
+    if (hex !== value) examine(hex, context, keep);
+  }
+
+  for (const v of best.values()) {
+    report({
+      ruleId: v.rule, category: 'lfi', paranoia: v.paranoia, score: v.score, message: v.message,
+      matched: value.slice(Math.max(0, v.start), Math.min(value.length, v.end, v.start + 120)),
+    });
+  }
+}
+
+function examine(value: string, context: DetectorContext, keep: (v: Verdict) => void): void {
+  const trimmed = value.trim();
+  const fileParam = isFileParam(context.name);
+  const tokens = pathTokens(value);
+  for (const token of tokens) {
+    const t = token.text;
+    if (t.length < 2) continue;
+    const low = t.toLowerCase();
+
+    // file: URLs, also wrapped (`url:file:`, `jar:file:`)
+    const fileAt = low.startsWith('file:') ? 0 : low.indexOf(':file:') >= 0 ? low.indexOf(':file:') + 1 : -1;
+    if (fileAt >= 0 && t.length > fileAt + 5) {
+      const rest = t.slice(fileAt + 5);
+      if (rest.charCodeAt(0) === 47 || rest.charCodeAt(0) === 92 || /^[a-z]:/i.test(rest)) {
+        keep({ rule: 'lfi-file-url', paranoia: 1, score: SCORE.critical, message: 'file: URL', start: token.start, end: token.end });
+        continue;
+      }
+    }
+
+    // UNC paths: \\host\share\...
+    if (t.startsWith('\\\\') || t.startsWith('//') && context.source !== 'path' && t.length > 3 && !t.startsWith('///') && looksUncShare(t)) {
+      const unc = uncVerdict(t, token);
+      if (unc !== null) keep(unc);
+    }
+
+    const separators = hasSeparator(t);
+    const alone = t.length >= trimmed.length - 2; // the token is the whole value
+    if (!separators && !low.startsWith('.') && !isBareSensitive(low) && !(alone && low.includes('.'))) continue;
+    const shape = pathShape(t);
+    const sensitive = sensitiveNormal(shape.normal) ?? (shape.climbs > 0 ? sensitiveNormal(shape.tail) : null) ??
+      (context.source === 'path' ? sensitiveInside(shape.normal) : null);
+
+    if (shape.climbs > 0) {
+      const asset = staticAsset(shape.normal);
+      if (sensitive !== null) {
+        keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
+          message: `path traversal to ${sensitive.name}`, start: token.start, end: token.end });
+      } else if (shape.climbs >= 2 && !asset) {
+        keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
+          message: `path traversal (${shape.climbs} levels up)`, start: token.start, end: token.end });
+      } else if (shape.odd && (shape.leading || shape.climbs >= 2)) {
+        keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
+          message: 'path traversal with an evasive dot-dot segment', start: token.start, end: token.end });
+      } else if (fileParam && shape.leading && !asset) {
+        keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
+          message: `path traversal in the file parameter ${context.name}`, start: token.start, end: token.end });
+      } else if (shape.climbs >= 2) {
+        keep({ rule: 'lfi-traversal-relative', paranoia: 2, score: SCORE.warning,
+          message: 'relative path climbing to a static file', start: token.start, end: token.end });
+      } else if (shape.trailing && !shape.leading) {
+        keep({ rule: 'lfi-traversal-relative', paranoia: 2, score: SCORE.warning,
+          message: 'path ending in ..', start: token.start, end: token.end });
+      } else {
+        keep({ rule: 'lfi-traversal-relative', paranoia: 2, score: asset ? SCORE.notice : SCORE.warning,
+          message: 'relative path climbing one level', start: token.start, end: token.end });
+      }
+      continue;
+    }
+
+    if (sensitive !== null) {
+      const absolute = t.charCodeAt(0) === 47 || t.charCodeAt(0) === 92 || /^[a-z]:[\\/]/i.test(t) || low.startsWith('~/');
+      const where = context.source === 'path' ? 'URL path' : 'value';
+      const pathLike = t.length >= trimmed.length - 2 || isPathProminent(value, token);
+      if (sensitive.strong && (pathLike || context.source === 'path')) {
+        keep({ rule: 'lfi-sensitive-file', paranoia: 1, score: SCORE.critical,
+          message: `${absolute ? 'absolute path to' : 'path to'} ${sensitive.name} in the ${where}`, start: token.start, end: token.end });
+      } else if (sensitive.strong) {
+        keep({ rule: 'lfi-sensitive-file', paranoia: 2, score: SCORE.critical,
+          message: `mention of ${sensitive.name}`, start: token.start, end: token.end });
+      } else if (absolute && (pathLike || fileParam)) {
+        keep({ rule: 'lfi-sensitive-file', paranoia: 2, score: SCORE.critical,
+          message: `path to ${sensitive.name}`, start: token.start, end: token.end });
+      } else {
+        keep({ rule: 'lfi-restricted-file', paranoia: context.source === 'path' ? 2 : 3, score: SCORE.warning,
+          message: `restricted file ${sensitive.name}`, start: token.start, end: token.end });
+      }
+      continue;
+    }
+
+  }
+  // wildcards standing for a sensitive file: /etc/pa??wd, /e*c/p[a]sswd (`?` ends tokens above: read again)
+  if (value.includes('*') || value.includes('?') || value.includes('[')) {
+    let globs = 16;
+    for (const token of pathTokens(value, 256, true)) {
+      const t = token.text;
+      if (globs <= 0) break;
+      if (t.charCodeAt(0) !== 47 || !(t.includes('*') || t.includes('?') || t.includes('['))) continue;
+      globs--;
+      const low = t.toLowerCase();
+      for (const target of GLOB_TARGETS) {
+        if (globPath(low, target)) {
+          keep({ rule: 'lfi-sensitive-file', paranoia: 1, score: SCORE.critical,
+            message: `wildcard path matching ${target}`, start: token.start, end: token.end });
+          break;
+        }
+      }
+    }
+  }
+}
+
+/** In a URL path, a system directory below the application's own prefix (`/download/etc/passwd`). */
+function sensitiveInside(normal: string): Sensitive | null {
+  const segs = normal.split('/');
+  for (let k = 2; k < segs.length - 1; k++) {
+    const s = segs[k]!;
+    if (s === 'etc' || s === 'proc' || s === 'sys' || s === 'windows' || s === 'winnt' || s === 'root') {
+      const found = sensitiveNormal('/' + segs.slice(k).join('/'));
+      if (found !== null && found.strong) return found;
+    }
+  }
+  return null;
+}
+
+function uncVerdict(t: string, token: PathToken): Verdict | null {
+  const parts = t.replaceAll('/', '\\').split('\\').filter((p) => p !== '');
+  if (parts.length < 2) return null;
+  const host = parts[0]!.toLowerCase();
+  const share = parts[1]!.toLowerCase();
+  const admin = share.length === 2 && share.endsWith('$') || share === 'admin$' || share === 'ipc$' || share === 'c$';
+  const local = host === 'localhost' || host === '127.0.0.1' || host === '::1' || host === '?' || host === '.' ||
+    host.startsWith('127.') || host === '0:0:0:0:0:0:0:1';
+  if (admin || local) {
+    return { rule: 'lfi-unc-path', paranoia: 1, score: SCORE.critical,
+      message: admin ? `UNC path to the administrative share ${share}` : 'UNC path to the local machine', start: token.start, end: token.end };
+  }
+  return { rule: 'lfi-unc-path', paranoia: 2, score: SCORE.warning, message: 'UNC path', start: token.start, end: token.end };
+}
+
+function looksUncShare(t: string): boolean {
+  return t.includes('$');
+}
+
+const FILE_PARAM_MEMO = new Map<string, boolean>();
+
+/** Whether a parameter name is one for a file or path (memoised: names repeat across requests). */
+function isFileParam(name: string): boolean {
+  if (name === '' || name.length > 128) return false;
+  const known = FILE_PARAM_MEMO.get(name);
+  if (known !== undefined) return known;
+  if (FILE_PARAM_MEMO.size > 4096) FILE_PARAM_MEMO.clear();
+  const result = isFileParamUncached(name);
+  FILE_PARAM_MEMO.set(name, result);
+  return result;
+}
+
+function isFileParamUncached(name: string): boolean {
+  const low = name.toLowerCase();
+  for (const hint of FILE_NAMES) {
+    if (low === hint || low.endsWith('_' + hint) || low.endsWith('-' + hint) || low.startsWith(hint + '_') ||
+      (hint.length >= 4 && low.includes(hint))) return true;
+  }
+  return false;
+}
+
+function staticAsset(normal: string): boolean {
+  const dot = normal.lastIndexOf('.');
+  if (dot < 0 || dot < normal.lastIndexOf('/')) return false;
+  return STATIC_EXT.has(normal.slice(dot + 1));
+}
+
+function hasSeparator(t: string): boolean {
+  return t.includes('/') || t.includes('\\');
+}
+
+/** A single name that is sensitive without any path around it (`.htaccess`, `web.config`, `boot.ini`). */
+function isBareSensitive(low: string): boolean {
+  return low === 'web.config' || low === 'boot.ini' || low === 'win.ini' || low.startsWith('wp-config') ||
+    low.startsWith('id_rsa') || low === 'ntuser.dat' || low === 'applicationhost.config';
+}
+
+/** The token dominates the value: it is most of it, or the value is short and has few words. */
+function isPathProminent(value: string, token: PathToken): boolean {
+  const len = value.trim().length;
+  if (token.text.length * 2 >= len) return true;
+  let words = 1;
+  for (let k = 0; k < value.length && words <= 6; k++) if (value.charCodeAt(k) === 32) words++;
+  return words <= 4;
+}
+
+/** Cheap gate: a separator, `..`, a dot-name at a token start, or one of the bare sensitive names. */
+function hasAny(v: string): boolean {
+  let prev = 32;
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 47 || c === 92) return true;
+    if (c === 46 && (prev === 46 || prev === 32 || prev === 34 || prev === 39 || prev === 61 || prev === 9 || prev === 10)) return true;
+    prev = c;
+  }
+  const low = v.length <= 4096 ? v.toLowerCase() : v.slice(0, 4096).toLowerCase();
+  return low.includes('config') || low.includes('.ini') || low.includes('id_rsa') || low.includes('ntuser') || low.includes('0x') ||
+    low.includes('.sql') || low.includes('.bak');
+}
+
+/** `0x2e` → `.`, `0x2f` → `/`, `0x5c` → `\` (other 0xHH left alone). */
+function hexPathChars(v: string): string {
+  let out = '';
+  for (let k = 0; k < v.length; k++) {
+    if (v.charCodeAt(k) === 48 && (v.charCodeAt(k + 1) | 32) === 120 && k + 3 < v.length + 0) {
+      const h = v.slice(k + 2, k + 4).toLowerCase();
+      if (h === '2e') { out += '.'; k += 3; continue; }
+      if (h === '2f') { out += '/'; k += 3; continue; }
+      if (h === '5c') { out += '\\'; k += 3; continue; }
+    }
+    out += v[k];
+  }
+  return out;
+}

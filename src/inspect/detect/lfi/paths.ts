@@ -1,0 +1,277 @@
+/**
+ * File-path facts for the path traversal / local file inclusion detector (and for the command injection
+ * detector, whose `cat FILE` needs to know what FILE is): path tokens in a value, the segments that climb
+ * (`..`, `..;`, `....`, `.. ` with trailing blanks), the path they resolve to, and whether that path names a file
+ * or directory an application should never serve (system files, secrets, keys, VCS metadata, server config).
+ *
+ * Paths are compared in lower case with `/` for `\`, repeated separators merged and `.` segments dropped, so
+ * `C:\\WINDOWS\\.\\win.ini`, `/etc//passwd` and `/ETC/./PASSWD` are the same file.
+ */
+
+export interface Sensitive {
+  /** What was recognised, for the message (`/etc/passwd`, `.git/`, `id_rsa`). */
+  readonly name: string;
+  /** Strong: never served by an application (keys, system files). Weak: suspicious in a path (logs, backups). */
+  readonly strong: boolean;
+}
+
+export interface PathToken {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Characters that end a path token inside a longer value. */
+function isBoundary(c: number): boolean {
+  return c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c === 124 || c === 38 || c === 61 ||
+    c === 63 || c === 35 || c === 44 || c === 40 || c === 41 || c === 123 || c === 125 || c === 0x7f;
+}
+
+/** Splits a value into candidate path tokens (runs without blanks, quotes and query/shell punctuation). */
+export function pathTokens(value: string, max = 512, blanksOnly = false): PathToken[] {
+  const out: PathToken[] = [];
+  let start = -1;
+  for (let i = 0; i <= value.length; i++) {
+    const c = i < value.length ? value.charCodeAt(i) : 32;
+    if (blanksOnly ? c <= 32 || c === 34 || c === 39 : isBoundary(c)) {
+      if (start >= 0) {
+        out.push({ text: value.slice(start, i), start, end: i });
+        if (out.length >= max) return out;
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  return out;
+}
+
+export interface PathShape {
+  /** Segments that climb one level. */
+  readonly climbs: number;
+  /** The longest run of consecutive climbing segments. */
+  readonly run: number;
+  /** The token starts with a climbing segment. */
+  readonly leading: boolean;
+  /** A climbing segment is written with a backslash separator or an evasion (`..;`, `....`, `.. `). */
+  readonly odd: boolean;
+  /** The token ends with a climbing segment (`/get/..`). */
+  readonly trailing: boolean;
+  /** The path without climbing segments, `.` segments and repeated separators, lower case, `/` separated. */
+  readonly normal: string;
+  /** What follows the last climbing segment, as an absolute path (`../../etc/passwd` → `/etc/passwd`). */
+  readonly tail: string;
+}
+
+/** One segment (token[from, to)): 0 if it does not climb, 1 for `..`, 2 for an evasive form (`..;x`, `...`, `.. `). */
+function climbKind(token: string, from: number, to: number): number {
+  let end = to;
+  while (end > from && (token.charCodeAt(end - 1) === 32 || token.charCodeAt(end - 1) === 9)) end--;
+  if (end - from < 2 || token.charCodeAt(from) !== 46 || token.charCodeAt(from + 1) !== 46) return 0;
+  let dots = from;
+  while (dots < end && token.charCodeAt(dots) === 46) dots++;
+  if (dots === end) return end - from === 2 && end === to ? 1 : 2;
+  if (dots - from === 2 && token.charCodeAt(dots) === 59) return 2; // ..;jsessionid=x (Tomcat path parameter)
+  return 0;
+}
+
+/** Reads the shape of one path token. */
+export function pathShape(token: string): PathShape {
+  let climbs = 0;
+  let run = 0;
+  let cur = 0;
+  let leading = false;
+  let odd = false;
+  let trailing = false;
+  let contentSeen = false;
+  const parts: string[] = [];
+  let tailFrom = 0; // index in parts where the tail (after the last climb) begins
+  let segStart = 0;
+  const lowToken = token.toLowerCase();
+  for (let i = 0; i <= token.length; i++) {
+    const c = i < token.length ? token.charCodeAt(i) : 47;
+    if (c !== 47 && c !== 92) continue;
+    const kind = climbKind(token, segStart, i);
+    if (kind > 0) {
+      climbs++;
+      cur++;
+      if (cur > run) run = cur;
+      if (!contentSeen) leading = true;
+      if (kind === 2 || c === 92 || (segStart > 0 && token.charCodeAt(segStart - 1) === 92)) odd = true;
+      trailing = i === token.length;
+      if (parts.length > 0) parts.pop();
+      tailFrom = -1;
+    } else {
+      cur = 0;
+      trailing = false;
+      const len = i - segStart;
+      if (len > 0 && !(len === 1 && token.charCodeAt(segStart) === 46)) {
+        parts.push(lowToken.slice(segStart, i));
+        contentSeen = true;
+        if (tailFrom === -1) tailFrom = parts.length - 1;
+      }
+    }
+    segStart = i + 1;
+  }
+  const absolute = token.charCodeAt(0) === 47 || token.charCodeAt(0) === 92;
+  const normal = (absolute ? '/' : '') + parts.join('/');
+  let tail = normal;
+  if (climbs > 0) tail = tailFrom < 0 ? '/' : '/' + parts.slice(tailFrom).join('/');
+  return { climbs, run, leading, odd, trailing, normal, tail };
+}
+
+// ---- what is sensitive ----------------------------------------------------------------------------------------
+
+const set = (s: string): ReadonlySet<string> => new Set(s.split(/\s+/).filter((x) => x !== ''));
+
+/** Files under /etc that disclose accounts, hosts or configuration. */
+const ETC_STRONG = set(`passwd passwd- shadow shadow- group group- gshadow master.passwd sudoers sudoers.d hosts
+  hostname issue issue.net motd crontab cron.d cron.daily fstab mtab profile bashrc bash.bashrc environment
+  resolv.conf nsswitch.conf ld.so.preload ld.so.conf os-release lsb-release redhat-release debian_version
+  alpine-release subuid subgid shells login.defs sysctl.conf inittab exports aliases inetd.conf xinetd.conf
+  krb5.conf krb5.keytab my.cnf mysql php.ini php apache apache2 httpd nginx lighttpd ssh ssl pki security pam.d
+  sysconfig network networks netplan init.d rc.d systemd shadow.bak passwd.bak security.conf modules
+  postfix dovecot samba openvpn wireguard kubernetes docker containerd vsftpd.conf proftpd.conf exim4 sasldb2
+  snmp snmpd.conf ntp.conf chrony.conf timezone localtime machine-id opasswd securetty selinux audit
+  iptables nftables.conf ufw firewalld haproxy squid tomcat tomcat9 jetty redis mongod.conf postgresql
+  cups ldap openldap sssd gitlab grafana prometheus vault consul nomad`);
+
+/** Names that are secrets wherever they are. */
+const SECRET_NAMES = set(`id_rsa id_dsa id_ecdsa id_ed25519 id_rsa.pub identity authorized_keys authorized_keys2
+  .bash_history .zsh_history .sh_history .history .mysql_history .psql_history .python_history .sqlite_history
+  .node_repl_history .rediscli_history .lesshst .viminfo .netrc .pgpass .my.cnf .npmrc .pypirc .git-credentials
+  .dockercfg .env .htpasswd .htaccess .htdigest web.config wp-config.php boot.ini win.ini system.ini ntuser.dat
+  ntuser.dat.log applicationhost.config .boto .s3cfg .terraformrc .vault-token .kube .aws .ssh .gnupg .rhosts .shosts hosts.equiv
+  .git-credential-cache .docker .pki .ds_store pagefile.sys hiberfil.sys swapfile.sys unattend.xml
+  sysprep.inf sysprep.xml sam localsettings.php configuration.php config.inc.php settings.local.php
+  database.yml secrets.yml master.key credentials.yml.enc appsettings.json .dockerenv .aiignore .cursorignore
+  .cursorrules .clinerules .windsurfrules .boltignore .codeiumignore .aider.conf.yml .mcp.json`);
+
+/** Shell start-up files: a user's configuration, suspicious in a path but also ordinary words in data. */
+const RC_NAMES = set('.bashrc .bash_profile .bash_logout .profile .zshrc .zprofile .zshenv .cshrc .tcshrc .login .inputrc .vimrc');
+
+/** Directory names that hold metadata or secrets and are never part of a served site. */
+const SECRET_DIRS = set(`.git .svn .hg .bzr _darcs .ssh .aws .gnupg .docker .kube .azure .gcloud .terraform
+  web-inf meta-inf .idea .claude .cursor .continue .aider .codex .roo .zed .cline .kiro .windsurf .rovodev
+  .junie .opencode .a0proj .plandex .fabric .n8n .gemini .copilot .amazonq .tabnine .sourcegraph .augment
+  .ollama .lmstudio .huggingface .ipython .jupyter .vscode-server .subversion .password-store .local .config
+  .mozilla .thunderbird .purple .irssi .weechat .msf4 .john .hashcat .sqlmap`);
+
+/** Windows system paths (after the drive letter), lower case, `/` separated. */
+const WINDOWS_FILES = set(`/windows/win.ini /windows/system.ini /boot.ini /winnt/win.ini /winnt/system.ini
+  /windows/system32/drivers/etc/hosts /windows/system32/config/sam /windows/system32/config/system
+  /windows/system32/config/security /windows/system32/config/software /windows/system32/config/regback/sam
+  /windows/repair/sam /windows/repair/system /windows/panther/unattend.xml /windows/panther/unattended.xml
+  /windows/debug/netsetup.log /windows/system32/inetsrv/config/applicationhost.config /windows/iis.log
+  /windows/system32/license.rtf /windows/system32/eula.txt /windows/windowsupdate.log /inetpub/wwwroot/web.config
+  /windows/system32/cmd.exe /windows/system32/windowspowershell/v1.0/powershell.exe /autoexec.bat /config.sys`);
+
+/** The sensitivity of one path, or null. `token` is a path as written (any separators, any case). */
+export function sensitivePath(token: string): Sensitive | null {
+  const shape = pathShape(token);
+  return sensitiveNormal(shape.normal) ?? (shape.climbs > 0 ? sensitiveNormal(shape.tail) : null);
+}
+
+/** The sensitivity of a normalised path (lower case, `/` separators, no `.`/`..` segments). */
+export function sensitiveNormal(p: string): Sensitive | null {
+  if (p === '' || p === '/') return null;
+  let path = p;
+  // drive letter: c:/windows/win.ini → /windows/win.ini
+  if (path.length >= 2 && path.charCodeAt(1) === 58 && isLetter(path.charCodeAt(0))) path = '/' + path.slice(2);
+  const segs: string[] = [];
+  let from = 0;
+  for (let k = 0; k <= path.length; k++) {
+    if (k < path.length && path.charCodeAt(k) !== 47) continue;
+    if (k > from) segs.push(path.slice(from, k));
+    from = k + 1;
+  }
+  if (segs.length === 0) return null;
+  const absolute = path.charCodeAt(0) === 47;
+  const first = segs[0]!;
+  const last = stripTrail(segs[segs.length - 1]!);
+
+  if (absolute) {
+    if (first === 'etc' && segs.length >= 2) {
+      const name = stripTrail(segs[1]!);
+      // everything under /etc is system configuration; the list only names the message
+      return { name: ETC_STRONG.has(name) ? `/etc/${name}` : `/etc/${name}`, strong: name !== '' };
+    }
+    if (first === 'proc' && segs.length >= 2) return { name: `/proc/${segs[1]}`, strong: true };
+    if (first === 'sys' && segs.length >= 2 && SYS_DIRS.has(segs[1]!)) return { name: `/sys/${segs[1]}`, strong: true };
+    if (first === 'root') return { name: '/root/', strong: segs.length >= 2 };
+    if (first === 'dev' && segs.length >= 2 && DEV_FILES.has(segs[1]!)) return { name: `/dev/${segs[1]}`, strong: true };
+    if (first === 'var' && segs.length >= 2) {
+      const second = segs[1]!;
+      if (second === 'log' || second === 'mail' || second === 'spool' || second === 'backups') {
+        return { name: `/var/${second}/`, strong: segs.length >= 3 || second !== 'log' };
+      }
+      if (second === 'run' && segs[2] === 'secrets') return { name: '/var/run/secrets/', strong: true };
+      if (second === 'lib' && segs.length >= 3 && VAR_LIB.has(segs[2]!)) return { name: `/var/lib/${segs[2]}/`, strong: true };
+      if (second === 'www' || second === 'lib' || second === 'run' || second === 'tmp') return { name: `/var/${second}/`, strong: false };
+    }
+    if (first === 'home' && segs.length >= 3 && segs[2]!.charCodeAt(0) === 46) return { name: `/home/*/${segs[2]}`, strong: true };
+    if (first === 'tmp' && segs.length >= 2) return { name: '/tmp/', strong: false };
+    if (WINDOWS_ROOTS.has(first) || last.endsWith('.ini') || last.endsWith('.bat') || last.endsWith('.sys')) {
+      const win = '/' + segs.map(stripTrail).join('/');
+      if (WINDOWS_FILES.has(win)) return { name: win, strong: true };
+    }
+    if ((first === 'windows' || first === 'winnt') && segs.length >= 2) return { name: `/${first}/${segs[1]}`, strong: false };
+    if (first === 'documents and settings' || (first === 'users' && segs.length >= 3 && last === 'ntuser.dat')) return { name: `/${first}/`, strong: true };
+    if (first === 'inetpub') return { name: '/inetpub/', strong: false };
+  }
+  // anywhere: secret files and metadata directories
+  for (let k = 0; k < segs.length; k++) {
+    const raw = segs[k]!;
+    const c = raw.charCodeAt(0);
+    if (c !== 46 && c !== 119 && c !== 109 && c !== 95) continue; // . w(eb-inf) m(eta-inf) _(darcs)
+    const s = stripTrail(raw);
+    if (SECRET_DIRS.has(s) && !((s === '.config' || s === '.local') && k === segs.length - 1)) {
+      return { name: `${s}/`, strong: s !== '.config' && s !== '.local' };
+    }
+  }
+  if (SECRET_NAMES.has(last)) return { name: last, strong: true };
+  if (RC_NAMES.has(last)) return { name: last, strong: segs.length >= 2 };
+  const l0 = last.charCodeAt(0);
+  if (l0 === 46 && (last.startsWith('.env.') || last.startsWith('.env-') || last === '.envrc' || last.startsWith('.htpasswd') || last.startsWith('.git-'))) {
+    return { name: last, strong: true };
+  }
+  if ((l0 === 119 && last.startsWith('wp-config')) || (l0 === 105 && last.startsWith('id_rsa'))) return { name: last, strong: true };
+  if (segs.length >= 2 && segs[segs.length - 2] === 'etc' && (last === 'passwd' || last === 'shadow' || last === 'master.passwd')) {
+    return { name: `etc/${last}`, strong: true };
+  }
+  // backups and dumps, logs in a web tree
+  if (last.includes('.')) {
+    if (isBackupName(last)) return { name: last, strong: false };
+    if (last.endsWith('.log') && segs.length >= 2) return { name: last, strong: false };
+  }
+  return null;
+}
+
+const WINDOWS_ROOTS = set('windows winnt inetpub');
+const SYS_DIRS = set('class kernel devices firmware fs module power block bus hypervisor');
+const DEV_FILES = set('mem kmem port tcp udp sda sdb nvme0 nvme0n1 vda xvda hda disk mapper shm fd stdin');
+const VAR_LIB = set('mysql postgresql docker kubelet jenkins redis mongodb ldap rabbitmq etcd containerd dpkg rpm');
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Windows ignores trailing dots and blanks in names: `win.ini.` and `win.ini ` are `win.ini`. */
+function stripTrail(s: string): string {
+  const z = s.charCodeAt(s.length - 1);
+  if (z !== 46 && z !== 32 && !s.includes(';')) return s;
+  let end = s.length;
+  while (end > 0 && (s.charCodeAt(end - 1) === 46 || s.charCodeAt(end - 1) === 32)) end--;
+  let semi = s.indexOf(';');
+  if (semi < 0 || semi > end) semi = end;
+  return s.slice(0, semi);
+}
+
+/** `backup.sql.zip`, `db.sql`, `site.tar.gz.bak`, `dump.sql.gz`. */
+function isBackupName(name: string): boolean {
+  for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+    let end = name.indexOf('.', dot + 1);
+    if (end < 0) end = name.length;
+    const ext = name.slice(dot + 1, end);
+    if (ext === 'sql' || ext === 'bak' || ext === 'old' || ext === 'orig' || ext === 'swp' || ext === 'sqlite' || ext === 'mdb' || ext === 'dump') return true;
+  }
+  return false;
+}

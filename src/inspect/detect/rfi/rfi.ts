@@ -1,0 +1,161 @@
+/**
+ * Remote file inclusion: a URL to another server where the application expects a file, a page or a template it
+ * will include and run (`?page=http://evil/shell.txt?`). URLs are everywhere in legitimate traffic, so the
+ * decision rests on where the URL is and what it looks like:
+ * - in a parameter named for a file, page, include, template, path or module, any remote URL is the attack;
+ * - a URL whose last character is `?` (the trick that turns the application's own suffix, `.php`, into a query
+ *   string), as the whole value;
+ * - a URL to a raw IP address whose path ends in a script or include-able file (`http://1.2.3.4/x.php`);
+ * weaker combinations (a script URL in a `src`/`url` parameter, a raw-IP host, `ftp://`) at paranoia 2, and any
+ * remote URL in a non-URL parameter at paranoia 3. Header values (Referer, Origin) are URLs by nature: ignored.
+ */
+
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { classifyHost, findUrls, isInternal, type FoundUrl } from '../ssrf/url.ts';
+
+interface Verdict {
+  readonly rule: string;
+  readonly paranoia: Paranoia;
+  readonly score: number;
+  readonly message: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Parameter names for something the application includes or reads as a file. */
+const INCLUDE_HINTS = ['file', 'page', 'include', 'inc', 'template', 'tpl', 'path', 'doc', 'document', 'folder', 'dir',
+  'root', 'lang', 'language', 'module', 'mod', 'view', 'layout', 'conf', 'config', 'load', 'read', 'require',
+  'content', 'style', 'theme', 'skin', 'plugin', 'header', 'footer', 'main', 'base', 'pg', 'show', 'cat', 'action',
+  'board', 'body', 'section', 'home', 'menu', 'class', 'lib', 'prefix', 'locale', 'inc_dir'];
+/** Names that hold a URL to fetch or show: a script there is suspicious, a plain URL is not. */
+const URL_HINTS = ['url', 'uri', 'src', 'href', 'link', 'feed', 'img', 'image', 'source', 'remote', 'fetch', 'ref'];
+/** Names for where a browser goes next, or a profile link: URLs are the point of them. */
+const BENIGN_HINTS = ['redirect', 'return', 'next', 'continue', 'website', 'homepage', 'callback', 'success',
+  'cancel', 'origin', 'referer', 'referrer', 'share', 'canonical', 'permalink', 'back', 'goto'];
+
+/** Extensions of files a server-side include would run or read as code. */
+const SCRIPT_EXT = new Set(['php', 'php3', 'php4', 'php5', 'php7', 'phtml', 'phar', 'inc', 'asp', 'aspx', 'ashx',
+  'jsp', 'jspx', 'cgi', 'pl', 'py', 'rb', 'sh', 'bash', 'ps1', 'cfm', 'txt', 'dat', 'gif.php', 'jpg.php', 'tpl', 'exe',
+  'war', 'jar', 'dll', 'so', 'elf', 'bin']);
+
+const WEB_SCHEMES = new Set(['http', 'https', 'ftp', 'ftps', 'sftp', 'smb', 'webdav', 'dav', 'ssh2.sftp']);
+
+export const rfiDetector: Detector = {
+  category: 'rfi',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 8 || context.source === 'header' || !value.includes('://')) return;
+    try {
+      run(value, context, report);
+    } catch {
+      // never throw
+    }
+  },
+};
+
+function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  const best = new Map<string, Verdict>();
+  const keep = (v: Verdict): void => {
+    if (v.paranoia > context.paranoia) return;
+    const old = best.get(v.rule);
+    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
+  };
+  const name = context.name.toLowerCase();
+  const benign = hint(name, BENIGN_HINTS);
+  const include = !benign && (hint(name, INCLUDE_HINTS) || bracketed(name));
+  const urlName = !benign && hint(name, URL_HINTS);
+
+  for (const url of findUrls(value, 16)) {
+    if (!WEB_SCHEMES.has(url.scheme) || url.hosts.length === 0) continue;
+    const host = url.hosts[0]!;
+    const facts = classifyHost(host);
+    if (facts === null || isInternal(facts.kind)) continue; // SSRF's business
+    if (!host.includes('.') && !facts.literal) continue; // `http://intranet/`: no public host
+    const span = { start: url.start, end: url.end };
+    const whole = url.start <= value.length - value.trimStart().length && url.end >= value.trimEnd().length;
+    const ext = scriptExtension(url);
+    const truncation = trailingQuestion(url) && whole;
+    const ip = facts.literal;
+    const what = `${url.scheme}://${host}${ext !== '' ? ` (.${ext})` : ''}`;
+    if (include && !context.isName && !staticResource(url)) {
+      keep({ rule: 'rfi-remote-include', paranoia: 1, score: SCORE.critical, message: `remote URL ${what} in the include parameter ${context.name}`, ...span });
+    } else if (truncation) {
+      keep({ rule: 'rfi-suffix-truncation', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `remote URL ending in ? to cut the include suffix: ${what}`, ...span });
+    } else if (ext !== '' && ip) {
+      keep({ rule: 'rfi-remote-script', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `script on a raw IP address: ${what}`, ...span });
+    } else if (ext !== '' && urlName && whole && ext !== 'txt') {
+      keep({ rule: 'rfi-remote-script', paranoia: 2, score: SCORE.critical, message: `remote script URL ${what} in ${context.name}`, ...span });
+    } else if ((ip || url.scheme === 'ftp' || url.scheme === 'ftps') && whole && !benign) {
+      keep({ rule: 'rfi-remote-url', paranoia: ip && url.scheme.startsWith('ftp') ? 1 : 2, score: SCORE.critical, message: `remote ${ip ? 'IP address' : 'FTP'} URL ${what}`, ...span });
+    } else if (ext !== '' && whole && !benign) {
+      keep({ rule: 'rfi-remote-url', paranoia: 3, score: SCORE.warning, message: `remote script URL ${what}`, ...span });
+    } else if (whole && !benign && !urlName) {
+      keep({ rule: 'rfi-remote-url', paranoia: 3, score: SCORE.notice, message: `remote URL ${what} as a parameter value`, ...span });
+    }
+  }
+  for (const v of best.values()) {
+    report({ ruleId: v.rule, category: 'rfi', paranoia: v.paranoia, score: v.score, message: v.message,
+      matched: value.slice(v.start, Math.min(v.end, v.start + 120)) });
+  }
+}
+
+const HINT_MEMO = new Map<string, boolean>();
+
+/** Whether a parameter name matches one of the hints (memoised: names repeat across requests). */
+function hint(name: string, hints: readonly string[]): boolean {
+  if (name === '' || name.length > 128) return false;
+  const key = (hints === INCLUDE_HINTS ? 'i:' : hints === URL_HINTS ? 'u:' : 'b:') + name;
+  const known = HINT_MEMO.get(key);
+  if (known !== undefined) return known;
+  if (HINT_MEMO.size > 4096) HINT_MEMO.clear();
+  const result = hintUncached(name, hints);
+  HINT_MEMO.set(key, result);
+  return result;
+}
+
+function hintUncached(name: string, hints: readonly string[]): boolean {
+  for (const h of hints) {
+    if (name === h) return true;
+    if (h.length >= 4 && name.includes(h)) return true;
+    if (name.endsWith('_' + h) || name.startsWith(h + '_') || name.endsWith('-' + h) || name.endsWith('[' + h + ']')) return true;
+  }
+  return false;
+}
+
+/** PHP array-style configuration names: `_CONF[path]`, `mosConfig_absolute_path`, `cfg[root_dir]`. */
+function bracketed(name: string): boolean {
+  return name.includes('[') && (name.includes('path') || name.includes('dir') || name.includes('root'));
+}
+
+/** The extension of the URL's last path segment, if it names a script or include-able file. */
+function scriptExtension(url: FoundUrl): string {
+  let path = url.rest;
+  const q = path.search(/[?#]/);
+  if (q >= 0) path = path.slice(0, q);
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const last = path.slice(slash + 1).toLowerCase();
+  const dot = last.lastIndexOf('.');
+  if (dot <= 0) return '';
+  const ext = last.slice(dot + 1);
+  return SCRIPT_EXT.has(ext) ? ext : '';
+}
+
+/** Media and documents a page shows or links to (`terms.pdf`, `logo.png`): not something an include runs. */
+const STATIC_EXT = new Set(['pdf', 'png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'avif', 'ico', 'bmp', 'css', 'woff', 'woff2',
+  'ttf', 'mp3', 'mp4', 'webm', 'ogg', 'wav', 'mov', 'avi', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'csv',
+  'zip', 'gz', 'json', 'xml', 'rss', 'atom', 'ics', 'vcf', 'epub', 'md']);
+
+function staticResource(url: FoundUrl): boolean {
+  let path = url.rest;
+  const q = path.search(/[?#]/);
+  if (q >= 0) path = path.slice(0, q);
+  const last = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  const dot = last.lastIndexOf('.');
+  return dot > 0 && STATIC_EXT.has(last.slice(dot + 1));
+}
+
+/** `http://evil/shell.txt?`, `http://evil/x??`: nothing after the question marks. */
+function trailingQuestion(url: FoundUrl): boolean {
+  const rest = url.rest;
+  if (rest.length === 0 || rest.charCodeAt(rest.length - 1) !== 63) return false;
+  return true;
+}

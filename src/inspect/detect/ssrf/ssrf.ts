@@ -1,0 +1,234 @@
+/**
+ * Server-side request forgery: URLs and hosts that point a server at itself, its private network, or its cloud
+ * metadata service, in any notation (see url.ts), and URL schemes that turn a fetch into something else
+ * (`gopher://` speaks any TCP protocol, `dict://`, `jar:`, `netdoc:`, `tftp://`).
+ *
+ * Cloud metadata is an attack wherever it appears. A loopback, private or link-local target counts at paranoia 1
+ * when the parameter is one that holds a URL or host (`url`, `webhook`, `image`, `host`...), or when the URL is
+ * crafted (unusual IP notation, wildcard DNS carrying an address, an `@` trick); elsewhere at paranoia 2. The
+ * `Referer` and `Origin` headers of a developer's browser point at localhost all day: paranoia 3 only.
+ */
+
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { classifyHost, cleanHost, findUrls, isInternal, type FoundUrl, type HostFacts } from './url.ts';
+
+interface Verdict {
+  readonly rule: string;
+  readonly paranoia: Paranoia;
+  readonly score: number;
+  readonly message: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Parameter names that hold a URL or a host. */
+const URL_HINTS = ['url', 'uri', 'link', 'href', 'src', 'source', 'dest', 'target', 'callback', 'webhook', 'hook',
+  'feed', 'proxy', 'host', 'domain', 'server', 'endpoint', 'fetch', 'load', 'image', 'img', 'avatar', 'icon', 'file',
+  'path', 'site', 'addr', 'remote', 'upstream', 'location', 'forward', 'resource', 'document', 'preview', 'import',
+  'download', 'api', 'service', 'backend', 'ssrf'];
+/** Names that hold where a browser goes next: a loopback address there is an OAuth loopback redirect, not SSRF. */
+const REDIRECT_HINTS = ['redirect', 'return', 'next', 'continue', 'goto', 'back', 'success', 'failure', 'cancel', 'origin', 'referer', 'referrer'];
+
+/** Schemes that make a server-side fetch dangerous by themselves. */
+const DANGEROUS: ReadonlyMap<string, Paranoia> = new Map([
+  ['gopher', 1], ['dict', 1], ['netdoc', 1], ['jar', 1], ['tftp', 1], ['local_file', 1], ['ldap', 2], ['ldaps', 2],
+  ['ldapi', 2], ['sftp', 2], ['smb', 2], ['rsync', 2], ['telnet', 2], ['imap', 2], ['pop3', 2], ['smtp', 2],
+  ['acap', 2], ['xri', 2], ['rtmp', 2], ['ssh', 2], ['irc', 2], ['nntp', 2], ['rmi', 2], ['iiop', 2],
+]);
+
+export const ssrfDetector: Detector = {
+  category: 'ssrf',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 3) return;
+    try {
+      run(value, context, report);
+    } catch {
+      // never throw
+    }
+  },
+};
+
+function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  const best = new Map<string, Verdict>();
+  const keep = (v: Verdict): void => {
+    if (v.paranoia > context.paranoia) return;
+    const old = best.get(v.rule);
+    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
+  };
+  const urls = value.includes(':') && mayHaveUrl(value) ? findUrls(value) : [];
+  const c0 = value.charCodeAt(0);
+  const bareCandidate = urls.length === 0 && !context.isName && (isDigit(c0) || c0 === 91 || c0 === 47 || c0 === 108 || c0 === 76 || c0 === 105 || hasDotOrColon(value));
+  if (urls.length === 0 && !bareCandidate) return;
+  const name = context.name.toLowerCase();
+  const urlish = !context.isName && matchesHint(name, URL_HINTS);
+  const redirect = matchesHint(name, REDIRECT_HINTS);
+  const browserHeader = context.source === 'header' && (name === 'referer' || name === 'origin');
+
+  for (const url of urls) {
+    const danger = DANGEROUS.get(url.scheme);
+    if (danger !== undefined && dangerousShape(url)) {
+      keep({ rule: 'ssrf-dangerous-scheme', paranoia: browserHeader ? 3 : danger, score: SCORE.critical,
+        message: `${url.scheme}: URL`, start: url.start, end: url.end });
+    }
+    if (url.escaped && !browserHeader) {
+      keep({ rule: 'ssrf-parser-confusion', paranoia: 2, score: SCORE.critical, message: 'host written with backslashes', start: url.start, end: url.end });
+    }
+    if (url.confusing && !browserHeader) {
+      keep({ rule: 'ssrf-parser-confusion', paranoia: 2, score: SCORE.critical, message: 'encoded separator in the userinfo: parsers disagree on the host', start: url.start, end: url.end });
+    }
+    for (const host of url.hosts) {
+      const facts = classifyHost(host);
+      if (facts === null) continue;
+      judge(facts, url, { urlish, redirect, browserHeader, header: context.source === 'header' }, keep);
+    }
+  }
+
+  // a host without a scheme, in a parameter that holds one: `localhost/admin`, `169.254.169.254/latest`, `//10.0.0.1/`
+  if (bareCandidate && (urlish || redirect || isDigit(c0) || c0 === 91 || c0 === 47)) {
+    const bare = bareHost(value);
+    if (bare !== null) {
+      const facts = classifyHost(bare.host);
+      if (facts !== null && (facts.kind === 'metadata' || isInternal(facts.kind))) {
+        const withPath = bare.more;
+        if (facts.kind === 'metadata' && (withPath || urlish) && facts.literal) {
+          keep({ rule: 'ssrf-cloud-metadata', paranoia: 1, score: SCORE.critical, message: `cloud metadata address ${facts.address}`, start: bare.start, end: bare.end });
+        } else if (facts.kind === 'metadata' || ((urlish || redirect) && !(redirect && facts.kind === 'loopback'))) {
+          // a bare internal name (`db.internal:5432`) is a configuration value as often as a target
+          const named = !facts.literal && facts.kind === 'internal-name';
+          const level: Paranoia = (withPath || facts.dns || facts.unusual) && !named && context.source !== 'header' ? 1 : 2;
+          keep({ rule: 'ssrf-internal-address', paranoia: level, score: SCORE.critical,
+            message: `${facts.kind} host ${facts.address} in ${context.name || 'a value'}`, start: bare.start, end: bare.end });
+        } else if (facts.unusual && facts.literal && withPath) {
+          keep({ rule: 'ssrf-internal-address', paranoia: 2, score: SCORE.warning, message: `${facts.kind} address ${facts.address} in unusual notation`, start: bare.start, end: bare.end });
+        }
+      }
+    }
+  }
+
+  for (const v of best.values()) {
+    report({ ruleId: v.rule, category: 'ssrf', paranoia: v.paranoia, score: v.score, message: v.message,
+      matched: value.slice(v.start, Math.min(v.end, v.start + 120)) });
+  }
+}
+
+interface Where {
+  readonly urlish: boolean;
+  readonly redirect: boolean;
+  readonly browserHeader: boolean;
+  readonly header: boolean;
+}
+
+function judge(facts: HostFacts, url: FoundUrl, where: Where, keep: (v: Verdict) => void): void {
+  const span = { start: url.start, end: url.end };
+  if (facts.kind === 'metadata') {
+    keep({ rule: 'ssrf-cloud-metadata', paranoia: 1, score: SCORE.critical, message: `cloud metadata endpoint ${facts.address}`, ...span });
+    return;
+  }
+  const crafted = facts.unusual || facts.dns || url.userinfo || url.escaped || url.opaque || url.confusing;
+  if (isInternal(facts.kind)) {
+    let level: Paranoia;
+    if (where.browserHeader) level = 3;
+    else if (where.header) level = crafted ? 1 : 2;
+    else if (where.redirect && facts.kind === 'loopback' && !crafted) level = 2;
+    else if (where.urlish || crafted) level = 1;
+    else level = 2;
+    const how = facts.unusual ? ' (unusual notation)' : facts.dns ? ' (DNS name carrying the address)' : url.userinfo ? ' (behind an @)' : '';
+    keep({ rule: 'ssrf-internal-address', paranoia: level, score: SCORE.critical, message: `URL to ${facts.kind} address ${facts.address}${how}`, ...span });
+    return;
+  }
+  if (facts.literal && facts.unusual && !where.browserHeader) {
+    keep({ rule: 'ssrf-ip-obfuscation', paranoia: 2, score: SCORE.critical, message: `IP address in unusual notation (${facts.address})`, ...span });
+  } else if (facts.kind === 'shared' || facts.kind === 'reserved') {
+    keep({ rule: 'ssrf-internal-address', paranoia: where.urlish ? 2 : 3, score: SCORE.warning, message: `URL to ${facts.kind} address ${facts.address}`, ...span });
+  } else if (facts.literal && !where.header) {
+    const v6 = facts.address === 'ipv6';
+    keep({ rule: 'ssrf-ip-literal', paranoia: v6 ? 2 : 3, score: v6 ? SCORE.critical : SCORE.notice, message: `URL to the IP address ${v6 ? 'in IPv6 notation' : facts.address}`, ...span });
+  }
+}
+
+/** `gopher://x`, `dict://x`, `jar:http:...`, `netdoc:/etc/passwd`: the scheme used as a URL, not a word in prose. */
+function dangerousShape(url: FoundUrl): boolean {
+  if (!url.opaque) return true;
+  const rest = url.rest;
+  if (url.scheme === 'jar') return /^[a-z]{2,8}:/i.test(rest) || url.hosts.length > 0;
+  if (url.scheme === 'netdoc' || url.scheme === 'local_file') return rest.startsWith('/') || url.hosts.length > 0;
+  return false;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** A single token with a dot or colon in its first 256 characters (a host could be there). */
+function hasDotOrColon(value: string): boolean {
+  for (let k = 0; k < value.length && k < 256; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 32 || c === 9 || c === 10) return false;
+    if (c === 46 || c === 58) return true;
+  }
+  return false;
+}
+
+/** `://`, or an opaque URL form a fetcher accepts (`http:127.0.0.1`, `jar:`, `netdoc:`). */
+function mayHaveUrl(value: string): boolean {
+  if (value.includes('://') || value.includes(':\\')) return true;
+  const low = value.length <= 4096 ? value.toLowerCase() : value.slice(0, 4096).toLowerCase();
+  return low.includes('http:') || low.includes('https:') || low.includes('jar:') || low.includes('netdoc:') || low.includes('ftp:');
+}
+
+const HINT_MEMO = new Map<string, boolean>();
+
+/** Whether a parameter name matches one of the hints (memoised: names repeat across requests). */
+function matchesHint(name: string, hints: readonly string[]): boolean {
+  if (name === '' || name.length > 128) return false;
+  const key = (hints === URL_HINTS ? 'u:' : 'r:') + name;
+  const known = HINT_MEMO.get(key);
+  if (known !== undefined) return known;
+  if (HINT_MEMO.size > 4096) HINT_MEMO.clear();
+  const result = matchesHintUncached(name, hints);
+  HINT_MEMO.set(key, result);
+  return result;
+}
+
+function matchesHintUncached(name: string, hints: readonly string[]): boolean {
+  for (const h of hints) {
+    if (name === h) return true;
+    if (h.length >= 3 && name.includes(h)) return true;
+    if (name.endsWith('_' + h) || name.startsWith(h + '_') || name.endsWith('-' + h)) return true;
+  }
+  return false;
+}
+
+/** The host a scheme-less value starts with, when the value is one token that looks like `host[:port][/path]`. */
+function bareHost(value: string): { host: string; more: boolean; start: number; end: number } | null {
+  const trimmed = value.trim();
+  if (trimmed.length > 2048 || trimmed === '') return null;
+  for (let k = 0; k < trimmed.length; k++) {
+    const c = trimmed.charCodeAt(k);
+    if (c === 32 || c === 9 || c === 10 || c === 13) return null;
+  }
+  const offset = value.indexOf(trimmed);
+  let s = 0;
+  while (s < trimmed.length && (trimmed.charCodeAt(s) === 47 || trimmed.charCodeAt(s) === 92) && s < 2) s++;
+  let e = s;
+  if (trimmed.charCodeAt(s) === 91) { // [v6]
+    const close = trimmed.indexOf(']', s);
+    if (close < 0) return null;
+    e = close + 1;
+  }
+  while (e < trimmed.length) {
+    const c = trimmed.charCodeAt(e);
+    if (c === 47 || c === 92 || c === 63 || c === 35) break;
+    e++;
+  }
+  const raw = trimmed.slice(s, e);
+  const host = cleanHost(raw);
+  if (host === '') return null;
+  // bare single-label names other than the localhost family are ordinary words (`metadata`, `kubernetes`)
+  if (!host.includes('.') && !host.includes(':') && !host.startsWith('localhost') && !host.startsWith('ip6-') && !host.startsWith('ipv6-')) return null;
+  // numbers are not hosts unless written as a full dotted quad or in hex (`1.5`, `2024` are values)
+  if (/^[\d.]+$/.test(host) && host.split('.').length !== 4) return null;
+  const hasPort = !raw.startsWith('[') && raw.includes(':') && raw.indexOf(':') === raw.lastIndexOf(':');
+  const more = e < trimmed.length || hasPort || raw.includes(']:') || s > 0;
+  return { host, more, start: offset + s, end: offset + trimmed.length };
+}

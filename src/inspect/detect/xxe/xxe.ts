@@ -1,0 +1,309 @@
+/**
+ * XML external entities and DTD abuse, in any value and in XML bodies (which the engine passes as text too).
+ *
+ * A small scanner reads the markup declarations of a DTD (`<!DOCTYPE ...>`, `<!ENTITY ...>`) rather than
+ * searching for words:
+ * - an entity with an external identifier (`SYSTEM "uri"`, `PUBLIC "id" "uri"`), general or parameter (`%`);
+ * - a DOCTYPE that loads an external DTD, except the W3C ones of (X)HTML, SVG and MathML documents;
+ * - parameter-entity references (`%name;`) in a DTD, which is how out-of-band XXE chains DTDs;
+ * - internal entities that expand into several other entities (billion laughs), and entity declarations at all;
+ * - XInclude (`xi:include`, the XInclude namespace) and XML Schema documents that include or import remote
+ *   schemas, and `xsi:*SchemaLocation` hints used as a fetch primitive.
+ * `<!DOCTYPE html>` and XML without a DTD are ordinary. UTF-7 encoded documents (`+ADw-!DOCTYPE`) are decoded
+ * first, since the XML declaration may legitimately ask for that encoding.
+ */
+
+import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+
+interface Verdict {
+  readonly rule: string;
+  readonly paranoia: Paranoia;
+  readonly score: number;
+  readonly message: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const MAX_DECLARATIONS = 256;
+
+export const xxeDetector: Detector = {
+  category: 'xxe',
+  detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+    if (value.length < 8) return;
+    try {
+      run(value, context, report);
+    } catch {
+      // never throw
+    }
+  },
+};
+
+function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  const best = new Map<string, Verdict>();
+  const keep = (v: Verdict): void => {
+    if (v.paranoia > context.paranoia) return;
+    const old = best.get(v.rule);
+    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
+  };
+  const texts = [value];
+  if (value.includes('+AD')) {
+    const decoded = decodeUtf7(value);
+    if (decoded !== value) texts.push(decoded);
+  }
+  let text = value;
+  for (const t of texts) {
+    const before = best.size;
+    const hasDecl = t.includes('<!');
+    const lower = hasDecl || t.includes(':') ? t.toLowerCase() : '';
+    if (hasDecl) declarations(t, lower, keep);
+    if (lower !== '') includes(t, lower, keep);
+    if (best.size > before && t !== value) text = t;
+  }
+  // an XML attribute handed over on its own: xsi:schemaLocation="http://..." (the extractor names it)
+  const name = context.name.toLowerCase();
+  if (name.endsWith('schemalocation') && value.includes('://')) {
+    const tokens = value.trim().split(/\s+/).filter((t) => t !== '');
+    const lone = name.endsWith('nonamespaceschemalocation') || tokens.length % 2 === 1;
+    keep({ rule: 'xxe-schema-location', paranoia: lone ? 1 : 2, score: lone ? SCORE.critical : SCORE.warning,
+      message: `${context.name} pointing at a remote schema`, start: 0, end: value.length });
+  }
+  for (const v of best.values()) {
+    report({ ruleId: v.rule, category: 'xxe', paranoia: v.paranoia, score: v.score, message: v.message,
+      matched: text.slice(Math.max(0, v.start), Math.min(text.length, v.end, v.start + 120)) });
+  }
+}
+
+// ---- DTD markup ---------------------------------------------------------------------------------------------------
+
+interface Cursor { pos: number }
+
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+const isNameChar = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ||
+  c === 95 || c === 45 || c === 46 || c === 58 || c > 127;
+
+function skipSpace(s: string, c: Cursor): void {
+  while (c.pos < s.length && isSpace(s.charCodeAt(c.pos))) c.pos++;
+}
+
+function readName(s: string, c: Cursor): string {
+  const start = c.pos;
+  while (c.pos < s.length && isNameChar(s.charCodeAt(c.pos)) && c.pos - start < 256) c.pos++;
+  return s.slice(start, c.pos);
+}
+
+/** A quoted literal ('...' or "..."), or null. */
+function readLiteral(s: string, c: Cursor): string | null {
+  const q = s.charCodeAt(c.pos);
+  if (q !== 34 && q !== 39) return null;
+  const close = s.indexOf(s[c.pos]!, c.pos + 1);
+  const end = close < 0 ? s.length : close;
+  const lit = s.slice(c.pos + 1, end);
+  c.pos = close < 0 ? s.length : close + 1;
+  return lit;
+}
+
+/** `SYSTEM "uri"` or `PUBLIC "id" "uri"` at the cursor: the identifiers, or null. */
+function externalId(s: string, lower: string, c: Cursor): { kind: 'SYSTEM' | 'PUBLIC'; pub: string; uri: string } | null {
+  const save = c.pos;
+  if (lower.startsWith('system', c.pos)) {
+    c.pos += 6;
+    skipSpace(s, c);
+    const uri = readLiteral(s, c);
+    if (uri !== null) return { kind: 'SYSTEM', pub: '', uri };
+  } else if (lower.startsWith('public', c.pos)) {
+    c.pos += 6;
+    skipSpace(s, c);
+    const pub = readLiteral(s, c);
+    if (pub !== null) {
+      skipSpace(s, c);
+      const uri = readLiteral(s, c) ?? '';
+      return { kind: 'PUBLIC', pub, uri };
+    }
+  }
+  c.pos = save;
+  return null;
+}
+
+/** W3C document types of (X)HTML, SVG and MathML: external DTDs that browsers and parsers never fetch from users. */
+function isStandardDoctype(name: string, pub: string, uri: string): boolean {
+  const n = name.toLowerCase();
+  const u = uri.toLowerCase();
+  if (n !== 'html' && n !== 'svg' && n !== 'math' && n !== 'xhtml') return false;
+  if (u === '' || u === 'about:legacy-compat') return pub === '' || pub.startsWith('-//W3C//') || pub.startsWith('-//IETF//');
+  return (u.startsWith('http://www.w3.org/') || u.startsWith('https://www.w3.org/')) && (pub === '' || pub.startsWith('-//W3C//'));
+}
+
+function uriScheme(uri: string): string {
+  const colon = uri.indexOf(':');
+  if (colon <= 0 || colon > 16) return uri.startsWith('//') ? 'network path' : 'relative';
+  return uri.slice(0, colon).toLowerCase();
+}
+
+function declarations(s: string, lower: string, keep: (v: Verdict) => void): void {
+  const entities = new Map<string, string>();
+  let from = 0;
+  let count = 0;
+  while (count++ < MAX_DECLARATIONS) {
+    const at = s.indexOf('<!', from);
+    if (at < 0) break;
+    from = at + 2;
+    const c: Cursor = { pos: at + 2 };
+    if (s.startsWith('--', c.pos) || s.startsWith('[CDATA[', c.pos)) continue;
+    skipSpace(s, c);
+    const keyword = readName(s, c).toUpperCase();
+    if (keyword === 'DOCTYPE') {
+      skipSpace(s, c);
+      const name = readName(s, c);
+      skipSpace(s, c);
+      const ext = externalId(s, lower, c);
+      skipSpace(s, c);
+      const subset = s.charCodeAt(c.pos) === 91; // [
+      if (ext !== null && !isStandardDoctype(name, ext.pub, ext.uri)) {
+        keep({ rule: 'xxe-external-dtd', paranoia: 1, score: SCORE.critical,
+          message: `DOCTYPE loading an external DTD (${uriScheme(ext.uri || ext.pub)})`, start: at, end: c.pos });
+      } else if (subset) {
+        const close = s.indexOf(']', c.pos);
+        const body = s.slice(c.pos + 1, close < 0 ? s.length : close);
+        const pe = parameterReference(body);
+        if (pe >= 0) {
+          keep({ rule: 'xxe-parameter-entity', paranoia: 1, score: SCORE.critical, message: 'parameter entity reference in a DTD', start: c.pos + 1 + pe, end: c.pos + 1 + pe + 24 });
+        }
+        keep({ rule: 'xxe-doctype', paranoia: 2, score: SCORE.warning, message: 'DOCTYPE with an internal subset', start: at, end: c.pos + 1 });
+      } else if (ext === null && name !== '' && name.toLowerCase() !== 'html') {
+        keep({ rule: 'xxe-doctype', paranoia: 3, score: SCORE.notice, message: `DOCTYPE ${name}`, start: at, end: c.pos });
+      }
+      continue;
+    }
+    if (keyword === 'ENTITY') {
+      skipSpace(s, c);
+      let parameter = false;
+      if (s.charCodeAt(c.pos) === 37) { parameter = true; c.pos++; skipSpace(s, c); }
+      const name = readName(s, c);
+      skipSpace(s, c);
+      const ext = externalId(s, lower, c);
+      if (ext !== null) {
+        keep({ rule: 'xxe-external-entity', paranoia: 1, score: SCORE.critical,
+          message: `${parameter ? 'parameter' : 'external'} entity ${name} ${ext.kind} ${uriScheme(ext.uri || ext.pub)}`, start: at, end: c.pos });
+        continue;
+      }
+      const lit = readLiteral(s, c);
+      if (lit !== null && entities.size < 64) entities.set(name, lit);
+      if (lit !== null && parameter && lit.includes('<!ENTITY')) {
+        keep({ rule: 'xxe-parameter-entity', paranoia: 1, score: SCORE.critical, message: 'parameter entity defining further entities', start: at, end: c.pos });
+      }
+      keep({ rule: 'xxe-entity-declaration', paranoia: 1, score: SCORE.critical, message: `entity declaration ${name}`, start: at, end: c.pos });
+      continue;
+    }
+    if (keyword === 'ELEMENT' || keyword === 'ATTLIST' || keyword === 'NOTATION') {
+      keep({ rule: 'xxe-doctype', paranoia: 2, score: SCORE.warning, message: `DTD ${keyword} declaration`, start: at, end: Math.min(s.length, at + 40) });
+    }
+  }
+  // entity expansion: an entity whose value references other entities several times, nested (billion laughs)
+  for (const [name, lit] of entities) {
+    let refs = 0;
+    let p = lit.indexOf('&');
+    while (p >= 0 && refs < 100) {
+      const semi = lit.indexOf(';', p);
+      if (semi < 0) break;
+      if (entities.has(lit.slice(p + 1, semi))) refs++;
+      p = lit.indexOf('&', semi);
+    }
+    if (refs >= 2) {
+      const at = s.indexOf(name);
+      keep({ rule: 'xxe-entity-expansion', paranoia: 1, score: SCORE.critical, message: `entity ${name} expands into ${refs} entities (billion laughs)`, start: Math.max(0, at - 10), end: at + 60 });
+      break;
+    }
+  }
+}
+
+/** Position of a `%name;` parameter-entity reference, or -1. */
+function parameterReference(body: string): number {
+  let p = body.indexOf('%');
+  while (p >= 0) {
+    let q = p + 1;
+    while (q < body.length && isNameChar(body.charCodeAt(q))) q++;
+    if (q > p + 1 && body.charCodeAt(q) === 59) return p;
+    p = body.indexOf('%', p + 1);
+  }
+  return -1;
+}
+
+// ---- XInclude and schema locations -----------------------------------------------------------------------------
+
+function includes(s: string, lower: string, keep: (v: Verdict) => void): void {
+  const ns = lower.indexOf('www.w3.org/2001/xinclude');
+  const xi = lower.indexOf(':include');
+  if (ns >= 0 || (xi >= 0 && lower.lastIndexOf('<xi', xi) >= Math.max(0, xi - 8))) {
+    const at = ns >= 0 ? ns : xi;
+    keep({ rule: 'xxe-xinclude', paranoia: 1, score: SCORE.critical, message: 'XInclude', start: Math.max(0, at - 20), end: at + 60 });
+  }
+  // XML Schema documents pulling other schemas: <xs:include schemaLocation=...>, <xs:import namespace=...>
+  for (const tag of [':include', ':import', ':redefine', ':override']) {
+    let p = lower.indexOf(tag);
+    let guard = 0;
+    while (p >= 0 && guard++ < 16) {
+      const open = lower.lastIndexOf('<', p);
+      const prefix = lower.slice(open + 1, p);
+      if (open >= 0 && p - open <= 12 && (prefix === 'xs' || prefix === 'xsd' || prefix === 'xsl')) {
+        const close = lower.indexOf('>', p);
+        const tagText = lower.slice(p, close < 0 ? Math.min(lower.length, p + 400) : close);
+        if (tagText.includes('://')) {
+          keep({ rule: 'xxe-schema-include', paranoia: 1, score: SCORE.critical, message: `XML ${prefix}${tag} of a remote resource`, start: open, end: close < 0 ? p + 80 : close + 1 });
+        }
+      }
+      p = lower.indexOf(tag, p + tag.length);
+    }
+  }
+  // xsi:schemaLocation holds namespace/location pairs; a lone URL, or noNamespaceSchemaLocation, is a fetch hint
+  for (const attr of ['nonamespaceschemalocation', 'schemalocation']) {
+    const p = lower.indexOf(':' + attr);
+    if (p < 0) continue;
+    const c: Cursor = { pos: p + attr.length + 1 };
+    skipSpace(s, c);
+    if (s.charCodeAt(c.pos) !== 61) continue; // =
+    c.pos++;
+    skipSpace(s, c);
+    const lit = readLiteral(s, c);
+    if (lit === null || !lit.includes('://')) continue;
+    const tokens = lit.trim().split(/\s+/).filter((t) => t !== '');
+    const lone = attr === 'nonamespaceschemalocation' || tokens.length % 2 === 1;
+    keep({ rule: 'xxe-schema-location', paranoia: lone ? 1 : 2, score: lone ? SCORE.critical : SCORE.warning,
+      message: `xsi:${attr === 'schemalocation' ? 'schemaLocation' : 'noNamespaceSchemaLocation'} pointing at a remote schema`, start: p, end: c.pos });
+    break;
+  }
+}
+
+// ---- UTF-7 ----------------------------------------------------------------------------------------------------------
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decodes UTF-7 shifted sequences (`+ADw-` is `<`). Text outside them is kept as is. */
+export function decodeUtf7(s: string): string {
+  let out = '';
+  let k = 0;
+  while (k < s.length) {
+    const c = s.charCodeAt(k);
+    if (c !== 43) { out += s[k]; k++; continue; }
+    if (s.charCodeAt(k + 1) === 45) { out += '+'; k += 2; continue; }
+    let j = k + 1;
+    let bits = 0;
+    let acc = 0;
+    let units = '';
+    while (j < s.length) {
+      const v = B64.indexOf(s[j]!);
+      if (v < 0) break;
+      acc = (acc << 6) | v;
+      bits += 6;
+      if (bits >= 16) {
+        bits -= 16;
+        units += String.fromCharCode((acc >>> bits) & 0xffff);
+        acc &= (1 << bits) - 1;
+      }
+      j++;
+    }
+    if (units === '') { out += s[k]; k++; continue; }
+    out += units;
+    k = j < s.length && s.charCodeAt(j) === 45 ? j + 1 : j;
+  }
+  return out;
+}
