@@ -37,28 +37,35 @@ export interface EngineSettings {
 export function inspectInputs(inputs: Iterable<InspectedInput>, settings: EngineSettings): Match[] {
   const matches: Match[] = [];
   const seen = new Map<string, number>();
-  for (const input of inputs) {
+  // State of the value being inspected, read by the one `report` callback (no closure per detector call).
+  let input: InspectedInput;
+  let layers: readonly string[] = [];
+  let category: CategorySettings | undefined;
+  const report = (finding: Finding) => {
+    if (finding.paranoia > category!.paranoia) return;
+    const key = `${finding.ruleId}\u0000${input.location}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined && matches[earlier]!.score >= finding.score) return;
+    if (settings.isExcluded(finding.ruleId, finding.category, input.location)) return;
+    const match = { ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers };
+    if (earlier === undefined) { seen.set(key, matches.length); matches.push(match); } else matches[earlier] = match;
+  };
+  for (input of inputs) {
     if (input.value.length === 0) continue;
     const variants = settings.variants(input.value);
-    const distinct = new Set<string>();
-    for (const variant of variants) {
-      if (distinct.has(variant.value)) continue;
-      distinct.add(variant.value);
+    let previous: string | undefined;
+    for (let v = 0; v < variants.length; v++) {
+      const variant = variants[v]!;
+      // Variants are distinct by construction except when a layer undoes another; skip exact repeats cheaply.
+      if (variant.value === previous || (v > 1 && variants.slice(0, v).some((w) => w.value === variant.value))) continue;
+      previous = variant.value;
+      layers = variant.layers;
       const context: DetectorContext = {
-        source: input.source, name: input.name, isName: input.isName === true, paranoia: settings.paranoia, layers: variant.layers,
+        source: input.source, name: input.name, isName: input.isName === true, paranoia: settings.paranoia, layers,
       };
       for (const detector of settings.detectors) {
-        const category = settings.categories.get(detector.category);
-        if (!category) continue;
-        detector.detect(variant.value, context, (finding) => {
-          if (finding.paranoia > category.paranoia) return;
-          const key = `${finding.ruleId}\u0000${input.location}`;
-          const earlier = seen.get(key);
-          if (earlier !== undefined && matches[earlier]!.score >= finding.score) return;
-          if (settings.isExcluded(finding.ruleId, finding.category, input.location)) return;
-          const match = { ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers: variant.layers };
-          if (earlier === undefined) { seen.set(key, matches.length); matches.push(match); } else matches[earlier] = match;
-        });
+        category = settings.categories.get(detector.category);
+        if (category) detector.detect(variant.value, context, report);
       }
     }
   }

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inspectInputs, anomalyScore, type CategorySettings, type EngineSettings } from './engine.ts';
+import type { Category, Detector, InspectedInput } from './finding.ts';
+
+/** A detector that reports what the test tells it to, for the values that contain its marker. */
+function fake(category: Category, marker: string, findings: { ruleId: string; paranoia: 1 | 2 | 3; score: number }[]): Detector {
+  return {
+    category,
+    detect(value, _context, report) {
+      if (!value.includes(marker)) return;
+      for (const f of findings) report({ ...f, category, message: 'm', matched: value });
+    },
+  };
+}
+
+function settings(detectors: Detector[], overrides: Partial<EngineSettings> = {}, categories?: Map<Category, CategorySettings>): EngineSettings {
+  return {
+    detectors,
+    categories: categories ?? new Map(detectors.map((d) => [d.category, { paranoia: 1, monitor: false }])),
+    paranoia: 1,
+    variants: (value) => [{ value, layers: [] }, { value: value.replaceAll('%3C', '<'), layers: ['url'] }],
+    isExcluded: () => false,
+    ...overrides,
+  };
+}
+
+const input = (value: string, location = 'query:q'): InspectedInput => ({ source: 'query', name: 'q', location, value });
+
+test('every variant is inspected; a rule is reported once per location, with its highest score', () => {
+  const detector: Detector = {
+    category: 'xss',
+    detect(value, _context, report) {
+      report({ ruleId: 'xss-x', category: 'xss', paranoia: 1, score: value.includes('<') ? 5 : 2, message: '', matched: value });
+    },
+  };
+  const matches = inspectInputs([input('a%3Cb')], settings([detector]));
+  assert.equal(matches.length, 1);
+  assert.equal(matches[0]!.score, 5, 'the decoded variant scored higher');
+  assert.deepEqual(matches[0]!.layers, ['url']);
+  assert.equal(matches[0]!.location, 'query:q');
+});
+
+test('findings above the category paranoia are dropped; disabled categories do not run', () => {
+  const detectors = [fake('sqli', 'x', [{ ruleId: 'sqli-a', paranoia: 1, score: 5 }, { ruleId: 'sqli-b', paranoia: 2, score: 5 }]), fake('xss', 'x', [{ ruleId: 'xss-a', paranoia: 1, score: 5 }])];
+  const categories = new Map<Category, CategorySettings>([['sqli', { paranoia: 1, monitor: false }]]);
+  const matches = inspectInputs([input('x')], settings(detectors, {}, categories));
+  assert.deepEqual(matches.map((m) => m.ruleId), ['sqli-a']);
+});
+
+test('exclusions drop findings by rule, category and location', () => {
+  const detectors = [fake('sqli', 'x', [{ ruleId: 'sqli-a', paranoia: 1, score: 5 }])];
+  const matches = inspectInputs([input('x', 'body:$.a'), input('x', 'body:$.b')],
+    settings(detectors, { isExcluded: (_rule, _category, location) => location === 'body:$.a' }));
+  assert.deepEqual(matches.map((m) => m.location), ['body:$.b']);
+});
+
+test('anomaly score: each rule once at its highest score, monitored categories not at all', () => {
+  const categories = new Map<Category, CategorySettings>([['sqli', { paranoia: 1, monitor: false }], ['xss', { paranoia: 1, monitor: true }]]);
+  const base = { category: 'sqli' as Category, paranoia: 1 as const, message: '', matched: '', layers: [] };
+  const score = anomalyScore([
+    { ...base, ruleId: 'sqli-a', score: 3, location: 'query:a' },
+    { ...base, ruleId: 'sqli-a', score: 5, location: 'query:b' },
+    { ...base, ruleId: 'sqli-b', score: 2, location: 'query:a' },
+    { ...base, ruleId: 'xss-a', category: 'xss', score: 5, location: 'query:a' },
+  ], categories);
+  assert.equal(score, 7);
+});
+
+test('empty values are skipped', () => {
+  const detectors = [fake('sqli', '', [{ ruleId: 'sqli-a', paranoia: 1, score: 5 }])];
+  assert.deepEqual(inspectInputs([input('')], settings(detectors)), []);
+});
