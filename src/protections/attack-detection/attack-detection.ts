@@ -73,7 +73,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
     return {
       needs: { requestBody: inspectBody, maxRequestBodyBytes: limits.maxBodyBytes },
       onRequestHead(exchange) {
-        const inputs = headInputs(exchange, skipHeaders);
+        const inputs = headInputs(exchange, skipHeaders, limits.maxInputs);
         if ('problem' in inputs) return block(inputs.problem.status, inputs.problem.reason, { detail: { message: inputs.problem.message } });
         // A flagged head carries its matches into the body phase, where the score goes on adding up.
         return decide(exchange, inputs, []);

@@ -20,7 +20,7 @@ export interface InputProblem { status: number; reason: string; message: string 
  * the application reads them; the engine's layers decode further), cookies and the inspected headers. JSON found
  * inside a query value, cookie or header is walked too (`query:q:json:$.a`).
  */
-export function headInputs(exchange: Exchange, skipHeaders: readonly string[]): InspectedInput[] | { problem: InputProblem } {
+export function headInputs(exchange: Exchange, skipHeaders: readonly string[], maxInputs: number): InspectedInput[] | { problem: InputProblem } {
   const inputs: InspectedInput[] = [{ source: 'path', name: '', location: 'path', value: exchange.path }];
   // Segments on their own too: an encoded payload (base64, say) fills a segment, not the whole path.
   for (const segment of exchange.path.split('/')) {
@@ -38,13 +38,13 @@ export function headInputs(exchange: Exchange, skipHeaders: readonly string[]): 
       addEmbeddedJson(inputs, { source: 'query', name: param.name, location }, param.value);
     }
   }
-  const cookies = extractCookies(exchange.req.headers.cookie);
+  const cookies = extractCookies(exchange.req.headers.cookie, { maxInputs });
   if ('problem' in cookies) return { problem: asProblem(cookies.problem) };
   for (const input of cookies.inputs) {
     inputs.push(input);
     if (!input.isName) addEmbeddedJson(inputs, input, input.value);
   }
-  const headers = extractHeaders(exchange.req.rawHeaders, { all: true, skip: skipHeaders });
+  const headers = extractHeaders(exchange.req.rawHeaders, { all: true, skip: skipHeaders, maxInputs });
   if ('problem' in headers) return { problem: asProblem(headers.problem) };
   for (const input of headers.inputs) inputs.push(input);
   return inputs;

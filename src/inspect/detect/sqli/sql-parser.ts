@@ -32,6 +32,9 @@ export interface Val {
   readonly id: string;
 }
 
+/** Comparison operators that only SQL writes this way. */
+const SQL_CMP_OPS: ReadonlySet<string> = new Set(['<>', '!=', '<=>', '!<', '!>']);
+
 const JSON_OPS: ReadonlySet<string> = new Set(['@>', '<@', '?', '?|', '?&', '@?', '@@', '#>', '#>>', '->', '->>']);
 
 /** Reserved words that are also functions when a `(` follows (SQLite like(), glob(); MySQL insert(), values()). */
@@ -75,8 +78,17 @@ export interface Facts {
   colCmp: number;
   /** Comparisons of a thing with itself (`1=1`, `'a' LIKE 'a'`, `x=x`). */
   sameCmp: number;
+  /**
+   * Comparisons written the way only SQL writes them, with an operand of SQL shape: `<>`, `!=`, `<=>`,
+   * `IS [NOT] NULL`, `[NOT] IN (list)`, `[NOT] LIKE/REGEXP/SOUNDS LIKE <literal>`, `BETWEEN a AND b`.
+   */
+  sqlOpCmp: number;
+  /** Arithmetic and bit operators between operands (`x'-email--`, `' * 2`). */
+  arith: number;
   /** A logical operator whose right operand is a bare constant (`OR 1`, `OR true`, `|| 'a'`). */
   constLogic: number;
+  /** A logical operator whose right operand is a bare name (`... and void`): prose more than SQL. */
+  identLogic: number;
   /** Logical operators glued to quotes on both sides (`'OR'`, `'||'`). */
   gluedLogic: number;
   /** Function calls: all, and those of known SQL functions; union of their flags. */
@@ -103,7 +115,7 @@ export interface Facts {
 
 export function newFacts(): Facts {
   return {
-    logical: 0, constCmp: 0, colCmp: 0, sameCmp: 0, constLogic: 0, gluedLogic: 0, calls: 0, sqlCalls: 0, fnFlags: 0,
+    logical: 0, constCmp: 0, colCmp: 0, sameCmp: 0, sqlOpCmp: 0, arith: 0, identLogic: 0, constLogic: 0, gluedLogic: 0, calls: 0, sqlCalls: 0, fnFlags: 0,
     subqueries: 0, selects: 0, unions: 0, stacked: 0, orderProbe: 0, sqlish: 0, catalogTier: 0, intoFile: 0,
     jsonCast: 0, jsonOp: 0,
   };
@@ -130,6 +142,9 @@ export interface CallInfo {
   readonly innerSubqueries: number;
   readonly innerSqlish: number;
   readonly innerFlags: number;
+  /** Comparisons inside the arguments; the number of arguments. */
+  readonly innerCmp: number;
+  readonly args: number;
 }
 
 export interface OpInfo {
@@ -323,46 +338,57 @@ export class SqlParser {
           right = this.parseExpr(op.prec + 1);
           this.facts.logical++;
           if ((right.f & V_CONST) !== 0 && (right.f & V_CMP) === 0 && this.status() !== ST_FAIL) this.facts.constLogic++;
+          if (right.f === 0 && right.id !== '' && !right.id.startsWith('#')) this.facts.identLogic++;
           left = { f: left.f & right.f & V_CONST | ((left.f | right.f) & V_SUB), id: '' };
           break;
         }
         case K_CMP:
         case K_LIKE:
-          if (op.kind === K_CMP && JSON_OPS.has(this.t[this.pos - 1]!.w)) this.facts.jsonOp++;
+        {
+          const opWord = this.t[this.pos - 1]!.w;
+          if (op.kind === K_CMP && JSON_OPS.has(opWord)) this.facts.jsonOp++;
           right = this.parseExpr(op.prec + 1);
           if (op.kind === K_LIKE && this.isWord(0, 'escape')) {
             this.pos++;
             this.parseExpr(8);
           }
+          const sqlShaped = op.kind === K_LIKE ? (right.f & V_CONST) !== 0 && (right.f & V_CALL) === 0 : SQL_CMP_OPS.has(opWord);
+          if (sqlShaped && this.status() === ST_OK) this.facts.sqlOpCmp++;
           left = this.compare(left, right);
           break;
+        }
         case K_IS: {
           if (this.isWord(0, 'not')) this.pos++;
           const t = this.peek();
           if (t !== undefined && t.k === 'word' && (t.w === 'null' || t.w === 'true' || t.w === 'false' || t.w === 'unknown')) {
             this.pos++;
             right = CONST;
+            this.facts.sqlOpCmp++;
           } else if (this.isWord(0, 'distinct') && this.isWord(1, 'from')) {
             this.pos += 2;
             right = this.parseExpr(5);
           } else {
             right = this.parseExpr(5);
+            if ((right.f & V_CONST) !== 0 && this.status() === ST_OK) this.facts.sqlOpCmp++;
           }
           left = this.compare(left, right);
           break;
         }
         case K_IN:
           right = this.parseInList();
+          if (this.status() === ST_OK) this.facts.sqlOpCmp++;
           left = this.compare(left, right);
           break;
         case K_BETWEEN: {
           const a = this.parseExpr(5);
           this.expectWord('and');
           const b = this.parseExpr(5);
+          if (this.status() === ST_OK) this.facts.sqlOpCmp++;
           left = this.compare(left, { f: a.f & b.f & V_CONST, id: '' });
           break;
         }
         case K_POSTNULL:
+          this.facts.sqlOpCmp++;
           left = this.compare(left, CONST);
           break;
         case K_ASSIGN:
@@ -371,6 +397,7 @@ export class SqlParser {
           break;
         default: // K_ARITH
           if (JSON_OPS.has(this.t[this.pos - 1]!.w)) this.facts.jsonOp++;
+          this.facts.arith++;
           right = this.parseExpr(op.prec + 1);
           left = { f: (left.f & right.f & V_CONST) | ((left.f | right.f) & V_SUB), id: '' };
           break;
@@ -704,7 +731,9 @@ export class SqlParser {
     const tilde = this.isOp(0, '~');
     const emptyArgs = this.isKind(0, ')');
     const before = this.callList === undefined ? undefined :
-      { calls: this.facts.sqlCalls, sub: this.facts.subqueries, sqlish: this.facts.sqlish, flags: this.facts.fnFlags };
+      { calls: this.facts.sqlCalls, sub: this.facts.subqueries, sqlish: this.facts.sqlish, flags: this.facts.fnFlags,
+        cmp: this.facts.constCmp + this.facts.colCmp };
+    let args = 0;
     const subBefore = this.facts.subqueries;
     let allConst = V_CONST;
     let sub = 0;
@@ -714,6 +743,7 @@ export class SqlParser {
       for (;;) {
         if (this.st !== ST_OK) break;
         if (this.isWord(0, 'distinct') || this.isWord(0, 'all')) this.pos++;
+        args++;
         if (this.isOp(0, '*')) {
           this.pos++;
         } else {
@@ -747,6 +777,7 @@ export class SqlParser {
           name, flags: f, index: nameIndex, at, paren, emptyArgs, truncatedAtParen, failed: this.status() === ST_FAIL,
           innerCalls: this.facts.sqlCalls - before.calls, innerSubqueries: this.facts.subqueries - before.sub,
           innerSqlish: this.facts.sqlish - before.sqlish, innerFlags: innerFlags & ~before.flags,
+          innerCmp: this.facts.constCmp + this.facts.colCmp - before.cmp, args,
         });
       }
     }
@@ -1213,7 +1244,7 @@ export class SqlParser {
           this.parseExpr();
           return this.status() === ST_FAIL ? STMT_WEAK : STMT_STRONG;
         }
-        if (this.peek() !== undefined) {
+        if (this.peek() !== undefined && !this.isKind(0, ';')) {
           this.fail();
           return STMT_NONE;
         }

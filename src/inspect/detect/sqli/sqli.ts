@@ -16,7 +16,7 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { isWordChar, tokenize, type Token } from './sql-tokenizer.ts';
 import {
-  CAST_TYPES, SqlParser, ST_FAIL, catalogTier, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags, type CallInfo, type Val,
+  CAST_TYPES, SqlParser, ST_FAIL, ST_OK, catalogTier, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags, type CallInfo, type Val,
 } from './sql-parser.ts';
 import {
   CATALOGS, FUNCTIONS, F_BLIND, F_ERROR, F_EXEC, F_FILE, F_GENERIC, F_INFO, F_JSON, F_OOB, F_TIME, RESERVED,
@@ -32,6 +32,19 @@ const EXCERPT = 120;
 const T_FUNCTION = 1;
 const T_CATALOG = 2;
 const T_KEYWORD = 4;
+const T_NAME = 8;
+
+/**
+ * Names of command, file, delay and out-of-band routines that mean SQL injection even without a call: a value
+ * naming xp_cmdshell or pg_sleep is a probe (paranoia 2).
+ */
+const DANGER_NAMES: ReadonlySet<string> = new Set([
+  'xp_cmdshell', 'xp_dirtree', 'xp_regread', 'xp_regwrite', 'xp_fileexist', 'xp_subdirs', 'xp_servicecontrol',
+  'sp_executesql', 'sp_oacreate', 'sp_oamethod', 'sp_makewebtask', 'sp_addextendedproc', 'sp_password',
+  'sp_configure', 'sp_addsrvrolemember', 'utl_http', 'utl_inaddr', 'utl_file', 'utl_tcp', 'dbms_pipe', 'dbms_lock',
+  'dbms_ldap', 'dbms_xmlgen', 'dbms_java', 'pg_sleep', 'pg_read_file', 'pg_ls_dir', 'openrowset', 'opendatasource',
+  'msdasql', 'sqloledb', 'load_file', 'sys_exec', 'sys_eval', 'lo_import', 'httpuritype',
+]);
 
 /** Words the scan looks at: one map lookup per word, prose words miss it. */
 const TRIGGERS: ReadonlyMap<string, number> = (() => {
@@ -42,7 +55,8 @@ const TRIGGERS: ReadonlyMap<string, number> = (() => {
   for (const name of FUNCTIONS.keys()) add(name.slice(name.lastIndexOf('.') + 1), T_FUNCTION);
   for (const name of CATALOGS.keys()) add(name.includes('.') ? name.slice(0, name.indexOf('.')) : name, T_CATALOG);
   for (const w of ['union', 'except', 'intersect', 'minus', 'waitfor', 'into', 'load', 'exec', 'execute', 'declare',
-    'procedure']) add(w, T_KEYWORD);
+    'procedure', 'when']) add(w, T_KEYWORD);
+  for (const w of DANGER_NAMES) add(w, T_NAME);
   return map;
 })();
 
@@ -55,7 +69,7 @@ function wordHash(w: string): number {
 /** Hashes of the trigger words that act without a following `(`: keywords and catalogs. */
 const WORD_TRIGGER_HASHES: ReadonlySet<number> = (() => {
   const set = new Set<number>();
-  for (const [w, bits] of TRIGGERS) if ((bits & (T_KEYWORD | T_CATALOG)) !== 0) set.add(wordHash(w));
+  for (const [w, bits] of TRIGGERS) if ((bits & (T_KEYWORD | T_CATALOG | T_NAME)) !== 0) set.add(wordHash(w));
   return set;
 })();
 
@@ -140,8 +154,8 @@ export const sqliDetector: Detector = {
 function makeView(input: string, raw: Token[], quote: string, breakAt: number, partial = false): View {
   let sig = raw;
   for (const t of raw) {
-    if (t.k === 'comment') {
-      sig = raw.filter((x) => x.k !== 'comment');
+    if (t.k === 'comment' || (t.k === 'num' && dotE(input, t))) {
+      sig = raw.filter((x) => x.k !== 'comment' && !(x.k === 'num' && dotE(input, x)));
       break;
     }
   }
@@ -160,6 +174,14 @@ function makeView(input: string, raw: Token[], quote: string, breakAt: number, p
     return evasive;
   };
   return { input, raw, sig, quote, breakAt, cut, evasion, partial };
+}
+
+/**
+ * MySQL reads `1.e` glued to what follows as nothing at all (`1.e(ascii ...`, `1.e.tables`, `x 1.e,1`): such
+ * numbers are filler, dropped like comments.
+ */
+function dotE(input: string, t: Token): boolean {
+  return t.e - t.s >= 3 && (input.charCodeAt(t.e - 1) | 32) === 101 && input.charCodeAt(t.e - 2) === 46;
 }
 
 /** `/*!` in input[from, to): MySQL executable comments (the tokenizer drops their markers). */
@@ -184,7 +206,66 @@ const MAX_PAIRS = 8;
 /** How deep string interiors are re-read as code. */
 const INTERIOR_DEPTH = 2;
 
+/** Typographic quotes and accents some databases and string conversions map to the ASCII quotes. */
+function asciiQuotes(input: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    let r = '';
+    if (c === 0x2018 || c === 0x2019 || c === 0x201b || c === 0xb4 || c === 0x2bc || c === 0x2032 || c === 0xff07) r = "'";
+    else if (c === 0x201c || c === 0x201d || c === 0x201f || c === 0x2033 || c === 0xff02) r = '"';
+    if (r === '') continue;
+    out += input.slice(last, i) + r;
+    last = i + 1;
+  }
+  return last === 0 ? input : out + input.slice(last);
+}
+
+/**
+ * `+` standing for spaces (a form-encoded value decoded as a path, or by a script): a value without any
+ * whitespace in which `+` separates words, quotes or numbers.
+ */
+function plusAsSpace(input: string): string {
+  if (input.indexOf('+') < 0 || hasSpace(input)) return input;
+  return input.replaceAll('+', ' ');
+}
+
+/**
+ * Integer boundaries (2^31, 2^32, 2^63, 2^64 and their neighbours) probe overflow handling; 2.2250738585072011e-308
+ * hangs old PHP and Java float parsers. A value that is exactly one of them.
+ */
+const MAGIC_INTEGERS: ReadonlySet<string> = new Set([
+  '2147483647', '2147483648', '-2147483648', '-2147483649', '4294967295', '4294967296', '9223372036854775807',
+  '9223372036854775808', '-9223372036854775808', '-9223372036854775809', '18446744073709551615', '18446744073709551616',
+]);
+
+function magicNumber(input: string, out: Collector): void {
+  if (input.length < 10 || input.length > 40) return;
+  const v = input.trim();
+  if (MAGIC_INTEGERS.has(v)) {
+    out.add('sqli-magic-number', 2, SCORE.critical, 'integer boundary value', 0);
+    return;
+  }
+  // 2.2250738585072011e-308 and its spellings (more digits, upper-case E, a zero before the point).
+  let i = 0;
+  while (v.charCodeAt(i) === 48) i++;
+  if (v.startsWith('2.225073858507201', i)) {
+    const e = v.indexOf('e-308') >= 0 ? v.indexOf('e-308') : v.indexOf('E-308');
+    if (e > 0 && e === v.length - 5) out.add('sqli-magic-number', 1, SCORE.critical, 'float parser denial of service', 0);
+  }
+}
+
 function inspect(input: string, out: Collector): void {
+  magicNumber(input, out);
+  inspectForm(input, out);
+  const quotes = asciiQuotes(input);
+  if (quotes !== input) inspectForm(quotes, out);
+  const spaced = plusAsSpace(quotes);
+  if (spaced !== quotes) inspectForm(spaced, out);
+}
+
+function inspectForm(input: string, out: Collector): void {
   const bare = makeView(input, tokenize(input), '', 0);
   continuation(bare, out);
   // key=value pairs inside the value (a query string or cookie in a parameter): read each value bare as well.
@@ -201,7 +282,7 @@ function inspect(input: string, out: Collector): void {
   wholeStatement(bare, out);
   clauseTail(bare, out);
   scanInteriors(bare, out, 1);
-  for (const q of ["'", '"']) {
+  for (const q of ["'", '"', '`']) {
     const at = input.indexOf(q);
     if (at < 0) continue;
     breakout(input, at, q, out);
@@ -312,6 +393,10 @@ function isLeadStarter(p: SqlParser): boolean {
   }
 }
 
+function isLogicalStart(t: Token): boolean {
+  return (t.k === 'word' && (t.w === 'or' || t.w === 'and' || t.w === 'xor')) || (t.k === 'op' && (t.w === '||' || t.w === '&&'));
+}
+
 /** Returns true when the view was partial and the parse reached its end: the caller redoes it on the full view. */
 function continuation(view: View, out: Collector, from = 0): boolean {
   const { sig, input } = view;
@@ -336,6 +421,8 @@ function continuation(view: View, out: Collector, from = 0): boolean {
       first = literalVal(input, t0);
     } else if (isLeadStarter(p)) {
       ctx = 'lead';
+      // A leading comparison (`IS NULL`, `> 3`) compares the application's own operand, not a constant.
+      if (p.opInfo() !== undefined && !isLogicalStart(t0)) first = { f: 0, id: '' };
     } else if ((t0.k === 'word' && t0.w !== '' && !RESERVED.has(t0.w)) || t0.k === 'qid' || t0.k === 'var') {
       ctx = 'ident';
       first = p.parseUnary();
@@ -350,9 +437,11 @@ function continuation(view: View, out: Collector, from = 0): boolean {
   let closes = 0;
   let onlyClosers = true;
   let semiFirst = false;
+  let terminated = false;
   let stmtFirst = false;
   let stackedStrength = 0;
   let aliased = false;
+  let quotedAlias = false;
   let selectTail = false;
   let left = first;
   for (let guard = 0; guard < sig.length + 1 && p.ok; guard++) {
@@ -366,12 +455,20 @@ function continuation(view: View, out: Collector, from = 0): boolean {
     if (t.k === ';') {
       if (onlyClosers) semiFirst = true;
       while (p.isKind(0, ';')) p.pos++;
+      // The fragment before the `;` parsed: the injected query ends here, whatever follows.
+      if (!onlyClosers) terminated = true;
       if (p.peek() === undefined) break;
       onlyClosers = false;
       const kind = p.peek()!.w;
       const s = p.parseStatement();
       p.facts.stacked++;
       stackedStrength = Math.max(stackedStrength, s === STMT_WEAK && !CORE_STATEMENTS.has(kind) ? 0 : s);
+      if (p.status() === ST_FAIL && terminated) {
+        // Not a statement after the `;` (`' or true; foo`): the rest is the application's or junk.
+        p.st = ST_OK;
+        p.pos = p.end;
+        break;
+      }
       continue;
     }
     if ((t.k === 'op' && t.w === '::') || (t.k === 'word' && t.w === 'collate')) {
@@ -431,6 +528,7 @@ function continuation(view: View, out: Collector, from = 0): boolean {
         continue;
       case 'as':
         // The value closes an item of a select list and names it: `...) AS x FROM t`.
+        if (p.peek(1)?.k === 'str' || p.peek(1)?.k === 'qid') quotedAlias = true;
         p.parseAlias();
         aliased = true;
         continue;
@@ -463,7 +561,7 @@ function continuation(view: View, out: Collector, from = 0): boolean {
   }
   if (view.partial && p.status() !== ST_FAIL) return true;
   decideContinuation(view, out, ctx, p, start, {
-    closes, onlyClosers, semiFirst: semiFirst || stmtFirst, stackedStrength, selectTail,
+    closes, onlyClosers, semiFirst: semiFirst || stmtFirst, stackedStrength, selectTail, terminated, quotedAlias,
   });
   return false;
 }
@@ -471,9 +569,13 @@ function continuation(view: View, out: Collector, from = 0): boolean {
 interface ContinuationShape {
   /** The value closes a select-list item, aliases it and continues with FROM: `...) AS x FROM t`. */
   selectTail: boolean;
+  /** That alias is a quoted name (`AS "total"`, ``AS `n` ``). */
+  quotedAlias: boolean;
   closes: number;
   onlyClosers: boolean;
   semiFirst: boolean;
+  /** A `;` ended the injected fragment after something that parsed (`' or 'a'='a';`, `x' and y like '%';`). */
+  terminated: boolean;
   stackedStrength: number;
 }
 
@@ -482,16 +584,17 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
   const F = p.facts;
   const failed = p.status() === ST_FAIL;
   const last = sig[sig.length - 1];
-  const quoteTail = ctx === 'quote' && last !== undefined && last.k === 'str' && last.w === view.quote && last.open;
+  const quoteTail = ctx === 'quote' && last !== undefined && last.open &&
+    (view.quote === '`' ? last.k === 'qid' : last.k === 'str' && last.w === view.quote);
   const openTail = last !== undefined && last.k === 'str' && last.open;
-  const tailGood = view.cut || quoteTail || (ctx !== 'quote' && !failed && !openTail);
+  const tailGood = view.cut || quoteTail || (shape.terminated && !failed) || (ctx !== 'quote' && !failed && !openTail);
   const at = ctx === 'quote' ? view.breakAt : (sig[start]?.s ?? 0);
   const quoted = ctx === 'quote';
   const literal = ctx === 'quote' || ctx === 'num' || ctx === 'str';
-  const where = quoted ? `after a ${view.quote === "'" ? 'single' : 'double'} quote` : 'after a value';
+  const where = quoted ? `after a ${view.quote === "'" ? 'single quote' : view.quote === '"' ? 'double quote' : 'backtick'}` : 'after a value';
   // A single word or symbol in quotes ('OR', '=', '||'), as prose and code write them: weak evidence only.
-  const quotedToken = (quoted && sig[0] !== undefined && !sig[0].sp && sig[1] !== undefined && sig[1].k === 'str' &&
-    !sig[1].sp && sig[1].w === view.quote) || (F.logical > 0 && F.gluedLogic === F.logical);
+  const quotedToken = (quoted && sig[0] !== undefined && !sig[0].sp && sig[1] !== undefined && !sig[1].sp &&
+    (view.quote === '`' ? sig[1].k === 'qid' : sig[1].k === 'str' && sig[1].w === view.quote)) || (F.logical > 0 && F.gluedLogic === F.logical);
 
   // A constant condition joined to the query: OR 1=1, ' OR 'a'='a, AND 1=2, ') OR ('x'='x.
   if (F.logical > 0 && F.constCmp > 0) {
@@ -506,13 +609,21 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
     else if (quoted && (!quotedToken || !hasSpace(input.slice(0, view.breakAt)))) {
       out.add('sqli-tautology', 2, SCORE.critical, `OR/AND with a constant ${where}`, at);
     } else if (quoted) out.add('sqli-tautology', 3, SCORE.warning, `OR/AND with a constant ${where}`, at);
+    else if (ctx === 'lead' && view.cut) out.add('sqli-tautology', 2, SCORE.critical, `OR/AND with a constant ${where}`, at);
     else if (ctx !== 'ident') out.add('sqli-tautology', 2, SCORE.warning, `OR/AND with a constant ${where}`, at);
   }
 
-  // `1=1`, `'a' LIKE 'a'` on their own: a constant condition where a value was expected.
-  if (F.sameCmp > 0 && !failed && F.logical === 0 && (ctx === 'num' || ctx === 'str') && !openTail) {
+  // `1=1`, `'a' LIKE 'a'` on their own: a constant condition where a value was expected; `11!=1`, `1 is not 2`,
+  // `'a' not regexp 'b'`: constants compared the way only SQL writes it.
+  if (F.sameCmp > 0 && !failed && F.logical === 0 && (ctx === 'num' || ctx === 'str' || (ctx === 'ident' && p.pos > start)) && !openTail) {
     out.add('sqli-tautology', 2, SCORE.critical, 'comparison of a value with itself where a value is expected', at);
-  } else if (F.logical > 0 && (F.constCmp > 0 || F.colCmp > 0) && !failed && ctx === 'lead') {
+  } else if (F.constCmp > 0 && F.sqlOpCmp > 0 && p.status() === ST_OK && F.logical === 0 && (ctx === 'num' || ctx === 'str')) {
+    out.add('sqli-tautology', 2, SCORE.critical, 'SQL comparison of constants where a value is expected', at);
+  } else if (ctx === 'lead' && F.logical === 0 && F.sqlOpCmp > 0 && p.status() === ST_OK && shape.closes === 0 &&
+    !isWordAt(sig, start, 'between')) {
+    // `IN (1, 2)`, `IS NOT NULL`, `LIKE '%'`: the value continues a condition.
+    out.add('sqli-boolean', 2, SCORE.critical, 'value starts with a SQL comparison', at);
+  } else if (F.logical > 0 && (F.constCmp > 0 || F.colCmp > 0) && !failed && ctx === 'lead' && F.identLogic === 0) {
     out.add('sqli-boolean', 2, SCORE.critical, 'value starts with a SQL condition', at);
   }
 
@@ -539,6 +650,12 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
     out.add('sqli-boolean', pl, SCORE.critical, `expression with a subquery or SQL function ${where}`, at);
   }
 
+  // x'=email--, id'is not-id--, '/**/*2--: the literal closed, turned into an expression, the rest cut off.
+  if (quoted && view.cut && !failed && F.logical === 0 && p.pos > start + shape.closes &&
+    (F.colCmp + F.constCmp + F.arith > 0) && !hasSpace(input.slice(0, view.breakAt))) {
+    out.add('sqli-comment-cut', 2, SCORE.critical, `expression and comment cut ${where}`, at);
+  }
+
   // PostgreSQL JSON operators on literals cast to json/jsonb: '{"a":1}'::jsonb @> '{"a":1}'.
   if (F.jsonCast > 0 && F.jsonOp > 0 && !failed) out.add('sqli-json', 1, SCORE.critical, 'PostgreSQL JSON operator on a jsonb literal', at);
   else if (F.jsonOp > 0 && F.logical > 0 && !failed && literal) out.add('sqli-json', 1, SCORE.critical, `JSON operator condition ${where}`, at);
@@ -548,7 +665,7 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
   if (F.intoFile > 0) out.add('sqli-file', 1, SCORE.critical, 'SELECT ... INTO OUTFILE/DUMPFILE', at);
   if (F.catalogTier === 1 && !failed) out.add('sqli-catalog', 1, SCORE.critical, `system catalog ${where}`, at);
 
-  if (shape.selectTail && !failed && (shape.closes > 0 || quoted)) {
+  if (shape.selectTail && !failed && (shape.closes > 0 || quoted || (ctx === 'num' && shape.quotedAlias))) {
     out.add('sqli-statement', 2, SCORE.critical, `select-list item closed and aliased ${where}`, at);
   }
 
@@ -565,6 +682,14 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
     else if (shape.stackedStrength === STMT_WEAK && shape.semiFirst && quoted) out.add('sqli-stacked', 1, SCORE.critical, msg, at);
     else if (shape.stackedStrength === STMT_WEAK && shape.semiFirst && ctx !== 'ident') out.add('sqli-stacked', 2, SCORE.critical, msg, at);
     else if (shape.stackedStrength === STMT_WEAK) out.add('sqli-stacked', 3, SCORE.warning, msg, at);
+  }
+
+  // admin'; : the break-out followed only by `;`, which ends the application's statement there.
+  if (shape.onlyClosers && shape.semiFirst && p.pos >= sig.length && !failed && quoted) {
+    const data = input.slice(0, view.breakAt);
+    if (data.length > 0 && !hasSpace(data)) {
+      out.add('sqli-comment-cut', 2, SCORE.critical, `statement terminated ${where}`, at);
+    }
   }
 
   // admin'-- : the break-out followed only by a comment that cuts the application's query.
@@ -618,6 +743,9 @@ function scan(view: View, out: Collector): void {
     const trigger = TRIGGERS.get(t.w);
     if (trigger === undefined) continue;
     if ((trigger & T_CATALOG) !== 0) checkCatalog(view, i, out);
+    if ((trigger & T_NAME) !== 0 && sig[i + 1]?.k !== '(' && sig[i - 1]?.k !== '.') {
+      out.add('sqli-procedure-name', 2, SCORE.critical, `SQL routine name ${t.w}`, t.s);
+    }
     if (t.k === 'qid') continue;
     if ((trigger & T_FUNCTION) !== 0 && sig[i + 1]?.k === '(' && i >= callsDone) callsDone = checkCalls(view, i, out);
     if ((trigger & T_KEYWORD) === 0) continue;
@@ -647,6 +775,9 @@ function scan(view: View, out: Collector): void {
       case 'declare':
         if (sig[i + 1]?.k === 'var') out.add('sqli-stacked', 1, SCORE.critical, 'T-SQL DECLARE of a variable', t.s);
         break;
+      case 'when':
+        checkCaseWhen(view, i, out);
+        break;
       case 'procedure':
         if ((isWordAt(sig, i + 1, 'analyse') || isWordAt(sig, i + 1, 'analyze')) && sig[i + 2]?.k === '(') {
           out.add('sqli-info', 1, SCORE.critical, 'PROCEDURE ANALYSE', t.s);
@@ -658,6 +789,37 @@ function scan(view: View, out: Collector): void {
   }
 }
 
+
+/**
+ * `CASE WHEN cond THEN x`, or `) WHEN 2 THEN`: a CASE expression (or its continuation) where a value was expected.
+ * Prose ("in case when ready then go") needs a comparison in the condition or the value starting with it.
+ */
+function checkCaseWhen(view: View, i: number, out: Collector): void {
+  const { sig, input } = view;
+  const prev = sig[i - 1];
+  let lead = i;
+  while (lead > 0 && sig[lead - 1]!.k === ')') lead--;
+  const afterCase = prev !== undefined && prev.k === 'word' && prev.w === 'case';
+  const atStart = (afterCase ? lead === i - 1 : lead === 0 && prev !== undefined) || (afterCase && i === 1);
+  if (!afterCase && !atStart && i !== 0) return;
+  const p = new SqlParser(input, sig, i + 1, Math.min(sig.length, i + BUDGET));
+  p.maxDepth = LOCAL_DEPTH;
+  p.parseExpr();
+  if (!p.isWord(0, 'then')) return;
+  p.pos++;
+  p.parseExpr();
+  if (p.status() === ST_FAIL) return;
+  const next = p.peek();
+  const ends = next === undefined || (next.k === 'word' && (next.w === 'else' || next.w === 'end' || next.w === 'when')) ||
+    next.k === ')' || next.k === ',';
+  if (!ends) return;
+  const cmp = p.facts.constCmp + p.facts.colCmp > 0;
+  if (cmp || (afterCase && (i === 1 || (i === lead + 1 && lead === 0)))) {
+    out.add('sqli-boolean', 2, SCORE.critical, 'CASE WHEN ... THEN expression', (afterCase ? prev : sig[i])!.s);
+  } else if (atStart && !afterCase) {
+    out.add('sqli-boolean', 2, SCORE.critical, 'continuation of a CASE expression', sig[i]!.s);
+  }
+}
 
 function isWordAt(sig: readonly Token[], i: number, w: string): boolean {
   const t = sig[i];
@@ -863,6 +1025,10 @@ function decideCall(view: View, c: CallInfo, out: Collector): void {
     const sqlish = c.innerSqlish + c.innerSubqueries + ((c.innerFlags & (F_INFO | F_ERROR | F_TIME)) !== 0 ? 1 : 0);
     const msg = `SQL function ${name}()`;
     if (c.innerSubqueries > 0) out.add('sqli-function', 1, SCORE.critical, `${msg} on a subquery`, at);
+    else if (CONDITIONAL_FUNCTIONS.has(name) && c.innerCmp > 0 && (c.args >= 2 || !closedBefore(view.sig, c.paren))) {
+      // IF(1=1, a, b), IIF(x>1, ...), ELT(2=2, ...), or a truncated `if(2=`: a condition evaluated by SQL.
+      out.add('sqli-function', 2, SCORE.critical, `SQL conditional ${name}() on a comparison`, at);
+    }
     else if (sqlish > 0 && nested > 0) {
       out.add('sqli-function', 1, SCORE.warning, msg, at);
       out.add('sqli-function', 2, SCORE.critical, msg, at);
@@ -872,6 +1038,21 @@ function decideCall(view: View, c: CallInfo, out: Collector): void {
     else if (TYPICAL_FUNCTIONS.has(name)) out.add('sqli-function', 2, SCORE.warning, msg, at);
     else out.add('sqli-function', 3, SCORE.warning, msg, at);
   }
+}
+
+/** SQL functions that evaluate a condition argument. */
+const CONDITIONAL_FUNCTIONS: ReadonlySet<string> = new Set(['if', 'iif', 'elt', 'make_set', 'nullif', 'ifnull', 'coalesce',
+  'field', 'find_in_set', 'decode']);
+
+/** Whether the `(` at token `paren` is closed later in the tokens (a complete call, not a truncated one). */
+function closedBefore(sig: readonly Token[], paren: number): boolean {
+  let depth = 0;
+  for (let i = paren; i < sig.length && i < paren + BUDGET; i++) {
+    const k = sig[i]!.k;
+    if (k === '(') depth++;
+    else if (k === ')' && --depth === 0) return true;
+  }
+  return false;
 }
 
 /**
@@ -919,8 +1100,25 @@ function checkCast(view: View, i: number, out: Collector): void {
   const at = prev.s;
   if (prev.k === ')') out.add('sqli-cast', 1, SCORE.critical, `PostgreSQL cast of an expression to ${type.w}`, at);
   else if (prev.k === 'word' || prev.k === 'qid') out.add('sqli-cast', 2, SCORE.critical, `PostgreSQL cast of a column to ${type.w}`, at);
-  else if (prev.k === 'str' && (type.w === 'json' || type.w === 'jsonb')) out.add('sqli-json', 2, SCORE.warning, 'PostgreSQL jsonb literal', at);
+  else if (prev.k === 'str' && (type.w === 'json' || type.w === 'jsonb')) {
+    // A jsonb literal operated on: `'[1,2]'::jsonb - 1`, `'{..}'::jsonb || '3'`, `#- '{a}'` (read as a comment).
+    const next = sig[i + 2];
+    const before = sig[i - 2];
+    const operated = (next !== undefined && next.k === 'op') || (before !== undefined && before.k === 'op') ||
+      nextIsJsonDelete(view, i + 1);
+    if (operated) out.add('sqli-json', 1, SCORE.critical, 'PostgreSQL operator on a jsonb literal', at);
+    else out.add('sqli-json', 2, SCORE.warning, 'PostgreSQL jsonb literal', at);
+  }
   else if (prev.k === 'str' || prev.k === 'num') out.add('sqli-cast', 3, SCORE.warning, `PostgreSQL cast to ${type.w}`, at);
+}
+
+/** `#-` (PostgreSQL jsonb path delete) right after the token at `i`: the tokenizer reads `#` as a comment. */
+function nextIsJsonDelete(view: View, i: number): boolean {
+  const t = view.sig[i];
+  if (t === undefined) return false;
+  let k = t.e;
+  while (k < view.input.length && view.input.charCodeAt(k) <= 32) k++;
+  return view.input.charCodeAt(k) === 35 && view.input.charCodeAt(k + 1) === 45 && view.input.charCodeAt(k + 2) !== 45;
 }
 
 /** System catalogs: information_schema, sqlite_master, master..sysdatabases, mysql.user ... */
@@ -949,11 +1147,27 @@ function checkCatalog(view: View, i: number, out: Collector): void {
 // ------------------------------------------------------------------ the whole value as a statement
 
 const WHOLE_KINDS = new Set([
-  'select', 'with', 'insert', 'replace', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute',
+  'values', 'select', 'with', 'insert', 'replace', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute',
   'declare', 'shutdown', 'waitfor', 'grant', 'revoke', 'load', 'copy', 'call', 'prepare',
 ]);
 const DESTRUCTIVE = new Set(['insert', 'replace', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec',
   'execute', 'shutdown', 'grant', 'revoke', 'declare']);
+
+/** Every gap between the significant tokens is a block comment or nothing (`SELECT` comment `a` comment `FROM t`). */
+function commentsAsSpaces(view: View): boolean {
+  const { raw, input } = view;
+  let comments = 0;
+  for (let i = 1; i < raw.length; i++) {
+    const t = raw[i]!;
+    if (t.k === 'comment') {
+      if (t.ck !== '*') return false;
+      comments++;
+    } else if (t.sp && raw[i - 1]!.k !== 'comment' && input.charCodeAt(t.s - 1) <= 32) {
+      return false;
+    }
+  }
+  return comments > 0;
+}
 
 function wholeStatement(view: View, out: Collector): void {
   const { sig, input } = view;
@@ -971,6 +1185,13 @@ function wholeStatement(view: View, out: Collector): void {
   if (p.status() === ST_FAIL || strength === 0) return;
   if (p.peek() !== undefined) return;
   const msg = `the value is a SQL ${t0.w.toUpperCase()} statement`;
+  if (strength === STMT_WEAK) {
+    // `DELETE FROM users;--`: a statement terminated and cut like an injection. Empty block comments between
+    // the words: comments standing for spaces. `VALUES ('a', 'b')`: a row of literals.
+    if (DESTRUCTIVE.has(t0.w) && semis > 0 && view.cut) out.add('sqli-statement', 1, SCORE.critical, msg, t0.s);
+    else if (view.evasion() && (view.cut || semis > 0 || commentsAsSpaces(view))) out.add('sqli-statement', 1, SCORE.critical, msg, t0.s);
+    else if (view.evasion() || (t0.w === 'values' && sig[1]?.k === '(')) out.add('sqli-statement', 2, SCORE.critical, msg, t0.s);
+  }
   if (strength === STMT_STRONG) {
     // Terminated like an injection (`;`, a comment cutting what follows): paranoia 1. A bare statement may be
     // a product name ("Drop table, walnut") or SQL pasted in a help request: paranoia 2.

@@ -6,7 +6,7 @@
  * attributes is a separator (`<svg/onload=...>`). A tag still open at the end of the text is reported too (the page
  * the value lands in would close it). Comments, `<!...>` and `<?...>` are not skipped: their inside is scanned
  * as well, which is what a detector wants (`<!--><svg onload=...>`); `<?name` is reported as a processing
- * instruction. Linear: every character is visited once per scan.
+ * instruction, and `<:name` (an empty namespace prefix, old IE) as a tag whose local name follows the colon. Linear: every character is visited once per scan.
  */
 
 export interface HtmlAttr {
@@ -131,6 +131,8 @@ export function scanTags(src: string, from: number, to: number, onTag: (tag: Htm
     } else if (c === 0x3f && lt + 2 < to && isAsciiLetter(src.charCodeAt(lt + 2))) {
       pi = true;
       nameStart = lt + 2;
+    } else if (c === 0x3a && lt + 2 < to && isAsciiLetter(src.charCodeAt(lt + 2))) {
+      // `<:vmlframe`: an empty namespace prefix, which old IE accepted for its VML and HTC elements.
     } else if (!isAsciiLetter(c)) {
       i = lt + 1;
       continue;

@@ -207,6 +207,28 @@ const ATTACKS: Array<[string, Paranoia]> = [
   // closing raw-text elements the value did not open
   ['</textarea></title></style><p>hi', 1],
   ['</script>', 2],
+  // attributes without a tag, right at the start of the value or right after the quote that broke out
+  ['  onfocus= ', 1],
+  ['\t onanimationstart=x', 1],
+  ['\'onpointerdown=', 1],
+  ['<"onfocusin=', 1],
+  ['  onmadeupevent= ', 2],
+  ['" formaction=', 2],
+  // other readings of the value: UTF-7, UTF-8 bytes read as Latin-1, high bit stripped, miscased references
+  ['+ADw-svg/onload+AD0-alert(1)+AD4-', 1],
+  ['x+ACI- onmouseover+AD0-alert(1) y+AD0-+ACI-', 1],
+  ['\u00ef\u00bc\u009cscript\u00ef\u00bc\u009ealert(2)\u00ef\u00bc\u009c/script\u00ef\u00bc\u009e', 1],
+  ['\u00bcimg src=x onerror=alert(3)\u00be', 1],
+  ['\u043cscript src=//evil.example/a.js\u043e', 1],
+  ['j&TAB;avascript:alert(4)', 1],
+  ['java&newline;script&Colon;prompt(5)', 1],
+  // unusual tag spellings
+  ['<:vmlframe src=//evil.example/x.vml>', 1],
+  ['$<s c r i p t', 2],
+  ['<i f r a m e src=x>', 2],
+  // a data: URL of markup, a script that rewrites the page
+  ['data:,<b>hi</b>', 2],
+  ['document.body.appendChild(document.createElement("iframe"))', 2],
   // polyglots
   ['javascript:/*--></title></style></textarea></script></xmp><svg/onload=\'+/"/+/onmouseover=1/+/[*/[]/+alert(1)//\'>', 1],
 ];
@@ -284,6 +306,11 @@ const BENIGN: string[] = [
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M12 2L2 7l10 5 10-5-10-5z"/></svg>',
   'Tom & Jerry <tom@example.com>, "Jerry" <jerry@example.com>', '=HYPERLINK("https://example.com","Click")',
   'vbscript: the basics (part 1)', 'Note: see the attached file (page 2)',
+  // prose and data around the new readings: attributes, UTF-7-like text, Latin-1 and Cyrillic text, references
+  'He said "online=yes" and left', 'a "onclick" handler', ' once=1', 'C++ +AGA- and A+B=C',
+  'iVBORw0KGgo+AAAANSUhEUg+ACIAAAAg+ADwAAAA', '\u00bd price \u00bc off, \u00be full', 'caf\u00c3\u00a9 cr\u00c3\u00a8me',
+  '\u043c\u043e\u0441\u043a\u0432\u0430 \u0438 \u043c\u043e\u0440\u0435: \u043c\u0435\u0441\u0442\u043e \u0434\u043b\u044f \u043e\u0442\u0434\u044b\u0445\u0430',
+  'Fish &AMP; Chips &LT;3', 'R&D; Q&A; AT&T;', 'a <b c d e f', 'I <3 f o r m s',
   'Data: 12, 14, 18', 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
 ];
 

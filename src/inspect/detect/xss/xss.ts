@@ -16,11 +16,12 @@
  * Tags of ordinary elements (`<b>`, `<a href="https://...">`) are only notices at paranoia 2 and 3; words such as
  * "script", "javascript" or "alert" in prose do not parse as any of the above and do not fire.
  */
-import type { Detector, DetectorContext, Finding, Paranoia } from '../../finding.ts';
+import type { Detector, DetectorContext, Finding, InputSource, Paranoia } from '../../finding.ts';
 import { SCORE } from '../../finding.ts';
 import { decodeHtmlEntities } from '../../decode/html-entities.ts';
 import { CSS_BEHAVIOR, CSS_BINDING, CSS_EXPRESSION, CSS_IMPORT, CSS_SCRIPT_URL, mayHoldCss, scanCss } from './css.ts';
 import { isHtmlSpace, readAttributes, scanTags, type HtmlAttr, type HtmlTag } from './html.ts';
+import { decodeLooseReferences, decodeUtf7, latin1AsUtf8, stripHighBit } from './readings.ts';
 import {
   checkJs, F_ASSIGNED, F_CALL, F_REF, F_VALUE, F_WRITE, hasTokenOtherThanIdent, K_DECODE, K_DOM, K_EXEC, K_NAV,
   K_NET, K_OBF, K_PROBE, K_SECRET, K_TIMER, MODE_AFTER_STRING, MODE_BARE, scanSinks, type JsEvent,
@@ -51,6 +52,9 @@ export const XSS_RULES = {
 const R = XSS_RULES;
 const MAX_EXCERPT = 120;
 
+/** Rules whose paranoia-2 findings count at paranoia 1 in a cookie. */
+const COOKIE_RAISED: ReadonlySet<string> = new Set([R.scriptTag, R.loadingTag, R.handler, R.css, R.jsUrl, R.dataUrl]);
+
 // How much a piece of handler or URL code does.
 const ST_NONE = 0; // not JavaScript (prose) or empty
 const ST_EXPR = 1; // a valid expression that calls nothing: `void(0)`, `1337`
@@ -61,12 +65,23 @@ const ST_SINK = 3; // uses a sink (dialog, eval, cookie, navigation, network...)
 class Collector {
   readonly byRule = new Map<string, Finding[]>();
   readonly maxParanoia: Paranoia;
+  readonly source: InputSource;
+  /** When set, only these rules are kept (a reading of the value that is less certain than the value itself). */
+  only: ReadonlySet<string> | null = null;
+  /** Appended to messages (which reading of the value produced them). */
+  note = '';
 
-  constructor(maxParanoia: Paranoia) {
+  constructor(maxParanoia: Paranoia, source: InputSource = 'query') {
     this.maxParanoia = maxParanoia;
+    this.source = source;
   }
 
   add(ruleId: string, paranoia: Paranoia, score: number, message: string, src: string, start: number, end: number): void {
+    if (this.only !== null && !this.only.has(ruleId)) return;
+    // Cookies carry tokens and settings, never markup: an element that is only suspicious elsewhere is an attack
+    // there (a cookie value is written into pages by templates and scripts).
+    if (paranoia === 2 && score === SCORE.critical && this.source === 'cookie' && COOKIE_RAISED.has(ruleId)) paranoia = 1;
+    if (this.note !== '') message += this.note;
     if (paranoia > this.maxParanoia) return;
     const list = this.byRule.get(ruleId);
     const s = Math.max(0, Math.min(start, src.length));
@@ -266,7 +281,7 @@ function checkSchemes(scan: Scan): void {
         } else if (DOCUMENT_DATA_TYPES.has(type)) {
           scan.col.add(R.dataUrl, 2, SCORE.critical, `data: URL of type ${type}`, src, k, n);
         } else if (type === '' && src.indexOf('<', idx) !== -1) {
-          scan.col.add(R.dataUrl, 2, SCORE.warning, 'data: URL with markup', src, k, n);
+          scan.col.add(R.dataUrl, 2, SCORE.critical, 'data: URL with markup', src, k, n);
         }
       }
     }
@@ -300,7 +315,11 @@ function isFrameworkHandler(name: string): boolean {
     name === 'x-html' || name === 'v-bind:href' || name === ':href';
 }
 
-function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number, depth: number): void {
+/**
+ * `leading`: for an attribute written without a tag, nothing but white space stands between it and the start of
+ * the value or the quote that broke out (`" onload=`, `  onclick=`): the value was made to be an attribute.
+ */
+function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number, depth: number, leading = false): void {
   const src = scan.src;
   const col = scan.col;
   const name = attr.name;
@@ -336,15 +355,19 @@ function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number,
       if (known || strength >= ST_CALL) col.add(R.handler, 1, SCORE.critical, `event handler ${name} in a tag`, src, attr.nameStart, end);
       else col.add(R.handler, 2, SCORE.critical, `unknown on* attribute ${name} in a tag`, src, attr.nameStart, end);
     } else if (context === CONTEXT_QUOTE) {
-      if (known && strength >= ST_CALL) col.add(R.attrInjection, 1, SCORE.critical, `quote break-out into event handler ${name}`, src, attr.nameStart, end);
+      if (known && (strength >= ST_CALL || leading)) col.add(R.attrInjection, 1, SCORE.critical, `quote break-out into event handler ${name}`, src, attr.nameStart, end);
       else if (!known && strength === ST_SINK) col.add(R.attrInjection, 1, SCORE.critical, `quote break-out into handler-like attribute ${name}`, src, attr.nameStart, end);
-      else if (known || strength === ST_CALL) col.add(R.attrInjection, 2, SCORE.critical, `quote break-out into attribute ${name}`, src, attr.nameStart, end);
+      else if (known || strength === ST_CALL || leading) col.add(R.attrInjection, 2, SCORE.critical, `quote break-out into attribute ${name}`, src, attr.nameStart, end);
     } else {
-      if (known && strength === ST_SINK) col.add(R.attrInjection, 1, SCORE.critical, `event handler ${name} with script`, src, attr.nameStart, end);
+      if (known && (strength === ST_SINK || leading)) col.add(R.attrInjection, 1, SCORE.critical, `event handler ${name}${leading ? ' at the start of the value' : ' with script'}`, src, attr.nameStart, end);
       else if (known) col.add(R.attrInjection, 2, SCORE.critical, `event handler attribute ${name}`, src, attr.nameStart, end);
-      else if (strength === ST_SINK) col.add(R.attrInjection, 2, SCORE.critical, `handler-like attribute ${name} with script`, src, attr.nameStart, end);
+      else if (strength === ST_SINK || leading) col.add(R.attrInjection, 2, SCORE.critical, `handler-like attribute ${name}${leading ? ' at the start of the value' : ' with script'}`, src, attr.nameStart, end);
     }
     return;
+  }
+  // `" formaction=`, `' srcdoc=`: a break-out into an attribute that loads or runs what it is given.
+  if (context === CONTEXT_QUOTE && leading && hasValue && INJECTED_LOADERS.has(name)) {
+    col.add(R.attrInjection, 2, SCORE.critical, `quote break-out into the ${name} attribute`, src, attr.nameStart, end);
   }
   if (!hasValue || context === CONTEXT_SPACE) return;
   const rule = context === CONTEXT_TAG ? R.jsUrl : R.attrInjection;
@@ -371,6 +394,9 @@ function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number,
     }
   }
 }
+
+/** Attributes that load or run their value, rarely written by hand after a quote. */
+const INJECTED_LOADERS: ReadonlySet<string> = new Set(['formaction', 'srcdoc', 'xlink:href', 'dynsrc', 'lowsrc', 'datasrc']);
 
 /** Character sets a page may declare without changing how ASCII markup is read. */
 const ORDINARY_CHARSET = /^["']?\s*(?:utf-?8|iso-?8859-?\d+|windows-?125\d|us-?ascii|ascii|latin-?1|shift_jis|euc-(?:jp|kr)|gb2312|gbk|gb18030|big5|koi8-[ru])\b/;
@@ -531,13 +557,22 @@ function checkAttributeInjection(scan: Scan): void {
     for (const a of attrs) {
       // Attributes of a tag the HTML scan already judged are not judged again as an injection.
       if (scan.tags.length > 0 && inRanges(scan.tags, a.nameStart, a.nameStart + 1)) continue;
-      checkAttr(scan, '', a, firstQuote !== -1 && firstQuote < a.nameStart ? CONTEXT_QUOTE : CONTEXT_SPACE, 1);
+      const quoted = firstQuote !== -1 && firstQuote < a.nameStart;
+      checkAttr(scan, '', a, quoted ? CONTEXT_QUOTE : CONTEXT_SPACE, 1, onlySpaceBetween(src, quoted ? firstQuote + 1 : 0, a.nameStart, quoted));
     }
     if (r.end >= n) break;
     let next = r.end;
     while (next < n && !isHtmlSpace(src.charCodeAt(next)) && src.charCodeAt(next) !== 0x22 && src.charCodeAt(next) !== 0x27) next++;
     start = next < n && !isHtmlSpace(src.charCodeAt(next)) ? next + 1 : next;
   }
+}
+
+/** `src[from, to)` is white space only; at least one character of it unless `emptyOk` (right after a quote). */
+function onlySpaceBetween(src: string, from: number, to: number, emptyOk: boolean): boolean {
+  if (to - from > 64) return false;
+  if (to <= from) return emptyOk && to === from;
+  for (let i = from; i < to; i++) if (!isHtmlSpace(src.charCodeAt(i))) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -622,7 +657,9 @@ function decideEvents(scan: Scan, events: JsEvent[], baseContext: number, limit:
       case K_SECRET:
         if (e.obf) col.add(R.obfuscation, 1, SCORE.critical, `obfuscated ${what}`, src, e.start, e.end);
         else if (exfilSink) col.add(R.code, 1, SCORE.critical, `${what} sent somewhere`, src, e.start, e.end);
-        else if (code) col.add(R.code, 1, SCORE.critical, `${what} (the value is a script)`, src, e.start, e.end);
+        // A path segment named after the property is a documentation page, not a script (`/api/document.cookie`).
+        else if (code && col.source !== 'path') col.add(R.code, 1, SCORE.critical, `${what} (the value is a script)`, src, e.start, e.end);
+        else if (code) col.add(R.code, 2, SCORE.critical, `${what} (the value is a script)`, src, e.start, e.end);
         else col.add(R.code, 2, SCORE.warning, what, src, e.start, e.end);
         break;
       case K_NAV:
@@ -635,8 +672,11 @@ function decideEvents(scan: Scan, events: JsEvent[], baseContext: number, limit:
         else col.add(R.code, code ? 2 : 3, code ? SCORE.warning : SCORE.notice, what, src, e.start, e.end);
         break;
       case K_NET:
-      case K_DOM:
         col.add(R.code, code ? 2 : 3, code ? SCORE.warning : SCORE.notice, what, src, e.start, e.end);
+        break;
+      case K_DOM:
+        // A value that is a whole script rewriting the page (`document.body.appendChild(...)`).
+        col.add(R.code, code ? 2 : 3, code ? SCORE.critical : SCORE.notice, what, src, e.start, e.end);
         break;
       case K_DECODE:
         if (e.obf) col.add(R.obfuscation, 2, SCORE.critical, what, src, e.start, e.end);
@@ -788,12 +828,55 @@ function stripTags(src: string, tags: number[]): string {
   return out + src.slice(at);
 }
 
+/** Element names that filters look for, and so get spelled out with spaces (`<s c r i p t`, `<f o r m`). */
+const SPACED_NAMES: ReadonlySet<string> = new Set([
+  'script', 'iframe', 'frame', 'frameset', 'form', 'dialog', 'object', 'embed', 'applet', 'style', 'svg', 'math',
+  'meta', 'link', 'base', 'img', 'image', 'input', 'body', 'video', 'audio', 'details', 'marquee', 'isindex', 'xmp',
+  'template', 'textarea', 'select', 'button', 'keygen', 'vmlframe', 'bgsound', 'layer', 'ilayer', 'portal',
+]);
+
+function isLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+/** `<` and an element name written one letter at a time with white space between the letters. */
+function checkSpacedTags(scan: Scan): void {
+  const src = scan.src;
+  const n = src.length;
+  let lt = src.indexOf('<');
+  let count = 0;
+  while (lt !== -1 && lt + 1 < n && count++ < 64) {
+    let i = lt + 1;
+    let name = '';
+    let spaced = 0;
+    if (isLetter(src.charCodeAt(i))) {
+      name = src[i]!;
+      for (;;) {
+        let k = i + 1;
+        while (k < n && k - i <= 3 && isHtmlSpace(src.charCodeAt(k))) k++;
+        if (k === i + 1 || k >= n || !isLetter(src.charCodeAt(k))) break;
+        if (k + 1 < n && isLetter(src.charCodeAt(k + 1))) break;
+        name += src[k];
+        spaced++;
+        i = k;
+        if (name.length > 10) break;
+      }
+    }
+    if (spaced >= 2 && SPACED_NAMES.has(name.toLowerCase())) {
+      scan.col.add(R.htmlTag, 2, SCORE.critical, `<${name.toLowerCase()}> spelled with spaces between its letters`, src, lt, i + 1);
+      return;
+    }
+    lt = src.indexOf('<', i + 1);
+  }
+}
+
 function analyze(value: string, col: Collector): void {
   const scan = newScan(value, col);
   const hasLt = value.indexOf('<') !== -1;
   if (hasLt) {
     scanHtml(scan, 0, value.length, 0);
     reportStrayClosers(scan);
+    checkSpacedTags(scan);
   }
   checkAttributeInjection(scan);
   if (value.indexOf(':') !== -1) checkSchemes(scan);
@@ -811,13 +894,51 @@ function analyze(value: string, col: Collector): void {
   }
 }
 
+/** Rules that count in the high-bit-stripped reading: markup that runs script, nothing weaker. */
+const HIGH_BIT_RULES: ReadonlySet<string> = new Set([R.scriptTag, R.handler, R.jsUrl, R.loadingTag, R.dataUrl]);
+
+function readAgain(text: string, col: Collector, note: string, only: ReadonlySet<string> | null): void {
+  col.note = note;
+  col.only = only;
+  try {
+    analyze(text, col);
+  } finally {
+    col.note = '';
+    col.only = null;
+  }
+}
+
+/** The value read as UTF-7, as UTF-8 bytes, with its high bits stripped, with miscased references (readings.ts). */
+function alternateReadings(value: string, col: Collector): void {
+  if (value.indexOf('+') !== -1) {
+    const utf7 = decodeUtf7(value);
+    if (utf7 !== null) readAgain(utf7, col, ' (read as UTF-7)', null);
+  }
+  let high = false;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) { high = true; break; }
+  if (high) {
+    const bytes = latin1AsUtf8(value);
+    if (bytes !== null) {
+      const normalized = bytes.normalize('NFKC');
+      if (normalized !== value) readAgain(normalized, col, ' (UTF-8 bytes read as Latin-1)', null);
+    }
+    const stripped = stripHighBit(bytes ?? value);
+    if (stripped !== null) readAgain(stripped, col, ' (high bit stripped)', HIGH_BIT_RULES);
+  }
+  if (value.indexOf('&') !== -1) {
+    const loose = decodeLooseReferences(value);
+    if (loose !== null) readAgain(loose, col, ' (miscased character references)', null);
+  }
+}
+
 export const xssDetector: Detector = {
   category: 'xss',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
-    const col = new Collector(context.paranoia);
+    const col = new Collector(context.paranoia, context.source);
     try {
       analyze(value, col);
+      alternateReadings(value, col);
     } catch {
       // A detector never throws; what was found before the fault still counts.
     }
