@@ -11,6 +11,7 @@ import { phpDetector } from './php/php.ts';
 import { prototypePollutionDetector } from './prototype-pollution/prototype-pollution.ts';
 import { rfiDetector } from './rfi/rfi.ts';
 import { scannerDetector } from './scanner/scanner.ts';
+import { sessionFixationDetector } from './session-fixation/session-fixation.ts';
 import { sqliDetector } from './sqli/sqli.ts';
 import { ssiDetector } from './ssi/ssi.ts';
 import { ssrfDetector } from './ssrf/ssrf.ts';
@@ -36,6 +37,7 @@ export const DETECTORS: readonly Detector[] = [
   prototypePollutionDetector,
   rfiDetector,
   scannerDetector,
+  sessionFixationDetector,
   sqliDetector,
   ssiDetector,
   ssrfDetector,
