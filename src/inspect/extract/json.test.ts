@@ -223,18 +223,20 @@ test('speed: a 10 KB document well under 1 ms, 1 MB linear', () => {
   const small = Buffer.from(sampleDocument(10 * 1024)).toString();
   const big = Buffer.from(sampleDocument(1024 * 1024)).toString();
   for (let k = 0; k < 2000; k++) extractJson(small, { maxInputs: 1e9 });
+  // CPU time, not wall time: the suite runs beside other work and a loaded machine stretches wall time.
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   const runs = 500;
-  let start = performance.now();
+  let start = cpuMs();
   for (let k = 0; k < runs; k++) extractJson(small, { maxInputs: 1e9 });
-  const smallMs = (performance.now() - start) / runs;
-  start = performance.now();
+  const smallMs = (cpuMs() - start) / runs;
+  start = cpuMs();
   for (let k = 0; k < 5; k++) extractJson(big, { maxInputs: 1e9 });
-  const bigMs = (performance.now() - start) / 5;
-  start = performance.now();
+  const bigMs = (cpuMs() - start) / 5;
+  start = cpuMs();
   for (let k = 0; k < runs; k++) JSON.parse(small);
-  const nativeMs = (performance.now() - start) / runs;
+  const nativeMs = (cpuMs() - start) / runs;
   console.log(`# JSON extract: 10 KB ${smallMs.toFixed(3)} ms (JSON.parse ${nativeMs.toFixed(3)} ms), 1 MB ${bigMs.toFixed(2)} ms`);
-  // Generous bound (the suite runs concurrently with others): measured about 0.25 ms on an idle 2-core box.
-  assert.ok(smallMs < 2, `10 KB took ${smallMs} ms`);
-  assert.ok(bigMs < 100, `1 MB took ${bigMs} ms`);
+  // Generous bounds: measured about 0.25 ms and 50 ms of CPU on an idle 2-core box.
+  assert.ok(smallMs < 3, `10 KB took ${smallMs} ms`);
+  assert.ok(bigMs < 250, `1 MB took ${bigMs} ms`);
 });
