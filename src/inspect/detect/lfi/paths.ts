@@ -27,19 +27,32 @@ function isBoundary(c: number): boolean {
     c === 63 || c === 35 || c === 44 || c === 40 || c === 41 || c === 123 || c === 125 || c === 0x7f;
 }
 
-/** Splits a value into candidate path tokens (runs without blanks, quotes and query/shell punctuation). */
-export function pathTokens(value: string, max = 512, blanksOnly = false): PathToken[] {
+/**
+ * Splits a value into candidate path tokens (runs without blanks, quotes and query/shell punctuation), keeping
+ * only those that can matter: with a separator or a colon, starting with a dot, or with a dot when the token is
+ * the whole value. At most `max` are returned (each costs little; the cap only bounds pathological values).
+ */
+export function pathTokens(value: string, max = 4096, blanksOnly = false): PathToken[] {
   const out: PathToken[] = [];
   let start = -1;
-  for (let i = 0; i <= value.length; i++) {
-    const c = i < value.length ? value.charCodeAt(i) : 32;
+  let interesting = false;
+  let dot = false;
+  const n = value.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? value.charCodeAt(i) : 32;
     if (blanksOnly ? c <= 32 || c === 34 || c === 39 : isBoundary(c)) {
       if (start >= 0) {
-        out.push({ text: value.slice(start, i), start, end: i });
-        if (out.length >= max) return out;
+        if (interesting || (dot && (start === 0 || i === n) ) || value.charCodeAt(start) === 46) {
+          out.push({ text: value.slice(start, i), start, end: i });
+          if (out.length >= max) return out;
+        }
         start = -1;
       }
-    } else if (start < 0) start = i;
+      continue;
+    }
+    if (start < 0) { start = i; interesting = false; dot = false; }
+    if (c === 47 || c === 92 || c === 58) interesting = true;
+    else if (c === 46) dot = true;
   }
   return out;
 }

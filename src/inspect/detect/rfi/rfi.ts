@@ -64,7 +64,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   const include = !benign && (hint(name, INCLUDE_HINTS) || bracketed(name));
   const urlName = !benign && hint(name, URL_HINTS);
 
-  for (const url of findUrls(value, 16)) {
+  for (const url of findUrls(value)) {
     if (!WEB_SCHEMES.has(url.scheme) || url.hosts.length === 0) continue;
     const host = url.hosts[0]!;
     const facts = classifyHost(host);

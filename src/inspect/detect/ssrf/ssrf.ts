@@ -64,6 +64,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   const redirect = matchesHint(name, REDIRECT_HINTS);
   const browserHeader = context.source === 'header' && (name === 'referer' || name === 'origin');
 
+  const seen = new Map<string, HostFacts | null>(); // hosts repeat in long values: classify each once
   for (const url of urls) {
     const danger = DANGEROUS.get(url.scheme);
     if (danger !== undefined && dangerousShape(url)) {
@@ -77,7 +78,8 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
       keep({ rule: 'ssrf-parser-confusion', paranoia: 2, score: SCORE.critical, message: 'encoded separator in the userinfo: parsers disagree on the host', start: url.start, end: url.end });
     }
     for (const host of url.hosts) {
-      const facts = classifyHost(host);
+      let facts = seen.get(host);
+      if (facts === undefined) { facts = classifyHost(host); if (seen.size < 1024) seen.set(host, facts); }
       if (facts === null) continue;
       judge(facts, url, { urlish, redirect, browserHeader, header: context.source === 'header' }, keep);
     }
@@ -92,7 +94,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
         const withPath = bare.more;
         if (facts.kind === 'metadata' && (withPath || urlish) && facts.literal) {
           keep({ rule: 'ssrf-cloud-metadata', paranoia: 1, score: SCORE.critical, message: `cloud metadata address ${facts.address}`, start: bare.start, end: bare.end });
-        } else if (facts.kind === 'metadata' || ((urlish || redirect) && !(redirect && facts.kind === 'loopback'))) {
+        } else if (facts.kind === 'metadata' || ((urlish || redirect) && !(redirect && facts.kind === 'loopback') && context.source !== 'header')) {
           // a bare internal name (`db.internal:5432`) is a configuration value as often as a target
           const named = !facts.literal && facts.kind === 'internal-name';
           const level: Paranoia = (withPath || facts.dns || facts.unusual) && !named && context.source !== 'header' ? 1 : 2;

@@ -78,7 +78,7 @@ export function cleanHost(raw: string): string {
 }
 
 /** Finds URLs (with a scheme) in a value. At most `max`. */
-export function findUrls(value: string, max = 32): FoundUrl[] {
+export function findUrls(value: string, max = 4096): FoundUrl[] {
   const out: FoundUrl[] = [];
   let from = 0;
   while (out.length < max) {
@@ -103,7 +103,8 @@ export function findUrls(value: string, max = 32): FoundUrl[] {
     while (a < value.length && !endsAuthority(value.charCodeAt(a))) a++;
     const authority = value.slice(k, a);
     let e = a;
-    while (e < value.length && !endsUrl(value.charCodeAt(e))) e++;
+    const limit = Math.min(value.length, a + 512); // the path and query that matter are near the host
+    while (e < limit && !endsUrl(value.charCodeAt(e))) e++;
     const rest = value.slice(a, e);
     const hosts: string[] = [];
     const at = authority.lastIndexOf('@');

@@ -24,7 +24,7 @@ interface Verdict {
   readonly end: number;
 }
 
-const MAX_DECLARATIONS = 256;
+const MAX_DECLARATIONS = 4096;
 
 export const xxeDetector: Detector = {
   category: 'xxe',
@@ -143,12 +143,22 @@ function declarations(s: string, lower: string, keep: (v: Verdict) => void): voi
   const entities = new Map<string, string>();
   let from = 0;
   let count = 0;
-  while (count++ < MAX_DECLARATIONS) {
+  while (count < MAX_DECLARATIONS) {
     const at = s.indexOf('<!', from);
     if (at < 0) break;
     from = at + 2;
     const c: Cursor = { pos: at + 2 };
-    if (s.startsWith('--', c.pos) || s.startsWith('[CDATA[', c.pos)) continue;
+    if (s.startsWith('--', c.pos)) { // a comment: skip it whole, it does not count
+      const end = s.indexOf('-->', c.pos + 2);
+      from = end < 0 ? s.length : end + 3;
+      continue;
+    }
+    if (s.startsWith('[CDATA[', c.pos)) {
+      const end = s.indexOf(']]>', c.pos);
+      from = end < 0 ? s.length : end + 3;
+      continue;
+    }
+    count++;
     skipSpace(s, c);
     const keyword = readName(s, c).toUpperCase();
     if (keyword === 'DOCTYPE') {
