@@ -1,5 +1,6 @@
 import type { Detector } from '../finding.ts';
 import { cmdiDetector } from './cmdi/cmdi.ts';
+import { codeDetector } from './code/code.ts';
 import { crlfDetector } from './crlf/crlf.ts';
 import { javaDetector } from './java/java.ts';
 import { jndiDetector } from './jndi/jndi.ts';
@@ -26,6 +27,7 @@ import { xxeDetector } from './xxe/xxe.ts';
 export const DETECTORS: readonly Detector[] = [
   // detectors: one line each, alphabetical
   cmdiDetector,
+  codeDetector,
   crlfDetector,
   javaDetector,
   jndiDetector,
