@@ -71,3 +71,26 @@ test('empty values are skipped', () => {
   const detectors = [fake('sqli', '', [{ ruleId: 'sqli-a', paranoia: 1, score: 5 }])];
   assert.deepEqual(inspectInputs([input('')], settings(detectors)), []);
 });
+
+test('with a cache, a repeated value is inspected once and replayed with exclusions applied at its new location', () => {
+  let calls = 0;
+  const detector: Detector = {
+    category: 'sqli',
+    detect(value, _context, report) {
+      calls++;
+      if (value.includes('x')) report({ ruleId: 'sqli-a', category: 'sqli', paranoia: 1, score: 5, message: '', matched: value });
+    },
+  };
+  const cache = new Map();
+  const s = settings([detector], { cache, isExcluded: (_r, _c, location) => location === 'query:excluded' });
+  const first = inspectInputs([input('x1', 'query:a')], s);
+  const callsAfterFirst = calls;
+  const second = inspectInputs([input('x1', 'query:b'), input('x1', 'query:excluded')], s);
+  assert.equal(calls, callsAfterFirst, 'no detector call for a cached value');
+  assert.deepEqual(first.map((m) => m.location), ['query:a']);
+  assert.deepEqual(second.map((m) => m.location), ['query:b']);
+  assert.equal(second[0]!.score, 5);
+  // A different source or name is a different key.
+  inspectInputs([{ source: 'header', name: 'x', location: 'header:x', value: 'x1' }], s);
+  assert.ok(calls > callsAfterFirst);
+});

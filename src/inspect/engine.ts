@@ -18,6 +18,9 @@ export interface CategorySettings {
 }
 
 /** Everything the engine needs, compiled once per policy load. */
+/** A finding remembered for a value, with the layers of the variant it came from. */
+export interface CachedFinding { readonly finding: Finding; readonly layers: readonly string[] }
+
 export interface EngineSettings {
   readonly detectors: readonly Detector[];
   readonly categories: ReadonlyMap<Category, CategorySettings>;
@@ -27,6 +30,11 @@ export interface EngineSettings {
   variants(value: string): readonly Variant[];
   /** True when a rule is switched off for a location (exclusions). */
   isExcluded(ruleId: string, category: Category, location: string): boolean;
+  /**
+   * Optional memo of detector results for short values, keyed by source, name and value: detection is a pure
+   * function of those (and of this compiled configuration), and headers, paths and parameters repeat a lot.
+   */
+  readonly cache?: Map<string, readonly CachedFinding[]>;
 }
 
 /**
@@ -37,21 +45,40 @@ export interface EngineSettings {
 export function inspectInputs(inputs: Iterable<InspectedInput>, settings: EngineSettings): Match[] {
   const matches: Match[] = [];
   const seen = new Map<string, number>();
+  const cache = settings.cache;
   // State of the value being inspected, read by the one `report` callback (no closure per detector call).
   let input: InspectedInput;
   let layers: readonly string[] = [];
   let category: CategorySettings | undefined;
-  const report = (finding: Finding) => {
-    if (finding.paranoia > category!.paranoia) return;
+  let recording: CachedFinding[] | null = null;
+  const record = (finding: Finding, findingLayers: readonly string[]) => {
     const key = `${finding.ruleId}\u0000${input.location}`;
     const earlier = seen.get(key);
     if (earlier !== undefined && matches[earlier]!.score >= finding.score) return;
     if (settings.isExcluded(finding.ruleId, finding.category, input.location)) return;
-    const match = { ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers };
+    const match = { ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers: findingLayers };
     if (earlier === undefined) { seen.set(key, matches.length); matches.push(match); } else matches[earlier] = match;
+  };
+  const report = (finding: Finding) => {
+    if (finding.paranoia > category!.paranoia) return;
+    recording?.push({ finding, layers });
+    record(finding, layers);
   };
   for (input of inputs) {
     if (input.value.length === 0) continue;
+    const cacheKey = cache && input.value.length <= CACHEABLE_LENGTH
+      ? `${input.source}\u0000${input.name}\u0000${input.isName === true ? 1 : 0}\u0000${input.value}` : undefined;
+    if (cacheKey !== undefined) {
+      const cached = cache!.get(cacheKey);
+      if (cached !== undefined) {
+        // Refresh its place in the LRU order, then replay (exclusions depend on the location, so they apply here).
+        cache!.delete(cacheKey);
+        cache!.set(cacheKey, cached);
+        for (const { finding, layers: findingLayers } of cached) record(finding, findingLayers);
+        continue;
+      }
+      recording = [];
+    }
     const variants = settings.variants(input.value);
     let previous: string | undefined;
     for (let v = 0; v < variants.length; v++) {
@@ -68,9 +95,19 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
         if (category) detector.detect(variant.value, context, report);
       }
     }
+    if (cacheKey !== undefined) {
+      if (cache!.size >= CACHE_ENTRIES) cache!.delete(cache!.keys().next().value!);
+      cache!.set(cacheKey, recording!);
+      recording = null;
+    }
   }
   return matches;
 }
+
+/** Values up to this length are remembered with their findings (headers, paths and parameters repeat a lot). */
+const CACHEABLE_LENGTH = 512;
+/** Entries kept per compiled protection instance, least recently used evicted first. */
+const CACHE_ENTRIES = 10_000;
 
 /**
  * The anomaly score of a set of matches: each rule counts once (its highest score), monitored categories not at

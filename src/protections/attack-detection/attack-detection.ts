@@ -110,6 +110,7 @@ function compileSettings(config: AttackDetectionConfig, context: CreateContext):
     paranoia: highest,
     variants: decodedVariants,
     isExcluded: compileExclusions(config.exclusions ?? [], context),
+    cache: new Map(),
   };
 }
 

@@ -183,7 +183,7 @@ const RUBY_DANGER_CLASSES = ['Gem::', 'Net::', 'ERB', 'ActiveSupport', 'ActionCo
  * glued to code punctuation (`process.`, `require(`, `open(`, `system '...'`). A value without anchors holds no code
  * these rules could find, and is not tokenized at all.
  */
-export const STRONG_ANCHORS = new Set([
+const STRONG_ANCHORS = new Set([
   'child_process', 'mainmodule', 'constructor', '__import__', 'import_module', 'getattr', 'public_send', '__send__',
   'const_get', 'execsync', 'spawnsync', 'execfilesync', 'execfile', 'readpipe', 'instance_eval', 'class_eval',
   'module_eval', 'instance_exec', 'class_exec', 'subprocess', 'popen', 'open3', 'pickle', 'cpickle', '_pickle',
@@ -191,18 +191,15 @@ export const STRONG_ANCHORS = new Set([
   'eval', 'exec', 'kernel', 'builtins', 'posix', 'pty', 'vm', 'fs', 'console', 'func_globals', 'f_globals', 'deno',
   'shelve', 'importlib', 'evaluate',
 ]);
-export const WEAK_ANCHORS = new Set([
+const WEAK_ANCHORS = new Set([
   'require', 'import', 'process', 'global', 'root', 'function', 'module', 'open', 'read', 'write', 'readlines',
   'foreach', 'binread', 'while', 'for', 'system', 'spawn', 'os', 'io', 'nt', 'commands', 'platform', 'core', 'send',
   'method', 'yaml', 'bun', 'q',
 ]);
-/**
- * A quick test for any anchor (the same words and glue as `facts`, looser): most values have none, and are then
- * done with in one pass of the regular-expression engine. `code.test.ts` checks it agrees with the word lists.
- */
-export const ANCHOR_TEST = /(?<![\w$])(?:child_process|import_module|instance_eval|instance_exec|execfilesync|func_globals|setimmediate|constructor|module_eval|public_send|setinterval|__import__|class_eval|class_exec|globalthis|jsonpickle|mainmodule|settimeout|subprocess|const_get|f_globals|importlib|spawnsync|__send__|builtins|evaluate|execfile|execsync|readpipe|_pickle|console|cpickle|getattr|marshal|kernel|pickle|shelve|open3|popen|posix|deno|dill|eval|exec|erb|pty|fs|qq|qx|vm)(?![\w$])|(?<![\w$])(?:readlines|commands|function|platform|binread|foreach|process|require|global|import|method|module|system|spawn|while|write|core|open|read|root|send|yaml|bun|for|io|nt|os|q)(?:[ \t]{0,3}(?:[.(\['"`:]|\?\.|->)|\{)|[.\[:'"&](?:readlines|commands|function|platform|binread|foreach|process|require|global|import|method|module|system|spawn|while|write|core|open|read|root|send|yaml|bun|for|io|nt|os|q)(?![\w$])|(?<![\w$])while[ \t]{0,3}[t1!]|(?<![\w$])open[ \t]{1,3}(?:\$|my[ \t]|[a-z]+[ \t]*,)|(?<![\w$])__[a-z]|%x/i;
-/** Binary bytes: control characters (not tab/CR/LF), C1 controls, U+FFFD. */
-const BINARY_TEST = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]/;
+/** ASCII identifier characters (letters, digits, `_`, `$`). */
+const IDENT = new Uint8Array(128);
+for (let c = 0; c < 128; c++) IDENT[c] = isIdentPart(c) ? 1 : 0;
+
 
 /** Anchors by first letter and length (`first * 32 + length`): 1 strong, 2 weak. */
 const ANCHOR_INDEX: ([string, number][] | undefined)[] = new Array(128 * 32);
@@ -234,16 +231,33 @@ function anchorKind(v: string, i: number, j: number): number {
   return 0;
 }
 
-/** Offsets of the anchor words of `v`, ascending (at most 4096). */
-function anchors(v: string): number[] {
+/** What one pass over the value finds: anchor offsets (ascending, at most 4096), binary bytes, long runs. */
+interface Facts {
+  readonly anchors: number[];
+  /** Control characters (not tab/CR/LF), C1 controls or U+FFFD: possibly binary data. */
+  binary: boolean;
+  /** An identifier-like run of 12+ characters (a base64 token may hold a binary payload). */
+  longRun: boolean;
+}
+
+function facts(v: string): Facts {
   const out: number[] = [];
+  const f: Facts = { anchors: out, binary: false, longRun: false };
   const n = v.length;
-  for (let i = 0; i < n && out.length < 4096; i++) {
+  for (let i = 0; i < n; i++) {
     const c = v.charCodeAt(i);
-    if (!isIdentPart(c)) continue;
+    if (c < 128 ? IDENT[c] === 0 : !isIdentPart(c)) {
+      if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x7f && c < 0xa0) || c === 0xfffd) f.binary = true;
+      continue;
+    }
     let j = i + 1;
-    while (j < n && isIdentPart(v.charCodeAt(j))) j++;
+    for (; j < n; j++) {
+      const d = v.charCodeAt(j);
+      if (d < 128 ? IDENT[d] === 0 : !isIdentPart(d)) break;
+    }
     const len = j - i;
+    if (len >= 12) f.longRun = true;
+    if (out.length >= 4096) { i = j - 1; continue; }
     const kind = len <= 20 ? anchorKind(v, i, j) : 0;
     if (kind !== 0) {
       if (kind === 1) {
@@ -265,7 +279,7 @@ function anchors(v: string): number[] {
     }
     i = j - 1;
   }
-  return out;
+  return f;
 }
 
 /** True when an anchor lies in [from, to). */
@@ -1489,7 +1503,7 @@ function rubyGadgets(v: string): Hit | undefined {
   return undefined;
 }
 
-function markers(v: string): Hit | undefined {
+function markers(v: string, f: Facts): Hit | undefined {
   const nd = v.indexOf('$$ND_FUNC$$');
   if (nd >= 0) return { ruleId: 'code-node-serialize', paranoia: 1, message: 'node-serialize function marker _$$ND_FUNC$$_', at: nd };
   const fn = v.indexOf('__js_function');
@@ -1503,8 +1517,8 @@ function markers(v: string): Hit | undefined {
   if (best?.paranoia === 1) return best;
   if (v.includes('\n')) best = better(best, pickleText(v));
   if (best?.paranoia === 1) return best;
-  if (BINARY_TEST.test(v)) best = better(best, pickleBinary(v));
-  if (best?.paranoia === 1) return best;
+  if (f.binary) best = better(best, pickleBinary(v));
+  if (best?.paranoia === 1 || !f.longRun) return best;
   if (v.includes('::')) best = better(best, rubyGadgets(v));
   if (best?.paranoia === 1) return best;
   // base64 of binary pickles (protocol 2+ starts with 0x80 0x0N: `gAJ`, `gAN`, `gAS`, `gAV`) and of Ruby Marshal
@@ -1548,8 +1562,9 @@ export const codeDetector: Detector = {
     if (v.length < 4) return;
     let best: Hit | undefined;
     try {
-      best = markers(v);
-      if (best?.paranoia !== 1 && ANCHOR_TEST.test(v)) best = better(best, readCode(v, anchors(v)));
+      const f = facts(v);
+      best = markers(v, f);
+      if (best?.paranoia !== 1) best = better(best, readCode(v, f.anchors));
     } catch {
       return;
     }
