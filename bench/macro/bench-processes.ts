@@ -1,6 +1,6 @@
 /**
- * The child processes of the macro benchmark, the bench upstream and Portcullis, and their clean-up.
- * Each child has its own event loop, apart from the load generator in the parent.
+ * The child processes of the macro benchmark, the bench upstream and Portcullis, and their clean-up (also used for
+ * wrk, see load-generators.ts). Each child has its own event loop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -11,7 +11,8 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const children = new Set<ChildProcess>();
 
-function track(child: ChildProcess): void {
+/** Registers a child for the clean-up functions below. */
+export function track(child: ChildProcess): void {
   children.add(child);
   child.once('exit', () => children.delete(child));
 }

@@ -1,10 +1,12 @@
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function, overall and for Portcullis's
- * own source (src/), plus self time per area (src, node internals, dependencies, GC, idle).
+ * own source (src/), self time per area (src, node internals, dependencies, GC, idle) and per src/ directory, and
+ * the src/ functions by inclusive time (their callees included, Node's and dependencies' too).
  *
  *   node bench/macro/cpu-profile-summary.ts FILE.cpuprofile [--top 25]
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -66,3 +68,40 @@ for (const [name, us] of [...areas].sort((a, b) => b[1] - a[1])) process.stdout.
 const sorted = [...functions.values()].sort((a, b) => b.us - a.us);
 print(`top ${top} functions by self time`, sorted.slice(0, top));
 print(`top ${top} Portcullis (src/) functions by self time`, sorted.filter((f) => f.area === 'portcullis src').slice(0, top));
+
+// Self time of src/ per directory (src/inspect/detect/sqli, src/observe, ...).
+const directories = new Map<string, number>();
+for (const f of functions.values()) {
+  if (f.area !== 'portcullis src') continue;
+  const dir = path.dirname(f.where.replace(/:\d+$/, ''));
+  directories.set(dir, (directories.get(dir) ?? 0) + f.us);
+}
+process.stdout.write('\nPortcullis (src/) self time by directory\n');
+for (const [dir, us] of [...directories].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  process.stdout.write(`${pct(us, busy)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${dir}\n`);
+}
+
+// Inclusive time: each sample counts once for every distinct src/ function on its stack.
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const inclusive = new Map<string, { name: string; where: string; us: number }>();
+const stackCache = new Map<number, string[]>();
+const srcStack = (id: number): string[] => {
+  let keys = stackCache.get(id);
+  if (keys) return keys;
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
+    if (area(url, functionName) !== 'portcullis src') continue;
+    const key = `${functionName || '(anonymous)'}@${url}:${lineNumber}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      if (!inclusive.has(key)) inclusive.set(key, { name: functionName || '(anonymous)', where: location(url, lineNumber), us: 0 });
+    }
+  }
+  keys = [...seen];
+  stackCache.set(id, keys);
+  return keys;
+};
+profile.samples.forEach((id, i) => { for (const key of srcStack(id)) inclusive.get(key)!.us += profile.timeDeltas[i] ?? 0; });
+print(`top ${top} Portcullis (src/) functions by inclusive time (callees included)`, [...inclusive.values()].sort((a, b) => b.us - a.us).slice(0, top));

@@ -4,28 +4,35 @@
  *
  *   npm run bench -- [--connections 50] [--duration 10] [--warmup 2] [--rounds 2] [--json FILE]
  *                    [--scenario NAME ...] [--target direct,portcullis[,baseline]] [--cpu-prof DIR]
+ *                    [--generator wrk|autocannon] [--pin-generator CPU|none] [--disable PROTECTION ...]
  *
- * The upstream and Portcullis run as child processes; autocannon runs here. Exits 1 when any request errored or
- * got a non-2xx answer. See docs/performance.md.
+ * The upstream and Portcullis run as child processes; the load comes from wrk (a child process) when it is on
+ * PATH, else from autocannon in this process. Exits 1 when any request errored or got a non-2xx answer.
+ * See docs/performance.md.
  */
-import autocannon, { type AutocannonInstance, type AutocannonResult } from 'autocannon';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
-import { startGateway, startUpstream, startBaselineProxy, stopAllChildren, killAllChildrenNow, benchPolicy, stopChild } from './bench-processes.ts';
-import { runsTable, summaryTable, summarise, TARGETS, type Measurement, type Target } from './results-table.ts';
+import { startGateway, startUpstream, startBaselineProxy, stopAllChildren, killAllChildrenNow, benchPolicy, stopChild, repoRoot } from './bench-processes.ts';
+import { createGenerator, GENERATORS, type LoadGenerator, type LoadResult, type LoadRun } from './load-generators.ts';
+import { cpuTable, runsTable, summaryTable, summarise, TARGETS, type Measurement, type Target } from './results-table.ts';
 
 const usage = `usage: npm run bench -- [options]
   --connections N   concurrent connections (default 50)
-  --duration S      seconds measured per scenario, target and round (default 10)
+  --duration S      seconds measured per scenario, target and round (default 10; whole seconds with wrk)
   --warmup S        seconds of discarded load before the first round of each scenario and target (default 2; 0: none)
   --rounds N        direct/portcullis alternations per scenario (default 2)
   --scenario NAME   only this scenario (repeatable): ${SCENARIOS.map((s) => s.name).join(', ')}
   --target LIST     comma-separated targets, measured in this order each round (default direct,portcullis):
                       direct (the upstream), portcullis, baseline (a minimal node:http + undici proxy)
+  --generator NAME  wrk or autocannon (default: wrk when on PATH, else autocannon)
+  --pin-generator CPU  with wrk: run it under \`taskset -c CPU\` (default none: not pinned; on 2 cores pinning
+                    measured slightly lower, the gateway then often shares wrk's core)
+  --disable NAME    switch a protection off in the bench policy (repeatable), e.g. attackDetection, to see its cost
   --json FILE       also write the results as JSON
   --cpu-prof DIR    run Portcullis with --cpu-prof, profiles written to DIR when it exits
   --keep-logs       keep the temporary directory with the policy and Portcullis's logs`;
@@ -39,6 +46,9 @@ const { values: args } = parseArgs({
     scenario: { type: 'string', multiple: true },
     target: { type: 'string', default: 'direct,portcullis' },
     json: { type: 'string' },
+    generator: { type: 'string' },
+    disable: { type: 'string', multiple: true },
+    'pin-generator': { type: 'string', default: 'none' },
     'cpu-prof': { type: 'string' },
     'keep-logs': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -58,12 +68,22 @@ function positive(name: string, text: string, allowZero = false): number {
 }
 
 const connections = Math.floor(positive('connections', args.connections));
-const duration = positive('duration', args.duration);
-const warmup = positive('warmup', args.warmup, true);
+let duration = positive('duration', args.duration);
+let warmup = positive('warmup', args.warmup, true);
 const rounds = Math.floor(positive('rounds', args.rounds));
 const targets = [...new Set(args.target.split(',').map((t) => t.trim()))] as Target[];
 if (targets.length === 0 || targets.some((t) => !TARGETS.includes(t))) {
   process.stderr.write(`--target takes a comma-separated list of ${TARGETS.join(', ')}\n\n${usage}\n`);
+  process.exit(2);
+}
+const generatorChoice = (args.generator ?? 'auto') as 'auto' | typeof GENERATORS[number];
+if (generatorChoice !== 'auto' && !GENERATORS.includes(generatorChoice)) {
+  process.stderr.write(`--generator takes ${GENERATORS.join(' or ')}\n\n${usage}\n`);
+  process.exit(2);
+}
+const pin = args['pin-generator'];
+if (pin !== 'none' && !/^\d+$/.test(pin)) {
+  process.stderr.write(`--pin-generator takes a CPU number or none\n\n${usage}\n`);
   process.exit(2);
 }
 const scenarios: Scenario[] = args.scenario ? args.scenario.map((name) => {
@@ -82,9 +102,21 @@ const machine = {
   loadAverage: os.loadavg().map((n) => Math.round(n * 100) / 100),
 };
 
+/** The commit measured, and whether src/ differs from it (numbers move with the code). */
+function sourceVersion(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${commit} + uncommitted changes in src/` : commit;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+const source = sourceVersion();
+
 // ---- clean-up, also on Ctrl-C -------------------------------------------------------------------------------
 
-let current: AutocannonInstance | undefined;
+let current: LoadRun | undefined;
 let aborting: string | undefined;
 /** Set once the measurements are over, so that the children's exits are expected. */
 let finishing = false;
@@ -110,34 +142,44 @@ process.on('exit', killAllChildrenNow);
 
 // ---- measurement --------------------------------------------------------------------------------------------
 
-async function load(baseUrl: string, scenario: Scenario, seconds: number): Promise<AutocannonResult> {
-  current = autocannon({
-    url: baseUrl + scenario.path,
-    method: scenario.method,
-    headers: scenario.headers,
-    body: scenario.body,
-    connections,
-    duration: seconds,
-    pipelining: 1,
-  });
-  try { return await current; } finally { current = undefined; }
+let generator: LoadGenerator | undefined;
+
+async function load(baseUrl: string, scenario: Scenario, seconds: number): Promise<LoadResult> {
+  current = generator!.start({ url: baseUrl, scenario, connections, seconds });
+  try { return await current.result; } finally { current = undefined; }
 }
 
-function measurement(result: AutocannonResult, scenario: Scenario, target: Target, round: number): Measurement {
-  const statusCodes: Record<string, number> = {};
-  for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
+/** CPU seconds (user + system, all threads) of a process so far, from /proc; undefined elsewhere than Linux. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined || process.platform !== 'linux') return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = (() => {
+  if (process.platform !== 'linux') return 100;
+  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
+})();
+
+function measurement(result: LoadResult, scenario: Scenario, target: Target, round: number, cpu: number | undefined): Measurement {
   return {
     scenario: scenario.name,
     target,
     round,
-    seconds: result.duration,
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.total / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
+    seconds: result.seconds,
+    requests: result.requests,
+    requestsPerSecond: result.requests / result.seconds,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    statusCodes,
+    errors: result.errors,
+    statusCodes: result.statusCodes,
+    ...(cpu !== undefined && result.requests > 0 && result.seconds > 0
+      ? { serverCpuUsPerRequest: cpu * 1e6 / result.requests, serverCpuCores: cpu / result.seconds } : {}),
   };
 }
 
@@ -156,13 +198,26 @@ async function checkTargets(urls: Record<Target, string>): Promise<void> {
 
 async function main(): Promise<number> {
   process.stdout.write(`Portcullis macro benchmark, ${new Date().toISOString()}\n`);
+  process.stdout.write(`source: ${source}\n`);
   process.stdout.write(`machine: node ${machine.node}, ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, load ${machine.loadAverage.join(' ')}\n`);
-  process.stdout.write(`load: autocannon in the parent, ${connections} connections, ${duration} s per run, ${warmup} s warm-up, ${rounds} round(s)\n\n`);
-
   workDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-bench-'));
+  generator = await createGenerator({ generator: generatorChoice, workDir, pin });
+  process.stdout.write(`generator: ${generator.description}\n`);
+  if (generator.name === 'wrk' && (!Number.isInteger(duration) || !Number.isInteger(warmup))) {
+    duration = Math.max(1, Math.round(duration));
+    warmup = Math.round(warmup);
+    process.stdout.write(`(wrk runs whole seconds: --duration ${duration}, --warmup ${warmup})\n`);
+  }
+  process.stdout.write(`load: ${generator.name}, ${connections} connections, ${duration} s per run, ${warmup} s warm-up, ${rounds} round(s)\n\n`);
+
   const upstream = await startUpstream();
   const nodeFlags = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : [];
-  const gateway = await startGateway({ policy: benchPolicy(upstream.url, workDir), workDir, nodeFlags });
+  const policy = benchPolicy(upstream.url, workDir);
+  const disabled = args.disable ?? [];
+  const protections = policy.protections as Record<string, Record<string, unknown>>;
+  for (const name of disabled) protections[name] = { ...protections[name], enabled: false };
+  if (disabled.length > 0) process.stdout.write(`protections switched off in the bench policy: ${disabled.join(', ')}\n`);
+  const gateway = await startGateway({ policy, workDir, nodeFlags });
   const baseline = targets.includes('baseline') ? await startBaselineProxy(upstream.url) : undefined;
   const watched: [string, ChildProcess][] = [['upstream', upstream.child], ['Portcullis', gateway.child]];
   if (baseline) watched.push(['baseline proxy', baseline.child]);
@@ -177,6 +232,7 @@ async function main(): Promise<number> {
     + `${baseline ? `, baseline ${baseline.url} (pid ${baseline.child.pid})` : ''}${args['keep-logs'] ? `, files in ${workDir}` : ''}\n`);
 
   const urls: Record<Target, string> = { direct: upstream.url, portcullis: gateway.url, baseline: baseline?.url ?? '' };
+  const servers: Record<Target, number | undefined> = { direct: upstream.child.pid, portcullis: gateway.child.pid, baseline: baseline?.child.pid };
   await checkTargets(urls);
 
   const measurements: Measurement[] = [];
@@ -187,12 +243,17 @@ async function main(): Promise<number> {
         if (aborting) break;
         if (round === 1 && warmup > 0) {
           const warm = await load(urls[target], scenario, warmup);
-          warmupProblems += warm.errors + warm.timeouts + warm.non2xx;
+          warmupProblems += warm.errors + warm.non2xx;
         }
         if (aborting) break;
-        const m = measurement(await load(urls[target], scenario, duration), scenario, target, round);
+        const cpuBefore = cpuSeconds(servers[target]);
+        const result = await load(urls[target], scenario, duration);
+        const cpuAfter = cpuSeconds(servers[target]);
+        const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+        const m = measurement(result, scenario, target, round, cpu);
         measurements.push(m);
-        process.stdout.write(`  round ${round} ${scenario.name.padEnd(13)} ${target.padEnd(10)} ${Math.round(m.requestsPerSecond).toString().padStart(6)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  non-2xx ${m.non2xx}  errors ${m.errors}\n`);
+        const cpuNote = m.serverCpuUsPerRequest === undefined ? '' : `  CPU ${Math.round(m.serverCpuUsPerRequest)} us/req (${m.serverCpuCores!.toFixed(2)} cores)`;
+        process.stdout.write(`  round ${round} ${scenario.name.padEnd(13)} ${target.padEnd(10)} ${Math.round(m.requestsPerSecond).toString().padStart(6)} req/s  p50 ${m.p50Ms.toFixed(1)} ms  p99 ${m.p99Ms.toFixed(1)} ms  non-2xx ${m.non2xx}  errors ${m.errors}${cpuNote}\n`);
       }
     }
   }
@@ -206,16 +267,18 @@ async function main(): Promise<number> {
   const summaries = summarise(measurements, scenarios.map((s) => s.name), targets);
   process.stdout.write(`\nRuns\n${runsTable(measurements)}\n`);
   process.stdout.write(`\nSummary (req/s: mean of rounds; p50/p99: median of rounds; ratio: req/s over direct req/s)\n${summaryTable(summaries)}\n`);
+  const cpuText = cpuTable(summaries);
+  if (cpuText) process.stdout.write(`\nCPU of the process under load (all its threads; mean of rounds; cores used 1.00 = one core busy)\n${cpuText}\n`);
   const loadAfter = os.loadavg().map((n) => Math.round(n * 100) / 100);
-  process.stdout.write(`\nload average at the end: ${loadAfter.join(' ')} (at the start: ${machine.loadAverage.join(' ')}; the benchmark alone keeps it near 3 on 2 cores, well above means something else was running)\n`);
+  process.stdout.write(`\nload average at the end: ${loadAfter.join(' ')} (at the start: ${machine.loadAverage.join(' ')}; on 2 cores the benchmark alone keeps it near 2 with wrk and near 3 with autocannon; well above means something else was running)\n`);
   if (accessLogBytes !== undefined) process.stdout.write(`access log written by Portcullis: ${(accessLogBytes / 2 ** 20).toFixed(1)} MiB\n`);
   if (args['cpu-prof']) process.stdout.write(`CPU profile(s) of Portcullis in ${path.resolve(args['cpu-prof'])}\n`);
 
   const failures = measurements.reduce((n, m) => n + m.errors + m.non2xx, 0) + warmupProblems;
   if (args.json) {
     await writeFile(args.json, JSON.stringify({
-      date: new Date().toISOString(), machine, loadAverageAtEnd: loadAfter,
-      settings: { connections, durationSeconds: duration, warmupSeconds: warmup, rounds, pipelining: 1, gatewayWorkers: 1 },
+      date: new Date().toISOString(), source, machine, loadAverageAtEnd: loadAfter,
+      settings: { connections, durationSeconds: duration, warmupSeconds: warmup, rounds, pipelining: 1, gatewayWorkers: 1, generator: generator?.details, disabledProtections: disabled },
       scenarios: scenarios.map(({ name, description, method, path: p }) => ({ name, description, method, path: p })),
       measurements, summary: summaries,
       warmupProblems, aborted: aborting ?? null,

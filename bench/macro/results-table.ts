@@ -17,6 +17,13 @@ export interface Measurement {
   /** Socket errors and timeouts together. */
   errors: number;
   statusCodes: Record<string, number>;
+  /**
+   * CPU of the process that answered the load (the upstream for direct, Portcullis, the baseline proxy), all its
+   * threads, from /proc (Linux only; 10 ms resolution): microseconds per completed request, and cores used on
+   * average. Unlike req/s, CPU per request hardly moves when other work competes for the machine.
+   */
+  serverCpuUsPerRequest?: number;
+  serverCpuCores?: number;
 }
 
 export interface TargetSummary {
@@ -29,6 +36,9 @@ export interface TargetSummary {
   p99Ms: number;
   /** requestsPerSecond / the direct target's (absent for direct itself or without a direct measurement). */
   ratioToDirect?: number;
+  /** Mean over rounds, when measured. */
+  serverCpuUsPerRequest?: number;
+  serverCpuCores?: number;
 }
 
 export interface ScenarioSummary { scenario: string; targets: TargetSummary[] }
@@ -45,12 +55,18 @@ export function summarise(measurements: Measurement[], scenarios: string[], targ
   return scenarios.map((scenario) => {
     const summaries = targets.map((target): TargetSummary => {
       const runs = measurements.filter((m) => m.scenario === scenario && m.target === target);
-      return {
+      const summary: TargetSummary = {
         target, rounds: runs.length,
         requestsPerSecond: mean(runs.map((m) => m.requestsPerSecond)),
         p50Ms: median(runs.map((m) => m.p50Ms)),
         p99Ms: median(runs.map((m) => m.p99Ms)),
       };
+      const cpu = runs.filter((m) => m.serverCpuUsPerRequest !== undefined);
+      if (cpu.length > 0) {
+        summary.serverCpuUsPerRequest = mean(cpu.map((m) => m.serverCpuUsPerRequest!));
+        summary.serverCpuCores = mean(cpu.map((m) => m.serverCpuCores!));
+      }
+      return summary;
     });
     const direct = summaries.find((s) => s.target === 'direct');
     if (direct) for (const s of summaries) if (s !== direct) s.ratioToDirect = s.requestsPerSecond / direct.requestsPerSecond;
@@ -84,4 +100,13 @@ export function summaryTable(summaries: ScenarioSummary[]): string {
     s.scenario, t.target, int(t.requestsPerSecond), ms(t.p50Ms), ms(t.p99Ms), ratio(t.ratioToDirect),
   ]));
   return table(['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'ratio'], rows, 2);
+}
+
+/** CPU of the process under load per scenario and target (empty when not measured, e.g. not on Linux). */
+export function cpuTable(summaries: ScenarioSummary[]): string {
+  const rows = summaries.flatMap((s) => s.targets.filter((t) => t.serverCpuUsPerRequest !== undefined).map((t) => [
+    s.scenario, t.target, t.target === 'direct' ? 'upstream' : t.target === 'portcullis' ? 'Portcullis' : 'baseline proxy',
+    int(t.serverCpuUsPerRequest!), (t.serverCpuCores!).toFixed(2),
+  ]));
+  return rows.length === 0 ? '' : table(['scenario', 'target', 'process', 'CPU us/request', 'cores used'], rows, 3);
 }
