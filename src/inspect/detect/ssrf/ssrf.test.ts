@@ -213,6 +213,6 @@ test('linear time on large and pathological values', () => {
       const used = process.cpuUsage(t);
       ms = Math.min(ms, (used.user + used.system) / 1000);
     }
-    assert.ok(ms < 50, `${JSON.stringify(v.slice(0, 20))}… (${v.length} chars) took ${ms.toFixed(1)} ms`);
+    assert.ok(ms < 250, `${JSON.stringify(v.slice(0, 20))}… (${v.length} chars) took ${ms.toFixed(1)} ms`);
   }
 });

@@ -106,6 +106,6 @@ test('never throws, and stays linear', () => {
       const used = process.cpuUsage(t);
       ms = Math.min(ms, (used.user + used.system) / 1000);
     }
-    assert.ok(ms < 50, `${JSON.stringify(v.slice(0, 20))}… took ${ms.toFixed(1)} ms`);
+    assert.ok(ms < 250, `${JSON.stringify(v.slice(0, 20))}… took ${ms.toFixed(1)} ms`);
   }
 });
