@@ -4,12 +4,9 @@ import type { DetectorContext, Finding } from '../../finding.ts';
 import { cmdiDetector as detector } from './cmdi.ts';
 import { parseShell } from './shell.ts';
 import { globMatch, globPath } from './glob.ts';
+import { detectorRunner } from '../../../../test/helpers/detector-harness.ts';
 
-function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
-  const out: Finding[] = [];
-  detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
-  return out;
-}
+const run = detectorRunner(detector, { source: 'query', name: 'q' });
 const lowest = (fs: Finding[]): number => Math.min(4, ...fs.map((f) => f.paranoia));
 const HEADER = { source: 'header', name: 'user-agent' } as const;
 const BODY = { source: 'body', name: 'comment' } as const;

@@ -2,23 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectorContext, Finding } from '../../finding.ts';
 import { crlfDetector as detector } from './crlf.ts';
+import { cpuBestOf, detectorRunner } from '../../../../test/helpers/detector-harness.ts';
 
-function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
-  const out: Finding[] = [];
-  detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
-  return out;
-}
-/** Best of five runs, in CPU time of this process: the limit is for the work, not for a busy machine. */
-function bestOf(fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < 5; k++) {
-    const t = process.cpuUsage();
-    fn();
-    const d = process.cpuUsage(t);
-    best = Math.min(best, (d.user + d.system) / 1000);
-  }
-  return best;
-}
+const run = detectorRunner(detector, { source: 'query', name: 'q' });
+const bestOf = cpuBestOf;
 const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
 const BODY = { source: 'body', name: 'message' } as const;
 

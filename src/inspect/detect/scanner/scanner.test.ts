@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectorContext, Finding } from '../../finding.ts';
 import { scannerDetector as detector } from './scanner.ts';
+import { cpuBestOf } from '../../../../test/helpers/detector-harness.ts';
 
 const UA: Partial<DetectorContext> = { source: 'header', name: 'user-agent' };
 
@@ -10,17 +11,7 @@ function run(value: string, ctx: Partial<DetectorContext> = UA): Finding[] {
   detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
   return out;
 }
-/** Best of five runs, in CPU time of this process: the limit is for the work, not for a busy machine. */
-function bestOf(fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < 5; k++) {
-    const t = process.cpuUsage();
-    fn();
-    const d = process.cpuUsage(t);
-    best = Math.min(best, (d.user + d.system) / 1000);
-  }
-  return best;
-}
+const bestOf = cpuBestOf;
 const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
 
 const attacks: [string, Partial<DetectorContext>][] = [

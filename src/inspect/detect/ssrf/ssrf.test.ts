@@ -3,12 +3,9 @@ import assert from 'node:assert/strict';
 import type { DetectorContext, Finding } from '../../finding.ts';
 import { ssrfDetector as detector } from './ssrf.ts';
 import { classifyHost, cleanHost, findUrls, formatIpv4, parseIpv4, parseIpv6 } from './url.ts';
+import { detectorRunner } from '../../../../test/helpers/detector-harness.ts';
 
-function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
-  const out: Finding[] = [];
-  detector.detect(value, { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
-  return out;
-}
+const run = detectorRunner(detector, { source: 'query', name: 'q' });
 const lowest = (fs: Finding[]): number => Math.min(4, ...fs.map((f) => f.paranoia));
 const URLP = { source: 'query', name: 'url' } as const;
 const WEBHOOK = { source: 'body', name: 'webhook_url' } as const;

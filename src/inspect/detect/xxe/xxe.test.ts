@@ -2,12 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectorContext, Finding } from '../../finding.ts';
 import { decodeUtf7, xxeDetector as detector } from './xxe.ts';
+import { detectorRunner } from '../../../../test/helpers/detector-harness.ts';
 
-function run(value: string, ctx: Partial<DetectorContext> = {}): Finding[] {
-  const out: Finding[] = [];
-  detector.detect(value, { source: 'body', name: '', isName: false, paranoia: 3, layers: [], ...ctx }, (f) => out.push(f));
-  return out;
-}
+const run = detectorRunner(detector, { source: 'body', name: '' });
 const lowest = (fs: Finding[]): number => Math.min(4, ...fs.map((f) => f.paranoia));
 
 /** [value, highest paranoia level at which it must be found, context]. */
