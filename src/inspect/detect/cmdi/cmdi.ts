@@ -58,11 +58,8 @@ export const cmdiDetector: Detector = {
   category: 'cmdi',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
-    try {
-      run(value, context, report);
-    } catch {
-      // a detector never throws; a bug here must not let the request through unexamined elsewhere
-    }
+    // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
+    run(value, context, report);
   },
 };
 

@@ -1561,13 +1561,10 @@ export const codeDetector: Detector = {
     const v = value;
     if (v.length < 4) return;
     let best: Hit | undefined;
-    try {
-      const f = facts(v);
-      best = markers(v, f);
-      if (best?.paranoia !== 1) best = better(best, readCode(v, f.anchors));
-    } catch {
-      return;
-    }
+    // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
+    const f = facts(v);
+    best = markers(v, f);
+    if (best?.paranoia !== 1) best = better(best, readCode(v, f.anchors));
     if (!best) return;
     // Code spelled with JavaScript escapes (`c\u006fnsole`, `\x72equire`) is evasion: one level stricter.
     let paranoia = best.paranoia;

@@ -43,11 +43,8 @@ export const lfiDetector: Detector = {
   category: 'lfi',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
-    try {
-      run(value, context, report);
-    } catch {
-      // never throw
-    }
+    // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
+    run(value, context, report);
   },
 };
 

@@ -235,22 +235,19 @@ export const sessionFixationDetector: Detector = {
       const e = Math.min(value.length, Math.max(s + 1, end), s + 120);
       report({ ruleId, category: 'session-fixation', paranoia, score: SCORE.critical, message, matched: value.slice(s, e) });
     };
-    try {
-      if (!context.isName && context.name !== '' && (context.source === 'query' || context.source === 'body') &&
-        isSessionName(context.name) && tokenLike(value)) {
-        if (context.source === 'query') emit(R.sessionParam, 2, `session identifier ${context.name} in the query string`, 0, value.length);
-        else emit(R.sessionParam, 3, `session identifier ${context.name} in the body`, 0, value.length);
-      }
-      const lower = value.toLowerCase();
-      if (context.source === 'path' && lower.indexOf(';') !== -1) checkPathParam(lower, emit);
-      if (lower.indexOf('cookie') === -1) return;
-      checkCookieScript(lower, emit);
-      if (lower.indexOf('set-cookie') !== -1) {
-        checkMeta(value, lower, emit);
-        checkHeaderLine(lower, emit);
-      }
-    } catch {
-      // A detector never throws.
+    // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
+    if (!context.isName && context.name !== '' && (context.source === 'query' || context.source === 'body') &&
+      isSessionName(context.name) && tokenLike(value)) {
+      if (context.source === 'query') emit(R.sessionParam, 2, `session identifier ${context.name} in the query string`, 0, value.length);
+      else emit(R.sessionParam, 3, `session identifier ${context.name} in the body`, 0, value.length);
+    }
+    const lower = value.toLowerCase();
+    if (context.source === 'path' && lower.indexOf(';') !== -1) checkPathParam(lower, emit);
+    if (lower.indexOf('cookie') === -1) return;
+    checkCookieScript(lower, emit);
+    if (lower.indexOf('set-cookie') !== -1) {
+      checkMeta(value, lower, emit);
+      checkHeaderLine(lower, emit);
     }
   },
 };

@@ -141,12 +141,8 @@ export const sqliDetector: Detector = {
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
     const out = new Collector(value, context.paranoia);
-    try {
-      inspect(value, out);
-    } catch {
-      // Never expected (recursion is bounded, nothing throws by design); a detector must not throw.
-      out.add('sqli-internal-error', 3, SCORE.notice, 'SQL analysis failed on this value', 0);
-    }
+    // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
+    inspect(value, out);
     out.flush(report);
   },
 };

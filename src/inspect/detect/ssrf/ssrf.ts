@@ -40,11 +40,8 @@ export const ssrfDetector: Detector = {
   category: 'ssrf',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
-    try {
-      run(value, context, report);
-    } catch {
-      // never throw
-    }
+    // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
+    run(value, context, report);
   },
 };
 

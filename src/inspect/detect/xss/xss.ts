@@ -936,12 +936,9 @@ export const xssDetector: Detector = {
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
     const col = new Collector(context.paranoia, context.source);
-    try {
-      analyze(value, col);
-      alternateReadings(value, col);
-    } catch {
-      // A detector never throws; what was found before the fault still counts.
-    }
+    // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
+    analyze(value, col);
+    alternateReadings(value, col);
     col.flush(report);
   },
 };
