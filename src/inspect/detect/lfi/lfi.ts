@@ -12,18 +12,12 @@
  * A single `../` in a relative link (`../images/a.png`) is common in real parameters: paranoia 2 only.
  */
 
-import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
 import { pathShape, pathTokens, sensitiveNormal, type PathToken, type Sensitive } from './paths.ts';
 import { globPath } from '../cmdi/glob.ts';
+import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
 
-interface Verdict {
-  readonly rule: string;
-  readonly paranoia: Paranoia;
-  readonly score: number;
-  readonly message: string;
-  readonly start: number;
-  readonly end: number;
-}
+type Verdict = RuleVerdict;
 
 /** Parameter names that hold a file name or path: one climbing segment there is an attack. */
 const FILE_NAMES = ['file', 'path', 'dir', 'folder', 'doc', 'page', 'include', 'inc', 'template', 'tpl', 'load',
@@ -49,12 +43,8 @@ export const lfiDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  const best = new Map<string, Verdict>();
-  const keep = (v: Verdict): void => {
-    if (v.paranoia > context.paranoia) return;
-    const old = best.get(v.rule);
-    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
-  };
+  const best = new BestPerRule(context.paranoia);
+  const keep = (v: Verdict): void => best.keep(v);
   // cheap gate: every rule needs a separator, a dot or a colon
   if (!hasAny(value)) return;
 
@@ -65,12 +55,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     if (hex !== value) examine(hex, context, keep);
   }
 
-  for (const v of best.values()) {
-    report({
-      ruleId: v.rule, category: 'lfi', paranoia: v.paranoia, score: v.score, message: v.message,
-      matched: value.slice(Math.max(0, v.start), Math.min(value.length, v.end, v.start + 120)),
-    });
-  }
+  best.flush(report, 'lfi', value);
 }
 
 function examine(value: string, context: DetectorContext, keep: (v: Verdict) => void): void {

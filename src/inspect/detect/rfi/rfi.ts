@@ -10,17 +10,11 @@
  * remote URL in a non-URL parameter at paranoia 3. Header values (Referer, Origin) are URLs by nature: ignored.
  */
 
-import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
 import { classifyHost, findUrls, isInternal, type FoundUrl } from '../ssrf/url.ts';
+import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
 
-interface Verdict {
-  readonly rule: string;
-  readonly paranoia: Paranoia;
-  readonly score: number;
-  readonly message: string;
-  readonly start: number;
-  readonly end: number;
-}
+type Verdict = RuleVerdict;
 
 /** Parameter names for something the application includes or reads as a file. */
 const INCLUDE_HINTS = ['file', 'page', 'include', 'inc', 'template', 'tpl', 'path', 'doc', 'document', 'folder', 'dir',
@@ -50,12 +44,8 @@ export const rfiDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  const best = new Map<string, Verdict>();
-  const keep = (v: Verdict): void => {
-    if (v.paranoia > context.paranoia) return;
-    const old = best.get(v.rule);
-    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
-  };
+  const best = new BestPerRule(context.paranoia);
+  const keep = (v: Verdict): void => best.keep(v);
   const name = context.name.toLowerCase();
   const benign = hint(name, BENIGN_HINTS);
   const include = !benign && (hint(name, INCLUDE_HINTS) || bracketed(name));
@@ -89,10 +79,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
       keep({ rule: 'rfi-remote-url', paranoia: 3, score: SCORE.notice, message: `remote URL ${what} as a parameter value`, ...span });
     }
   }
-  for (const v of best.values()) {
-    report({ ruleId: v.rule, category: 'rfi', paranoia: v.paranoia, score: v.score, message: v.message,
-      matched: value.slice(v.start, Math.min(v.end, v.start + 120)) });
-  }
+  best.flush(report, 'rfi', value);
 }
 
 const HINT_MEMO = new Map<string, boolean>();

@@ -11,15 +11,9 @@
 
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { classifyHost, cleanHost, findUrls, isInternal, type FoundUrl, type HostFacts } from './url.ts';
+import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
 
-interface Verdict {
-  readonly rule: string;
-  readonly paranoia: Paranoia;
-  readonly score: number;
-  readonly message: string;
-  readonly start: number;
-  readonly end: number;
-}
+type Verdict = RuleVerdict;
 
 /** Parameter names that hold a URL or a host. */
 const URL_HINTS = ['url', 'uri', 'link', 'href', 'src', 'source', 'dest', 'target', 'callback', 'webhook', 'hook',
@@ -46,12 +40,8 @@ export const ssrfDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  const best = new Map<string, Verdict>();
-  const keep = (v: Verdict): void => {
-    if (v.paranoia > context.paranoia) return;
-    const old = best.get(v.rule);
-    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
-  };
+  const best = new BestPerRule(context.paranoia);
+  const keep = (v: Verdict): void => best.keep(v);
   const urls = value.includes(':') && mayHaveUrl(value) ? findUrls(value) : [];
   const c0 = value.charCodeAt(0);
   const bareCandidate = urls.length === 0 && !context.isName && (isDigit(c0) || c0 === 91 || c0 === 47 || c0 === 108 || c0 === 76 || c0 === 105 || hasDotOrColon(value));
@@ -104,10 +94,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     }
   }
 
-  for (const v of best.values()) {
-    report({ ruleId: v.rule, category: 'ssrf', paranoia: v.paranoia, score: v.score, message: v.message,
-      matched: value.slice(v.start, Math.min(v.end, v.start + 120)) });
-  }
+  best.flush(report, 'ssrf', value);
 }
 
 interface Where {

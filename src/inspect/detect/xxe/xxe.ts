@@ -13,16 +13,10 @@
  * first, since the XML declaration may legitimately ask for that encoding.
  */
 
-import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
+import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
 
-interface Verdict {
-  readonly rule: string;
-  readonly paranoia: Paranoia;
-  readonly score: number;
-  readonly message: string;
-  readonly start: number;
-  readonly end: number;
-}
+type Verdict = RuleVerdict;
 
 const MAX_DECLARATIONS = 4096;
 
@@ -36,12 +30,8 @@ export const xxeDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  const best = new Map<string, Verdict>();
-  const keep = (v: Verdict): void => {
-    if (v.paranoia > context.paranoia) return;
-    const old = best.get(v.rule);
-    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
-  };
+  const best = new BestPerRule(context.paranoia);
+  const keep = (v: Verdict): void => best.keep(v);
   const texts = [value];
   if (value.includes('+AD')) {
     const decoded = decodeUtf7(value);
@@ -64,10 +54,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     keep({ rule: 'xxe-schema-location', paranoia: lone ? 1 : 2, score: lone ? SCORE.critical : SCORE.warning,
       message: `${context.name} pointing at a remote schema`, start: 0, end: value.length });
   }
-  for (const v of best.values()) {
-    report({ ruleId: v.rule, category: 'xxe', paranoia: v.paranoia, score: v.score, message: v.message,
-      matched: text.slice(Math.max(0, v.start), Math.min(text.length, v.end, v.start + 120)) });
-  }
+  best.flush(report, 'xxe', text);
 }
 
 // ---- DTD markup ---------------------------------------------------------------------------------------------------
