@@ -1,4 +1,4 @@
-import type { Category, Finding, Paranoia } from '../finding.ts';
+import { SCORE, type Category, type Finding, type Paranoia } from '../finding.ts';
 
 /** A candidate finding of a detector, with the span of the value it is about. */
 export interface RuleVerdict {
@@ -25,6 +25,17 @@ export class BestPerRule {
   /** Rules kept so far. */
   get size(): number {
     return this.best.size;
+  }
+
+  /** True when a verdict for `rule` at `paranoia` could still improve on what is kept (lets costly checks be skipped). */
+  wants(rule: string, paranoia: number): boolean {
+    if (paranoia > this.paranoia) return false;
+    const old = this.best.get(rule);
+    return old === undefined || paranoia < old.paranoia || (paranoia === old.paranoia && old.score < SCORE.critical);
+  }
+
+  values(): IterableIterator<RuleVerdict> {
+    return this.best.values();
   }
 
   keep(v: RuleVerdict): void {

@@ -19,6 +19,7 @@ import { BIN_DIRS, K, WINDOWS_ENV, allCommandNames, commandInfo, type CommandInf
 import { powershellIdiom, windowsHits } from './windows.ts';
 import { globMatch, globPath } from './glob.ts';
 import { sensitivePath } from '../lfi/paths.ts';
+import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
 
 const MAX_GLOB_WORDS = 2048;
 
@@ -33,14 +34,7 @@ interface Resolved {
   readonly windowsPath?: boolean;
 }
 
-interface Verdict {
-  readonly rule: string;
-  readonly paranoia: Paranoia;
-  readonly score: number;
-  readonly message: string;
-  readonly start: number;
-  readonly end: number;
-}
+type Verdict = RuleVerdict;
 
 /** Canonical sensitive files, for wildcard arguments (`/e??/p?ss*`). */
 const SENSITIVE_GLOB_TARGETS = ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/hosts', '/etc/issue',
@@ -134,17 +128,9 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     if (idiom !== null) report({ ruleId: idiom.rule, category: 'cmdi', paranoia: 1, score: SCORE.critical, message: idiom.message, matched: excerpt(value, idiom.start, idiom.end) });
     return;
   }
-  const best = new Map<string, Verdict>();
-  const wants = (rule: string, paranoia: number): boolean => {
-    if (paranoia > context.paranoia) return false;
-    const old = best.get(rule);
-    return old === undefined || paranoia < old.paranoia || (paranoia === old.paranoia && old.score < SCORE.critical);
-  };
-  const keep = (v: Verdict): void => {
-    if (v.paranoia > context.paranoia) return;
-    const old = best.get(v.rule);
-    if (old === undefined || v.paranoia < old.paranoia || (v.paranoia === old.paranoia && v.score > old.score)) best.set(v.rule, v);
-  };
+  const best = new BestPerRule(context.paranoia);
+  const wants = (rule: string, paranoia: number): boolean => best.wants(rule, paranoia);
+  const keep = (v: Verdict): void => best.keep(v);
 
   // Shellshock and fork bombs: a function definition at the start of the value
   const fn = functionDefinition(value);
