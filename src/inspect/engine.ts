@@ -64,6 +64,12 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
     recording?.push({ finding, layers });
     record(finding, layers);
   };
+  // The enabled detectors with their category settings, looked up once per call rather than per value.
+  const active: Array<readonly [Detector, CategorySettings]> = [];
+  for (const detector of settings.detectors) {
+    const own = settings.categories.get(detector.category);
+    if (own) active.push([detector, own]);
+  }
   for (input of inputs) {
     if (input.value.length === 0) continue;
     const cacheKey = cache && input.value.length <= CACHEABLE_LENGTH
@@ -84,15 +90,15 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
     for (let v = 0; v < variants.length; v++) {
       const variant = variants[v]!;
       // Variants are distinct by construction except when a layer undoes another; skip exact repeats cheaply.
-      if (variant.value === previous || (v > 1 && variants.slice(0, v).some((w) => w.value === variant.value))) continue;
+      if (variant.value === previous || (v > 1 && repeatsEarlier(variants, v))) continue;
       previous = variant.value;
       layers = variant.layers;
       const context: DetectorContext = {
         source: input.source, name: input.name, isName: input.isName === true, paranoia: settings.paranoia, layers,
       };
-      for (const detector of settings.detectors) {
-        category = settings.categories.get(detector.category);
-        if (category) detector.detect(variant.value, context, report);
+      for (const [detector, own] of active) {
+        category = own;
+        detector.detect(variant.value, context, report);
       }
     }
     if (cacheKey !== undefined) {
@@ -102,6 +108,13 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
     }
   }
   return matches;
+}
+
+/** True when variants[v] has the value of an earlier variant. */
+function repeatsEarlier(variants: readonly Variant[], v: number): boolean {
+  const value = variants[v]!.value;
+  for (let w = 0; w < v; w++) if (variants[w]!.value === value) return true;
+  return false;
 }
 
 /** Values up to this length are remembered with their findings (headers, paths and parameters repeat a lot). */

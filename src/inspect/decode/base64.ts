@@ -5,7 +5,9 @@
  * decode on their own). Words, hashes and identifiers do not decode to text, so they stay. One alphabet per
  * token, `=` padding only at its end. Same string when nothing decodes.
  */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+import { Buffer, isUtf8 } from 'node:buffer';
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export const BASE64_MIN_LENGTH = 16;
 
@@ -48,8 +50,21 @@ function decodeToken(value: string, start: number, end: number): string | undefi
       bytes[o++] = (acc >> bits) & 0xff;
     }
   }
-  let text: string;
-  try { text = utf8.decode(bytes.subarray(0, o)); } catch { return undefined; }
+  // Most tokens that are not base64 of text (words, hashes, identifiers) fail here, on bytes, before any string is
+  // built: control bytes other than tab, LF and CR count against the 95% printable share, and text is valid UTF-8.
+  let ascii = true;
+  let control = 0;
+  for (let k = 0; k < o; k++) {
+    const b = bytes[k]!;
+    if (b === 0) return undefined;
+    if (b >= 0x80) ascii = false;
+    else if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) control++;
+  }
+  if (o === 0 || control > o * 0.05) return undefined;
+  const view = bytes.subarray(0, o);
+  if (ascii) return Buffer.from(view.buffer, view.byteOffset, o).toString('latin1');
+  if (!isUtf8(view)) return undefined;
+  const text = utf8.decode(view);
   return printable(text) ? text : undefined;
 }
 

@@ -1,6 +1,6 @@
 import type { InspectedInput } from '../finding.ts';
 import { extractJson } from '../extract/json.ts';
-import { decodeBase64 } from './base64.ts';
+import { BASE64_MIN_LENGTH, decodeBase64 } from './base64.ts';
 import { decodeCssEscapes } from './css-escapes.ts';
 import { decodeHtmlEntities } from './html-entities.ts';
 import { decodeJsEscapes } from './js-escapes.ts';
@@ -32,48 +32,80 @@ export interface VariantOptions {
 
 export const DEFAULT_MAX_VARIANTS = 8;
 
-type Layer = readonly [name: string, decode: (value: string) => string];
+/** Characters that let a layer change a value: a layer whose trigger is absent returns the value as it is. */
+const PERCENT = 1;
+const AMPERSAND = 2;
+const BACKSLASH = 4;
+const NON_ASCII = 8;
+const CONTROL = 16;
+const OVERLONG_LEAD = 32;
+
+type Layer = readonly [name: string, decode: (value: string) => string, triggers: number];
 
 const SINGLE_LAYERS: readonly Layer[] = [
-  ['html', decodeHtmlEntities],
-  ['js', decodeJsEscapes],
-  ['css', decodeCssEscapes],
-  ['unicode', normalizeUnicode],
-  ['nul', removeControlChars],
+  ['html', decodeHtmlEntities, AMPERSAND],
+  ['js', decodeJsEscapes, BACKSLASH],
+  ['css', decodeCssEscapes, BACKSLASH],
+  ['unicode', normalizeUnicode, NON_ASCII],
+  ['nul', removeControlChars, CONTROL],
 ];
 
 const FULL_CHAIN: readonly Layer[] = [
-  ['html', decodeHtmlEntities],
-  ['url', decodePercent],
-  ['js', decodeJsEscapes],
-  ['css', decodeCssEscapes],
-  ['unicode', normalizeUnicode],
-  ['nul', removeControlChars],
-  ['overlong', decodeOverlongUtf8],
+  ['html', decodeHtmlEntities, AMPERSAND],
+  ['url', decodePercent, PERCENT],
+  ['js', decodeJsEscapes, BACKSLASH],
+  ['css', decodeCssEscapes, BACKSLASH],
+  ['unicode', normalizeUnicode, NON_ASCII],
+  ['nul', removeControlChars, CONTROL],
+  ['overlong', decodeOverlongUtf8, PERCENT | OVERLONG_LEAD],
 ];
 
-/** True when no layer can change `value`: nothing escaped, nothing non-ASCII, no control character, no long token. */
-function plain(value: string): boolean {
-  // Short values may hold a short base64 token (see decodedVariants): from 8 characters it counts.
-  const longToken = value.length <= 64 ? 8 : 16;
-  let run = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x25 || c === 0x26 || c === 0x5c || c < 0x20 || c >= 0x7f) return false;
-    const alphabet = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ||
-      c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
-    run = alphabet ? run + 1 : 0;
-    if (run >= longToken) return false;
-  }
-  return true;
+/** What one pass over a value finds: the layer triggers present, and the longest run of base64 alphabet. */
+interface Scan { readonly triggers: number; readonly longestRun: number }
+
+/** Per ASCII character: ALPHABET for the base64 (and base64url) alphabet, else the trigger it is, else 0. */
+const ALPHABET = 64;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const alphabet = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+  ASCII_CLASS[c] = alphabet ? ALPHABET : c === 0x25 ? PERCENT : c === 0x26 ? AMPERSAND : c === 0x5c ? BACKSLASH
+    : c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d ? CONTROL : 0;
 }
 
-function fullDecode(value: string, layers: readonly string[]): DecodedVariant {
+function scan(value: string): Scan {
+  let triggers = 0;
+  let run = 0;
+  let longestRun = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) {
+      const kind = ASCII_CLASS[c]!;
+      if (kind === ALPHABET) { run++; continue; }
+      triggers |= kind;
+    } else {
+      triggers |= c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xf0 ? NON_ASCII | OVERLONG_LEAD : NON_ASCII;
+    }
+    if (run > longestRun) longestRun = run;
+    run = 0;
+  }
+  if (run > longestRun) longestRun = run;
+  return { triggers, longestRun };
+}
+
+/** Runs the full chain, skipping layers whose trigger is absent (re-scanning after each layer that changed it). */
+function fullDecode(value: string, layers: readonly string[], found: Scan): DecodedVariant {
   let current = value;
+  let triggers = found.triggers;
   const applied = [...layers];
-  for (const [name, decode] of FULL_CHAIN) {
+  for (const [name, decode, needs] of FULL_CHAIN) {
+    if ((triggers & needs) === 0) continue;
     const next = decode(current);
-    if (next !== current) { applied.push(name); current = next; }
+    if (next !== current) {
+      applied.push(name);
+      current = next;
+      triggers = scan(current).triggers;
+    }
   }
   return { value: current, layers: applied };
 }
@@ -81,7 +113,10 @@ function fullDecode(value: string, layers: readonly string[]): DecodedVariant {
 /** The decoded forms of `raw`, the value itself first. Never throws. */
 export function decodedVariants(raw: string, options: VariantOptions = {}): DecodedVariant[] {
   const variants: DecodedVariant[] = [{ value: raw, layers: [] }];
-  if (plain(raw)) return variants;
+  const rawScan = scan(raw);
+  // Short values may hold a short base64 token (see below): from 8 characters it counts.
+  const rawMinToken = raw.length <= 64 ? 8 : BASE64_MIN_LENGTH;
+  if (rawScan.triggers === 0 && rawScan.longestRun < rawMinToken) return variants;
   const maxVariants = options.maxVariants ?? DEFAULT_MAX_VARIANTS;
   const maxTotal = options.maxTotalChars ?? raw.length * 4 + 4096;
   const seen = new Set<string>([raw]);
@@ -96,32 +131,37 @@ export function decodedVariants(raw: string, options: VariantOptions = {}): Deco
   // Percent-decoding, repeated, with overlong forms mapped first.
   let base = raw;
   let baseLayers: string[] = [];
-  for (let pass = 0; pass < 3; pass++) {
-    const mapped = decodeOverlongUtf8(base);
-    const layers = mapped === base ? baseLayers : [...baseLayers, 'overlong'];
-    const decoded = decodePercent(mapped);
-    if (decoded === mapped) {
-      if (mapped !== base) { base = mapped; baseLayers = layers; add(base, baseLayers); }
-      break;
+  if ((rawScan.triggers & (PERCENT | OVERLONG_LEAD)) !== 0) {
+    for (let pass = 0; pass < 3; pass++) {
+      const mapped = decodeOverlongUtf8(base);
+      const layers = mapped === base ? baseLayers : [...baseLayers, 'overlong'];
+      const decoded = decodePercent(mapped);
+      if (decoded === mapped) {
+        if (mapped !== base) { base = mapped; baseLayers = layers; add(base, baseLayers); }
+        break;
+      }
+      base = decoded;
+      baseLayers = [...layers, 'url'];
+      add(base, baseLayers);
     }
-    base = decoded;
-    baseLayers = [...layers, 'url'];
-    add(base, baseLayers);
   }
+  const baseScan = base === raw ? rawScan : scan(base);
 
-  const full = fullDecode(base, baseLayers);
+  const full = fullDecode(base, baseLayers, baseScan);
   add(full.value, full.layers);
 
   // Short values (a path segment, a parameter) may be a short encoded payload: tokens from 8 characters count.
-  const b64 = decodeBase64(base, base.length <= 64 ? 8 : undefined);
+  const minToken = base.length <= 64 ? 8 : BASE64_MIN_LENGTH;
+  const b64 = baseScan.longestRun >= minToken ? decodeBase64(base, minToken) : base;
   if (b64 !== base) {
     const layers = [...baseLayers, 'base64'];
     add(b64, layers);
-    const fullB64 = fullDecode(b64, layers);
+    const fullB64 = fullDecode(b64, layers, scan(b64));
     add(fullB64.value, fullB64.layers);
   }
 
-  for (const [name, decode] of SINGLE_LAYERS) {
+  for (const [name, decode, needs] of SINGLE_LAYERS) {
+    if ((baseScan.triggers & needs) === 0) continue;
     const decoded = decode(base);
     if (decoded !== base) add(decoded, [...baseLayers, name]);
   }
