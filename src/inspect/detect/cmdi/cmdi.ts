@@ -52,58 +52,300 @@ export const cmdiDetector: Detector = {
   category: 'cmdi',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
+    const first = firstLook(value);
+    if (first === QUIET) return; // not even the PowerShell idiom can match (IDIOM_HINT)
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
-    run(value, context, report);
+    run(value, first, context, report);
   },
 };
 
-/** Characters that always need the full lexer: expansions, escapes, braces, redirections, cmd.exe carets and variables. */
-const FORCE = new Uint8Array(128);
-for (const ch of '$`\\{}^%<>~') FORCE[ch.charCodeAt(0)] = 1;
-/** Characters after which a command may start. */
-const STARTS = new Uint8Array(128);
-for (const ch of ';|&\n\r()') STARTS[ch.charCodeAt(0)] = 1;
+// ---- the first look: does the value need the shell lexer? -------------------------------------------------------
+
+/** What firstLook() finds. */
+const QUIET = 0; // no rule can fire, not even the PowerShell idiom
+const IDIOM_ONLY = 1; // only the PowerShell idiom can: the value needs no shell lexer, or is provably quiet
+const SHELL = 2; // the full analysis
+
+/** Below this length one loop over the characters costs less than the few regular expression scans of the long form. */
+const SHORT_VALUE = 64;
 
 /**
- * Fast path: can any rule match? Only if the value has expansions, escapes, braces or redirections, or a word
- * where a command could start (the beginning, or after `;`, `|`, `&`, a newline or a parenthesis) names a program
- * or holds wildcards (quotes inside words are ignored, as the shell ignores them: `c'a't` is `cat`). Most values
- * (names, URLs, sentences) fail this in one pass without building anything.
+ * The full analysis runs when the value needs the shell lexer (needsShell) and is not provablyQuiet().
+ *
+ * needsShell: the value has expansions, escapes, braces or redirections (FORCE characters), `!-` (history
+ * expansion), a quote that opens a word or ends the value (it may close the application's quotes: `';id'`,
+ * `"|whoami"`), or a word where a command could start (the beginning, or after `;`, `|`, `&`, a newline or a
+ * parenthesis) that names a program (isCommandWord) or holds wildcards (`*`, `?`, `[` not before a space, not in a
+ * URL); quotes inside words are ignored, as the shell ignores them: `c'a't` is `cat`. Words are runs of characters
+ * between blanks (space, tab), separators and FORCE characters; those longer than 96 characters are not looked at,
+ * and past 2048 words where commands start the value needs the lexer anyway. Every condition answers true, so the
+ * answer does not depend on the order they are tested in: short values are read in one loop (shortScan), longer
+ * ones with regular expressions (needsShellLong).
  */
-function needsShell(value: string): boolean {
+function firstLook(value: string): number {
+  if (value.length < SHORT_VALUE) {
+    const found = shortScan(value);
+    return found === SHELL && provablyQuiet(value) ? IDIOM_ONLY : found;
+  }
+  // a long value is most often prose that provablyQuiet() clears, and then needsShell need not be asked
+  return provablyQuiet(value) || !needsShellLong(value) ? IDIOM_ONLY : SHELL;
+}
+
+/** Classes of ASCII characters for shortScan(). */
+const C_FORCE = 1; // expansions, escapes, braces, redirections, cmd.exe carets and variables
+const C_START = 2; // a command may start after it
+const C_BLANK = 4;
+const C_QUOTE = 8;
+const C_GLOB = 16;
+const C_BANG = 32; // `!-` is history expansion
+const C_HINT = 64; // `.`, `-`, `:` start two of the characters IDIOM_HINT looks for
+const C_SPLIT = 128; // `+` and `/`: isCommandWord() splits words at them, mayBeName() does not apply
+const CLASS = new Uint8Array(128);
+for (const ch of '$`\\{}^%<>~') CLASS[ch.charCodeAt(0)] |= C_FORCE;
+for (const ch of ';|&\n\r()') CLASS[ch.charCodeAt(0)] |= C_START;
+for (const ch of ' \t') CLASS[ch.charCodeAt(0)] |= C_BLANK;
+for (const ch of '\'"') CLASS[ch.charCodeAt(0)] |= C_QUOTE;
+for (const ch of '*?[') CLASS[ch.charCodeAt(0)] |= C_GLOB;
+CLASS[33] |= C_BANG;
+for (const ch of '.-:') CLASS[ch.charCodeAt(0)] |= C_HINT;
+for (const ch of '+/') CLASS[ch.charCodeAt(0)] |= C_SPLIT;
+/** Letters after `.` (1) and after `-` (2) in IDIOM_HINT (windows.ts): `.d`, `-e`... */
+const IDIOM_LETTER = new Uint8Array(128);
+for (const ch of 'ADSUWadsuw') IDIOM_LETTER[ch.charCodeAt(0)] |= 1;
+for (const ch of 'EMOSWemosw') IDIOM_LETTER[ch.charCodeAt(0)] |= 2;
+
+/** Does the `.`, `-` or `:` at value[k] (`c`) start one of the IDIOM_HINT pairs (`.d`, `-e`, `::`)? */
+function idiomPairAt(value: string, k: number, c: number): boolean {
+  const e = value.charCodeAt(k + 1); // NaN past the end
+  return c === 58 ? e === 58 : e < 128 && (IDIOM_LETTER[e]! & (c === 46 ? 1 : 2)) !== 0;
+}
+
+/**
+ * firstLook() for a short value. Most are one or a few plain words (names, numbers, codes, addresses): one loop
+ * hashes the first word (see mayBeName) and looks for the characters of IDIOM_HINT. At the first separator,
+ * quote, wildcard or `!` it hands over to shortScanWords(): from the start when that character is in the first
+ * word, else from the word it is in (before it, only the first word could start a command).
+ */
+function shortScan(value: string): number {
   const n = value.length;
-  if (value.includes('!-')) return true; // history expansion
-  let atStart = true;
   let k = 0;
-  let checked = 0;
-  while (k < n) {
-    if (checked > 2048) return true; // thousands of commands: not a value the fast path is for
+  while (k < n && (value.charCodeAt(k) === 32 || value.charCodeAt(k) === 9)) k++;
+  const begin = k;
+  let end = -1; // of the first word, once a blank is seen
+  let lastBlank = -1;
+  let split = false;
+  let hint = false;
+  let h = 0; // hash of the first word, and of it without trailing digits and dots
+  let hBase = 0;
+  let baseEnd = begin;
+  for (; k < n; k++) {
     const c = value.charCodeAt(k);
-    if (c < 128 && FORCE[c] === 1) return true;
-    if (c === 32 || c === 9) { k++; continue; }
-    if (c < 128 && STARTS[c] === 1) { atStart = true; k++; continue; }
+    const f = c < 128 ? CLASS[c]! : C_SPLIT; // non-ASCII: lower-cased by Unicode rules, left to the exact test
+    if (f !== 0) {
+      if ((f & C_FORCE) !== 0) return SHELL;
+      if ((f & (C_START | C_QUOTE | C_GLOB | C_BANG)) !== 0) {
+        if (end < 0) return shortScanWords(value, 0, true, false);
+        if (firstWordIsCommand(value, begin, end, split, h, hBase, baseEnd)) return SHELL;
+        return shortScanWords(value, lastBlank + 1, false, hint);
+      }
+      if ((f & C_BLANK) !== 0) {
+        if (end < 0) end = k;
+        lastBlank = k;
+      }
+      if ((f & C_SPLIT) !== 0) split = true;
+      if ((f & C_HINT) !== 0 && idiomPairAt(value, k, c)) hint = true;
+    }
+    if (end < 0) {
+      h = (Math.imul(h, 31) + (c >= 65 && c <= 90 ? c + 32 : c)) | 0;
+      if (!((c >= 48 && c <= 57) || c === 46)) { hBase = h; baseEnd = k + 1; }
+    }
+  }
+  // plain words between blanks: only the first can start a command (and no `x(`, which needs a parenthesis)
+  if (firstWordIsCommand(value, begin, end < 0 ? n : end, split, h, hBase, baseEnd)) return SHELL;
+  return hint ? IDIOM_ONLY : QUIET;
+}
+
+/** isCommandWord() for the first word value[begin, end) of shortScan(), quotes and wildcards aside. */
+function firstWordIsCommand(value: string, begin: number, end: number, split: boolean, h: number, hBase: number, baseEnd: number): boolean {
+  if (end <= begin || end - begin > 96) return false;
+  if (!split && !mayBeName(value, begin, end, h, hBase, baseEnd)) return false;
+  return isCommandWord(value.slice(begin, end));
+}
+
+/**
+ * shortScan() word by word from `from`, the start of a word (`atStart`: a command may start there; `hint`: an
+ * IDIOM_HINT pair was seen before it): the words where a command starts are hashed as they are read.
+ */
+function shortScanWords(value: string, from: number, atStart: boolean, hint: boolean): number {
+  const n = value.length;
+  let k = from;
+  while (k < n) {
+    const c = value.charCodeAt(k);
+    const f = c < 128 ? CLASS[c]! : 0;
+    if ((f & C_FORCE) !== 0) return SHELL;
+    if ((f & C_BLANK) !== 0) { k++; continue; }
+    if ((f & C_START) !== 0) {
+      // `iex(`, `iex (`
+      if (c === 40 && ((value.charCodeAt(k - 1) | 32) === 120 || (value.charCodeAt(k - 1) === 32 && (value.charCodeAt(k - 2) | 32) === 120))) hint = true;
+      atStart = true;
+      k++;
+      continue;
+    }
     // a word: up to a blank or a separator; quotes are dropped, a quote that opens a word could close an outer one
     const begin = k;
     let quotes = false;
     let glob = false;
+    let split = false;
+    let h = 0;
+    let hBase = 0;
+    let baseEnd = begin;
     while (k < n) {
       const d = value.charCodeAt(k);
-      if (d === 32 || d === 9 || (d < 128 && (STARTS[d] === 1 || FORCE[d] === 1))) break;
-      if (d === 39 || d === 34) {
-        if (k === begin || k === n - 1) return true; // `';id'`, `"|whoami"`: breaking out of quotes
-        quotes = true;
-      } else if ((d === 42 || d === 63 || d === 91) && k + 1 < n && value.charCodeAt(k + 1) !== 32) glob = true;
+      const g = d < 128 ? CLASS[d]! : C_SPLIT;
+      if ((g & (C_BLANK | C_START | C_FORCE)) !== 0) break;
+      if (g !== 0) {
+        if ((g & C_QUOTE) !== 0) {
+          if (k === begin || k === n - 1) return SHELL; // `';id'`, `"|whoami"`: breaking out of quotes
+          quotes = true;
+        } else if ((g & C_GLOB) !== 0) {
+          if (k + 1 < n && value.charCodeAt(k + 1) !== 32) glob = true;
+        } else if ((g & C_BANG) !== 0) {
+          if (value.charCodeAt(k + 1) === 45) return SHELL; // `!-1`: history expansion
+        } else if ((g & C_HINT) !== 0 && idiomPairAt(value, k, d)) {
+          hint = true;
+        }
+        if ((g & C_SPLIT) !== 0) split = true;
+      }
+      if (atStart) {
+        h = (Math.imul(h, 31) + (d >= 65 && d <= 90 ? d + 32 : d)) | 0;
+        if (!((d >= 48 && d <= 57) || d === 46)) { hBase = h; baseEnd = k + 1; }
+      }
       k++;
     }
-    if (!atStart || k - begin > 96) { atStart = false; continue; }
-    let word = value.slice(begin, k);
-    if (quotes) word = word.replaceAll("'", '').replaceAll('"', '');
-    if (glob && !word.includes('://')) return true;
-    checked++;
-    if (word !== '' && isCommandWord(word)) return true;
+    if (atStart && k - begin <= 96) {
+      if (quotes || glob || split) {
+        let word = value.slice(begin, k);
+        if (quotes) word = word.replaceAll("'", '').replaceAll('"', '');
+        if (glob && !word.includes('://')) return SHELL;
+        if (word !== '' && isCommandWord(word)) return SHELL;
+      } else if (mayBeName(value, begin, k, h, hBase, baseEnd) && isCommandWord(value.slice(begin, k))) {
+        return SHELL;
+      }
+    }
     atStart = false;
   }
-  return false;
+  return hint ? IDIOM_ONLY : QUIET;
+}
+
+/** FORCE characters (`!-` is looked for apart: an alternative would slow the scan down). */
+const FORCE_RE = /[$`\\{}^%<>~]/;
+/** Separators, quotes and wildcards: without them only the first word can start a command. */
+const WORDS_RE = /[;|&\n\r()'"*?[]/;
+/** A quote that opens a word after a blank or a separator (at the start of the value, and at its end, apart). */
+const EDGE_QUOTE_RE = /[ \t;|&\n\r()]['"]/;
+/** A separator and the separators and blanks after it: a command may start where it ends. */
+const AFTER_SEPARATOR_RE = /[;|&\n\r()][ \t;|&\n\r()]*/g;
+
+/** needsShell, for any value: scans for characters, then reads only the words where a command starts. */
+function needsShellLong(value: string): boolean {
+  if (FORCE_RE.test(value) || value.includes('!-')) return true;
+  const n = value.length;
+  let b = 0;
+  while (b < n && (value.charCodeAt(b) === 32 || value.charCodeAt(b) === 9)) b++;
+  if (!WORDS_RE.test(value)) {
+    let e = b;
+    while (e < n && value.charCodeAt(e) !== 32 && value.charCodeAt(e) !== 9) e++;
+    return e > b && startWordNeedsShell(value, b, e, false, false);
+  }
+  const first = value.charCodeAt(b);
+  const last = value.charCodeAt(n - 1);
+  if (first === 39 || first === 34 || last === 39 || last === 34 || EDGE_QUOTE_RE.test(value)) return true;
+  // the first word (unless the value starts with a separator), then the words after separators
+  let at = first < 128 && (CLASS[first]! & C_START) !== 0 ? -1 : b;
+  let checked = 0;
+  AFTER_SEPARATOR_RE.lastIndex = 0;
+  for (;;) {
+    if (at >= 0 && at < n) {
+      let k = at;
+      let quotes = false;
+      let glob = false;
+      while (k < n) {
+        const d = value.charCodeAt(k);
+        if (d === 32 || d === 9 || (d < 128 && (CLASS[d]! & C_START) !== 0)) break;
+        if (d === 39 || d === 34) quotes = true;
+        else if ((d === 42 || d === 63 || d === 91) && k + 1 < n && value.charCodeAt(k + 1) !== 32) glob = true;
+        k++;
+      }
+      if (startWordNeedsShell(value, at, k, quotes, glob)) return true;
+      if (k - at <= 96 && ++checked > 2048 && k < n) return true;
+    }
+    if (!AFTER_SEPARATOR_RE.test(value)) return false;
+    at = AFTER_SEPARATOR_RE.lastIndex;
+  }
+}
+
+/** The word value[begin, end) where a command starts: does it hold wildcards or name a command? */
+function startWordNeedsShell(value: string, begin: number, end: number, quotes: boolean, glob: boolean): boolean {
+  if (end - begin > 96) return false;
+  if (!quotes && !glob) return mayNameCommand(value, begin, end) && isCommandWord(value.slice(begin, end));
+  let word = value.slice(begin, end);
+  if (quotes) word = word.replaceAll("'", '').replaceAll('"', '');
+  if (glob && !word.includes('://')) return true;
+  return word !== '' && isCommandWord(word);
+}
+
+// ---- command names by hash --------------------------------------------------------------------------------------
+
+/**
+ * Hashes of every command name (and `if`, `for`, `@if`, `@for`) in lower case: a word whose hash is not here is
+ * not one, so most words are ruled out without a lower-case copy or a table look-up.
+ */
+const NAME_HASH_BITS = 15;
+const NAME_HASHES = new Uint8Array(1 << NAME_HASH_BITS);
+for (const name of [...allCommandNames(), 'if', 'for', '@if', '@for']) NAME_HASHES[nameHashSlot(name, 0, name.length)] = 1;
+
+/** Slot in NAME_HASHES of value[from, to) with ASCII letters in lower case (as the scanning loops hash words). */
+function nameHashSlot(value: string, from: number, to: number): number {
+  let h = 0;
+  for (let k = from; k < to; k++) {
+    const c = value.charCodeAt(k);
+    h = (Math.imul(h, 31) + (c >= 65 && c <= 90 ? c + 32 : c)) | 0;
+  }
+  return hashSlot(h);
+}
+
+function hashSlot(h: number): number {
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - NAME_HASH_BITS);
+}
+
+/**
+ * False only when lookup() finds nothing for the ASCII word value[from, to) in lower case (nor is it `if`, `for`,
+ * `@if`, `@for`): lookup() finds a name as it is, without a `.exe`-like extension, or without a version suffix
+ * (`python3.10`), and each of those has its hash in NAME_HASHES. `h` is the hash of the word, `hBase` that of
+ * value[from, baseEnd), the word without its trailing digits and dots.
+ */
+function mayBeName(value: string, from: number, to: number, h: number, hBase: number, baseEnd: number): boolean {
+  return NAME_HASHES[hashSlot(h)] === 1
+    || (to - from > 4 && value.charCodeAt(to - 4) === 46 && NAME_HASHES[nameHashSlot(value, from, to - 4)] === 1)
+    || (baseEnd < to && baseEnd - from >= 2 && NAME_HASHES[hashSlot(hBase)] === 1);
+}
+
+/**
+ * False only when isCommandWord() is false for value[from, to), by mayBeName(). Words with `+` or `/` (which
+ * isCommandWord() splits) and non-ASCII characters (lower-cased by Unicode rules: the Kelvin sign is `k`) are
+ * left to the exact test.
+ */
+function mayNameCommand(value: string, from: number, to: number): boolean {
+  let h = 0;
+  let hBase = 0;
+  let baseEnd = from;
+  for (let k = from; k < to; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 43 || c === 47 || c >= 128) return true;
+    h = (Math.imul(h, 31) + (c >= 65 && c <= 90 ? c + 32 : c)) | 0;
+    if (!((c >= 48 && c <= 57) || c === 46)) { hBase = h; baseEnd = k + 1; }
+  }
+  return mayBeName(value, from, to, h, hBase, baseEnd);
 }
 
 function isCommandWord(word: string): boolean {
@@ -122,8 +364,290 @@ function isCommandWord(word: string): boolean {
   return lookup(low) !== undefined;
 }
 
-function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  if (!needsShell(value)) {
+// ---- proving the full analysis silent ---------------------------------------------------------------------------
+
+/**
+ * Characters and strings without which most rules cannot fire: `$`, backticks, backslashes, braces, carets,
+ * redirections and `~` (expansions, substitutions, escapes, evasions, function definitions, redirections),
+ * `!-` (history), `/dev/tcp/` and `/dev/udp/` (reverse shells), `""` (a cmd.exe evasion marker), and `İ`
+ * (the one character whose lower case is longer, which would shift the positions windowsHits() reads).
+ */
+const QUIET_BLOCKERS_RE = /[$`\\{}^<>~\u0130]|!-|\/dev\/(?:tcp|udp)\/|""/;
+/**
+ * `for` or `if` (or `@for`, `@if`) as the first word of a cmd.exe command, where windowsHits() looks for loops
+ * and conditions: at the start, or after `&`, `|`, a newline or `(`, with cmd.exe blanks (`,` and `;` too) before
+ * it. (Two expressions: an alternative with `^` would make the engine try every position the slow way. Letters
+ * are listed in both cases rather than with `/i`, which is slower: windowsHits() lower-cases the value, and only
+ * ASCII letters have `f`, `o`, `r` or `i` as their lower case, but for `İ`, a blocker.)
+ */
+const CMD_EXE_KEYWORD_RE = /[&|\n\r(][ \t,;]*@?(?:[Ff][Oo][Rr]|[Ii][Ff])[ \t,;/(]/;
+const CMD_EXE_KEYWORD_AT_START_RE = /^[ \t,;]*@?(?:[Ff][Oo][Rr]|[Ii][Ff])[ \t,;/(]/;
+
+/**
+ * True when run() would report nothing but the PowerShell idiom for this value (which the caller checks either
+ * way). Sound for any value, not tuned to a corpus: it answers false whenever it is not sure.
+ *
+ * Without the characters of QUIET_BLOCKERS_RE, no function definition, substitution, arithmetic, parameter,
+ * history or tilde expansion, $IFS, redirection, /dev/tcp, brace expansion or escape can occur, and windowsHits()
+ * only looks at cmd.exe `for`/`if` commands (its other markers are `^`, backticks and `""`; no `İ`, so its lower
+ * case copy has the value's positions). What is left are commands whose word names a program: analyseCommand()
+ * has a verdict only when resolve() finds the first word that is not an assignment (for `.`, only when the word
+ * after it resolves too), and the command chain needs such commands. So it is enough to lex the value as
+ * parseShell() does (blanks, separators, quotes and comments are all that matter without those characters),
+ * with the other texts run() lexes (`+` read as blanks, the value behind a quote, quoted arguments holding a
+ * command line), and to resolve those first words.
+ */
+function provablyQuiet(value: string): boolean {
+  if (QUIET_BLOCKERS_RE.test(value) || CMD_EXE_KEYWORD_RE.test(value) || CMD_EXE_KEYWORD_AT_START_RE.test(value)) return false;
+  const budget = { left: QUIET_GLOB_BUDGET };
+  if (!commandsQuiet(value, false, true, budget)) return false;
+  if (value.includes('+') && !hasBlank(value) && !commandsQuiet(value, true, true, budget)) return false;
+  if (breaksOutOfQuotes(value, 39) && !commandsQuiet("'" + value, false, false, budget)) return false;
+  if (breaksOutOfQuotes(value, 34) && !commandsQuiet('"' + value, false, false, budget)) return false;
+  return true;
+}
+
+/**
+ * Wildcard words provablyQuiet() matches against the program names: past that, it gives up (the full analysis
+ * has a budget of its own), so that a value of thousands of patterns costs no more than the full analysis would.
+ */
+const QUIET_GLOB_BUDGET = 64;
+
+/**
+ * For commandsQuiet(): characters that end a word for parseShell() (blanks, separators; `+` is tested apart),
+ * characters that make a word more than a name to look up (`=` an assignment, `/` a path, `%` a Windows variable,
+ * `[` a wildcard set), and the `*` and `?` wildcards.
+ */
+const Q_STOP = 1;
+const Q_SPECIAL = 2;
+const Q_WILDCARD = 3;
+const QUIET_CLASS = new Uint8Array(128);
+for (const ch of ' \t\v\f\n\r;&|()') QUIET_CLASS[ch.charCodeAt(0)] = Q_STOP;
+for (const ch of '=/%[') QUIET_CLASS[ch.charCodeAt(0)] = Q_SPECIAL;
+for (const ch of '*?') QUIET_CLASS[ch.charCodeAt(0)] = Q_WILDCARD;
+/** What matters once a command has been decided: where it ends, quoted parts and comments. */
+const QUIET_EVENT_RE = /[\n\r;&|()'"#]/g;
+
+/** No alias is defined: an alias needs an `alias` command, whose word resolves, and that already answers false. */
+const NO_ALIASES: ShellParse = { commands: [], ifs: false, arith: false, assigned: new Map(), aliases: new Map() };
+
+const isQuietBlank = (c: number, plusIsSpace: boolean): boolean => c === 32 || c === 9 || c === 11 || c === 12 || (plusIsSpace && c === 43);
+const isQuietSeparator = (c: number): boolean => c === 10 || c === 13 || c === 59 || c === 38 || c === 124 || c === 40 || c === 41;
+
+/**
+ * Lexes `src` as parseShell(src, plusIsSpace) does, for a text without QUIET_BLOCKERS_RE characters (inside
+ * double quotes too there is then nothing to expand: quotes just group their contents), and answers false when
+ * the first non-assignment word of some command resolves (for `.`, the word it would run). With `reparse`, quoted
+ * arguments holding a blank are lexed the same way, as analyse() reads them again. The real lexer's limits (words
+ * per command, commands per value, text per word) only ever drop words and commands or cut long words, which
+ * resolve() rejects anyway: checking all of them can only answer false more often.
+ */
+function commandsQuiet(src: string, plusIsSpace: boolean, reparse: boolean, budget: { left: number }): boolean {
+  const n = src.length;
+  // 0: looking for the command word; 1: the command word is `.`, looking for what it runs; 2: the command is decided
+  let state = 0;
+  let i = 0;
+  // the next space, `=`, `/` or wildcard, `%`, newline and carriage return, each found once and reused until the
+  // words pass it (searching again each time would make a value of many short lines quadratic)
+  let nextSpace = -1;
+  let nextSpecial = -1;
+  let nextPercent = -1;
+  let nextLf = -1;
+  let nextCr = -1;
+  /** Where the comment at `from` ends: the next newline or carriage return, or the end. */
+  const lineEnd = (from: number): number => {
+    if (nextLf < from) nextLf = indexOrEnd(src, '\n', from);
+    if (nextCr < from) nextCr = indexOrEnd(src, '\r', from);
+    return nextLf < nextCr ? nextLf : nextCr;
+  };
+  while (i < n) {
+    if (state === 2) {
+      // jump to where this command ends, to a quoted part (it hides separators; it may be an argument to re-read)
+      // or to a `#` (a comment when it starts a word: a blank before it, as the command word is behind)
+      QUIET_EVENT_RE.lastIndex = i;
+      if (!QUIET_EVENT_RE.test(src)) return true;
+      const p = QUIET_EVENT_RE.lastIndex - 1;
+      const e = src.charCodeAt(p);
+      if (isQuietSeparator(e)) { state = 0; i = p + 1; continue; }
+      const startsWord = isQuietBlank(src.charCodeAt(p - 1), plusIsSpace);
+      if (e === 35) {
+        i = startsWord ? lineEnd(p) : p + 1;
+        continue;
+      }
+      if (!reparse || !startsWord) {
+        const close = src.indexOf(e === 39 ? "'" : '"', p + 1);
+        if (close < 0) return true; // quoted to the end
+        i = close + 1;
+        continue;
+      }
+      i = p; // a word that starts with a quote: read it below
+    } else {
+      const c = src.charCodeAt(i);
+      if (isQuietBlank(c, plusIsSpace)) { i++; continue; }
+      if (isQuietSeparator(c)) { state = 0; i++; continue; }
+      if (c === 35) { // a comment, up to the end of the line
+        i = lineEnd(i);
+        continue;
+      }
+    }
+    // a word: up to a blank or a separator outside quotes
+    const start = i;
+    const first = src.charCodeAt(start);
+    const pathPercent = first === 37 || first === 39 || first === 34; // a `%` may make it a Windows path (resolvesTo)
+    let end = i;
+    let quoted = false;
+    let special = false; // outside quotes: `=`, `/`, `[`, non-ASCII, or `%` when it may make a path
+    let star = 0; // outside quotes: 1 for `?` wildcards, 2 with a `*`
+    let blank = false; // a space inside quotes: the text has one
+    let h = 0; // as shortScan() hashes a word
+    let hBase = 0;
+    let baseEnd = start;
+    while (i < n) {
+      const d = src.charCodeAt(i);
+      if (d === 39 || d === 34) {
+        quoted = true;
+        const close = src.indexOf(d === 39 ? "'" : '"', i + 1);
+        const stop = close < 0 ? n : close;
+        if (!blank && state === 0) {
+          if (nextSpace <= i) nextSpace = indexOrEnd(src, ' ', i + 1);
+          blank = nextSpace < stop;
+        }
+        if (close >= 0) { end = close + 1; i = close + 1; }
+        else { if (d === 39 || i + 1 < n) end = n; i = n; } // unterminated: to the end (a lone `"` adds nothing)
+        continue;
+      }
+      if (d < 128) {
+        const g = QUIET_CLASS[d]!;
+        if (g !== 0) {
+          if (g === Q_STOP) break;
+          if (g === Q_WILDCARD) star |= d === 42 ? 2 : 1;
+          else if (d !== 37 || pathPercent) special = true;
+        } else if (plusIsSpace && d === 43) break;
+      } else special = true;
+      h = (Math.imul(h, 31) + (d >= 65 && d <= 90 ? d + 32 : d)) | 0;
+      if (!((d >= 48 && d <= 57) || d === 46)) { hBase = h; baseEnd = i + 1; }
+      i++;
+      end = i;
+    }
+    const reread = reparse && quoted && (first === 39 || first === 34);
+    if (state === 2 && !reread) continue;
+    if (state === 0 && !reread) {
+      // Without `=` the word is no assignment. Without `/`, `%` that could make a Windows path (and `\` and `^`:
+      // QUIET_BLOCKERS_RE), resolve() looks the word up as it is, or matches it against the names when it has
+      // wildcards (resolvesTo): a word whose hashes are not names, or whose text has a space, or a pattern no name
+      // can match, resolves to nothing.
+      if (!quoted && !special && (star === 0 ? !mayBeName(src, start, end, h, hBase, baseEnd) : !mayMatchName(src, start, end, star === 2))) {
+        state = 2;
+        continue;
+      }
+      if (blank) {
+        if (nextSpecial < start) nextSpecial = indexOfQuietSpecial(src, start);
+        if (pathPercent && nextPercent < start) nextPercent = indexOrEnd(src, '%', start);
+        if (nextSpecial >= end && (!pathPercent || nextPercent >= end)) { state = 2; continue; }
+      }
+    }
+    const text = quoted ? unquoted(src, start, end) : src.slice(start, end);
+    if (state === 0) {
+      if (!isAssignmentText(text)) {
+        const r = resolvesTo(src, text, start, end, budget);
+        if (r === 2) return false;
+        state = r === 1 ? 1 : 2;
+      }
+    } else if (state === 1) {
+      if (text.length > 512) return false; // the lexer keeps a prefix of such words: not worth being exact
+      if (!(text.startsWith('-') || isNumberish(text) || isAssignmentText(text))) {
+        if (resolvesTo(src, text, start, end, budget) !== 0) return false;
+        state = 2;
+      }
+    }
+    // a quoted argument with a blank is read again (analyse(): `sh -c "cat /etc/passwd"`)
+    if (reread && text.length >= 4 && text.includes(' ') && (text.length > 512 || !commandsQuiet(text, false, false, budget))) return false;
+  }
+  return true;
+}
+
+/**
+ * False only when globProgram() finds no name for the pattern src[from, to): ASCII, no `[` or `/`, `?` wildcards
+ * and, with `star`, `*` too. A pattern that starts with a plain character only matches names that start with it,
+ * and without `*` only names of its length.
+ */
+function mayMatchName(src: string, from: number, to: number, star: boolean): boolean {
+  let c = src.charCodeAt(from);
+  if (c === 42 || c === 63) return true;
+  if (c >= 65 && c <= 90) c += 32;
+  return (star ? namesStartingWith(c) : namesOfLengthStartingWith(to - from, c)).length > 0;
+}
+
+/** Index of `ch` from `from`, or the length. */
+function indexOrEnd(src: string, ch: string, from: number): number {
+  const k = src.indexOf(ch, from);
+  return k < 0 ? src.length : k;
+}
+
+/** `=` (an assignment), `/` (a path) or a wildcard: what can make a word with a space resolve. */
+const QUIET_WORD_SPECIAL_RE = /[=/*?[]/g;
+
+/** Index of the first QUIET_WORD_SPECIAL_RE character from `from`, or the length. */
+function indexOfQuietSpecial(src: string, from: number): number {
+  QUIET_WORD_SPECIAL_RE.lastIndex = from;
+  return QUIET_WORD_SPECIAL_RE.test(src) ? QUIET_WORD_SPECIAL_RE.lastIndex - 1 : src.length;
+}
+
+/** The text of src[from, to) after quote removal, for a text without escapes or expansions. */
+function unquoted(src: string, from: number, to: number): string {
+  let out = '';
+  let k = from;
+  while (k < to) {
+    const c = src.charCodeAt(k);
+    if (c === 39 || c === 34) {
+      const close = src.indexOf(c === 39 ? "'" : '"', k + 1);
+      const stop = close < 0 || close >= to ? to : close;
+      out += src.slice(k + 1, stop);
+      k = stop + 1;
+      continue;
+    }
+    let j = k + 1;
+    while (j < to && src.charCodeAt(j) !== 39 && src.charCodeAt(j) !== 34) j++;
+    out += src.slice(k, j);
+    k = j;
+  }
+  return out;
+}
+
+/**
+ * What resolve() makes of a command word (with no aliases: see NO_ALIASES): 0 nothing, 1 only the `.` builtin,
+ * 2 a program (or not sure: past the budget of QUIET_GLOB_BUDGET wildcard words). A wildcard word counts both
+ * ways resolve() can read it: matched against the program names while the budget shared by the value lasts, as
+ * it is after that.
+ */
+function resolvesTo(src: string, text: string, start: number, end: number, budget: { left: number }): 0 | 1 | 2 {
+  const glob = text.includes('*') || text.includes('?') || text.includes('[');
+  if (glob && --budget.left < 0) return 2; // no more pattern matching: not sure
+  // Without `/` (and `\` and `^`: QUIET_BLOCKERS_RE), resolve() reads the word as it is, unless windowsName()
+  // reads it as a Windows path: with a `%` that needs the word to start with a %VARIABLE% (a drive letter would
+  // need a separator after its colon, and the variables expand to `C:...`).
+  const first = src.charCodeAt(start);
+  const asWritten = !text.includes('/') && (!text.includes('%') || (first !== 37 && first !== 39 && first !== 34));
+  if (asWritten && !glob) {
+    // looked up: no name has a blank, and most other words are ruled out by their hash
+    if (text.includes(' ') || !mayNameCommand(text, 0, text.length)) return 0;
+  } else if (asWritten) {
+    // matched against the names; looked up once the budget is spent, it finds nothing (no name has a wildcard,
+    // with or without `.exe` or a version suffix)
+    if (text.length > 128) return 0;
+    const hit = globProgram(text.toLowerCase());
+    return hit === null ? 0 : hit === '.' ? 1 : 2;
+  }
+  const word: Word = { text, start, end, quoted: false, inner: false, glob, vars: false, subst: false, brace: false };
+  const a = resolve(src, word, NO_ALIASES, { left: 1 });
+  const b = glob ? resolve(src, word, NO_ALIASES, { left: 0 }) : null;
+  if ((a !== null && a.name !== '.') || (b !== null && b.name !== '.')) return 2;
+  return a !== null || b !== null ? 1 : 0;
+}
+
+/** The analysis of a value, after firstLook() found `first` (IDIOM_ONLY or SHELL). */
+function run(value: string, first: number, context: DetectorContext, report: (finding: Finding) => void): void {
+  if (first === IDIOM_ONLY) {
     const idiom = powershellIdiom(value);
     if (idiom !== null) report({ ruleId: idiom.rule, category: 'cmdi', paranoia: 1, score: SCORE.critical, message: idiom.message, matched: excerpt(value, idiom.start, idiom.end) });
     return;
@@ -456,7 +980,11 @@ function globProgram(pattern: string): string | null {
   let fallback: string | null = null;
   const star = basePattern.includes('*');
   const exact = patternLength(basePattern);
-  for (const name of star ? allCommandNames() : namesOfLength(exact)) {
+  // a pattern that starts with a plain character only matches names that start with it (same order: same result)
+  const first = basePattern.charCodeAt(0);
+  const literal = first !== 42 && first !== 63 && first !== 91;
+  const names = star ? (literal ? namesStartingWith(first) : allCommandNames()) : literal ? namesOfLengthStartingWith(exact, first) : namesOfLength(exact);
+  for (const name of names) {
     if (!globMatch(basePattern, name)) continue;
     const info = commandInfo(name)!;
     if ((info.kind & (K.shell | K.net | K.reader | K.recon | K.interp)) !== 0) return name;
@@ -487,6 +1015,25 @@ for (const name of allCommandNames()) {
 
 function namesOfLength(n: number): readonly string[] {
   return BY_LENGTH.get(n) ?? [];
+}
+
+/** Names by first character, and by length and first character, in the table's order. */
+const BY_FIRST = new Map<number, string[]>();
+const BY_LENGTH_FIRST = new Map<number, string[]>();
+for (const name of allCommandNames()) {
+  for (const [map, key] of [[BY_FIRST, name.charCodeAt(0)], [BY_LENGTH_FIRST, name.length * 65536 + name.charCodeAt(0)]] as const) {
+    const list = map.get(key) ?? [];
+    list.push(name);
+    map.set(key, list);
+  }
+}
+
+function namesStartingWith(c: number): readonly string[] {
+  return BY_FIRST.get(c) ?? [];
+}
+
+function namesOfLengthStartingWith(n: number, c: number): readonly string[] {
+  return BY_LENGTH_FIRST.get(n * 65536 + c) ?? [];
 }
 
 // ---- arguments ------------------------------------------------------------------------------------------------
@@ -592,7 +1139,10 @@ function isSensitive(text: string, word: Word, glob: { left: number }): boolean 
 // ---- small predicates -----------------------------------------------------------------------------------------
 
 function isAssignmentWord(w: Word): boolean {
-  const t = w.text;
+  return isAssignmentText(w.text);
+}
+
+function isAssignmentText(t: string): boolean {
   const eq = t.indexOf('=');
   if (eq <= 0) return false;
   const c0 = t.charCodeAt(0);
@@ -632,8 +1182,9 @@ function isWordChar(c: number): boolean {
  * them, not counting apostrophes between letters (`don't`, `O'Brien`).
  */
 function breaksOutOfQuotes(value: string, q: number): boolean {
+  const quote = q === 39 ? "'" : '"';
   let n = 0;
-  for (let k = value.indexOf(String.fromCharCode(q)); k >= 0 && k < value.length; k = value.indexOf(String.fromCharCode(q), k + 1)) {
+  for (let k = value.indexOf(quote); k >= 0; k = value.indexOf(quote, k + 1)) {
     if (k === 0) return true;
     if (q === 39 && isAlpha(value.charCodeAt(k - 1)) && isAlpha(value.charCodeAt(k + 1))) continue;
     n++;

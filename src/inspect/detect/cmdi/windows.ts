@@ -248,8 +248,20 @@ export function windowsHits(value: string): WindowsHit[] {
   return hits;
 }
 
+/**
+ * Two characters that every alternative of POWERSHELL_IDIOMS contains, in either case: `.d` `.u` `.w` `.s` `.a`
+ * (`.downloadstring(`, `.uploadstring(`, `net.webclient`, `wscript.shell`, `shell.application`,
+ * `system.diagnostics`), `::` (`::frombase64string(`, `]::load`), `-e` `-m` `-s` `-w` `-o` (`-encodedcommand`,
+ * `-executionpolicy`, `-ep`, `-mppreference`, `invoke-shellcode`, `invoke-mimikatz`, `-windowstyle`,
+ * `new-object`), `x(` or `x (` (`iex(`, `iex (`). (Without the `u` flag, `/i` only pairs ASCII letters with
+ * their ASCII case partners, so listing both cases is the same.) A value without any of them is ruled out by
+ * a scan far cheaper than the alternation's.
+ */
+const IDIOM_HINT = /\.[ADSUWadsuw]|-[EMOSWemosw]|::|[Xx] ?\(/;
+
 /** A PowerShell download-and-run idiom in `value`, or null. */
 export function powershellIdiom(value: string): WindowsHit | null {
+  if (!IDIOM_HINT.test(value)) return null;
   const m = POWERSHELL_IDIOMS.exec(value.length <= 65536 ? value : value.slice(0, 65536));
   if (m === null) return null;
   return { rule: 'cmdi-powershell', message: `PowerShell idiom ${m[0].toLowerCase()}`, start: m.index, end: Math.min(value.length, m.index + 80) };

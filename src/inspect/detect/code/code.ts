@@ -233,53 +233,203 @@ function anchorKind(v: string, i: number, j: number): number {
 
 /** What one pass over the value finds: anchor offsets (ascending, at most 4096), binary bytes, long runs. */
 interface Facts {
-  readonly anchors: number[];
-  /** Control characters (not tab/CR/LF), C1 controls or U+FFFD: possibly binary data. */
-  binary: boolean;
+  readonly anchors: readonly number[];
+  /**
+   * Control characters (not tab/CR/LF) or DEL outside identifiers: possibly binary data. (The C1 controls and U+FFFD
+   * count as identifier characters here, so they never set it.)
+   */
+  readonly binary: boolean;
   /** An identifier-like run of 12+ characters (a base64 token may hold a binary payload). */
-  longRun: boolean;
+  readonly longRun: boolean;
+  /**
+   * The value holds `$`, `!`, a line feed, `__`, `py/` or `%x`: what every check of `markers` but the binary and
+   * long-run ones needs (node-serialize and React references, funcster, YAML tags, jsonpickle, text pickles), and
+   * what `readCode` needs when there is no anchor (a Ruby `%x` command literal).
+   */
+  readonly hint: boolean;
 }
 
+/** Nothing found (most values): shared, so the pass allocates nothing for them. */
+const NO_FACTS: Facts = { anchors: [], binary: false, longRun: false, hint: false };
+
+/**
+ * The anchor pass is the cost of this detector on ordinary text, which has no anchor: it looks at every character.
+ * It is kept lean: a class table per ASCII character, and `anchorKind` only for the words whose first letter, last
+ * letter and length are those of an anchor (ANCHOR_KEYS). Long pure-ASCII values are read from their bytes
+ * (`TextEncoder`: the same characters at the same offsets), which JavaScript reads much faster than a string.
+ */
 function facts(v: string): Facts {
-  const out: number[] = [];
-  const f: Facts = { anchors: out, binary: false, longRun: false };
+  if (v.length >= BYTES_MIN && v.length <= BYTES_MAX) {
+    const bytes = asciiBytes(v);
+    if (bytes !== undefined) return factsOfBytes(v, bytes);
+  }
+  return factsOf(v);
+}
+
+/**
+ * ASCII classes for the anchor pass: 1 an identifier character, 4 one that matters to `hint` (`$`, `_`), 2 a control
+ * character of binary data, 3 punctuation that matters to `hint` (`!`, line feed, `/`, `%`), 0 other.
+ */
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  CHAR_CLASS[c] = c === 36 || c === 95 ? 4 : IDENT[c] === 1 ? 1 : (c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f ? 2 :
+    c === 33 || c === 10 || c === 47 || c === 37 ? 3 : 0;
+}
+
+/** Whether the punctuation (class 3) at v[i] completes a hint: `!`, a line feed, `py/`, `%x`. */
+function punctHint(v: string, i: number, c: number): boolean {
+  if (c === 47) return i >= 2 && v.charCodeAt(i - 1) === 121 && v.charCodeAt(i - 2) === 112;
+  if (c === 37) return v.charCodeAt(i + 1) === 120;
+  return true;
+}
+/** Whether the identifier character (class 4) at v[i] completes a hint: `$`, `__`. */
+function identHint(v: string, i: number, c: number): boolean {
+  return c === 36 || v.charCodeAt(i + 1) === 95;
+}
+
+/** Case-folded 5-bit codes of the ASCII identifier characters (letters 0-25, `_` 26, any digit 27, `$` 28). */
+const CODE5 = new Uint8Array(128).fill(31);
+for (let c = 97; c <= 122; c++) CODE5[c] = CODE5[c - 32] = c - 97;
+CODE5[95] = 26;
+for (let c = 48; c <= 57; c++) CODE5[c] = 27;
+CODE5[36] = 28;
+
+/**
+ * The (first character, last character, length) of every anchor, case-folded. A word equal to an anchor has its
+ * key, so a word whose key is not here is no anchor (except the dunder rule's `__name__`, which starts with `_`).
+ */
+const ANCHOR_KEYS = new Uint8Array(32 * 32 * 32);
+for (const w of [...STRONG_ANCHORS, ...WEAK_ANCHORS]) ANCHOR_KEYS[anchorKey(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length)] = 1;
+function anchorKey(first: number, last: number, len: number): number {
+  return (CODE5[first]! * 32 + CODE5[last]!) * 32 + len;
+}
+/** Whether `anchorKind` can find an anchor in a word of 1-20 characters with these first and last characters. */
+function mayBeAnchor(first: number, last: number, len: number): boolean {
+  return first === 95 || (first < 128 && last < 128 && ANCHOR_KEYS[anchorKey(first, last, len)] === 1);
+}
+
+/** Appends i to `out` when the word v[i, j) is an anchor: a strong one, or a weak one glued to code punctuation. */
+function recordAnchor(v: string, i: number, j: number, out: number[]): void {
+  const kind = anchorKind(v, i, j);
+  if (kind === 1) {
+    out.push(i);
+  } else if (kind === 2) {
+    const n = v.length;
+    const len = j - i;
+    const isWhile = len === 5 && (v.charCodeAt(i) | 32) === 119 && (v.charCodeAt(i + 1) | 32) === 104;
+    let k = j;
+    while (k < n && k - j < 3 && (v.charCodeAt(k) === 32 || v.charCodeAt(k) === 9)) k++;
+    const next = v.charCodeAt(k);
+    const prev = i > 0 ? v.charCodeAt(i - 1) : 0;
+    const glued = next === 46 || next === 40 || next === 91 || next === 39 || next === 34 || next === 96 || next === 58 ||
+      (next === 123 && k === j) || (next === 63 && v.charCodeAt(k + 1) === 46) || (next === 45 && v.charCodeAt(k + 1) === 62) ||
+      prev === 46 || prev === 91 || prev === 39 || prev === 34 || prev === 38 || prev === 58 ||
+      (isWhile && (next === 84 || next === 116 || next === 49 || next === 33)) ||
+      // Perl's paren-less open: `open F, '|cmd'`, `open $fh, ...`, `open my $fh, ...`
+      (len === 4 && (v.charCodeAt(i) | 32) === 111 && k > j && (next === 36 || (next >= 65 && next <= 90) || (next === 109 && v.charCodeAt(k + 1) === 121)));
+    if (glued) out.push(i);
+  }
+}
+
+function factsFound(out: number[] | undefined, binary: boolean, longRun: boolean, hint: boolean): Facts {
+  if (out === undefined && !binary && !longRun && !hint) return NO_FACTS;
+  return { anchors: out ?? [], binary, longRun, hint };
+}
+
+/** The anchor pass over the characters of `v`. */
+function factsOf(v: string): Facts {
+  let out: number[] | undefined;
+  let binary = false;
+  let longRun = false;
+  let hint = false;
   const n = v.length;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i < n) {
     const c = v.charCodeAt(i);
-    if (c < 128 ? IDENT[c] === 0 : !isIdentPart(c)) {
-      if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x7f && c < 0xa0) || c === 0xfffd) f.binary = true;
+    if (c < 128) {
+      const k = CHAR_CLASS[c]!;
+      if (k === 0) { i++; continue; }
+      if (k === 2 || k === 3) {
+        if (k === 2) binary = true;
+        else if (!hint) hint = punctHint(v, i, c);
+        i++;
+        continue;
+      }
+    } else if (!isIdentPart(c)) {
+      i++;
+      continue;
+    }
+    // a word: identifier characters from i to j
+    let j = i;
+    for (; j < n; j++) {
+      const d = v.charCodeAt(j);
+      if (d < 128) {
+        const k = CHAR_CLASS[d]!;
+        if (k === 4) { if (!hint) hint = identHint(v, j, d); } else if (k !== 1) break;
+      } else if (!isIdentPart(d)) {
+        break;
+      }
+    }
+    const len = j - i;
+    if (len >= 12) longRun = true;
+    if (len <= 20 && (out === undefined || out.length < 4096) && mayBeAnchor(c, v.charCodeAt(j - 1), len)) recordAnchor(v, i, j, out ??= []);
+    i = j;
+  }
+  return factsFound(out?.length === 0 ? undefined : out, binary, longRun, hint);
+}
+
+/**
+ * The same pass over `bytes`, the characters of the pure-ASCII value `v` (words are still read from `v`). The
+ * hints inside identifiers (`$`, `__`) are two native searches at the end rather than a test per character.
+ */
+function factsOfBytes(v: string, bytes: Uint8Array): Facts {
+  let out: number[] | undefined;
+  let binary = false;
+  let longRun = false;
+  let hint = false;
+  const n = v.length;
+  let i = 0;
+  while (i < n) {
+    const c = bytes[i]!;
+    if (IDENT[c] !== 1) {
+      const k = CHAR_CLASS[c]!;
+      if (k === 2) binary = true;
+      else if (k === 3 && !hint) hint = punctHint(v, i, c);
+      i++;
       continue;
     }
     let j = i + 1;
-    for (; j < n; j++) {
-      const d = v.charCodeAt(j);
-      if (d < 128 ? IDENT[d] === 0 : !isIdentPart(d)) break;
-    }
+    while (j < n && IDENT[bytes[j]!] === 1) j++;
     const len = j - i;
-    if (len >= 12) f.longRun = true;
-    if (out.length >= 4096) { i = j - 1; continue; }
-    const kind = len <= 20 ? anchorKind(v, i, j) : 0;
-    if (kind !== 0) {
-      if (kind === 1) {
-        out.push(i);
-      } else {
-        const isWhile = len === 5 && (v.charCodeAt(i) | 32) === 119 && (v.charCodeAt(i + 1) | 32) === 104;
-        let k = j;
-        while (k < n && k - j < 3 && (v.charCodeAt(k) === 32 || v.charCodeAt(k) === 9)) k++;
-        const next = v.charCodeAt(k);
-        const prev = i > 0 ? v.charCodeAt(i - 1) : 0;
-        const glued = next === 46 || next === 40 || next === 91 || next === 39 || next === 34 || next === 96 || next === 58 ||
-          (next === 123 && k === j) || (next === 63 && v.charCodeAt(k + 1) === 46) || (next === 45 && v.charCodeAt(k + 1) === 62) ||
-          prev === 46 || prev === 91 || prev === 39 || prev === 34 || prev === 38 || prev === 58 ||
-          (isWhile && (next === 84 || next === 116 || next === 49 || next === 33)) ||
-          // Perl's paren-less open: `open F, '|cmd'`, `open $fh, ...`, `open my $fh, ...`
-          (len === 4 && (v.charCodeAt(i) | 32) === 111 && k > j && (next === 36 || (next >= 65 && next <= 90) || (next === 109 && v.charCodeAt(k + 1) === 121)));
-        if (glued) out.push(i);
-      }
+    if (len >= 12) longRun = true;
+    if (len <= 20 && (c === 95 || ANCHOR_KEYS[anchorKey(c, bytes[j - 1]!, len)] === 1) && (out === undefined || out.length < 4096)) {
+      recordAnchor(v, i, j, out ??= []);
     }
-    i = j - 1;
+    i = j;
   }
-  return f;
+  if (!hint) hint = v.includes('$') || v.includes('__');
+  return factsFound(out?.length === 0 ? undefined : out, binary, longRun, hint);
+}
+
+/**
+ * Values from this length on are read from their bytes when pure ASCII (below it the encoding costs more), up to
+ * the engine's default longest value (the shared buffer stays at most three times that).
+ */
+const BYTES_MIN = 64;
+const BYTES_MAX = 256 * 1024;
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(3 * 4096);
+
+/**
+ * The characters of `v` as bytes when they are all ASCII (then UTF-8 is one byte per character, at the same
+ * offsets), or undefined. The bytes are the first `v.length` of a shared buffer, valid until the next call.
+ */
+function asciiBytes(v: string): Uint8Array | undefined {
+  const n = v.length;
+  // room for every character's UTF-8 (at most 3 bytes each), so `written` tells ASCII (n bytes) from the rest
+  if (scratch.length < 3 * n) scratch = new Uint8Array(3 * n);
+  const { read, written } = encoder.encodeInto(v, scratch);
+  return read === n && written === n ? scratch : undefined;
 }
 
 /** True when an anchor lies in [from, to). */
@@ -1563,8 +1713,10 @@ export const codeDetector: Detector = {
     let best: Hit | undefined;
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
     const f = facts(v);
-    best = markers(v, f);
-    if (best?.paranoia !== 1) best = better(best, readCode(v, f.anchors));
+    // Without the characters the markers need (see Facts.hint; the others need binary data or a long run) and
+    // without anchors or `%x`, neither the markers nor the code reader can find anything.
+    if (f.hint || f.binary || f.longRun) best = markers(v, f);
+    if (best?.paranoia !== 1 && (f.hint || f.anchors.length > 0)) best = better(best, readCode(v, f.anchors));
     if (!best) return;
     // Code spelled with JavaScript escapes (`c\u006fnsole`, `\x72equire`) is evasion: one level stricter.
     let paranoia = best.paranoia;

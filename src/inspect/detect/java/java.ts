@@ -55,12 +55,28 @@ const GADGETS = new Set([
   'beanfactorytargetsourcefactory', 'defaultbeanfactorypointcutadvisor', 'classpathxmlapplicationcontext',
   'filesystemxmlapplicationcontext', 'eventhandler', 'nashornscriptenginefactory', 'rhinoscriptengine',
 ]);
-/** First letters of the gadget names (a cheap filter before a word is looked up). */
-const GADGET_FIRST = new Set<number>();
-
 /** Gadget names that are also ordinary words in other contexts: only counted next to another Java marker. */
 const WEAK_GADGETS = new Set(['eventhandler', 'lazymap']);
-for (const g of GADGETS) GADGET_FIRST.add(g.charCodeAt(0));
+
+/** Minimum length of a gadget class name (`lazymap`), and of the base64 runs `scanRuns` reads. */
+const GADGET_MIN = 7;
+// `scanRuns` may skip runs shorter than 10 in a value without `lazymap` (and `0005`): no other gadget is that short.
+if ([...GADGETS].some((g) => g.length < 10 && g !== 'lazymap')) throw new Error('java: a short gadget name needs scanRuns updated');
+/** Longest gadget class name. */
+const GADGET_MAX = Math.max(...[...GADGETS].map((g) => g.length));
+/**
+ * (length, first letter, last letter) of every gadget name, as a bit table: a word of another shape cannot be a
+ * gadget name, so only the rare word of a gadget's shape gets sliced and looked up (no allocation per word).
+ * Entry `length * 26 + first letter` holds one bit per last letter (gadget names are a-z).
+ */
+const GADGET_SHAPES = new Uint32Array((GADGET_MAX + 1) * 26);
+for (const g of GADGETS) GADGET_SHAPES[g.length * 26 + g.charCodeAt(0) - 97]! |= 1 << (g.charCodeAt(g.length - 1) - 97);
+
+/** Whether some gadget name has this length, first and last character (lower case). */
+function gadgetShape(len: number, first: number, last: number): boolean {
+  if (len > GADGET_MAX || first < 97 || first > 122 || last < 97 || last > 122) return false;
+  return (GADGET_SHAPES[len * 26 + first - 97]! & (1 << (last - 97))) !== 0;
+}
 
 
 /** Reflection calls only Java code makes. */
@@ -92,6 +108,29 @@ function excerpt(v: string, at: number): string {
   const s = Math.max(0, at - 20);
   return JSON.stringify(v.slice(s, s + 100)).slice(1, -1).slice(0, 120);
 }
+/** ASCII lower-casing of one character (what `toLowerCase` does to an ASCII character). */
+function lowerAscii(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/** `v.toLowerCase()` for the value being inspected, made on first use: most values never need it. */
+let lowerOfValue: string | undefined;
+let lowerText = '';
+function lowerOf(v: string): string {
+  if (lowerOfValue !== v) {
+    lowerText = v.toLowerCase();
+    lowerOfValue = v;
+  }
+  return lowerText;
+}
+
+/**
+ * How many `.`, `[` or `(` the searches that jump from one of them to the next may visit in a value of length `n`
+ * before the scan that reads every character is the cheaper way (a value dense with them is no prose).
+ */
+function jumpBudget(n: number): number {
+  return 64 + (n >> 5);
+}
 
 // ---------------------------------------------------------------- serialized objects
 
@@ -102,6 +141,29 @@ B64[95] = 63; // _
 
 function isB64(c: number): boolean {
   return c < 128 && B64[c]! >= 0;
+}
+
+/**
+ * Character classes of every UTF-16 code unit, as bits (one table read per character in the scans that skip
+ * through long values): the same sets as `isB64` and `isIdent`, uppercase letters, digits.
+ */
+const C_UPPER = 1;
+const C_DIGIT = 2;
+const C_B64 = 4;
+const C_IDENT = 8;
+/** `5`, which `aced0005` holds. */
+const C_FIVE = 16;
+/** Base64 characters that are not identifier characters: `+`, `/`, `-`. */
+const C_B64_PUNCT = 32;
+const CLASS = new Uint8Array(65536);
+for (let c = 0; c < 128; c++) {
+  let k = 0;
+  if (c >= 65 && c <= 90) k |= C_UPPER;
+  if (c >= 48 && c <= 57) k |= C_DIGIT;
+  if (isB64(c)) k |= isIdent(c) ? C_B64 : C_B64 | C_B64_PUNCT;
+  if (isIdent(c)) k |= C_IDENT;
+  if (c === 53) k |= C_FIVE;
+  CLASS[c] = k;
 }
 
 /**
@@ -135,33 +197,210 @@ const GADGET_TEXT = [
 
 interface Hit { ruleId: string; paranoia: Paranoia; message: string; at: number }
 
-/** Hexadecimal (ids, hashes): not base64 text worth decoding. */
-function isHexRun(v: string, start: number, end: number): boolean {
+/** Hexadecimal (ids, hashes): not base64 text worth decoding. `u`: the value's code units (`codeUnits`). */
+function isHexRun(u: Uint16Array, start: number, end: number): boolean {
   for (let k = start; k < end; k++) {
-    const c = v.charCodeAt(k) | 32;
+    const c = u[k]! | 32;
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
 }
 
-/** Base64 runs: the serialization magic at their start (any alignment), gadget names in their decoding. */
-function base64Runs(v: string): Hit | undefined {
-  let weak: Hit | undefined;
-  // AC ED 00 05 encodes to `rO0AB`, `?ztAA` or `??s7QAF` depending on the alignment: without one of these
-  // substrings there is no base64 serialization magic to look for.
-  const magicText = v.includes('rO0AB') || v.includes('ztAA') || v.includes('s7QAF');
-  let decodedBudget = 64 * 1024;
-  for (let i = 0; i < v.length;) {
-    if (!isB64(v.charCodeAt(i))) { i++; continue; }
+/** True when byte `b` is an ASCII letter or `.`: the only bytes the decoded names searched for are made of. */
+function isNameByte(b: number): boolean {
+  return (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || b === 46;
+}
+
+/**
+ * Whether any of the four decodings `base64Runs` makes of `len` characters from `start` (after 0-3 zero sextets)
+ * holds five consecutive letters or dots. Every text it searches the decodings for (GADGET_TEXT, `runtime`,
+ * `java.`) is at least five such characters long, and lower-casing the latin1 decoding maps a byte to a letter
+ * only when it already was one: without such a stretch no search can succeed, so the decoding (a string
+ * allocation and a lower-casing per alignment) is skipped. The bit-stream decoding here is exactly what
+ * `Buffer.from(text, 'base64')` does for text of base64 characters only (checked against it).
+ */
+function mayNameClass(u: Uint16Array, start: number, len: number): boolean {
+  // A name byte is below 0x80. In any alignment one byte in three starts on the first bit of a sextet (8k is a
+  // multiple of 6 for one k in three) or inside the zero sextets of the padding (then it is below 4): when every
+  // sextet has its first bit set (`g`-`z`, digits, `+` `-` `/` `_`: dates, numbers), no 3 bytes in a row are names.
+  let low = false;
+  for (let k = start; k < start + len && !low; k++) low = B64[u[k]!]! < 32;
+  if (!low) return false;
+  // pad p prepends p zero sextets: p * 6 zero bits, of which the whole bytes decode to zero (not a name byte)
+  let acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+  let bits0 = 0, bits1 = 6, bits2 = 4, bits3 = 2;
+  let run0 = 0, run1 = 0, run2 = 0, run3 = 0;
+  for (let k = start; k < start + len; k++) {
+    const sextet = B64[u[k]!]!;
+    acc0 = ((acc0 << 6) | sextet) & 0xffffff;
+    acc1 = ((acc1 << 6) | sextet) & 0xffffff;
+    acc2 = ((acc2 << 6) | sextet) & 0xffffff;
+    acc3 = ((acc3 << 6) | sextet) & 0xffffff;
+    bits0 += 6; bits1 += 6; bits2 += 6; bits3 += 6;
+    if (bits0 >= 8) { bits0 -= 8; run0 = isNameByte((acc0 >> bits0) & 0xff) ? run0 + 1 : 0; }
+    if (bits1 >= 8) { bits1 -= 8; run1 = isNameByte((acc1 >> bits1) & 0xff) ? run1 + 1 : 0; }
+    if (bits2 >= 8) { bits2 -= 8; run2 = isNameByte((acc2 >> bits2) & 0xff) ? run2 + 1 : 0; }
+    if (bits3 >= 8) { bits3 -= 8; run3 = isNameByte((acc3 >> bits3) & 0xff) ? run3 + 1 : 0; }
+    if (run0 >= 5 || run1 >= 5 || run2 >= 5 || run3 >= 5) return true;
+  }
+  return false;
+}
+
+/** Bytes `Buffer.from` decodes from `chars` base64 characters: six bits each, whole bytes only. */
+function decodedLength(chars: number): number {
+  return Math.floor(chars * 6 / 8);
+}
+
+/**
+ * The UTF-16 code units of the value being scanned, copied into a reused typed array: reading a typed array is
+ * about twice as fast as `charCodeAt` on a string. Only `[0, v.length)` belongs to the value, and only when the
+ * value is at least GADGET_MIN long (a shorter one has no run of base64 characters to read there).
+ */
+let unitBytes = Buffer.alloc(1 << 16);
+let units = new Uint16Array(unitBytes.buffer, unitBytes.byteOffset, unitBytes.length >> 1);
+
+/**
+ * Characters some rule needs (or, for `F_UPPER_A`, `F_Z` and `F_FIVE`, some texts hold), as bits: see `nothingToFind`.
+ * `F_NON_ASCII` stands for every character outside ASCII (`\u00ac`, `\ufffd`, `İ`...).
+ */
+const F_DOT = 1;
+const F_BRACKET = 2;
+const F_PAREN = 4;
+const F_AT = 8;
+const F_BRACE = 16;
+const F_LT = 32;
+const F_BACKSLASH = 64;
+const F_NUL = 128;
+const F_NON_ASCII = 256;
+const F_UPPER_A = 512;
+/** `z` or `Z` (`lazymap`), `5` (`aced0005`): see `shortestRun`. */
+const F_Z = 1024;
+const F_FIVE = 2048;
+/** The characters `nothingToFind` wants absent. */
+const F_NEEDED = F_DOT | F_BRACKET | F_PAREN | F_AT | F_BRACE | F_LT | F_BACKSLASH | F_NUL | F_NON_ASCII;
+const FLAGS = new Uint16Array(65536).fill(F_NON_ASCII);
+FLAGS.fill(0, 0, 128);
+for (const [ch, flag] of [['.', F_DOT], ['[', F_BRACKET], ['(', F_PAREN], ['@', F_AT], ['{', F_BRACE], ['<', F_LT],
+  ['\\', F_BACKSLASH], ['\u0000', F_NUL], ['A', F_UPPER_A], ['z', F_Z], ['Z', F_Z], ['5', F_FIVE]] as const) FLAGS[ch.charCodeAt(0)] = flag;
+/** Values shorter than this are copied by a loop that also notes their characters' FLAGS. */
+const SHORT_VALUE = 64;
+/** All FLAGS: what is known of a longer value's characters (nothing). */
+const F_ALL = 0xffff;
+
+/** Set by `codeUnits`: the FLAGS of the value's characters (F_ALL when not noted). */
+let unitFlags = F_ALL;
+
+/** Whether the value holds `ch`, whose FLAGS bit is `flag`, given the value's FLAGS `flags` (`unitFlags`). */
+function holds(v: string, flags: number, flag: number, ch: string): boolean {
+  return (flags & flag) !== 0 && (flags !== F_ALL || v.includes(ch));
+}
+
+/** Longest value whose copy `codeUnits` keeps for the next values (a longer one gets a copy of its own). */
+const KEPT_UNITS = 1 << 20;
+
+function codeUnits(v: string): Uint16Array {
+  const n = v.length;
+  if (n > units.length) {
+    const bytes = Buffer.allocUnsafe(n * 2);
+    bytes.write(v, 0, 'utf16le');
+    unitFlags = F_ALL;
+    const own = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+    if (n <= KEPT_UNITS) {
+      unitBytes = bytes;
+      units = own;
+    }
+    return own;
+  }
+  if (n < GADGET_MIN) {
+    // too short for `scanRuns` to read: only the FLAGS
+    let flags = 0;
+    for (let i = 0; i < n; i++) flags |= FLAGS[v.charCodeAt(i)]!;
+    unitFlags = flags;
+  } else if (n < SHORT_VALUE) {
+    // the copy costs less than Buffer#write's own overhead on short values, and notes the FLAGS on the way
+    const u = units;
+    let flags = 0;
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i);
+      u[i] = c;
+      flags |= FLAGS[c]!;
+    }
+    unitFlags = flags;
+  } else {
+    unitBytes.write(v, 0, 'utf16le');
+    unitFlags = F_ALL;
+  }
+  return units;
+}
+
+/**
+ * Whether the base64 run `[start, end)` of `u` holds `text` (lower-case letters and digits) ignoring case. Inside a
+ * base64 run `c | 32` is `c` lower-cased: it changes letters only (digits, `+`, `-`, `/` have the bit set already,
+ * and `_` becomes DEL, in no text).
+ */
+function runHolds(u: Uint16Array, start: number, end: number, text: string): boolean {
+  const first = text.charCodeAt(0);
+  for (let i = start; i + text.length <= end; i++) {
+    if ((u[i]! | 32) !== first) continue;
+    let j = 1;
+    while (j < text.length && (u[i + j]! | 32) === text.charCodeAt(j)) j++;
+    if (j === text.length) return true;
+  }
+  return false;
+}
+
+/**
+ * The base64-gadget check of one run `[start, end)` of base64 characters (with `upper` uppercase letters and `digit`
+ * digits), as `base64Runs` made it for every run: returns a paranoia-1 hit, or sets `state.weak`. `u`: the value's
+ * code units (`codeUnits`).
+ */
+interface RunState { weak: Hit | undefined; decodedBudget: number }
+
+function gadgetRun(v: string, u: Uint16Array, start: number, end: number, upper: number, digit: number, state: RunState): Hit | undefined {
+  const len = end - start;
+  // Gadget and class names inside base64 at a shifted alignment (the aligned decoding is the engine's job).
+  if (len >= 10 && (upper > 1 || digit > 0) && state.decodedBudget > 0 && state.weak === undefined && !isHexRun(u, start, end)) {
+    const chars = Math.min(len, 8192);
+    if (!mayNameClass(u, start, chars)) {
+      // No alignment can name anything (see mayNameClass): the four decodings below would find nothing and
+      // leave `weak` unset, so only their cost against the budget remains.
+      for (let pad = 0; pad < 4; pad++) state.decodedBudget -= decodedLength(pad + chars);
+      return undefined;
+    }
+    for (let pad = 0; pad < 4 && state.weak === undefined; pad++) {
+      const text = Buffer.from('A'.repeat(pad) + v.slice(start, start + chars), 'base64').toString('latin1').toLowerCase();
+      state.decodedBudget -= text.length;
+      for (const g of GADGET_TEXT) {
+        if (text.includes(g)) return { ruleId: 'java-base64-gadget', paranoia: 1, message: `base64 text naming ${g}`, at: start };
+      }
+      if (!state.weak && (text.includes('runtime') || text.includes('java.'))) {
+        state.weak = { ruleId: 'java-base64-gadget', paranoia: 3, message: 'base64 text naming a Java runtime class', at: start };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Base64 runs: the serialization magic at their start (any alignment), gadget names in their decoding. Reads every
+ * run of base64 characters (`scanRuns` does the same work for most values without reading them all).
+ * `u`: the value's code units (`codeUnits`); `magicText`: `hasMagicText(v)`.
+ */
+function base64Runs(v: string, u: Uint16Array, magicText: boolean): Hit | undefined {
+  const state: RunState = { weak: undefined, decodedBudget: 64 * 1024 };
+  const n = v.length;
+  for (let i = 0; i < n;) {
+    let c = v.charCodeAt(i);
+    if (!isB64(c)) { i++; continue; }
     const start = i;
     let upper = 0;
     let digit = 0;
-    while (i < v.length && isB64(v.charCodeAt(i))) {
-      const c = v.charCodeAt(i);
+    do {
       if (c >= 65 && c <= 90) upper++;
       else if (c >= 48 && c <= 57) digit++;
       i++;
-    }
+      c = v.charCodeAt(i); // NaN past the end: not base64
+    } while (isB64(c));
     const len = i - start;
     if (len < 6) continue;
     // The bytes 00 05 after AC ED hold 13 zero bits: whatever the alignment, an `A` sextet near the start.
@@ -172,35 +411,203 @@ function base64Runs(v: string): Hit | undefined {
         return { ruleId: 'java-serialized-object', paranoia: 1, message: 'base64-encoded Java serialized object', at: start };
       }
     }
-    // Gadget and class names inside base64 at a shifted alignment (the aligned decoding is the engine's job).
-    if (len >= 10 && (upper > 1 || digit > 0) && decodedBudget > 0 && weak === undefined && !isHexRun(v, start, i)) {
-      for (let pad = 0; pad < 4 && weak === undefined; pad++) {
-        const text = Buffer.from('A'.repeat(pad) + v.slice(start, start + Math.min(len, 8192)), 'base64').toString('latin1').toLowerCase();
-        decodedBudget -= text.length;
-        for (const g of GADGET_TEXT) {
-          if (text.includes(g)) return { ruleId: 'java-base64-gadget', paranoia: 1, message: `base64 text naming ${g}`, at: start };
-        }
-        if (!weak && (text.includes('runtime') || text.includes('java.'))) {
-          weak = { ruleId: 'java-base64-gadget', paranoia: 3, message: 'base64 text naming a Java runtime class', at: start };
-        }
-      }
-    }
+    const hit = gadgetRun(v, u, start, i, upper, digit, state);
+    if (hit) return hit;
   }
-  return weak;
+  return state.weak;
 }
 
-function serialized(v: string, lower: string): Hit | undefined {
-  const hex = lower.indexOf('aced0005');
+/**
+ * AC ED 00 05 encodes to `rO0AB`, `?ztAA` or `??s7QAF` depending on the alignment: without one of these substrings
+ * there is no base64 serialization magic to look for. (`A`, `O0AB` and `QAF` first: searching for text that starts
+ * with a rare character is much faster than for text starting with a common letter.)
+ */
+function hasMagicText(v: string): boolean {
+  return v.includes('A') && ((v.includes('O0AB') && v.includes('rO0AB')) || v.includes('ztAA') || (v.includes('QAF') && v.includes('s7QAF')));
+}
+
+/**
+ * Whether the identifier words inside the base64 run `[start, end)` include one shaped like a gadget name (its
+ * length, first and last letter those of one, see GADGET_SHAPES). A gadget word is all ASCII letters, so it lies
+ * inside a run of base64 characters; identifier characters not in base64 (`$`) only border the run.
+ */
+function gadgetShapedWord(v: string, u: Uint16Array, start: number, end: number): boolean {
+  for (let a = start; a < end;) {
+    if ((CLASS[u[a]!]! & C_IDENT) === 0) { a++; continue; } // `+`, `/`, `-`
+    let b = a;
+    while (b < end && (CLASS[u[b]!]! & C_IDENT) !== 0) b++;
+    if (gadgetWordAt(v, u, a, b)) return true;
+    a = b;
+  }
+  return false;
+}
+
+/**
+ * Whether `[a, b)`, identifier characters inside a base64 run of the value, is a whole word shaped like a gadget
+ * name. `lower.charCodeAt(x)` would be `u[x] | 32` for a letter; for the other base64 characters `u[x] | 32` is no
+ * lowercase letter, as the character itself is none, so `gadgetShape` answers the same.
+ */
+function gadgetWordAt(v: string, u: Uint16Array, a: number, b: number): boolean {
+  const len = b - a;
+  return len >= GADGET_MIN && gadgetShape(len, u[a]! | 32, u[b - 1]! | 32) &&
+    (a === 0 || !isIdent(u[a - 1]!)) && !isIdent(v.charCodeAt(b));
+}
+
+/** Whether `v` holds `text` (lower-case ASCII letters) at `at`, ignoring ASCII case. */
+function holdsAt(v: string, at: number, text: string): boolean {
+  if (at < 0 || at + text.length > v.length) return false;
+  for (let k = 0; k < text.length; k++) if (lowerAscii(v.charCodeAt(at + k)) !== text.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Whether a value without `İ` holds `lazymap` ignoring ASCII case, as the lower-cased value does when it holds it
+ * (see `scanRuns`): found from its `z`, a rare letter.
+ */
+function holdsLazymap(v: string): boolean {
+  let z = v.indexOf('z', 2);
+  for (let seen = 0; z >= 0 && seen < 64; seen++, z = v.indexOf('z', z + 1)) if (holdsAt(v, z - 2, 'lazymap')) return true;
+  let upper = v.indexOf('Z', 2);
+  for (let seen = 0; upper >= 0 && seen < 64; seen++, upper = v.indexOf('Z', upper + 1)) if (holdsAt(v, upper - 2, 'lazymap')) return true;
+  // many of them: one search of the lower-cased value instead
+  return (z >= 0 || upper >= 0) && lowerOf(v).includes('lazymap');
+}
+
+/** `v.includes('0005')`, found from the `5`s (rarer than the `0`s `includes` would stop at). */
+function holds0005(v: string): boolean {
+  let q = v.indexOf('5', 3);
+  for (let seen = 0; q >= 0 && seen < 64; seen++, q = v.indexOf('5', q + 1)) {
+    if (v.charCodeAt(q - 1) === 48 && v.charCodeAt(q - 2) === 48 && v.charCodeAt(q - 3) === 48) return true;
+  }
+  // many of them: one search instead
+  return q >= 0 && v.includes('0005');
+}
+
+/**
+ * The shortest run `scanRuns` has to read in `v`, whose FLAGS are `flags`: runs of 7-9 characters matter only for
+ * `lazymap` and `aced0005`, found from their rare `z` and `5`; without them skipping by 10 reads less.
+ */
+function shortestRun(v: string, flags: number): number {
+  const lazymap = (flags & F_Z) !== 0 && holdsLazymap(v);
+  return lazymap || ((flags & F_FIVE) !== 0 && holds0005(v)) ? GADGET_MIN : 10;
+}
+
+/**
+ * What one pass over the long base64 runs of a value found (`scanRuns`). When the pass stopped early (`complete`
+ * false, at a paranoia-1 base64 finding) the flags say nothing and are read as true.
+ */
+interface RunScan {
+  complete: boolean;
+  /** `base64Runs`'s answer. */
+  base64: Hit | undefined;
+  /** Some word may be a gadget class name: `wordScan` has to read every word. */
+  gadgetShaped: boolean;
+  /** `lower` may contain `aced0005` (hex serialization magic). `lower`: `v.toLowerCase()`. */
+  hex: boolean;
+  /** `lower` may have a word starting with `processbuilder` (as in `new ProcessBuilder`). */
+  processBuilder: boolean;
+  /** `lower` may contain `memberaccess` (OGNL). */
+  memberAccess: boolean;
+}
+
+/** `scanRuns`'s answer, one object reused (a detector runs one value at a time). */
+const runScan: RunScan = { complete: false, base64: undefined, gadgetShaped: false, hex: false, processBuilder: false, memberAccess: false };
+
+/**
+ * `base64Runs` for a value without the serialization magic's texts (`hasMagicText` false) and without `İ`, with
+ * more: `u` holds the value's code units (`codeUnits`).
+ *
+ * Without `İ` (the only character that lower-cases to two code units) `lower` = `v.toLowerCase()` is as long as
+ * the value and its characters are those of the value lower-cased one by one. The only character outside ASCII that
+ * lower-cases into ASCII is the Kelvin sign (to `k`), which `aced0005`, `memberaccess` and `processbuilder` do not
+ * hold; and a gadget word is a run of identifier characters of the value itself. So each of these texts found in
+ * `lower` is ASCII letters and digits in the value too: it lies inside one run of base64 characters, at least as
+ * long as itself, where it is found ignoring case (`runHolds`).
+ *
+ * Without the magic's texts only runs of 10+ characters can give a base64 finding (the gadget decoding); and the
+ * texts above are 7+ characters long: 10+ but for `lazymap` and `aced0005`. So only runs of `shortest` (7, or 10
+ * for a value that holds neither `lazymap` nor `0005`) or more matter, and they are found without reading every
+ * character: if the window `[p, p + shortest)` holds a character that is not base64, no run that long starts in
+ * `[p, that character]`, and the search goes on right after it (Boyer-Moore-Horspool for a character class). Runs
+ * are met in order, as `base64Runs` meets them; all shorter runs do nothing there.
+ */
+function scanRuns(v: string, u: Uint16Array, shortest: number): RunScan {
+  const scan = runScan;
+  scan.complete = false;
+  scan.base64 = undefined;
+  scan.gadgetShaped = false;
+  scan.hex = false;
+  scan.processBuilder = false;
+  scan.memberAccess = false;
+  const n = v.length;
+  let state: RunState | undefined;
+  // invariant: p is 0 or follows a character that is not base64
+  for (let p = 0; p + shortest <= n;) {
+    let any = 0; // classes of the characters of the run
+    let m = p + shortest - 1;
+    for (; m >= p; m--) {
+      const k = CLASS[u[m]!]!;
+      if ((k & C_B64) === 0) break;
+      any |= k;
+    }
+    if (m >= p) { p = m + 1; continue; }
+    // [p, p + shortest) is base64: the run starts at p (invariant) and ends at e
+    let e = p + shortest;
+    for (; e < n; e++) {
+      const k = CLASS[u[e]!]!;
+      if ((k & C_B64) === 0) break;
+      any |= k;
+    }
+    const len = e - p;
+    if (!scan.gadgetShaped) {
+      // with no `+` `/` `-` the run is one identifier word: what gadgetShapedWord would find, read from its ends
+      scan.gadgetShaped = (any & C_B64_PUNCT) !== 0 ? gadgetShapedWord(v, u, p, e) : gadgetWordAt(v, u, p, e);
+    }
+    if (!scan.hex && len >= 8 && (any & C_FIVE) !== 0) scan.hex = runHolds(u, p, e, 'aced0005');
+    if (!scan.memberAccess && len >= 12) scan.memberAccess = runHolds(u, p, e, 'memberaccess');
+    // `new ProcessBuilder`: spaces before the word, so it starts the run
+    if (!scan.processBuilder && len >= 14) scan.processBuilder = runHolds(u, p, p + 14, 'processbuilder');
+    if (len >= 10) {
+      let upper = 0;
+      let digit = 0;
+      for (let k = p; k < e; k++) {
+        const c = CLASS[u[k]!]!;
+        upper += c & C_UPPER;
+        digit += (c & C_DIGIT) >> 1;
+      }
+      state ??= { weak: undefined, decodedBudget: 64 * 1024 };
+      const hit = gadgetRun(v, u, p, e, upper, digit, state);
+      if (hit) {
+        scan.base64 = hit;
+        return scan;
+      }
+    }
+    p = e + 1;
+  }
+  scan.base64 = state?.weak;
+  scan.complete = true;
+  return scan;
+}
+
+/**
+ * `scan`: `scanRuns`'s pass, when the value allowed it (else the original searches and every base64 run);
+ * `magicText`: `hasMagicText(v)`; `u` and `flags`: the value's code units and FLAGS (`codeUnits`).
+ */
+function serialized(v: string, u: Uint16Array, flags: number, scan: RunScan | undefined, magicText: boolean): Hit | undefined {
+  const hex = scan === undefined || !scan.complete || scan.hex ? lowerOf(v).indexOf('aced0005') : -1;
   if (hex >= 0) {
     return { ruleId: 'java-serialized-object', paranoia: 1, message: 'hex-encoded Java serialized object', at: hex };
   }
-  const esc = lower.indexOf('\\xac\\xed\\x00\\x05');
+  // a backslash in the lower-cased value is one in the value (no other character lower-cases to one)
+  const esc = holds(v, flags, F_BACKSLASH, '\\') ? lowerOf(v).indexOf('\\xac\\xed\\x00\\x05') : -1;
   if (esc >= 0) return { ruleId: 'java-serialized-object', paranoia: 1, message: 'escaped Java serialized object', at: esc };
-  const raw = v.indexOf('\u00ac\u00ed\u0000\u0005');
+  // both raw forms start outside ASCII and hold a NUL
+  const rawForms = (flags & F_NON_ASCII) !== 0 && (flags & F_NUL) !== 0;
+  const raw = rawForms ? v.indexOf('\u00ac\u00ed\u0000\u0005') : -1;
   if (raw >= 0) return { ruleId: 'java-serialized-object', paranoia: 1, message: 'Java serialized object', at: raw };
-  const bad = v.indexOf('\ufffd\ufffd\u0000\u0005');
+  const bad = rawForms ? v.indexOf('\ufffd\ufffd\u0000\u0005') : -1;
   if (bad >= 0) return { ruleId: 'java-serialized-object', paranoia: 1, message: 'Java serialized object (magic bytes)', at: bad };
-  return base64Runs(v);
+  return scan === undefined ? base64Runs(v, u, magicText) : scan.base64;
 }
 
 // ---------------------------------------------------------------- class names
@@ -257,6 +664,10 @@ function className(v: string, lower: string, i: number, root: string): { hit: Hi
 /**
  * One pass over the words of the value: fully qualified class names, gadget class names (alone or as a segment of
  * a dotted name) and reflection calls (`getMethod(`, `.invoke(`, `new ProcessBuilder(`).
+ *
+ * A word is a maximal run of identifier characters that starts with a letter (a run starting with a digit, `_` or
+ * `$` is no word). Words are read in place: a slice is taken only for the rare word that can match (a root before
+ * `.`, a gadget-shaped word, a call), never for every word of prose.
  */
 function wordScan(v: string, lower: string, hasJavaMarker: boolean): Hit | undefined {
   const n = v.length;
@@ -266,47 +677,190 @@ function wordScan(v: string, lower: string, hasJavaMarker: boolean): Hit | undef
   let sink = false;
   let strong = false;
   let first = -1;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (!isAlpha(c) || (i > 0 && isIdent(v.charCodeAt(i - 1)))) continue;
-    let j = i;
-    while (j < n && isIdent(v.charCodeAt(j))) j++;
-    const len = j - i;
-    const lc = lower.charCodeAt(i);
+  for (let i = 0; i < n;) {
+    if (!isIdent(v.charCodeAt(i))) { i++; continue; }
+    const s = i;
+    while (i < n && isIdent(v.charCodeAt(i))) i++;
+    if (!isAlpha(v.charCodeAt(s))) continue;
+    // the word is v[s, j)
+    const j = i;
+    const len = j - s;
+    const lc = lower.charCodeAt(s);
     const next = v.charCodeAt(j);
     // qualified class names start at a root word not preceded by a dot
-    if (next === 46 && len <= 12 && ROOT_FIRST.has(lc) && (i === 0 || v.charCodeAt(i - 1) !== 46)) {
-      const root = lower.slice(i, j);
+    if (next === 46 && len <= 12 && ROOT_FIRST.has(lc) && (s === 0 || v.charCodeAt(s - 1) !== 46)) {
+      const root = lower.slice(s, j);
       if (ROOTS.has(root)) {
-        const r = className(v, lower, i, root);
+        const r = className(v, lower, s, root);
         if (r.hit && r.hit.paranoia === 1) return r.hit;
         if (r.hit && !weak) weak = r.hit;
       }
     }
-    if (len >= 7 && len <= 40 && GADGET_FIRST.has(lc)) {
-      const w = lower.slice(i, j);
+    // `lower.slice(s, j)` has length `len` and starts and ends with these two characters: a gadget name has its shape
+    if (len >= 7 && len <= 40 && gadgetShape(len, lc, lower.charCodeAt(j - 1))) {
+      const w = lower.slice(s, j);
       if (GADGETS.has(w) && (!WEAK_GADGETS.has(w) || hasJavaMarker)) {
-        return { ruleId: 'java-gadget-class', paranoia: 1, message: `Java deserialization gadget class ${v.slice(i, j)}`, at: i };
+        return { ruleId: 'java-gadget-class', paranoia: 1, message: `Java deserialization gadget class ${v.slice(s, j)}`, at: s };
       }
     }
     if (len >= 3 && len <= 32) {
       const k = next === 40 ? j : skipSpace(v, j);
       const call = v.charCodeAt(k) === 40;
       if (call) {
-        const w = lower.slice(i, j);
+        const w = lower.slice(s, j);
         if (REFLECTION_CALLS.has(w)) {
           if (!seen.includes(w + ' ')) { seen += w + ' '; reflections++; }
           if (w === 'getruntime' || w === 'getenginebyname' || w === 'defineclass') strong = true;
-          if (first < 0) first = i;
-        } else if (SINK_CALLS.has(w) && i > 0 && v.charCodeAt(i - 1) === 46) {
+          if (first < 0) first = s;
+        } else if (SINK_CALLS.has(w) && s > 0 && v.charCodeAt(s - 1) === 46) {
           sink = true;
         }
-      } else if (len === 3 && lc === 110 && lower.startsWith('new', i) && lower.startsWith('processbuilder', k)) {
+      } else if (len === 3 && lc === 110 && lower.startsWith('new', s) && lower.startsWith('processbuilder', k)) {
         strong = true;
-        if (first < 0) first = i;
+        if (first < 0) first = s;
       }
     }
-    i = j - 1;
+  }
+  if (strong || reflections >= 2 || (reflections === 1 && sink)) {
+    return { ruleId: 'java-reflection', paranoia: 1, message: 'Java reflection / process execution chain', at: first };
+  }
+  if (weak) return weak;
+  if (reflections === 1) return { ruleId: 'java-reflection', paranoia: 3, message: 'Java reflection call', at: first };
+  return undefined;
+}
+
+/** What `callsAndClassNames` answers for a value with too many `(` to visit one by one: read it with `wordScan`. */
+const DENSE = 'dense';
+
+/** What `dotScan` found at the dots of a value. */
+interface DotScan {
+  /** A `.` or `[` right after `class` (see `mayHaveClassPath`). */
+  classPath: boolean;
+  /** The first paranoia-1 class name starting at a root word before a dot. */
+  root: Hit | undefined;
+  /** The first paranoia-2 one before it. */
+  weakRoot: Hit | undefined;
+}
+const dotScanned: DotScan = { classPath: false, root: undefined, weakRoot: undefined };
+
+/**
+ * One pass over the dots of a value without `İ`, for `mayHaveClassPath` and for the class names of
+ * `callsAndClassNames`: a class name starts at a root word right before a `.`. Undefined when the value holds
+ * more dots and brackets than `jumpBudget`: `wordScan` reads it then.
+ */
+function dotScan(v: string): DotScan | undefined {
+  const dots = dotScanned;
+  dots.classPath = false;
+  dots.root = undefined;
+  dots.weakRoot = undefined;
+  let budget = jumpBudget(v.length);
+  for (let dot = v.indexOf('.'); dot >= 0; dot = v.indexOf('.', dot + 1)) {
+    if (--budget < 0) return undefined;
+    if (!dots.classPath && dot >= 5) dots.classPath = classBefore(v, dot);
+    // `className` reads a dotted name: with nothing to read after the dot, the name it lower-cases from the
+    // root word alone has no dot and gives nothing (a sentence's end).
+    if (dots.root || !isIdent(v.charCodeAt(dot + 1))) continue;
+    // qualified class names start at a root word (the whole word before the dot) not preceded by a dot
+    const root = wordBefore(v, dot, ROOTS_BY_LAST);
+    if (root === undefined) continue;
+    const s = dot - root.length;
+    if (s === 0 || v.charCodeAt(s - 1) !== 46) {
+      const r = className(v, lowerOf(v), s, root);
+      if (r.hit && r.hit.paranoia === 1) dots.root = r.hit;
+      else if (r.hit && !dots.weakRoot) dots.weakRoot = r.hit;
+    }
+  }
+  for (let q = v.indexOf('[', 5); q >= 0 && !dots.classPath; q = v.indexOf('[', q + 1)) {
+    if (--budget < 0) return undefined;
+    dots.classPath = classBefore(v, q);
+  }
+  return dots;
+}
+
+/** Words (lower-case ASCII letters) grouped by their last letter, for `wordBefore`. */
+function byLastLetter(words: Iterable<string>): string[][] {
+  const table: string[][] = Array.from({ length: 26 }, () => []);
+  for (const w of words) table[w.charCodeAt(w.length - 1) - 97]!.push(w);
+  return table;
+}
+const ROOTS_BY_LAST = byLastLetter(ROOTS);
+const CALLS_BY_LAST = byLastLetter([...REFLECTION_CALLS, ...SINK_CALLS]);
+
+/**
+ * The word of `table` that is the whole identifier run ending at `end`, ignoring ASCII case, or undefined. In a
+ * value without `İ` that is the run's text lower-cased (`lower.slice(start, end)`), when that text is in the table:
+ * the words are ASCII letters, and no character outside ASCII lower-cases to one but the Kelvin sign, which is no
+ * identifier character (so in no run).
+ */
+function wordBefore(v: string, end: number, table: string[][]): string | undefined {
+  const last = lowerAscii(v.charCodeAt(end - 1)) - 97;
+  if (!(last >= 0 && last < 26)) return undefined;
+  for (const w of table[last]!) {
+    const start = end - w.length;
+    if (holdsAt(v, start, w) && (start === 0 || !isIdent(v.charCodeAt(start - 1)))) return w;
+  }
+  return undefined;
+}
+
+/** The start of the identifier run ending at `end` (exclusive), or -1 when that run is longer than `max`. */
+function runStart(v: string, end: number, max: number): number {
+  let s = end;
+  while (s > 0 && end - s <= max && isIdent(v.charCodeAt(s - 1))) s--;
+  return end - s > max ? -1 : s;
+}
+
+/**
+ * What `wordScan` finds in a value with no gadget-shaped word (`RunScan.gadgetShaped` false), read from the few
+ * places a finding needs instead of from every word:
+ * - a class name starts at a root word right before a `.`: the words ending at each `.`;
+ * - a call is a word followed by spaces and `(`: the word ending before each `(` (after spaces);
+ * - `new ProcessBuilder` is the word `new`, spaces, then `processbuilder` in `lower`: the words before each of those.
+ * Each `.` / `(` / `processbuilder` ends at most one word and each word ends before at most one of them, so these
+ * are exactly the words `wordScan` acts on, with the same checks. Root words come in order (the first
+ * paranoia-1 class name returns, as there); calls only add up, so their order does not matter (`first` is the
+ * lowest position, as there). `processBuilder`: `lower` may hold `processbuilder` (`RunScan.processBuilder`);
+ * `dots`: `dotScan(v)`, which found the class names. DENSE when the value holds more `(` than `jumpBudget`.
+ *
+ * Only for a value without `İ` (see `scanRuns`): `lower`'s characters are then the value's lower-cased one by one,
+ * which for the ASCII letters and identifier characters read here is `lowerAscii`.
+ */
+function callsAndClassNames(v: string, processBuilder: boolean, dots: DotScan): Hit | undefined | typeof DENSE {
+  const n = v.length;
+  if (dots.root) return dots.root;
+  const weak = dots.weakRoot;
+  let reflections = 0;
+  let seen = '';
+  let sink = false;
+  let strong = false;
+  let first = -1;
+  let budget = jumpBudget(n);
+  for (let paren = v.indexOf('('); paren >= 0; paren = v.indexOf('(', paren + 1)) {
+    if (--budget < 0) return DENSE;
+    let j = paren;
+    while (j > 0 && isSpace(v.charCodeAt(j - 1))) j--;
+    // the word before the spaces, when it is a reflection or sink call (all 3 to 32 letters)
+    const w = wordBefore(v, j, CALLS_BY_LAST);
+    if (w === undefined) continue;
+    const s = j - w.length;
+    if (REFLECTION_CALLS.has(w)) {
+      if (!seen.includes(w + ' ')) { seen += w + ' '; reflections++; }
+      if (w === 'getruntime' || w === 'getenginebyname' || w === 'defineclass') strong = true;
+      if (first < 0) first = s;
+    } else if (SINK_CALLS.has(w) && s > 0 && v.charCodeAt(s - 1) === 46) {
+      sink = true;
+    }
+  }
+  const lower = processBuilder ? lowerOf(v) : '';
+  for (let k = processBuilder ? lower.indexOf('processbuilder') : -1; k >= 0 && k <= n; k = lower.indexOf('processbuilder', k + 1)) {
+    let j = k;
+    while (j > 0 && isSpace(v.charCodeAt(j - 1))) j--;
+    if (isIdent(v.charCodeAt(j))) continue; // no word ends at j
+    const s = runStart(v, j, 3);
+    if (s < 0 || j - s !== 3 || !isAlpha(v.charCodeAt(s))) continue;
+    if (lower.charCodeAt(s) === 110 && lower.startsWith('new', s)) {
+      strong = true;
+      if (first < 0 || s < first) first = s;
+    }
   }
   if (strong || reflections >= 2 || (reflections === 1 && sink)) {
     return { ruleId: 'java-reflection', paranoia: 1, message: 'Java reflection / process execution chain', at: first };
@@ -318,8 +872,10 @@ function wordScan(v: string, lower: string, hasJavaMarker: boolean): Hit | undef
 
 // ---------------------------------------------------------------- OGNL, class loader, reflection, XML
 
-function ognl(v: string, lower: string): Hit | undefined {
-  const ma = lower.indexOf('memberaccess');
+/** `memberAccess`: `lower` may contain `memberaccess` (`RunScan.memberAccess`). */
+function ognl(v: string, memberAccess: boolean): Hit | undefined {
+  const ma = memberAccess ? lowerOf(v).indexOf('memberaccess') : -1;
+  const lower = ma >= 0 ? lowerOf(v) : '';
   if (ma >= 0 && (lower[ma - 1] === '_' || lower[ma - 1] === '#' || lower[ma - 1] === '.' || lower[ma - 1] === '[' || lower[ma - 1] === "'" || lower[ma - 1] === '"')) {
     return { ruleId: 'java-ognl', paranoia: 1, message: 'OGNL member access manipulation', at: ma };
   }
@@ -330,6 +886,7 @@ function ognl(v: string, lower: string): Hit | undefined {
     if (at < 0) break;
     from = at + 1;
     if (!isAlpha(v.charCodeAt(at + 1))) continue;
+    if (v.indexOf('@', at + 1) < 0) break; // the member access needs a second `@` after the name
     const end = dottedEnd(v, at + 1);
     if (end - at > 3 && v.charCodeAt(end) === 64 && v.slice(at + 1, end).includes('.') && isAlpha(v.charCodeAt(end + 1))) {
       return { ruleId: 'java-ognl', paranoia: 1, message: 'OGNL static member access', at };
@@ -337,7 +894,7 @@ function ognl(v: string, lower: string): Hit | undefined {
     from = Math.max(from, end);
   }
   // %{ ... #var / (#x= ... } and ${(#...)}
-  for (const open of ['%{', '${']) {
+  for (const open of v.includes('{') ? ['%{', '${'] : []) {
     let f = 0;
     for (;;) {
       const at = v.indexOf(open, f);
@@ -349,7 +906,7 @@ function ognl(v: string, lower: string): Hit | undefined {
       if (c === 35 && isAlpha(v.charCodeAt(k + 1))) {
         let e = k + 1;
         while (e < v.length && isIdent(v.charCodeAt(e))) e++;
-        const word = lower.slice(k + 1, e);
+        const word = lowerOf(v).slice(k + 1, e);
         if (['context', 'attr', 'request', 'session', 'application', 'parameters', '_memberaccess', 'cmd', 'ognlutil', 'container', 'dm', 'ct'].includes(word) || v.charCodeAt(e) === 61) {
           return { ruleId: 'java-ognl', paranoia: 1, message: `OGNL expression ${open}#${word}`, at };
         }
@@ -357,6 +914,29 @@ function ognl(v: string, lower: string): Hit | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Whether a value (not a name) may hold a class-loader path: `classLoaderPath` finds `class` followed by `.` or `[`
+ * in the lower-cased value, and the caller wants that `.` or `[` in the value itself. With `lower` aligned with the
+ * value (see `scanRuns`), that is a `.` or `[` of the value right after `class` in `lower` (a word like `glass`
+ * or `classic` in prose has none).
+ */
+function mayHaveClassPath(v: string, aligned: boolean): boolean {
+  if (!aligned) return true;
+  let budget = jumpBudget(v.length); // past it: maybe (the caller's search for `lass` decides)
+  for (let q = v.indexOf('.', 5); q >= 0; q = v.indexOf('.', q + 1)) if (--budget < 0 || classBefore(v, q)) return true;
+  for (let q = v.indexOf('[', 5); q >= 0; q = v.indexOf('[', q + 1)) if (--budget < 0 || classBefore(v, q)) return true;
+  return false;
+}
+
+/**
+ * `lower.startsWith('class', q - 5)` for a value without `İ`: the characters before `q` lower-cased one by one; a
+ * character outside ASCII lower-cases to none of these letters (the Kelvin sign gives `k`).
+ */
+function classBefore(v: string, q: number): boolean {
+  return lowerAscii(v.charCodeAt(q - 1)) === 115 && lowerAscii(v.charCodeAt(q - 2)) === 115 &&
+    lowerAscii(v.charCodeAt(q - 3)) === 97 && lowerAscii(v.charCodeAt(q - 4)) === 108 && lowerAscii(v.charCodeAt(q - 5)) === 99;
 }
 
 /** Parameter paths into the class loader: `class.module.classLoader.x`, `class['classLoader']`, `Class.classLoader`. */
@@ -392,9 +972,19 @@ function xmlDecoder(lower: string): Hit | undefined {
   return undefined;
 }
 
+/** The last field name `isFileNameField` normalized, and what it found (fields repeat: one value after another). */
+let lastFieldName: string | undefined;
+let lastHasFilename = false;
+let lastIsFile = false;
+
 function isFileNameField(context: DetectorContext): boolean {
-  const n = context.name.toLowerCase().replace(/[-_.\s]/g, '');
-  return n.includes('filename') || n === 'file' && context.source === 'header';
+  if (context.name !== lastFieldName) {
+    const n = context.name.toLowerCase().replace(/[-_.\s]/g, '');
+    lastFieldName = context.name;
+    lastHasFilename = n.includes('filename');
+    lastIsFile = n === 'file';
+  }
+  return lastHasFilename || lastIsFile && context.source === 'header';
 }
 
 /** JSP extensions at the end of an upload file name (`shell.jsp`, `a.jspx..`, `x. jsp `). */
@@ -407,12 +997,35 @@ function jspFileName(v: string): number {
   return ['jsp', 'jspx', 'jspf', 'jsw', 'jsv', 'jtml'].includes(ext) ? dot : -1;
 }
 
+/**
+ * Whether a value (not a name, in no file-name field) whose runs `scanRuns` read, and whose characters have these
+ * FLAGS (`codeUnits`), can give no finding at all:
+ * - class-loader path: a `.` or `[` after `class` (see `mayHaveClassPath`);
+ * - serialized objects: hex magic (`scan.hex`), escaped magic (`\\`), raw magic (`\u00ac` / `\ufffd`, outside ASCII),
+ *   base64 (`scan.base64`, with no magic text as `scanRuns` requires);
+ * - class names follow a root word with `.`, calls a word with `(`, `new ProcessBuilder` needs `scan.processBuilder`,
+ *   gadget words `scan.gadgetShaped` (see `callsAndClassNames`);
+ * - OGNL: `@`, `{` or `scan.memberAccess`; XMLDecoder: `<`.
+ */
+function nothingToFind(scan: RunScan, flags: number): boolean {
+  return scan.complete && scan.base64 === undefined && !scan.gadgetShaped && !scan.hex && !scan.processBuilder &&
+    !scan.memberAccess && (flags & F_NEEDED) === 0;
+}
+
 export const javaDetector: Detector = {
   category: 'java',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
     const v = value;
-    const lower = v.toLowerCase();
+    const u = codeUnits(v);
+    const flags = unitFlags;
+    // too short for a run `scanRuns` reads, and without the magic's `A`: what `nothingToFind` sees, found sooner
+    if (v.length < GADGET_MIN && (flags & (F_NEEDED | F_UPPER_A)) === 0 && !context.isName && !isFileNameField(context)) return;
+    // `İ` is the only character that lower-cases to two code units (see scanRuns)
+    const aligned = (flags & F_NON_ASCII) === 0 || !v.includes('\u0130');
+    const magicText = (flags & F_UPPER_A) !== 0 && hasMagicText(v);
+    const scan = aligned && !magicText ? scanRuns(v, u, shortestRun(v, flags)) : undefined;
+    if (!context.isName && scan !== undefined && nothingToFind(scan, flags) && !isFileNameField(context)) return;
     let best: Hit | undefined;
     const take = (hit: Hit | undefined): boolean => {
       if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
@@ -421,7 +1034,11 @@ export const javaDetector: Detector = {
     const done = (): void => {
       if (best) report({ ruleId: best.ruleId, category: 'java', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at) });
     };
-    if (context.isName || v.includes('lass')) {
+    // `callsAndClassNames` stands for `wordScan` when the runs show no gadget-shaped word, unless the value is dense
+    // with dots or parentheses (dotScan undefined, DENSE); the dots are read first, for the class-loader check too
+    const dots = scan !== undefined && scan.complete && !scan.gadgetShaped ? dotScan(v) : undefined;
+    const classPath = dots !== undefined ? dots.classPath : mayHaveClassPath(v, aligned);
+    if (context.isName || (classPath && v.includes('lass'))) {
       const at = classLoaderPath(v);
       if (at >= 0 && (context.isName || v.charCodeAt(at + 5) === 46 || v.charCodeAt(at + 5) === 91)) {
         if (take({ ruleId: 'java-class-loader', paranoia: 1, message: 'property path into the class loader', at })) return done();
@@ -431,11 +1048,18 @@ export const javaDetector: Detector = {
       const at = jspFileName(v);
       if (at >= 0 && take({ ruleId: 'java-jsp-upload', paranoia: 1, message: 'JSP file name in an upload', at })) return done();
     }
-    if (take(serialized(v, lower))) return done();
-    const marker = best !== undefined || lower.includes('java') || lower.includes('runtime');
-    if (take(wordScan(v, lower, marker))) return done();
-    if ((v.includes('@') || v.includes('{') || lower.includes('memberaccess')) && take(ognl(v, lower))) return done();
-    if (v.includes('<') && take(xmlDecoder(lower))) return done();
+    const complete = scan !== undefined && scan.complete;
+    if (take(serialized(v, u, flags, scan, magicText))) return done();
+    const calls = dots !== undefined ? callsAndClassNames(v, scan!.processBuilder, dots) : DENSE;
+    if (calls === DENSE) {
+      const lower = lowerOf(v);
+      const marker = best !== undefined || lower.includes('java') || lower.includes('runtime');
+      if (take(wordScan(v, lower, marker))) return done();
+    } else if (take(calls)) return done();
+    const memberAccess = !complete || scan.memberAccess;
+    if ((holds(v, flags, F_AT, '@') || holds(v, flags, F_BRACE, '{') || (memberAccess && lowerOf(v).includes('memberaccess'))) &&
+      take(ognl(v, memberAccess))) return done();
+    if (holds(v, flags, F_LT, '<') && take(xmlDecoder(lowerOf(v)))) return done();
     done();
   },
 };

@@ -181,6 +181,18 @@ function bareJndi(v: string, lower: string, report: (f: Finding) => void): boole
   }
 }
 
+/**
+ * `jndi:` in any case, read at each `:` rather than in a lower-case copy: this is `lower.includes('jndi:')` (only
+ * the ASCII letters lower-case to `j`, `n`, `d`, and `İ` lower-cases to `i` plus a combining dot, never before `:`).
+ */
+function hasJndiColon(v: string): boolean {
+  for (let p = v.indexOf(':', 4); p !== -1; p = v.indexOf(':', p + 1)) {
+    if ((v.charCodeAt(p - 1) | 32) === 105 && (v.charCodeAt(p - 2) | 32) === 100 && (v.charCodeAt(p - 3) | 32) === 110 &&
+      (v.charCodeAt(p - 4) | 32) === 106) return true;
+  }
+  return false;
+}
+
 export const jndiDetector: Detector = {
   category: 'jndi',
   detect(value: string, _context: DetectorContext, report: (finding: Finding) => void): void {
@@ -211,7 +223,6 @@ export const jndiDetector: Detector = {
         return;
       }
     }
-    const lower = value.toLowerCase();
-    if (lower.includes('jndi:')) bareJndi(value, lower, report);
+    if (hasJndiColon(value)) bareJndi(value, value.toLowerCase(), report);
   },
 };

@@ -68,7 +68,6 @@ function readAttr(v: string, i: number): number {
 function readAssertion(v: string, i: number): Assertion | undefined {
   const a = readAttr(v, i);
   if (a < 0) return undefined;
-  const attr = v.slice(i, a).toLowerCase();
   let j = a;
   let extensible = false;
   // extensible match: attr[:dn][:rule]:=value
@@ -89,6 +88,7 @@ function readAssertion(v: string, i: number): Assertion | undefined {
     else if ((c === 126 || c === 62 || c === 60) && v.charCodeAt(j + 1) === 61) j += 2; // ~= >= <=
     else return undefined;
   }
+  const attr = v.slice(i, a).toLowerCase(); // only now that the assertion is whole: prose words cost nothing
   const presence = v.charCodeAt(j) === 42 && (j + 1 >= v.length || v.charCodeAt(j + 1) === 41);
   let numeric = true;
   for (let k = 0; k < attr.length; k++) if (!isDigit(attr.charCodeAt(k))) numeric = false;
@@ -104,12 +104,34 @@ function isOp(c: number): boolean {
   return c === 38 || c === 124 || c === 33; // & | !
 }
 
+/** A `&`, `|` or `!` after index `i`. */
+function opAfter(v: string, i: number): boolean {
+  return v.indexOf('&', i + 1) !== -1 || v.indexOf('|', i + 1) !== -1 || v.indexOf('!', i + 1) !== -1;
+}
+
+/**
+ * Whether the detector can find anything in the value; false lets most values go after one or two searches.
+ * - Every attribute assertion (in parentheses, or an extensible match `attr:rule:=x`) has a `=`, and every finding
+ *   but three rests on one: the credential probe, the filter probe (its presence test or bogus assertion), the
+ *   extensible match and the operator-group filter.
+ * - The three others need a `)` the value did not open: the NUL truncation (`)` then NUL), the breakout without a
+ *   `=` (an operator `&`, `|` or `!` after the `)`, before a `(` or at the end) and the wildcard close (`*)` at the
+ *   end; the depth never goes below zero).
+ * - With a `=`, the scan itself needs a parenthesis or a `:=` to find anything.
+ */
+function mayMatch(v: string): boolean {
+  const close = v.indexOf(')');
+  if (v.indexOf('=') === -1) {
+    if (close === -1) return false;
+    return v.endsWith('*)') || v.indexOf(')\0', close) !== -1 || opAfter(v, close);
+  }
+  return close !== -1 || v.indexOf('(') !== -1 || v.indexOf(':=') !== -1;
+}
+
 export const ldapiDetector: Detector = {
   category: 'ldapi',
   detect(value: string, _context: DetectorContext, report: (finding: Finding) => void): void {
-    if (value.length < 3) return;
-    const hasParen = value.includes(')') || value.includes('(');
-    if (!hasParen && !value.includes(':=')) return;
+    if (value.length < 3 || !mayMatch(value)) return;
     const found = (ruleId: string, paranoia: 1 | 2 | 3, score: number, message: string, at: number): void => {
       report({ ruleId, category: 'ldapi', paranoia, score, message, matched: excerpt(value, at) });
     };
@@ -121,7 +143,20 @@ export const ldapiDetector: Detector = {
     let extensible = -1;
     let assertions = 0;
     const n = value.length;
-    for (let i = 0; i < n; i++) {
+    // Only `(`, `)` and the `:` of `:=` do anything: jump from one to the next (in order) rather than visit every
+    // character. Each cursor is the next occurrence at or after the current position, -1 when there is none.
+    let nextOpen = value.indexOf('(');
+    let nextClose = value.indexOf(')');
+    let nextAssign = value.indexOf(':=');
+    for (;;) {
+      let i = n;
+      if (nextOpen !== -1) i = nextOpen;
+      if (nextClose !== -1 && nextClose < i) i = nextClose;
+      if (nextAssign !== -1 && nextAssign < i) i = nextAssign;
+      if (i === n) break;
+      if (i === nextOpen) nextOpen = value.indexOf('(', i + 1);
+      else if (i === nextClose) nextClose = value.indexOf(')', i + 1);
+      else nextAssign = value.indexOf(':=', i + 1);
       const c = value.charCodeAt(i);
       if (c === 40) { // (
         depth++;

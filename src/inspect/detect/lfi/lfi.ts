@@ -43,19 +43,18 @@ export const lfiDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  const best = new BestPerRule(context.paranoia);
-  const keep = (v: Verdict): void => best.keep(v);
   // cheap gate: every rule needs a separator, a dot or a colon
   if (!hasAny(value)) return;
+  // created with the first verdict: most values that pass the gate give none
+  let best: BestPerRule | undefined;
+  const keep = (v: Verdict): void => (best ??= new BestPerRule(context.paranoia)).keep(v);
 
   examine(value, context, keep);
-  // path characters written as 0xHH (`0x2e0x2e0x2f`): a filter evasion of its own
-  if (value.includes('0x') || value.includes('0X')) {
-    const hex = hexPathChars(value);
-    if (hex !== value) examine(hex, context, keep);
-  }
+  // path characters written as 0xHH (`0x2e0x2e0x2f`): a filter evasion of its own (HEX_PATH: what hexPathChars
+  // replaces, so the value changes exactly when it matches)
+  if (HEX_PATH.test(value)) examine(hexPathChars(value), context, keep);
 
-  best.flush(report, 'lfi', value);
+  best?.flush(report, 'lfi', value);
 }
 
 function examine(value: string, context: DetectorContext, keep: (v: Verdict) => void): void {
@@ -65,6 +64,8 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
   for (const token of tokens) {
     const t = token.text;
     if (t.length < 2) continue;
+    // Most tokens of ordinary text (`10:30`, `https://example.com/help`) can give nothing: see MAY_MATTER.
+    if (!MAY_MATTER.test(t)) continue;
     const low = t.toLowerCase();
 
     // file: URLs, also wrapped (`url:file:`, `jar:file:`)
@@ -139,7 +140,7 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
 
   }
   // wildcards standing for a sensitive file: /etc/pa??wd, /e*c/p[a]sswd (`?` ends tokens above: read again)
-  if (value.includes('*') || value.includes('?') || value.includes('[')) {
+  if (hasGlobToken(value)) {
     let globs = 16;
     for (const token of pathTokens(value, 1024, true)) {
       const t = token.text;
@@ -237,19 +238,67 @@ function isPathProminent(value: string, token: PathToken): boolean {
   return words <= 4;
 }
 
-/** Cheap gate: a separator, `..`, a dot-name at a token start, or one of the bare sensitive names. */
+/**
+ * Cheap gate: a separator, `..`, a dot-name at a token start (a dot first, or after a blank, a quote or `=`), or,
+ * in the first 4096 characters and in any case, one of the bare sensitive names. Native regular expressions rather
+ * than a loop over the characters: most values stop here.
+ */
 function hasAny(v: string): boolean {
-  let prev = 32;
-  for (let k = 0; k < v.length; k++) {
-    const c = v.charCodeAt(k);
-    if (c === 47 || c === 92) return true;
-    if (c === 46 && (prev === 46 || prev === 32 || prev === 34 || prev === 39 || prev === 61 || prev === 9 || prev === 10)) return true;
-    prev = c;
-  }
-  const low = v.length <= 4096 ? v.toLowerCase() : v.slice(0, 4096).toLowerCase();
-  return low.includes('config') || low.includes('.ini') || low.includes('id_rsa') || low.includes('ntuser') || low.includes('0x') ||
-    low.includes('.sql') || low.includes('.bak');
+  if (v.length <= 4096) return GATE.test(v);
+  return GATE_SEPARATORS.test(v) || GATE_NAMES.test(v.slice(0, 4096));
 }
+/** A separator, or a dot at the start or after a dot, a blank, a quote or `=` (`(?<![^...])`: nothing else before). */
+const GATE_SEPARATORS = /[/\\]|(?<![^.\x20"'=\t\n])\./;
+/**
+ * The names, ASCII case-insensitive, as `toLowerCase().includes` finds them: the only non-ASCII characters that
+ * lower-case to ASCII are U+0130 (to `i` and a combining dot, which completes `.ini`) and the Kelvin sign (to `k`,
+ * which completes `.bak`); `/i` without `u` never matches them to ASCII letters, so they are listed.
+ */
+const GATE_NAMES = /config|\.in[i\u0130]|id_rsa|ntuser|0x|\.sql|\.ba[k\u212a]/i;
+/** Both of the above in one pass. */
+const GATE = /[/\\]|(?<![^.\x20"'=\t\n])\.|config|\.in[i\u0130]|id_rsa|ntuser|0x|\.sql|\.ba[k\u212a]/i;
+
+/**
+ * What a path token needs to give any verdict in `examine`; a token without any of these is skipped before it is
+ * lower-cased and read. Derived from the rules, not from traffic:
+ * - `file:` (file URLs); `\\` or `$` (UNC paths: `\\host\share`, or `//host/c$`); `..` (every climbing segment
+ *   starts with two dots);
+ * - whatever `sensitiveNormal` (on the path or its tail) and `sensitiveInside` recognise: a dot starting a segment
+ *   (after a separator, at the start, or after the `:` of a drive letter: every dot-name, RC and secret directory),
+ *   the system roots and their Windows files (`etc`, `proc`, `sys`, `root`, `dev`, `var`, `home`, `tmp`, `win`,
+ *   `inetpub`, `documents`, `boot`, `autoexec`, `config`, `ntuser`), the secret directories without a dot
+ *   (`web-inf`, `meta-inf`, `_darcs`), a word of every secret name without a leading dot (`id_`, `identity`,
+ *   `authorized`, `hosts`, `pagefile`, `hiberfil`, `swapfile`, `unattend`, `sam`, `settings`, `database`,
+ *   `secrets`, `master`, `credentials`, and `config`, `boot`, `win`, `sys`, `ntuser` above), and the backup and
+ *   log extensions after a dot;
+ * - any non-ASCII character: lower-casing can change a token's length (U+0130) and shift the segments
+ *   `pathShape` cuts, or turn a character into an ASCII letter (the Kelvin sign), so such tokens are always read.
+ * Matched ASCII case-insensitively, as the rules compare lower-cased text.
+ */
+const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|\.(?:sql|bak|old|orig|swp|mdb|dump|log)/i;
+
+/**
+ * Whether a blank-separated token starts with `/` and holds a wildcard (`*`, `?`, `[`): the wildcard pass reads
+ * nothing else (blanks and quotes end its tokens). Each slash is found natively; only those that start a token
+ * have their token read.
+ */
+function hasGlobToken(v: string): boolean {
+  for (let at = v.indexOf('/'); at >= 0; at = v.indexOf('/', at + 1)) {
+    if (at > 0 && !endsBlankToken(v.charCodeAt(at - 1))) continue;
+    for (let k = at + 1; k < v.length; k++) {
+      const c = v.charCodeAt(k);
+      if (endsBlankToken(c)) break;
+      if (c === 42 || c === 63 || c === 91) return true;
+    }
+  }
+  return false;
+}
+/** What ends a token of `pathTokens(..., blanksOnly)`: a blank (any character up to the space) or a quote. */
+function endsBlankToken(c: number): boolean {
+  return c <= 32 || c === 34 || c === 39;
+}
+
+const HEX_PATH = /0[xX](?:2[eEfF]|5[cC])/;
 
 /** `0x2e` → `.`, `0x2f` → `/`, `0x5c` → `\` (other 0xHH left alone). */
 function hexPathChars(v: string): string {

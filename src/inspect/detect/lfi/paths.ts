@@ -23,8 +23,12 @@ export interface PathToken {
 
 /** Characters that end a path token inside a longer value. */
 function isBoundary(c: number): boolean {
-  return c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c === 124 || c === 38 || c === 61 ||
-    c === 63 || c === 35 || c === 44 || c === 40 || c === 41 || c === 123 || c === 125 || c === 0x7f;
+  return c < 128 && BOUNDARY[c] === 1;
+}
+const BOUNDARY = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  BOUNDARY[c] = c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c === 124 || c === 38 || c === 61 ||
+    c === 63 || c === 35 || c === 44 || c === 40 || c === 41 || c === 123 || c === 125 || c === 0x7f ? 1 : 0;
 }
 
 /**
@@ -33,6 +37,7 @@ function isBoundary(c: number): boolean {
  * the whole value. At most `max` are returned (each costs little; the cap only bounds pathological values).
  */
 export function pathTokens(value: string, max = 4096, blanksOnly = false): PathToken[] {
+  if (!blanksOnly) return seededPathTokens(value, max);
   const out: PathToken[] = [];
   let start = -1;
   let interesting = false;
@@ -55,6 +60,73 @@ export function pathTokens(value: string, max = 4096, blanksOnly = false): PathT
     else if (c === 46) dot = true;
   }
   return out;
+}
+
+/**
+ * `pathTokens` without blanksOnly: the same tokens in the same order, found from their seeds rather than by a loop
+ * over every character, so long prose costs little. A token is kept when it holds a separator or a colon, starts
+ * with a dot, or has a dot and is the first or last of the value. The seeds are a separator or a colon anywhere and
+ * a dot that starts a token; each seed's token is widened to its boundaries and the search resumes after it. The
+ * first and last tokens, kept for a dot anywhere, are looked at apart.
+ */
+function seededPathTokens(value: string, max: number): PathToken[] {
+  const out: PathToken[] = [];
+  const n = value.length;
+  let pos = 0;
+  // the first token: kept with a dot anywhere (or a seed)
+  if (n > 0 && !isBoundary(value.charCodeAt(0))) {
+    let e = 0;
+    let keep = false;
+    for (; e < n; e++) {
+      const c = value.charCodeAt(e);
+      if (isBoundary(c)) break;
+      if (c === 47 || c === 92 || c === 58 || c === 46) keep = true;
+    }
+    if (keep) {
+      out.push({ text: value.slice(0, e), start: 0, end: e });
+      if (out.length >= max) return out;
+    }
+    pos = e;
+  }
+  // tokens with a seed; the next occurrence of each seed character is searched natively (indexOf), once per token
+  let slash = value.indexOf('/', pos);
+  let backslash = value.indexOf('\\', pos);
+  let colon = value.indexOf(':', pos);
+  let dot = leadingDot(value, pos);
+  for (;;) {
+    let at = n;
+    if (slash >= 0 && slash < at) at = slash;
+    if (backslash >= 0 && backslash < at) at = backslash;
+    if (colon >= 0 && colon < at) at = colon;
+    if (dot >= 0 && dot < at) at = dot;
+    if (at === n) break;
+    let s = at;
+    while (s > pos && !isBoundary(value.charCodeAt(s - 1))) s--;
+    let e = at + 1;
+    while (e < n && !isBoundary(value.charCodeAt(e))) e++;
+    out.push({ text: value.slice(s, e), start: s, end: e });
+    if (out.length >= max) return out;
+    pos = e;
+    if (slash >= 0 && slash < pos) slash = value.indexOf('/', pos);
+    if (backslash >= 0 && backslash < pos) backslash = value.indexOf('\\', pos);
+    if (colon >= 0 && colon < pos) colon = value.indexOf(':', pos);
+    if (dot >= 0 && dot < pos) dot = leadingDot(value, pos);
+  }
+  // the last token (when not already read): kept with a dot anywhere; a seed would have found it above
+  if (pos < n && !isBoundary(value.charCodeAt(n - 1))) {
+    let s = n - 1;
+    while (s > pos && !isBoundary(value.charCodeAt(s - 1))) s--;
+    if (value.indexOf('.', s) >= 0) out.push({ text: value.slice(s, n), start: s, end: n });
+  }
+  return out;
+}
+
+/** The first dot at or after `from` that starts a token (at the start of the value or after a boundary), or -1. */
+function leadingDot(value: string, from: number): number {
+  for (let d = value.indexOf('.', from); d >= 0; d = value.indexOf('.', d + 1)) {
+    if (d === 0 || isBoundary(value.charCodeAt(d - 1))) return d;
+  }
+  return -1;
 }
 
 export interface PathShape {

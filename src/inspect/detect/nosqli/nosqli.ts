@@ -367,11 +367,50 @@ function busyLoop(v: string, lower: string, report: (f: Finding) => void): boole
   return false;
 }
 
+/** What any value check needs somewhere: a `$`, a `;`, `||` or `&&`, or `db.` in any case (see mayMatch). */
+const TRIGGER = /[$;]|\|\||&&|[dD][bB]\./;
+
+/**
+ * Whether whereCode or busyLoop can find anything: both look at the first separator only when what stands before it
+ * passes shortPrefix (at most 40 characters, one short token or the end of a string), whereCode at the first `;`,
+ * `||` or `&&`, busyLoop at the first `;`.
+ */
+function breakOut(v: string): boolean {
+  const semi = v.indexOf(';');
+  const or = v.indexOf('||');
+  const and = v.indexOf('&&');
+  let first = semi;
+  if (or !== -1 && (first === -1 || or < first)) first = or;
+  if (and !== -1 && (first === -1 || and < first)) first = and;
+  if (first === -1) return false;
+  return shortPrefix(v, first) || (semi !== -1 && semi !== first && shortPrefix(v, semi));
+}
+
+/** `db.` in any case: what `lower.includes('db.')` finds (only the ASCII letters lower-case to `d` and `b`). */
+function hasDbDot(v: string): boolean {
+  for (let p = v.indexOf('.', 2); p !== -1; p = v.indexOf('.', p + 1)) {
+    if ((v.charCodeAt(p - 1) | 32) === 98 && (v.charCodeAt(p - 2) | 32) === 100) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the value checks can find anything; false lets most values go without a lower-case copy. They need a `$`
+ * (operator keys), a `db.` in any case and a `(` (shell calls), or a `;`, `||` or `&&` after at most a short token
+ * (see breakOut). A short value is cleared by one pass of TRIGGER; a long one (prose often has a `;` somewhere) by
+ * the exact searches.
+ */
+function mayMatch(v: string): boolean {
+  if (v.length <= 64 && !TRIGGER.test(v)) return false;
+  return v.indexOf('$') !== -1 || (v.indexOf('(') !== -1 && hasDbDot(v)) || breakOut(v);
+}
+
 export const nosqliDetector: Detector = {
   category: 'nosqli',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
     if (context.isName && checkName(value, report)) return;
+    if (!mayMatch(value)) return;
     const lower = value.toLowerCase();
     if (value.includes('$') && operatorKeys(value, lower, report)) return;
     if (lower.includes('db.') && shellCall(value, lower, report)) return;

@@ -45,6 +45,15 @@ const AMBIGUOUS = new Set([
   'mkdir', 'rmdir', 'serialize', 'intval', 'checkdate', 'popen', 'fopen', 'chroot', 'symlink', 'filegroup', 'chr',
   'crypt', 'unpack', 'substr', 'printf', 'sprintf',
 ]);
+/** (length, first and last character lower-cased as ASCII) of a word (characters up to 0xff), packed. */
+function nameKey(len: number, first: number, last: number): number {
+  const f = first >= 65 && first <= 90 ? first + 32 : first;
+  const l = last >= 65 && last <= 90 ? last + 32 : last;
+  return len * 65536 + f * 256 + l;
+}
+/** `nameKey`s of the names of DISTINCT and AMBIGUOUS. */
+const CALL_NAME_KEYS = new Set<number>();
+for (const w of [...DISTINCT, ...AMBIGUOUS]) CALL_NAME_KEYS.add(nameKey(w.length, w.charCodeAt(0), w.charCodeAt(w.length - 1)));
 /** Function names whose dynamic call (`(system)(...)`, `"sys"."tem"`) is the attack. */
 const EXEC_NAMES = new Set([
   'system', 'exec', 'passthru', 'shell_exec', 'popen', 'proc_open', 'pcntl_exec', 'eval', 'assert', 'phpinfo',
@@ -124,6 +133,52 @@ function isSpace(c: number): boolean {
 function excerpt(v: string, at: number): string {
   const s = Math.max(0, at - 20);
   return JSON.stringify(v.slice(s, s + 100)).slice(1, -1).slice(0, 120);
+}
+
+/** `v.toLowerCase()` for the value being inspected, made on first use: most values never need it. */
+let lowerOfValue: string | undefined;
+let lowerText = '';
+function lowerOf(v: string): string {
+  if (lowerOfValue !== v) {
+    lowerText = v.toLowerCase();
+    lowerOfValue = v;
+  }
+  return lowerText;
+}
+
+/**
+ * Characters some rule needs, as bits (see `detect`): `<` (`<?`), `}` `]` (`php}` `php]`), `$`, `:`, `=`, `P`
+ * (`PHP_`), `(`, a quote, `.`.
+ */
+const F_LT = 1;
+const F_CLOSE_BRACE = 2;
+const F_CLOSE_BRACKET = 4;
+const F_DOLLAR = 8;
+const F_COLON = 16;
+const F_EQUALS = 32;
+const F_UPPER_P = 64;
+const F_PAREN = 128;
+const F_QUOTE = 256;
+const F_DOT = 512;
+const FLAGS = new Uint16Array(65536);
+for (const [ch, flag] of [['<', F_LT], ['}', F_CLOSE_BRACE], [']', F_CLOSE_BRACKET], ['$', F_DOLLAR], [':', F_COLON],
+  ['=', F_EQUALS], ['P', F_UPPER_P], ['(', F_PAREN], ["'", F_QUOTE], ['"', F_QUOTE], ['.', F_DOT]] as const) FLAGS[ch.charCodeAt(0)] = flag;
+/** What is known of the characters of a value too long to read them all for FLAGS: nothing. */
+const F_ALL = 0xffff;
+/** Values shorter than this get their FLAGS from one loop (cheaper than several searches); longer ones F_ALL. */
+const SHORT_VALUE = 64;
+
+function charFlags(v: string): number {
+  if (v.length >= SHORT_VALUE) return F_ALL;
+  let flags = 0;
+  for (let i = 0; i < v.length; i++) flags |= FLAGS[v.charCodeAt(i)]!;
+  return flags;
+}
+
+/** Whether the value holds `text`, whose first character has the FLAGS bit `flag`; `flags`: `charFlags(v)`. */
+function holds(v: string, flags: number, flag: number, text: string): boolean {
+  if ((flags & flag) === 0) return false;
+  return text.length === 1 && flags !== F_ALL ? true : v.includes(text);
 }
 
 /** Set by `skipGap`: whether the gap it skipped held a comment / whitespace (no allocation per call). */
@@ -281,7 +336,48 @@ function strongArgs(args: string): boolean {
   return j > 0 && t.charCodeAt(j) === 40;
 }
 
-function functionCalls(v: string, lower: string, br: Brackets, path: boolean): Hit | undefined {
+/**
+ * The checks of one word `[i, j)` of `functionCalls` that is followed (after a gap) by `(`: a paranoia-1 hit, a
+ * paranoia-2 one (the caller keeps the first), or undefined.
+ */
+function callAt(v: string, br: Brackets, path: boolean, i: number, j: number): Hit | undefined {
+  const name = lowerOf(v).slice(i, j);
+  const distinct = DISTINCT.has(name);
+  const ambiguous = !distinct && AMBIGUOUS.has(name);
+  let family = false;
+  if (!distinct && !ambiguous && name.length >= 5 && name.includes('_')) {
+    for (const p of FAMILY_PREFIXES) if (name.startsWith(p)) { family = true; break; }
+  }
+  if (!distinct && !ambiguous && !family) return undefined;
+  const gap = skipGap(v, j);
+  if (v.charCodeAt(gap.at) !== 40) return undefined;
+  const close = br.close(gap.at);
+  const args = close >= 0 ? v.slice(gap.at + 1, Math.min(close, gap.at + 257)) : '';
+  if (distinct) {
+    if (close >= 0 && (codePosition(v, i, path) || gap.comment || (codeLikeArgs(args) && codeAfter(v, close + 1)))) {
+      return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}()`, at: i };
+    }
+    if (close < 0 && atStart(v, i, path) && atEnd(v, gap.at + 1)) {
+      // `base64_decode(` alone: a truncated call
+      return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}(`, at: i };
+    }
+  } else if (ambiguous && close >= 0) {
+    if (INCLUDES.has(name) && !includeTarget(args)) return undefined;
+    const whole = atStart(v, i, path) && (atEnd(v, close + 1) || (path && v.charCodeAt(close + 1) === 47));
+    // `chr(112).chr(104)`: calls joined by PHP's `.` operator
+    const joined = v.charCodeAt(skipGap(v, close + 1).at) === 46 && codeLikeArgs(args);
+    if (gap.comment || whole || (codePosition(v, i, path) && (strongArgs(args) || joined) && codeAfter(v, close + 1))) {
+      return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}()`, at: i };
+    }
+  }
+  if ((distinct || (family && !gap.space)) && close >= 0) {
+    return { ruleId: 'php-function-call', paranoia: 2, message: `call of PHP function ${name}()`, at: i };
+  }
+  return undefined;
+}
+
+/** Reads every word of the value (see `callsBeforeParens` for the usual, faster way to the same words). */
+function functionCalls(v: string, br: Brackets, path: boolean): Hit | undefined {
   let weak: Hit | undefined;
   const n = v.length;
   for (let i = 0; i < n; i++) {
@@ -294,39 +390,74 @@ function functionCalls(v: string, lower: string, br: Brackets, path: boolean): H
     const next = v.charCodeAt(j);
     if (next !== 40 && !isSpace(next) && next !== 47 && next !== 35) { i = j - 1; continue; }
     if (next !== 40 && v.charCodeAt(skipGapAt(v, j)) !== 40) { i = j - 1; continue; }
-    const name = lower.slice(i, j);
-    const distinct = DISTINCT.has(name);
-    const ambiguous = !distinct && AMBIGUOUS.has(name);
-    let family = false;
-    if (!distinct && !ambiguous && name.length >= 5 && name.includes('_')) {
-      for (const p of FAMILY_PREFIXES) if (name.startsWith(p)) { family = true; break; }
-    }
-    if (!distinct && !ambiguous && !family) { i = j - 1; continue; }
-    const gap = skipGap(v, j);
-    if (v.charCodeAt(gap.at) !== 40) { i = j - 1; continue; }
-    const close = br.close(gap.at);
-    const args = close >= 0 ? v.slice(gap.at + 1, Math.min(close, gap.at + 257)) : '';
-    if (distinct) {
-      if (close >= 0 && (codePosition(v, i, path) || gap.comment || (codeLikeArgs(args) && codeAfter(v, close + 1)))) {
-        return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}()`, at: i };
-      }
-      if (close < 0 && atStart(v, i, path) && atEnd(v, gap.at + 1)) {
-        // `base64_decode(` alone: a truncated call
-        return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}(`, at: i };
-      }
-    } else if (ambiguous && close >= 0) {
-      if (INCLUDES.has(name) && !includeTarget(args)) { i = j - 1; continue; }
-      const whole = atStart(v, i, path) && (atEnd(v, close + 1) || (path && v.charCodeAt(close + 1) === 47));
-      // `chr(112).chr(104)`: calls joined by PHP's `.` operator
-      const joined = v.charCodeAt(skipGap(v, close + 1).at) === 46 && codeLikeArgs(args);
-      if (gap.comment || whole || (codePosition(v, i, path) && (strongArgs(args) || joined) && codeAfter(v, close + 1))) {
-        return { ruleId: 'php-function-call', paranoia: 1, message: `call of PHP function ${name}()`, at: i };
-      }
-    }
-    if (!weak && (distinct || (family && !gap.space)) && close >= 0) {
-      weak = { ruleId: 'php-function-call', paranoia: 2, message: `call of PHP function ${name}()`, at: i };
-    }
+    const hit = callAt(v, br, path, i, j);
+    if (hit && hit.paranoia === 1) return hit;
+    if (hit && !weak) weak = hit;
     i = j - 1;
+  }
+  return weak;
+}
+
+/**
+ * Whether the gaps (`skipGapAt`) that reach a `(` are plain spaces, so that they start at `gapStart`: false when
+ * some `(` may end a gap holding a comment. A gap is spaces and comments; one with a comment ends,
+ * after its last comment, with `*\/` (a `/` before the spaces that follow) or with the newline that ends a `//` or
+ * `#` comment (a newline among those spaces). When no `(` has either, every gap that reaches a `(` is spaces only:
+ * it starts right after the last other character before the `(` (and is at most 512 long, `skipGapAt`'s limit).
+ * Also false for a value with so many `(` that visiting each costs more than reading every character.
+ */
+function plainParens(v: string): boolean {
+  // a value dense with parentheses is read faster character by character (by the original scans)
+  let budget = 64 + (v.length >> 5);
+  for (let p = v.indexOf('('); p >= 0; p = v.indexOf('(', p + 1)) {
+    if (--budget < 0) return false;
+    let b = p - 1;
+    while (b >= 0 && isSpace(v.charCodeAt(b))) {
+      const c = v.charCodeAt(b);
+      if (c === 10 || c === 13) return false;
+      b--;
+    }
+    if (b >= 0 && v.charCodeAt(b) === 47) return false;
+  }
+  return true;
+}
+
+/** The start of the spaces before `p` (`plainParens`), or -1 when they are longer than `skipGapAt` reads. */
+function gapStart(v: string, p: number): number {
+  let b = p;
+  while (b > 0 && isSpace(v.charCodeAt(b - 1))) b--;
+  return p - b > 512 ? -1 : b;
+}
+
+/** Whether `v[i, j)` holds `_`. */
+function holdsUnderscore(v: string, i: number, j: number): boolean {
+  for (let k = i; k < j; k++) if (v.charCodeAt(k) === 95) return true;
+  return false;
+}
+
+/**
+ * `functionCalls` for a value whose parentheses are plain (`plainParens`): a word is a call candidate there when
+ * its gap reaches a `(`, so the candidates are the words right before each `(` (after spaces), in order.
+ */
+function callsBeforeParens(v: string, br: Brackets, path: boolean): Hit | undefined {
+  let weak: Hit | undefined;
+  // Without `İ` (the only character that lower-cases to two code units) `lower` is aligned with the value, and
+  // `callAt`'s name is the word lower-cased one by one: ASCII lower-casing for its ASCII characters, and a character
+  // of the word outside ASCII (0x7f-0xff) stays outside it. A name of DISTINCT or AMBIGUOUS has its `nameKey`, a
+  // family name holds `_` and is 5+ long: other words are no call of interest, found without lower-casing.
+  const aligned = !v.includes('\u0130');
+  for (let p = v.indexOf('('); p >= 0; p = v.indexOf('(', p + 1)) {
+    const j = gapStart(v, p);
+    if (j <= 0 || !isIdent(v.charCodeAt(j - 1))) continue;
+    // the word: the identifier run ending at j, starting with an identifier start not after `$`, 2 to 48 long
+    let i = j - 1;
+    while (i > 0 && j - i <= 48 && isIdent(v.charCodeAt(i - 1))) i--;
+    if (i > 0 && isIdent(v.charCodeAt(i - 1))) continue; // longer than 48
+    if (j - i < 2 || j - i > 48 || !isIdentStart(v.charCodeAt(i)) || (i > 0 && v.charCodeAt(i - 1) === 36)) continue;
+    if (aligned && !CALL_NAME_KEYS.has(nameKey(j - i, v.charCodeAt(i), v.charCodeAt(j - 1))) && !(j - i >= 5 && holdsUnderscore(v, i, j))) continue;
+    const hit = callAt(v, br, path, i, j);
+    if (hit && hit.paranoia === 1) return hit;
+    if (hit && !weak) weak = hit;
   }
   return weak;
 }
@@ -515,6 +646,68 @@ function calleeName(text: string): string {
   return out;
 }
 
+/**
+ * The checks of `dynamicCalls` for the callee ending with the closer or quote `c` at `i`, whose gap reaches a `(`:
+ * a hit, `'read'` when the checks ran to their end (the scan then skips the gap), or undefined.
+ */
+function dynamicAt(v: string, br: Brackets, i: number, c: number): Hit | 'read' | undefined {
+  let start: number;
+  if (c === 39 || c === 34) {
+    start = i - 1;
+    while (start >= 0 && i - start <= 32 && v.charCodeAt(start) !== c) start--;
+    if (start < 0 || v.charCodeAt(start) !== c) return undefined;
+    // include concatenated string parts before: "sys"."t"."em"(
+    let s = start;
+    for (let parts = 0; parts < 4; parts++) {
+      let b = s - 1;
+      while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
+      if (v[b] !== '.') break;
+      b--;
+      while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
+      const q = v.charCodeAt(b);
+      if (q !== 39 && q !== 34) break;
+      let o = b - 1;
+      while (o >= 0 && b - o <= 32 && v.charCodeAt(o) !== q) o--;
+      if (o < 0 || v.charCodeAt(o) !== q) break;
+      s = o;
+    }
+    start = s;
+    // a cast just before: (string)"system"
+    let b = start - 1;
+    while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
+    if (v[b] === ')' && br.open(b) >= 0 && b - br.open(b) <= 12) start = br.open(b);
+  } else {
+    start = br.open(i);
+    if (start < 0 || i - start > 96) return undefined;
+    // `[text](url)` is a Markdown link: a bracketed callee needs an index (`[system][0](`) to be PHP.
+    if (c === 93) {
+      let p = start - 1;
+      while (p >= 0 && start - p < 16 && isSpace(v.charCodeAt(p))) p--;
+      if (!(p >= 0 && (v[p] === ']' || v[p] === ')' || v[p] === '}'))) return undefined;
+    }
+    // chained indexes: [system][0]( or (['system'])[0](
+    let b = start - 1;
+    for (let steps = 0; steps < 4; steps++) {
+      while (b >= 0 && start - b < 16 && isSpace(v.charCodeAt(b))) b--;
+      if (b < 0 || (v[b] !== ']' && v[b] !== ')' && v[b] !== '}')) break;
+      const o = br.open(b);
+      if (o < 0 || b - o > 96) break;
+      start = o;
+      b = o - 1;
+    }
+  }
+  let letters = false;
+  for (let k = start; k <= i && !letters; k++) {
+    const ch = v.charCodeAt(k) | 32;
+    if (ch >= 97 && ch <= 122) letters = true;
+  }
+  if (!letters) return undefined;
+  const name = calleeName(v.slice(start, i + 1));
+  if (EXEC_NAMES.has(name)) return { ruleId: 'php-dynamic-call', paranoia: 1, message: `dynamic call of ${name}`, at: start };
+  return 'read';
+}
+
+/** Reads every character of the value (see `dynamicBeforeParens` for the usual, faster way to the same callees). */
 function dynamicCalls(v: string, br: Brackets): Hit | undefined {
   const n = v.length;
   for (let i = 0; i < n; i++) {
@@ -524,60 +717,28 @@ function dynamicCalls(v: string, br: Brackets): Hit | undefined {
     if (after !== 40 && !isSpace(after) && after !== 47 && after !== 35) continue;
     const gapAt = skipGapAt(v, i + 1);
     if (v.charCodeAt(gapAt) !== 40) continue;
-    let start: number;
-    if (c === 39 || c === 34) {
-      start = i - 1;
-      while (start >= 0 && i - start <= 32 && v.charCodeAt(start) !== c) start--;
-      if (start < 0 || v.charCodeAt(start) !== c) continue;
-      // include concatenated string parts before: "sys"."t"."em"(
-      let s = start;
-      for (let parts = 0; parts < 4; parts++) {
-        let b = s - 1;
-        while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
-        if (v[b] !== '.') break;
-        b--;
-        while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
-        const q = v.charCodeAt(b);
-        if (q !== 39 && q !== 34) break;
-        let o = b - 1;
-        while (o >= 0 && b - o <= 32 && v.charCodeAt(o) !== q) o--;
-        if (o < 0 || v.charCodeAt(o) !== q) break;
-        s = o;
-      }
-      start = s;
-      // a cast just before: (string)"system"
-      let b = start - 1;
-      while (b >= 0 && isSpace(v.charCodeAt(b))) b--;
-      if (v[b] === ')' && br.open(b) >= 0 && b - br.open(b) <= 12) start = br.open(b);
-    } else {
-      start = br.open(i);
-      if (start < 0 || i - start > 96) continue;
-      // `[text](url)` is a Markdown link: a bracketed callee needs an index (`[system][0](`) to be PHP.
-      if (c === 93) {
-        let p = start - 1;
-        while (p >= 0 && start - p < 16 && isSpace(v.charCodeAt(p))) p--;
-        if (!(p >= 0 && (v[p] === ']' || v[p] === ')' || v[p] === '}'))) continue;
-      }
-      // chained indexes: [system][0]( or (['system'])[0](
-      let b = start - 1;
-      for (let steps = 0; steps < 4; steps++) {
-        while (b >= 0 && start - b < 16 && isSpace(v.charCodeAt(b))) b--;
-        if (b < 0 || (v[b] !== ']' && v[b] !== ')' && v[b] !== '}')) break;
-        const o = br.open(b);
-        if (o < 0 || b - o > 96) break;
-        start = o;
-        b = o - 1;
-      }
-    }
-    let letters = false;
-    for (let k = start; k <= i && !letters; k++) {
-      const ch = v.charCodeAt(k) | 32;
-      if (ch >= 97 && ch <= 122) letters = true;
-    }
-    if (!letters) continue;
-    const name = calleeName(v.slice(start, i + 1));
-    if (EXEC_NAMES.has(name)) return { ruleId: 'php-dynamic-call', paranoia: 1, message: `dynamic call of ${name}`, at: start };
+    const r = dynamicAt(v, br, i, c);
+    if (r === undefined) continue;
+    if (r !== 'read') return r;
     i = gapAt - 1 > i ? gapAt - 1 : i;
+  }
+  return undefined;
+}
+
+/**
+ * `dynamicCalls` for a value whose parentheses are plain (`plainParens`): its candidates are the closers and quotes
+ * whose gap reaches a `(`, so right before each `(` (after spaces), in order. (The skip over a candidate's gap
+ * there passes spaces only, none a candidate.)
+ */
+function dynamicBeforeParens(v: string, br: Brackets): Hit | undefined {
+  for (let p = v.indexOf('('); p >= 0; p = v.indexOf('(', p + 1)) {
+    const g = gapStart(v, p);
+    if (g <= 0) continue;
+    const i = g - 1;
+    const c = v.charCodeAt(i);
+    if (c !== 41 && c !== 93 && c !== 125 && c !== 39 && c !== 34) continue;
+    const r = dynamicAt(v, br, i, c);
+    if (r !== undefined && r !== 'read') return r;
   }
   return undefined;
 }
@@ -585,18 +746,23 @@ function dynamicCalls(v: string, br: Brackets): Hit | undefined {
 /** String literals joined with `.` that spell a dangerous function: `'sys'.'tem'`. */
 function concatenatedNames(v: string): Hit | undefined {
   const n = v.length;
+  // the next `'` and `"` at or after i (n when none): the loop visits the quotes only
+  let single = -1;
+  let double = -1;
   for (let i = 0; i < n; i++) {
-    const q = v.charCodeAt(i);
-    if (q !== 39 && q !== 34) continue;
+    if (single < i) { single = v.indexOf("'", i); if (single < 0) single = n; }
+    if (double < i) { double = v.indexOf('"', i); if (double < 0) double = n; }
+    i = Math.min(single, double);
+    if (i >= n) break;
     let text = '';
     let k = i;
     let parts = 0;
     for (; parts < 8; parts++) {
       const qq = v.charCodeAt(k);
       if (qq !== 39 && qq !== 34) break;
-      let e = k + 1;
-      while (e < n && e - k <= 32 && v.charCodeAt(e) !== qq) e++;
-      if (e >= n || v.charCodeAt(e) !== qq) break;
+      // the closing quote: the first `qq` in [k + 1, k + 33]
+      const e = v.indexOf(qq === 39 ? "'" : '"', k + 1);
+      if (e < 0 || e > k + 33) break;
       text += v.slice(k + 1, e);
       let m = e + 1;
       while (m < n && isSpace(v.charCodeAt(m))) m++;
@@ -627,9 +793,11 @@ function wrappers(lower: string): Hit | undefined {
 function serializedObjects(v: string): Hit | undefined {
   const n = v.length;
   let weak: Hit | undefined;
-  for (let i = 0; i < n - 4; i++) {
+  // every `O:` `C:` `a:` `o:` in order: the character before each colon
+  for (let colon = v.indexOf(':', 1); colon >= 0 && colon - 1 < n - 4; colon = v.indexOf(':', colon + 1)) {
+    const i = colon - 1;
     const c = v.charCodeAt(i);
-    if ((c !== 79 && c !== 67 && c !== 97 && c !== 111) || v.charCodeAt(i + 1) !== 58) continue; // O: C: a: o:
+    if (c !== 79 && c !== 67 && c !== 97 && c !== 111) continue; // O: C: a: o:
     if (i > 0 && isIdent(v.charCodeAt(i - 1))) continue;
     let k = i + 2;
     if (v[k] === '+' || v[k] === '-') k++;
@@ -657,7 +825,7 @@ function serializedObjects(v: string): Hit | undefined {
 }
 
 function iniDirectives(v: string, lower: string): Hit | undefined {
-  if (v.includes('PHP_VALUE') || v.includes('PHP_ADMIN_VALUE')) {
+  if (v.includes('PHP_') && (v.includes('PHP_VALUE') || v.includes('PHP_ADMIN_VALUE'))) {
     return { ruleId: 'php-ini-directive', paranoia: 1, message: 'FastCGI PHP_VALUE / PHP_ADMIN_VALUE', at: Math.max(v.indexOf('PHP_VALUE'), v.indexOf('PHP_ADMIN_VALUE')) };
   }
   let weak: Hit | undefined;
@@ -685,9 +853,17 @@ function iniDirectives(v: string, lower: string): Hit | undefined {
   return weak;
 }
 
+/** The last field name `isFileNameField` looked at, and its answer (fields repeat: one value after another). */
+let lastFieldName: string | undefined;
+let lastIsFileName = false;
+
 function isFileNameField(context: DetectorContext): boolean {
-  const n = context.name.toLowerCase().replace(/[-_.\s]/g, '');
-  return n.includes('filename');
+  if (context.name !== lastFieldName) {
+    const n = context.name.toLowerCase().replace(/[-_.\s]/g, '');
+    lastFieldName = context.name;
+    lastIsFileName = n.includes('filename');
+  }
+  return lastIsFileName;
 }
 
 function uploadName(v: string): Hit | undefined {
@@ -718,7 +894,12 @@ export const phpDetector: Detector = {
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     if (v.length < 4) return;
-    const lower = v.toLowerCase();
+    // Each rule below needs some character (see FLAGS); `holds` answers from the value's FLAGS when they are known.
+    // `lower` holds `php}` only if the value holds `}` (no other character lower-cases to it), `php]` likewise.
+    const flags = charFlags(v);
+    // a short value without any of those characters (a quote counts with a dot only): nothing to find
+    if (flags !== F_ALL && (flags & ~(F_QUOTE | F_DOT)) === 0 && (flags & (F_QUOTE | F_DOT)) !== (F_QUOTE | F_DOT) &&
+      !isFileNameField(context)) return;
     let best: Hit | undefined;
     const take = (hit: Hit | undefined): boolean => {
       if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
@@ -728,23 +909,32 @@ export const phpDetector: Detector = {
       if (best) report({ ruleId: best.ruleId, category: 'php', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at) });
     };
     if (isFileNameField(context) && take(uploadName(v))) return done();
-    if (v.includes('<?') || lower.includes('php}') || lower.includes('php]')) { if (take(openTags(v, lower))) return done(); }
-    if (v.includes('$')) {
+    if (holds(v, flags, F_LT, '<?') || ((holds(v, flags, F_CLOSE_BRACE, '}') || holds(v, flags, F_CLOSE_BRACKET, ']')) &&
+      (lowerOf(v).includes('php}') || lowerOf(v).includes('php]')))) {
+      if (take(openTags(v, lowerOf(v)))) return done();
+    }
+    const dollar = holds(v, flags, F_DOLLAR, '$');
+    if (dollar) {
       if (take(superglobals(v, context.isName))) return done();
     }
-    if (v.includes('://') && take(wrappers(lower))) return done();
-    if (v.includes(':') && take(serializedObjects(v))) return done();
-    if (v.includes('=') || v.includes('PHP_')) { if (take(iniDirectives(v, lower))) return done(); }
-    const hasParen = v.includes('(');
-    if (hasParen || v.includes('$')) {
+    const colon = holds(v, flags, F_COLON, ':');
+    if (colon && v.includes('://') && take(wrappers(lowerOf(v)))) return done();
+    if (colon && take(serializedObjects(v))) return done();
+    if (holds(v, flags, F_EQUALS, '=') || holds(v, flags, F_UPPER_P, 'PHP_')) { if (take(iniDirectives(v, lowerOf(v)))) return done(); }
+    const hasParen = holds(v, flags, F_PAREN, '(');
+    if (hasParen || dollar) {
       const br = new Brackets(v);
-      if (v.includes('$') && take(variableFunctions(v, br))) return done();
+      if (dollar && take(variableFunctions(v, br))) return done();
       if (hasParen) {
-        if (take(functionCalls(v, lower, br, context.source === 'path'))) return done();
-        if (take(dynamicCalls(v, br))) return done();
+        // with plain gaps before every `(`, the candidates are found from the `(`s instead of from every character
+        const plain = plainParens(v);
+        const path = context.source === 'path';
+        if (take(plain ? callsBeforeParens(v, br, path) : functionCalls(v, br, path))) return done();
+        if (take(plain ? dynamicBeforeParens(v, br) : dynamicCalls(v, br))) return done();
       }
     }
-    if ((v.includes("'") || v.includes('"')) && v.includes('.') && take(concatenatedNames(v))) return done();
+    const quote = (flags & F_QUOTE) !== 0 && (flags !== F_ALL || v.includes("'") || v.includes('"'));
+    if (quote && holds(v, flags, F_DOT, '.') && take(concatenatedNames(v))) return done();
     done();
   },
 };

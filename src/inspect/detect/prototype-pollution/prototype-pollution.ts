@@ -163,10 +163,16 @@ function constructorPrototype(v: string, lower: string, report: (f: Finding) => 
   }
 }
 
+/**
+ * What every finding needs: `__proto__` (so `__`) or `constructor` in any case. One pass instead of a lower-case copy
+ * and two searches; only the ASCII letters lower-case to the letters of `constructor`.
+ */
+const MAY_MATCH = /__|constructor/i;
+
 export const prototypePollutionDetector: Detector = {
   category: 'prototype-pollution',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-    if (value.length < 9) return;
+    if (value.length < 9 || !MAY_MATCH.test(value)) return;
     const lower = value.toLowerCase();
     const hasProto = lower.includes(PROTO);
     const hasCtor = lower.includes('constructor');

@@ -44,12 +44,17 @@ export const rfiDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  const hints = nameHints(context.name);
+  const benign = (hints & BENIGN) !== 0;
+  const include = (hints & INCLUDE) !== 0;
+  const urlName = (hints & URL_NAME) !== 0;
+  // Cheap exit before the URL parser. Every rule below but two needs the URL to be the whole (trimmed) value; of
+  // those two, the include rule needs an include parameter (and a value, not a name), and the raw-IP rule needs a
+  // script extension. So when the value cannot be one whole URL and has no script extension after a dot, no URL in
+  // it can give anything.
+  if ((!include || context.isName) && !mayBeOneUrl(value) && !SCRIPT_EXT_AFTER_DOT.test(value)) return;
   const best = new BestPerRule(context.paranoia);
   const keep = (v: Verdict): void => best.keep(v);
-  const name = context.name.toLowerCase();
-  const benign = hint(name, BENIGN_HINTS);
-  const include = !benign && (hint(name, INCLUDE_HINTS) || bracketed(name));
-  const urlName = !benign && hint(name, URL_HINTS);
 
   for (const url of findUrls(value)) {
     if (!WEB_SCHEMES.has(url.scheme) || url.hosts.length === 0) continue;
@@ -82,18 +87,51 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   best.flush(report, 'rfi', value);
 }
 
-const HINT_MEMO = new Map<string, boolean>();
+/**
+ * Whether the value could be one whole URL (`whole` below: the URL spans the value without its surrounding white
+ * space, as `trim` removes it). `findUrls` never lets a URL run over a blank, a control character, a quote, `<`,
+ * `>` or a backtick (its scheme, authority and rest all stop there), so a trimmed value holding one is no URL.
+ */
+function mayBeOneUrl(value: string): boolean {
+  return !URL_BREAK.test(value.trim());
+}
+const URL_BREAK = /[\x00-\x20"'<>`]/;
 
-/** Whether a parameter name matches one of the hints (memoised: names repeat across requests). */
-function hint(name: string, hints: readonly string[]): boolean {
-  if (name === '' || name.length > 128) return false;
-  const key = (hints === INCLUDE_HINTS ? 'i:' : hints === URL_HINTS ? 'u:' : 'b:') + name;
-  const known = HINT_MEMO.get(key);
+/**
+ * A dot followed by one of SCRIPT_EXT (case-insensitive): `scriptExtension` returns an extension only when the
+ * characters after a dot of the value are one of them. (Lower-casing maps no non-ASCII character to the ASCII
+ * letters and digits of these extensions but the Kelvin sign, to `k`, which none of them holds.)
+ */
+const SCRIPT_EXT_AFTER_DOT = /\.(?:php|phtml|phar|inc|asp|ashx|jsp|cgi|pl|py|rb|sh|bash|ps1|cfm|txt|dat|tpl|exe|war|jar|dll|so|elf|bin)/i;
+
+const BENIGN = 1;
+const INCLUDE = 2;
+const URL_NAME = 4;
+const HINT_MEMO = new Map<string, number>();
+
+/**
+ * What a parameter name says, as BENIGN | INCLUDE | URL_NAME bits (memoised by the name as written: names repeat
+ * across requests). INCLUDE and URL_NAME are never set with BENIGN.
+ */
+function nameHints(rawName: string): number {
+  const known = HINT_MEMO.get(rawName);
   if (known !== undefined) return known;
   if (HINT_MEMO.size > 4096) HINT_MEMO.clear();
-  const result = hintUncached(name, hints);
-  HINT_MEMO.set(key, result);
-  return result;
+  const name = rawName.toLowerCase();
+  let bits = 0;
+  if (hint(name, BENIGN_HINTS)) bits = BENIGN;
+  else {
+    if (hint(name, INCLUDE_HINTS) || bracketed(name)) bits |= INCLUDE;
+    if (hint(name, URL_HINTS)) bits |= URL_NAME;
+  }
+  HINT_MEMO.set(rawName, bits);
+  return bits;
+}
+
+/** Whether a (lower-case) parameter name matches one of the hints. */
+function hint(name: string, hints: readonly string[]): boolean {
+  if (name === '' || name.length > 128) return false;
+  return hintUncached(name, hints);
 }
 
 function hintUncached(name: string, hints: readonly string[]): boolean {

@@ -164,6 +164,34 @@ function scanOast(v: string, report: (f: Finding) => void): boolean {
   return false;
 }
 
+/** Packs four character codes (each below 128) into one number. */
+function quad(a: number, b: number, c: number, d: number): number {
+  return ((a * 128 + b) * 128 + c) * 128 + d;
+}
+
+/** For every OAST domain: the two letters before its (only) dot and the two after, e.g. `st` `me` of `oast.me`. */
+const OAST_QUADS: ReadonlySet<number> = new Set(OAST.map((domain) => {
+  const dot = domain.indexOf('.');
+  return quad(domain.charCodeAt(dot - 2), domain.charCodeAt(dot - 1), domain.charCodeAt(dot + 1), domain.charCodeAt(dot + 2));
+}));
+
+/**
+ * Whether the value may hold an OAST domain, looked at around each `.` rather than in a lower-case copy: every domain
+ * has one dot, with letters on both sides, and those four letters are compared in any case (`c | 32` is the lower
+ * case of an ASCII letter, and only ASCII letters lower-case to these letters; the Kelvin sign lower-cases to `k`,
+ * never one of them). False means that scanOast finds nothing.
+ */
+function mayHaveOast(v: string): boolean {
+  for (let p = v.indexOf('.', 2); p !== -1 && p + 2 < v.length; p = v.indexOf('.', p + 1)) {
+    const a = v.charCodeAt(p - 2) | 32;
+    const b = v.charCodeAt(p - 1) | 32;
+    const c = v.charCodeAt(p + 1) | 32;
+    const d = v.charCodeAt(p + 2) | 32;
+    if (a < 128 && b < 128 && c < 128 && d < 128 && OAST_QUADS.has(quad(a, b, c, d))) return true;
+  }
+  return false;
+}
+
 export const scannerDetector: Detector = {
   category: 'scanner',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
@@ -175,6 +203,6 @@ export const scannerDetector: Detector = {
         scanUserAgent(value, report);
       }
     }
-    if (value.length >= 6 && value.includes('.')) scanOast(value, report);
+    if (value.length >= 6 && mayHaveOast(value)) scanOast(value, report);
   },
 };

@@ -221,10 +221,32 @@ function checkPathParam(lower: string, report: Report): void {
   }
 }
 
+/** `cookie` in any case (see detect). */
+const COOKIE = /coo[k\u212a]ie/i;
+
+const NAME_MEMO = new Map<string, boolean>();
+
+/** isSessionName for a parameter name, memoised (names repeat across requests). */
+function sessionNameParam(name: string): boolean {
+  if (name.length < 3 || name.length > 64) return false; // as isSessionName
+  const known = NAME_MEMO.get(name);
+  if (known !== undefined) return known;
+  const result = isSessionName(name);
+  if (NAME_MEMO.size >= 4096) NAME_MEMO.clear();
+  NAME_MEMO.set(name, result);
+  return result;
+}
+
 export const sessionFixationDetector: Detector = {
   category: 'session-fixation',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
+    const sessionParam = !context.isName && context.name !== '' && (context.source === 'query' || context.source === 'body') &&
+      sessionNameParam(context.name) && tokenLike(value);
+    // Everything else needs a `;` (path parameters, in a path) or `cookie` in any case (`coo\u212Aie` too: the
+    // Kelvin sign lower-cases to `k`). Most values have neither: they leave before anything is allocated.
+    const pathParam = context.source === 'path' && value.indexOf(';') !== -1;
+    if (!sessionParam && !pathParam && !COOKIE.test(value)) return;
     const seen = new Map<string, Paranoia>();
     const emit: Report = (ruleId, paranoia, message, start, end) => {
       if (paranoia > context.paranoia) return;
@@ -236,13 +258,12 @@ export const sessionFixationDetector: Detector = {
       report({ ruleId, category: 'session-fixation', paranoia, score: SCORE.critical, message, matched: value.slice(s, e) });
     };
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
-    if (!context.isName && context.name !== '' && (context.source === 'query' || context.source === 'body') &&
-      isSessionName(context.name) && tokenLike(value)) {
+    if (sessionParam) {
       if (context.source === 'query') emit(R.sessionParam, 2, `session identifier ${context.name} in the query string`, 0, value.length);
       else emit(R.sessionParam, 3, `session identifier ${context.name} in the body`, 0, value.length);
     }
     const lower = value.toLowerCase();
-    if (context.source === 'path' && lower.indexOf(';') !== -1) checkPathParam(lower, emit);
+    if (pathParam) checkPathParam(lower, emit);
     if (lower.indexOf('cookie') === -1) return;
     checkCookieScript(lower, emit);
     if (lower.indexOf('set-cookie') !== -1) {

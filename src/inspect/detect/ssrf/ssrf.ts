@@ -40,16 +40,18 @@ export const ssrfDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  // Most values hold neither a URL nor a lone host: they leave after a search or two, before anything is allocated.
+  const colon = value.indexOf(':');
+  const urls = colon !== -1 && mayHaveUrl(value, colon) ? findUrls(value) : undefined;
+  if (urls === undefined || urls.length === 0) {
+    bare(value, colon, context, report);
+    return;
+  }
   const best = new BestPerRule(context.paranoia);
   const keep = (v: Verdict): void => best.keep(v);
-  const urls = value.includes(':') && mayHaveUrl(value) ? findUrls(value) : [];
-  const c0 = value.charCodeAt(0);
-  const bareCandidate = urls.length === 0 && !context.isName && (isDigit(c0) || c0 === 91 || c0 === 47 || c0 === 108 || c0 === 76 || c0 === 105 || hasDotOrColon(value));
-  if (urls.length === 0 && !bareCandidate) return;
-  const name = context.name.toLowerCase();
-  const urlish = !context.isName && matchesHint(name, URL_HINTS);
-  const redirect = matchesHint(name, REDIRECT_HINTS);
-  const browserHeader = context.source === 'header' && (name === 'referer' || name === 'origin');
+  const hints = nameHints(context.name);
+  const browserHeader = context.source === 'header' && hints.browser;
+  const where: Where = { urlish: !context.isName && hints.url, redirect: hints.redirect, browserHeader, header: context.source === 'header' };
 
   const seen = new Map<string, HostFacts | null>(); // hosts repeat in long values: classify each once
   for (const url of urls) {
@@ -68,32 +70,49 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
       let facts = seen.get(host);
       if (facts === undefined) { facts = classifyHost(host); if (seen.size < 1024) seen.set(host, facts); }
       if (facts === null) continue;
-      judge(facts, url, { urlish, redirect, browserHeader, header: context.source === 'header' }, keep);
+      judge(facts, url, where, keep);
     }
   }
+  best.flush(report, 'ssrf', value);
+}
 
-  // a host without a scheme, in a parameter that holds one: `localhost/admin`, `169.254.169.254/latest`, `//10.0.0.1/`
-  if (bareCandidate && (urlish || redirect || isDigit(c0) || c0 === 91 || c0 === 47)) {
-    const bare = bareHost(value);
-    if (bare !== null) {
-      const facts = classifyHost(bare.host);
-      if (facts !== null && (facts.kind === 'metadata' || isInternal(facts.kind))) {
-        const withPath = bare.more;
-        if (facts.kind === 'metadata' && (withPath || urlish) && facts.literal) {
-          keep({ rule: 'ssrf-cloud-metadata', paranoia: 1, score: SCORE.critical, message: `cloud metadata address ${facts.address}`, start: bare.start, end: bare.end });
-        } else if (facts.kind === 'metadata' || ((urlish || redirect) && !(redirect && facts.kind === 'loopback') && context.source !== 'header')) {
-          // a bare internal name (`db.internal:5432`) is a configuration value as often as a target
-          const named = !facts.literal && facts.kind === 'internal-name';
-          const level: Paranoia = (withPath || facts.dns || facts.unusual) && !named && context.source !== 'header' ? 1 : 2;
-          keep({ rule: 'ssrf-internal-address', paranoia: level, score: SCORE.critical,
-            message: `${facts.kind} host ${facts.address} in ${context.name || 'a value'}`, start: bare.start, end: bare.end });
-        } else if (facts.unusual && facts.literal && withPath) {
-          keep({ rule: 'ssrf-internal-address', paranoia: 2, score: SCORE.warning, message: `${facts.kind} address ${facts.address} in unusual notation`, start: bare.start, end: bare.end });
-        }
-      }
-    }
+/**
+ * A host without a scheme, in a parameter that holds one: `localhost/admin`, `169.254.169.254/latest`, `//10.0.0.1/`.
+ * Only for values in which no URL was found.
+ */
+function bare(value: string, colon: number, context: DetectorContext, report: (finding: Finding) => void): void {
+  if (context.isName) return;
+  const c0 = value.charCodeAt(0);
+  // A value that starts like an address is looked at whatever its name; another (`localhost`, `ip6-...`, a first
+  // token with a dot or colon) only when the name says it holds a URL or host, or is where a browser goes next.
+  if (!(isDigit(c0) || c0 === 91 || c0 === 47)) {
+    if (!(c0 === 108 || c0 === 76 || c0 === 105 || firstTokenDotOrColon(value, colon))) return;
+    const hints = nameHints(context.name);
+    if (!hints.url && !hints.redirect) return;
   }
-
+  const host = bareHost(value);
+  if (host === null) return;
+  const facts = classifyHost(host.host);
+  if (facts === null || !(facts.kind === 'metadata' || isInternal(facts.kind))) return;
+  const hints = nameHints(context.name);
+  const urlish = hints.url;
+  const redirect = hints.redirect;
+  const withPath = host.more;
+  let verdict: Verdict | undefined;
+  if (facts.kind === 'metadata' && (withPath || urlish) && facts.literal) {
+    verdict = { rule: 'ssrf-cloud-metadata', paranoia: 1, score: SCORE.critical, message: `cloud metadata address ${facts.address}`, start: host.start, end: host.end };
+  } else if (facts.kind === 'metadata' || ((urlish || redirect) && !(redirect && facts.kind === 'loopback') && context.source !== 'header')) {
+    // a bare internal name (`db.internal:5432`) is a configuration value as often as a target
+    const named = !facts.literal && facts.kind === 'internal-name';
+    const level: Paranoia = (withPath || facts.dns || facts.unusual) && !named && context.source !== 'header' ? 1 : 2;
+    verdict = { rule: 'ssrf-internal-address', paranoia: level, score: SCORE.critical,
+      message: `${facts.kind} host ${facts.address} in ${context.name || 'a value'}`, start: host.start, end: host.end };
+  } else if (facts.unusual && facts.literal && withPath) {
+    verdict = { rule: 'ssrf-internal-address', paranoia: 2, score: SCORE.warning, message: `${facts.kind} address ${facts.address} in unusual notation`, start: host.start, end: host.end };
+  }
+  if (verdict === undefined) return;
+  const best = new BestPerRule(context.paranoia);
+  best.keep(verdict);
   best.flush(report, 'ssrf', value);
 }
 
@@ -145,35 +164,70 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** A single token with a dot or colon in its first 256 characters (a host could be there). */
-function hasDotOrColon(value: string): boolean {
-  for (let k = 0; k < value.length && k < 256; k++) {
+/**
+ * The first token (up to a space, tab or LF) has a dot or colon in its first 256 characters: a host could be there.
+ * `colon` is the index of the first `:` (or -1). Searches find the first `.` or `:`, then the characters before it
+ * are read, up to the first blank.
+ */
+function firstTokenDotOrColon(value: string, colon: number): boolean {
+  const dot = value.indexOf('.');
+  const first = dot === -1 ? colon : colon === -1 ? dot : Math.min(dot, colon);
+  if (first === -1 || first >= 256) return false;
+  for (let k = 0; k < first; k++) {
     const c = value.charCodeAt(k);
     if (c === 32 || c === 9 || c === 10) return false;
-    if (c === 46 || c === 58) return true;
+  }
+  return true;
+}
+
+/** The ASCII letters `word` (lower case) end at `end` in `v`, in any case. */
+function endsWithWord(v: string, end: number, word: string): boolean {
+  if (end < word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    if ((v.charCodeAt(end - word.length + k) | 32) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * `://`, or an opaque URL form a fetcher accepts (`http:127.0.0.1`, `jar:`, `netdoc:`): `http:`, `https:`, `jar:`,
+ * `netdoc:` or `ftp:` in any case in the first 4096 characters. Read at each `:` (the first is at `colon`) rather
+ * than in a lower-case copy: only ASCII letters lower-case to the letters of these words.
+ */
+function mayHaveUrl(value: string, colon: number): boolean {
+  if (value.indexOf('://', colon) !== -1 || value.indexOf(':\\', colon) !== -1) return true;
+  for (let p = colon; p !== -1 && p < 4096; p = value.indexOf(':', p + 1)) {
+    if (endsWithWord(value, p, 'http') || endsWithWord(value, p, 'https') || endsWithWord(value, p, 'jar') ||
+      endsWithWord(value, p, 'netdoc') || endsWithWord(value, p, 'ftp')) return true;
   }
   return false;
 }
 
-/** `://`, or an opaque URL form a fetcher accepts (`http:127.0.0.1`, `jar:`, `netdoc:`). */
-function mayHaveUrl(value: string): boolean {
-  if (value.includes('://') || value.includes(':\\')) return true;
-  const low = value.length <= 4096 ? value.toLowerCase() : value.slice(0, 4096).toLowerCase();
-  return low.includes('http:') || low.includes('https:') || low.includes('jar:') || low.includes('netdoc:') || low.includes('ftp:');
+/** What a parameter name says (see URL_HINTS, REDIRECT_HINTS); `browser`: it is `Referer` or `Origin`. */
+interface NameHints {
+  readonly url: boolean;
+  readonly redirect: boolean;
+  readonly browser: boolean;
+}
+const NO_HINTS: NameHints = { url: false, redirect: false, browser: false };
+const HINT_MEMO = new Map<string, NameHints>();
+
+/** The hints of a parameter name, memoised by the name as written (names repeat across requests). */
+function nameHints(raw: string): NameHints {
+  if (raw === '') return NO_HINTS;
+  const known = HINT_MEMO.get(raw);
+  if (known !== undefined) return known;
+  const name = raw.toLowerCase();
+  const hints: NameHints = { url: matchesHint(name, URL_HINTS), redirect: matchesHint(name, REDIRECT_HINTS), browser: name === 'referer' || name === 'origin' };
+  if (HINT_MEMO.size >= 4096) HINT_MEMO.clear();
+  HINT_MEMO.set(raw, hints);
+  return hints;
 }
 
-const HINT_MEMO = new Map<string, boolean>();
-
-/** Whether a parameter name matches one of the hints (memoised: names repeat across requests). */
+/** Whether a (lower-case) parameter name matches one of the hints. */
 function matchesHint(name: string, hints: readonly string[]): boolean {
   if (name === '' || name.length > 128) return false;
-  const key = (hints === URL_HINTS ? 'u:' : 'r:') + name;
-  const known = HINT_MEMO.get(key);
-  if (known !== undefined) return known;
-  if (HINT_MEMO.size > 4096) HINT_MEMO.clear();
-  const result = matchesHintUncached(name, hints);
-  HINT_MEMO.set(key, result);
-  return result;
+  return matchesHintUncached(name, hints);
 }
 
 function matchesHintUncached(name: string, hints: readonly string[]): boolean {
@@ -185,8 +239,16 @@ function matchesHintUncached(name: string, hints: readonly string[]): boolean {
   return false;
 }
 
+/**
+ * What a host that passes the single-label test of bareHost needs in the value: a `.` or `:` (also an ideographic
+ * full stop, which cleanHost reads as `.`), or `localhost`, `ip6-`, `ipv6-` in any case (only ASCII letters
+ * lower-case to the letters of these words).
+ */
+const HOST_MARK = /[.:\u3002\uff0e\uff61]|localhost|ipv?6-/i;
+
 /** The host a scheme-less value starts with, when the value is one token that looks like `host[:port][/path]`. */
 function bareHost(value: string): { host: string; more: boolean; start: number; end: number } | null {
+  if (!HOST_MARK.test(value)) return null; // `2024`, `SKU-1000`: no host in it
   const trimmed = value.trim();
   if (trimmed.length > 2048 || trimmed === '') return null;
   for (let k = 0; k < trimmed.length; k++) {

@@ -48,6 +48,12 @@ function endsUrl(c: number): boolean {
 
 /** Ideographic and full-width full stops read as `.` by IDNA host parsing. */
 function normalizeHostChars(h: string): string {
+  let plain = true; // the usual case: nothing to replace, lower-case the host as it is
+  for (let k = 0; k < h.length && plain; k++) {
+    const c = h.charCodeAt(k);
+    if (c === 0x3002 || c === 0xff0e || c === 0xff61) plain = false;
+  }
+  if (plain) return h.toLowerCase();
   let out = '';
   for (let k = 0; k < h.length; k++) {
     const c = h.charCodeAt(k);
@@ -121,15 +127,18 @@ export function findUrls(value: string, max = 4096): FoundUrl[] {
       hosts.push(cleanHost(authority));
     }
     // hosts after an `@` later in the text: `http://good.com:80 &@127.0.0.1:22/#@good.com/`
-    const tail = value.slice(a, Math.min(value.length, a + 256));
-    let p = tail.indexOf('@');
+    // (the text is the 256 characters after the authority, read in place)
+    const tailEnd = Math.min(value.length, a + 256);
+    let p = value.indexOf('@', a);
+    if (p >= tailEnd) p = -1;
     let guard = 0;
     while (p >= 0 && guard++ < 4) {
       let q = p + 1;
-      while (q < tail.length && !endsAuthority(tail.charCodeAt(q))) q++;
-      const h = cleanHost(tail.slice(p + 1, q));
+      while (q < tailEnd && !endsAuthority(value.charCodeAt(q))) q++;
+      const h = cleanHost(value.slice(p + 1, q));
       if (h !== '') { hosts.push(h); userinfo = true; }
-      p = tail.indexOf('@', q);
+      p = value.indexOf('@', q);
+      if (p >= tailEnd) p = -1;
     }
     // `http://\l\o\c\a\l\h\o\s\t/`: backslashes inside the host
     let escaped = false;
@@ -152,7 +161,7 @@ export function findUrls(value: string, max = 4096): FoundUrl[] {
 const OPAQUE_OK = new Set(['jar', 'netdoc', 'url', 'mailto', 'data', 'file', 'gopher', 'dict', 'tftp', 'expect']);
 
 function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
+  return xs.length < 2 ? xs : [...new Set(xs)];
 }
 
 // ---- IPv4 in every notation ---------------------------------------------------------------------------------------
@@ -328,9 +337,21 @@ const LOOPBACK_DOMAINS = ['localtest.me', 'lvh.me', 'vcap.me', 'lacolhost.com', 
 /** Wildcard DNS services that answer with the address written in the name. */
 const WILDCARD_DNS = ['nip.io', 'sslip.io', 'xip.io', 'nip.direct', 'traefik.me', 'local.gd', 'backname.io', 'ip.addr.tools'];
 
-/** Classifies a cleaned host (see cleanHost). */
+/** Hosts already classified (the same hosts come back in request after request); bounded, emptied when full. */
+const CLASSIFIED = new Map<string, HostFacts | null>();
+
+/** Classifies a cleaned host (see cleanHost). The facts are shared between callers: never modify them. */
 export function classifyHost(host: string): HostFacts | null {
   if (host === '' || host.length > 255) return null;
+  const known = CLASSIFIED.get(host);
+  if (known !== undefined) return known;
+  const facts = classifyHostUncached(host);
+  if (CLASSIFIED.size >= 4096) CLASSIFIED.clear();
+  CLASSIFIED.set(host, facts);
+  return facts;
+}
+
+function classifyHostUncached(host: string): HostFacts | null {
   const v4 = parseIpv4(host);
   if (v4 !== null) {
     return { kind: classifyIpv4(v4.value), literal: true, unusual: v4.unusual || v4.value === 0, dns: false, address: formatIpv4(v4.value) };

@@ -296,6 +296,26 @@ function matchBrackets(v: string): Int32Array {
   return match;
 }
 
+/**
+ * The pairs of characters that start every construct the scan in `detect` looks at (`c` = v[i], `d` = v[i + 1]);
+ * every branch of that scan tests one of these pairs before anything else:
+ *   `{`  then `{` `%` `/` or an identifier start   ({{ }}, {% %}, Smarty {php} {$x} {/x} {f(...)})
+ *   `<`  then `%` or `#`                          (<% %>, FreeMarker <#directive>)
+ *   `$`  then `{` or an identifier start but `$`   (${ }, Velocity $ref.chain)
+ *   `#`  then `{` or an identifier start           (#{ }, Velocity #directive()
+ *   `*` `~` then `{`                              (Thymeleaf *{ } ~{ })
+ *   `@`  then `{` or `(`                          (@{ }, Perl @{[ ]}, Razor @( ))
+ *   `?`  then `n`                                 (FreeMarker ?new()
+ * (An identifier start is `isIdentStart`: an ASCII letter, `_` or `$`.) The search is one native regex pass.
+ */
+const OPENER = /\{[{%/A-Za-z_$]|<[%#]|\$[{A-Za-z_]|#[{A-Za-z_$]|[*~]\{|@[{(]|\?n/;
+
+/** Index of the first opener pair (see OPENER), or -1: before it no branch of the scan can fire. */
+function firstOpener(v: string): number {
+  const m = OPENER.exec(v);
+  return m === null ? -1 : m.index;
+}
+
 /** Next occurrence of a needle at or after a position that only grows: amortised O(n) over a scan. */
 class Next {
   private at = -2;
@@ -325,11 +345,11 @@ function excerpt(v: string, start: number, end: number): string {
 }
 
 /** Perl `@{[ ... ]}` interpolation (any number of `@`, spaces allowed); `at` is the `@` before `{`. */
-function perl(v: string, at: number, match: Int32Array): (Verdict & { end: number }) | undefined {
+function perl(v: string, at: number, match: (k: number) => number): (Verdict & { end: number }) | undefined {
   let i = at + 2;
   while (i < v.length && i - at < 64 && isSpace(v.charCodeAt(i))) i++;
   if (v.charCodeAt(i) !== 91) return undefined;
-  const close = match[i]!;
+  const close = match(i);
   const content = v.slice(i + 1, close < 0 ? Math.min(v.length, i + 257) : close);
   const end = close < 0 ? Math.min(v.length, i + 257) : close + 1;
   for (const t of tokens(content)) {
@@ -358,14 +378,13 @@ export const sstiDetector: Detector = {
     const v = value;
     const n = v.length;
     if (n < 4) return;
-    // Cheap exit: no opener of any kind.
-    let any = false;
-    for (let i = 0; i < n - 1 && !any; i++) {
-      const c = v.charCodeAt(i);
-      if (c === 123 || c === 60 || c === 64 || c === 35 || c === 63 || c === 36) any = true;
-    }
-    if (!any) return;
-    const match = matchBrackets(v);
+    // Cheap exit: the scan below does nothing before the first pair of characters that can open a construct (see
+    // firstOpener), so it starts there, and a value without one (most prose) is done without allocating anything.
+    const first = firstOpener(v);
+    if (first < 0) return;
+    // Bracket matching costs an array as long as the value: computed on first use (`#tag` or `$x.y` never need it).
+    let matched: Int32Array | undefined;
+    const match = (k: number): number => (matched ??= matchBrackets(v))[k]!;
     const pctBrace = new Next(v, '%}');
     const pctAngle = new Next(v, '%>');
     const angle = new Next(v, '>');
@@ -384,14 +403,14 @@ export const sstiDetector: Detector = {
       const verdict = classify(content.slice(0, UNCLOSED_LOOK), kind);
       return verdict && verdict.ruleId === 'ssti-dangerous-expression' ? verdict : undefined;
     };
-    for (let i = 0; i < n - 1; i++) {
+    for (let i = first; i < n - 1; i++) {
       const c = v.charCodeAt(i);
       const d = v.charCodeAt(i + 1);
       // {{ ... }}  (the inner brace's match must be followed by the outer one)
       if (c === 123 && d === 123) {
         let s = i + 1;
         while (v.charCodeAt(s + 1) === 123 && s - i < 3) s++; // {{{ triple
-        const m = match[s]!;
+        const m = match(s);
         if (m >= 0 && v.charCodeAt(m + 1) === 125) {
           const content = v.slice(s + 1, m);
           let verdict = classify(content, '{{ }}');
@@ -437,7 +456,7 @@ export const sstiDetector: Detector = {
             continue;
           }
         }
-        const m = match[i + 1]!;
+        const m = match(i + 1);
         const kind = v.slice(i, i + 2) + ' }';
         if (m >= 0 && m - i <= MAX_EXPR) {
           if (consider(classify(v.slice(i + 2, m), kind), i, m + 1)) break;
@@ -449,7 +468,7 @@ export const sstiDetector: Detector = {
       }
       // Razor @( ... )
       if (c === 64 && d === 40 && (i === 0 || !isIdent(v.charCodeAt(i - 1)))) {
-        const m = match[i + 1]!;
+        const m = match(i + 1);
         if (m >= 0 && m - i <= MAX_EXPR) {
           if (consider(classify(v.slice(i + 2, m), '@( )'), i, m + 1)) break;
           i = m;
@@ -506,7 +525,7 @@ export const sstiDetector: Detector = {
       }
       // Smarty {php} / {$smarty...} / {system('id')}
       if (c === 123 && (isIdentStart(d) || d === 47) && (i === 0 || !'$#*~@%{'.includes(v[i - 1]!))) {
-        const m = match[i]!;
+        const m = match(i);
         if (m < 0 || m - i > 256) continue;
         const content = v.slice(i + 1, m);
         const lower = content.toLowerCase();

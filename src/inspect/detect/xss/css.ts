@@ -32,7 +32,8 @@ export function mayHoldCss(text: string): boolean {
 const SCRIPT_SCHEMES = ['javascript:', 'vbscript:', 'livescript:', 'data:text/html', 'data:image/svg', 'data:application/x'];
 
 /**
- * Looks for code-running CSS in `src[from, to)`. `inStyle` is true for a style attribute or a `<style>` element
+ * Looks for code-running CSS in `src[from, to)`. (`mayHoldBareCss` in xss.ts relies on which constructs are found
+ * and how the text is normalized here: keep it in step.) `inStyle` is true for a style attribute or a `<style>` element
  * (anything there counts); false for a bare value, where `expression(` must follow a `:` (a property) so that
  * prose about "regular expression(s)" stays quiet.
  */

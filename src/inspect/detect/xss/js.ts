@@ -14,8 +14,8 @@
  *   context they were found in (a fragment of text, a complete script, a string break-out, an event handler).
  */
 import {
-  JsLexer, TK_BADQUOTE, TK_EOF, TK_IDENT, TK_INVALID, TK_NUM, TK_PUNCT, TK_REGEX, TK_STR, TK_TMPL, TK_TMPL_HEAD,
-  TK_TMPL_MID, TK_TMPL_TAIL,
+  isIdentPart, isJsNewline, isJsSpace, JsLexer, TK_BADQUOTE, TK_EOF, TK_IDENT, TK_INVALID, TK_NUM, TK_PUNCT, TK_REGEX,
+  TK_STR, TK_TMPL, TK_TMPL_HEAD, TK_TMPL_MID, TK_TMPL_TAIL,
 } from './js-lexer.ts';
 
 export const MODE_BARE = 0;
@@ -265,6 +265,22 @@ export function checkJs(src: string, from: number, to: number, mode: number, max
   return { errorAt, complete: false, calls, assigns, tokens, endedInString, firstLineComment: lx.firstLineComment };
 }
 
+/**
+ * True when `checkJs(src, at, to, MODE_AFTER_STRING)` accepts no token because an identifier starts right at `at`
+ * (`it's`, `O'Brien`): after the string an operator must come, and an identifier is one only as a binary keyword
+ * (`in`, `of`...), which the identifier's ASCII letters and digits are not (a longer identifier is none either).
+ */
+export function identifierAfterString(src: string, at: number, to: number): boolean {
+  if (at >= to || !isAsciiLetter(src.charCodeAt(at))) return false;
+  let end = at + 1;
+  while (end < to) {
+    const c = src.charCodeAt(end);
+    if (!(isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x24 || c === 0x5f)) break;
+    end++;
+  }
+  return !BINARY_KW.has(src.slice(at, end));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Sinks
 
@@ -354,6 +370,196 @@ const SINKS = new Map<string, number>([
 ]);
 
 for (const name of SINKS.keys()) SINK_KEYS.add(name.charCodeAt(0) * 64 + name.length);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Prescan: can `scanSinks` find anything at all in a range?
+//
+// Every event comes from `examine`, which the scan only calls for an identifier token whose text is a key of
+// SINKS. Those keys are ASCII letters only, so such a token is a run of identifier characters that the lexer read
+// as one identifier. The lexer's identifiers are greedy (they end where `isIdentPart` fails and no `\u` follows),
+// and a token starts right after an identifier character in one case only: after the flags of a regular
+// expression (`/x/galert`), since numbers swallow every ASCII letter and an identifier after one starts with `$`,
+// `\u` or a non-ASCII character, which no sink name does. So a sink token starts at the start of the range, after
+// a character that is no identifier part, or after `/` and regular-expression flags; and it ends at the end of the
+// range or before a character that is no identifier part.
+//
+// Then `examine` reports nothing unless the tokens around the name fit its kind. Only two characters are needed
+// for that: `next`, the first one after the name that is no white space (the first character of the lookahead
+// token, which is read with the same rules; when a `/* */` comment comes first, the prescan does not look past
+// it and takes the name as a candidate), and `prev`, the last one before the name that is no white space (the last
+// character of the previous token, or the `/` ending a comment: then anything may come before, and PREV_UNKNOWN
+// stands for it). The conditions in `mayFire` are read off `examine` and `rootBracket`; each is implied by what
+// the code there tests.
+
+const NONE = -1;
+const PREV_UNKNOWN = -2;
+const NEXT_COMMENT = -3;
+
+/** Could `examine` report the sink `sink` whose name is followed by `next` and preceded by `prev`? */
+function mayFire(sink: number, next: number, prev: number): boolean {
+  // p1 is `.` or `?.`: ends with `.`, unless a comment stands between.
+  const member = prev === 0x2e || prev === PREV_UNKNOWN;
+  switch (sink) {
+    case S_DIALOG:
+    case S_EVAL:
+    case S_TIMER:
+      // `callable`: f(...), f`...`, f?.(...), f.call(...); value uses (f)(1), x.map(f), x.map(f, y), `${f}`
+      // (lookahead `}`), and `on...=f` (previous token `=`).
+      return next === 0x28 || next === 0x60 || next === 0x3f || next === 0x2e || next === 0x7d || next === 0x29 ||
+        next === 0x2c || prev === 0x3d || prev === PREV_UNKNOWN;
+    case S_FUNCTION:
+    case S_GLOBALEVAL:
+    case S_IMPORTSCRIPTS:
+      return next === 0x28 || next === 0x60;
+    case S_CONSTRUCTOR:
+      return next === 0x28 || next === 0x60 || next === 0x2e;
+    case S_WRITE:
+      return member && (next === 0x28 || next === 0x60);
+    case S_IMPORT:
+    case S_DECODE:
+    case S_FETCH:
+      return next === 0x28;
+    case S_FROMCHARCODE:
+    case S_OPEN:
+    case S_BEACON:
+    case S_JQNET:
+    case S_DOMCALL:
+      return member && next === 0x28;
+    case S_DOCPROP:
+      return member;
+    case S_LOCATION:
+      return member || next === 0x3d || next === 0x2e;
+    case S_NAVIGATE:
+      return member && (next === 0x28 || next === 0x60 || next === 0x7d);
+    case S_NEWNET:
+      // After the keyword `new`.
+      return prev === 0x77 || prev === PREV_UNKNOWN;
+    case S_HTMLPROP:
+      return member && (next === 0x3d || next === 0x2b);
+    case S_CALLTAG:
+      return member && next === 0x60;
+    case S_ROOT:
+      // `root[...]` or `(root)[...]`.
+      return next === 0x5b || next === 0x29;
+    default:
+      // S_STORAGE: reported on its own.
+      return true;
+  }
+}
+
+/**
+ * Sink names, without and with the roots (which only matter before `[` or `)[`); checked against SINKS below. `\b`
+ * makes the search faster: it holds before every candidate but one after regular-expression flags, which `maySink`
+ * looks for itself.
+ */
+const SINK_NAMES = /\b(?:alert|prompt|confirm|eval|execScript|setTimeout|setInterval|setImmediate|msSetImmediate|Function|globalEval|constructor|writeln|write|importScripts|import|atob|btoa|unescape|fromCharCode|fromCodePoint|cookie|domain|localStorage|sessionStorage|location|open|navigate|fetch|sendBeacon|XMLHttpRequest|WebSocket|EventSource|Image|getScript|getJSON|ajax|innerHTML|outerHTML|srcdoc|insertAdjacentHTML|createElement|appendChild|createContextualFragment|setAttribute|querySelector|getElementById|append|prepend|replaceWith|call|apply)(?![\w$])/g;
+const ROOT_NAMES = /\b(?:window|self|top|parent|frames|globalThis|this|content|opener|document)(?![\w$])/g;
+
+for (const [name, sink] of SINKS) {
+  const re = sink === S_ROOT ? ROOT_NAMES : SINK_NAMES;
+  re.lastIndex = 0;
+  const m = re.exec(name);
+  if (m === null || m.index !== 0 || m[0] !== name) throw new Error(`xss: sink ${name} missing from the prescan pattern`);
+}
+
+/**
+ * Words in the names of the sinks that `mayFire` accepts with no punctuation around them (`localStorage`,
+ * `new Image`), and capitals one of which each word holds: a value without them and without the punctuation of
+ * `mayFire` holds no sink use (xss.ts skips the JavaScript reading then). Checked against SINKS below.
+ */
+export const BARE_SINKS = /Storage|Image|XMLHttpRequest|WebSocket|EventSource/;
+export const BARE_SINK_CAPITALS = 'SIXWE';
+
+for (const [name, sink] of SINKS) {
+  // 0x61 and 0x77 stand for letters (`w`: the end of `new`), NONE for nothing.
+  const bare = mayFire(sink, NONE, NONE) || mayFire(sink, NONE, 0x77) || mayFire(sink, 0x61, 0x61);
+  if (bare && !BARE_SINKS.test(name)) throw new Error(`xss: sink ${name} missing from BARE_SINKS`);
+}
+for (const word of BARE_SINKS.source.split('|')) {
+  if (![...BARE_SINK_CAPITALS].some((c) => word.includes(c))) throw new Error(`xss: ${word} has none of BARE_SINK_CAPITALS`);
+}
+
+function isRegexFlag(c: number): boolean {
+  // The lexer's REGEX_FLAGS: d g i m s u y v
+  return c === 0x64 || c === 0x67 || c === 0x69 || c === 0x6d || c === 0x73 || c === 0x75 || c === 0x79 || c === 0x76;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+// The helpers below work on the scanned range alone (`text`): its ends are where the lexer starts and stops.
+
+/** The lexer may read `text[start, end)` as one identifier token (see above). */
+function isTokenAt(text: string, start: number, end: number): boolean {
+  if (end < text.length && isIdentPart(text.charCodeAt(end))) return false;
+  if (start === 0 || !isIdentPart(text.charCodeAt(start - 1))) return true;
+  let k = start - 1;
+  while (k >= 0 && isRegexFlag(text.charCodeAt(k))) k--;
+  return k >= 0 && text.charCodeAt(k) === 0x2f;
+}
+
+/**
+ * First character of the lookahead token at `from` (white space skipped), NONE at the end, or NEXT_COMMENT before
+ * a block comment (not skipped here: finding its end could make the prescan quadratic).
+ */
+function nextChar(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isJsSpace(c) || isJsNewline(c)) continue;
+    if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) return NEXT_COMMENT;
+    return c;
+  }
+  return NONE;
+}
+
+/** Last character before `at` that is no white space (PREV_UNKNOWN for a `/`, which may end a comment), or NONE. */
+function prevChar(text: string, at: number): number {
+  let i = at - 1;
+  while (i >= 0 && (isJsSpace(text.charCodeAt(i)) || isJsNewline(text.charCodeAt(i)))) i--;
+  if (i < 0) return NONE;
+  const c = text.charCodeAt(i);
+  return c === 0x2f ? PREV_UNKNOWN : c;
+}
+
+function candidateMayFire(text: string, start: number, end: number): boolean {
+  const sink = SINKS.get(text.slice(start, end));
+  if (sink === undefined || !isTokenAt(text, start, end)) return false;
+  const next = nextChar(text, end);
+  return next === NEXT_COMMENT || mayFire(sink, next, prevChar(text, start));
+}
+
+function searchNames(re: RegExp, text: string): boolean {
+  re.lastIndex = 0;
+  for (;;) {
+    const m = re.exec(text);
+    if (m === null) return false;
+    if (candidateMayFire(text, m.index, m.index + m[0].length)) return true;
+    // A match inside a longer word may hide a token starting within it (after regular-expression flags).
+    re.lastIndex = m.index + 1;
+  }
+}
+
+/** False when `scanSinks(src, from, to, ...)` cannot record any event (see above); true when it may. */
+function maySink(src: string, from: number, to: number): boolean {
+  if (to - from < 3) return false;
+  // The range alone: the patterns see its ends as the lexer does (a word it cuts ends there), and search no further.
+  const text = from === 0 && to === src.length ? src : src.slice(from, to);
+  if (searchNames(SINK_NAMES, text)) return true;
+  // A root is only reported before a `[` (`root[...]`, `(root)[...]`).
+  if (text.indexOf('[') !== -1 && searchNames(ROOT_NAMES, text)) return true;
+  // What `\b` hides: a name right after the flags of a regular expression (`/x/galert`; the lexer ends the flags
+  // at the first letter that is none).
+  for (let slash = text.indexOf('/'); slash !== -1; slash = text.indexOf('/', slash + 1)) {
+    let k = slash + 1;
+    while (k < text.length && isRegexFlag(text.charCodeAt(k))) k++;
+    if (k === slash + 1 || k >= text.length || !isAsciiLetter(text.charCodeAt(k))) continue;
+    let end = k + 1;
+    while (end < text.length && isIdentPart(text.charCodeAt(end))) end++;
+    if (candidateMayFire(text, k, end)) return true;
+  }
+  return false;
+}
 
 /** Objects through which a global function or property is reached (`window.alert`, `top['eval']`). */
 const GLOBAL_ROOTS = new Set(['window', 'self', 'top', 'parent', 'frames', 'globalThis', 'this', 'content', 'opener',
@@ -482,6 +688,11 @@ const mainLexer = new JsLexer();
  * token budget (lookahead and argument checks included) is spent.
  */
 export function scanSinks(src: string, from: number, to: number, out: JsEvent[], maxEvents = 48, anyObject = false): void {
+  // Lexing is the costly part; most text (prose, identifiers, numbers) names no sink or lacks what it needs.
+  if (maySink(src, from, to)) lexSinks(src, from, to, out, maxEvents, anyObject);
+}
+
+function lexSinks(src: string, from: number, to: number, out: JsEvent[], maxEvents: number, anyObject: boolean): void {
   // Lookahead and argument checks share a budget proportional to the text; the main pass is linear by itself.
   const budget: Budget = { tokens: 20_000 + (to - from) };
   const lx = mainLexer.reset(src, from, to, false, false);
@@ -518,6 +729,8 @@ export function scanSinks(src: string, from: number, to: number, out: JsEvent[],
   }
 }
 
+// `mayFire` (above) states, for each kind of sink, a necessary condition for what this function reports: keep the
+// two in step.
 function examine(
   src: string, to: number, name: string, sink: number, tok: { start: number; end: number; comment: boolean },
   p1: Prev, p2: Prev, p3: Prev, out: JsEvent[], budget: Budget, anyObject: boolean,

@@ -17,14 +17,16 @@
  * "script", "javascript" or "alert" in prose do not parse as any of the above and do not fire.
  */
 import type { Detector, DetectorContext, Finding, InputSource, Paranoia } from '../../finding.ts';
+import { Buffer } from 'node:buffer';
 import { SCORE } from '../../finding.ts';
 import { decodeHtmlEntities } from '../../decode/html-entities.ts';
 import { CSS_BEHAVIOR, CSS_BINDING, CSS_EXPRESSION, CSS_IMPORT, CSS_SCRIPT_URL, mayHoldCss, scanCss } from './css.ts';
 import { isHtmlSpace, readAttributes, scanTags, type HtmlAttr, type HtmlTag } from './html.ts';
 import { decodeLooseReferences, decodeUtf7, latin1AsUtf8, stripHighBit } from './readings.ts';
 import {
-  checkJs, F_ASSIGNED, F_CALL, F_REF, F_VALUE, F_WRITE, hasTokenOtherThanIdent, K_DECODE, K_DOM, K_EXEC, K_NAV,
-  K_NET, K_OBF, K_PROBE, K_SECRET, K_TIMER, MODE_AFTER_STRING, MODE_BARE, scanSinks, type JsEvent,
+  BARE_SINK_CAPITALS, BARE_SINKS, checkJs, F_ASSIGNED, F_CALL, F_REF, F_VALUE, F_WRITE, hasTokenOtherThanIdent,
+  identifierAfterString, K_DECODE, K_DOM, K_EXEC, K_NAV, K_NET, K_OBF, K_PROBE, K_SECRET, K_TIMER,
+  MODE_AFTER_STRING, MODE_BARE, scanSinks, type JsEvent,
 } from './js.ts';
 import {
   ACTIVE_DATA_TYPES, ANIMATION_ELEMENTS, DOCUMENT_DATA_TYPES, EVENT_NAMES, KNOWN_ELEMENTS, LOADING_ELEMENTS,
@@ -52,6 +54,61 @@ export const XSS_RULES = {
 const R = XSS_RULES;
 const MAX_EXCERPT = 120;
 
+// Which of the characters that the checks start from a value holds, as bits: one pass over a short value instead
+// of an `indexOf` per check, and a way to see at once that a value (a number, a word, an identifier) needs none.
+const MASK_CHARS = '<=:{[(@$`"\'+&.,)}?';
+function maskBit(c: string): number {
+  return 1 << MASK_CHARS.indexOf(c);
+}
+const M_LT = maskBit('<');
+const M_EQ = maskBit('=');
+const M_COLON = maskBit(':');
+const M_LBRACE = maskBit('{');
+const M_LBRACKET = maskBit('[');
+const M_LPAREN = maskBit('(');
+const M_AT = maskBit('@');
+const M_DOLLAR = maskBit('$');
+const M_BACKTICK = maskBit('`');
+const M_DQUOTE = maskBit('"');
+const M_SQUOTE = maskBit("'");
+const M_PLUS = maskBit('+');
+const M_AMP = maskBit('&');
+const M_DOT = maskBit('.');
+const M_COMMA = maskBit(',');
+const M_RPAREN = maskBit(')');
+const M_RBRACE = maskBit('}');
+const M_QUESTION = maskBit('?');
+const M_HIGH = 1 << MASK_CHARS.length; // a character above U+007F
+const M_BARE_HINT = 1 << (MASK_CHARS.length + 1); // one of BARE_SINK_CAPITALS (js.ts)
+const MASK_BITS = new Uint32Array(128);
+for (let k = 0; k < MASK_CHARS.length; k++) MASK_BITS[MASK_CHARS.charCodeAt(k)] = 1 << k;
+for (const c of BARE_SINK_CAPITALS) MASK_BITS[c.charCodeAt(0)] = M_BARE_HINT;
+const M_ALL_ASCII = ((1 << MASK_CHARS.length) - 1) | M_BARE_HINT;
+
+/** Characters that prose rarely holds, looked for at once in long values. */
+const RARE_CHARS = /[<{[$`"+]/;
+const M_RARE = M_LT | M_LBRACE | M_LBRACKET | M_DOLLAR | M_BACKTICK | M_DQUOTE | M_PLUS;
+
+/**
+ * The mask of `s`. A bit may be set for a character that is absent (the checks it gates then find nothing
+ * themselves), never the other way round: long values get every ASCII bit but those of RARE_CHARS when none is
+ * there, since the checks look for their characters anyway and a loop over a long value costs more than that.
+ */
+function charMask(s: string): number {
+  if (s.length > 64) {
+    let m = RARE_CHARS.test(s) ? M_ALL_ASCII : M_ALL_ASCII & ~M_RARE;
+    // UTF-8 takes one byte per character only for ASCII (Node measures this without copying).
+    if (Buffer.byteLength(s, 'utf8') !== s.length) m |= M_HIGH;
+    return m;
+  }
+  let m = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    m |= c < 128 ? MASK_BITS[c] : M_HIGH;
+  }
+  return m;
+}
+
 /** Rules whose paranoia-2 findings count at paranoia 1 in a cookie. */
 const COOKIE_RAISED: ReadonlySet<string> = new Set([R.scriptTag, R.loadingTag, R.handler, R.css, R.jsUrl, R.dataUrl]);
 
@@ -63,7 +120,8 @@ const ST_SINK = 3; // uses a sink (dialog, eval, cookie, navigation, network...)
 
 /** Findings of one value: per rule, only those not dominated by another (lower or equal paranoia, higher or equal score). */
 class Collector {
-  readonly byRule = new Map<string, Finding[]>();
+  /** Created with the first finding: most values have none. */
+  byRule: Map<string, Finding[]> | null = null;
   readonly maxParanoia: Paranoia;
   readonly source: InputSource;
   /** When set, only these rules are kept (a reading of the value that is less certain than the value itself). */
@@ -83,6 +141,7 @@ class Collector {
     if (paranoia === 2 && score === SCORE.critical && this.source === 'cookie' && COOKIE_RAISED.has(ruleId)) paranoia = 1;
     if (this.note !== '') message += this.note;
     if (paranoia > this.maxParanoia) return;
+    if (this.byRule === null) this.byRule = new Map();
     const list = this.byRule.get(ruleId);
     const s = Math.max(0, Math.min(start, src.length));
     let e = Math.min(src.length, end > s ? end : s + 60, s + MAX_EXCERPT);
@@ -99,6 +158,7 @@ class Collector {
   }
 
   flush(report: (finding: Finding) => void): void {
+    if (this.byRule === null) return;
     for (const list of this.byRule.values()) for (const f of list) report(f);
   }
 }
@@ -109,9 +169,9 @@ interface Scan {
   col: Collector;
   /** Tag ranges found at the top level, for the stripped variant. */
   tags: number[];
-  /** Raw-text elements opened, and closed without being opened. */
-  opened: Set<string>;
-  strayClosers: Map<string, number>;
+  /** Raw-text elements opened, and closed without being opened (created when a tag needs them). */
+  opened: Set<string> | null;
+  strayClosers: Map<string, number> | null;
   /** End of the last tag seen (a `>` there closes that tag, it is no break-out). */
   lastTagEnd: number;
   lower: string | null;
@@ -230,6 +290,20 @@ function checkUrl(col: Collector, src: string, from: number, to: number, element
   }
 }
 
+/** Lengths and first letters of the script schemes and of `data`, as bit sets. */
+const SCHEME_LENGTHS = [...SCRIPT_SCHEMES, 'data'].reduce((bits, scheme) => bits | (1 << scheme.length), 0);
+const SCHEME_FIRSTS = [...SCRIPT_SCHEMES, 'data'].reduce((bits, scheme) => bits | (1 << (scheme.charCodeAt(0) - 0x61)), 0);
+
+/** The ASCII letters of `src[from, to)`. */
+function lettersOnly(src: string, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) {
+    const c = src.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) out += src[i];
+  }
+  return out;
+}
+
 /** `javascript:` (and the other script schemes) anywhere in the value, and `data:` at its start. */
 function checkSchemes(scan: Scan): void {
   const src = scan.src;
@@ -242,50 +316,62 @@ function checkSchemes(scan: Scan): void {
     count++;
     // The scheme before the colon: letters, with tabs and line breaks a URL parser would remove.
     let k = idx;
-    let letters = '';
+    let length = 0;
+    let first = 0;
     let broken = false;
     while (k > 0 && idx - k < 24) {
       const c = src.charCodeAt(k - 1);
-      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) { letters = src[k - 1] + letters; k--; continue; }
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) { length++; first = c | 0x20; k--; continue; }
       if (c === 0x09 || c === 0x0a || c === 0x0d) { broken = true; k--; continue; }
       break;
     }
-    if (letters.length >= 4) {
-      const before = k > 0 ? src.charCodeAt(k - 1) : -1;
-      const boundary = before === -1 || !((before >= 0x30 && before <= 0x39) || (before >= 0x61 && before <= 0x7a) || (before >= 0x41 && before <= 0x5a) || before === 0x5f);
-      const leading = k <= firstNonSpace;
-      const scheme = letters.toLowerCase();
-      if (SCRIPT_SCHEMES.has(scheme) && boundary) {
-        // The payload is judged on its first 2 KB: enough for any script URL, and linear over 32 colons.
-        const strength = jsStrength(src, idx + 1, Math.min(n, idx + 2049));
-        // VBScript is not JavaScript: its tell-tale calls instead (`vbscript:MsgBox+1`).
-        const vb = scheme === 'vbscript' && /msgbox|execute|createobject|document\.|window\./i.test(src.slice(idx + 1, idx + 200));
-        const hasPayload = src.slice(idx + 1, idx + 200).trim() !== '';
-        // At the start of the value any call counts; in the middle of text, only a sink (prose with backticks
-        // and parentheses can look like a call).
-        if (strength === ST_SINK || (leading && (strength === ST_CALL || vb))) {
-          scan.col.add(R.jsUrl, 1, SCORE.critical, `${scheme}: URL with code`, src, k, n);
-        } else if (strength === ST_CALL) {
-          scan.col.add(R.jsUrl, 2, SCORE.critical, `${scheme}: URL with code`, src, k, n);
-        } else if (broken) {
-          scan.col.add(R.jsUrl, 1, SCORE.critical, `${scheme}: scheme split by tabs or line breaks`, src, k, n);
-        } else if (leading && strength === ST_EXPR) {
-          scan.col.add(R.jsUrl, 2, SCORE.warning, `${scheme}: URL`, src, k, n);
-        } else if (leading || hasPayload) {
-          scan.col.add(R.jsUrl, 3, SCORE.notice, `${scheme}: URL`, src, k, n);
-        }
-      } else if (scheme === 'data' && leading) {
-        const type = dataType(src, idx + 1, n);
-        if (ACTIVE_DATA_TYPES.has(type)) {
-          scan.col.add(R.dataUrl, 1, SCORE.critical, `data: URL of type ${type}`, src, k, n);
-        } else if (DOCUMENT_DATA_TYPES.has(type)) {
-          scan.col.add(R.dataUrl, 2, SCORE.critical, `data: URL of type ${type}`, src, k, n);
-        } else if (type === '' && src.indexOf('<', idx) !== -1) {
-          scan.col.add(R.dataUrl, 2, SCORE.critical, 'data: URL with markup', src, k, n);
-        }
-      }
+    // Only the script schemes and `data` are acted on: other words (`https`, `note`) are not even built.
+    if (length >= 4 && (SCHEME_LENGTHS & (1 << length)) !== 0 && (SCHEME_FIRSTS & (1 << (first - 0x61))) !== 0) {
+      checkSchemeAt(scan, k, idx, broken, k <= firstNonSpace);
     }
     idx = src.indexOf(':', idx + 1);
+  }
+}
+
+/**
+ * Judges the scheme spelled by the letters of `src[k, idx)`, before the colon at `idx` (with tabs or line breaks
+ * among them when `broken`). Apart from `checkSchemes` so that its cheap loop over the colons is compiled early.
+ */
+function checkSchemeAt(scan: Scan, k: number, idx: number, broken: boolean, leading: boolean): void {
+  const src = scan.src;
+  const n = src.length;
+  const letters = broken ? lettersOnly(src, k, idx) : src.slice(k, idx);
+  const before = k > 0 ? src.charCodeAt(k - 1) : -1;
+  const boundary = before === -1 || !((before >= 0x30 && before <= 0x39) || (before >= 0x61 && before <= 0x7a) || (before >= 0x41 && before <= 0x5a) || before === 0x5f);
+  const scheme = letters.toLowerCase();
+  if (SCRIPT_SCHEMES.has(scheme) && boundary) {
+    // The payload is judged on its first 2 KB: enough for any script URL, and linear over 32 colons.
+    const strength = jsStrength(src, idx + 1, Math.min(n, idx + 2049));
+    // VBScript is not JavaScript: its tell-tale calls instead (`vbscript:MsgBox+1`).
+    const vb = scheme === 'vbscript' && /msgbox|execute|createobject|document\.|window\./i.test(src.slice(idx + 1, idx + 200));
+    const hasPayload = src.slice(idx + 1, idx + 200).trim() !== '';
+    // At the start of the value any call counts; in the middle of text, only a sink (prose with backticks
+    // and parentheses can look like a call).
+    if (strength === ST_SINK || (leading && (strength === ST_CALL || vb))) {
+      scan.col.add(R.jsUrl, 1, SCORE.critical, `${scheme}: URL with code`, src, k, n);
+    } else if (strength === ST_CALL) {
+      scan.col.add(R.jsUrl, 2, SCORE.critical, `${scheme}: URL with code`, src, k, n);
+    } else if (broken) {
+      scan.col.add(R.jsUrl, 1, SCORE.critical, `${scheme}: scheme split by tabs or line breaks`, src, k, n);
+    } else if (leading && strength === ST_EXPR) {
+      scan.col.add(R.jsUrl, 2, SCORE.warning, `${scheme}: URL`, src, k, n);
+    } else if (leading || hasPayload) {
+      scan.col.add(R.jsUrl, 3, SCORE.notice, `${scheme}: URL`, src, k, n);
+    }
+  } else if (scheme === 'data' && leading) {
+    const type = dataType(src, idx + 1, n);
+    if (ACTIVE_DATA_TYPES.has(type)) {
+      scan.col.add(R.dataUrl, 1, SCORE.critical, `data: URL of type ${type}`, src, k, n);
+    } else if (DOCUMENT_DATA_TYPES.has(type)) {
+      scan.col.add(R.dataUrl, 2, SCORE.critical, `data: URL of type ${type}`, src, k, n);
+    } else if (type === '' && src.indexOf('<', idx) !== -1) {
+      scan.col.add(R.dataUrl, 2, SCORE.critical, 'data: URL with markup', src, k, n);
+    }
   }
 }
 
@@ -309,6 +395,7 @@ function hasAttr(tag: HtmlTag, name: string): HtmlAttr | undefined {
   return undefined;
 }
 
+/** Framework event attributes. `mayBeInjectedName` relies on these names and prefixes: keep them in step. */
 function isFrameworkHandler(name: string): boolean {
   return name.startsWith('ng-') || name.startsWith('data-ng-') || name.startsWith('v-on:') || name.startsWith('x-on:') ||
     (name.length > 1 && name.charCodeAt(0) === 0x40) || name === 'x-init' || name === 'x-data' || name === 'v-html' ||
@@ -318,6 +405,7 @@ function isFrameworkHandler(name: string): boolean {
 /**
  * `leading`: for an attribute written without a tag, nothing but white space stands between it and the start of
  * the value or the quote that broke out (`" onload=`, `  onclick=`): the value was made to be an attribute.
+ * (`mayInjectAttribute` relies on which names this acts on without a tag: keep it in step.)
  */
 function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number, depth: number, leading = false): void {
   const src = scan.src;
@@ -396,7 +484,8 @@ function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number,
 }
 
 /** Attributes that load or run their value, rarely written by hand after a quote. */
-const INJECTED_LOADERS: ReadonlySet<string> = new Set(['formaction', 'srcdoc', 'xlink:href', 'dynsrc', 'lowsrc', 'datasrc']);
+const INJECTED_LOADER_NAMES = ['formaction', 'srcdoc', 'xlink:href', 'dynsrc', 'lowsrc', 'datasrc'];
+const INJECTED_LOADERS: ReadonlySet<string> = new Set(INJECTED_LOADER_NAMES);
 
 /** Character sets a page may declare without changing how ASCII markup is read. */
 const ORDINARY_CHARSET = /^["']?\s*(?:utf-?8|iso-?8859-?\d+|windows-?125\d|us-?ascii|ascii|latin-?1|shift_jis|euc-(?:jp|kr)|gb2312|gbk|gb18030|big5|koi8-[ru])\b/;
@@ -439,14 +528,16 @@ function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
   const afterBreakout = breakoutBefore(scan, tag.start);
   scan.lastTagEnd = tag.end;
   if (tag.endTag) {
-    if (RAW_TEXT_ELEMENTS.has(local) && !scan.opened.has(local) && !scan.strayClosers.has(local)) scan.strayClosers.set(local, tag.start);
+    if (RAW_TEXT_ELEMENTS.has(local) && !(scan.opened?.has(local) ?? false) && !(scan.strayClosers?.has(local) ?? false)) {
+      (scan.strayClosers ??= new Map()).set(local, tag.start);
+    }
     return;
   }
   if (tag.pi) {
     if (local === 'import') col.add(R.loadingTag, 1, SCORE.critical, '<?import> (HTC behaviour import)', src, tag.start, tag.end);
     return;
   }
-  if (RAW_TEXT_ELEMENTS.has(local)) scan.opened.add(local);
+  if (RAW_TEXT_ELEMENTS.has(local)) (scan.opened ??= new Set()).add(local);
   const solid = tag.closed || tag.attrs.length > 0 || tag.delimited;
   if (local === 'script') {
     col.add(R.scriptTag, solid ? 1 : 2, SCORE.critical, '<script> element', src, tag.start, tag.end);
@@ -517,7 +608,7 @@ function scanHtml(scan: Scan, from: number, to: number, depth: number): void {
 
 function reportStrayClosers(scan: Scan): void {
   const closers = scan.strayClosers;
-  if (closers.size === 0) return;
+  if (closers === null || closers.size === 0) return;
   let first = scan.src.length;
   for (const at of closers.values()) if (at < first) first = at;
   const names = [...closers.keys()].join(', ');
@@ -530,6 +621,98 @@ function reportStrayClosers(scan: Scan): void {
   }
 }
 
+// Prescan for the attribute reading. `checkAttr` reports nothing for an attribute written without a tag unless its
+// (lower-cased) name is one of these: a framework handler (`ng-`, `data-ng-`, `v-on:`, `x-on:`, `@x`, or one of
+// the names below), `on` and an event name (a known one or at least three letters a-z), one of INJECTED_LOADERS
+// or URL_ATTRS, `style` or `srcdoc` (animation attributes need an element); and it has no side effect for the
+// others. `readAttributes` only keeps attributes with a value, whose name ends right before white space and the
+// `=`; a name holds no white space, `/`, `>` or `=`, except that its first character may be `=` (which none of
+// these names starts with). So the name of an attribute that matters is a suffix of the longest run of such
+// characters before some `=` (white space skipped); `mayInjectAttribute` tests every such run.
+
+/** Names that matter as a whole (see above), by their last character. */
+const INJECTION_NAMES: ReadonlyArray<readonly string[] | undefined> = (() => {
+  const byLast: string[][] = [];
+  const names = new Set([
+    ...URL_ATTRS, ...INJECTED_LOADER_NAMES, 'style', 'srcdoc', 'x-init', 'x-data', 'v-html', 'x-html', 'v-bind:href', ':href',
+  ]);
+  for (const name of names) (byLast[name.charCodeAt(name.length - 1)] ??= []).push(name);
+  return byLast;
+})();
+
+/** Every event name is three letters a-z or more (so `on` must be followed by that many letters). */
+const EVENTS_ARE_WORDS = [...EVENT_NAMES].every((e) => e.length >= 3 && isLowerWord(e));
+
+function isLowerWord(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x61 || s.charCodeAt(i) > 0x7a) return false;
+  return true;
+}
+
+/**
+ * A character's lower case where it is ASCII (what `toLowerCase` gives, character by character: A-Z, and the
+ * Kelvin sign K, the only other character whose lower case is one ASCII character; U+0130 lower-cases to `i`
+ * and a combining dot, which breaks any ASCII name it is part of). Other characters are returned unchanged.
+ */
+function asciiLower(c: number): number {
+  if (c >= 0x41 && c <= 0x5a) return c + 32;
+  return c === 0x212a ? 0x6b : c;
+}
+
+/** The lower-cased `src[from, to)` ends with `word` (ASCII, lower case). */
+function endsWithLower(src: string, from: number, to: number, word: string): boolean {
+  if (to - from < word.length) return false;
+  for (let k = 1; k <= word.length; k++) if (asciiLower(src.charCodeAt(to - k)) !== word.charCodeAt(word.length - k)) return false;
+  return true;
+}
+
+/** Some suffix of `src[from, to)`, lower-cased, is an attribute name that `checkAttr` acts on (see above). */
+function mayBeInjectedName(src: string, from: number, to: number): boolean {
+  const names = INJECTION_NAMES[asciiLower(src.charCodeAt(to - 1))];
+  if (names !== undefined) {
+    for (let k = 0; k < names.length; k++) if (endsWithLower(src, from, to, names[k])) return true;
+  }
+  // One pass from the end: `on` and an event (the suffix is five letters or more), `@x`, and the prefixes with a
+  // `-` (`ng-`, `data-ng-`, `v-on:`, `x-on:`).
+  let letters = true; // src[i + 1, to) are all letters
+  for (let i = to - 1; i >= from; i--) {
+    const c = src.charCodeAt(i);
+    const l = asciiLower(c);
+    if (l >= 0x61 && l <= 0x7a) {
+      if (l === 0x6f && (letters || !EVENTS_ARE_WORDS) && i + 1 < to && asciiLower(src.charCodeAt(i + 1)) === 0x6e &&
+        (to - i >= 5 || !EVENTS_ARE_WORDS)) return true;
+      continue;
+    }
+    letters = false;
+    if (c === 0x40) {
+      if (i + 1 < to) return true;
+    } else if (c === 0x2d && i > from) {
+      const a = asciiLower(src.charCodeAt(i - 1));
+      if (a === 0x67 && i - 1 > from && asciiLower(src.charCodeAt(i - 2)) === 0x6e) return true; // ng-
+      if ((a === 0x76 || a === 0x78) && i + 3 < to && asciiLower(src.charCodeAt(i + 1)) === 0x6f &&
+        asciiLower(src.charCodeAt(i + 2)) === 0x6e && src.charCodeAt(i + 3) === 0x3a) return true; // v-on:, x-on:
+    }
+  }
+  return false;
+}
+
+/** False when `checkAttributeInjection` cannot report anything for `src` (see above; it is called only if true). */
+function mayInjectAttribute(src: string): boolean {
+  let eq = src.indexOf('=');
+  while (eq !== -1) {
+    let end = eq;
+    while (end > 0 && isHtmlSpace(src.charCodeAt(end - 1))) end--;
+    let start = end;
+    while (start > 0) {
+      const c = src.charCodeAt(start - 1);
+      if (isHtmlSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
+      start--;
+    }
+    if (start < end && mayBeInjectedName(src, start, end)) return true;
+    eq = src.indexOf('=', eq + 1);
+  }
+  return false;
+}
+
 /**
  * The value placed inside an attribute the application wrote: read as an attribute list from its first quote (a
  * quoted attribute broken out of) or its first white space (an unquoted one), whichever comes first. Attributes
@@ -538,7 +721,6 @@ function reportStrayClosers(scan: Scan): void {
 function checkAttributeInjection(scan: Scan): void {
   const src = scan.src;
   const n = src.length;
-  if (src.indexOf('=') === -1) return;
   let firstQuote = -1;
   let firstSpace = -1;
   for (let i = 0; i < n; i++) {
@@ -690,11 +872,30 @@ function decideEvents(scan: Scan, events: JsEvent[], baseContext: number, limit:
 }
 
 const QUOTES = ['"', "'", '`'];
+const QUOTE_BITS = [M_DQUOTE, M_SQUOTE, M_BACKTICK];
 
-function checkJavaScript(scan: Scan): void {
+const NO_RANGES: number[] = [];
+
+/**
+ * What `examine` (js.ts) needs around a sink name, whatever the range scanned (see `mayFire`): a next token
+ * starting with `(` `` ` `` `?` `.` `}` `)` `,` `=` or `[` (or `+=`, which counts only after a `.`), or a previous
+ * token `.` or `=`; comments in between change nothing. Without any of these characters, no range of the value
+ * holds a sink use but the storage objects and the constructors called with `new`, whose names hold one of the
+ * words of BARE_SINKS.
+ */
+const M_SINK_PUNCT = M_LPAREN | M_BACKTICK | M_QUESTION | M_DOT | M_RBRACE | M_RPAREN | M_COMMA | M_EQ | M_LBRACKET;
+
+function maySinkAnywhere(src: string, mask: number): boolean {
+  return (mask & M_SINK_PUNCT) !== 0 || ((mask & M_BARE_HINT) !== 0 && BARE_SINKS.test(src));
+}
+
+function checkJavaScript(scan: Scan, mask: number): void {
+  // Without the characters of M_SINK_PUNCT or a word of BARE_SINKS nothing below reports: there is no sink use in
+  // any range, and the "call after a break-out" needs `(` or a template, both among those characters.
+  if (!maySinkAnywhere(scan.src, mask)) return;
   const src = scan.src;
   const n = src.length;
-  const mustache = src.indexOf('{{') === -1 ? [] : mustacheRanges(src);
+  const mustache = (mask & M_LBRACE) === 0 || src.indexOf('{{') === -1 ? NO_RANGES : mustacheRanges(src);
   // The whole value as a fragment, or as a complete script.
   const events: JsEvent[] = [];
   scanSinks(src, 0, n, events);
@@ -703,21 +904,36 @@ function checkJavaScript(scan: Scan): void {
     const limit = whole.firstLineComment === -1 ? n : whole.firstLineComment;
     decideEvents(scan, events, whole.complete ? CTX_CODE : CTX_FRAGMENT, limit, mustache, '');
   }
-  // String break-outs: the value's first quote closes the application's string.
-  for (const q of QUOTES) {
-    const p = src.indexOf(q);
-    if (p === -1 || p + 1 >= n) continue;
-    const r = checkJs(src, p + 1, n, MODE_AFTER_STRING);
-    if (r.tokens === 0 || r.errorAt <= p + 1) continue;
-    const found: JsEvent[] = [];
-    scanSinks(src, p + 1, r.errorAt, found);
-    const limit = r.firstLineComment === -1 ? r.errorAt : r.firstLineComment;
-    decideEvents(scan, found, CTX_BREAKOUT, limit, mustache, `break-out of a ${q === '`' ? 'template' : 'string'} literal`);
-    if (found.length === 0 && r.calls > 0 && r.tokens >= 4 && (r.endedInString || r.errorAt >= n)) {
-      scan.col.add(R.breakout, 2, SCORE.warning, 'break-out of a string literal into a call', src, p, r.errorAt);
-    }
+  // String break-outs: the value's first quote closes the application's string (not so when an identifier follows
+  // it at once, as in `it's`: the checker rejects that first token).
+  for (let k = 0; k < QUOTES.length; k++) {
+    if ((mask & QUOTE_BITS[k]) === 0) continue;
+    const p = src.indexOf(QUOTES[k]);
+    if (p !== -1 && p + 1 < n && !identifierAfterString(src, p + 1, n)) checkBreakout(scan, QUOTES[k], p, mustache);
   }
   // Template substitutions: `${...}` runs inside a template literal.
+  if ((mask & M_DOLLAR) !== 0) checkSubstitutions(scan, mustache);
+}
+
+/** The quote `q` at `p` closes the application's string; what follows may be code. */
+function checkBreakout(scan: Scan, q: string, p: number, mustache: number[]): void {
+  const src = scan.src;
+  const n = src.length;
+  const r = checkJs(src, p + 1, n, MODE_AFTER_STRING);
+  if (r.tokens === 0 || r.errorAt <= p + 1) return;
+  const found: JsEvent[] = [];
+  scanSinks(src, p + 1, r.errorAt, found);
+  const limit = r.firstLineComment === -1 ? r.errorAt : r.firstLineComment;
+  decideEvents(scan, found, CTX_BREAKOUT, limit, mustache, `break-out of a ${q === '`' ? 'template' : 'string'} literal`);
+  if (found.length === 0 && r.calls > 0 && r.tokens >= 4 && (r.endedInString || r.errorAt >= n)) {
+    scan.col.add(R.breakout, 2, SCORE.warning, 'break-out of a string literal into a call', src, p, r.errorAt);
+  }
+}
+
+/** `${...}` substitutions, which run inside a template literal. */
+function checkSubstitutions(scan: Scan, mustache: number[]): void {
+  const src = scan.src;
+  const n = src.length;
   let t = src.indexOf('${');
   let count = 0;
   while (t !== -1 && count++ < 16) {
@@ -795,9 +1011,59 @@ function isFuckChar(c: number): boolean {
   return c === 0x5b || c === 0x5d || c === 0x28 || c === 0x29 || c === 0x21 || c === 0x2b;
 }
 
+/**
+ * Necessary for `scanCss(src, 0, n, false)` to find anything. It reads a normalized text (comments, white space,
+ * control characters and escaping backslashes dropped, A-Z lower-cased) and reports `url(` (alone or after
+ * `behavior:`), `:expression(`, `-moz-binding:` and `@import`. So the value holds a `@` whose next kept
+ * character is `i`, a `(` whose previous kept character is `l` or `n`, or a `:` whose previous kept character is
+ * `g`. Going from the `@`, `(` or `:` over white space and control characters, the first character is that one,
+ * unless it is a `/` (a comment may start or end there) or a backslash (it may be dropped): then anything may
+ * follow or precede.
+ */
+function mayHoldBareCss(src: string, mask: number): boolean {
+  if ((mask & M_AT) !== 0) {
+    for (let q = src.indexOf('@'); q !== -1; q = src.indexOf('@', q + 1)) {
+      const c = keptAfter(src, q);
+      if (c === 0x69 || c === 0x49 || c === 0x2f || c === 0x5c) return true;
+    }
+  }
+  if ((mask & M_LPAREN) !== 0) {
+    for (let q = src.indexOf('('); q !== -1; q = src.indexOf('(', q + 1)) {
+      const c = keptBefore(src, q);
+      if (c === 0x6c || c === 0x4c || c === 0x6e || c === 0x4e || c === 0x2f || c === 0x5c) return true;
+    }
+  }
+  if ((mask & M_COLON) !== 0) {
+    for (let q = src.indexOf(':'); q !== -1; q = src.indexOf(':', q + 1)) {
+      const c = keptBefore(src, q);
+      if (c === 0x67 || c === 0x47 || c === 0x2f || c === 0x5c) return true;
+    }
+  }
+  return false;
+}
+
+/** The first character after `at` that is no white space or control character (as `scanCss` drops), or -1. */
+function keptAfter(src: string, at: number): number {
+  for (let k = at + 1; k < src.length; k++) {
+    const c = src.charCodeAt(k);
+    if (c > 0x20 && c !== 0x7f) return c;
+  }
+  return -1;
+}
+
+/** The first character before `at` that is no white space or control character (as `scanCss` drops), or -1. */
+function keptBefore(src: string, at: number): number {
+  let k = at - 1;
+  while (k >= 0) {
+    const c = src.charCodeAt(k);
+    if (c > 0x20 && c !== 0x7f) return c;
+    k--;
+  }
+  return -1;
+}
+
 function checkBareCss(scan: Scan): void {
   const src = scan.src;
-  if (src.indexOf('(') === -1 && src.indexOf('@') === -1 && src.indexOf(':') === -1) return;
   if (!mayHoldCss(src)) return;
   const hit = scanCss(scan.src, 0, scan.src.length, false);
   if (hit === null) return;
@@ -811,7 +1077,7 @@ function checkBareCss(scan: Scan): void {
 // ---------------------------------------------------------------------------------------------------------------
 
 function newScan(src: string, col: Collector): Scan {
-  return { src, col, tags: [], opened: new Set(), strayClosers: new Map(), lower: null, lastTagEnd: -1 };
+  return { src, col, tags: [], opened: null, strayClosers: null, lower: null, lastTagEnd: -1 };
 }
 
 /** The value without its tags: what a filter that strips tags would let through (`autof<x>ocus o<x>nfocus=`). */
@@ -870,26 +1136,26 @@ function checkSpacedTags(scan: Scan): void {
   }
 }
 
-function analyze(value: string, col: Collector): void {
+function analyze(value: string, col: Collector, mask = charMask(value)): void {
   const scan = newScan(value, col);
-  const hasLt = value.indexOf('<') !== -1;
-  if (hasLt) {
+  if ((mask & M_LT) !== 0 && value.indexOf('<') !== -1) {
     scanHtml(scan, 0, value.length, 0);
     reportStrayClosers(scan);
     checkSpacedTags(scan);
   }
-  checkAttributeInjection(scan);
-  if (value.indexOf(':') !== -1) checkSchemes(scan);
-  checkJavaScript(scan);
-  if (value.indexOf('[]') !== -1 || value.indexOf('[ ]') !== -1) checkJsFuck(scan);
-  checkBareCss(scan);
+  if ((mask & M_EQ) !== 0 && mayInjectAttribute(value)) checkAttributeInjection(scan);
+  if ((mask & M_COLON) !== 0) checkSchemes(scan);
+  checkJavaScript(scan, mask);
+  if ((mask & M_LBRACKET) !== 0 && (value.indexOf('[]') !== -1 || value.indexOf('[ ]') !== -1)) checkJsFuck(scan);
+  if (mayHoldBareCss(value, mask)) checkBareCss(scan);
   if (scan.tags.length > 0) {
     const stripped = stripTags(value, scan.tags);
     if (stripped !== value && stripped.trim() !== '') {
       const inner = newScan(stripped, col);
-      checkAttributeInjection(inner);
-      if (stripped.indexOf(':') !== -1) checkSchemes(inner);
-      checkJavaScript(inner);
+      const innerMask = charMask(stripped);
+      if ((innerMask & M_EQ) !== 0 && mayInjectAttribute(stripped)) checkAttributeInjection(inner);
+      if ((innerMask & M_COLON) !== 0) checkSchemes(inner);
+      checkJavaScript(inner, innerMask);
     }
   }
 }
@@ -909,14 +1175,12 @@ function readAgain(text: string, col: Collector, note: string, only: ReadonlySet
 }
 
 /** The value read as UTF-7, as UTF-8 bytes, with its high bits stripped, with miscased references (readings.ts). */
-function alternateReadings(value: string, col: Collector): void {
-  if (value.indexOf('+') !== -1) {
+function alternateReadings(value: string, col: Collector, mask: number): void {
+  if ((mask & M_PLUS) !== 0) {
     const utf7 = decodeUtf7(value);
     if (utf7 !== null) readAgain(utf7, col, ' (read as UTF-7)', null);
   }
-  let high = false;
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) { high = true; break; }
-  if (high) {
+  if ((mask & M_HIGH) !== 0) {
     const bytes = latin1AsUtf8(value);
     if (bytes !== null) {
       const normalized = bytes.normalize('NFKC');
@@ -925,7 +1189,7 @@ function alternateReadings(value: string, col: Collector): void {
     const stripped = stripHighBit(bytes ?? value);
     if (stripped !== null) readAgain(stripped, col, ' (high bit stripped)', HIGH_BIT_RULES);
   }
-  if (value.indexOf('&') !== -1) {
+  if ((mask & M_AMP) !== 0) {
     const loose = decodeLooseReferences(value);
     if (loose !== null) readAgain(loose, col, ' (miscased character references)', null);
   }
@@ -935,10 +1199,13 @@ export const xssDetector: Detector = {
   category: 'xss',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
+    const mask = charMask(value);
+    // None of the characters any check starts from, and no word of a sink that needs none: nothing can fire.
+    if ((mask & ~M_BARE_HINT) === 0 && !maySinkAnywhere(value, mask)) return;
     const col = new Collector(context.paranoia, context.source);
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
-    analyze(value, col);
-    alternateReadings(value, col);
+    analyze(value, col, mask);
+    alternateReadings(value, col, mask);
     col.flush(report);
   },
 };
