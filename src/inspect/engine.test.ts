@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inspectInputs, anomalyScore, type CategorySettings, type EngineSettings } from './engine.ts';
+import { inspectInputs, anomalyScore, FindingMemo, type CategorySettings, type EngineSettings } from './engine.ts';
 import type { Category, Detector, InspectedInput } from './finding.ts';
 
 /** A detector that reports what the test tells it to, for the values that contain its marker. */
@@ -81,7 +81,7 @@ test('with a cache, a repeated value is inspected once and replayed with exclusi
       if (value.includes('x')) report({ ruleId: 'sqli-a', category: 'sqli', paranoia: 1, score: 5, message: '', matched: value });
     },
   };
-  const cache = new Map();
+  const cache = new FindingMemo();
   const s = settings([detector], { cache, isExcluded: (_r, _c, location) => location === 'query:excluded' });
   const first = inspectInputs([input('x1', 'query:a')], s);
   const callsAfterFirst = calls;
@@ -93,4 +93,16 @@ test('with a cache, a repeated value is inspected once and replayed with exclusi
   // A different source or name is a different key.
   inspectInputs([{ source: 'header', name: 'x', location: 'header:x', value: 'x1' }], s);
   assert.ok(calls > callsAfterFirst);
+});
+
+test('the finding memo stays bounded and keeps the values in use', () => {
+  const memo = new FindingMemo(100);
+  memo.set('kept', []);
+  for (let i = 0; i < 1000; i++) {
+    memo.set(`v${i}`, []);
+    assert.ok(memo.get('kept'), `the value in use survives generation turns (at ${i})`);
+    assert.ok(memo.size <= 200, 'at most two generations are held');
+  }
+  assert.equal(memo.get('v0'), undefined, 'a value unused for two generations is gone');
+  assert.ok(memo.get('v999'), 'the newest value is there');
 });

@@ -34,7 +34,7 @@ export interface EngineSettings {
    * Optional memo of detector results for short values, keyed by source, name and value: detection is a pure
    * function of those (and of this compiled configuration), and headers, paths and parameters repeat a lot.
    */
-  readonly cache?: Map<string, readonly CachedFinding[]>;
+  readonly cache?: FindingMemo;
 }
 
 /**
@@ -77,9 +77,7 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
     if (cacheKey !== undefined) {
       const cached = cache!.get(cacheKey);
       if (cached !== undefined) {
-        // Refresh its place in the LRU order, then replay (exclusions depend on the location, so they apply here).
-        cache!.delete(cacheKey);
-        cache!.set(cacheKey, cached);
+        // Replay (exclusions depend on the location, so they apply here, not when remembered).
         for (const { finding, layers: findingLayers } of cached) record(finding, findingLayers);
         continue;
       }
@@ -102,7 +100,6 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       }
     }
     if (cacheKey !== undefined) {
-      if (cache!.size >= CACHE_ENTRIES) cache!.delete(cache!.keys().next().value!);
       cache!.set(cacheKey, recording!);
       recording = null;
     }
@@ -119,8 +116,43 @@ function repeatsEarlier(variants: readonly Variant[], v: number): boolean {
 
 /** Values up to this length are remembered with their findings (headers, paths and parameters repeat a lot). */
 const CACHEABLE_LENGTH = 512;
-/** Entries kept per compiled protection instance, least recently used evicted first. */
-const CACHE_ENTRIES = 10_000;
+
+/**
+ * A bounded memo of findings per value, in two generations: new entries go to the young map; when it holds
+ * `generation` entries it becomes the old map and the previous old map is dropped; a hit in the old map is copied
+ * back to the young one. Values in use stay, values not seen for two generations go, and every operation is O(1)
+ * (a Map used as an LRU by deleting its oldest key degrades: V8 walks the deleted slots at its front).
+ */
+export class FindingMemo {
+  private young = new Map<string, readonly CachedFinding[]>();
+  private old = new Map<string, readonly CachedFinding[]>();
+  private readonly generation: number;
+
+  constructor(generation = 5_000) {
+    this.generation = generation;
+  }
+
+  get(key: string): readonly CachedFinding[] | undefined {
+    const hit = this.young.get(key);
+    if (hit !== undefined) return hit;
+    const aged = this.old.get(key);
+    if (aged !== undefined) this.set(key, aged);
+    return aged;
+  }
+
+  set(key: string, findings: readonly CachedFinding[]): void {
+    if (this.young.size >= this.generation) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, findings);
+  }
+
+  /** Entries held (at most twice the generation). */
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+}
 
 /**
  * The anomaly score of a set of matches: each rule counts once (its highest score), monitored categories not at

@@ -3,7 +3,7 @@ import { block, flag, pass, type Verdict } from '../../pipeline/verdict.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import { CATEGORIES, type Category, type InspectedInput, type Paranoia } from '../../inspect/finding.ts';
 import { DETECTORS } from '../../inspect/detect/index.ts';
-import { anomalyScore, inspectInputs, type CategorySettings, type EngineSettings, type Match } from '../../inspect/engine.ts';
+import { anomalyScore, FindingMemo, inspectInputs, type CategorySettings, type EngineSettings, type Match } from '../../inspect/engine.ts';
 import { decodedVariants } from '../../inspect/decode/variants.ts';
 import { AttackDetectionConfigSchema, type AttackDetectionConfig } from './config.ts';
 import { compileExclusions } from './exclusions.ts';
@@ -111,7 +111,7 @@ export function compileSettings(config: AttackDetectionConfig, context: CreateCo
     paranoia: highest,
     variants: decodedVariants,
     isExcluded: compileExclusions(config.exclusions ?? [], context),
-    cache: new Map(),
+    cache: new FindingMemo(),
   };
 }
 
