@@ -7,8 +7,13 @@
  *
  * Linear: every token is consumed at most once per parser, there is no backtracking beyond a fixed lookahead, and
  * nesting is bounded (deeper input fails instead of recursing).
+ *
+ * The parser reads a TokenStream, which tokenizes on demand: every read of a token index goes through `has`, which
+ * reads the input up to that token, so a parse that fails on its second token never tokenizes the rest of a long
+ * value. The result is the same as over the complete token list: `has(i)` is true exactly when token i exists and
+ * lies before the parser's limit.
  */
-import type { Token } from './sql-tokenizer.ts';
+import type { Token, TokenStream } from './sql-tokenizer.ts';
 import {
   CATALOGS, CLAUSE_WORDS, F_ERROR, F_EXEC, F_FILE, F_INFO, F_NEEDS_SQL_ARG, F_OOB, F_TIME, FUNCTIONS, OBJECT_KINDS,
   RESERVED, STATEMENT_WORDS,
@@ -148,16 +153,41 @@ export interface CallInfo {
 }
 
 export interface OpInfo {
-  prec: number;
-  kind: number;
-  n: number;
+  readonly prec: number;
+  readonly kind: number;
+  readonly n: number;
 }
 
+// The operator descriptions opInfo returns (shared, read only; n: the tokens of the operator, as in NOT LIKE).
+const OP_OR: OpInfo = { prec: 1, kind: K_LOGIC, n: 1 };
+const OP_ASSIGN: OpInfo = { prec: 1, kind: K_ASSIGN, n: 1 };
+const OP_AND: OpInfo = { prec: 2, kind: K_LOGIC, n: 1 };
+const OP_COMPARE: OpInfo = { prec: 4, kind: K_CMP, n: 1 };
+const OP_LIKE: OpInfo = { prec: 4, kind: K_LIKE, n: 1 };
+const OP_LIKE_2: OpInfo = { prec: 4, kind: K_LIKE, n: 2 };
+const OP_LIKE_3: OpInfo = { prec: 4, kind: K_LIKE, n: 3 };
+const OP_IS: OpInfo = { prec: 4, kind: K_IS, n: 1 };
+const OP_IN: OpInfo = { prec: 4, kind: K_IN, n: 1 };
+const OP_NOT_IN: OpInfo = { prec: 4, kind: K_IN, n: 2 };
+const OP_BETWEEN: OpInfo = { prec: 4, kind: K_BETWEEN, n: 1 };
+const OP_NOT_BETWEEN: OpInfo = { prec: 4, kind: K_BETWEEN, n: 2 };
+const OP_POSTNULL: OpInfo = { prec: 4, kind: K_POSTNULL, n: 1 };
+const OP_BIT_OR: OpInfo = { prec: 5, kind: K_ARITH, n: 1 };
+const OP_BIT_AND: OpInfo = { prec: 6, kind: K_ARITH, n: 1 };
+const OP_SHIFT: OpInfo = { prec: 7, kind: K_ARITH, n: 1 };
+const OP_ADD: OpInfo = { prec: 8, kind: K_ARITH, n: 1 };
+const OP_MULTIPLY: OpInfo = { prec: 9, kind: K_ARITH, n: 1 };
+const OP_POWER: OpInfo = { prec: 10, kind: K_ARITH, n: 1 };
+const OP_JSON_PATH: OpInfo = { prec: 11, kind: K_ARITH, n: 1 };
+
 export class SqlParser {
+  /** The significant tokens read so far (the stream's array: it grows as `has` reads further). */
   readonly t: readonly Token[];
+  readonly src: TokenStream;
   readonly input: string;
   pos: number;
-  readonly end: number;
+  /** Exclusive bound on token indexes (a local check's budget); Infinity: to the end of the tokens. */
+  readonly limit: number;
   st: number = ST_OK;
   depth = 0;
   /** Nesting bound: deeper input fails. Local checks use a small one. */
@@ -168,12 +198,24 @@ export class SqlParser {
   callList: CallInfo[] | undefined = undefined;
   readonly facts: Facts;
 
-  constructor(input: string, tokens: readonly Token[], start: number, end: number, facts: Facts = newFacts()) {
+  constructor(input: string, src: TokenStream, start: number, limit = Infinity, facts: Facts = newFacts()) {
     this.input = input;
-    this.t = tokens;
+    this.src = src;
+    this.t = src.sig;
     this.pos = start;
-    this.end = Math.min(end, tokens.length);
+    this.limit = limit;
     this.facts = facts;
+  }
+
+  /** Whether token `i` exists within the parser's range (tokenizing up to it if needed). */
+  has(i: number): boolean {
+    return i < this.limit && (i < this.t.length || this.src.fill(i));
+  }
+
+  /** The end of the parser's range: min(limit, number of tokens). Tokenizes everything. */
+  get end(): number {
+    this.src.fillAll();
+    return Math.min(this.limit, this.t.length);
   }
 
   status(): number {
@@ -186,7 +228,7 @@ export class SqlParser {
 
   peek(o = 0): Token | undefined {
     const i = this.pos + o;
-    return i < this.end ? this.t[i] : undefined;
+    return this.has(i) ? this.t[i] : undefined;
   }
 
   /** True when the token at offset `o` is the word `w`. */
@@ -212,7 +254,7 @@ export class SqlParser {
 
   /** At the end: records EOF and returns true. */
   atEnd(): boolean {
-    if (this.pos >= this.end) {
+    if (!this.has(this.pos)) {
       if (this.st === ST_OK) this.st = ST_EOF;
       return true;
     }
@@ -272,45 +314,45 @@ export class SqlParser {
     if (t === undefined) return undefined;
     if (t.k === 'op') {
       switch (t.w) {
-        case '||': return { prec: 1, kind: K_LOGIC, n: 1 };
-        case '&&': return { prec: 2, kind: K_LOGIC, n: 1 };
-        case ':=': return { prec: 1, kind: K_ASSIGN, n: 1 };
+        case '||': return OP_OR;
+        case '&&': return OP_AND;
+        case ':=': return OP_ASSIGN;
         case '=': case '==': case '===': case '<=>': case '<': case '>': case '<=': case '>=': case '<>': case '!=':
         case '!==': case '!<': case '!>': case '~': case '~*': case '!~': case '!~*': case '@>': case '<@': case '?':
         case '?|': case '?&': case '@?': case '@@':
-          return { prec: 4, kind: K_CMP, n: 1 };
-        case '|': return { prec: 5, kind: K_ARITH, n: 1 };
-        case '&': return { prec: 6, kind: K_ARITH, n: 1 };
-        case '<<': case '>>': return { prec: 7, kind: K_ARITH, n: 1 };
-        case '+': case '-': return { prec: 8, kind: K_ARITH, n: 1 };
-        case '*': case '/': case '%': return { prec: 9, kind: K_ARITH, n: 1 };
-        case '^': return { prec: 10, kind: K_ARITH, n: 1 };
-        case '->': case '->>': case '#>': case '#>>': return { prec: 11, kind: K_ARITH, n: 1 };
+          return OP_COMPARE;
+        case '|': return OP_BIT_OR;
+        case '&': return OP_BIT_AND;
+        case '<<': case '>>': return OP_SHIFT;
+        case '+': case '-': return OP_ADD;
+        case '*': case '/': case '%': return OP_MULTIPLY;
+        case '^': return OP_POWER;
+        case '->': case '->>': case '#>': case '#>>': return OP_JSON_PATH;
         default: return undefined;
       }
     }
     if (t.k !== 'word') return undefined;
     switch (t.w) {
-      case 'or': case 'xor': return { prec: 1, kind: K_LOGIC, n: 1 };
-      case 'and': return { prec: 2, kind: K_LOGIC, n: 1 };
+      case 'or': case 'xor': return OP_OR;
+      case 'and': return OP_AND;
       case 'like': case 'rlike': case 'regexp': case 'ilike': case 'glob': case 'match':
-        return { prec: 4, kind: K_LIKE, n: 1 };
-      case 'similar': return this.isWord(1, 'to') ? { prec: 4, kind: K_LIKE, n: 2 } : undefined;
-      case 'sounds': return this.isWord(1, 'like') ? { prec: 4, kind: K_LIKE, n: 2 } : undefined;
-      case 'is': return { prec: 4, kind: K_IS, n: 1 };
-      case 'in': return { prec: 4, kind: K_IN, n: 1 };
-      case 'between': return { prec: 4, kind: K_BETWEEN, n: 1 };
-      case 'isnull': case 'notnull': return { prec: 4, kind: K_POSTNULL, n: 1 };
-      case 'div': case 'mod': return { prec: 9, kind: K_ARITH, n: 1 };
+        return OP_LIKE;
+      case 'similar': return this.isWord(1, 'to') ? OP_LIKE_2 : undefined;
+      case 'sounds': return this.isWord(1, 'like') ? OP_LIKE_2 : undefined;
+      case 'is': return OP_IS;
+      case 'in': return OP_IN;
+      case 'between': return OP_BETWEEN;
+      case 'isnull': case 'notnull': return OP_POSTNULL;
+      case 'div': case 'mod': return OP_MULTIPLY;
       case 'not': {
         const next = this.peek(1);
         if (next === undefined || next.k !== 'word') return undefined;
         switch (next.w) {
           case 'like': case 'rlike': case 'regexp': case 'ilike': case 'glob': case 'match':
-            return { prec: 4, kind: K_LIKE, n: 2 };
-          case 'similar': return this.isWord(2, 'to') ? { prec: 4, kind: K_LIKE, n: 3 } : undefined;
-          case 'in': return { prec: 4, kind: K_IN, n: 2 };
-          case 'between': return { prec: 4, kind: K_BETWEEN, n: 2 };
+            return OP_LIKE_2;
+          case 'similar': return this.isWord(2, 'to') ? OP_LIKE_3 : undefined;
+          case 'in': return OP_NOT_IN;
+          case 'between': return OP_NOT_BETWEEN;
           default: return undefined;
         }
       }
@@ -723,7 +765,8 @@ export class SqlParser {
     const flags = FUNCTIONS.get(name) ?? 0;
     this.facts.calls++;
     if (flags !== 0) this.facts.sqlCalls++;
-    const truncatedAtParen = this.pos >= this.end && this.end === this.t.length;
+    // No token after the `(` at all (not merely past the limit), and the limit reaches the end of the tokens.
+    const truncatedAtParen = !this.src.fill(this.pos) && this.limit >= this.t.length;
     if (!this.enter()) {
       this.depth--;
       return NONE;
@@ -1456,8 +1499,8 @@ export class SqlParser {
   private hasLiteralItem(start: number): boolean {
     // SELECT followed directly by a number, a string, NULL or a variable: SQL, not prose.
     let i = start + 1;
-    while (i < this.end && this.t[i]!.k === 'word' && (this.t[i]!.w === 'all' || this.t[i]!.w === 'distinct')) i++;
-    const x = i < this.end ? this.t[i] : undefined;
+    while (this.has(i) && this.t[i]!.k === 'word' && (this.t[i]!.w === 'all' || this.t[i]!.w === 'distinct')) i++;
+    const x = this.has(i) ? this.t[i] : undefined;
     return x !== undefined && (x.k === 'num' || x.k === 'str' || x.k === 'var' || (x.k === 'word' && x.w === 'null'));
   }
 
@@ -1519,7 +1562,7 @@ export class SqlParser {
   /** Skips to the end of the statement (`;` at depth 0 or the end), keeping parentheses balanced. */
   private skipStatementRest(): void {
     let depth = 0;
-    while (this.pos < this.end) {
+    while (this.has(this.pos)) {
       const t = this.t[this.pos]!;
       if (t.k === ';' && depth === 0) return;
       if (t.k === '(') depth++;
@@ -1539,8 +1582,10 @@ export class SqlParser {
  */
 export function catalogTier(name: string, asTable: boolean): number {
   const listed = CATALOGS.get(name) ?? 0;
-  const identifierLike = name.includes('_') || name.includes('$') || name.includes('.');
-  if (listed !== 0) return listed === 2 && asTable && identifierLike ? 1 : listed;
+  if (listed !== 0) {
+    const identifierLike = name.includes('_') || name.includes('$') || name.includes('.');
+    return listed === 2 && asTable && identifierLike ? 1 : listed;
+  }
   const dot = name.indexOf('.');
   if (dot < 0) return 0;
   const head = CATALOGS.get(name.slice(0, dot)) ?? 0;

@@ -66,8 +66,12 @@ export function isWordChar(c: number): boolean {
   return isWideLetter(c);
 }
 
+/** isWordChar below 128, as a table (1: word character). */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_WORD[c] = isWordChar(c) ? 1 : 0;
+
 /** Characters that may start an identifier. */
-function isWordStart(c: number): boolean {
+export function isWordStart(c: number): boolean {
   if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
   return isWideLetter(c);
 }
@@ -81,7 +85,7 @@ function isWideLetter(c: number): boolean {
   return true;
 }
 
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c <= 32 || c === 0x7f || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff || (c >= 0x2000 && c <= 0x200b);
 }
 
@@ -96,174 +100,230 @@ const PUNCT: TokenKind[] = ['(', ')', 'other', 'other', ',', 'other', '.', 'othe
  * Comments are kept as tokens so that callers can see where the query is cut.
  */
 export function tokenize(input: string, from = 0, maxTokens = Infinity, to = input.length): Token[] {
-  const out: Token[] = [];
-  const n = Math.min(to, input.length);
-  let i = from;
-  let sp = false;
-  let versioned = 0; // depth of open `/*! ... */` sections
-  while (i < n && out.length < maxTokens) {
-    const c = input.charCodeAt(i);
-    if (isSpace(c)) {
-      sp = true;
-      i++;
-      continue;
-    }
-    const c1 = i + 1 < n ? input.charCodeAt(i + 1) : -1;
-    // Comments.
-    if (c === 45 /* - */ && c1 === 45) {
-      const end = lineEnd(input, i + 2, n);
-      out.push(new Token('comment', i, end, '', false, sp, '-'));
-      sp = true;
-      i = end;
-      continue;
-    }
-    if (c === 35 /* # */ && c1 !== 62 /* > */) {
-      const end = lineEnd(input, i + 1, n);
-      out.push(new Token('comment', i, end, '', false, sp, '#'));
-      sp = true;
-      i = end;
-      continue;
-    }
-    if (c === 47 /* / */ && c1 === 42 /* * */) {
-      if (i + 2 < n && input.charCodeAt(i + 2) === 33 /* ! */) {
-        // MySQL executable comment: its content is code.
-        let j = i + 3;
-        while (j < n && j < i + 9 && isDigit(input.charCodeAt(j))) j++;
-        versioned++;
-        sp = true;
-        i = j;
-        continue;
-      }
-      const close = findPair(input, 42, 47, i + 2, n); // */
-      const end = close < 0 ? n : close + 2;
-      out.push(new Token('comment', i, end, '', close < 0, sp, '*'));
-      sp = true;
-      i = end;
-      continue;
-    }
-    if (c === 42 /* * */ && c1 === 47 /* / */ && versioned > 0) {
-      versioned--;
-      sp = true;
-      i += 2;
-      continue;
-    }
-    // Strings.
-    if (c === 39 /* ' */ || c === 34 /* " */) {
-      const end = stringEnd(input, i + 1, c, n);
-      out.push(new Token('str', i, end.end, c === 39 ? "'" : '"', end.open, sp, ''));
-      sp = false;
-      i = end.end;
-      continue;
-    }
-    if (c === 96 /* ` */) {
-      let j = i + 1;
-      let open = true;
-      while (j < n) {
-        if (input.charCodeAt(j) === 96) {
-          if (j + 1 < n && input.charCodeAt(j + 1) === 96) {
-            j += 2;
-            continue;
-          }
-          open = false;
-          j++;
-          break;
-        }
-        j++;
-      }
-      out.push(new Token('qid', i, j, lowerSlice(input, i + 1, open ? j : j - 1), open, sp, ''));
-      sp = false;
-      i = j;
-      continue;
-    }
-    // Numbers.
-    if (isDigit(c) || (c === 46 /* . */ && isDigit(c1))) {
-      const end = numberEnd(input, i, n);
-      out.push(new Token('num', i, end, '', false, sp, ''));
-      sp = false;
-      i = end;
-      continue;
-    }
-    // Words, prefixed string literals, dollar-quoted bodies.
-    if (isWordStart(c)) {
-      let j = i + 1;
-      let upper = c >= 65 && c <= 90;
-      while (j < n) {
-        const d = input.charCodeAt(j);
-        if (!isWordChar(d)) break;
-        if (d >= 65 && d <= 90) upper = true;
-        j++;
-      }
-      const len = j - i;
-      if (j < n && input.charCodeAt(j) === 39 && isStringPrefix(input, i, len)) {
-        const end = stringEnd(input, j + 1, 39, n);
-        out.push(new Token('str', i, end.end, "'", end.open, sp, ''));
-        sp = false;
-        i = end.end;
-        continue;
-      }
-      const w = len > WORD_MAX ? '' : upper ? input.slice(i, j).toLowerCase() : input.slice(i, j);
-      out.push(new Token('word', i, j, w, false, sp, ''));
-      sp = false;
-      i = j;
-      continue;
-    }
-    if (c === 36 /* $ */ && c1 === 36) {
-      const close = findPair(input, 36, 36, i + 2, n); // $$
-      const end = close < 0 ? n : close + 2;
-      out.push(new Token('str', i, end, '$', close < 0, sp, ''));
-      sp = false;
-      i = end;
-      continue;
-    }
-    if (c === 64 /* @ */ && (isWordStart(c1) || (c1 === 64 && i + 2 < n && isWordStart(input.charCodeAt(i + 2))))) {
-      let j = c1 === 64 ? i + 2 : i + 1;
-      while (j < n && (isWordChar(input.charCodeAt(j)) || input.charCodeAt(j) === 46)) j++;
-      out.push(new Token('var', i, j, j - i <= WORD_MAX ? input.slice(i, j).toLowerCase() : '@', false, sp, ''));
-      sp = false;
-      i = j;
-      continue;
-    }
-    if (c === 64 && (c1 === 39 || c1 === 34 || c1 === 96)) {
-      const end = stringEnd(input, i + 2, c1, n);
-      out.push(new Token('var', i, end.end, '@', end.open, sp, ''));
-      sp = false;
-      i = end.end;
-      continue;
-    }
-    // Punctuation.
-    if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
-      out.push(new Token(PUNCT[c - 40]!, i, i + 1, '', false, sp, ''));
-      sp = false;
-      i++;
-      continue;
-    }
-    // Operators.
-    const op = operatorAt(input, i);
-    if (op !== '') {
-      out.push(new Token('op', i, i + op.length, op, false, sp, ''));
-      sp = false;
-      i += op.length;
-      continue;
-    }
-    out.push(new Token('other', i, i + 1, input[i] ?? '', false, sp, ''));
-    sp = false;
-    i++;
+  const stream = new TokenStream(input, from, maxTokens, to);
+  stream.fillAll();
+  return stream.raw;
+}
+
+/**
+ * MySQL reads `1.e` glued to what follows as nothing at all (`1.e(ascii ...`, `1.e.tables`, `x 1.e,1`): such
+ * numbers are filler, dropped like comments.
+ */
+export function dotE(input: string, t: Token): boolean {
+  return t.e - t.s >= 3 && (input.charCodeAt(t.e - 1) | 32) === 101 && input.charCodeAt(t.e - 2) === 46;
+}
+
+/**
+ * The tokens of `input[from, to)`, read on demand: most values are decided on their first few tokens (prose fails
+ * to continue a query within a token or two), so the rest is tokenized only when a reader asks for it. The tokens
+ * are exactly those of `tokenize` with the same arguments: reading stops and resumes with the tokenizer's whole
+ * state (offset, pending whitespace flag, open MySQL versioned comments).
+ */
+export class TokenStream {
+  readonly input: string;
+  /** Every token read so far, comments included (what `tokenize` returns). */
+  readonly raw: Token[] = [];
+  /** The significant tokens read so far: without comments and MySQL `1.e` filler numbers. */
+  readonly sig: Token[] = [];
+  private i: number;
+  private sp = false;
+  private versioned = 0; // depth of open `/*! ... */` sections
+  private readonly n: number;
+  private maxRaw: number;
+
+  constructor(input: string, from = 0, maxTokens = Infinity, to = input.length) {
+    this.input = input;
+    this.i = from;
+    this.n = Math.min(to, input.length);
+    this.maxRaw = maxTokens;
   }
-  return out;
+
+  /** Whether significant token `index` exists (reads up to it if needed). */
+  fill(index: number): boolean {
+    if (index < this.sig.length) return true;
+    this.read(index);
+    return index < this.sig.length;
+  }
+
+  /** Reads every token (up to the `maxTokens` cap). */
+  fillAll(): void {
+    if (this.i < this.n && this.raw.length < this.maxRaw) this.read(Infinity);
+  }
+
+  /** Lifts the `maxTokens` cap: later reads continue where the capped reading stopped. */
+  uncap(): void {
+    this.maxRaw = Infinity;
+  }
+
+  /** The tokenizer loop: reads until significant token `index` exists, the cap is reached or the input ends. */
+  private read(index: number): void {
+    const input = this.input;
+    const out = this.raw;
+    const sig = this.sig;
+    const n = this.n;
+    const maxTokens = this.maxRaw;
+    let i = this.i;
+    let sp = this.sp;
+    let versioned = this.versioned;
+    // Every token goes to `out`; all but comments and `1.e` numbers to `sig` as well.
+    while (i < n && out.length < maxTokens && sig.length <= index) {
+      const c = input.charCodeAt(i);
+      if (isSpace(c)) {
+        sp = true;
+        i++;
+        while (i < n && isSpace(input.charCodeAt(i))) i++;
+        continue;
+      }
+      // Words, prefixed string literals. (First: the commonest tokens. No test below holds for a word start: it is no
+      // space, digit or punctuation, so the order does not matter.)
+      if (isWordStart(c)) {
+        let j = i + 1;
+        let upper = c >= 65 && c <= 90;
+        while (j < n) {
+          const d = input.charCodeAt(j);
+          if (d < 128 ? ASCII_WORD[d] === 0 : !isWideLetter(d)) break;
+          if (d >= 65 && d <= 90) upper = true;
+          j++;
+        }
+        const len = j - i;
+        let t: Token;
+        if (j < n && input.charCodeAt(j) === 39 && isStringPrefix(input, i, len)) {
+          const end = stringEnd(input, j + 1, 39, n);
+          t = new Token('str', i, end.end, "'", end.open, sp, '');
+          i = end.end;
+        } else {
+          const w = len > WORD_MAX ? '' : upper ? input.slice(i, j).toLowerCase() : input.slice(i, j);
+          t = new Token('word', i, j, w, false, sp, '');
+          i = j;
+        }
+        out.push(t);
+        sig.push(t);
+        sp = false;
+        continue;
+      }
+      const c1 = i + 1 < n ? input.charCodeAt(i + 1) : -1;
+      // Comments.
+      if (c === 45 /* - */ && c1 === 45) {
+        const end = lineEnd(input, i + 2, n);
+        out.push(new Token('comment', i, end, '', false, sp, '-'));
+        sp = true;
+        i = end;
+        continue;
+      }
+      if (c === 35 /* # */ && c1 !== 62 /* > */) {
+        const end = lineEnd(input, i + 1, n);
+        out.push(new Token('comment', i, end, '', false, sp, '#'));
+        sp = true;
+        i = end;
+        continue;
+      }
+      if (c === 47 /* / */ && c1 === 42 /* * */) {
+        if (i + 2 < n && input.charCodeAt(i + 2) === 33 /* ! */) {
+          // MySQL executable comment: its content is code.
+          let j = i + 3;
+          while (j < n && j < i + 9 && isDigit(input.charCodeAt(j))) j++;
+          versioned++;
+          sp = true;
+          i = j;
+          continue;
+        }
+        const close = findPair(input, '*/', i + 2, n); // */
+        const end = close < 0 ? n : close + 2;
+        out.push(new Token('comment', i, end, '', close < 0, sp, '*'));
+        sp = true;
+        i = end;
+        continue;
+      }
+      if (c === 42 /* * */ && c1 === 47 /* / */ && versioned > 0) {
+        versioned--;
+        sp = true;
+        i += 2;
+        continue;
+      }
+      let t: Token;
+      if (c === 39 /* ' */ || c === 34 /* " */) {
+        // Strings.
+        const end = stringEnd(input, i + 1, c, n);
+        t = new Token('str', i, end.end, c === 39 ? "'" : '"', end.open, sp, '');
+        i = end.end;
+      } else if (c === 96 /* ` */) {
+        let j = i + 1;
+        let open = true;
+        while (j < n) {
+          if (input.charCodeAt(j) === 96) {
+            if (j + 1 < n && input.charCodeAt(j + 1) === 96) {
+              j += 2;
+              continue;
+            }
+            open = false;
+            j++;
+            break;
+          }
+          j++;
+        }
+        t = new Token('qid', i, j, lowerSlice(input, i + 1, open ? j : j - 1), open, sp, '');
+        i = j;
+      } else if (isDigit(c) || (c === 46 /* . */ && isDigit(c1))) {
+        // Numbers (`1.e` fillers are no significant tokens).
+        const end = numberEnd(input, i, n);
+        t = new Token('num', i, end, '', false, sp, '');
+        i = end;
+        out.push(t);
+        if (!dotE(input, t)) sig.push(t);
+        sp = false;
+        continue;
+      } else if (c === 36 /* $ */ && c1 === 36) {
+        // Dollar-quoted bodies.
+        const close = findPair(input, '$$', i + 2, n); // $$
+        const end = close < 0 ? n : close + 2;
+        t = new Token('str', i, end, '$', close < 0, sp, '');
+        i = end;
+      } else if (c === 64 /* @ */ && (isWordStart(c1) || (c1 === 64 && i + 2 < n && isWordStart(input.charCodeAt(i + 2))))) {
+        let j = c1 === 64 ? i + 2 : i + 1;
+        while (j < n && (isWordChar(input.charCodeAt(j)) || input.charCodeAt(j) === 46)) j++;
+        t = new Token('var', i, j, j - i <= WORD_MAX ? input.slice(i, j).toLowerCase() : '@', false, sp, '');
+        i = j;
+      } else if (c === 64 && (c1 === 39 || c1 === 34 || c1 === 96)) {
+        const end = stringEnd(input, i + 2, c1, n);
+        t = new Token('var', i, end.end, '@', end.open, sp, '');
+        i = end.end;
+      } else if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
+        // Punctuation.
+        t = new Token(PUNCT[c - 40]!, i, i + 1, '', false, sp, '');
+        i++;
+      } else {
+        // Operators.
+        const op = operatorAt(input, i);
+        if (op !== '') {
+          t = new Token('op', i, i + op.length, op, false, sp, '');
+          i += op.length;
+        } else {
+          t = new Token('other', i, i + 1, input[i] ?? '', false, sp, '');
+          i++;
+        }
+      }
+      out.push(t);
+      sig.push(t);
+      sp = false;
+    }
+    this.i = i;
+    this.sp = sp;
+    this.versioned = versioned;
+  }
 }
 
 function lineEnd(input: string, from: number, n: number): number {
-  for (let i = from; i < n; i++) if (input.charCodeAt(i) === 10) return i;
-  return n;
+  const i = input.indexOf('\n', from);
+  return i < 0 || i > n ? n : i;
 }
 
-/** Index of the two-character sequence a b in input[from, n), or -1. Bounded: never reads past `n`. */
-function findPair(input: string, a: number, b: number, from: number, n: number): number {
-  for (let i = from; i + 1 < n; i++) if (input.charCodeAt(i) === a && input.charCodeAt(i + 1) === b) return i;
-  return -1;
+/** Index of the two-character sequence `pair` in input[from, n), or -1. */
+function findPair(input: string, pair: string, from: number, n: number): number {
+  const i = input.indexOf(pair, from);
+  return i < 0 || i + 1 >= n ? -1 : i;
 }
 
-function stringEnd(input: string, from: number, quote: number, n: number): { end: number; open: boolean } {
+export function stringEnd(input: string, from: number, quote: number, n: number): { end: number; open: boolean } {
   let j = from;
   while (j < n) {
     const c = input.charCodeAt(j);
@@ -311,7 +371,7 @@ function numberEnd(input: string, i: number, n: number): number {
 }
 
 /** N'..', X'..', B'..', E'..', U&'..' (the & is an operator here, so not included), _charset'..'. */
-function isStringPrefix(input: string, i: number, len: number): boolean {
+export function isStringPrefix(input: string, i: number, len: number): boolean {
   if (len === 1) {
     const c = input.charCodeAt(i) | 32;
     return c === 110 || c === 120 || c === 98 || c === 101; // n x b e
@@ -319,7 +379,7 @@ function isStringPrefix(input: string, i: number, len: number): boolean {
   return input.charCodeAt(i) === 95 && len >= 4 && len <= 10;
 }
 
-function operatorAt(input: string, i: number): string {
+export function operatorAt(input: string, i: number): string {
   const c = input.charCodeAt(i);
   const d = input.charCodeAt(i + 1);
   const e = input.charCodeAt(i + 2);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectorContext, Finding, Paranoia } from '../../finding.ts';
 import { sqliDetector } from './sqli.ts';
-import { tokenize } from './sql-tokenizer.ts';
+import { dotE, tokenize, TokenStream } from './sql-tokenizer.ts';
 
 function ctx(paranoia: Paranoia): DetectorContext {
   return { source: 'query', name: 'q', isName: false, paranoia, layers: [] };
@@ -429,6 +429,44 @@ test('one finding per rule, with a bounded excerpt around the match', () => {
   assert.ok(union.matched.length <= 120);
 });
 
+test('the shortcuts for benign input keep every finding: values that pass through each of them', () => {
+  // [value, paranoia, the findings (ruleId/paranoia/score), in report order] as the full analysis gives them.
+  const pad = 'y'.repeat(400);
+  const cases: Array<[string, Paranoia, string]> = [
+    // one word (quietValue): special words still take the full path
+    ['isnull', 3, 'sqli-boolean/2/5'],
+    ['select', 3, 'sqli-statement/3/3'],
+    ['limit', 3, 'sqli-statement/2/5'],
+    ['master', 3, 'sqli-catalog/2/2'],
+    ['2147483647', 3, 'sqli-magic-number/2/5'],
+    ['price', 3, ''],
+    // mixed-case keywords (evasion) with no `;` or comment at paranoia 1
+    ['SeLeCt * FrOm users', 1, 'sqli-statement/1/5'],
+    // words the survey must see through: the Kelvin sign lower-cases to k, words glued to numbers
+    ['1 AND BENCHMAR\u212A(5000000,MD5(1))', 1, 'sqli-boolean/1/5 sqli-time/1/5'],
+    ['1union select 1,2,3', 1, 'sqli-union/1/5'],
+    ['0x1funion select 1,2', 1, 'sqli-union/1/5'],
+    ['x=1.eunion select 1', 1, 'sqli-union/1/5'],
+    // a comment that cuts the bare reading: the break-out readings still read past it (also as typographic quotes)
+    [`abc # x' or 1=1 -- ${pad}`, 1, 'sqli-tautology/1/5'],
+    [`abc # x\u2019 or 1=1 -- ${pad}`, 1, 'sqli-tautology/1/5'],
+    [`Our sourdough #1 ${pad} UNION SELECT password FROM users`, 3, ''],
+    // readings of prose that fail at once, next to readings that do not
+    ["Questions? Write to us at https://example.com/help?topic=x' or '1'='1", 1, 'sqli-tautology/1/5'],
+    ["O'Brien' or 1=1--", 1, 'sqli-tautology/1/5'],
+    ['Select a size from the list; drop table users', 1, 'sqli-stacked/1/5'],
+    // key=value pairs (also at paranoia 1, which skips readings without paranoia-1 words)
+    ['see https://example.com/?q=1 or 1=1', 3, 'sqli-tautology/1/5'],
+    ['see https://example.com/?id=1 union select 1,2,3--', 1, 'sqli-union/1/5'],
+    ['name=x&pass=y&id=1;shutdown', 1, 'sqli-stacked/1/5'],
+    ['a=b.c&d=e.f or 1=1', 3, 'sqli-tautology/1/5'],
+  ];
+  for (const [value, paranoia, expected] of cases) {
+    const got = findings(value, paranoia).map((f) => `${f.ruleId}/${f.paranoia}/${f.score}`).join(' ');
+    assert.equal(got, expected, value.slice(0, 80));
+  }
+});
+
 test('the tokenizer reads SQL lexical tricks', () => {
   const kinds = (s: string) => tokenize(s).map((t) => `${t.k}:${t.k === 'word' || t.k === 'op' || t.k === 'var' ? t.w : s.slice(t.s, t.e)}`);
   assert.deepEqual(kinds("/*!50000UnIoN*/ SELECT 0x41,'a''b',\"c\\\"d\",`e`"), [
@@ -445,6 +483,22 @@ test('the tokenizer reads SQL lexical tricks', () => {
   const unterminated = tokenize('a /* never closed');
   assert.equal(unterminated[1]!.k, 'comment');
   assert.equal(unterminated[1]!.open, true);
+});
+
+test('a token stream read on demand gives the tokens of tokenize, also past a cap that is lifted', () => {
+  const inputs = ["/*!50000UnIoN*/ SELECT 0x41,'a''b' -- x\n1.e(2) #c\n@@version `q` $$b$$ N'x'", "it's 1 or 2 -- days", 'a '.repeat(100)];
+  for (const input of inputs) {
+    for (const from of [0, 3]) {
+      const all = tokenize(input, from);
+      const stream = new TokenStream(input, from, 5);
+      for (let i = 0; stream.fill(i); i += 2);
+      assert.deepEqual(stream.raw, all.slice(0, 5));
+      stream.uncap();
+      stream.fillAll();
+      assert.deepEqual(stream.raw, all);
+      assert.deepEqual(stream.sig, all.filter((t) => t.k !== 'comment' && !(t.k === 'num' && dotE(input, t))));
+    }
+  }
 });
 
 test('never throws, on random bytes, huge repeats and unbalanced input', () => {

@@ -12,11 +12,19 @@
  *
  * Case, comments (including MySQL versioned comments), whitespace and string-building tricks are handled by the
  * tokenizer; URL, HTML and Unicode decoding is the engine's job (it calls the detector on every decoded variant).
+ *
+ * Benign values are decided cheaply without changing any finding (see README.md, "Benign input is cheap"): a one-pass
+ * survey of the characters tells which parts can fire at all (`survey`, `quietValue`), readings that fail on their
+ * first tokens are recognized without being built (`bareFailsAtOnce`, `quoteFailsAtOnce`, `pairFailsAtOnce`),
+ * readings tokenize on demand (`View`, `TokenStream`), and work for rules above the paranoia level in force is skipped.
  */
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
-import { isWordChar, tokenize, type Token } from './sql-tokenizer.ts';
 import {
-  CAST_TYPES, SqlParser, ST_FAIL, ST_OK, catalogTier, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags, type CallInfo, type Val,
+  isSpace, isWordChar, isWordStart, operatorAt, stringEnd, TokenStream, type Token,
+} from './sql-tokenizer.ts';
+import {
+  CAST_TYPES, SqlParser, ST_FAIL, ST_OK, catalogTier, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags,
+  type CallInfo, type Val,
 } from './sql-parser.ts';
 import {
   CATALOGS, FUNCTIONS, F_BLIND, F_ERROR, F_EXEC, F_FILE, F_GENERIC, F_INFO, F_JSON, F_OOB, F_TIME, RESERVED,
@@ -75,21 +83,85 @@ const WORD_TRIGGER_HASHES: ReadonlySet<number> = (() => {
 
 type Ctx = 'num' | 'str' | 'lead' | 'ident' | 'quote';
 
-interface View {
+/**
+ * One reading of the value: its tokens from an offset, tokenized on demand. The break-out readings of prose fail on
+ * their first or second token, so most readings never tokenize the rest of the value. Lazy paths (the
+ * continuation, the whole-statement and clause-tail checks) read tokens through `has` / `at`; `sig`, `raw`, `cut`
+ * and `evasion()` tokenize the whole reading first, so whatever uses them sees exactly what an eager tokenization
+ * would give.
+ */
+class View {
   readonly input: string;
-  readonly raw: readonly Token[];
-  /** Tokens without comments. */
-  readonly sig: readonly Token[];
+  readonly src: TokenStream;
   /** '' for the bare reading, else the quote the value breaks out of. */
   readonly quote: string;
   /** Offset of the break-out quote (0 for the bare reading). */
   readonly breakAt: number;
+  /** Tokenized only up to a limit (BREAKOUT_PEEK tokens): see `partial`. */
+  private readonly capped: boolean;
+  private cutState = -1;
+  private evasionState = -1;
+
+  constructor(input: string, src: TokenStream, quote: string, breakAt: number, capped = false) {
+    this.input = input;
+    this.src = src;
+    this.quote = quote;
+    this.breakAt = breakAt;
+    this.capped = capped;
+  }
+
+  /** Whether significant token i exists. */
+  has(i: number): boolean {
+    return i < this.src.sig.length || this.src.fill(i);
+  }
+
+  /** Significant token i, or undefined past the end. */
+  at(i: number): Token | undefined {
+    return this.has(i) ? this.src.sig[i] : undefined;
+  }
+
+  /** All tokens without comments and `1.e` filler numbers (tokenizes the whole reading). */
+  get sig(): readonly Token[] {
+    this.src.fillAll();
+    return this.src.sig;
+  }
+
+  /** All tokens, comments included (tokenizes the whole reading). */
+  get raw(): readonly Token[] {
+    this.src.fillAll();
+    return this.src.raw;
+  }
+
   /** The input ends inside a comment: the rest of the application's query is cut off. */
-  readonly cut: boolean;
+  get cut(): boolean {
+    if (this.cutState < 0) {
+      const raw = this.raw;
+      const last = raw[raw.length - 1];
+      this.cutState = last !== undefined && last.k === 'comment' && (last.ck !== '*' || last.open) ? 1 : 0;
+    }
+    return this.cutState === 1;
+  }
+
   /** Comments inside the code, MySQL versioned comments, mixed-case keywords: SQL written to slip past filters. */
-  evasion(): boolean;
-  /** Tokenized only up to a limit: a continuation that reaches the limit is redone on the full view. */
-  readonly partial: boolean;
+  evasion(): boolean {
+    if (this.evasionState < 0) {
+      const raw = this.raw;
+      const last = raw[raw.length - 1];
+      let evasive = last !== undefined && hasVersionedComment(this.input, this.breakAt, last.e);
+      for (let i = 0; i < raw.length - 1 && !evasive; i++) {
+        const t = raw[i]!;
+        if (t.k === 'comment' && t.ck === '*') evasive = true;
+        else if (t.k === 'word' && EVASION_KEYWORDS.has(t.w) && oddCase(this.input, t)) evasive = true;
+      }
+      this.evasionState = evasive ? 1 : 0;
+    }
+    return this.evasionState === 1;
+  }
+
+  /** Tokenized only up to a limit and the limit reached: a continuation that gets there is redone in full. */
+  partial(): boolean {
+    return this.capped && (this.src.fillAll(), this.src.raw.length >= BREAKOUT_PEEK);
+  }
 }
 
 /**
@@ -98,9 +170,11 @@ interface View {
  * paranoia 2 gets the paranoia-2 score and a route at paranoia 1 still gets the paranoia-1 one.
  */
 class Collector {
-  private readonly best = new Map<string, Array<Finding | undefined>>();
+  /** Allocated on the first finding: most values have none. */
+  private best: Map<string, Array<Finding | undefined>> | undefined = undefined;
   private readonly input: string;
-  private readonly maxParanoia: Paranoia;
+  /** The highest paranoia level in force: findings above it are dropped, and work for them may be skipped. */
+  readonly maxParanoia: Paranoia;
 
   constructor(input: string, maxParanoia: Paranoia) {
     this.input = input;
@@ -109,6 +183,7 @@ class Collector {
 
   add(ruleId: string, paranoia: Paranoia, score: number, message: string, at: number): void {
     if (paranoia > this.maxParanoia) return;
+    this.best ??= new Map();
     let levels = this.best.get(ruleId);
     if (levels === undefined) {
       levels = [undefined, undefined, undefined];
@@ -123,6 +198,7 @@ class Collector {
   }
 
   flush(report: (finding: Finding) => void): void {
+    if (this.best === undefined) return;
     for (const levels of this.best.values()) {
       const kept: Finding[] = [];
       let floor = 0;
@@ -140,45 +216,17 @@ export const sqliDetector: Detector = {
   category: 'sqli',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
+    // Most keys and short values: nothing to report, nothing to allocate.
+    const quiet = value.length < QUIET_CHECK_MAX && quietValue(value);
+    if (quiet && !mayBeMagicNumber(value)) return;
     const out = new Collector(value, context.paranoia);
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
-    inspect(value, out);
+    if (quiet) magicNumber(value, out);
+    else inspect(value, out);
     out.flush(report);
   },
 };
 
-function makeView(input: string, raw: Token[], quote: string, breakAt: number, partial = false): View {
-  let sig = raw;
-  for (const t of raw) {
-    if (t.k === 'comment' || (t.k === 'num' && dotE(input, t))) {
-      sig = raw.filter((x) => x.k !== 'comment' && !(x.k === 'num' && dotE(input, x)));
-      break;
-    }
-  }
-  const last = raw[raw.length - 1];
-  const cut = last !== undefined && last.k === 'comment' && (last.ck !== '*' || last.open);
-  let evasive: boolean | undefined;
-  const evasion = (): boolean => {
-    if (evasive === undefined) {
-      evasive = last !== undefined && hasVersionedComment(input, breakAt, last.e);
-      for (let i = 0; i < raw.length - 1 && !evasive; i++) {
-        const t = raw[i]!;
-        if (t.k === 'comment' && t.ck === '*') evasive = true;
-        else if (t.k === 'word' && EVASION_KEYWORDS.has(t.w) && oddCase(input, t)) evasive = true;
-      }
-    }
-    return evasive;
-  };
-  return { input, raw, sig, quote, breakAt, cut, evasion, partial };
-}
-
-/**
- * MySQL reads `1.e` glued to what follows as nothing at all (`1.e(ascii ...`, `1.e.tables`, `x 1.e,1`): such
- * numbers are filler, dropped like comments.
- */
-function dotE(input: string, t: Token): boolean {
-  return t.e - t.s >= 3 && (input.charCodeAt(t.e - 1) | 32) === 101 && input.charCodeAt(t.e - 2) === 46;
-}
 
 /** `/*!` in input[from, to): MySQL executable comments (the tokenizer drops their markers). */
 function hasVersionedComment(input: string, from: number, to: number): boolean {
@@ -236,8 +284,18 @@ const MAGIC_INTEGERS: ReadonlySet<string> = new Set([
   '9223372036854775808', '-9223372036854775808', '-9223372036854775809', '18446744073709551615', '18446744073709551616',
 ]);
 
+/**
+ * Whether magicNumber may report on `input`: all of them have 10 to 40 characters and start with a digit or `-`
+ * once trimmed, so a value starting with a letter or `_` (no whitespace) is none.
+ */
+function mayBeMagicNumber(input: string): boolean {
+  if (input.length < 10 || input.length > 40) return false;
+  const c = input.charCodeAt(0) | 32;
+  return !((c >= 97 && c <= 122) || c === 127);
+}
+
 function magicNumber(input: string, out: Collector): void {
-  if (input.length < 10 || input.length > 40) return;
+  if (!mayBeMagicNumber(input)) return;
   const v = input.trim();
   if (MAGIC_INTEGERS.has(v)) {
     out.add('sqli-magic-number', 2, SCORE.critical, 'integer boundary value', 0);
@@ -252,51 +310,93 @@ function magicNumber(input: string, out: Collector): void {
   }
 }
 
+/** The value is not quietValue: every form it has is inspected. */
 function inspect(input: string, out: Collector): void {
   magicNumber(input, out);
-  inspectForm(input, out);
-  const quotes = asciiQuotes(input);
-  if (quotes !== input) inspectForm(quotes, out);
-  const spaced = plusAsSpace(quotes);
-  if (spaced !== quotes) inspectForm(spaced, out);
+  const sv = survey(input);
+  inspectForm(input, sv, out);
+  // The other forms of the value, when they differ from it (the survey saw the characters that make them differ).
+  let quotes = input;
+  if ((sv.flags & SV_TYPO) !== 0) {
+    quotes = asciiQuotes(input);
+    if (quotes !== input) inspectForm(quotes, survey(quotes), out);
+  }
+  // plusAsSpace(quotes): asciiQuotes neither adds nor removes `+` or whitespace, so the input's survey tells.
+  if ((sv.flags & SV_PLUS) !== 0 && (sv.flags & SV_SPACE) === 0) {
+    const spaced = plusAsSpace(quotes);
+    if (spaced !== quotes) inspectForm(spaced, survey(spaced), out);
+  }
 }
 
-function inspectForm(input: string, out: Collector): void {
-  const bare = makeView(input, tokenize(input), '', 0);
-  continuation(bare, out);
+function inspectForm(input: string, sv: Survey, out: Collector): void {
+  if (quietForm(sv)) return;
+  // At paranoia 1, a bare reading from offset x is silent when no P1-loud token ends after x (see H_P1).
+  const p1 = out.maxParanoia === 1;
+  const p1QuietFrom = p1 && (sv.flags & SV_SCAN) === 0 ? sv.lastP1End : Infinity;
+  if (p1QuietFrom === 0 && (sv.flags & SV_QUOTE) === 0) return; // (no break-out readings either)
+  let bareView: View | undefined;
+  const bare = (): View => (bareView ??= new View(input, sv.bare ?? new TokenStream(input), '', 0));
+  // The value's first token: where it starts and, for a word, its survey classes.
+  const u = sv.units;
+  const n = input.length;
+  const at0 = skipSpace(u, n, 0);
+  const c0 = at0 < n ? u[at0]! : -1;
+  const bits0 = c0 >= 0 && isWordStart(c0) ? wordTokenClasses(u, n, at0) : NO_WORD;
+  if (p1QuietFrom > 0 && !bareFailsAtOnce(input, u, at0, bits0)) continuation(bare(), out);
   // key=value pairs inside the value (a query string or cookie in a parameter): read each value bare as well.
-  let pairs = 0;
-  for (let i = 1; i < bare.sig.length - 1 && pairs < MAX_PAIRS; i++) {
-    const t = bare.sig[i]!;
-    if (t.k !== 'op' || t.w !== '=' || t.sp) continue;
-    const key = bare.sig[i - 1]!;
-    if (key.k !== 'word' && key.k !== 'qid' && !(key.k === 'other' && key.w === ']')) continue;
-    pairs++;
-    continuation(bare, out, i + 1);
+  // Such a `=` token is glued to the token before it, so the character before it is that token's last: a word
+  // character, a backtick or `]` (or the `e` of a `1.e` filler number). Past the last such `=` (sv.lastPairEq) no
+  // token qualifies, so the loop stops there instead of tokenizing the rest of the value.
+  // (A pair's reading starts after its `=`: at paranoia 1, past the last P1-loud token none reports.)
+  if (sv.lastPairEq >= 0 && p1QuietFrom > sv.firstPairEq + 1) {
+    const view = bare();
+    const sig = view.src.sig;
+    let pairs = 0;
+    for (let i = 1; view.has(i + 1) && pairs < MAX_PAIRS; i++) {
+      const t = sig[i]!;
+      if (t.s > sv.lastPairEq) break;
+      if (t.k !== 'op' || t.w !== '=' || t.sp) continue;
+      const key = sig[i - 1]!;
+      if (key.k !== 'word' && key.k !== 'qid' && !(key.k === 'other' && key.w === ']')) continue;
+      pairs++;
+      if (p1QuietFrom > sig[i + 1]!.s && !pairFailsAtOnce(view, i + 1)) continuation(view, out, i + 1);
+    }
   }
-  scan(bare, out);
-  wholeStatement(bare, out);
-  clauseTail(bare, out);
-  scanInteriors(bare, out, 1);
+  // The scan (also of string interiors) reacts only to trigger tokens, which the survey looked for.
+  if ((sv.flags & SV_SCAN) !== 0) scan(bare(), out);
+  // The whole-statement and clause-tail checks need a statement or clause word first (WHOLE_KINDS; FROM, WHERE,
+  // GROUP, ORDER, HAVING, LIMIT): a first token that is another word, or no word and nothing the tokenizer skips
+  // (comments, versioned-comment markers, `1.e` numbers: mayHideTokens), rules them out. At paranoia 1 the
+  // whole-statement rules need a `;`, a comment or an evasion (block comments, a mixed-case keyword); the clause-tail
+  // rule is paranoia 2.
+  const maybe = bits0 === STRING_PREFIX || (bits0 === NO_WORD && c0 >= 0 && mayHideTokens(c0));
+  if ((maybe || (bits0 >= 0 && (bits0 & H_WHOLE) !== 0)) &&
+    (!p1 || (sv.flags & (SV_SEMI | SV_COMMENT)) !== 0 || hasMixedCaseWord(u, n))) {
+    wholeStatement(bare(), out);
+  }
+  if (!p1 && (maybe || (bits0 >= 0 && (bits0 & H_CLAUSE) !== 0))) clauseTail(bare(), out);
+  if ((sv.flags & SV_SCAN) !== 0) scanInteriors(bare(), out, 1);
+  if ((sv.flags & SV_QUOTE) === 0) return;
   for (const q of ["'", '"', '`']) {
     const at = input.indexOf(q);
     if (at < 0) continue;
-    breakout(input, at, q, out);
+    if (!quoteFailsAtOnce(u, n, at)) breakout(input, at, q, out);
     // With backslash escaping the first quote may be escaped (`O\'Reilly' OR 1=1`): also read from the first
     // unescaped one.
     if (at > 0 && input.charCodeAt(at - 1) === 92) {
       const unescaped = firstUnescaped(input, at + 1, q.charCodeAt(0));
-      if (unescaped > 0) breakout(input, unescaped, q, out);
+      if (unescaped > 0 && !quoteFailsAtOnce(u, n, unescaped)) breakout(input, unescaped, q, out);
     }
   }
 }
 
 /** The value read after the quote at `at`: tokenized lazily, since prose fails within a few tokens. */
 function breakout(input: string, at: number, q: string, out: Collector): void {
-  const head = tokenize(input, at + 1, BREAKOUT_PEEK);
-  const partial = head.length >= BREAKOUT_PEEK;
-  if (!continuation(makeView(input, head, q, at, partial), out)) return;
-  continuation(makeView(input, tokenize(input, at + 1), q, at), out);
+  const src = new TokenStream(input, at + 1, BREAKOUT_PEEK);
+  if (!continuation(new View(input, src, q, at, true), out)) return;
+  // The full reading continues the capped one's tokenization (same tokens, same tokenizer state).
+  src.uncap();
+  continuation(new View(input, src, q, at), out);
 }
 
 /**
@@ -314,8 +414,10 @@ function scanStringInteriors(input: string, tokens: readonly Token[], out: Colle
     while (open < t.e && input[open] !== t.w) open++; // skip a prefix (N'', _utf8'')
     const end = t.open ? t.e : t.e - 1;
     if (end - open < 4 || !interiorMayTrigger(input, open + 1, end)) continue;
-    const raw = tokenize(input, open + 1, Infinity, end);
-    if (hasTrigger(raw)) scan(makeView(input, raw, t.w, open + 1), out);
+    const src = new TokenStream(input, open + 1, Infinity, end);
+    src.fillAll();
+    const raw = src.raw;
+    if (hasTrigger(raw)) scan(new View(input, src, t.w, open + 1), out);
     if (depth < INTERIOR_DEPTH) scanStringInteriors(input, raw, out, depth + 1);
   }
 }
@@ -395,20 +497,22 @@ function isLogicalStart(t: Token): boolean {
 
 /** Returns true when the view was partial and the parse reached its end: the caller redoes it on the full view. */
 function continuation(view: View, out: Collector, from = 0): boolean {
-  const { sig, input } = view;
+  // Tokens are read on demand (view.at, the parser): prose fails within a token or two.
+  const { input } = view;
+  const sig = view.src.sig; // the tokens read so far: only indexes the parser or view.at has reached
   let ctx: Ctx;
   let first: Val = { f: V_CONST, id: '' };
-  let p = new SqlParser(input, sig, from, sig.length);
+  let p = new SqlParser(input, view.src, from);
   if (view.quote !== '') {
     ctx = 'quote';
   } else {
-    const t0 = sig[from];
+    const t0 = view.at(from);
     if (t0 === undefined) return false;
     if (t0.k === 'num') {
       ctx = 'num';
       p.pos = from + 1;
       first = literalVal(input, t0);
-    } else if (t0.k === 'op' && (t0.w === '-' || t0.w === '+') && sig[from + 1]?.k === 'num') {
+    } else if (t0.k === 'op' && (t0.w === '-' || t0.w === '+') && view.at(from + 1)?.k === 'num') {
       ctx = 'num';
       p.pos = from + 2;
     } else if (t0.k === 'str' && !t0.open) {
@@ -424,7 +528,7 @@ function continuation(view: View, out: Collector, from = 0): boolean {
       first = p.parseUnary();
       if (p.status() !== 0) return false;
       // Only what follows the operand counts as injected.
-      p = new SqlParser(input, sig, p.pos, sig.length);
+      p = new SqlParser(input, view.src, p.pos);
     } else {
       return false;
     }
@@ -440,6 +544,8 @@ function continuation(view: View, out: Collector, from = 0): boolean {
   let quotedAlias = false;
   let selectTail = false;
   let left = first;
+  // (Every round consumes a token or ends the loop, so the guard never binds: the number of tokens read so far, which
+  // exceeds the round number whenever a round can start, bounds it as well as the total would.)
   for (let guard = 0; guard < sig.length + 1 && p.ok; guard++) {
     const t = p.peek();
     if (t === undefined) break;
@@ -462,7 +568,7 @@ function continuation(view: View, out: Collector, from = 0): boolean {
       if (p.status() === ST_FAIL && terminated) {
         // Not a statement after the `;` (`' or true; foo`): the rest is the application's or junk.
         p.st = ST_OK;
-        p.pos = p.end;
+        p.pos = p.end; // (reads the remaining tokens)
         break;
       }
       continue;
@@ -542,7 +648,7 @@ function continuation(view: View, out: Collector, from = 0): boolean {
           // the data before the quote must be a single token, as in `admin' SELECT ...` (not empty, not words).
           const immediate = p.pos === start + closes;
           const mssql = t.w === 'exec' || t.w === 'execute' || t.w === 'waitfor' || t.w === 'declare' || t.w === 'shutdown';
-          const tokenData = ctx !== 'quote' || view.cut || (view.breakAt > 0 && !hasSpace(input.slice(0, view.breakAt)));
+          const tokenData = ctx !== 'quote' || view.cut || (view.breakAt > 0 && !hasSpaceIn(input, 0, view.breakAt));
           if (immediate && (mssql || tokenData)) stmtFirst = true;
           const s = p.parseStatement();
           p.facts.stacked++;
@@ -555,7 +661,7 @@ function continuation(view: View, out: Collector, from = 0): boolean {
     p.fail();
     break;
   }
-  if (view.partial && p.status() !== ST_FAIL) return true;
+  if (p.status() !== ST_FAIL && view.partial()) return true;
   decideContinuation(view, out, ctx, p, start, {
     closes, onlyClosers, semiFirst: semiFirst || stmtFirst, stackedStrength, selectTail, terminated, quotedAlias,
   });
@@ -576,9 +682,13 @@ interface ContinuationShape {
 }
 
 function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, start: number, shape: ContinuationShape): void {
-  const { sig, input } = view;
   const F = p.facts;
   const failed = p.status() === ST_FAIL;
+  // Of the rules below, only these can fire when the parse failed (all others require `!failed` or ST_OK): a
+  // failed reading without logical operators, UNION SELECT, INTO OUTFILE or stacked statements reports nothing.
+  // This is the fate of most readings of prose, decided here without tokenizing the rest of the value.
+  if (failed && F.logical === 0 && F.intoFile === 0 && F.stacked === 0 && (F.unions === 0 || F.selects === 0)) return;
+  const { sig, input } = view;
   const last = sig[sig.length - 1];
   const quoteTail = ctx === 'quote' && last !== undefined && last.open &&
     (view.quote === '`' ? last.k === 'qid' : last.k === 'str' && last.w === view.quote);
@@ -602,7 +712,7 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
     if (((quoted && tailGood) || (view.evasion() && ctx !== 'ident')) && !quotedToken) {
       out.add('sqli-tautology', 1, SCORE.critical, `OR/AND with a constant ${where}`, at);
     }
-    else if (quoted && (!quotedToken || !hasSpace(input.slice(0, view.breakAt)))) {
+    else if (quoted && (!quotedToken || !hasSpaceIn(input, 0, view.breakAt))) {
       out.add('sqli-tautology', 2, SCORE.critical, `OR/AND with a constant ${where}`, at);
     } else if (quoted) out.add('sqli-tautology', 3, SCORE.warning, `OR/AND with a constant ${where}`, at);
     else if (ctx === 'lead' && view.cut) out.add('sqli-tautology', 2, SCORE.critical, `OR/AND with a constant ${where}`, at);
@@ -648,7 +758,7 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
 
   // x'=email--, id'is not-id--, '/**/*2--: the literal closed, turned into an expression, the rest cut off.
   if (quoted && view.cut && !failed && F.logical === 0 && p.pos > start + shape.closes &&
-    (F.colCmp + F.constCmp + F.arith > 0) && !hasSpace(input.slice(0, view.breakAt))) {
+    (F.colCmp + F.constCmp + F.arith > 0) && !hasSpaceIn(input, 0, view.breakAt)) {
     out.add('sqli-comment-cut', 2, SCORE.critical, `expression and comment cut ${where}`, at);
   }
 
@@ -710,6 +820,12 @@ function literalVal(input: string, t: Token): Val {
 
 function hasSpace(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) <= 32) return true;
+  return false;
+}
+
+/** hasSpace(s.slice(from, to)) without the copy. */
+function hasSpaceIn(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) <= 32) return true;
   return false;
 }
 
@@ -798,7 +914,7 @@ function checkCaseWhen(view: View, i: number, out: Collector): void {
   const afterCase = prev !== undefined && prev.k === 'word' && prev.w === 'case';
   const atStart = (afterCase ? lead === i - 1 : lead === 0 && prev !== undefined) || (afterCase && i === 1);
   if (!afterCase && !atStart && i !== 0) return;
-  const p = new SqlParser(input, sig, i + 1, Math.min(sig.length, i + BUDGET));
+  const p = new SqlParser(input, view.src, i + 1, i + BUDGET);
   p.maxDepth = LOCAL_DEPTH;
   p.parseExpr();
   if (!p.isWord(0, 'then')) return;
@@ -857,7 +973,7 @@ function checkUnion(view: View, i: number, out: Collector): void {
   const values = s.k === 'word' && s.w === 'values' && sig[j + 1]?.k === '(';
   if (!select && !paren && !values) return;
   if (u.w === 'minus' && !select) return;
-  const p = new SqlParser(input, sig, i, Math.min(sig.length, i + BUDGET));
+  const p = new SqlParser(input, view.src, i, i + BUDGET);
   p.maxDepth = LOCAL_DEPTH;
   p.parseSetOps();
   const F = p.facts;
@@ -883,7 +999,7 @@ function checkStacked(view: View, i: number, out: Collector): void {
   while (sig[j]?.k === ';') j++;
   const t = sig[j];
   if (t === undefined || t.k !== 'word' || !STATEMENT_WORDS.has(t.w)) return;
-  const p = new SqlParser(input, sig, j, Math.min(sig.length, j + BUDGET * 4));
+  const p = new SqlParser(input, view.src, j, j + BUDGET * 4);
   p.maxDepth = LOCAL_DEPTH;
   const s = p.parseStatement();
   if (s === STMT_WEAK && !CORE_STATEMENTS.has(t.w)) return; // `; if (...)`, `; describe(...)`: code, not SQL
@@ -985,7 +1101,7 @@ function checkCalls(view: View, i: number, out: Collector): number {
     out.add('sqli-time', pl, SCORE.critical, `time-delay function ${name}()`, sig[startIdx]!.s);
     if ((flags & ~(F_TIME | F_BLIND)) === 0) return i + 1;
   }
-  const p = new SqlParser(input, sig, startIdx, Math.min(sig.length, i + BUDGET));
+  const p = new SqlParser(input, view.src, startIdx, i + BUDGET);
   p.maxDepth = LOCAL_DEPTH;
   p.callList = [];
   p.parsePrimary();
@@ -1166,10 +1282,10 @@ function commentsAsSpaces(view: View): boolean {
 }
 
 function wholeStatement(view: View, out: Collector): void {
-  const { sig, input } = view;
-  const t0 = sig[0];
+  const { input } = view;
+  const t0 = view.at(0);
   if (t0 === undefined || t0.k !== 'word' || !WHOLE_KINDS.has(t0.w)) return;
-  const p = new SqlParser(input, sig, 0, sig.length);
+  const p = new SqlParser(input, view.src, 0);
   let strength = p.parseStatement();
   let semis = 0;
   while (p.ok && p.isKind(0, ';')) {
@@ -1186,7 +1302,7 @@ function wholeStatement(view: View, out: Collector): void {
     // the words: comments standing for spaces. `VALUES ('a', 'b')`: a row of literals.
     if (DESTRUCTIVE.has(t0.w) && semis > 0 && view.cut) out.add('sqli-statement', 1, SCORE.critical, msg, t0.s);
     else if (view.evasion() && (view.cut || semis > 0 || commentsAsSpaces(view))) out.add('sqli-statement', 1, SCORE.critical, msg, t0.s);
-    else if (view.evasion() || (t0.w === 'values' && sig[1]?.k === '(')) out.add('sqli-statement', 2, SCORE.critical, msg, t0.s);
+    else if (view.evasion() || (t0.w === 'values' && view.at(1)?.k === '(')) out.add('sqli-statement', 2, SCORE.critical, msg, t0.s);
   }
   if (strength === STMT_STRONG) {
     // Terminated like an injection (`;`, a comment cutting what follows): paranoia 1. A bare statement may be
@@ -1200,10 +1316,10 @@ function wholeStatement(view: View, out: Collector): void {
 
 /** The value is the tail of a query: `FROM t WHERE a = 1 LIMIT 5`, `WHERE id = 3 ORDER BY 2`. */
 function clauseTail(view: View, out: Collector): void {
-  const { sig, input } = view;
-  const t0 = sig[0];
+  const { input } = view;
+  const t0 = view.at(0);
   if (t0 === undefined || t0.k !== 'word') return;
-  const p = new SqlParser(input, sig, 0, sig.length);
+  const p = new SqlParser(input, view.src, 0);
   let clauses = 0;
   if (t0.w === 'from') {
     p.pos++;
@@ -1228,4 +1344,738 @@ function clauseTail(view: View, out: Collector): void {
   if (clauses >= 2 || F.constCmp + F.colCmp > 0 || F.sqlish > 0 || F.catalogTier > 0) {
     out.add('sqli-statement', 2, SCORE.critical, 'the value is the tail of a SQL query', t0.s);
   }
+}
+
+// ------------------------------------------------------------------ the survey: one pass over the characters
+
+/*
+ * Before any tokenizing, one pass over the characters of a form of the value finds out which parts of the detector
+ * can fire at all. Every answer may be "maybe" wrongly but never "no" wrongly: words are compared by hash (a
+ * collision only means "maybe"), and wherever the tokenizer could read characters differently, the survey says
+ * "maybe".
+ *
+ * Words: in every reading (bare, from a quote, a string's interior) a word token is a run of word characters that
+ * extends to the end of its run (the tokenizer consumes every word character that follows). It starts at the start
+ * of its run, unless a token that ends inside the run came first: a number (`1union`, `0x1funion`, `1.eunion`: its
+ * digits, hex digits, `e`), the digits of a `/*!50000` marker, or `$` (`$$..$$`, a lone `$`). So for a run that
+ * starts with a digit or `$`, or with `e` after a `.`, every suffix that starts with a word start is checked. Words
+ * are compared lower-cased like the tokenizer does (`toLowerCase`, under which only the Kelvin sign K turns into
+ * ASCII, into `k`).
+ */
+
+/** The scan or a string interior's scan may report: a trigger word, `;` before a statement word, `@@`, `::`. */
+const SV_SCAN = 1;
+/** Typographic quotes: asciiQuotes changes the value. */
+const SV_TYPO = 2;
+const SV_PLUS = 4;
+/** Whitespace in the sense of plusAsSpace (code <= 32). */
+const SV_SPACE = 8;
+/** An ASCII quote: break-out readings, string literals. */
+const SV_QUOTE = 16;
+/**
+ * Something the bare readings (the continuation from the start and from each key=value pair) may react to:
+ * comparison, logical and parenthesis characters, `;`, `||`, `&&`, `@>`-like operators, and the words of
+ * operators, set operations, clauses and statements (H_LOUD). See `quietForm`.
+ */
+const SV_LOUD = 32;
+const SV_SEMI = 64;
+/** A comment may start: `--`, `#` (not `#>`), `/*`. */
+const SV_COMMENT = 128;
+
+class Survey {
+  flags = 0;
+  /** Offset of the last `=` glued to a word character, backtick or `]` (a key=value pair may start there); -1: none. */
+  lastPairEq = -1;
+  /** Offset of the first such `=`. */
+  firstPairEq = -1;
+  /** The end of the last P1-loud word or character (see H_P1); 0: none. */
+  lastP1End = 0;
+  /** The bare reading's tokens, when the survey had to read some (see bareCommentToEnd). */
+  bare: TokenStream | undefined = undefined;
+  /** Attempts left at bareCommentToEnd. */
+  commentChecks = 2;
+  /** The form's code units: [0, length) of this array, until the next survey. */
+  units: Uint16Array = units;
+}
+
+// Word classes for the survey, by hash.
+/** Scan triggers acting without a call: catalogs, keywords, routine names. */
+const H_TRIGGER = 1;
+/** Scan triggers only as a function call: a `(` must follow. */
+const H_CALL = 2;
+/** Statement words (a `;` before one is a stacked statement for the scan). */
+const H_STATEMENT = 4;
+/** Words the bare readings react to (SV_LOUD). */
+const H_LOUD = 8;
+/** Other words a continuation reacts to as its first token after an operand or a quote (see quoteFailsAtOnce). */
+const H_CONT = 32;
+/** Other words read specially as an operand (see bareFailsAtOnce). */
+const H_OPERAND = 64;
+/** Words that make a value start a bare reading in the `lead` context: operator words and isLeadStarter's. */
+const H_LEAD = 256;
+/** Statement kinds of the whole-statement check (WHOLE_KINDS). */
+const H_WHOLE = 512;
+/** First words of the clause-tail check. */
+const H_CLAUSE = 1024;
+/** RESERVED words. */
+const H_RESERVED = 2048;
+/**
+ * Words a bare reading needs for a paranoia-1 finding. Going through decideContinuation with no quote: every
+ * paranoia-1 rule needs a logical operator (OR, XOR, AND, HAVING, WHERE; `||`, `&&`), a subquery (SELECT, WITH,
+ * VALUES), a known function call or a catalog or a `::` cast (scan triggers: SV_SCAN), UNION SELECT (SELECT),
+ * INTO OUTFILE/DUMPFILE, ORDER/GROUP BY (BY), or a stacked statement (`;`, statement words). Other facts
+ * (comparisons, arithmetic, plain calls) and shapes only reach paranoia 2.
+ */
+const H_P1 = 128;
+
+const HASH_BITS = 12;
+const HASH_MASK = (1 << HASH_BITS) - 1;
+const hashKeys = new Int32Array(1 << HASH_BITS);
+const hashClasses = new Uint16Array(1 << HASH_BITS);
+
+/**
+ * The survey's word hash: like wordHash, over `c | 32` for ASCII characters (the same for both cases of a letter;
+ * digits and `$` unchanged; `_` becomes 127, which no other word character does) and the code itself for others,
+ * except the Kelvin sign, which lower-cases to `k`.
+ */
+function surveyHash(w: string): number {
+  let h = 0;
+  for (let i = 0; i < w.length; i++) h = (Math.imul(h, 31) + hashCode(w.charCodeAt(i))) | 0;
+  return h;
+}
+
+function hashCode(c: number): number {
+  return c < 128 ? c | 32 : c === 0x212a ? 107 : c;
+}
+
+function hashSlot(h: number): number {
+  return (h ^ (h >>> HASH_BITS) ^ (h >>> 24)) & HASH_MASK;
+}
+
+function addWordClass(w: string, bits: number): void {
+  const h = surveyHash(w);
+  let i = hashSlot(h);
+  while (hashClasses[i] !== 0 && hashKeys[i] !== h) i = (i + 1) & HASH_MASK;
+  hashKeys[i] = h;
+  hashClasses[i]! |= bits;
+}
+
+/** The classes of the words with hash `h` (a union if several share it); 0 for none. */
+function wordClasses(h: number): number {
+  let i = hashSlot(h);
+  for (;;) {
+    const bits = hashClasses[i]!;
+    if (bits === 0 || hashKeys[i] === h) return bits;
+    i = (i + 1) & HASH_MASK;
+  }
+}
+
+/**
+ * The words behind the facts of a continuation (see quietForm): logical and comparison operators (opInfo; HAVING and
+ * WHERE count as logical), set operations, SELECT, INTO, ORDER/GROUP BY, AS (select tail), statements (also the
+ * whole-statement kinds) and the clause-tail starters. (Catalogs are scan triggers.)
+ */
+const LOUD_WORDS: ReadonlySet<string> = new Set([...STATEMENT_WORDS, ...WHOLE_KINDS, 'or', 'xor', 'and', 'like', 'rlike',
+  'regexp', 'ilike', 'glob', 'match', 'similar', 'sounds', 'is', 'in', 'between', 'isnull', 'notnull', 'not', 'having',
+  'where', 'union', 'except', 'intersect', 'minus', 'select', 'into', 'as', 'order', 'group', 'from', 'limit']);
+/** Other words a continuation reacts to after an operand: DIV, MOD, OFFSET, PROCEDURE, COLLATE. */
+const CONT_WORDS: ReadonlySet<string> = new Set(['div', 'mod', 'offset', 'procedure', 'collate']);
+/** Words that make a reading start in the `lead` context: opInfo's words and isLeadStarter's. */
+const LEAD_WORDS: ReadonlySet<string> = new Set(['or', 'xor', 'and', 'like', 'rlike', 'regexp', 'ilike', 'glob', 'match',
+  'similar', 'sounds', 'is', 'in', 'between', 'isnull', 'notnull', 'div', 'mod', 'not', 'union', 'except', 'intersect',
+  'having', 'procedure', 'order', 'group', 'into']);
+/** Words read specially as an operand (parseUnary, parseWordPrimary). */
+const OPERAND_WORDS: ReadonlySet<string> = new Set(['binary', 'interval', 'exists', 'not', 'case']);
+
+{
+  for (const [w, bits] of TRIGGERS) {
+    if ((bits & (T_KEYWORD | T_CATALOG | T_NAME)) !== 0) addWordClass(w, H_TRIGGER);
+    if ((bits & T_FUNCTION) !== 0) addWordClass(w, H_CALL);
+  }
+  for (const w of STATEMENT_WORDS) addWordClass(w, H_STATEMENT);
+  for (const w of LOUD_WORDS) addWordClass(w, H_LOUD);
+  for (const w of CONT_WORDS) addWordClass(w, H_CONT);
+  for (const w of OPERAND_WORDS) addWordClass(w, H_OPERAND);
+  for (const w of LEAD_WORDS) addWordClass(w, H_LEAD);
+  for (const w of WHOLE_KINDS) addWordClass(w, H_WHOLE);
+  for (const w of RESERVED) addWordClass(w, H_RESERVED);
+  for (const w of ['from', 'where', 'group', 'order', 'having', 'limit']) addWordClass(w, H_CLAUSE);
+  for (const w of [...STATEMENT_WORDS, 'or', 'xor', 'and', 'having', 'where', 'select', 'with', 'values', 'outfile', 'dumpfile',
+    'by']) addWordClass(w, H_P1);
+}
+
+/**
+ * After a word run ending at `end`: a `(` follows (or may follow: past a comment, marker or `1.e` number, or past the
+ * closing backtick of a quoted name part, as in dbms_lock.`sleep`(5)).
+ */
+function callMayFollow(u: Uint16Array, n: number, end: number): boolean {
+  let i = end;
+  while (i < n && isSpace(u[i]!)) i++;
+  if (i >= n) return false;
+  const c = u[i]!;
+  return c === 40 /* ( */ || c === 96 /* ` */ || mayHideTokens(c);
+}
+
+/**
+ * Characters that may start what the significant tokens skip or what splits a word run: comments (`--`, `#`,
+ * `/*`), a versioned comment's end (`*` `/`), numbers (`1.e` fillers), `$`.
+ */
+function mayHideTokens(c: number): boolean {
+  return c === 45 || c === 35 || c === 47 || c === 42 || c === 46 || c === 36 || (c >= 48 && c <= 57);
+}
+
+/** The union of the classes of the suffixes of the run u[start, end) that start with a word start. */
+function innerClasses(u: Uint16Array, start: number, end: number): number {
+  // Suffix hashes from the end: hash(s[k, end)) = code(s[k]) * 31^(end-1-k) + hash(s[k+1, end)), modulo 2^32.
+  let h = 0;
+  let pow = 1;
+  let bits = 0;
+  for (let k = end - 1; k >= start; k--) {
+    const c = u[k]!;
+    h = (h + Math.imul(hashCode(c), pow)) | 0;
+    pow = Math.imul(pow, 31);
+    if (isWordStart(c)) bits |= wordClasses(h);
+  }
+  return bits;
+}
+
+function isTypographicQuote(c: number): boolean {
+  return c === 0x2018 || c === 0x2019 || c === 0x201b || c === 0xb4 || c === 0x2bc || c === 0x2032 || c === 0xff07 ||
+    c === 0x201c || c === 0x201d || c === 0x201f || c === 0x2033 || c === 0xff02;
+}
+
+// Character classes below 128 for the survey.
+const C_OTHER = 0;
+const C_WORD = 1;
+const C_SPACE = 2;
+/** Characters the bare readings react to on their own: < > ! ~ ? ( ) */
+const C_LOUD = 3;
+/** ; @ : = | & + - # / ' " `: looked at one by one. */
+const C_MARK = 4;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_CLASS[c] = isWordChar(c) ? C_WORD : c <= 32 ? C_SPACE : '<>!~?()'.includes(String.fromCharCode(c)) ? C_LOUD :
+    ';@:=|&+-#/\'"`'.includes(String.fromCharCode(c)) ? C_MARK : C_OTHER;
+}
+
+/** The survey of one form of the value (see above). */
+function survey(s: string): Survey {
+  const sv = new Survey();
+  const n = s.length;
+  const u = codeUnits(s);
+  sv.units = u;
+  let flags = 0;
+  let i = 0;
+  while (i < n) {
+    let c = u[i]!;
+    if (c < 128 ? ASCII_CLASS[c] === C_WORD : isWordChar(c)) {
+      // A word run: hashed as it is read.
+      const start = i;
+      let h = 0;
+      for (;;) {
+        if (c < 128) {
+          h = (Math.imul(h, 31) + (c | 32)) | 0;
+        } else {
+          if (isTypographicQuote(c)) flags |= SV_TYPO; // (ʼ and the full-width quotes are word characters)
+          h = (Math.imul(h, 31) + (c === 0x212a ? 107 : c)) | 0; // Kelvin sign: toLowerCase gives `k`
+        }
+        if (++i >= n) break;
+        c = u[i]!;
+        if (c < 128 ? ASCII_CLASS[c] !== C_WORD : !isWordChar(c)) break;
+      }
+      flags = surveyRun(u, n, start, i, h, flags, sv);
+      continue;
+    }
+    if (c < 128) {
+      const cls = ASCII_CLASS[c];
+      if (cls === C_SPACE) flags |= SV_SPACE;
+      else if (cls === C_LOUD) flags |= SV_LOUD;
+      else if (cls === C_MARK) {
+        flags = surveyMark(u, n, i, c, flags, sv);
+        if (n - i >= LONG_REST && n - i > i && sv.commentChecks > 0 && startsComment(u, n, i, c) &&
+          bareCommentToEnd(sv, s, i)) {
+          // Past a comment that cuts the bare reading, only characters the other readings and forms use matter.
+          sv.flags = flags | restFlags(s, i);
+          return sv;
+        }
+      }
+    } else if (isTypographicQuote(c)) {
+      flags |= SV_TYPO;
+    }
+    i++;
+  }
+  sv.flags = flags;
+  return sv;
+}
+
+/** `--`, `#` (not `#>`) or `/*` at `i` (`c` is the character there). */
+function startsComment(u: Uint16Array, n: number, i: number, c: number): boolean {
+  const d = i + 1 < n ? u[i + 1]! : 0;
+  return (c === 45 && d === 45) || (c === 35 && d !== 62) || (c === 47 && d === 42);
+}
+
+/**
+ * The UTF-16 code units of the value being surveyed, copied into a reused typed array (Buffer#write copies them
+ * natively): the survey's loop reads a typed array about twice as fast as `charCodeAt` on a string (values are often
+ * slices of the request body). Only `[0, s.length)` belongs to the value.
+ */
+let unitBytes = Buffer.alloc(1 << 16);
+let units = new Uint16Array(unitBytes.buffer, unitBytes.byteOffset, unitBytes.length >> 1);
+/** Longest value whose copy is kept for the next values (a longer one gets a copy of its own). */
+const KEPT_UNITS = 1 << 20;
+/** Values shorter than this are copied by a loop (cheaper than Buffer#write's own overhead). */
+const SHORT_VALUE = 48;
+
+function codeUnits(s: string): Uint16Array {
+  const n = s.length;
+  if (n > units.length) {
+    const bytes = Buffer.allocUnsafe(n * 2);
+    bytes.write(s, 0, 'utf16le');
+    const own = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+    if (n <= KEPT_UNITS) {
+      unitBytes = bytes;
+      units = own;
+    }
+    return own;
+  }
+  if (n < SHORT_VALUE) {
+    const u = units;
+    for (let i = 0; i < n; i++) u[i] = s.charCodeAt(i);
+  } else {
+    unitBytes.write(s, 0, 'utf16le');
+  }
+  return units;
+}
+
+/**
+ * Characters left after which looking for a cutting comment is worth tokenizing the value up to it (when they are
+ * also more than the characters before it).
+ */
+const LONG_REST = 256;
+
+/**
+ * A comment starts at `k` in the bare reading and runs to the end of the value (`#...` or `-- ...` without a line
+ * break after it, an unterminated or final `/* *\/`): the bare reading has no token after it. Then the bare scan,
+ * the string interiors it scans, the bare continuations and the key=value pairs, the whole-statement and clause-tail
+ * checks see nothing past `k`, and the survey's findings about words, `;`, `=`, `@@`, `::` there serve none of them.
+ * (Tokenizes the bare reading up to `k`; the tokens are kept for the detector.)
+ */
+function bareCommentToEnd(sv: Survey, s: string, k: number): boolean {
+  sv.commentChecks--;
+  const src = (sv.bare ??= new TokenStream(s));
+  const raw = src.raw;
+  while ((raw.length === 0 || raw[raw.length - 1]!.s < k) && src.fill(src.sig.length));
+  let j = raw.length - 1;
+  while (j >= 0 && raw[j]!.s > k) j--;
+  const t = j >= 0 ? raw[j] : undefined;
+  return t !== undefined && t.s === k && t.k === 'comment' && t.e === s.length;
+}
+
+const QUOTE_RE = /['"`]/g;
+const TYPO_RE = /[\u2018\u2019\u201b\u00b4\u02bc\u2032\uff07\u201c\u201d\u201f\u2033\uff02]/g;
+const SPACE_RE = /[\x00-\x20]/g;
+
+/** The flags about s[from...] that concern the other readings (quotes) and forms (typographic quotes, `+`, spaces). */
+function restFlags(s: string, from: number): number {
+  let f = 0;
+  QUOTE_RE.lastIndex = from;
+  if (QUOTE_RE.test(s)) f |= SV_QUOTE;
+  TYPO_RE.lastIndex = from;
+  if (TYPO_RE.test(s)) f |= SV_TYPO;
+  SPACE_RE.lastIndex = from;
+  if (SPACE_RE.test(s)) f |= SV_SPACE;
+  if (s.indexOf('+', from) >= 0) f |= SV_PLUS;
+  return f;
+}
+
+/** A word run u[start, end) with hash `h`: its classes (of its suffixes when tokens may start inside it). */
+function surveyRun(u: Uint16Array, n: number, start: number, end: number, h: number, flags: number, sv: Survey): number {
+  const first = u[start]!;
+  const inner = (first >= 48 && first <= 57) || first === 36 || ((first | 32) === 101 && start > 0 && u[start - 1] === 46);
+  const bits = inner ? innerClasses(u, start, end) : wordClasses(h);
+  if (bits === 0) return flags;
+  let f = flags;
+  if ((bits & H_TRIGGER) !== 0 || ((bits & H_CALL) !== 0 && callMayFollow(u, n, end))) f |= SV_SCAN;
+  if ((bits & H_LOUD) !== 0) f |= SV_LOUD;
+  if ((bits & H_P1) !== 0) sv.lastP1End = end;
+  return f;
+}
+
+/** One of ; @ : = | & + - # / ' " ` at `i`. */
+function surveyMark(u: Uint16Array, n: number, i: number, c: number, flags: number, sv: Survey): number {
+  const d = i + 1 < n ? u[i + 1]! : 0;
+  let f = flags;
+  switch (c) {
+    case 59: // ;
+      f |= SV_LOUD | SV_SEMI;
+      sv.lastP1End = i + 1;
+      if ((f & SV_SCAN) === 0 && statementMayFollow(u, n, i + 1)) f |= SV_SCAN;
+      break;
+    case 64: // @@variable; @>, @?, @'..': operators and strings (a word after @ makes a variable)
+      if (d === 64) f |= SV_SCAN;
+      if (!isWordStart(d)) f |= SV_LOUD;
+      break;
+    case 58: // ::cast
+      if (d === 58) f |= SV_SCAN;
+      break;
+    case 61: { // =
+      f |= SV_LOUD;
+      const b = i > 0 ? u[i - 1]! : 0;
+      if (isWordChar(b) || b === 96 || b === 93) {
+        if (sv.firstPairEq < 0) sv.firstPairEq = i;
+        sv.lastPairEq = i;
+      }
+      break;
+    }
+    case 124: // ||
+    case 38: // &&
+      if (d === c) {
+        f |= SV_LOUD;
+        sv.lastP1End = i + 2;
+      }
+      break;
+    case 45: // --
+      if (d === 45) f |= SV_COMMENT;
+      break;
+    case 35: // # (not #>)
+      if (d !== 62) f |= SV_COMMENT;
+      break;
+    case 47: // /*
+      if (d === 42) f |= SV_COMMENT;
+      break;
+    case 43: // +
+      f |= SV_PLUS;
+      break;
+    case 39: // ' " `
+    case 34:
+    case 96:
+      f |= SV_QUOTE;
+      break;
+    default:
+      break;
+  }
+  return f;
+}
+
+/** After a `;` (at `from`): further `;` and whitespace, then a statement word (or what may hide one). */
+function statementMayFollow(u: Uint16Array, n: number, from: number): boolean {
+  let i = from;
+  while (i < n && (isSpace(u[i]!) || u[i] === 59)) i++;
+  if (i >= n) return false;
+  const c = u[i]!;
+  if (mayHideTokens(c)) return true;
+  if (!isWordStart(c)) return false;
+  let h = 0;
+  for (let j = i; j < n && isWordChar(u[j]!); j++) h = (Math.imul(h, 31) + hashCode(u[j]!)) | 0;
+  return (wordClasses(h) & H_STATEMENT) !== 0;
+}
+
+/** Values up to this length are first checked by quietValue (longer ones are rarely quiet: the survey decides). */
+const QUIET_CHECK_MAX = 64;
+
+/**
+ * quietForm(survey(s)) for a short ASCII value with no other form, decided in one pass without the survey's copy and
+ * bookkeeping (most keys and short values of a request are such): false as soon as something the survey would flag
+ * (or might: a word that needs a look further) appears. The conditions are the survey's, restricted to what makes
+ * a form not quiet (SV_SCAN, SV_LOUD, SV_QUOTE) or adds a form (SV_TYPO: no non-ASCII here; SV_PLUS):
+ * - a word run must have no trigger or loud class and no call class (callMayFollow is not looked at); one that
+ *   starts with a digit must be digits only, and none may start with `$` or with `e` after `.` (inner tokens);
+ * - the characters < > ! ~ ? ( ) ; = ' " ` + are out; `@` only before a word start (a variable), not before `@`;
+ *   `:` not before `:`; `|` and `&` not doubled. Others (`-`, `#`, `/`, `*`, `,`, `.`, `%`, whitespace ...) flag
+ *   nothing a quiet form cares about (comments only matter to the whole-statement check, which needs a loud word).
+ */
+function quietValue(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    let c = s.charCodeAt(i);
+    if (c >= 128) return false;
+    const cls = ASCII_CLASS[c];
+    if (cls === C_WORD) {
+      const start = i;
+      let h = 0;
+      let digits = true;
+      for (;;) {
+        if (c < 48 || c > 57) digits = false;
+        h = (Math.imul(h, 31) + (c | 32)) | 0;
+        if (++i >= n) break;
+        c = s.charCodeAt(i);
+        if (c >= 128 || ASCII_CLASS[c] !== C_WORD) break;
+      }
+      const first = s.charCodeAt(start);
+      if (first >= 48 && first <= 57) {
+        if (!digits) return false;
+      } else if (first === 36 || ((first | 32) === 101 && start > 0 && s.charCodeAt(start - 1) === 46)) {
+        return false;
+      } else if ((wordClasses(h) & (H_TRIGGER | H_CALL | H_LOUD)) !== 0) {
+        return false;
+      }
+      continue;
+    }
+    if (cls === C_LOUD) return false;
+    if (cls === C_MARK) {
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      switch (c) {
+        case 64: // @: a variable only
+          if (d === 64 || !isWordStart(d)) return false;
+          break;
+        case 58: // :
+          if (d === 58) return false;
+          break;
+        case 124: // | &
+        case 38:
+          if (d === c) return false;
+          break;
+        case 45: // - # /
+        case 35:
+        case 47:
+          break;
+        default: // ; = + ' " `
+          return false;
+      }
+    }
+    i++;
+  }
+  return true;
+}
+
+/**
+ * A form of the value for which no rule can fire, decided from its survey:
+ * - no ASCII quote: no break-out reading, no string literal (no interior to scan);
+ * - no scan trigger (SV_SCAN): the scan has nothing to react to; no catalog word, no `::`;
+ * - nothing loud (SV_LOUD): every rule of a bare continuation needs one of the parser's facts (logical or comparison
+ *   operators, calls and subqueries, which need `(`, UNION, SELECT, INTO OUTFILE, ORDER/GROUP BY, stacked statements
+ *   after `;` or a statement word, JSON operators, a `::` cast, a catalog) or the shape of a break-out (a quote,
+ *   `)` and `;` after it, AS ... FROM); with none of their characters and words, the bare readings report nothing,
+ *   and the value starts with no statement or clause word (whole-statement and clause-tail checks).
+ */
+function quietForm(sv: Survey): boolean {
+  return (sv.flags & (SV_QUOTE | SV_SCAN | SV_LOUD)) === 0;
+}
+
+// ------------------------------------------------------------------ readings that fail on their first tokens
+
+/*
+ * Most readings of prose fail on their first tokens: `it's made` read after the quote is the word `s`, which cannot
+ * continue a query; `Our sourdough` read bare is an identifier followed by a word. Such a failed reading has no
+ * facts and reports nothing (decideContinuation returns at once). These checks see it on the characters, without
+ * building the reading. They answer "fails at once" only when sure.
+ */
+
+/*
+ * They read the form's code units from its survey (`sv.units`, valid until the next survey: inspectForm runs
+ * between its form's survey and the next one).
+ */
+
+function skipSpace(u: Uint16Array, n: number, from: number): number {
+  let i = from;
+  while (i < n && isSpace(u[i]!)) i++;
+  return i;
+}
+
+/** wordTokenClasses: the run is read as a string literal's prefix. */
+const STRING_PREFIX = -1;
+/** The first token is no word (or there is none). */
+const NO_WORD = -2;
+
+/**
+ * The survey classes of the word token at `i` (a word start), or STRING_PREFIX when the tokenizer reads the run there
+ * as the prefix of a string literal (N'..', _utf8'..').
+ */
+function wordTokenClasses(u: Uint16Array, n: number, i: number): number {
+  let h = 0;
+  let j = i;
+  while (j < n) {
+    const c = u[j]!;
+    if (!isWordChar(c)) break;
+    h = (Math.imul(h, 31) + hashCode(c)) | 0;
+    j++;
+  }
+  if (j < n && u[j] === 39 && isUnitsStringPrefix(u, i, j - i)) return STRING_PREFIX;
+  return wordClasses(h);
+}
+
+/** isStringPrefix on code units: N X B E alone, or `_charset` of 4 to 10 characters, before a `'`. */
+function isUnitsStringPrefix(u: Uint16Array, i: number, len: number): boolean {
+  if (len === 1) {
+    const c = u[i]! | 32;
+    return c === 110 || c === 120 || c === 98 || c === 101; // n x b e
+  }
+  return u[i] === 95 && len >= 4 && len <= 10;
+}
+
+/** The end of the word run at `i`. */
+function wordRunEnd(u: Uint16Array, n: number, i: number): number {
+  let j = i;
+  while (j < n && isWordChar(u[j]!)) j++;
+  return j;
+}
+
+/**
+ * The reading after the quote at `at` fails on its first token: a word (after whitespace) that no continuation
+ * reacts to. In `continuation`, such a word is no `::`, COLLATE, operator word (opInfo), clause or set-operation
+ * word or statement word (all of these are H_LOUD or H_CONT): the loop fails on it with no facts, so
+ * decideContinuation returns at once, and a failed reading is never redone in full.
+ */
+function quoteFailsAtOnce(u: Uint16Array, n: number, at: number): boolean {
+  const i = skipSpace(u, n, at + 1);
+  if (i >= n || !isWordStart(u[i]!)) return false;
+  const bits = wordTokenClasses(u, n, i);
+  return bits >= 0 && (bits & (H_LOUD | H_CONT)) === 0;
+}
+
+/**
+ * The bare reading from the start ends without facts on its first tokens. The value starts with a word W1 (after
+ * whitespace; not a string prefix) that is no lead starter (operator, set-operation and clause words: H_LEAD):
+ * - if W1 is reserved (or over 40 characters), the reading ends at once (no context for it);
+ * - otherwise W1 is read as an identifier operand, unless it is NOT, BINARY, EXISTS, INTERVAL or CASE (H_OPERAND);
+ *   NULL, DATE, ALL ... before what follows here are a one-token operand (or DATE 'x'). Then comes either
+ *   (a) whitespace and a word W3, or
+ *   (b) closed string literals (the loop skips adjacent literals) and a word W3, or
+ *   (c) one comparison or arithmetic operator (no logical one), an operand word W2 (no H_OPERAND word; a reserved
+ *       one fails the parse at once), whitespace and a word W3;
+ *   where W3 is no word a continuation reacts to (H_LOUD, H_CONT: no operator word, COLLATE, clause or statement
+ *   word), so the loop fails on W3. None of these steps sees `(`, `.`, `::`, `[` after an operand (no call,
+ *   qualified name, cast or subscript). A failed reading without logical operators, stacked statements, UNION
+ *   SELECT or INTO OUTFILE reports nothing (see decideContinuation).
+ */
+function bareFailsAtOnce(s: string, u: Uint16Array, i: number, first: number): boolean {
+  const n = s.length;
+  if (first < 0 || (first & H_LEAD) !== 0) return false;
+  const e = wordRunEnd(u, n, i);
+  if (e - i > 40 || ((first & H_RESERVED) !== 0 && RESERVED.has(wordText(s, i, e)))) return true;
+  if ((first & H_OPERAND) !== 0) return false;
+  let j = skipSpace(u, n, e);
+  if (j >= n) return false;
+  let c = u[j]!;
+  if (c === 39 || c === 34) { // (b)
+    do {
+      const end = stringEnd(s, j + 1, c, n);
+      if (end.open) return false;
+      j = skipSpace(u, n, end.end);
+      if (j >= n) return false;
+      c = u[j]!;
+    } while (c === 39 || c === 34);
+    return isWordStart(c) && plainContinuationWord(u, n, j);
+  }
+  if (isWordStart(c)) return j > e && plainContinuationWord(u, n, j); // (a)
+  const opEnd = binaryOperatorEnd(s, j); // (c)
+  if (opEnd < 0) return false;
+  const k = skipSpace(u, n, opEnd);
+  if (k >= n || !isWordStart(u[k]!)) return false;
+  const second = wordTokenClasses(u, n, k);
+  if (second < 0 || (second & H_OPERAND) !== 0) return false;
+  const e2 = wordRunEnd(u, n, k);
+  const m = skipSpace(u, n, e2);
+  return m > e2 && m < n && isWordStart(u[m]!) && plainContinuationWord(u, n, m);
+}
+
+/** The word token at `i` (a word start) is none a continuation reacts to (not H_LOUD or H_CONT; no string prefix). */
+function plainContinuationWord(u: Uint16Array, n: number, i: number): boolean {
+  const bits = wordTokenClasses(u, n, i);
+  return bits >= 0 && (bits & (H_LOUD | H_CONT)) === 0;
+}
+
+/** The text of the word token s[i, e) as the tokenizer makes it (lower-cased when it has ASCII capitals; '' when long). */
+function wordText(s: string, i: number, e: number): string {
+  if (e - i > 40) return '';
+  for (let k = i; k < e; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 65 && c <= 90) return s.slice(i, e).toLowerCase();
+  }
+  return s.slice(i, e);
+}
+
+/** Comparison and arithmetic operators (opInfo kinds CMP and ARITH; no logical or assignment operator). */
+const BINARY_OPERATORS: ReadonlySet<string> = new Set([
+  '=', '==', '===', '<=>', '<', '>', '<=', '>=', '<>', '!=', '!==', '!<', '!>', '~', '~*', '!~', '!~*', '@>', '<@', '?', '?|',
+  '?&', '@?', '@@', '|', '&', '<<', '>>', '+', '-', '*', '/', '%', '^', '->', '->>', '#>', '#>>',
+]);
+
+/**
+ * The end of the operator token at `j` when the tokenizer reads one there that is in BINARY_OPERATORS; -1 otherwise.
+ * Before operatorAt the tokenizer tries comments (`--`, `#` but `#>`, `/*`; no versioned comment is open at the
+ * value's second token), `@` variables and quoted variables; characters that start other tokens (quotes, digits,
+ * words, punctuation) make operatorAt return no operator of the set.
+ */
+function binaryOperatorEnd(s: string, j: number): number {
+  const n = s.length;
+  const c = s.charCodeAt(j);
+  const c1 = j + 1 < n ? s.charCodeAt(j + 1) : -1;
+  if ((c === 45 && c1 === 45) || (c === 35 && c1 !== 62) || (c === 47 && c1 === 42)) return -1;
+  if (c === 64 && (isWordStart(c1) || c1 === 39 || c1 === 34 || c1 === 96 ||
+    (c1 === 64 && j + 2 < n && isWordStart(s.charCodeAt(j + 2))))) return -1;
+  if (c === 46 || c === 36 || c === 39 || c === 34 || c === 96 || (c >= 48 && c <= 57)) return -1;
+  const op = operatorAt(s, j);
+  return BINARY_OPERATORS.has(op) ? j + op.length : -1;
+}
+
+
+/** A run of word characters in u[0, n) with a lower-case letter and an upper-case one after its first character (`SeLeCt`). */
+function hasMixedCaseWord(u: Uint16Array, n: number): boolean {
+  let lower = false;
+  let upperAfterFirst = false;
+  let inRun = false;
+  for (let i = 0; i < n; i++) {
+    const c = u[i]!;
+    if (c < 128 ? ASCII_CLASS[c] !== C_WORD : !isWordChar(c)) {
+      lower = false;
+      upperAfterFirst = false;
+      inRun = false;
+      continue;
+    }
+    if (c >= 97 && c <= 122) lower = true;
+    else if (c >= 65 && c <= 90 && inRun) upperAfterFirst = true;
+    inRun = true;
+    if (lower && upperAfterFirst) return true;
+  }
+  return false;
+}
+
+/**
+ * The tokens of a key=value pair's bare reading from token `from` (read anyway) end it without facts at once, as in
+ * bareFailsAtOnce: an operand W1, then any chain of comparison and arithmetic operators each followed by an operand
+ * word, then closed strings, then a word the continuation does not react to. An operand is a word, or a name
+ * qualified with single dots (`a.b.c`, at most 8 parts: parseName); W1 is no lead starter and, reserved (or over 40
+ * characters), ends the reading at once; no operand is NOT, BINARY, EXISTS, INTERVAL or CASE, and no `(` follows one
+ * (no call). The operators are binary with a higher precedence than OR/AND (the expression parser takes the whole
+ * chain, nesting at most once per precedence level); strings after an operand are skipped by the loop; the loop
+ * fails on the last word. Such a failed reading has no logical operator, stacked statement, UNION SELECT or INTO
+ * OUTFILE: decideContinuation reports nothing. (No step looks back before `from`.)
+ */
+function pairFailsAtOnce(view: View, from: number): boolean {
+  const w1 = view.at(from)!;
+  if (w1.k !== 'word' || LEAD_WORDS.has(w1.w)) return false;
+  if (w1.w === '' || RESERVED.has(w1.w)) return true;
+  if (OPERAND_WORDS.has(w1.w)) return false;
+  let k = nameEnd(view, from);
+  if (k < 0) return false;
+  let t = view.at(k);
+  while (t !== undefined && t.k === 'op' && BINARY_OPERATORS.has(t.w)) {
+    const w = view.at(k + 1);
+    if (w === undefined || w.k !== 'word' || OPERAND_WORDS.has(w.w)) return false;
+    k = nameEnd(view, k + 1);
+    if (k < 0) return false;
+    t = view.at(k);
+  }
+  while (t !== undefined && t.k === 'str' && !t.open) t = view.at(++k);
+  return t !== undefined && t.k === 'word' && !LOUD_WORDS.has(t.w) && !CONT_WORDS.has(t.w);
+}
+
+/**
+ * The index after the name that starts with the word at `i`: words joined by single `.` (the next token after a
+ * `.` is a word, not `.` or `*`), at most 8 parts as parseName reads them; -1 (no token) when the name is followed
+ * by anything parseName reads otherwise (a `.` not followed by a word) or by `(` (a call).
+ */
+function nameEnd(view: View, i: number): number {
+  let k = i + 1;
+  for (let parts = 1; parts < 8; parts++) {
+    const dot = view.at(k);
+    if (dot === undefined || dot.k !== '.') break;
+    const part = view.at(k + 1);
+    if (part === undefined || part.k !== 'word') return -1;
+    k += 2;
+  }
+  const next = view.at(k);
+  return next !== undefined && (next.k === '(' || next.k === '.') ? -1 : k;
 }
