@@ -97,12 +97,15 @@ test('with a cache, a repeated value is inspected once and replayed with exclusi
 
 test('the finding memo stays bounded and keeps the values in use', () => {
   const memo = new FindingMemo(100);
-  memo.set('kept', []);
+  const at = { source: 'query' as const, name: 'q', isName: false };
+  memo.set('kept', at, []);
   for (let i = 0; i < 1000; i++) {
-    memo.set(`v${i}`, []);
-    assert.ok(memo.get('kept'), `the value in use survives generation turns (at ${i})`);
+    memo.set(`v${i}`, at, []);
+    assert.ok(memo.get('kept', at), `the value in use survives generation turns (at ${i})`);
     assert.ok(memo.size <= 200, 'at most two generations are held');
   }
-  assert.equal(memo.get('v0'), undefined, 'a value unused for two generations is gone');
-  assert.ok(memo.get('v999'), 'the newest value is there');
+  assert.equal(memo.get('v0', at), undefined, 'a value unused for two generations is gone');
+  assert.ok(memo.get('v999', at), 'the newest value is there');
+  assert.equal(memo.get('v999', { ...at, name: 'other' }), undefined, 'the same value under another name is a miss');
+  assert.equal(memo.get('v999', { ...at, isName: true }), undefined, 'the same text as a name is a miss');
 });

@@ -72,10 +72,9 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
   }
   for (input of inputs) {
     if (input.value.length === 0) continue;
-    const cacheKey = cache && input.value.length <= CACHEABLE_LENGTH
-      ? `${input.source}\u0000${input.name}\u0000${input.isName === true ? 1 : 0}\u0000${input.value}` : undefined;
+    const cacheKey = cache && input.value.length <= CACHEABLE_LENGTH ? input.value : undefined;
     if (cacheKey !== undefined) {
-      const cached = cache!.get(cacheKey);
+      const cached = cache!.get(cacheKey, input);
       if (cached !== undefined) {
         // Replay (exclusions depend on the location, so they apply here, not when remembered).
         for (const { finding, layers: findingLayers } of cached) record(finding, findingLayers);
@@ -100,7 +99,7 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       }
     }
     if (cacheKey !== undefined) {
-      cache!.set(cacheKey, recording!);
+      cache!.set(cacheKey, input, recording!);
       recording = null;
     }
   }
@@ -117,35 +116,51 @@ function repeatsEarlier(variants: readonly Variant[], v: number): boolean {
 /** Values up to this length are remembered with their findings (headers, paths and parameters repeat a lot). */
 const CACHEABLE_LENGTH = 512;
 
+/** A memo entry: detection depends on the value and on where it was found (source, name, whether it is a name). */
+interface MemoEntry {
+  readonly source: string;
+  readonly name: string;
+  readonly isName: boolean;
+  readonly findings: readonly CachedFinding[];
+}
+
 /**
  * A bounded memo of findings per value, in two generations: new entries go to the young map; when it holds
  * `generation` entries it becomes the old map and the previous old map is dropped; a hit in the old map is copied
  * back to the young one. Values in use stay, values not seen for two generations go, and every operation is O(1)
- * (a Map used as an LRU by deleting its oldest key degrades: V8 walks the deleted slots at its front).
+ * (a Map used as an LRU by deleting its oldest key degrades: V8 walks the deleted slots at its front). Keyed by
+ * the value itself (no composed key string to build and hash); an entry for the same value at another source or
+ * name is a miss and is replaced.
  */
 export class FindingMemo {
-  private young = new Map<string, readonly CachedFinding[]>();
-  private old = new Map<string, readonly CachedFinding[]>();
+  private young = new Map<string, MemoEntry>();
+  private old = new Map<string, MemoEntry>();
   private readonly generation: number;
 
   constructor(generation = 5_000) {
     this.generation = generation;
   }
 
-  get(key: string): readonly CachedFinding[] | undefined {
-    const hit = this.young.get(key);
-    if (hit !== undefined) return hit;
-    const aged = this.old.get(key);
-    if (aged !== undefined) this.set(key, aged);
-    return aged;
+  get(value: string, at: Pick<InspectedInput, 'source' | 'name' | 'isName'>): readonly CachedFinding[] | undefined {
+    let entry = this.young.get(value);
+    if (entry === undefined) {
+      entry = this.old.get(value);
+      if (entry !== undefined) this.put(value, entry);
+    }
+    if (entry === undefined || entry.source !== at.source || entry.name !== at.name || entry.isName !== (at.isName === true)) return undefined;
+    return entry.findings;
   }
 
-  set(key: string, findings: readonly CachedFinding[]): void {
+  set(value: string, at: Pick<InspectedInput, 'source' | 'name' | 'isName'>, findings: readonly CachedFinding[]): void {
+    this.put(value, { source: at.source, name: at.name, isName: at.isName === true, findings });
+  }
+
+  private put(value: string, entry: MemoEntry): void {
     if (this.young.size >= this.generation) {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(key, findings);
+    this.young.set(value, entry);
   }
 
   /** Entries held (at most twice the generation). */

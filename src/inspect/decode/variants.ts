@@ -73,6 +73,14 @@ for (let c = 0; c < 128; c++) {
     : c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d ? CONTROL : 0;
 }
 
+function entityStart(c: number): boolean {
+  return c === 0x23 || (c < 0x80 && ASCII_CLASS[c] === ALPHABET && c !== 0x2b && c !== 0x2f && c !== 0x2d && c !== 0x5f);
+}
+
+function escapeStart(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x75 || c === 0x55;
+}
+
 function scan(value: string): Scan {
   let triggers = 0;
   let run = 0;
@@ -82,7 +90,10 @@ function scan(value: string): Scan {
     if (c < 0x80) {
       const kind = ASCII_CLASS[c]!;
       if (kind === ALPHABET) { run++; continue; }
-      triggers |= kind;
+      // `&` only starts an entity before a letter, digit or `#`; `%` only an escape before a hex digit or `u`.
+      if (kind === AMPERSAND) { if (entityStart(value.charCodeAt(i + 1))) triggers |= AMPERSAND; }
+      else if (kind === PERCENT) { if (escapeStart(value.charCodeAt(i + 1))) triggers |= PERCENT; }
+      else triggers |= kind;
     } else {
       triggers |= c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xf0 ? NON_ASCII | OVERLONG_LEAD : NON_ASCII;
     }
