@@ -37,6 +37,10 @@ function decodeToken(value: string, start: number, end: number): string | undefi
   const len = end - start;
   if (len % 4 === 1) return undefined;
   const bytes = new Uint8Array(Math.floor((len * 3) / 4));
+  // Text has at most 5% control bytes of all its bytes: past that share of the most bytes the token can give, or at
+  // a NUL, it is not text, and the rest need not be decoded (long runs of letters fail within a few dozen bytes).
+  const maxControl = bytes.length * 0.05;
+  let early = 0;
   let o = 0;
   let acc = 0;
   let bits = 0;
@@ -47,7 +51,9 @@ function decodeToken(value: string, start: number, end: number): string | undefi
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      bytes[o++] = (acc >> bits) & 0xff;
+      const b = (acc >> bits) & 0xff;
+      bytes[o++] = b;
+      if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && (b === 0 || ++early > maxControl)) return undefined;
     }
   }
   // Most tokens that are not base64 of text (words, hashes, identifiers) fail here, on bytes, before any string is
