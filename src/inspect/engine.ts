@@ -72,7 +72,7 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
   }
   for (input of inputs) {
     if (input.value.length === 0) continue;
-    const cacheKey = cache && input.value.length <= CACHEABLE_LENGTH ? input.value : undefined;
+    const cacheKey = cache && input.value.length <= (input.source === 'body' ? CACHEABLE_BODY_LENGTH : CACHEABLE_LENGTH) ? input.value : undefined;
     if (cacheKey !== undefined) {
       const cached = cache!.get(cacheKey, input);
       if (cached !== undefined) {
@@ -115,6 +115,11 @@ function repeatsEarlier(variants: readonly Variant[], v: number): boolean {
 
 /** Values up to this length are remembered with their findings (headers, paths and parameters repeat a lot). */
 const CACHEABLE_LENGTH = 512;
+/**
+ * Body values repeat across requests far less (keys, enums and small numbers do; text does not): only short ones are
+ * remembered, so that free text does not pay for hashing and storing what will not come again.
+ */
+const CACHEABLE_BODY_LENGTH = 64;
 
 /** A memo entry: detection depends on the value and on where it was found (source, name, whether it is a name). */
 interface MemoEntry {
