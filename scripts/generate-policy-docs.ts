@@ -167,6 +167,9 @@ logging:
 reload:
   watch: false                    # SIGHUP reloads in any case
 
+store:
+  kind: cluster                   # rate-limit counters and bans: exact across workers (redis: across instances)
+
 protections:
   ipList:
     deny: [192.0.2.0/24, "2001:db8::/32"]

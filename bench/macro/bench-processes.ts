@@ -118,11 +118,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     cwd: repoRoot, stdio: ['ignore', 'inherit', 'pipe'],
   });
   track(child);
+  const event = await waitForStarted(child, options.timeoutMs ?? 20_000);
+  return { child, policyFile, url: `http://${event.listeners[0]}`, adminUrl: event.admin ? `http://${event.admin}` : undefined };
+}
+
+/** The `started` event of a Portcullis process: its listener and admin addresses. */
+export interface StartedEvent { listeners: string[]; admin?: string }
+
+/**
+ * Waits for `"event":"started"` on a Portcullis child's stderr (rejecting on exit or timeout, with what it printed
+ * before); later warnings and errors are passed through to our stderr.
+ */
+export function waitForStarted(child: ChildProcess, timeoutMs: number): Promise<StartedEvent> {
   return new Promise((resolve, reject) => {
     let started = false;
     let pending = '';
     const early: string[] = [];
-    const timer = setTimeout(() => reject(new Error(`Portcullis did not start in time:\n${early.join('\n')}`)), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => reject(new Error(`Portcullis did not start in time:\n${early.join('\n')}`)), timeoutMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (!started) reject(new Error(`Portcullis exited before starting (${signal ?? code}):\n${early.join('\n')}`));
@@ -137,8 +149,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         if (!started && line.includes('"event":"started"')) {
           started = true;
           clearTimeout(timer);
-          const event = JSON.parse(line) as { listeners: string[]; admin?: string };
-          resolve({ child, policyFile, url: `http://${event.listeners[0]}`, adminUrl: event.admin ? `http://${event.admin}` : undefined });
+          resolve(JSON.parse(line) as StartedEvent);
         } else if (!started) {
           early.push(line);
         } else if (!line.includes('"level":"info"')) {

@@ -13,6 +13,7 @@ import type { DetectorContext } from '../../src/inspect/finding.ts';
 import { inspectInputs } from '../../src/inspect/engine.ts';
 import { compileSettings } from '../../src/protections/attack-detection/attack-detection.ts';
 import { extractJson } from '../../src/inspect/extract/json.ts';
+import { createLocalStores } from '../../src/store/registry.ts';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '2000' } } });
 const iterations = Number(values.iterations);
@@ -92,7 +93,7 @@ for (const detector of DETECTORS) {
 
 // The whole body as the protection inspects it: the engine settings compiled from the default configuration (with
 // the result cache for short values), over documents whose values are unique to each document.
-const settings = compileSettings({}, { policy: {} as never, scope: 'global', issue: () => {} });
+const settings = compileSettings({}, { policy: {} as never, stores: createLocalStores(), scope: 'global', issue: () => {} });
 const DOCUMENTS = 512;
 const bodies = Array.from({ length: DOCUMENTS }, (_, seed) => Buffer.from(orderJson(10 * 1024, seed + 1)));
 const inspectBody = (body: Buffer): void => {

@@ -4,6 +4,7 @@ import { PolicyError } from '../config/policy-error.ts';
 import { quickPolicy } from '../config/quick-policy.ts';
 import type { Policy } from '../config/policy-types.ts';
 import { Gateway } from '../server/gateway.ts';
+import { buildPipeline } from '../pipeline/build-pipeline.ts';
 import { runClusterPrimary, isClusterWorker, reportMetricsToPrimary, type ClusterMessage } from '../server/cluster.ts';
 import { reopenAllSinks } from '../observe/log-sink.ts';
 import { systemLog } from '../observe/system-log.ts';
@@ -41,6 +42,11 @@ export async function startCommand(options: Record<string, string | undefined>, 
   }
 
   if (policy.workers > 1 && cluster.isPrimary) {
+    // Checked once here: workers started with unreadable TLS files would only crash and be restarted.
+    try { await buildPipeline(policy, options.config).close(); } catch (error) {
+      if (error instanceof PolicyError) { process.stderr.write(error.message + '\n'); return EXIT_USAGE; }
+      throw error;
+    }
     await runClusterPrimary(policy, options.config);
     return new Promise<number>(() => {});
   }

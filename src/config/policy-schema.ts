@@ -1,6 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ModeSchema, SecretSchema } from './common-schema.ts';
 import { PROTECTIONS } from '../protections/index.ts';
+import { StoreSettingsSchema } from '../store/config.ts';
+import { ListenerTlsSchema, RedirectToHttpsSchema, UpstreamTlsSchema } from '../server/tls/tls-schema.ts';
 
 /** HTTP methods a route may declare. TRACE and CONNECT are accepted here but never allowed unless listed. */
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'] as const;
@@ -31,6 +33,7 @@ export const GlobalLimitsSchema = Type.Object({
   maxRequestsPerConnection: Int(0, 1_000_000, 'Requests served on one client connection before it is closed (0: no limit).', 1000),
   maxConnections: Int(1, 1_000_000, 'Open client connections accepted per listener and process; more are closed at once.', 10_000),
   maxConnectionsPerIp: Int(1, 1_000_000, 'Open client connections accepted from one TCP peer address per process; more are closed at once.', 256),
+  maxConcurrentRequestsPerIp: Int(1, 1_000_000, 'Requests from one client address (after trusted-proxy resolution) in progress at once per process; more get 429 `too_many_concurrent_requests`. Bounds what slow readers can hold of the upstream pools; behind a load balancer, list it in `clientAddress.trustedProxies` or raise this.', 64),
   ...routeLimitProperties(true),
 }, { additionalProperties: false, default: {}, description: 'Request and connection limits; those marked per route can be overridden in `routes[].limits`.' });
 
@@ -48,6 +51,7 @@ const UpstreamSchema = Type.Object({
   hostHeader: Type.Union([Type.Literal('preserve'), Type.Literal('upstream')], {
     default: 'preserve', description: '`preserve` forwards the client\'s Host; `upstream` sends the upstream\'s host:port.',
   }),
+  tls: Type.Optional(UpstreamTlsSchema),
 }, { additionalProperties: false });
 
 function protectionsSchema(): TSchema {
@@ -78,6 +82,8 @@ const RouteSchema = Type.Object({
 const ListenerSchema = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, description: 'Listener name used in logs; defaults to the address.' })),
   address: Type.String({ description: '`HOST:PORT` to listen on (`[::1]:8080` for IPv6).' }),
+  tls: Type.Optional(ListenerTlsSchema),
+  redirectToHttps: Type.Optional(RedirectToHttpsSchema),
 }, { additionalProperties: false });
 
 const LogDestination = Type.String({ minLength: 1, default: 'stdout', description: '`stdout`, `stderr`, or a file path (appended; reopened on SIGUSR1 for rotation).' });
@@ -128,6 +134,7 @@ export const PolicySchema = Type.Object({
   reload: Type.Object({
     watch: Type.Boolean({ default: false, description: 'Reload when the policy file changes (SIGHUP always reloads).' }),
   }, { additionalProperties: false, default: {}, description: 'Policy reloads.' }),
+  store: StoreSettingsSchema,
   protections: Type.Optional(protectionsSchema()),
 }, { additionalProperties: false, $id: 'https://portcullis.dev/schema/policy-v1.json', title: 'Portcullis policy' });
 

@@ -36,7 +36,7 @@ describe('validatePolicyShape', () => {
     { name: 'unknown top-level key', patch: (p) => { p.foo = 1; }, issues: [{ path: '', message: 'unknown key "foo"' }] },
     { name: 'unknown route key', patch: (p) => { p.routes[0].foo = 1; }, issues: [{ path: '/routes/0', message: 'unknown key "foo"' }] },
     { name: 'unknown key in nested limits', patch: (p) => { p.routes[0].limits = { bar: 1 }; }, issues: [{ path: '/routes/0/limits', message: 'unknown key "bar"' }] },
-    { name: 'unknown key in an upstream', patch: (p) => { p.upstreams.api.tls = true; }, issues: [{ path: '/upstreams/api', message: 'unknown key "tls"' }] },
+    { name: 'unknown key in an upstream', patch: (p) => { p.upstreams.api.tlsx = true; }, issues: [{ path: '/upstreams/api', message: 'unknown key "tlsx"' }] },
     { name: 'unknown key in a protection', patch: (p) => { p.protections = { ipList: { denny: [] } }; }, issues: [{ path: '/protections/ipList', message: 'unknown key "denny"' }] },
     { name: 'unknown protection on a route', patch: (p) => { p.routes[0].protections = { waf: {} }; }, issues: [{ path: '/routes/0/protections', message: 'unknown key "waf"' }] },
     { name: 'unknown method', patch: (p) => { p.routes[0].methods = ['GET', 'FETCH']; }, issues: [{ path: '/routes/0/methods/1', message: 'must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT' }] },

@@ -20,7 +20,29 @@ export const metrics = {
   rejectedConnections: new Counter({ name: 'portcullis_rejected_connections_total', help: 'Client connections closed at accept time, by reason.', labelNames: ['reason'] as const }),
   reloads: new Counter({ name: 'portcullis_policy_reloads_total', help: 'Policy reloads, by result.', labelNames: ['result'] as const }),
   droppedLogLines: new Gauge({ name: 'portcullis_log_dropped_lines', help: 'Log lines dropped because a sink could not keep up.' }),
+  storeErrors: new Counter({ name: 'portcullis_store_errors_total', help: 'Failed calls to the shared counter and ban store, by store kind and error code.', labelNames: ['store', 'code'] as const }),
+  storeFallback: new Gauge({ name: 'portcullis_store_fallback', help: '1 while this process counts locally because its shared store is unavailable, by store kind.', labelNames: ['store'] as const }),
 };
+
+/**
+ * Where `portcullis_bans_active` reads its value at scrape time: the ban count of the latest pipeline's store, as
+ * registered by the flood defence. Returns the function that unregisters it (when its pipeline closes).
+ */
+const banCounters: (() => Promise<number>)[] = [];
+export function addBanCounter(counter: () => Promise<number>): () => void {
+  banCounters.push(counter);
+  return () => { const at = banCounters.lastIndexOf(counter); if (at !== -1) banCounters.splice(at, 1); };
+}
+export const bansActive = new Gauge({
+  name: 'portcullis_bans_active',
+  help: 'Bans in force, as this process knows them (with a shared store, every worker knows the same bans).',
+  aggregator: 'max', // workers of one cluster report the same shared list: not a sum
+  async collect() {
+    const count = banCounters.at(-1);
+    if (!count) return;
+    try { this.set(await count()); } catch { /* store unavailable: keep the last value */ }
+  },
+});
 
 let defaultsOn = false;
 /** Process metrics (CPU, memory, event loop lag), once per process. */

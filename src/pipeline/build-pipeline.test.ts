@@ -141,7 +141,9 @@ describe('buildPipeline: modes', () => {
       { path: '/r', upstream: 'api', mode: 'enforce' },
     ]), (pipeline) => {
       assert.deepEqual(pipeline.unrouted.requestHead.map((s) => [s.protection, s.mode]),
-        [['ip-list', 'enforce'], ['method-restriction', 'monitor'], ['attack-detection', 'monitor']]);
+        [['ip-list', 'enforce'], ['flood-defence', 'monitor'], ['method-restriction', 'monitor'], ['attack-detection', 'monitor']]);
+      // ip-list has no dropConnections and flood-defence is in monitor mode: nothing runs at accept time.
+      assert.deepEqual(pipeline.connectionSteps, []);
     });
   });
 
@@ -180,7 +182,8 @@ describe('buildPipeline: layer and merge', () => {
       assert.equal(stepsFor(pipeline, '/a').filter((s) => s.protection === 'ip-list').length, 1);
       assert.equal(stepsFor(pipeline, '/b').filter((s) => s.protection === 'ip-list').length, 0);
       assert.equal(pipeline.unrouted.requestHead.filter((s) => s.protection === 'ip-list').length, 0);
-      assert.equal(pipeline.connectionSteps.length, 0);
+      // A route's ip-list adds no connection step; only the default flood-defence runs at accept time.
+      assert.deepEqual(pipeline.connectionSteps.map((s) => s.protection), ['flood-defence']);
     });
   });
 
@@ -204,28 +207,42 @@ describe('buildPipeline: layer and merge', () => {
     });
   });
 
-  test('method restriction and attack detection run by default, once per route', async () => {
+  test('flood defence, method restriction and attack detection run by default, once per route', async () => {
     await withPipeline(policyOf(), (pipeline) => {
-      assert.deepEqual(stepsFor(pipeline, '/x').map((s) => s.protection), ['method-restriction', 'attack-detection']);
-      assert.deepEqual(pipeline.unrouted.requestHead.map((s) => s.protection), ['method-restriction', 'attack-detection']);
+      assert.deepEqual(stepsFor(pipeline, '/x').map((s) => s.protection), ['flood-defence', 'method-restriction', 'attack-detection']);
+      assert.deepEqual(pipeline.unrouted.requestHead.map((s) => s.protection), ['flood-defence', 'method-restriction', 'attack-detection']);
       assert.equal(pipeline.router.match('h', seg('/x'), 'GET')!.route.steps.needsRequestBody, true, 'detection reads bodies');
+      // Flood defence is on by default, globally: one instance shared by every route and unrouted requests, with a
+      // connection step (enforce mode) and a request-head step, and no other phase (no rates, so no ban counting).
+      const flood = pipeline.unrouted.requestHead.find((s) => s.protection === 'flood-defence')!;
+      assert.equal(flood.mode, 'enforce');
+      assert.equal(stepsFor(pipeline, '/x')[0]!.instance, flood.instance, 'the global instance is shared');
+      assert.deepEqual(pipeline.connectionSteps.map((s) => [s.protection, s.mode]), [['flood-defence', 'enforce']]);
+      assert.equal(pipeline.connectionSteps[0]!.instance, flood.instance);
+      const route = pipeline.router.match('h', seg('/x'), 'GET')!.route.steps;
+      for (const steps of [pipeline.unrouted, route]) {
+        const phases = (['requestHead', 'requestBody', 'responseHead', 'responseBody', 'log'] as const)
+          .filter((phase) => steps[phase].some((s) => s.protection === 'flood-defence'));
+        assert.deepEqual(phases, ['requestHead']);
+      }
+      assert.equal(verdictOf(flood, fakeExchange('203.0.113.7')).action, 'pass', 'without rates or bans nobody is refused');
     });
   });
 
   test('enabled: false on a route removes the global instance too', async () => {
     const policy = policyOf({ protections: { ipList: { deny: ['1.2.3.4'] } } }, [
-      { path: '/off', upstream: 'api', protections: { ipList: { enabled: false }, methodRestriction: { enabled: false }, attackDetection: { enabled: false } } },
+      { path: '/off', upstream: 'api', protections: { ipList: { enabled: false }, floodDefence: { enabled: false }, methodRestriction: { enabled: false }, attackDetection: { enabled: false } } },
       { path: '/on', upstream: 'api' },
     ]);
     await withPipeline(policy, (pipeline) => {
       assert.deepEqual(stepsFor(pipeline, '/off').map((s) => s.protection), []);
       assert.equal(pipeline.router.match('h', seg('/off'), 'GET')!.route.steps.needsRequestBody, false, 'nothing buffers the body');
-      assert.deepEqual(stepsFor(pipeline, '/on').map((s) => s.protection), ['ip-list', 'method-restriction', 'attack-detection']);
+      assert.deepEqual(stepsFor(pipeline, '/on').map((s) => s.protection), ['ip-list', 'flood-defence', 'method-restriction', 'attack-detection']);
     });
   });
 
   test('enabled: false globally removes the global instance only', async () => {
-    const policy = policyOf({ protections: { ipList: { enabled: false, deny: ['1.2.3.4'] }, methodRestriction: { enabled: false }, attackDetection: { enabled: false } } }, [
+    const policy = policyOf({ protections: { ipList: { enabled: false, deny: ['1.2.3.4'] }, floodDefence: { enabled: false }, methodRestriction: { enabled: false }, attackDetection: { enabled: false } } }, [
       { path: '/a', upstream: 'api' },
       { path: '/b', upstream: 'api', protections: { ipList: { deny: ['5.5.5.5'] } } },
     ]);
@@ -279,15 +296,19 @@ describe('buildPipeline: compiled routes and globals', () => {
       assert.equal(pipeline.trustedProxies.has('11.2.3.4'), false);
       assert.ok(pipeline.redactedHeaders.has('x-session-token'));
       assert.ok(pipeline.redactedHeaders.has('authorization'));
-      assert.deepEqual(pipeline.connectionSteps.map((s) => s.protection), ['ip-list']);
+      assert.deepEqual(pipeline.connectionSteps.map((s) => s.protection), ['ip-list', 'flood-defence']);
       assert.equal(pipeline.globalLimits.maxBodyBytes, 1024 * 1024);
       assert.equal(pipeline.policy, policy);
     });
-    // Without dropConnections, or in monitor mode, nothing runs at accept time.
+    // Without dropConnections, or in monitor mode, ip-list runs nothing at accept time (the default flood-defence does).
     await withPipeline(policyOf({ protections: { ipList: { deny: ['9.9.9.9'] } } }), (pipeline) => {
-      assert.deepEqual(pipeline.connectionSteps, []);
+      assert.deepEqual(pipeline.connectionSteps.map((s) => s.protection), ['flood-defence']);
     });
     await withPipeline(policyOf({ protections: { ipList: { deny: ['9.9.9.9'], dropConnections: true, mode: 'monitor' } } }), (pipeline) => {
+      assert.deepEqual(pipeline.connectionSteps.map((s) => s.protection), ['flood-defence']);
+    });
+    // Neither does flood-defence in monitor mode.
+    await withPipeline(policyOf({ protections: { ipList: { deny: ['9.9.9.9'], dropConnections: true, mode: 'monitor' }, floodDefence: { mode: 'monitor' } } }), (pipeline) => {
       assert.deepEqual(pipeline.connectionSteps, []);
     });
   });

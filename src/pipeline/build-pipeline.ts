@@ -6,10 +6,13 @@ import type { PhaseSteps, Step } from './run-phase.ts';
 import { Router, compileHostMatcher, type CompiledRoute } from './router.ts';
 import { compilePathTemplate } from './path-template.ts';
 import { createUpstreamPool, type UpstreamPool } from '../proxy/upstream-pool.ts';
+import { checkListenersTls } from '../server/tls/listener-tls.ts';
 import { compileCidrSet, type CidrSet } from '../net/cidr.ts';
 import { ALWAYS_REDACTED_HEADERS } from '../observe/redaction.ts';
 import { systemLog } from '../observe/system-log.ts';
 import { errorSummary } from './run-phase.ts';
+import { acquireStores, type StoreLease } from '../store/registry.ts';
+import type { SharedStores } from '../store/store.ts';
 
 /** Everything one policy load compiled. Requests capture the pipeline they started with; reloads swap it whole. */
 export interface CompiledPipeline {
@@ -26,6 +29,14 @@ export interface CompiledPipeline {
   readonly trustedProxies: CidrSet;
   readonly globalLimits: EffectiveRouteLimits;
   readonly redactedHeaders: ReadonlySet<string>;
+  /**
+   * Request headers that carry verified identity to upstreams (JWT claims forwarded by any route): the client's
+   * copies are removed from every request, including those of routes that do not verify a token, so a route without
+   * `jwt` cannot be used to plant them.
+   */
+  readonly identityHeaders: readonly string[];
+  /** The rate-limit counters and bans (process-wide, shared with the next pipeline when `store` is unchanged). */
+  readonly stores: SharedStores;
   /** Waits for in-flight upstream requests, closes pools and protection resources. */
   close(): Promise<void>;
 }
@@ -38,16 +49,18 @@ interface ConfigBlock { enabled?: boolean; mode?: Mode; [key: string]: unknown }
 /**
  * Compiles a validated policy: route templates, upstream pools and one instance per protection and scope.
  * Collects every problem and throws one `PolicyError` listing them all; on error, nothing is left open.
- * `registry` is the list of protections (the built-in one; tests and embedders may extend it).
+ * `registry` is the list of protections (the built-in one; tests and embedders may extend it). `stores` replaces the
+ * process-wide stores of `policy.store` (tests, embedders); the pipeline then neither takes nor closes them.
  */
 export function buildPipeline(
-  policy: Policy, source = 'policy', registry: readonly ProtectionDefinition<any>[] = PROTECTIONS,
+  policy: Policy, source = 'policy', registry: readonly ProtectionDefinition<any>[] = PROTECTIONS, stores?: SharedStores,
 ): CompiledPipeline {
   const issues: PolicyIssue[] = [];
   const instances: ProtectionInstance[] = [];
+  const lease: StoreLease = stores ? { stores, release: async () => {} } : acquireStores(policy.store, issues);
   const create = (definition: ProtectionDefinition<any>, config: ConfigBlock, pointer: string, scope: string) => {
     const instance = definition.create(config, {
-      policy, scope,
+      policy, scope, stores: lease.stores,
       issue: (path, message) => issues.push({ path: pointer + path, message }),
     });
     instances.push(instance);
@@ -63,7 +76,10 @@ export function buildPipeline(
   }
 
   const upstreams = new Map<string, UpstreamPool>();
-  for (const [name, upstream] of Object.entries(policy.upstreams)) upstreams.set(name, createUpstreamPool(name, upstream));
+  for (const [name, upstream] of Object.entries(policy.upstreams)) upstreams.set(name, createUpstreamPool(name, upstream, issues));
+  // Listener TLS material (certificates, keys, CA, CRL) is read here too, so `check`, the cluster primary's reload
+  // check and a reload all report unreadable or unsafe files as policy errors.
+  issues.push(...checkListenersTls(policy));
 
   const globalLimits: EffectiveRouteLimits = {
     maxUriBytes: policy.limits.maxUriBytes,
@@ -131,6 +147,7 @@ export function buildPipeline(
     for (const instance of instances) {
       try { await instance.close?.(); } catch (error) { systemLog.warn('protection_close_failed', { error: errorSummary(error) }); }
     }
+    await lease.release();
   };
 
   if (issues.length > 0) {
@@ -149,8 +166,22 @@ export function buildPipeline(
     trustedProxies: compileCidrSet(policy.clientAddress.trustedProxies).set,
     globalLimits,
     redactedHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...policy.logging.redactHeaders.map((h) => h.toLowerCase())]),
+    identityHeaders: identityHeaderNames(policy),
+    stores: lease.stores,
     close: closeAll,
   };
+}
+
+/** Header names any `jwt.forwardClaims` (global or on a route) sends to upstreams, lower-cased. */
+function identityHeaderNames(policy: Policy): string[] {
+  const names = new Set<string>();
+  const collect = (protections: unknown) => {
+    const forward = (protections as { jwt?: { forwardClaims?: Record<string, string> } } | undefined)?.jwt?.forwardClaims;
+    for (const header of Object.values(forward ?? {})) names.add(header.toLowerCase());
+  };
+  collect(policy.protections);
+  for (const route of policy.routes) collect(route.protections);
+  return [...names];
 }
 
 function phaseSteps(steps: readonly Step[]): PhaseSteps {

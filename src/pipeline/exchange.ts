@@ -23,6 +23,52 @@ export interface ConnectionInfo {
   listener: string;
   /** `https` when the listener terminates TLS. */
   protocol: 'http' | 'https';
+  /** What the TLS handshake established; absent on plain-HTTP listeners. */
+  tls?: TlsConnectionInfo;
+  /**
+   * SHA-256 fingerprint (64 lower-case hex digits) of the client certificate, present only when it was verified
+   * against the listener's client CA and CRL: a stable key for rate limits and quotas.
+   */
+  clientCertificateFingerprint?: string;
+}
+
+/** The TLS side of a client connection. */
+export interface TlsConnectionInfo {
+  /** Negotiated version: `TLSv1.2` or `TLSv1.3`. */
+  version: string;
+  /** The server name the client sent (SNI), lower-cased; empty when none. */
+  serverName: string;
+  /** The certificate the client presented, verified or not; absent when none was asked for or sent. */
+  clientCertificate?: ClientCertificate;
+}
+
+/**
+ * A client certificate as seen in the handshake. Only `status: 'verified'` may be trusted: it chains to the listener's
+ * client CA bundle and is not revoked by its CRL. The other fields are what the certificate claims.
+ */
+export interface ClientCertificate {
+  /** `verified`; `revoked` (listed in the CRL); `untrusted` (unknown issuer, expired, wrong purpose, ...). */
+  status: 'verified' | 'untrusted' | 'revoked';
+  /** OpenSSL's verification error code when not verified (`CERT_REVOKED`, `CERT_HAS_EXPIRED`, ...). */
+  error?: string;
+  /** Subject distinguished name as an RFC 4514 string, most specific first: `CN=client-a,OU=Billing,O=Example`. */
+  subject: string;
+  /** Subject attributes by short name (`CN`, `O`, `OU`, ...), each with its values in certificate order. */
+  subjectAttributes: Readonly<Record<string, readonly string[]>>;
+  /** Issuer distinguished name, RFC 4514. */
+  issuer: string;
+  issuerAttributes: Readonly<Record<string, readonly string[]>>;
+  /** subjectAltName entries by type. */
+  san: { readonly dns: readonly string[]; readonly uri: readonly string[]; readonly email: readonly string[]; readonly ip: readonly string[] };
+  /** SHA-256 of the DER certificate, 64 lower-case hex digits. */
+  fingerprint: string;
+  /** Serial number, upper-case hex. */
+  serialNumber: string;
+  /** Validity period, as OpenSSL prints it (`Nov 27 12:27:38 2026 GMT`). */
+  validFrom: string;
+  validTo: string;
+  /** The certificate in PEM form. */
+  pem: string;
 }
 
 /** A query parameter as it arrived (`raw*`) and percent-decoded. Repeated names give several entries. */
@@ -55,6 +101,11 @@ export class Exchange {
   allowedMethods: readonly string[] = [];
   /** Verified principal (JWT subject, certificate fingerprint), set by identity protections. */
   principal: string | undefined;
+  /**
+   * Request headers protections set (a value) or remove (`null`) for the upstream, by lower-case name. The client's
+   * own copies of every name listed here are never forwarded; see `setUpstreamHeader`.
+   */
+  upstreamHeaders: Map<string, string | null> | undefined;
   /** Buffered request body, present only when a protection asked for it. */
   requestBody: Buffer | undefined;
   readonly verdicts: VerdictRecord[] = [];
@@ -83,6 +134,27 @@ export class Exchange {
   get query(): readonly QueryParam[] {
     if (this.parsedQuery === undefined) this.parsedQuery = parseQuery(this.rawQuery);
     return this.parsedQuery;
+  }
+
+  /**
+   * Sets (`value`) or removes (`null`) a request header for the upstream; the last call for a name wins. Incoming
+   * copies of `name` are dropped either way. Names the proxy rebuilds itself (`host`, forwarding headers, hop-by-hop
+   * headers, the request id) cannot be set this way.
+   */
+  setUpstreamHeader(name: string, value: string | null): void {
+    (this.upstreamHeaders ??= new Map()).set(name.toLowerCase(), value);
+  }
+
+  /**
+   * Response headers protections add to whatever this exchange answers (a forwarded response, replacing the
+   * upstream's header of the same name, or a local reply, where the verdict's own headers win), by lower-case
+   * name; e.g. rate-limit quota headers. See `setResponseHeader`.
+   */
+  responseHeaders: Map<string, string> | undefined;
+
+  /** Adds a header to the response sent to the client, whatever it is; the last call for a name wins. */
+  setResponseHeader(name: string, value: string): void {
+    (this.responseHeaders ??= new Map()).set(name.toLowerCase(), value);
   }
 
   /** Request header value(s) by lower-case name. */

@@ -69,6 +69,7 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
   }
   exchange.path = canonical.path;
   exchange.rawQuery = canonical.rawQuery;
+  for (const name of pipe.identityHeaders) exchange.setUpstreamHeader(name, null);
 
   exchange.clientIp = resolveClientIp(exchange.connection.peerAddress, pipe.trustedProxies, policy.clientAddress.header,
     single(req.headers[policy.clientAddress.header]));
@@ -103,16 +104,30 @@ export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline,
   const { req, res } = exchange;
   // The one close listener of the exchange: stops the upstream if the client left, then runs the log phase.
   let guard: BodyGuard | undefined;
+  let slotOf: string | undefined;
   const upstreamAbort = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) upstreamAbort.abort();
     if (guard) exchange.bytesIn = guard.bytes;
+    if (slotOf !== undefined) releaseSlot(slotOf);
     finishExchange(exchange, pipe, services);
     onClosed();
   });
   try {
     const admission = await admitRequest(exchange, pipe);
     if ('replied' in admission) return;
+    // Concurrent requests per client address: slow readers of large answers hold an upstream connection each, and
+    // without this bound one address could take the whole pool (slowhttptest -X) and queue everyone else behind it.
+    const maxConcurrent = pipe.policy.limits.maxConcurrentRequestsPerIp;
+    if ((inFlight.get(exchange.clientIp) ?? 0) >= maxConcurrent) {
+      refuse(exchange, pipe, {
+        status: 429, reason: 'too_many_concurrent_requests', close: true,
+        detail: `more than ${maxConcurrent} requests from this address are in progress`,
+      });
+      return;
+    }
+    slotOf = exchange.clientIp;
+    inFlight.set(slotOf, (inFlight.get(slotOf) ?? 0) + 1);
     const route = admission.route;
     const limits = route.limits;
     const length = declaredLength(req);
@@ -187,6 +202,7 @@ async function forward(
     if (outcome) { response.body.destroy(); replyVerdict(exchange, pipe, outcome, false); return; }
   }
   const outHeaders = clientResponseHeaders(response.headers, policy.requestId.header, exchange.requestId);
+  if (exchange.responseHeaders) for (const [name, value] of exchange.responseHeaders) outHeaders[name] = value;
 
   if (steps.needsResponseBody && !exchange.allowed) {
     const chunks: Buffer[] = [];
@@ -314,14 +330,26 @@ function replyVerdict(exchange: Exchange, pipe: CompiledPipeline, verdict: NonNu
 
 function sendReply(exchange: Exchange, pipe: CompiledPipeline, reply: LocalReply): void {
   exchange.outcome = reply.status >= 500 ? 'error' : 'blocked';
-  const written = writeLocalReply(exchange.res, reply, exchange.requestId, pipe.policy.requestId.header);
+  const extra = exchange.responseHeaders;
+  const withExtra = extra ? { ...reply, headers: { ...Object.fromEntries(extra), ...reply.headers } } : reply;
+  const written = writeLocalReply(exchange.res, withExtra, exchange.requestId, pipe.policy.requestId.header);
   if (written < 0) exchange.res.destroy(); else exchange.bytesOut = written;
+}
+
+/** Requests in progress per client address in this process (past admission, until their response closed). */
+const inFlight = new Map<string, number>();
+
+function releaseSlot(clientIp: string): void {
+  const count = (inFlight.get(clientIp) ?? 1) - 1;
+  if (count <= 0) inFlight.delete(clientIp); else inFlight.set(clientIp, count);
 }
 
 /** The log phase: always runs once, after the response closed (finished, refused, failed or aborted). */
 function finishExchange(exchange: Exchange, pipe: CompiledPipeline, services: ExchangeServices): void {
-  const { res, req } = exchange;
-  req.socket?.setTimeout(0);
+  const { res } = exchange;
+  // No socket timeout is cleared here: when the response finished, Node has already replaced the write-idle timer
+  // with the keep-alive one (clearing it would keep idle connections open for ever), and when it did not, the socket
+  // is destroyed anyway.
   if (!res.writableFinished && exchange.outcome === 'forwarded') { exchange.outcome = 'aborted'; exchange.errorCode ??= 'client_aborted'; }
   exchange.status = res.headersSent ? res.statusCode : 499;
   const steps = exchange.route?.steps ?? pipe.unrouted;

@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { ConnectionInfo, Exchange } from './exchange.ts';
 import type { Verdict } from './verdict.ts';
 import type { Policy } from '../config/policy-types.ts';
+import type { SharedStores } from '../store/store.ts';
 
 /** A problem found while compiling a protection's configuration; `path` is relative to that configuration. */
 export interface ConfigIssue { path: string; message: string }
@@ -14,6 +15,12 @@ export interface CreateContext {
   readonly scope: string;
   /** Records a configuration error at `path` (JSON pointer below this protection's config). Compilation goes on. */
   issue(path: string, message: string): void;
+  /**
+   * Rate-limit counters and bans of this process (`store` section of the policy). Process-wide: they outlive this
+   * pipeline and carry over to the next policy load when its `store` section is unchanged. Use them at request
+   * time; do not close them.
+   */
+  readonly stores: SharedStores;
 }
 
 type MaybePromise<T> = T | Promise<T>;

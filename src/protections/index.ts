@@ -2,6 +2,10 @@ import type { ProtectionDefinition } from '../pipeline/protection.ts';
 import { ipList } from './ip-list/ip-list.ts';
 import { methodRestriction } from './method-restriction/method-restriction.ts';
 import { attackDetection } from './attack-detection/attack-detection.ts';
+import { floodDefence } from './flood-defence/flood-defence.ts';
+import { jwt } from './jwt/jwt.ts';
+import { rateLimit } from './rate-limit/rate-limit.ts';
+import { clientCertificate } from './client-certificate/client-certificate.ts';
 
 /**
  * Every protection, in the order they run within a phase. Adding a protection is one folder and one line here;
@@ -9,6 +13,10 @@ import { attackDetection } from './attack-detection/attack-detection.ts';
  */
 export const PROTECTIONS: readonly ProtectionDefinition<any>[] = [
   ipList,
+  floodDefence, // before method restriction: a flood of undeclared paths counts too
   methodRestriction,
+  jwt, // before rate limiting and identifier cloaking: they use the principal it sets
+  clientCertificate, // after jwt (its principal wins), before rate limiting (which may count by principal)
+  rateLimit, // after jwt: limits may count by principal
   attackDetection,
 ];

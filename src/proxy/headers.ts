@@ -22,14 +22,23 @@ export function upstreamRequestHeaders(exchange: Exchange, options: UpstreamHead
   const raw = exchange.req.rawHeaders;
   const nominated = connectionNominated(exchange.req.headers.connection);
   const requestIdHeader = options.requestIdHeader;
+  // Set or removed by protections (JWT claims, client certificate details): the client's copies never pass, nor
+  // their underscore spellings (`x_user_id`), which CGI-style backends read as the same header.
+  const edits = exchange.upstreamHeaders;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || REBUILT.has(lower) || lower === requestIdHeader) continue;
+    if (edits !== undefined && edits.has(lower.includes('_') ? lower.replaceAll('_', '-') : lower)) continue;
     if (nominated !== null && nominated.has(lower)) continue;
     if (options.dropUnderscores && lower.includes('_')) continue;
     out.push(name, raw[i + 1]!);
+  }
+  if (edits !== undefined) {
+    for (const [name, value] of edits) {
+      if (value !== null && !HOP_BY_HOP.has(name) && !REBUILT.has(name) && name !== requestIdHeader) out.push(name, value);
+    }
   }
   const host = exchange.req.headers.host;
   if (options.preserveHost && host !== undefined) out.push('host', host);

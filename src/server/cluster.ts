@@ -7,6 +7,9 @@ import { loadPolicyFile } from '../config/load-policy.ts';
 import { PolicyError } from '../config/policy-error.ts';
 import { buildPipeline } from '../pipeline/build-pipeline.ts';
 import { systemLog } from '../observe/system-log.ts';
+import { ClusterStoreHost } from '../store/cluster-store.ts';
+import { acquireStores } from '../store/registry.ts';
+import type { BanStore } from '../store/store.ts';
 
 /** Messages between the cluster primary and its workers. */
 export type ClusterMessage = { type: 'ready' } | { type: 'reload' } | { type: 'reopen-logs' } | { type: 'shutdown' };
@@ -22,10 +25,14 @@ export async function runClusterPrimary(policy: Policy, policyFile: string | und
   let readyCount = 0;
   let stopping = false;
   const ready = new Set<Worker>();
+  // The `cluster` store: the counters and bans of every worker live here (used when `store.kind` is `cluster`).
+  const storeHost = new ClusterStoreHost(policy.store.maxLocalKeys);
+  let redisBans: BanStore | undefined;
 
   const fork = () => {
     const worker = cluster.fork({ PORTCULLIS_WORKER: '1' });
     worker.on('message', (message: ClusterMessage) => {
+      if (storeHost.handle(message, (reply) => { if (worker.isConnected()) worker.send(reply); })) return;
       if (message.type === 'ready') { ready.add(worker); readyCount = ready.size; }
     });
     worker.on('exit', (code, signal) => {
@@ -45,6 +52,8 @@ export async function runClusterPrimary(policy: Policy, policyFile: string | und
     const server = createAdminServer(parseHostPort(policy.admin.address) as HostPort, policy.admin.token as string | undefined, {
       isLive: () => true,
       isReady: () => !stopping && readyCount === policy.workers,
+      // Bans are shared only with the cluster store (held here) or Redis; with `local`, each worker has its own.
+      bans: () => (policy.store.kind === 'cluster' ? storeHost.bans : policy.store.kind === 'redis' ? (redisBans ??= acquireStores(policy.store).stores.bans) : undefined),
       metrics: async () => {
         const registry = await aggregator.clusterMetrics();
         return { contentType: aggregator.contentType, body: registry };

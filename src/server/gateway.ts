@@ -12,6 +12,7 @@ import { metrics, metricsRegistry, enableProcessMetrics } from '../observe/metri
 import { systemLog } from '../observe/system-log.ts';
 import { errorSummary } from '../pipeline/run-phase.ts';
 import type { ProtectionDefinition } from '../pipeline/protection.ts';
+import { startStores } from '../store/registry.ts';
 
 export interface GatewayOptions {
   /** Policy file to reload from; absent when the policy was built from command-line flags. */
@@ -50,6 +51,8 @@ export class Gateway implements ListenerHost {
   /** Compiles the policy, binds every listener and the admin listener. Throws PolicyError or a bind error. */
   static async start(options: GatewayOptions): Promise<Gateway> {
     const gateway = new Gateway(options, buildPipeline(options.policy, options.policyFile, options.registry));
+    // Connect the shared store now (and load its bans) rather than on the first request.
+    startStores(gateway.pipeline.stores);
     enableProcessMetrics();
     try {
       for (const [index, listener] of options.policy.listeners.entries()) {
@@ -63,6 +66,7 @@ export class Gateway implements ListenerHost {
         const server = createAdminServer(parseHostPort(admin.address) as HostPort, admin.token as string | undefined, {
           isLive: () => true,
           isReady: () => gateway.ready && !gateway.draining,
+          bans: () => gateway.pipeline.stores.bans,
           metrics: options.metricsSource ?? (async () => {
             metrics.droppedLogLines.set(droppedLogLines());
             return { contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() };
@@ -152,7 +156,9 @@ export class Gateway implements ListenerHost {
     const restartOnly = restartOnlyChanges(before.policy, next.policy);
     if (restartOnly.length > 0) systemLog.warn('reload_needs_restart', { keys: restartOnly, note: 'these settings keep their old values until a restart' });
     this.pipeline = next;
-    for (const listener of this.listeners) listener.applyLimits(next.policy.limits);
+    startStores(next.stores);
+    // HTTPS listeners also re-read their certificate, key, CA and CRL files (a failure keeps the old ones).
+    for (const listener of this.listeners) { listener.applyLimits(next.policy.limits); listener.reloadTls(); }
     this.retiring.add(before);
     if (!this.inFlight.has(before)) this.retire(before);
     metrics.reloads.labels('ok').inc();

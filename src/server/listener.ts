@@ -1,5 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -12,8 +14,13 @@ import { logExchange } from '../observe/exchange-log.ts';
 import { metrics } from '../observe/metrics.ts';
 import { systemLog } from '../observe/system-log.ts';
 import { errorSummary } from '../pipeline/run-phase.ts';
-import type { GlobalLimits } from '../config/policy-types.ts';
-import type { HostPort } from '../net/host-port.ts';
+import type { GlobalLimits, Policy } from '../config/policy-types.ts';
+import { parseHostPort, type HostPort } from '../net/host-port.ts';
+import { PolicyError } from '../config/policy-error.ts';
+import { ListenerTls } from './tls/listener-tls.ts';
+import { describeTlsConnection } from './tls/peer-certificate.ts';
+import { redirectToHttps } from './tls/redirect.ts';
+import { certificateHeaderNames } from '../protections/client-certificate/forward-headers.ts';
 
 /**
  * What a listener needs from the gateway: the current pipeline, taken for the life of one exchange (`acquire`)
@@ -25,27 +32,51 @@ export interface ListenerHost extends ExchangeServices {
   release(pipeline: CompiledPipeline): void;
 }
 
-/** One client-facing HTTP listener. */
+/** One client-facing HTTP or HTTPS listener. */
 export interface Listener {
   readonly name: string;
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
   listen(): Promise<HostPort>;
   /** Applies limits that can change on reload (timeouts, caps); `maxHeaderBytes` needs a restart. */
   applyLimits(limits: GlobalLimits): void;
+  /**
+   * HTTPS listeners: reads the certificate, key, CA and CRL files again and uses them for new handshakes. A failure
+   * keeps the previous ones and logs `tls_reload_failed`. Returns false on failure; true otherwise (also for HTTP).
+   */
+  reloadTls(): boolean;
   /** Stops accepting, closes idle keep-alive connections. */
   stopAccepting(): Promise<void>;
   closeAllConnections(): void;
 }
 
+/**
+ * Creates the listener `name` at `address`. Its TLS or redirect settings are those of the policy's listener entry
+ * with that name and address. Throws a PolicyError when its TLS material cannot be used.
+ */
 export function createListener(name: string, address: HostPort, host: ListenerHost): Listener {
-  const initial = host.current().policy.limits;
-  const server = http.createServer({
+  const policy = host.current().policy;
+  const initial = policy.limits;
+  const { config, index } = listenerEntry(policy, name, address);
+  const pointer = `/listeners/${index}`;
+  let listenerTls: ListenerTls | undefined;
+  if (config?.tls) {
+    if (config.redirectToHttps) throw new PolicyError('policy', [{ path: `${pointer}/redirectToHttps`, message: 'cannot be used on a TLS listener' }]);
+    const loaded = ListenerTls.load(config.tls, `${pointer}/tls`, name);
+    if ('issues' in loaded) throw new PolicyError('policy', loaded.issues);
+    listenerTls = loaded;
+  }
+  const redirect = config?.redirectToHttps;
+  const httpOptions: http.ServerOptions = {
     maxHeaderSize: initial.maxHeaderBytes,
     requireHostHeader: false, // checked by us, so that the refusal is logged and uses problem+json
     joinDuplicateHeaders: false,
     insecureHTTPParser: false,
     connectionsCheckingInterval: 1000,
-  });
+  };
+  const server: http.Server | https.Server = listenerTls
+    ? https.createServer({ ...httpOptions, ...listenerTls.serverOptions() })
+    : http.createServer(httpOptions);
+  const protocol = listenerTls ? 'https' : 'http';
   // Node would silently drop headers past maxHeadersCount; ours is enforced with 431 instead (checklist B3).
   server.maxHeadersCount = 0;
   server.timeout = 0;
@@ -71,7 +102,7 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
       socket.destroy();
       return;
     }
-    const refusal = connectionRefusal(host.current(), socket);
+    const refusal = connectionRefusal(host.current(), socket, protocol);
     if (refusal) {
       metrics.rejectedConnections.labels(refusal.reason).inc();
       metrics.verdicts.labels(refusal.protection, 'block', refusal.reason).inc();
@@ -92,16 +123,28 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
     });
   });
   server.on('drop', () => metrics.rejectedConnections.labels('connection_limit').inc());
+  if (listenerTls) watchHandshakes(server as https.Server, listenerTls, name, host);
 
   // Computed once per connection: reading the peer address is a system call.
   const connections = new WeakMap<Socket, ConnectionInfo>();
   const connectionInfo = (socket: Socket): ConnectionInfo => {
     let info = connections.get(socket);
     if (!info) {
-      info = { peerAddress: normalizePeer(socket.remoteAddress ?? ''), peerPort: socket.remotePort ?? 0, listener: name, protocol: 'http' };
+      info = { peerAddress: normalizePeer(socket.remoteAddress ?? ''), peerPort: socket.remotePort ?? 0, listener: name, protocol };
+      if (listenerTls) {
+        const tls = describeTlsConnection(socket as TLSSocket, listenerTls.requestsClientCertificate);
+        info.tls = tls;
+        if (tls.clientCertificate?.status === 'verified') info.clientCertificateFingerprint = tls.clientCertificate.fingerprint;
+      }
       connections.set(socket, info);
     }
     return info;
+  };
+  /** A new exchange; the client's copies of certificate-detail headers are never forwarded, on any route. */
+  const newExchange = (pipe: CompiledPipeline, req: IncomingMessage, res: ServerResponse): Exchange => {
+    const exchange = new Exchange(req, res, connectionInfo(req.socket));
+    for (const header of certificateHeaderNames(pipe.policy)) exchange.setUpstreamHeader(header, null);
+    return exchange;
   };
 
   // The response to the latest request of each connection, so that a parse error is answered in order (below).
@@ -128,7 +171,8 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   };
   const startExchange = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
     const pipe = host.acquire();
-    const exchange = new Exchange(req, res, connectionInfo(req.socket));
+    const exchange = newExchange(pipe, req, res);
+    if (redirect) { redirectToHttps(exchange, pipe, host, redirect, () => host.release(pipe)); return; }
     handleExchange(exchange, pipe, host, expectContinue, () => host.release(pipe)).catch((error) => {
       systemLog.error('exchange_unhandled', { error: errorSummary(error) });
       res.destroy();
@@ -150,7 +194,8 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pipe = host.acquire();
     const res = responseForUpgrade(req, socket);
-    const exchange = new Exchange(req, res, connectionInfo(req.socket));
+    const exchange = newExchange(pipe, req, res);
+    if (redirect) { redirectToHttps(exchange, pipe, host, redirect, () => host.release(pipe)); return; }
     let done = false;
     const finish = () => {
       if (done) return;
@@ -213,6 +258,13 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
       });
     }),
     applyLimits,
+    reloadTls: () => {
+      if (!listenerTls) return true;
+      const issues = listenerTls.reload(server as https.Server);
+      if (issues.length === 0) { systemLog.info('tls_reloaded', { listener: name }); return true; }
+      systemLog.error('tls_reload_failed', { listener: name, errors: issues, note: 'the previous certificates, CA and CRL stay in use' });
+      return false;
+    },
     stopAccepting: () => new Promise((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -222,11 +274,11 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
 }
 
 /** The first stopping verdict of the connection steps for a new socket, unless its peer is a trusted proxy. */
-function connectionRefusal(pipe: CompiledPipeline, socket: Socket): { protection: string; reason: string } | null {
+function connectionRefusal(pipe: CompiledPipeline, socket: Socket, protocol: 'http' | 'https'): { protection: string; reason: string } | null {
   if (pipe.connectionSteps.length === 0) return null;
   const peer = normalizePeer(socket.remoteAddress ?? '');
   if (pipe.trustedProxies.size > 0 && pipe.trustedProxies.has(peer)) return null;
-  const info: ConnectionInfo = { peerAddress: peer, peerPort: socket.remotePort ?? 0, listener: '', protocol: 'http' };
+  const info: ConnectionInfo = { peerAddress: peer, peerPort: socket.remotePort ?? 0, listener: '', protocol };
   for (const step of pipe.connectionSteps) {
     try {
       const verdict = step.instance.onConnection!(info, peer);
@@ -237,6 +289,46 @@ function connectionRefusal(pipe: CompiledPipeline, socket: Socket): { protection
     }
   }
   return null;
+}
+
+/** The policy entry of a listener, found by its name and address (addresses are unique in a policy). */
+function listenerEntry(policy: Policy, name: string, address: HostPort): { config: Policy['listeners'][number] | undefined; index: number } {
+  const index = policy.listeners.findIndex((entry) => {
+    if ((entry.name ?? entry.address) !== name) return false;
+    const parsed = parseHostPort(entry.address);
+    return !('error' in parsed) && parsed.host === address.host && parsed.port === address.port;
+  });
+  return { config: index === -1 ? undefined : policy.listeners[index], index };
+}
+
+/**
+ * Handshake outcomes: renegotiation is refused (a client-initiated CPU sink, and certificates never change
+ * mid-connection); failed handshakes are counted, and those refused for a client certificate (`require` mode) are
+ * security events like any other refusal, with the same reason codes as the clientCertificate protection.
+ */
+function watchHandshakes(server: https.Server, listenerTls: ListenerTls, listener: string, host: ListenerHost): void {
+  server.on('secureConnection', (socket: TLSSocket) => { socket.disableRenegotiation(); });
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const code = error.code ?? '';
+    let reason: string | undefined;
+    if (listenerTls.config.clientCertificates?.mode === 'require') {
+      if (code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE') reason = 'client_cert_missing';
+      else if (socket.authorizationError) reason = String(socket.authorizationError) === 'CERT_REVOKED' ? 'client_cert_revoked' : 'client_cert_untrusted';
+    }
+    if (reason === undefined) {
+      if (code !== 'ECONNRESET' && code !== 'EPIPE') metrics.rejectedConnections.labels(code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'tls_handshake_timeout' : 'tls_handshake_failed').inc();
+      socket.destroy();
+      return;
+    }
+    metrics.rejectedConnections.labels(reason).inc();
+    metrics.verdicts.labels('tls', 'block', reason).inc();
+    host.logTargets(host.current()).security?.write(JSON.stringify({
+      time: new Date().toISOString(), type: 'security', clientIp: normalizePeer(socket.remoteAddress ?? ''), listener, route: '-',
+      protection: 'tls', action: 'block', reason, mode: 'enforce', wouldBlock: false, location: 'connection',
+      message: reason === 'client_cert_missing' ? 'no client certificate presented' : String(socket.authorizationError),
+    }) + '\n');
+    socket.destroy();
+  });
 }
 
 /** Parser errors (llhttp codes) to replies. Everything not listed is a malformed request: 400. */

@@ -30,9 +30,34 @@ export interface RateDecision {
   readonly retryAfterMs: number;
 }
 
+/** One limit to check in `consumeMany`. */
+export interface ConsumeRequest { readonly key: string; readonly spec: LimitSpec; readonly cost?: number }
+
+/**
+ * The counters. Calls reject only with `StoreUnavailableError`, and only when the store is configured to fail closed
+ * (`store.onUnavailable: fail-closed`); otherwise an unreachable shared store is replaced by this process's own
+ * counters until it answers again.
+ */
 export interface CounterStore {
   /** Counts `cost` (default 1) against `key` under `spec`, atomically, and says whether it fits. */
   consume(key: string, spec: LimitSpec, cost?: number): Promise<RateDecision>;
+  /**
+   * Several limits for one request, in one round trip and atomically: the request is counted against every limit
+   * only when every limit admits it; a refused request counts against none. Decisions come back in request order;
+   * when the request is refused, the decisions of the limits that would have admitted it say `allowed: true` and
+   * show their quota without this request.
+   */
+  consumeMany(requests: readonly ConsumeRequest[]): Promise<RateDecision[]>;
+}
+
+/** The shared store did not answer and the policy says to fail closed (`store.onUnavailable: fail-closed`). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly store: string;
+  constructor(store: string, cause?: unknown) {
+    super(`the ${store} store is unavailable`, { cause });
+    this.store = store;
+  }
 }
 
 export interface Ban {

@@ -168,3 +168,34 @@ test('every refusal carries the same request id in the header and the problem do
   const logs = await gw.logs();
   assert.ok(logs.some((r) => r.requestId === problem.requestId), 'the request id is the one logged');
 });
+
+test('maxConcurrentRequestsPerIp: requests past the bound get 429 at once, others from the address are served once one ends', async () => {
+  const held: Array<() => void> = [];
+  const slow = await startUpstream((_req, res) => { held.push(() => res.end('done')); });
+  const capped = await startGateway({
+    upstreams: { up: { url: slow.url } },
+    routes: [{ path: '/**', upstream: 'up' }],
+    limits: { maxConcurrentRequestsPerIp: 2 },
+    protections: { attackDetection: { enabled: false } },
+  });
+  try {
+    const first = [fetch(`${capped.url}/a`), fetch(`${capped.url}/b`)];
+    while (held.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    const third = await fetch(`${capped.url}/c`);
+    assert.equal(third.status, 429);
+    const problem = await third.json() as Record<string, unknown>;
+    assert.equal(problem.reason, 'too_many_concurrent_requests');
+    assert.equal(held.length, 2, 'the refused request never reached the upstream');
+    held.shift()!();
+    assert.equal((await first[0]!).status, 200);
+    const fourth = fetch(`${capped.url}/d`);
+    while (held.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const release of held.splice(0)) release();
+    assert.equal((await first[1]!).status, 200);
+    assert.equal((await fourth).status, 200, 'a slot freed by a finished request is reused');
+  } finally {
+    for (const release of held.splice(0)) release();
+    await capped.close();
+    await slow.close();
+  }
+});

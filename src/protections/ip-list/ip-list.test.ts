@@ -5,10 +5,11 @@ import type { IpListConfig } from './config.ts';
 import type { ConfigIssue, CreateContext, ProtectionInstance } from '../../pipeline/protection.ts';
 import type { ConnectionInfo, Exchange } from '../../pipeline/exchange.ts';
 import type { Policy } from '../../config/policy-types.ts';
+import { createLocalStores } from '../../store/registry.ts';
 
 function create(config: IpListConfig): { instance: ProtectionInstance; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
-  const context: CreateContext = { policy: {} as Policy, scope: 'global', issue: (path, message) => issues.push({ path, message }) };
+  const context: CreateContext = { policy: {} as Policy, stores: createLocalStores(), scope: 'global', issue: (path, message) => issues.push({ path, message }) };
   return { instance: ipList.create(config, context), issues };
 }
 
@@ -81,7 +82,7 @@ describe('ip-list connection hook is opt-in', () => {
   });
   test('dropConnections on a route is a configuration error', () => {
     const issues: ConfigIssue[] = [];
-    ipList.create({ deny: ['1.2.3.4'], dropConnections: true }, { policy: {} as Policy, scope: 'route-1', issue: (path, message) => issues.push({ path, message }) });
+    ipList.create({ deny: ['1.2.3.4'], dropConnections: true }, { policy: {} as Policy, stores: createLocalStores(), scope: 'route-1', issue: (path, message) => issues.push({ path, message }) });
     assert.deepEqual(issues.map((i) => i.path), ['/dropConnections']);
   });
 });

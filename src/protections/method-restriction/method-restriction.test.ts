@@ -7,10 +7,11 @@ import type { Exchange } from '../../pipeline/exchange.ts';
 import type { CompiledRoute } from '../../pipeline/router.ts';
 import type { Policy } from '../../config/policy-types.ts';
 import type { Verdict } from '../../pipeline/verdict.ts';
+import { createLocalStores } from '../../store/registry.ts';
 
 function decide(config: MethodRestrictionConfig, exchange: Partial<Exchange>): Verdict {
   const issues: ConfigIssue[] = [];
-  const context: CreateContext = { policy: {} as Policy, scope: 'global', issue: (path, message) => issues.push({ path, message }) };
+  const context: CreateContext = { policy: {} as Policy, stores: createLocalStores(), scope: 'global', issue: (path, message) => issues.push({ path, message }) };
   const instance = methodRestriction.create(config, context);
   assert.deepEqual(issues, []);
   const verdict = instance.onRequestHead!(exchange as Exchange);
