@@ -7,6 +7,7 @@ import { Router, compileHostMatcher, type CompiledRoute } from './router.ts';
 import { compilePathTemplate } from './path-template.ts';
 import { createUpstreamPool, type UpstreamPool } from '../proxy/upstream-pool.ts';
 import { checkListenersTls } from '../server/tls/listener-tls.ts';
+import { certificateHeaderNames } from '../protections/client-certificate/forward-headers.ts';
 import { compileCidrSet, type CidrSet } from '../net/cidr.ts';
 import { ALWAYS_REDACTED_HEADERS } from '../observe/redaction.ts';
 import { systemLog } from '../observe/system-log.ts';
@@ -30,9 +31,9 @@ export interface CompiledPipeline {
   readonly globalLimits: EffectiveRouteLimits;
   readonly redactedHeaders: ReadonlySet<string>;
   /**
-   * Request headers that carry verified identity to upstreams (JWT claims forwarded by any route): the client's
-   * copies are removed from every request, including those of routes that do not verify a token, so a route without
-   * `jwt` cannot be used to plant them.
+   * Request headers that carry verified identity to upstreams (JWT claims, client-certificate details): the client's
+   * copies are removed from every request before any protection runs, including on routes without `jwt` or
+   * `clientCertificate` and after an ip-list bypass, so no route can be used to plant them.
    */
   readonly identityHeaders: readonly string[];
   /** The rate-limit counters and bans (process-wide, shared with the next pipeline when `store` is unchanged). */
@@ -172,9 +173,12 @@ export function buildPipeline(
   };
 }
 
-/** Header names any `jwt.forwardClaims` (global or on a route) sends to upstreams, lower-cased. */
+/**
+ * Header names that carry verified identity to upstreams, lower-cased: those any `jwt.forwardClaims` (global or on
+ * a route) sends, and every certificate-detail header `clientCertificate` may forward (defaults included).
+ */
 function identityHeaderNames(policy: Policy): string[] {
-  const names = new Set<string>();
+  const names = new Set<string>(certificateHeaderNames(policy).map((name) => name.toLowerCase()));
   const collect = (protections: unknown) => {
     const forward = (protections as { jwt?: { forwardClaims?: Record<string, string> } } | undefined)?.jwt?.forwardClaims;
     for (const header of Object.values(forward ?? {})) names.add(header.toLowerCase());

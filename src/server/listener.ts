@@ -20,7 +20,6 @@ import { PolicyError } from '../config/policy-error.ts';
 import { ListenerTls } from './tls/listener-tls.ts';
 import { describeTlsConnection } from './tls/peer-certificate.ts';
 import { redirectToHttps } from './tls/redirect.ts';
-import { certificateHeaderNames } from '../protections/client-certificate/forward-headers.ts';
 
 /**
  * What a listener needs from the gateway: the current pipeline, taken for the life of one exchange (`acquire`)
@@ -140,12 +139,6 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
     }
     return info;
   };
-  /** A new exchange; the client's copies of certificate-detail headers are never forwarded, on any route. */
-  const newExchange = (pipe: CompiledPipeline, req: IncomingMessage, res: ServerResponse): Exchange => {
-    const exchange = new Exchange(req, res, connectionInfo(req.socket));
-    for (const header of certificateHeaderNames(pipe.policy)) exchange.setUpstreamHeader(header, null);
-    return exchange;
-  };
 
   // The response to the latest request of each connection, so that a parse error is answered in order (below).
   const lastResponse = new WeakMap<Duplex, ServerResponse>();
@@ -171,7 +164,7 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   };
   const startExchange = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
     const pipe = host.acquire();
-    const exchange = newExchange(pipe, req, res);
+    const exchange = new Exchange(req, res, connectionInfo(req.socket));
     if (redirect) { redirectToHttps(exchange, pipe, host, redirect, () => host.release(pipe)); return; }
     handleExchange(exchange, pipe, host, expectContinue, () => host.release(pipe)).catch((error) => {
       systemLog.error('exchange_unhandled', { error: errorSummary(error) });
@@ -194,7 +187,7 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pipe = host.acquire();
     const res = responseForUpgrade(req, socket);
-    const exchange = newExchange(pipe, req, res);
+    const exchange = new Exchange(req, res, connectionInfo(req.socket));
     if (redirect) { redirectToHttps(exchange, pipe, host, redirect, () => host.release(pipe)); return; }
     let done = false;
     const finish = () => {

@@ -25,16 +25,13 @@ export function forwardHeaderNames(config: Pick<ClientCertificateConfig, 'forwar
   return config.forwardHeaders ?? DEFAULT_FORWARD_HEADERS;
 }
 
-const namesByPolicy = new WeakMap<object, readonly string[]>();
-
 /**
  * Every header name a `clientCertificate` configuration of `policy` (global or on any route) may forward, plus the
- * defaults. The listener removes the client's copies of all of them from every request, on every route, before any
- * protection runs, so that no route (and no bypass) ever forwards a client-made certificate header.
+ * defaults. The pipeline removes the client's copies of all of them from every request, on every route, before any
+ * protection runs (`identityHeaders` in build-pipeline.ts), so that no route (and no bypass) ever forwards a
+ * client-made certificate header.
  */
 export function certificateHeaderNames(policy: Policy): readonly string[] {
-  let names = namesByPolicy.get(policy);
-  if (names) return names;
   const found = new Set<string>(Object.values(DEFAULT_FORWARD_HEADERS));
   const add = (config: unknown) => {
     const headers = (config as Pick<ClientCertificateConfig, 'forwardHeaders'> | undefined)?.forwardHeaders;
@@ -43,9 +40,7 @@ export function certificateHeaderNames(policy: Policy): readonly string[] {
   const key = 'clientCertificate';
   add((policy.protections as Record<string, unknown> | undefined)?.[key]);
   for (const route of policy.routes ?? []) add((route.protections as Record<string, unknown> | undefined)?.[key]);
-  names = Object.freeze([...found]);
-  namesByPolicy.set(policy, names);
-  return names;
+  return [...found];
 }
 
 /** The header value for one detail of a verified certificate; always printable ASCII. */

@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { lowerOf } from '../value-lower-case.ts';
 
 /**
  * Java attacks: deserialization, class-loader manipulation, OGNL/EL and reflection.
@@ -113,16 +114,6 @@ function lowerAscii(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-/** `v.toLowerCase()` for the value being inspected, made on first use: most values never need it. */
-let lowerOfValue: string | undefined;
-let lowerText = '';
-function lowerOf(v: string): string {
-  if (lowerOfValue !== v) {
-    lowerText = v.toLowerCase();
-    lowerOfValue = v;
-  }
-  return lowerText;
-}
 
 /**
  * How many `.`, `[` or `(` the searches that jump from one of them to the next may visit in a value of length `n`

@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { lowerOf } from '../value-lower-case.ts';
 
 /**
  * PHP code injection, wrappers, object injection and PHP-specific upload/configuration attacks.
@@ -135,16 +136,6 @@ function excerpt(v: string, at: number): string {
   return JSON.stringify(v.slice(s, s + 100)).slice(1, -1).slice(0, 120);
 }
 
-/** `v.toLowerCase()` for the value being inspected, made on first use: most values never need it. */
-let lowerOfValue: string | undefined;
-let lowerText = '';
-function lowerOf(v: string): string {
-  if (lowerOfValue !== v) {
-    lowerText = v.toLowerCase();
-    lowerOfValue = v;
-  }
-  return lowerText;
-}
 
 /**
  * Characters some rule needs, as bits (see `detect`): `<` (`<?`), `}` `]` (`php}` `php]`), `$`, `:`, `=`, `P`
