@@ -158,6 +158,8 @@ limits:
   bodyIdleTimeoutMs: 20000
   bodyMinBytesPerSecond: 500
   writeIdleTimeoutMs: 60000
+  maxInspectedResponseBytes: 8388608  # responses buffered for response protections (decoded size)
+  responseOverflow: block             # larger ones: 502 (or: pass, uninspected and recorded)
 
 logging:
   access: { enabled: true, destination: stdout }
@@ -166,6 +168,16 @@ logging:
 
 reload:
   watch: false                    # SIGHUP reloads in any case
+
+# API descriptions whose operations become routes, after the routes above (see openapi.md). Paths and methods
+# they do not declare get 404 and 405 (mode: strict) or are forwarded and recorded (mode: learning).
+openapi:
+  - spec: examples/shop-api/openapi.yaml   # relative to this file
+    upstream: shop
+    mode: strict
+    basePath: /api
+    overrides:
+      createOrder: { limits: { maxBodyBytes: 65536 } }
 
 store:
   kind: cluster                   # rate-limit counters and bans: exact across workers (redis: across instances)

@@ -6,9 +6,22 @@
  *
  * Routes: POST /login, GET /shops, GET /shops/{shopName}, GET /shops/{shopName}/revenue_data.json, POST /orders,
  * GET /healthz.
+ *
+ * POST /login answers `{ token, user }`; the token is an HS256 JWT (`sub` = the user name, `iss` = shop-api-demo,
+ * one hour) that Portcullis's jwt protection verifies with the same secret (examples/portcullis.yaml), so that the
+ * JWT subject is the principal identifier tokens are bound to.
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+
+/**
+ * DEMO ONLY: the HS256 secret shared with examples/portcullis.yaml. Set SHOP_JWT_SECRET (32 bytes or more) to use
+ * another one, and change the policy's jwt key to match. Never use this value outside the demo.
+ */
+export const DEMO_JWT_SECRET = 'demo-only-shop-jwt-secret-do-not-use-in-production';
+export const JWT_ISSUER = 'shop-api-demo';
+const jwtSecret = new TextEncoder().encode(process.env.SHOP_JWT_SECRET ?? DEMO_JWT_SECRET);
 
 interface Shop { shopName: string; title: string; owner: string; ownerPhone: string; ownerEmail: string; bankAccount: string; revenue: { month: string; amount: number }[] }
 
@@ -18,7 +31,6 @@ const shops: Shop[] = [
   { shopName: 'alice-books', title: "Alice's Books", owner: 'alice', ownerPhone: '010-1234-5678', ownerEmail: 'alice@example.com', bankAccount: '110-234-567891', revenue: [{ month: '2026-09', amount: 3_200_000 }, { month: '2026-10', amount: 2_900_000 }] },
   { shopName: 'bob-bikes', title: "Bob's Bikes", owner: 'bob', ownerPhone: '010-9876-5432', ownerEmail: 'bob@example.com', bankAccount: '220-345-678901', revenue: [{ month: '2026-09', amount: 8_700_000 }, { month: '2026-10', amount: 9_050_000 }] },
 ];
-const sessions = new Map<string, string>();
 const orders: { orderId: string; shopName: string; items: unknown[]; user: string }[] = [];
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -27,9 +39,16 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function userOf(req: http.IncomingMessage): string | undefined {
+/** The user of a valid `Authorization: Bearer <JWT>` from POST /login, if any. */
+async function userOf(req: http.IncomingMessage): Promise<string | undefined> {
   const auth = req.headers.authorization;
-  return auth?.startsWith('Bearer ') ? sessions.get(auth.slice(7)) : undefined;
+  if (!auth?.startsWith('Bearer ')) return undefined;
+  try {
+    const { payload } = await jwtVerify(auth.slice(7), jwtSecret, { issuer: JWT_ISSUER, algorithms: ['HS256'] });
+    return typeof payload.sub === 'string' && Object.hasOwn(users, payload.sub) ? payload.sub : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
@@ -48,14 +67,14 @@ export function createShopApi(): http.Server {
       if (method === 'GET' && url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
       if (method === 'POST' && url.pathname === '/login') {
         const body = await readJson(req) as { username?: string; password?: string } | undefined;
-        const user = body?.username ? users[body.username] : undefined;
-        if (!user || user.password !== body?.password) return send(res, 401, { error: 'invalid credentials' });
-        const token = randomBytes(24).toString('base64url');
-        sessions.set(token, body!.username!);
+        const user = typeof body?.username === 'string' && Object.hasOwn(users, body.username) ? users[body.username] : undefined;
+        if (!user || typeof body?.password !== 'string' || user.password !== body.password) return send(res, 401, { error: 'invalid credentials' });
+        const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+          .setSubject(body!.username!).setIssuer(JWT_ISSUER).setIssuedAt().setExpirationTime('1h').sign(jwtSecret);
         return send(res, 200, { token, user: body!.username });
       }
       if (method === 'GET' && url.pathname === '/shops') {
-        const user = userOf(req);
+        const user = await userOf(req);
         if (!user) return send(res, 401, { error: 'login required' });
         return send(res, 200, { shops: shops.filter((s) => s.owner === user).map(({ shopName, title }) => ({ shopName, title })) });
       }
@@ -71,7 +90,7 @@ export function createShopApi(): http.Server {
       if (method === 'POST' && url.pathname === '/orders') {
         const body = await readJson(req) as { shopName?: string; items?: unknown[] } | undefined;
         if (!body || typeof body.shopName !== 'string' || !Array.isArray(body.items)) return send(res, 400, { error: 'shopName and items are required' });
-        const order = { orderId: `ord_${randomBytes(6).toString('hex')}`, shopName: body.shopName, items: body.items, user: userOf(req) ?? 'guest' };
+        const order = { orderId: `ord_${randomBytes(6).toString('hex')}`, shopName: body.shopName, items: body.items, user: (await userOf(req)) ?? 'guest' };
         orders.push(order);
         return send(res, 201, order);
       }

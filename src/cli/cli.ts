@@ -14,7 +14,10 @@ Usage:
   portcullis start --config FILE                 run with a policy file (YAML or JSON)
   portcullis start --upstream URL [--listen HOST:PORT] [--admin HOST:PORT] [--mode enforce|monitor] [--workers N]
                                                  protect URL with the default protections, no policy file
+  portcullis start --openapi SPEC --upstream URL protect the API an OpenAPI 3.0/3.1 description declares, nothing else
   portcullis check --config FILE                 validate a policy without listening (exit 2 on errors)
+  portcullis openapi import SPEC [--out FILE]    write a policy fragment (routes, validation, cloaking) from OpenAPI
+  portcullis cloak encode|decode ...             mint or read identifier-cloaking tokens (needs the policy's key)
   portcullis schema                              print the policy's JSON Schema
   portcullis version                             print the version
 
@@ -23,6 +26,8 @@ Run "portcullis COMMAND --help" for a command's options.`,
 
   --config FILE        policy file (YAML or JSON); reloaded on SIGHUP and, with reload.watch, on change
   --upstream URL       no policy file: forward every path and method (but TRACE, CONNECT) to URL
+  --openapi SPEC       with --upstream: only the operations SPEC declares (strict mode: others get 404/405),
+                       requests validated against their schemas
   --listen HOST:PORT   with --upstream: where clients connect (default 127.0.0.1:8080)
   --admin HOST:PORT    with --upstream: admin listener (default 127.0.0.1:9901)
   --mode MODE          with --upstream: enforce (default) or monitor
@@ -51,6 +56,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP.main + '\n');
     return command === undefined ? EXIT_USAGE : 0;
   }
+  // `cloak encode|decode` takes positionals and has its own options and help; loaded only when used.
+  if (command === 'cloak') return (await import('./cloak-command.ts')).cloakCommand(rest);
+  // `openapi import SPEC` likewise (src/cli/openapi-command.ts has its help).
+  if (command === 'openapi') return (await import('./openapi-command.ts')).openapiCommand(rest);
   if (!(command in HELP) || command === 'main') {
     process.stderr.write(`portcullis: unknown command "${command}"\n\n${HELP.main}\n`);
     return EXIT_USAGE;
@@ -66,7 +75,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         ...(command === 'start' || command === 'check' ? { config: { type: 'string', short: 'c' } } : {}),
         ...(command === 'start' ? {
           upstream: { type: 'string' }, listen: { type: 'string' }, admin: { type: 'string' },
-          mode: { type: 'string' }, workers: { type: 'string' },
+          mode: { type: 'string' }, workers: { type: 'string' }, openapi: { type: 'string' },
         } : {}),
       },
     }));

@@ -21,8 +21,8 @@ export async function startCommand(options: Record<string, string | undefined>, 
     process.stderr.write(`portcullis start: give either --config FILE or --upstream URL\n\n${help}\n`);
     return EXIT_USAGE;
   }
-  if (options.config && (options.listen || options.admin || options.mode || options.workers)) {
-    process.stderr.write('portcullis start: --listen, --admin, --mode and --workers go with --upstream; with --config, set them in the policy\n');
+  if (options.config && (options.listen || options.admin || options.mode || options.workers || options.openapi)) {
+    process.stderr.write('portcullis start: --listen, --admin, --mode, --workers and --openapi go with --upstream; with --config, set them in the policy\n');
     return EXIT_USAGE;
   }
   let policy: Policy;
@@ -33,7 +33,7 @@ export async function startCommand(options: Record<string, string | undefined>, 
       const workers = options.workers === undefined ? undefined : Number(options.workers);
       policy = validatePolicyObject(quickPolicy({
         upstream: options.upstream!, listen: options.listen, admin: options.admin,
-        mode: options.mode as 'enforce' | 'monitor' | undefined, workers,
+        mode: options.mode as 'enforce' | 'monitor' | undefined, workers, openapi: options.openapi,
       }), 'command line');
     }
   } catch (error) {

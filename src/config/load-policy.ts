@@ -6,6 +6,7 @@ import { validatePolicyShape } from './validate-policy.ts';
 import { parseHostPort, isLoopbackHost } from '../net/host-port.ts';
 import { compileCidrSet } from '../net/cidr.ts';
 import type { Policy } from './policy-types.ts';
+import { expandOpenApi } from '../openapi/expand-policy.ts';
 
 /** Reads, parses (YAML or JSON), validates and freezes a policy file. Throws `PolicyError` listing every problem. */
 export async function loadPolicyFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Policy> {
@@ -37,7 +38,9 @@ export function validatePolicyObject(input: unknown, source: string, env: NodeJS
     throw new PolicyError(source, [{ path: '', message: 'must be a mapping (an object) at the top level' }]);
   }
   const policy = structuredClone(input) as Policy;
-  const issues = validatePolicyShape(policy);
+  // `openapi:` entries become routes first (relative spec paths start at the policy file's directory).
+  const openapi = expandOpenApi(policy as unknown as Record<string, unknown>, source);
+  const issues = [...openapi.issues, ...openapi.relabel(validatePolicyShape(policy))];
   if (issues.length > 0) throw new PolicyError(source, issues);
   checkReferences(policy, issues);
   resolveSecrets(policy, issues, env);

@@ -21,6 +21,11 @@ const routeLimitProperties = (withDefaults: boolean) => {
     bodyIdleTimeoutMs: Int(100, 3_600_000, 'Longest pause between two pieces of a request body; then 408 and the connection is closed.', d(20_000)),
     bodyMinBytesPerSecond: Int(0, 1_000_000_000, 'Slowest average request-body rate tolerated after the first 5 seconds (0 turns it off); slower gets 408.', d(500)),
     writeIdleTimeoutMs: Int(100, 3_600_000, 'Longest time a response write may wait for a slow reader before the connection is closed.', d(60_000)),
+    maxInspectedResponseBytes: Int(1024, 1024 * MiB, 'Largest response body (after decompression) buffered for a protection that inspects or rewrites responses (response cloaking, DLP, identifier cloaking); routes without such a protection stream and are not limited. What exceeds it is handled by `responseOverflow`.', d(8 * MiB)),
+    responseOverflow: Type.Union([Type.Literal('block'), Type.Literal('pass')], {
+      description: 'A response larger than `maxInspectedResponseBytes` on a route that inspects responses: `block` answers 502 `response_too_large` (nothing leaks); `pass` sends it uninspected and records a `response_not_inspected` event.',
+      ...(withDefaults ? { default: 'block' } : {}),
+    }),
   };
 };
 
@@ -136,6 +141,18 @@ export const PolicySchema = Type.Object({
   }, { additionalProperties: false, default: {}, description: 'Policy reloads.' }),
   store: StoreSettingsSchema,
   protections: Type.Optional(protectionsSchema()),
+  openapi: Type.Optional(Type.Array(Type.Object({
+    spec: Type.String({ minLength: 1, description: 'OpenAPI 3.0 or 3.1 file (YAML or JSON), relative to the policy file; local and relative-file `$ref`s are resolved. Read again on every reload.' }),
+    upstream: Type.String({ minLength: 1, description: 'Name of the upstream (key of `upstreams`) the operations are forwarded to.' }),
+    mode: Type.Optional(Type.Union([Type.Literal('strict'), Type.Literal('learning')], { description: '`strict` (the default): only the operations are routed; other paths get 404, other methods 405. `learning`: a catch-all route also forwards everything else and records it as an `undocumented_endpoint` event (shadow-API discovery).' })),
+    host: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { description: 'Host names the generated routes serve; any host when absent.' })),
+    basePath: Type.Optional(Type.String({ description: 'Prefix of every operation path; default: the path of the first server URL (`/v1` for `https://api.example.com/v1`). `/` for none.' })),
+    unknownFields: Type.Optional(Type.Union([Type.Literal('reject'), Type.Literal('allow')], { description: 'Request body members the schemas do not declare: `reject` (the default) or `allow`.' })),
+    jwt: Type.Optional(Type.Boolean({ description: 'Put `jwt` settings (scopes, or `enabled: false` for public operations) on the routes from bearer/OAuth2 security requirements. Default: when `protections.jwt` is configured.' })),
+    identifierCloaking: Type.Optional(Type.Boolean({ description: 'Put `identifierCloaking` settings on the routes from `x-portcullis-identifier` extensions. Default: when `protections.identifierCloaking.keys` is configured.' })),
+    responseCloaking: Type.Optional(Type.Boolean({ description: 'Put `responseCloaking` settings on the routes: response schemas with `removeUndocumented`, and `x-portcullis-mask` field rules. Default true.' })),
+    overrides: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Object({}, { additionalProperties: true }), { description: 'Route keys merged into the route of an operation, by operationId (objects member by member, other values replaced), e.g. `createOrder: { limits: { maxBodyBytes: 65536 } }`.' })),
+  }, { additionalProperties: false }), { description: 'API descriptions whose operations become routes (appended after `routes`); see docs/openapi.md.' })),
 }, { additionalProperties: false, $id: 'https://portcullis.dev/schema/policy-v1.json', title: 'Portcullis policy' });
 
 export type PolicyInput = Static<typeof PolicySchema>;

@@ -43,7 +43,7 @@ export function logExchange(exchange: Exchange, targets: ExchangeLogTargets): vo
   for (const verdict of exchange.verdicts) metrics.verdicts.labels(verdict.protection, verdict.action, verdict.reason).inc();
 
   const time = exchange.time.toISOString();
-  const query = redactQuery(exchange.rawQuery);
+  const query = redactQuery(exchange.logQuery ?? exchange.rawQuery);
   if (targets.access) {
     targets.access.write(JSON.stringify({
       time,
@@ -53,7 +53,7 @@ export function logExchange(exchange: Exchange, targets: ExchangeLogTargets): vo
       listener: exchange.connection.listener,
       method: exchange.method,
       host: exchange.host,
-      path: exchange.path || undefined,
+      path: (exchange.logPath ?? exchange.path) || undefined,
       query: query || undefined,
       route: routeName,
       status,
@@ -79,7 +79,7 @@ export function logExchange(exchange: Exchange, targets: ExchangeLogTargets): vo
         clientIp: exchange.clientIp,
         method: exchange.method,
         host: exchange.host,
-        path: exchange.path || undefined,
+        path: (exchange.logPath ?? exchange.path) || undefined,
         route: routeName,
         protection: verdict.protection,
         action: verdict.action,

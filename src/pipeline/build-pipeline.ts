@@ -88,6 +88,8 @@ export function buildPipeline(
     bodyIdleTimeoutMs: policy.limits.bodyIdleTimeoutMs,
     bodyMinBytesPerSecond: policy.limits.bodyMinBytesPerSecond,
     writeIdleTimeoutMs: policy.limits.writeIdleTimeoutMs,
+    maxInspectedResponseBytes: policy.limits.maxInspectedResponseBytes,
+    responseOverflow: policy.limits.responseOverflow,
   };
 
   const routes: CompiledRoute[] = [];

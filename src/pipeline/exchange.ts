@@ -106,8 +106,30 @@ export class Exchange {
    * own copies of every name listed here are never forwarded; see `setUpstreamHeader`.
    */
   upstreamHeaders: Map<string, string | null> | undefined;
-  /** Buffered request body, present only when a protection asked for it. */
+  /** Buffered request body, present only when a protection asked for it (the replaced one after `replaceRequestBody`). */
   requestBody: Buffer | undefined;
+  /** True once a protection replaced the request body: the replacement is what is forwarded. */
+  requestBodyReplaced = false;
+  /**
+   * Path and raw query sent upstream when a protection rewrote them (`rewriteUpstreamTarget`), e.g. identifier
+   * cloaking turning tokens back into identifiers. `path` and `rawQuery` keep what the client sent (logs, matching).
+   */
+  upstreamPath: string | undefined;
+  upstreamQuery: string | undefined;
+  /**
+   * What the access log and security events show as the path and query, when a protection wants them redacted
+   * (identifier cloaking: tokens and tried identifiers are not written to logs). Defaults to `path` / `rawQuery`.
+   */
+  logPath: string | undefined;
+  logQuery: string | undefined;
+  /**
+   * The response body as it will be sent, once a response-body protection replaced it (`replaceResponseBody`);
+   * always decoded (identity): compressed upstream bodies are decoded before response-body protections see them.
+   */
+  responseBody: Buffer | undefined;
+  /** Status and headers of the upstream response, set before the response phases run. */
+  upstreamStatus = 0;
+  upstreamResponseHeaders: Readonly<Record<string, string | string[]>> | undefined;
   readonly verdicts: VerdictRecord[] = [];
   /** True once an `allow` verdict skipped the remaining protections. */
   allowed = false;
@@ -148,13 +170,41 @@ export class Exchange {
   /**
    * Response headers protections add to whatever this exchange answers (a forwarded response, replacing the
    * upstream's header of the same name, or a local reply, where the verdict's own headers win), by lower-case
-   * name; e.g. rate-limit quota headers. See `setResponseHeader`.
+   * name; e.g. rate-limit quota headers. `null` removes the upstream's header (banners such as `Server`).
+   * See `setResponseHeader`.
    */
-  responseHeaders: Map<string, string> | undefined;
+  responseHeaders: Map<string, string | null> | undefined;
 
-  /** Adds a header to the response sent to the client, whatever it is; the last call for a name wins. */
-  setResponseHeader(name: string, value: string): void {
+  /**
+   * Adds a header to the response sent to the client, whatever it is, or removes the upstream's (`null`); the last
+   * call for a name wins.
+   */
+  setResponseHeader(name: string, value: string | null): void {
     (this.responseHeaders ??= new Map()).set(name.toLowerCase(), value);
+  }
+
+  /** Replaces the request body forwarded upstream (called from a request-body hook); `content-length` follows. */
+  replaceRequestBody(body: Buffer): void {
+    this.requestBody = body;
+    this.requestBodyReplaced = true;
+  }
+
+  /**
+   * Sends `path` (canonical form, starting with `/`) and `rawQuery` (without `?`, already percent-encoded)
+   * upstream instead of the client's; pass `undefined` to keep either one.
+   */
+  rewriteUpstreamTarget(path: string | undefined, rawQuery: string | undefined): void {
+    if (path !== undefined) this.upstreamPath = path;
+    if (rawQuery !== undefined) this.upstreamQuery = rawQuery;
+  }
+
+  /**
+   * Replaces the response body sent to the client (called from a response-body hook). The body is identity-encoded;
+   * the proxy re-encodes it when the upstream's was compressed and sets `content-length`. Later response-body hooks
+   * see the replacement.
+   */
+  replaceResponseBody(body: Buffer): void {
+    this.responseBody = body;
   }
 
   /** Request header value(s) by lower-case name. */

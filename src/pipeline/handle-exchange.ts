@@ -12,7 +12,8 @@ import { checkRequestHead, hostName } from '../http/request-head.ts';
 import { canonicalizeTarget, decodedSegments } from '../http/request-target.ts';
 import { resolveClientIp } from '../http/forwarding.ts';
 import { BodyRefusal, type BodyGuard, declaredLength, guardRequestBody, hasBody, readRequestBody } from '../http/request-body.ts';
-import { upstreamRequestHeaders, clientResponseHeaders } from '../proxy/headers.ts';
+import { upstreamRequestHeaders, clientResponseHeaders, applyResponseHeaderEdits, setDecodableAcceptEncoding } from '../proxy/headers.ts';
+import { contentEncoding, decodeBody, encodeBody } from '../proxy/content-encoding.ts';
 import { classifyUpstreamError } from '../proxy/upstream-error.ts';
 import { logExchange } from '../observe/exchange-log.ts';
 import { metrics } from '../observe/metrics.ts';
@@ -24,8 +25,6 @@ const HTTP = 'http-conformance';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Request bodies of known length up to this size are read whole before forwarding. */
 const SMALL_BODY_BYTES = 64 * 1024;
-/** Cap for response bodies buffered for a protection that asked for them. */
-const MAX_BUFFERED_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /** Per-listener services the exchange flow needs besides the pipeline. */
 export interface ExchangeServices {
@@ -155,10 +154,11 @@ export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline,
         exchange.bytesIn = buffered.length;
         if (inspect) {
           exchange.requestBody = buffered;
-          const outcome = await runPhase(exchange, route.steps.requestBody, (step) => step.instance.onRequestBody!(exchange, buffered));
+          const outcome = await runPhase(exchange, route.steps.requestBody, (step) => step.instance.onRequestBody!(exchange, exchange.requestBody!));
           if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
         }
-        body = buffered;
+        // A protection may have rewritten the body (identifier cloaking): the rewritten bytes are what is forwarded.
+        body = exchange.requestBodyReplaced ? exchange.requestBody! : buffered;
       } else {
         // Counted by the guard itself: a 'data' listener here would start the flow before undici reads.
         guard = guardRequestBody(req, limits);
@@ -185,52 +185,101 @@ async function forward(
     preserveHost: upstream.preserveHost,
     contentLength: Buffer.isBuffer(body) ? body.length : body === null ? (length === 0 ? 0 : null) : length,
   });
+  const steps = route.steps;
+  const inspectResponse = steps.needsResponseBody && !exchange.allowed;
+  // Response inspection decodes what it buffers: the upstream may only choose encodings Portcullis can decode.
+  if (inspectResponse) setDecodableAcceptEncoding(headers);
   exchange.upstreamName = upstream.name;
   exchange.upstreamStartedAt = process.hrtime.bigint();
+  const upstreamPath = exchange.upstreamPath ?? exchange.path;
+  const upstreamQuery = exchange.upstreamQuery ?? exchange.rawQuery;
   const response = await upstream.pool.request({
-    path: exchange.rawQuery === '' ? exchange.path : `${exchange.path}?${exchange.rawQuery}`,
+    path: upstreamQuery === '' ? upstreamPath : `${upstreamPath}?${upstreamQuery}`,
     method: exchange.method,
     headers,
     body,
     signal,
   });
   exchange.upstreamEndedAt = process.hrtime.bigint();
+  exchange.upstreamStatus = response.statusCode;
+  exchange.upstreamResponseHeaders = response.headers as Record<string, string | string[]>;
 
-  const steps = route.steps;
   if (!exchange.allowed && steps.responseHead.length > 0) {
     const outcome = await runPhase(exchange, steps.responseHead, (step) => step.instance.onResponseHead!(exchange, response.statusCode, response.headers as Record<string, string | string[]>));
     if (outcome) { response.body.destroy(); replyVerdict(exchange, pipe, outcome, false); return; }
   }
   const outHeaders = clientResponseHeaders(response.headers, policy.requestId.header, exchange.requestId);
-  if (exchange.responseHeaders) for (const [name, value] of exchange.responseHeaders) outHeaders[name] = value;
+  applyResponseHeaderEdits(exchange, outHeaders);
 
-  if (steps.needsResponseBody && !exchange.allowed) {
+  // HEAD answers, 204 and 304 have no body to inspect.
+  if (inspectResponse && exchange.method !== 'HEAD' && response.statusCode !== 204 && response.statusCode !== 304) {
+    const cap = route.limits.maxInspectedResponseBytes;
+    const encoding = contentEncoding(response.headers['content-encoding']);
+    if (encoding === null) {
+      response.body.destroy();
+      refuse(exchange, pipe, { status: 502, reason: 'response_encoding_unsupported', detail: 'the upstream response uses a content encoding that cannot be inspected' }, 'response-body', 'proxy');
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BUFFERED_RESPONSE_BYTES) {
+      chunks.push(chunk as Buffer);
+      if (size > cap) {
+        if (route.limits.responseOverflow === 'pass') {
+          passUninspected(exchange, pipe, response.statusCode, outHeaders, chunks, route.limits.writeIdleTimeoutMs);
+          return relayBody(response.body, res, exchange);
+        }
         response.body.destroy();
         refuse(exchange, pipe, { status: 502, reason: 'response_too_large', detail: 'the upstream response is too large to inspect' }, 'response-body', 'proxy');
         return;
       }
-      chunks.push(chunk as Buffer);
     }
-    const buffered = Buffer.concat(chunks);
-    const outcome = await runPhase(exchange, steps.responseBody, (step) => step.instance.onResponseBody!(exchange, buffered));
+    const received = Buffer.concat(chunks);
+    let decoded: Buffer;
+    try {
+      decoded = encoding === 'identity' ? received : decodeBody(received, encoding, cap);
+    } catch (error) {
+      const tooLarge = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+      refuse(exchange, pipe, tooLarge
+        ? { status: 502, reason: 'response_too_large', detail: 'the decompressed upstream response is too large to inspect' }
+        : { status: 502, reason: 'response_encoding_invalid', detail: 'the upstream response body does not decode with its content encoding' }, 'response-body', 'proxy');
+      return;
+    }
+    const outcome = await runPhase(exchange, steps.responseBody, (step) => step.instance.onResponseBody!(exchange, exchange.responseBody ?? decoded));
     if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
-    delete outHeaders['content-length'];
-    outHeaders['content-length'] = String(buffered.length);
+    applyResponseHeaderEdits(exchange, outHeaders); // edits made by response-body hooks
+    // Unchanged bodies go out as received; a rewritten one is encoded again as the upstream had encoded it.
+    const out = exchange.responseBody === undefined ? received : encoding === 'identity' ? exchange.responseBody : encodeBody(exchange.responseBody, encoding);
+    if (exchange.responseBody !== undefined) {
+      delete outHeaders.etag; // the representation changed, so a strong validator of the upstream's would lie
+      delete outHeaders['content-md5'];
+    }
+    delete outHeaders['transfer-encoding'];
+    outHeaders['content-length'] = String(out.length);
     startWriteIdleTimer(req.socket, route.limits.writeIdleTimeoutMs);
     res.writeHead(response.statusCode, outHeaders);
-    exchange.bytesOut = buffered.length;
-    res.end(buffered);
+    exchange.bytesOut = out.length;
+    res.end(out);
     return;
   }
 
   startWriteIdleTimer(req.socket, route.limits.writeIdleTimeoutMs);
   res.writeHead(response.statusCode, outHeaders);
   await relayBody(response.body, res, exchange);
+}
+
+/**
+ * `responseOverflow: pass`: the response is larger than what may be buffered, and the route's policy lets it through
+ * uninspected. Sends the head and what was buffered, records the event; the caller relays the rest.
+ */
+function passUninspected(
+  exchange: Exchange, pipe: CompiledPipeline, status: number, headers: Record<string, string | string[]>, chunks: Buffer[], writeIdleMs: number,
+): void {
+  record(exchange, 'proxy', pipe.policy.mode, { action: 'flag', reason: 'response_not_inspected', detail: { message: 'the response exceeded maxInspectedResponseBytes and was passed uninspected (responseOverflow: pass)' } });
+  startWriteIdleTimer(exchange.req.socket, writeIdleMs);
+  exchange.res.writeHead(status, headers);
+  for (const chunk of chunks) { exchange.bytesOut += chunk.length; exchange.res.write(chunk); }
 }
 
 /**
@@ -331,7 +380,12 @@ function replyVerdict(exchange: Exchange, pipe: CompiledPipeline, verdict: NonNu
 function sendReply(exchange: Exchange, pipe: CompiledPipeline, reply: LocalReply): void {
   exchange.outcome = reply.status >= 500 ? 'error' : 'blocked';
   const extra = exchange.responseHeaders;
-  const withExtra = extra ? { ...reply, headers: { ...Object.fromEntries(extra), ...reply.headers } } : reply;
+  let withExtra = reply;
+  if (extra) {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of extra) if (value !== null) headers[name] = value;
+    withExtra = { ...reply, headers: { ...headers, ...reply.headers } };
+  }
   const written = writeLocalReply(exchange.res, withExtra, exchange.requestId, pipe.policy.requestId.header);
   if (written < 0) exchange.res.destroy(); else exchange.bytesOut = written;
 }

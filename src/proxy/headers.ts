@@ -77,3 +77,35 @@ export function clientResponseHeaders(
   out[requestIdHeader] = requestId;
   return out;
 }
+
+/**
+ * Applies the response-header edits of protections (`Exchange.setResponseHeader`): a value replaces the upstream's
+ * header of that name, `null` removes it (banners such as `Server` and `X-Powered-By`).
+ */
+export function applyResponseHeaderEdits(exchange: Exchange, headers: Record<string, string | string[]>): void {
+  const edits = exchange.responseHeaders;
+  if (edits === undefined) return;
+  for (const [name, value] of edits) {
+    if (value === null) delete headers[name];
+    else headers[name] = value;
+  }
+}
+
+/** Content codings Portcullis decodes (and encodes again) when it inspects a response body. */
+const DECODABLE = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
+
+/**
+ * Restricts the upstream request's `Accept-Encoding` (in the flat `[name, value, ...]` list) to the codings
+ * Portcullis can decode, so that an inspected response never comes in a coding it cannot read (`zstd`, `compress`).
+ * Codings the client did not accept are not added.
+ */
+export function setDecodableAcceptEncoding(headers: string[]): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() !== 'accept-encoding') continue;
+    const kept = headers[i + 1]!.split(',').map((part) => part.trim()).filter((part) => {
+      const coding = part.split(';', 1)[0]!.trim().toLowerCase();
+      return DECODABLE.has(coding);
+    });
+    if (kept.length === 0) { headers.splice(i, 2); i -= 2; } else headers[i + 1] = kept.join(', ');
+  }
+}

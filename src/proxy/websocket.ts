@@ -40,7 +40,7 @@ export async function tunnelUpgrade(
   let upgraded: { headers: Record<string, string | string[] | undefined>; socket: Duplex };
   try {
     upgraded = await upstream.pool.upgrade({
-      path: exchange.rawQuery === '' ? exchange.path : `${exchange.path}?${exchange.rawQuery}`,
+      path: upstreamTarget(exchange),
       method: 'GET',
       headers,
       protocol,
@@ -82,4 +82,11 @@ export async function tunnelUpgrade(
   upstreamSocket.once('close', close);
   socket.on('error', close);
   upstreamSocket.on('error', close);
+}
+
+/** The path and query sent upstream: the client's, or what a protection rewrote them to (identifier cloaking). */
+function upstreamTarget(exchange: Exchange): string {
+  const path = exchange.upstreamPath ?? exchange.path;
+  const query = exchange.upstreamQuery ?? exchange.rawQuery;
+  return query === '' ? path : `${path}?${query}`;
 }

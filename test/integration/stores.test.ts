@@ -276,10 +276,14 @@ test('redis store: same answers as the local algorithms, atomic across limits, s
     const bursts = [];
     for (let i = 0; i < 5; i++) bursts.push((await stores.counters.consume('b', bucket)).allowed);
     assert.deepEqual(bursts, [true, true, true, false, false]);
-    await new Promise((resolve) => setTimeout(resolve, 220)); // two tokens back
+    const emptiedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 220)); // two tokens back (one per 100 ms), more if the VM is slow
     const refill = [];
-    for (let i = 0; i < 3; i++) refill.push((await stores.counters.consume('b', bucket)).allowed);
-    assert.deepEqual(refill, [true, true, false]);
+    for (let i = 0; i < 4; i++) refill.push((await stores.counters.consume('b', bucket)).allowed);
+    const refilled = Math.min(3, Math.floor((Date.now() - emptiedAt) / 100));
+    const granted = refill.filter(Boolean).length;
+    assert.ok(granted >= 2 && granted <= refilled, `granted ${granted} after ${Date.now() - emptiedAt} ms`);
+    assert.equal(refill[granted], false, 'tokens are taken in order until the bucket is empty');
 
     await client.script('FLUSH');
     const both = await stores.counters.consumeMany([{ key: 'x', spec: window }, { key: 'y', spec: { ...window, limit: 1 } }]);
