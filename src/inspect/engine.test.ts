@@ -109,3 +109,18 @@ test('the finding memo stays bounded and keeps the values in use', () => {
   assert.equal(memo.get('v999', { ...at, name: 'other' }), undefined, 'the same value under another name is a miss');
   assert.equal(memo.get('v999', { ...at, isName: true }), undefined, 'the same text as a name is a miss');
 });
+
+test('a dotted capital I (whose lower case is longer) does not hide the payload after it', async () => {
+  const { DETECTORS } = await import('./detect/index.ts');
+  const { decodedVariants } = await import('./decode/variants.ts');
+  const categories = new Map<Category, CategorySettings>(DETECTORS.map((d) => [d.category, { paranoia: 1, monitor: false }]));
+  const settings: EngineSettings = { detectors: DETECTORS, categories, paranoia: 1, variants: decodedVariants, isExcluded: () => false };
+  for (const [payload, category] of [
+    ["\u0130;system('id');", 'php'], ['\u0130<?php echo 1; ?>', 'php'], ['\u0130 java.lang.Runtime x', 'java'],
+    ['\u0130\u0130\u0130 new ProcessBuilder("id").start()', 'java'],
+  ] as const) {
+    const input: InspectedInput = { source: 'query', name: 'q', location: 'query:q', value: payload };
+    const found = inspectInputs([input], settings).map((m) => m.category);
+    assert.ok(found.includes(category), `${JSON.stringify(payload)}: ${found.join(', ')}`);
+  }
+});

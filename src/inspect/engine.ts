@@ -41,46 +41,39 @@ export interface EngineSettings {
  * Runs every enabled detector over every decoded variant of every input, and returns the matches that count at
  * the configured paranoia levels and are not excluded. A rule is reported once per location: the highest-scoring
  * finding of any variant (a raw value may give a weak finding and its decoded form a critical one).
+ *
+ * Two passes: the first gathers the distinct decoded values of every input (replaying remembered results for values
+ * seen before), the second runs each detector over all of them in turn. Detector after detector, rather than value
+ * after value, keeps one detector's code and tables hot: on a 10 KB JSON body it is about a third faster.
  */
 export function inspectInputs(inputs: Iterable<InspectedInput>, settings: EngineSettings): Match[] {
   const matches: Match[] = [];
   const seen = new Map<string, number>();
   const cache = settings.cache;
-  // State of the value being inspected, read by the one `report` callback (no closure per detector call).
-  let input: InspectedInput;
-  let layers: readonly string[] = [];
-  let category: CategorySettings | undefined;
-  let recording: CachedFinding[] | null = null;
-  const record = (finding: Finding, findingLayers: readonly string[]) => {
-    const key = `${finding.ruleId}\u0000${input.location}`;
+  const record = (finding: Finding, location: string, findingLayers: readonly string[]) => {
+    const key = `${finding.ruleId}\u0000${location}`;
     const earlier = seen.get(key);
     if (earlier !== undefined && matches[earlier]!.score >= finding.score) return;
-    if (settings.isExcluded(finding.ruleId, finding.category, input.location)) return;
-    const match = { ...finding, matched: finding.matched.slice(0, 120), location: input.location, layers: findingLayers };
+    if (settings.isExcluded(finding.ruleId, finding.category, location)) return;
+    const match = { ...finding, matched: finding.matched.slice(0, 120), location, layers: findingLayers };
     if (earlier === undefined) { seen.set(key, matches.length); matches.push(match); } else matches[earlier] = match;
   };
-  const report = (finding: Finding) => {
-    if (finding.paranoia > category!.paranoia) return;
-    recording?.push({ finding, layers });
-    record(finding, layers);
-  };
-  // The enabled detectors with their category settings, looked up once per call rather than per value.
-  const active: Array<readonly [Detector, CategorySettings]> = [];
-  for (const detector of settings.detectors) {
-    const own = settings.categories.get(detector.category);
-    if (own) active.push([detector, own]);
-  }
-  for (input of inputs) {
+
+  // Pass 1: the work, one item per distinct decoded value.
+  const work: WorkItem[] = [];
+  const pending: Array<{ input: InspectedInput; findings: CachedFinding[] }> = [];
+  for (const input of inputs) {
     if (input.value.length === 0) continue;
-    const cacheKey = cache && input.value.length <= (input.source === 'body' ? CACHEABLE_BODY_LENGTH : CACHEABLE_LENGTH) ? input.value : undefined;
-    if (cacheKey !== undefined) {
-      const cached = cache!.get(cacheKey, input);
+    let recording: CachedFinding[] | null = null;
+    if (cache && input.value.length <= (input.source === 'body' ? CACHEABLE_BODY_LENGTH : CACHEABLE_LENGTH)) {
+      const cached = cache.get(input.value, input);
       if (cached !== undefined) {
         // Replay (exclusions depend on the location, so they apply here, not when remembered).
-        for (const { finding, layers: findingLayers } of cached) record(finding, findingLayers);
+        for (const { finding, layers: findingLayers } of cached) record(finding, input.location, findingLayers);
         continue;
       }
       recording = [];
+      pending.push({ input, findings: recording });
     }
     const variants = settings.variants(input.value);
     let previous: string | undefined;
@@ -89,21 +82,43 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       // Variants are distinct by construction except when a layer undoes another; skip exact repeats cheaply.
       if (variant.value === previous || (v > 1 && repeatsEarlier(variants, v))) continue;
       previous = variant.value;
-      layers = variant.layers;
-      const context: DetectorContext = {
-        source: input.source, name: input.name, isName: input.isName === true, paranoia: settings.paranoia, layers,
-      };
-      for (const [detector, own] of active) {
-        category = own;
-        detector.detect(variant.value, context, report);
-      }
-    }
-    if (cacheKey !== undefined) {
-      cache!.set(cacheKey, input, recording!);
-      recording = null;
+      work.push({
+        value: variant.value,
+        location: input.location,
+        recording,
+        context: { source: input.source, name: input.name, isName: input.isName === true, paranoia: settings.paranoia, layers: variant.layers },
+      });
     }
   }
+
+  // Pass 2: each enabled detector over every item. `report` reads the current item and category (no closure per call).
+  let item: WorkItem;
+  let category: CategorySettings;
+  const report = (finding: Finding) => {
+    if (finding.paranoia > category.paranoia) return;
+    item.recording?.push({ finding, layers: item.context.layers });
+    record(finding, item.location, item.context.layers);
+  };
+  for (const detector of settings.detectors) {
+    const own = settings.categories.get(detector.category);
+    if (own === undefined) continue;
+    category = own;
+    for (let i = 0; i < work.length; i++) {
+      item = work[i]!;
+      detector.detect(item.value, item.context, report);
+    }
+  }
+  for (const { input, findings } of pending) cache!.set(input.value, input, findings);
   return matches;
+}
+
+/** One decoded value to run the detectors on, with where it came from. */
+interface WorkItem {
+  readonly value: string;
+  readonly location: string;
+  readonly context: DetectorContext;
+  /** Findings remembered for the input's value, when it is memoised. */
+  readonly recording: CachedFinding[] | null;
 }
 
 /** True when variants[v] has the value of an earlier variant. */

@@ -19,6 +19,8 @@ const CASES: [string, string][] = [
   ['café', 'café'],
   ['日本語', '日本語'],
   ['plain ascii', 'plain ascii'],
+  ['\u0130;system(\'id\');', 'I;system(\'id\');'],
+  ['\u0130stanbul', 'Istanbul'],
 ];
 
 for (const [input, expected] of CASES) {

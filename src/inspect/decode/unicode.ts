@@ -2,11 +2,16 @@
  * Unicode folding: invisible characters removed (zero-width space, non-joiner and joiner U+200B-U+200D, word
  * joiner U+2060, BOM/zero-width no-break space U+FEFF, soft hyphen U+00AD, Mongolian vowel separator U+180E), then
  * NFKC, which maps full-width forms (`＜ｓｃｒｉｐｔ＞` → `<script>`), ligatures and compatibility digits to their
- * plain forms. ASCII text is returned as is without work. Same string when nothing changes.
+ * plain forms. The dotted capital I (U+0130) becomes `I`: it is the one character whose lower case is longer than
+ * itself (`i` + a combining dot), which would shift every position a detector takes from a lower-cased copy, and
+ * `İ;system('id')` would otherwise hide what follows. ASCII text is returned as is without work. Same string when
+ * nothing changes.
  */
 function isInvisible(c: number): boolean {
   return (c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff || c === 0x00ad || c === 0x180e;
 }
+
+const DOTTED_CAPITAL_I = 0x130;
 
 export function normalizeUnicode(value: string): string {
   let i = 0;
@@ -17,8 +22,9 @@ export function normalizeUnicode(value: string): string {
   let runStart = i;
   let removed = false;
   for (; i < n; i++) {
-    if (isInvisible(value.charCodeAt(i))) {
-      stripped += value.slice(runStart, i);
+    const c = value.charCodeAt(i);
+    if (isInvisible(c) || c === DOTTED_CAPITAL_I) {
+      stripped += value.slice(runStart, i) + (c === DOTTED_CAPITAL_I ? 'I' : '');
       runStart = i + 1;
       removed = true;
     }

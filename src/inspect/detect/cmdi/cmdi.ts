@@ -52,6 +52,8 @@ export const cmdiDetector: Detector = {
   category: 'cmdi',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
+    // most values are proved silent by a cheaper reading: one word (keys, numbers, codes), or ASCII text
+    if (value.length < ASCII_TEXT_MIN ? plainWordQuiet(value) : asciiTextQuiet(value)) return;
     const first = firstLook(value);
     if (first === QUIET) return; // not even the PowerShell idiom can match (IDIOM_HINT)
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
@@ -114,6 +116,27 @@ const IDIOM_LETTER = new Uint8Array(128);
 for (const ch of 'ADSUWadsuw') IDIOM_LETTER[ch.charCodeAt(0)] |= 1;
 for (const ch of 'EMOSWemosw') IDIOM_LETTER[ch.charCodeAt(0)] |= 2;
 
+/**
+ * True when shortScan() answers QUIET for a value that is one word of characters it only hashes (CLASS 0, and
+ * `.`, `-`, `:` that start no IDIOM_HINT pair) and that names no program (mayBeName); else false: not sure. For
+ * values shorter than 97 characters (shortScan() does not look at longer first words).
+ */
+function plainWordQuiet(value: string): boolean {
+  let h = 0;
+  let hBase = 0;
+  let baseEnd = 0;
+  const n = value.length;
+  for (let k = 0; k < n; k++) {
+    const c = value.charCodeAt(k);
+    if (c >= 128) return false;
+    const f = CLASS[c]!;
+    if (f !== 0 && (f !== C_HINT || idiomPairAt(value, k, c))) return false;
+    h = (Math.imul(h, 31) + (c >= 65 && c <= 90 ? c + 32 : c)) | 0;
+    if (!((c >= 48 && c <= 57) || c === 46)) { hBase = h; baseEnd = k + 1; }
+  }
+  return !mayBeName(value, 0, n, h, hBase, baseEnd);
+}
+
 /** Does the `.`, `-` or `:` at value[k] (`c`) start one of the IDIOM_HINT pairs (`.d`, `-e`, `::`)? */
 function idiomPairAt(value: string, k: number, c: number): boolean {
   const e = value.charCodeAt(k + 1); // NaN past the end
@@ -133,7 +156,7 @@ function shortScan(value: string): number {
   const begin = k;
   let end = -1; // of the first word, once a blank is seen
   let lastBlank = -1;
-  let split = false;
+  let split = false; // the first word has a `+`, `/` or non-ASCII character (mayBeName() does not apply)
   let hint = false;
   let h = 0; // hash of the first word, and of it without trailing digits and dots
   let hBase = 0;
@@ -152,7 +175,7 @@ function shortScan(value: string): number {
         if (end < 0) end = k;
         lastBlank = k;
       }
-      if ((f & C_SPLIT) !== 0) split = true;
+      if ((f & C_SPLIT) !== 0 && end < 0) split = true; // in the first word: firstWordIsCommand()
       if ((f & C_HINT) !== 0 && idiomPairAt(value, k, c)) hint = true;
     }
     if (end < 0) {
@@ -536,7 +559,7 @@ function commandsQuiet(src: string, plusIsSpace: boolean, reparse: boolean, budg
       // QUIET_BLOCKERS_RE), resolve() looks the word up as it is, or matches it against the names when it has
       // wildcards (resolvesTo): a word whose hashes are not names, or whose text has a space, or a pattern no name
       // can match, resolves to nothing.
-      if (!quoted && !special && (star === 0 ? !mayBeName(src, start, end, h, hBase, baseEnd) : !mayMatchName(src, start, end, star === 2))) {
+      if (!quoted && !special && (star === 0 ? !mayBeName(src, start, end, h, hBase, baseEnd) : !mayMatchName(first, end - start, star === 2))) {
         state = 2;
         continue;
       }
@@ -567,15 +590,15 @@ function commandsQuiet(src: string, plusIsSpace: boolean, reparse: boolean, budg
 }
 
 /**
- * False only when globProgram() finds no name for the pattern src[from, to): ASCII, no `[` or `/`, `?` wildcards
- * and, with `star`, `*` too. A pattern that starts with a plain character only matches names that start with it,
- * and without `*` only names of its length.
+ * False only when globProgram() finds no name for a pattern of `length` characters starting with `c`: ASCII, no
+ * `[` or `/`, `?` wildcards and, with `star`, `*` too. A pattern that starts with a plain character only matches
+ * names that start with it, and without `*` only names of its length.
  */
-function mayMatchName(src: string, from: number, to: number, star: boolean): boolean {
-  let c = src.charCodeAt(from);
+function mayMatchName(c: number, length: number, star: boolean): boolean {
   if (c === 42 || c === 63) return true;
   if (c >= 65 && c <= 90) c += 32;
-  return (star ? namesStartingWith(c) : namesOfLengthStartingWith(to - from, c)).length > 0;
+  if (c >= 128 || length >= 64) return (star ? namesStartingWith(c) : namesOfLengthStartingWith(length, c)).length > 0;
+  return (star ? NAME_FIRST[c] : NAME_LENGTH_FIRST[length * 128 + c]) === 1;
 }
 
 /** Index of `ch` from `from`, or the length. */
@@ -643,6 +666,397 @@ function resolvesTo(src: string, text: string, start: number, end: number, budge
   const b = glob ? resolve(src, word, NO_ALIASES, { left: 0 }) : null;
   if ((a !== null && a.name !== '.') || (b !== null && b.name !== '.')) return 2;
   return a !== null || b !== null ? 1 : 0;
+}
+
+// ---- ASCII text: the same proof, read as bytes ----------------------------------------------------------------
+
+/** From this length on asciiTextQuiet() is asked first (below it, the copy costs more than it saves). */
+const ASCII_TEXT_MIN = 24;
+/** Longer values go the usual way. */
+const ASCII_TEXT_MAX = 16384;
+const TEXT_ENCODER = new TextEncoder();
+/**
+ * The value asciiTextQuiet() reads, a byte a character, and a 0 after it: reading a Uint8Array costs a fraction
+ * of reading a string with charCodeAt(), and most values are ASCII text.
+ */
+const TEXT_BYTES = new Uint8Array(ASCII_TEXT_MAX + 2);
+/** TEXT_BYTES two at a time (the first in the low byte: typed arrays are little-endian on the platforms Node runs on). */
+const TEXT_PAIRS = new Uint16Array(TEXT_BYTES.buffer, 0, TEXT_BYTES.length >> 1);
+/** Where in TEXT_BYTES the characters of QUIET_EVENT_RE are, in order: all the lexer stops at between words. */
+const TEXT_EVENTS = new Int32Array(ASCII_TEXT_MAX + 1);
+/** The first of TEXT_EVENTS that asciiCommandsQuiet() has not left behind. */
+let eventCursor = 0;
+/** What textSigns() found of breaksOutOfQuotes(): 1 for `'`, 2 for `"`. */
+let quotesBreakOut = 0;
+/** The glob budget of asciiTextQuiet() (provablyQuiet()'s), one object for every call. */
+const TEXT_GLOB_BUDGET = { left: 0 };
+
+/**
+ * True only when run() would report nothing for an ASCII value: provablyQuiet(value) holds and IDIOM_HINT does
+ * not match (then firstLook() answers QUIET or IDIOM_ONLY, and powershellIdiom() finds nothing). False means
+ * "not sure" (not ASCII, very long, or not settled here): the caller goes the usual way. One loop looks for what
+ * the regular expressions of provablyQuiet() and IDIOM_HINT look for and notes where the lexer's characters are
+ * (textSigns); the command words are then read from those places as commandsQuiet() reads them
+ * (asciiCommandsQuiet).
+ */
+function asciiTextQuiet(value: string): boolean {
+  const n = value.length;
+  if (n > ASCII_TEXT_MAX) return false;
+  const copied = TEXT_ENCODER.encodeInto(value, TEXT_BYTES);
+  if (copied.read !== n || copied.written !== n) return false; // a character that is not ASCII took more bytes
+  TEXT_BYTES[n] = 0;
+  const m = textSigns(value, TEXT_BYTES, n);
+  if (m < 0) return false;
+  // the texts provablyQuiet() lexes, in its order (the glob budget is shared)
+  const budget = TEXT_GLOB_BUDGET;
+  budget.left = QUIET_GLOB_BUDGET;
+  if (!asciiCommandsQuiet(value, TEXT_BYTES, n, m, true, budget)) return false;
+  const breaks = quotesBreakOut;
+  if (breaks === 0) return true;
+  return breaks !== 3 && behindQuoteQuiet(value, n, m, breaks === 1 ? 39 : 34, budget);
+}
+
+/**
+ * commandsQuiet(q + value, false, false, budget) for the ASCII value in TEXT_BYTES (m events): the value placed
+ * inside quotes by the application, whose quote it closes (breaksOutOfQuotes). TEXT_BYTES and TEXT_EVENTS are
+ * moved one place on for the quote.
+ */
+function behindQuoteQuiet(value: string, n: number, m: number, q: number, budget: { left: number }): boolean {
+  const b = TEXT_BYTES;
+  b.copyWithin(1, 0, n);
+  b[0] = q;
+  b[n + 1] = 0;
+  for (let k = m; k > 0; k--) TEXT_EVENTS[k] = TEXT_EVENTS[k - 1]! + 1;
+  TEXT_EVENTS[0] = 0;
+  return asciiCommandsQuiet(String.fromCharCode(q) + value, b, n + 1, m + 1, false, budget);
+}
+
+/** For textSigns(): why each character is looked at (0: it is not). From S_OPEN on, the lexer stops at it. */
+const S_BLOCKER = 1; // QUIET_BLOCKERS_RE's characters
+const S_DOT = 2; // `.` and `-` start IDIOM_HINT pairs (IDIOM_AFTER)
+const S_DASH = 3;
+const S_COLON = 4; // `::`
+const S_SLASH = 5; // `/dev/tcp/`
+const S_BANG = 6; // `!-`
+const S_PLUS = 7; // `+` for blanks
+const S_OPEN = 8; // `(`: IDIOM_HINT's `x(`, and CMD_EXE_KEYWORD_RE after it
+const S_SEPARATOR = 9; // `&`, `|`, newlines: CMD_EXE_KEYWORD_RE after them
+const S_APOSTROPHE = 10;
+const S_QUOTE = 11;
+const S_EVENT = 12; // `;`, `)`, `#`
+const SIGN = new Uint8Array(256);
+for (const ch of '$`\\{}^<>~') SIGN[ch.charCodeAt(0)] = S_BLOCKER;
+SIGN[46] = S_DOT;
+SIGN[45] = S_DASH;
+SIGN[58] = S_COLON;
+SIGN[47] = S_SLASH;
+SIGN[33] = S_BANG;
+SIGN[43] = S_PLUS;
+SIGN[40] = S_OPEN;
+for (const ch of '&|\n\r') SIGN[ch.charCodeAt(0)] = S_SEPARATOR;
+SIGN[39] = S_APOSTROPHE;
+SIGN[34] = S_QUOTE;
+for (const ch of ';)#') SIGN[ch.charCodeAt(0)] = S_EVENT;
+/** 1 for the pairs of characters (first in the low byte) neither of which is looked at (SIGN). */
+const PAIR_QUIET = new Uint8Array(1 << 16);
+for (let w = 0; w < 1 << 16; w++) if (SIGN[w & 255] === 0 && SIGN[w >> 8] === 0) PAIR_QUIET[w] = 1;
+/** Letters after `.` (S_DOT) and after `-` (S_DASH) in IDIOM_HINT. */
+const IDIOM_AFTER = new Uint8Array(256);
+for (const ch of 'ADSUWadsuw') IDIOM_AFTER[ch.charCodeAt(0)] |= 1 << S_DOT;
+for (const ch of 'EMOSWemosw') IDIOM_AFTER[ch.charCodeAt(0)] |= 1 << S_DASH;
+
+/**
+ * -1 when the ASCII value b[0, n) (b[n] is 0) matches QUIET_BLOCKERS_RE, CMD_EXE_KEYWORD_RE,
+ * CMD_EXE_KEYWORD_AT_START_RE or IDIOM_HINT, or when provablyQuiet() would lex the value with `+` for blanks (a
+ * `+` and no blank) or it opens with a quote; else how many TEXT_EVENTS it noted (and quotesBreakOut).
+ */
+function textSigns(value: string, b: Uint8Array, n: number): number {
+  if (cmdExeKeywordIn(b, 0)) return -1;
+  const events = TEXT_EVENTS;
+  let m = 0;
+  let single = 0; // quotes as breaksOutOfQuotes() counts them
+  let double = 0;
+  let plus = false;
+  const pairs = TEXT_PAIRS;
+  for (let i = 0; i < n; i++) {
+    // two characters at a time while neither is looked at
+    if ((i & 1) === 0) {
+      while (i < n && PAIR_QUIET[pairs[i >> 1]!] === 1) i += 2;
+      if (i >= n) break;
+    }
+    const sign = SIGN[b[i]!]!;
+    if (sign === 0) continue;
+    if (sign >= S_OPEN) {
+      events[m++] = i;
+      if (sign === S_EVENT) continue;
+      if (sign === S_OPEN && i > 0 && ((b[i - 1]! | 32) === 120 || (i > 1 && b[i - 1] === 32 && (b[i - 2]! | 32) === 120))) return -1; // `x(`, `x (`
+      if (sign <= S_SEPARATOR) {
+        if (cmdExeKeywordIn(b, i + 1)) return -1;
+      } else if (sign === S_APOSTROPHE) {
+        if (i === 0) return -1;
+        if (!(isAlpha(b[i - 1]!) && isAlpha(b[i + 1]!))) single++;
+      } else {
+        if (i === 0 || b[i + 1] === 34) return -1; // `""`
+        double++;
+      }
+    } else if (sign <= S_DASH) {
+      if (sign === S_BLOCKER || (IDIOM_AFTER[b[i + 1]!]! & (1 << sign)) !== 0) return -1;
+    } else if (sign === S_COLON) {
+      if (b[i + 1] === 58) return -1;
+    } else if (sign === S_SLASH) {
+      if (b[i + 1] === 100 && i + 8 < n && b[i + 2] === 101 && b[i + 3] === 118 && b[i + 4] === 47 && b[i + 8] === 47
+        && ((b[i + 5] === 116 && b[i + 6] === 99 && b[i + 7] === 112) || (b[i + 5] === 117 && b[i + 6] === 100 && b[i + 7] === 112))) return -1; // /dev/tcp/, /dev/udp/
+    } else if (sign === S_BANG) {
+      if (b[i + 1] === 45) return -1; // `!-`
+    } else {
+      plus = true;
+    }
+  }
+  if (plus && !hasBlank(value)) return -1;
+  quotesBreakOut = (single & 1) | ((double & 1) << 1);
+  return m;
+}
+
+/** CMD_EXE_KEYWORD_AT_START_RE from b[k]: `[ \t,;]*@?(for|if)[ \t,;/(]`, ASCII letters in either case (b ends with a 0). */
+function cmdExeKeywordIn(b: Uint8Array, k: number): boolean {
+  let c = b[k]!;
+  while (c === 32 || c === 9 || c === 44 || c === 59) c = b[++k]!;
+  if (c === 64) c = b[++k]!;
+  c |= 32;
+  if (c === 102) {
+    if ((b[k + 1]! | 32) !== 111 || (b[k + 2]! | 32) !== 114) return false;
+    k += 3;
+  } else if (c === 105) {
+    if ((b[k + 1]! | 32) !== 102) return false;
+    k += 2;
+  } else return false;
+  const e = b[k];
+  return e === 32 || e === 9 || e === 44 || e === 59 || e === 47 || e === 40;
+}
+
+/** How asciiCommandsQuiet() reads each byte of a word (QUIET_CLASS, and the hashing of mayBeName()). */
+const W_PLAIN = 0;
+const W_DIGIT = 1; // digits and `.`: the hash without them is also a name's (a version suffix)
+const W_STOP = 2;
+const W_WILDCARD = 3;
+const W_SPECIAL = 4;
+const W_PERCENT = 5; // special when it may make a Windows path
+const W_QUOTE = 6;
+const WORD_BYTE = new Uint8Array(256);
+for (let c = 0; c < 128; c++) {
+  const g = QUIET_CLASS[c]!;
+  WORD_BYTE[c] = c === 39 || c === 34 ? W_QUOTE : g === Q_STOP ? W_STOP : g === Q_WILDCARD ? W_WILDCARD : c === 37 ? W_PERCENT
+    : g === Q_SPECIAL ? W_SPECIAL : (c >= 48 && c <= 57) || c === 46 ? W_DIGIT : W_PLAIN;
+}
+/** ASCII letters in lower case, as the name hashes have them. */
+const LOWER = new Uint8Array(256);
+for (let c = 0; c < 256; c++) LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
+
+/** Index in TEXT_EVENTS of the first event at or after `from` (the lexer only moves forward: so does the cursor). */
+function eventFrom(from: number, m: number): number {
+  let k = eventCursor;
+  while (k < m && TEXT_EVENTS[k]! < from) k++;
+  eventCursor = k;
+  return k;
+}
+
+/** Position of the first byte `c` (a quote) from `from` on, or -1. */
+function quoteFrom(b: Uint8Array, c: number, from: number, m: number): number {
+  for (let k = eventFrom(from, m); k < m; k++) {
+    const p = TEXT_EVENTS[k]!;
+    if (b[p] === c) return p;
+  }
+  return -1;
+}
+
+/** Position of the first newline or carriage return from `from` on, or n (where a comment ends). */
+function lineEndFrom(b: Uint8Array, from: number, m: number, n: number): number {
+  for (let k = eventFrom(from, m); k < m; k++) {
+    const p = TEXT_EVENTS[k]!;
+    if (b[p] === 10 || b[p] === 13) return p;
+  }
+  return n;
+}
+
+/** mayBeName() for the bytes b[from, to). */
+function mayBeNameIn(b: Uint8Array, from: number, to: number, h: number, hBase: number, baseEnd: number): boolean {
+  if (NAME_HASHES[hashSlot(h)] === 1) return true;
+  if (to - from > 4 && b[to - 4] === 46) { // without a `.exe`-like extension
+    let hx = 0;
+    for (let k = from; k < to - 4; k++) hx = (Math.imul(hx, 31) + LOWER[b[k]!]!) | 0;
+    if (NAME_HASHES[hashSlot(hx)] === 1) return true;
+  }
+  return baseEnd < to && baseEnd - from >= 2 && NAME_HASHES[hashSlot(hBase)] === 1;
+}
+
+/** isAssignmentText() for the bytes b[from, to). */
+function isAssignmentIn(b: Uint8Array, from: number, to: number): boolean {
+  let eq = from;
+  while (eq < to && b[eq] !== 61) eq++;
+  if (eq === from || eq === to) return false;
+  const c0 = b[from]!;
+  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) return false;
+  for (let k = from + 1; k < eq; k++) {
+    const c = b[k]!;
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
+}
+
+/** The text of a short quoted word after quote removal (unquoted()), as bytes. */
+const WORD_BYTES = new Uint8Array(48);
+
+/**
+ * For the quoted command word b[from, to): true when its text after quote removal (unquoted()) is no assignment
+ * and resolvesTo() reads it as written and finds nothing (a blank in it, or hashes that are no name). False when
+ * resolvesTo() would read it otherwise (a wildcard, `/`, `+`, or `%` in a word that opens with `%` or a quote),
+ * when it may be a name, and for long words, which the caller reads faster as a string.
+ */
+function quotedWordQuiet(b: Uint8Array, from: number, to: number): boolean {
+  if (to - from > WORD_BYTES.length) return false;
+  const w = WORD_BYTES;
+  let len = 0;
+  for (let k = from; k < to;) {
+    const c = b[k]!;
+    if (c !== 39 && c !== 34) {
+      w[len++] = c;
+      k++;
+      continue;
+    }
+    k++;
+    while (k < to && b[k] !== c) w[len++] = b[k++]!;
+    k++;
+  }
+  const first = b[from];
+  const percentPath = first === 37 || first === 39 || first === 34;
+  let blank = false;
+  let h = 0;
+  let hBase = 0;
+  let baseEnd = 0;
+  for (let k = 0; k < len; k++) {
+    const c = w[k]!;
+    if (c === 42 || c === 63 || c === 91 || c === 47 || c === 43 || (c === 37 && percentPath)) return false;
+    if (c === 32) blank = true;
+    h = (Math.imul(h, 31) + LOWER[c]!) | 0;
+    if (WORD_BYTE[c] !== W_DIGIT) { hBase = h; baseEnd = k + 1; }
+  }
+  if (isAssignmentIn(w, 0, len)) return false;
+  return blank || !mayBeNameIn(w, 0, len, h, hBase, baseEnd);
+}
+
+/**
+ * commandsQuiet(src, false, reparse, budget) for the ASCII text b[0, n) (b[n] is 0) whose m events TEXT_EVENTS
+ * holds, step for step, except that with `reparse` a word opening with a quote (which commandsQuiet() reads
+ * again as a command line) answers false: not sure.
+ */
+function asciiCommandsQuiet(src: string, b: Uint8Array, n: number, m: number, reparse: boolean, budget: { left: number }): boolean {
+  eventCursor = 0;
+  // 0: looking for the command word; 1: the command word is `.`, looking for what it runs; 2: the command is decided
+  let state = 0;
+  let i = 0;
+  // the next space, `=`, `/` or wildcard, and `%`, each found once and reused until the words pass it
+  let nextSpace = -1;
+  let nextSpecial = -1;
+  let nextPercent = -1;
+  while (i < n) {
+    if (state === 2) {
+      // to where this command ends, to a quoted part or to a `#`
+      const k = eventFrom(i, m);
+      if (k >= m) return true;
+      const p = TEXT_EVENTS[k]!;
+      const e = b[p]!;
+      if (e !== 35 && e !== 39 && e !== 34) { state = 0; i = p + 1; continue; } // a separator
+      const before = p > 0 ? b[p - 1]! : 0;
+      const startsWord = before === 32 || before === 9 || before === 11 || before === 12;
+      if (e === 35) {
+        i = startsWord ? lineEndFrom(b, p, m, n) : p + 1;
+        continue;
+      }
+      if (reparse && startsWord) return false; // a word that opens with a quote
+      const close = quoteFrom(b, e, p + 1, m);
+      if (close < 0) return true; // quoted to the end
+      i = close + 1;
+      continue;
+    }
+    const c = b[i]!;
+    if (c === 32 || c === 9 || c === 11 || c === 12) { i++; continue; }
+    if (c === 10 || c === 13 || c === 59 || c === 38 || c === 124 || c === 40 || c === 41) { state = 0; i++; continue; }
+    if (c === 35) { // a comment, up to the end of the line
+      i = lineEndFrom(b, i, m, n);
+      continue;
+    }
+    if (reparse && (c === 39 || c === 34)) return false; // a word that opens with a quote
+    // a word: up to a blank or a separator outside quotes
+    const start = i;
+    const pathPercent = c === 37 || c === 39 || c === 34; // a `%` may make it a Windows path (resolvesTo)
+    let end = i;
+    let quoted = false;
+    let special = false;
+    let star = 0;
+    let blank = false;
+    let h = 0;
+    let hBase = 0;
+    let baseEnd = start;
+    while (i < n) {
+      const d = b[i]!;
+      const kind = WORD_BYTE[d]!;
+      if (kind === W_QUOTE) {
+        quoted = true;
+        const close = quoteFrom(b, d, i + 1, m);
+        const stop = close < 0 ? n : close;
+        if (!blank && state === 0) {
+          if (nextSpace <= i) {
+            nextSpace = i + 1;
+            while (nextSpace < n && b[nextSpace] !== 32) nextSpace++;
+          }
+          blank = nextSpace < stop;
+        }
+        if (close >= 0) { end = close + 1; i = close + 1; }
+        else { if (d === 39 || i + 1 < n) end = n; i = n; }
+        continue;
+      }
+      if (kind > W_DIGIT) {
+        if (kind === W_STOP) break;
+        if (kind === W_WILDCARD) star |= d === 42 ? 2 : 1;
+        else if (kind === W_SPECIAL || pathPercent) special = true;
+      }
+      h = (Math.imul(h, 31) + LOWER[d]!) | 0;
+      if (kind !== W_DIGIT) { hBase = h; baseEnd = i + 1; }
+      i++;
+      end = i;
+    }
+    if (state === 0) {
+      if (!quoted && !special && (star === 0 ? !mayBeNameIn(b, start, end, h, hBase, baseEnd) : !mayMatchName(b[start]!, end - start, star === 2))) {
+        state = 2;
+        continue;
+      }
+      if (blank) {
+        if (nextSpecial < start) nextSpecial = indexOfQuietSpecial(src, start);
+        if (pathPercent && nextPercent < start) nextPercent = indexOrEnd(src, '%', start);
+        if (nextSpecial >= end && (!pathPercent || nextPercent >= end)) { state = 2; continue; }
+      }
+      // what is decided on the bytes (else below, on the text): an assignment, a quoted word that resolves to nothing
+      if (quoted ? quotedWordQuiet(b, start, end) : isAssignmentIn(b, start, end)) {
+        if (quoted) state = 2;
+        continue;
+      }
+    }
+    const text = quoted ? unquoted(src, start, end) : src.slice(start, end);
+    if (state === 0) {
+      if (!isAssignmentText(text)) {
+        const r = resolvesTo(src, text, start, end, budget);
+        if (r === 2) return false;
+        state = r === 1 ? 1 : 2;
+      }
+    } else {
+      if (text.length > 512) return false; // as commandsQuiet()
+      if (!(text.startsWith('-') || isNumberish(text) || isAssignmentText(text))) {
+        if (resolvesTo(src, text, start, end, budget) !== 0) return false;
+        state = 2;
+      }
+    }
+  }
+  return true;
 }
 
 /** The analysis of a value, after firstLook() found `first` (IDIOM_ONLY or SHELL). */
@@ -865,7 +1279,7 @@ function resolve(value: string, word: Word, parse: ShellParse, glob: { left: num
   if (text === '' || text.length > 128) return null;
   let obfuscated = word.brace;
   let absolute = false;
-  const alias = text === 'alias' ? undefined : parse.aliases.get(text);
+  const alias = text === 'alias' || parse.aliases.size === 0 ? undefined : parse.aliases.get(text);
   if (alias !== undefined) {
     const sp = alias.indexOf(' ');
     text = sp > 0 ? alias.slice(0, sp) : alias;
@@ -878,6 +1292,8 @@ function resolve(value: string, word: Word, parse: ShellParse, glob: { left: num
     if (win !== null) { text = win.name; absolute = win.absolute; obfuscated ||= win.obfuscated; }
   }
   const windowsPath = absolute;
+  // no name has a blank: without `/` (a path) or wildcards, such a word is looked up as it is, in vain
+  if (!word.glob && text.includes(' ') && !text.includes('/')) return null;
   let low = text.toLowerCase();
   if (low.includes('^')) {
     const clean = low.replaceAll('^', '');
@@ -935,24 +1351,36 @@ function lookup(low: string): CommandInfo | undefined {
   return undefined;
 }
 
+/** What windowsName() looks at in a raw word: quotes and `%`. */
+const WINDOWS_NAME_MARK_RE = /['"%]/g;
+
 /** The program a Windows-style word names, from its raw text. */
 function windowsName(raw: string): { name: string; absolute: boolean; obfuscated: boolean } | null {
   let text = '';
   let obfuscated = false;
-  // expand %VAR% (cmd.exe) and drop quotes
-  for (let k = 0; k < raw.length; k++) {
-    const c = raw.charCodeAt(k);
-    if (c === 34 || c === 39) continue;
-    if (c === 37) {
-      const close = raw.indexOf('%', k + 1);
-      if (close > k + 1) {
-        const name = raw.slice(k + 1, close).toLowerCase();
-        const v = WINDOWS_ENV.get(name);
-        if (v !== undefined) { text += v; obfuscated ||= name === 'comspec'; k = close; continue; }
+  // expand %VAR% (cmd.exe) and drop quotes; the characters in between are copied a run at a time
+  let run = 0;
+  WINDOWS_NAME_MARK_RE.lastIndex = 0;
+  while (WINDOWS_NAME_MARK_RE.test(raw)) {
+    const k = WINDOWS_NAME_MARK_RE.lastIndex - 1;
+    if (raw.charCodeAt(k) !== 37) { // a quote
+      text += raw.slice(run, k);
+      run = k + 1;
+      continue;
+    }
+    const close = raw.indexOf('%', k + 1);
+    if (close > k + 1) {
+      const name = raw.slice(k + 1, close).toLowerCase();
+      const v = WINDOWS_ENV.get(name);
+      if (v !== undefined) {
+        text += raw.slice(run, k) + v;
+        obfuscated ||= name === 'comspec';
+        run = close + 1;
+        WINDOWS_NAME_MARK_RE.lastIndex = close + 1;
       }
     }
-    text += raw[k];
   }
+  text += raw.slice(run);
   const rootRelative = text.startsWith('\\') && text.indexOf('\\', 1) > 2; // \Windows\x, not \c\a\t
   const isPath = /^[A-Za-z]:[\\/]/.test(text) || text.startsWith('\\\\') || rootRelative;
   if (!isPath) return null;
@@ -1034,6 +1462,16 @@ function namesStartingWith(c: number): readonly string[] {
 
 function namesOfLengthStartingWith(n: number, c: number): readonly string[] {
   return BY_LENGTH_FIRST.get(n * 65536 + c) ?? [];
+}
+
+/** For mayMatchName(): 1 where some name starts with the ASCII character, and where one of a length (< 64) does. */
+const NAME_FIRST = new Uint8Array(128);
+const NAME_LENGTH_FIRST = new Uint8Array(64 * 128);
+for (const name of allCommandNames()) {
+  const c = name.charCodeAt(0);
+  if (c >= 128) continue;
+  NAME_FIRST[c] = 1;
+  if (name.length < 64) NAME_LENGTH_FIRST[name.length * 128 + c] = 1;
 }
 
 // ---- arguments ------------------------------------------------------------------------------------------------

@@ -261,9 +261,9 @@ const NO_FACTS: Facts = { anchors: [], binary: false, longRun: false, hint: fals
 function facts(v: string): Facts {
   if (v.length >= BYTES_MIN && v.length <= BYTES_MAX) {
     const bytes = asciiBytes(v);
-    if (bytes !== undefined) return factsOfBytes(v, bytes);
+    if (bytes !== undefined) return quietBytes(v, bytes) ? NO_FACTS : factsOfBytes(v, bytes);
   }
-  return factsOf(v);
+  return v.length < BYTES_MIN && quietChars(v) ? NO_FACTS : factsOf(v);
 }
 
 /**
@@ -412,10 +412,123 @@ function factsOfBytes(v: string, bytes: Uint8Array): Facts {
 }
 
 /**
+ * Byte classes for `quietBytes`: 1 an identifier character, 2 one that may make a hint (`$`, `_`), 3 a byte that
+ * `factsOfBytes` looks at outside words (control characters of binary data, `!`, line feed, `/`, `%`), 0 other.
+ * 256 entries, so that no lookup falls outside the table.
+ */
+const QUIET_CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  QUIET_CLASS[c] = c >= 128 ? 3 : c === 36 || c === 95 ? 2 : IDENT[c] === 1 ? 1 : CHAR_CLASS[c] === 0 ? 0 : 3;
+}
+
+/**
+ * `mayBeAnchor` for the words of 1-11 ASCII characters, as one lookup: by first and last character, a bit per
+ * length that may be an anchor's.
+ */
+const ANCHOR_LENGTHS = new Uint16Array(128 * 128);
+for (let first = 0; first < 128; first++) {
+  for (let last = 0; last < 128; last++) {
+    for (let len = 1; len < 12; len++) if (mayBeAnchor(first, last, len)) ANCHOR_LENGTHS[(first << 7) | last] |= 1 << len;
+  }
+}
+
+/** Receives the anchor `recordAnchor` finds for `quietBytes` (emptied at once). */
+const probe: number[] = [];
+
+/**
+ * True when `factsOfBytes(v, bytes)` would find nothing (NO_FACTS): the common case of ordinary text, answered by a
+ * leaner pass that records nothing and stops at the first word or character that `factsOfBytes` would record, or
+ * might (the full pass then runs). It reads the same words: runs of identifier bytes, ended by a zero byte put
+ * right after the value (the shared buffer has room for it).
+ */
+function quietBytes(v: string, bytes: Uint8Array): boolean {
+  const n = v.length;
+  bytes[n] = 0;
+  let i = 0;
+  while (i < n) {
+    const c = bytes[i]!;
+    let k = QUIET_CLASS[c]!;
+    if (k === 1 || k === 2) {
+      // a word from i to j: `$` anywhere in it and `__` are hints, 12 characters or more a long run
+      let j = i;
+      for (;;) {
+        if (k === 2 && (bytes[j] === 36 || bytes[j + 1] === 95)) return false;
+        j++;
+        while ((k = QUIET_CLASS[bytes[j]!]!) === 1) j++;
+        if (k !== 2) break;
+      }
+      const len = j - i;
+      if (len >= 12) return false;
+      if (((ANCHOR_LENGTHS[(c << 7) | bytes[j - 1]!]! >>> len) & 1) !== 0) {
+        recordAnchor(v, i, j, probe);
+        if (probe.length !== 0) {
+          probe.length = 0;
+          return false;
+        }
+      }
+      // the byte at j ends the word: it is read below (the sentinel ends the loop)
+      i = j;
+      if (k === 0) {
+        i++;
+        continue;
+      }
+      if (i >= n) break;
+    }
+    // binary data, or the punctuation of a hint (as in `factsOfBytes`)
+    if (k === 3 && (CHAR_CLASS[bytes[i]!] === 2 || punctHint(v, i, bytes[i]!))) return false;
+    i++;
+  }
+  return true;
+}
+
+/**
+ * `quietBytes` for a short value, read from its characters: true when `factsOf(v)` would find nothing. A character
+ * above U+007F ends it (false: the full pass decides).
+ */
+function quietChars(v: string): boolean {
+  const n = v.length;
+  let i = 0;
+  while (i < n) {
+    let c = v.charCodeAt(i);
+    if (c >= 128) return false;
+    let k = QUIET_CLASS[c]!;
+    if (k === 1 || k === 2) {
+      // a word from i to j, as in `quietBytes`
+      const first = c;
+      let j = i;
+      for (;;) {
+        if (k === 2 && (c === 36 || v.charCodeAt(j + 1) === 95)) return false;
+        j++;
+        if (j >= n) break;
+        c = v.charCodeAt(j);
+        if (c >= 128) return false;
+        k = QUIET_CLASS[c]!;
+        if (k !== 1 && k !== 2) break;
+      }
+      const len = j - i;
+      if (len >= 12) return false;
+      if (((ANCHOR_LENGTHS[(first << 7) | v.charCodeAt(j - 1)]! >>> len) & 1) !== 0) {
+        recordAnchor(v, i, j, probe);
+        if (probe.length !== 0) {
+          probe.length = 0;
+          return false;
+        }
+      }
+      // c (class k) at j ends the word: it is read below
+      i = j;
+      if (i >= n) break;
+    }
+    if (k === 3 && (CHAR_CLASS[c] === 2 || punctHint(v, i, c))) return false;
+    i++;
+  }
+  return true;
+}
+
+/**
  * Values from this length on are read from their bytes when pure ASCII (below it the encoding costs more), up to
  * the engine's default longest value (the shared buffer stays at most three times that).
  */
-const BYTES_MIN = 64;
+const BYTES_MIN = 24;
 const BYTES_MAX = 256 * 1024;
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(3 * 4096);

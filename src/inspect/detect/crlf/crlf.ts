@@ -166,10 +166,19 @@ function hasSpaceHttp(v: string): boolean {
  */
 const MAY_MATCH = /[\n\r\u0100-\uffff]|HTTP\//;
 
+/** MAY_MATCH for a short value (keys, numbers), read in place: a line break, a character above U+00FF, or `/`. */
+function shortMayMatch(v: string): boolean {
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 10 || c === 13 || c > 0xff || c === 47) return true;
+  }
+  return false;
+}
+
 export const crlfDetector: Detector = {
   category: 'crlf',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-    if (value.length < 2 || !MAY_MATCH.test(value)) return;
+    if (value.length < 2 || (value.length <= 8 ? !shortMayMatch(value) : !MAY_MATCH.test(value))) return;
     const found = (ruleId: string, paranoia: Paranoia, message: string, at: number, score: number = SCORE.critical): void => {
       report({ ruleId, category: 'crlf', paranoia, score, message, matched: excerpt(value, at) });
     };

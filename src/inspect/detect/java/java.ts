@@ -146,6 +146,10 @@ const C_IDENT = 8;
 const C_FIVE = 16;
 /** Base64 characters that are not identifier characters: `+`, `/`, `-`. */
 const C_B64_PUNCT = 32;
+/** Hexadecimal digits (`isHexRun`). */
+const C_HEX = 64;
+/** `m` and `p` in either case (`memberaccess`, `processbuilder`). */
+const C_MP = 128;
 const CLASS = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) {
   let k = 0;
@@ -154,6 +158,8 @@ for (let c = 0; c < 128; c++) {
   if (isB64(c)) k |= isIdent(c) ? C_B64 : C_B64 | C_B64_PUNCT;
   if (isIdent(c)) k |= C_IDENT;
   if (c === 53) k |= C_FIVE;
+  if ((c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102)) k |= C_HEX;
+  if ((c | 32) === 109 || (c | 32) === 112) k |= C_MP;
   CLASS[c] = k;
 }
 
@@ -210,13 +216,21 @@ function isNameByte(b: number): boolean {
  * allocation and a lower-casing per alignment) is skipped. The bit-stream decoding here is exactly what
  * `Buffer.from(text, 'base64')` does for text of base64 characters only (checked against it).
  */
-function mayNameClass(u: Uint16Array, start: number, len: number): boolean {
-  // A name byte is below 0x80. In any alignment one byte in three starts on the first bit of a sextet (8k is a
-  // multiple of 6 for one k in three) or inside the zero sextets of the padding (then it is below 4): when every
-  // sextet has its first bit set (`g`-`z`, digits, `+` `-` `/` `_`: dates, numbers), no 3 bytes in a row are names.
-  let low = false;
-  for (let k = start; k < start + len && !low; k++) low = B64[u[k]!]! < 32;
-  if (!low) return false;
+function mayNameClass(u: Uint16Array | Uint8Array, start: number, len: number): boolean {
+  // In any alignment one byte in three starts on the first bit of a sextet (8k is a multiple of 6 for one k in
+  // three), and the next byte starts two bits into the next sextet: five bytes in a row hold such a pair. A pair
+  // starting in the zero sextets of the padding begins with a byte below 4 (no name byte); any other pair is
+  // decoded from three sextets in a row of the text, s0 << 2 | s1 >> 4 and (s1 & 15) << 4 | s2 >> 2. Without two
+  // name bytes there (dates, numbers, most codes) no alignment has five in a row. A name byte is below 0x80, so s0
+  // is below 32 (`A`-`Z`, `a`-`f`): the other sextets are passed over at once.
+  let pair = false;
+  for (let k = start; k + 2 < start + len && !pair; k++) {
+    const s0 = B64[u[k]!]!;
+    if (s0 >= 32) continue;
+    const s1 = B64[u[k + 1]!]!;
+    pair = isNameByte((s0 << 2) | (s1 >> 4)) && isNameByte(((s1 & 15) << 4) | (B64[u[k + 2]!]! >> 2));
+  }
+  if (!pair) return false;
   // pad p prepends p zero sextets: p * 6 zero bits, of which the whole bytes decode to zero (not a name byte)
   let acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
   let bits0 = 0, bits1 = 6, bits2 = 4, bits3 = 2;
@@ -329,7 +343,7 @@ function codeUnits(v: string): Uint16Array {
  * base64 run `c | 32` is `c` lower-cased: it changes letters only (digits, `+`, `-`, `/` have the bit set already,
  * and `_` becomes DEL, in no text).
  */
-function runHolds(u: Uint16Array, start: number, end: number, text: string): boolean {
+function runHolds(u: Uint16Array | Uint8Array, start: number, end: number, text: string): boolean {
   const first = text.charCodeAt(0);
   for (let i = start; i + text.length <= end; i++) {
     if ((u[i]! | 32) !== first) continue;
@@ -970,8 +984,10 @@ let lastIsFile = false;
 
 function isFileNameField(context: DetectorContext): boolean {
   if (context.name !== lastFieldName) {
-    const n = context.name.toLowerCase().replace(/[-_.\s]/g, '');
-    lastFieldName = context.name;
+    const name = context.name;
+    lastFieldName = name;
+    // both want an `f`, and no other character lower-cases to one: most names need no normalizing
+    const n = name.includes('f') || name.includes('F') ? name.toLowerCase().replace(/[-_.\s]/g, '') : '';
     lastHasFilename = n.includes('filename');
     lastIsFile = n === 'file';
   }
@@ -1003,54 +1019,520 @@ function nothingToFind(scan: RunScan, flags: number): boolean {
     !scan.memberAccess && (flags & F_NEEDED) === 0;
 }
 
+// ---------------------------------------------------------------- quiet values (the common case)
+
+/*
+ * Most values (prose, names, codes, e-mail addresses, numbers) can give no finding, and `quietValue` shows it from
+ * one pass over the value's characters that checks, where they could start, what each rule needs:
+ * - class-loader path (of a name, or of a value with `.` or `[` after it): `class` right before `.` or `[`;
+ * - serialized objects: `0005` (hex magic), `\` (escaped), NUL (raw), the magic texts (an `A` after `0`, `t` or
+ *   `Q`), a base64 run that `gadgetRun` would decode (see `quietRun`);
+ * - class names: a root word before a `.` with a name after it; calls: a call word before `(` (after spaces);
+ *   `new ProcessBuilder`, `memberaccess` and gadget names (`quietRun`, and `lazymap` from its `z`);
+ * - OGNL: `{` or a second `@`; XMLDecoder: `<`.
+ * Every other value gets the full scans. `İ` (the only character whose lower case is longer) goes there too, as it
+ * shifts the lower-cased copy those scans read. The Kelvin sign, the only other character that lower-cases into
+ * ASCII (`k`), is no identifier or base64 character, and no text those scans look for elsewhere in that copy
+ * has a `k`.
+ *
+ * The pass reads the value as bytes: an ASCII value is copied by `TextEncoder#encodeInto` (cheaper than a
+ * UTF-16 copy, and a typed array reads faster than the string), any other value character by character with
+ * every character outside ASCII as NON_ASCII (like them, no base64, identifier, space or marked character, and
+ * equal to no ASCII letter). Pairs of bytes are read as one 16-bit number through a table (`PAIR`).
+ */
+
+/** Classes of a byte: base64 (`isB64`), and the characters some rule starts from (see `quietMark`). */
+const Q_B64 = 1;
+const Q_MARK = 2;
+const QUIET = new Uint8Array(256);
+for (let c = 0; c < 128; c++) QUIET[c] = isB64(c) ? Q_B64 : 0;
+for (const ch of '.[(@{<\\\u0000A5zZ') QUIET[ch.charCodeAt(0)]! |= Q_MARK;
+/** What a character outside ASCII is read as. */
+const NON_ASCII = 0x80;
+
+/**
+ * What a byte `c` needs to start a finding (see `quietMark`; nothing for a byte not marked), from the byte before
+ * it (`before`, -1 when unknown) and the one after it (`after`, -1 when unknown): the length of the base64 run
+ * ending before `before` (before `c` when `before` is unknown) that `quietMark` needs at least, or NEVER. What
+ * these checks want right before a marked character is base64 characters (letters: `class`, a root or call word;
+ * `rO0`, `zt`, `s7Q`, `000`, `la`), but for `(` after spaces (0: the word is further back).
+ */
+const NEVER = 0xffffff;
+if ([...ROOTS].some((r) => r.length < 2 || r.endsWith('s')) || [...REFLECTION_CALLS, ...SINK_CALLS].some((w) => w.length < 4)) {
+  throw new Error('java: markNeeds counts on root words of 2+ letters not ending with `s` and call words of 4+ letters');
+}
+function markNeeds(c: number, before: number, after: number): number {
+  const known = before >= 0;
+  switch (c) {
+    case 46: { // `.`: `class` before, or a root word (2+ letters, none ending with `s`) with a name after
+      const rootAfter = after < 0 || isIdent(after);
+      if (!known) return rootAfter ? 2 : 5;
+      if ((before | 32) === 115) return 4;
+      return isAlpha(before) && rootAfter ? 1 : NEVER;
+    }
+    case 91: // `[`: `class` before
+      return !known ? 5 : (before | 32) === 115 ? 4 : NEVER;
+    case 40: // `(`: a call word (4+ letters) before, or spaces
+      return !known || isSpace(before) ? 0 : isAlpha(before) ? 3 : NEVER;
+    case 65: // `A`: `rO0AB`, `ztAA`, `s7QAF` have two base64 characters or more before an `A` after `0`, `t` or `Q`
+      return !known ? 2 : before === 48 || before === 116 || before === 81 ? 1 : NEVER;
+    case 53: // `5`: `000` before
+      return !known ? 3 : before === 48 ? 2 : NEVER;
+    case 122: case 90: // `z`: `la` before, `y` after
+      if (after >= 0 && (after | 32) !== 121) return NEVER;
+      return !known ? 2 : (before | 32) === 97 ? 1 : NEVER;
+    default: // `@`, `{`, `<`, `\\`, NUL
+      return (QUIET[c]! & Q_MARK) !== 0 ? 0 : NEVER;
+  }
+}
+
+/** `markNeeds` of every ASCII character, knowing nothing around it (127: NEVER, a run no short value has). */
+const NEEDS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NEEDS[c] = Math.min(127, markNeeds(c, -1, -1));
+/** For `nextCharEvent`, every code unit: Q_B64, and from bit 1 `NEEDS` (`İ`: 0, the others outside ASCII: 127). */
+const CHAR_EVENTS = new Uint8Array(65536).fill(127 << 1);
+for (let c = 0; c < 128; c++) CHAR_EVENTS[c] = (NEEDS[c]! << 1) | (QUIET[c]! & Q_B64);
+CHAR_EVENTS[0x130] = 0;
+
+/** The runs of `nextPairEvent` from `k` on (11 stands for 11 and more), as bits. */
+const RUN_CAP = 11;
+function runsFrom(k: number): number {
+  return k >= NEVER ? 0 : (0xfff << Math.min(k, RUN_CAP + 1)) & 0xfff;
+}
+
+/**
+ * When a marked byte may start a finding, as the set (bits, see `runsFrom`) of the lengths of the base64 run before
+ * the pair it is in: `markNeeds`, but for `(` after spaces, which may end a gap of several spaces (run 0) or a call
+ * word of 4+ letters after one (a run of 4 or more, the word being base64 characters); no call word ends a run of
+ * 1 to 3 right before the pair.
+ */
+function markRuns(c: number, before: number, after: number): number {
+  if (c === 40 && (before < 0 || isSpace(before))) return 1 | runsFrom(4);
+  return runsFrom(markNeeds(c, before, after));
+}
+
+/** Whether this machine stores the first byte of a 16-bit number first (the pairs below are read that way). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * What two bytes `a` (the first) and `b` mean to `nextPairEvent`, in one number: bits 0 to 11,
+ * the lengths of the base64 run before the pair with which the pair has to be looked at (`quietAt`): a marked byte
+ * may start a finding (`markRuns`), or the run reaches its tenth character in the pair (8 or 9 before two base64
+ * bytes, 9 before one); then the run through the pair: P_BOTH (both base64: 2 longer) and P_SECOND (only `b`: the
+ * run after the pair is 1 long).
+ */
+const P_BOTH = 1 << 12;
+const P_SECOND = 1 << 13;
+const PAIR = new Uint16Array(65536);
+for (let a = 0; a < 256; a++) {
+  for (let b = 0; b < 256; b++) {
+    const a64 = (QUIET[a]! & Q_B64) !== 0;
+    const b64 = (QUIET[b]! & Q_B64) !== 0;
+    const tenth = a64 && b64 ? (1 << 8) | (1 << 9) : a64 ? 1 << 9 : 0;
+    // (only the marked bytes need any: most pairs have none, and the table is built faster)
+    const marks = ((QUIET[a]! & Q_MARK) !== 0 ? markRuns(a, -1, b) : 0) | ((QUIET[b]! & Q_MARK) !== 0 ? markRuns(b, a, -1) : 0);
+    const runs = tenth | marks;
+    PAIR[LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b] = runs | (a64 && b64 ? P_BOTH : 0) | (!a64 && b64 ? P_SECOND : 0);
+  }
+}
+
+const encoder = new TextEncoder();
+/** The bytes of the value being read, and the same memory as pairs (see PAIR). */
+let quietBytes = new Uint8Array(1 << 16);
+let quietPairs = new Uint16Array(quietBytes.buffer);
+/** Values shorter than this are read from the string until something is met (cheaper than a copy). */
+const TINY_VALUE = 32;
+
+/** Set by the `next...` scans (no allocation per value): the base64 run ending before where they stopped. */
+let eventRun = 0;
+
+/**
+ * The first pair from `j` (up to `m`) that PAIR says has to be looked at after the base64 run before it, or `m`;
+ * `run`: the length of the base64 run ending before pair `j`. The loop calls nothing and handles nothing: a tight
+ * loop.
+ */
+function nextPairEvent(w: Uint16Array, j: number, m: number, run: number): number {
+  for (; j < m; j++) {
+    const t = PAIR[w[j]!]!;
+    if (((t >> (run < RUN_CAP ? run : RUN_CAP)) & 1) !== 0) break;
+    // P_BOTH spread to every bit (0 or -1, no negation: `-0` would leave the small integers), P_SECOND as 1
+    run = ((run + 2) & ((t << 19) >> 31)) | ((t >> 13) & 1);
+  }
+  eventRun = run;
+  return j;
+}
+
+/**
+ * The first position from `i` of the string `v` (up to `n`) holding a marked character that may start a finding
+ * after the base64 run before it (`NEEDS`), `İ`, or ending the tenth character of a base64 run; `run`: the length
+ * of the base64 run ending before `i`. One table read per character (CHAR_EVENTS).
+ */
+function nextCharEvent(v: string, i: number, n: number, run: number): number {
+  for (; i < n; i++) {
+    const k = CHAR_EVENTS[v.charCodeAt(i)]!;
+    const next = (run + 1) & ((k << 31) >> 31); // Q_B64 (bit 0) spread to every bit
+    if (run >= k >> 1 || next === 10) break;
+    run = next;
+  }
+  eventRun = run;
+  return i;
+}
+
+/** Whether `b[at, at + text.length)`, inside `[0, n)`, is `text` (lower-case ASCII), ignoring ASCII case. */
+function holdsIn(b: Uint8Array, n: number, at: number, text: string): boolean {
+  if (at < 0 || at + text.length > n) return false;
+  for (let k = 0; k < text.length; k++) if (lowerAscii(b[at + k]!) !== text.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The last two letters of every word of `words` (lower-case ASCII letters, 2+ long), as a table of 26 x 26. */
+function lastTwoLetters(words: Iterable<string>): Uint8Array {
+  const table = new Uint8Array(26 * 26);
+  for (const w of words) table[(w.charCodeAt(w.length - 2) - 97) * 26 + w.charCodeAt(w.length - 1) - 97] = 1;
+  return table;
+}
+const ROOT_ENDS = lastTwoLetters(ROOTS);
+const CALL_ENDS = lastTwoLetters([...REFLECTION_CALLS, ...SINK_CALLS]);
+
+/**
+ * `wordBefore` over the bytes `b[0, n)`: whether the word ending at `end` is one of `table` (whose words end with
+ * the letter pairs of `ends`, looked at first).
+ */
+function wordBeforeIn(b: Uint8Array, n: number, end: number, table: string[][], ends: Uint8Array): boolean {
+  if (end < 2) return false;
+  const last = (b[end - 1]! | 32) - 97;
+  const before = (b[end - 2]! | 32) - 97;
+  if (last < 0 || last >= 26 || before < 0 || before >= 26 || ends[before * 26 + last] === 0) return false;
+  for (const w of table[last]!) {
+    const start = end - w.length;
+    if (holdsIn(b, n, start, w) && (start === 0 || !isIdent(b[start - 1]!))) return true;
+  }
+  return false;
+}
+
+/** `classBefore` over the bytes `b` (`q` >= 5). */
+function classBeforeIn(b: Uint8Array, q: number): boolean {
+  return lowerAscii(b[q - 1]!) === 115 && lowerAscii(b[q - 2]!) === 115 && lowerAscii(b[q - 3]!) === 97 &&
+    lowerAscii(b[q - 4]!) === 108 && lowerAscii(b[q - 5]!) === 99;
+}
+
+/** Name bytes (`isNameByte`) as a table. */
+const NAME_BYTE = new Uint8Array(256);
+for (let b = 0; b < 256; b++) NAME_BYTE[b] = isNameByte(b) ? 1 : 0;
+/** The sextet of every base64 character (`B64`), 64 for the others. */
+const SEXTET = new Uint8Array(256).fill(64);
+for (let c = 0; c < 128; c++) if (B64[c]! >= 0) SEXTET[c] = B64[c]!;
+
+/**
+ * Whether the base64 run `[s, e)` (10+ long) of the bytes `b[0, n)` can start no finding, from one loop over it
+ * that calls nothing, then the rare closer looks:
+ * - the base64-gadget decoding: `gadgetRun` decodes only runs with two uppercase letters or a digit that are not
+ *   hexadecimal and that `mayNameClass` lets through (its first test, a pair of name bytes, is made in the loop);
+ * - the identifier words of the run (split by `+` `/` `-`, as in `gadgetShapedWord`): none shaped like a gadget
+ *   name (every gadget name but `lazymap` is 10+ letters, so within a run like this one), no `memberaccess`
+ *   (OGNL) and no `processbuilder` (`new ProcessBuilder`), ignoring case;
+ * - its marked characters (`A`, `5`, `z`: see `quietMark`, from the characters before them in the run), so that
+ *   the scan goes on after the run (a long run of `A`s would otherwise stop it at every pair).
+ */
+function quietRun(b: Uint8Array, n: number, s: number, e: number): boolean {
+  let upper = 0;
+  let any = 0;
+  let all = 0xff;
+  let pair = 0;
+  let s1 = 64; // the sextets of the two characters before (64: none)
+  let s2 = 64;
+  let word = s; // start of the current identifier word
+  let longest = 0;
+  let gadgetLong = false; // a word as long as a gadget name
+  let p1 = 0; // the three characters before (0: none, the run starts after a character that is not base64)
+  let p2 = 0;
+  let p3 = 0;
+  let marked = false;
+  for (let k = s; k < e; k++) {
+    const c = b[k]!;
+    const cls = CLASS[c]!;
+    upper += cls & C_UPPER;
+    any |= cls;
+    all &= cls;
+    const s0 = SEXTET[c]!;
+    if (s2 < 32) pair |= NAME_BYTE[(s2 << 2) | (s1 >> 4)]! & NAME_BYTE[((s1 & 15) << 4) | (s0 >> 2)]!;
+    s2 = s1;
+    s1 = s0;
+    if ((cls & C_B64_PUNCT) !== 0) {
+      if (k - word > longest) longest = k - word;
+      gadgetLong ||= k - word >= GADGET_MIN && k - word <= GADGET_MAX;
+      word = k + 1;
+    }
+    if ((QUIET[c]! & Q_MARK) !== 0) {
+      marked ||= c === 65 ? p1 === 48 || p1 === 116 || p1 === 81 : c === 53 ? p1 === 48 && p2 === 48 && p3 === 48 :
+        (p1 | 32) === 97 && (p2 | 32) === 108;
+    }
+    p3 = p2;
+    p2 = p1;
+    p1 = c;
+  }
+  if (marked) return false;
+  if (e - word > longest) longest = e - word;
+  gadgetLong ||= e - word >= GADGET_MIN && e - word <= GADGET_MAX;
+  if (gadgetLong && gadgetWordsIn(b, n, s, e)) return false;
+  if (pair !== 0 && (upper > 1 || (any & C_DIGIT) !== 0) && (all & C_HEX) === 0 && mayNameClass(b, s, Math.min(e - s, 8192))) return false;
+  // both are letters only: within a word of the run; `m` and `p` first
+  return !(longest >= 12 && (any & C_MP) !== 0 &&
+    (runHolds(b, s, e, 'memberaccess') || (longest >= 14 && runHolds(b, s, e, 'processbuilder'))));
+}
+
+/** `gadgetShapedWord` over the bytes `b[0, n)`. */
+function gadgetWordsIn(b: Uint8Array, n: number, s: number, e: number): boolean {
+  for (let a = s; a < e;) {
+    if ((CLASS[b[a]!]! & C_IDENT) === 0) { a++; continue; }
+    let z = a;
+    while (z < e && (CLASS[b[z]!]! & C_IDENT) !== 0) z++;
+    if (z - a >= GADGET_MIN && gadgetShape(z - a, b[a]! | 32, b[z - 1]! | 32) && (a === 0 || !isIdent(b[a - 1]!)) &&
+      (z >= n || !isIdent(b[z]!))) return true;
+    a = z;
+  }
+  return false;
+}
+
+/** Set by `quietValue` (no allocation per value): how many `@` it met. */
+let quietAts = 0;
+
+/** Whether the marked character `c` at `i` of the bytes `b[0, n)` can start no finding (see `quietValue`). */
+function quietMark(b: Uint8Array, n: number, c: number, i: number): boolean {
+  switch (c) {
+    case 46: { // `.`: a class-loader path after `class`, a class name from a root word with a name after the dot
+      const p = i > 0 ? b[i - 1]! | 32 : 0;
+      if (p < 97 || p > 122) return true; // both end with a letter
+      if (p === 115 && i >= 5 && classBeforeIn(b, i)) return false;
+      return i + 1 >= n || !isIdent(b[i + 1]!) || !wordBeforeIn(b, n, i, ROOTS_BY_LAST, ROOT_ENDS);
+    }
+    case 91: // `[`: a class-loader path
+      return !(i >= 5 && classBeforeIn(b, i));
+    case 40: { // `(`: a reflection or sink call (after spaces), all ending with a letter
+      let j = i;
+      while (j > 0 && isSpace(b[j - 1]!)) j--;
+      const p = j > 0 ? b[j - 1]! | 32 : 0;
+      return p < 97 || p > 122 || !wordBeforeIn(b, n, j, CALLS_BY_LAST, CALL_ENDS);
+    }
+    case 64: // `@`: OGNL static member access needs two
+      return ++quietAts < 2;
+    case 65: { // `A`: the base64 magic texts `rO0AB`, `ztAA`, `s7QAF` (see hasMagicText)
+      const p = i > 0 ? b[i - 1]! : 0;
+      return p !== 48 && p !== 116 && p !== 81;
+    }
+    case 53: // `5`: hex magic `aced0005`
+      return !(i >= 3 && b[i - 1] === 48 && b[i - 2] === 48 && b[i - 3] === 48);
+    case 122: case 90: // `z`: `lazymap`, the only gadget name shorter than 10
+      return !holdsIn(b, n, i - 2, 'lazymap');
+    default: // `{` (OGNL), `<` (XMLDecoder), `\` (escaped magic), NUL (raw magic)
+      return false;
+  }
+}
+
+/** Set by `quietAt` when it read a whole base64 run: where the run ends (else -1). */
+let runEnd = -1;
+
+/**
+ * The byte at `i` of `b[0, n)` after a base64 run `run` long: -1 when it may start a finding (a marked character,
+ * or the tenth of a run, see `quietRun`), else the run after it. At the tenth character of a run the whole run is
+ * read (its end in `runEnd`).
+ */
+function quietAt(b: Uint8Array, n: number, i: number, run: number): number {
+  const c = b[i]!;
+  const k = QUIET[c]!;
+  run = (k & Q_B64) !== 0 ? run + 1 : 0;
+  if ((k & Q_MARK) !== 0 && !quietMark(b, n, c, i)) return -1;
+  if (run === 10) {
+    let e = i + 1;
+    while (e < n && (QUIET[b[e]!]! & Q_B64) !== 0) e++;
+    if (!quietRun(b, n, i - 9, e)) return -1;
+    runEnd = e;
+    return run + (e - i - 1);
+  }
+  return run;
+}
+
+/**
+ * Copies `v` into `quietBytes` as `quietValue` reads it, with room for a byte after it (the last pair); false when
+ * the value holds `İ`.
+ */
+function copyBytes(v: string, n: number): boolean {
+  if (n + 2 > quietBytes.length || quietBytes.length > KEPT_UNITS) {
+    // an even length, for the pairs; a buffer for a very long value is dropped at the next value
+    quietBytes = new Uint8Array(Math.max(1 << 16, (n + 3) & ~1));
+    quietPairs = new Uint16Array(quietBytes.buffer);
+  }
+  const b = quietBytes;
+  if (n >= TINY_VALUE) {
+    const copied = encoder.encodeInto(v, b);
+    if (copied.read === n && copied.written === n) return true; // ASCII only: one byte per character
+  }
+  for (let k = 0; k < n; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 0x130) return false;
+    b[k] = c < 128 ? c : NON_ASCII;
+  }
+  return true;
+}
+
+/**
+ * `quietRun` for a short value read from the string itself (not copied): the same checks, with the copy made only
+ * for `mayNameClass`.
+ */
+function quietRunOf(v: string, n: number, s: number, e: number): boolean {
+  let upper = 0;
+  let any = 0;
+  let all = 0xff;
+  let pair = 0;
+  let s1 = 64;
+  let s2 = 64;
+  let word = s;
+  let longest = 0;
+  for (let k = s; k < e; k++) {
+    const c = v.charCodeAt(k); // base64: ASCII
+    const cls = CLASS[c]!;
+    upper += cls & C_UPPER;
+    any |= cls;
+    all &= cls;
+    const s0 = SEXTET[c]!;
+    if (s2 < 32) pair |= NAME_BYTE[(s2 << 2) | (s1 >> 4)]! & NAME_BYTE[((s1 & 15) << 4) | (s0 >> 2)]!;
+    s2 = s1;
+    s1 = s0;
+    if ((cls & C_B64_PUNCT) !== 0) {
+      if (k - word > longest) longest = k - word;
+      word = k + 1;
+    }
+  }
+  if (e - word > longest) longest = e - word;
+  if (longest >= GADGET_MIN && gadgetWordsOf(v, s, e)) return false;
+  if (pair !== 0 && (upper > 1 || (any & C_DIGIT) !== 0) && (all & C_HEX) === 0 &&
+    (!copyBytes(v, n) || mayNameClass(quietBytes, s, Math.min(e - s, 8192)))) return false;
+  return !(longest >= 12 && (runHoldsOf(v, s, e, 'memberaccess') || (longest >= 14 && runHoldsOf(v, s, e, 'processbuilder'))));
+}
+
+/** `gadgetWordsIn` reading the string. */
+function gadgetWordsOf(v: string, s: number, e: number): boolean {
+  for (let a = s; a < e;) {
+    if ((CLASS[v.charCodeAt(a)]! & C_IDENT) === 0) { a++; continue; }
+    let z = a;
+    while (z < e && (CLASS[v.charCodeAt(z)]! & C_IDENT) !== 0) z++;
+    if (z - a >= GADGET_MIN && gadgetShape(z - a, v.charCodeAt(a) | 32, v.charCodeAt(z - 1) | 32) &&
+      !isIdent(v.charCodeAt(a - 1)) && !isIdent(v.charCodeAt(z))) return true;
+    a = z;
+  }
+  return false;
+}
+
+/** `runHolds` reading the string. */
+function runHoldsOf(v: string, s: number, e: number, text: string): boolean {
+  for (let k = s; k + text.length <= e; k++) if (holdsAt(v, k, text)) return true;
+  return false;
+}
+
+/** Whether a value (in no file-name field) can give no finding (see above). */
+function quietValue(v: string): boolean {
+  const n = v.length;
+  let i = 0;
+  let run = 0;
+  if (n < TINY_VALUE) {
+    // read from the string up to a marked character (then copied); a long base64 run is read there too
+    for (i = nextCharEvent(v, 0, n, 0); i < n; i = nextCharEvent(v, i + 1, n, run)) {
+      run = eventRun;
+      const c = v.charCodeAt(i);
+      if (c >= 128 || run >= NEEDS[c]!) break;
+      let e = i + 1; // the tenth character of a base64 run: its end
+      while (e < n && (CHAR_EVENTS[v.charCodeAt(e)]! & Q_B64) !== 0) e++;
+      if (!quietRunOf(v, n, i - 9, e)) return false;
+      run++;
+    }
+    if (i >= n) return true;
+  }
+  if (!copyBytes(v, n)) return false;
+  const b = quietBytes;
+  b[n] = 32; // a space after the last byte: the last pair of an odd length
+  quietAts = 0;
+  const w = quietPairs;
+  const m = (n + 1) >> 1;
+  // from byte `i` (`run` long before it): the odd one alone, then by pairs up to one to look at; after a whole
+  // base64 run was read (`runEnd`), on from its end
+  for (;;) {
+    runEnd = -1;
+    if ((i & 1) !== 0) {
+      run = quietAt(b, n, i, run);
+      if (run < 0) return false;
+      i = runEnd >= 0 ? runEnd : i + 1;
+      continue;
+    }
+    const j = nextPairEvent(w, i >> 1, m, run);
+    if (j >= m) return true;
+    run = quietAt(b, n, 2 * j, eventRun);
+    if (run < 0) return false;
+    if (runEnd >= 0) {
+      i = runEnd;
+      continue;
+    }
+    run = quietAt(b, n, 2 * j + 1, run);
+    if (run < 0) return false;
+    i = runEnd >= 0 ? runEnd : 2 * j + 2;
+  }
+}
+
+/**
+ * Every rule on a value that `quietValue` did not rule out. (A function of its own: the common path of `detect`
+ * stays small, and is optimized sooner.)
+ */
+function detectAll(v: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  const u = codeUnits(v);
+  const flags = unitFlags;
+  // too short for a run `scanRuns` reads, and without the magic's `A`: what `nothingToFind` sees, found sooner
+  if (v.length < GADGET_MIN && (flags & (F_NEEDED | F_UPPER_A)) === 0 && !context.isName && !isFileNameField(context)) return;
+  // `İ` is the only character that lower-cases to two code units (see scanRuns)
+  const aligned = (flags & F_NON_ASCII) === 0 || !v.includes('\u0130');
+  const magicText = (flags & F_UPPER_A) !== 0 && hasMagicText(v);
+  const scan = aligned && !magicText ? scanRuns(v, u, shortestRun(v, flags)) : undefined;
+  if (!context.isName && scan !== undefined && nothingToFind(scan, flags) && !isFileNameField(context)) return;
+  let best: Hit | undefined;
+  const take = (hit: Hit | undefined): boolean => {
+    if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
+    return best !== undefined && best.paranoia === 1;
+  };
+  const done = (): void => {
+    if (best) report({ ruleId: best.ruleId, category: 'java', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at) });
+  };
+  // `callsAndClassNames` stands for `wordScan` when the runs show no gadget-shaped word, unless the value is dense
+  // with dots or parentheses (dotScan undefined, DENSE); the dots are read first, for the class-loader check too
+  const dots = scan !== undefined && scan.complete && !scan.gadgetShaped ? dotScan(v) : undefined;
+  const classPath = dots !== undefined ? dots.classPath : mayHaveClassPath(v, aligned);
+  if (context.isName || (classPath && v.includes('lass'))) {
+    const at = classLoaderPath(v);
+    if (at >= 0 && (context.isName || v.charCodeAt(at + 5) === 46 || v.charCodeAt(at + 5) === 91)) {
+      if (take({ ruleId: 'java-class-loader', paranoia: 1, message: 'property path into the class loader', at })) return done();
+    }
+  }
+  if (isFileNameField(context)) {
+    const at = jspFileName(v);
+    if (at >= 0 && take({ ruleId: 'java-jsp-upload', paranoia: 1, message: 'JSP file name in an upload', at })) return done();
+  }
+  const complete = scan !== undefined && scan.complete;
+  if (take(serialized(v, u, flags, scan, magicText))) return done();
+  const calls = dots !== undefined ? callsAndClassNames(v, scan!.processBuilder, dots) : DENSE;
+  if (calls === DENSE) {
+    const lower = lowerOf(v);
+    const marker = best !== undefined || lower.includes('java') || lower.includes('runtime');
+    if (take(wordScan(v, lower, marker))) return done();
+  } else if (take(calls)) return done();
+  const memberAccess = !complete || scan.memberAccess;
+  if ((holds(v, flags, F_AT, '@') || holds(v, flags, F_BRACE, '{') || (memberAccess && lowerOf(v).includes('memberaccess'))) &&
+    take(ognl(v, memberAccess))) return done();
+  if (holds(v, flags, F_LT, '<') && take(xmlDecoder(lowerOf(v)))) return done();
+  done();
+}
+
 export const javaDetector: Detector = {
   category: 'java',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
-    const v = value;
-    const u = codeUnits(v);
-    const flags = unitFlags;
-    // too short for a run `scanRuns` reads, and without the magic's `A`: what `nothingToFind` sees, found sooner
-    if (v.length < GADGET_MIN && (flags & (F_NEEDED | F_UPPER_A)) === 0 && !context.isName && !isFileNameField(context)) return;
-    // `İ` is the only character that lower-cases to two code units (see scanRuns)
-    const aligned = (flags & F_NON_ASCII) === 0 || !v.includes('\u0130');
-    const magicText = (flags & F_UPPER_A) !== 0 && hasMagicText(v);
-    const scan = aligned && !magicText ? scanRuns(v, u, shortestRun(v, flags)) : undefined;
-    if (!context.isName && scan !== undefined && nothingToFind(scan, flags) && !isFileNameField(context)) return;
-    let best: Hit | undefined;
-    const take = (hit: Hit | undefined): boolean => {
-      if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
-      return best !== undefined && best.paranoia === 1;
-    };
-    const done = (): void => {
-      if (best) report({ ruleId: best.ruleId, category: 'java', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at) });
-    };
-    // `callsAndClassNames` stands for `wordScan` when the runs show no gadget-shaped word, unless the value is dense
-    // with dots or parentheses (dotScan undefined, DENSE); the dots are read first, for the class-loader check too
-    const dots = scan !== undefined && scan.complete && !scan.gadgetShaped ? dotScan(v) : undefined;
-    const classPath = dots !== undefined ? dots.classPath : mayHaveClassPath(v, aligned);
-    if (context.isName || (classPath && v.includes('lass'))) {
-      const at = classLoaderPath(v);
-      if (at >= 0 && (context.isName || v.charCodeAt(at + 5) === 46 || v.charCodeAt(at + 5) === 91)) {
-        if (take({ ruleId: 'java-class-loader', paranoia: 1, message: 'property path into the class loader', at })) return done();
-      }
-    }
-    if (isFileNameField(context)) {
-      const at = jspFileName(v);
-      if (at >= 0 && take({ ruleId: 'java-jsp-upload', paranoia: 1, message: 'JSP file name in an upload', at })) return done();
-    }
-    const complete = scan !== undefined && scan.complete;
-    if (take(serialized(v, u, flags, scan, magicText))) return done();
-    const calls = dots !== undefined ? callsAndClassNames(v, scan!.processBuilder, dots) : DENSE;
-    if (calls === DENSE) {
-      const lower = lowerOf(v);
-      const marker = best !== undefined || lower.includes('java') || lower.includes('runtime');
-      if (take(wordScan(v, lower, marker))) return done();
-    } else if (take(calls)) return done();
-    const memberAccess = !complete || scan.memberAccess;
-    if ((holds(v, flags, F_AT, '@') || holds(v, flags, F_BRACE, '{') || (memberAccess && lowerOf(v).includes('memberaccess'))) &&
-      take(ognl(v, memberAccess))) return done();
-    if (holds(v, flags, F_LT, '<') && take(xmlDecoder(lowerOf(v)))) return done();
-    done();
+    if (quietValue(value) && !isFileNameField(context)) return;
+    detectAll(value, context, report);
   },
 };

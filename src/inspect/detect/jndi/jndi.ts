@@ -193,10 +193,21 @@ function hasJndiColon(v: string): boolean {
   return false;
 }
 
+/** `$` or `:` in `v`. */
+function hasDollarOrColon(v: string): boolean {
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 36 || c === 58) return true;
+  }
+  return false;
+}
+
 export const jndiDetector: Detector = {
   category: 'jndi',
   detect(value: string, _context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
+    // every finding needs `${` or a `:` (see hasJndiColon): a short value (keys, numbers) is read once for them
+    if (value.length <= 8 && !hasDollarOrColon(value)) return;
     const start = value.indexOf('${');
     if (start >= 0) {
       const state: State = { jndi: '', lookup: '' };

@@ -104,11 +104,6 @@ function isOp(c: number): boolean {
   return c === 38 || c === 124 || c === 33; // & | !
 }
 
-/** A `&`, `|` or `!` after index `i`. */
-function opAfter(v: string, i: number): boolean {
-  return v.indexOf('&', i + 1) !== -1 || v.indexOf('|', i + 1) !== -1 || v.indexOf('!', i + 1) !== -1;
-}
-
 /**
  * Whether the detector can find anything in the value; false lets most values go after one or two searches.
  * - Every attribute assertion (in parentheses, or an extensible match `attr:rule:=x`) has a `=`, and every finding
@@ -120,13 +115,30 @@ function opAfter(v: string, i: number): boolean {
  * - With a `=`, the scan itself needs a parenthesis or a `:=` to find anything.
  */
 function mayMatch(v: string): boolean {
+  // a short value (keys, numbers) is read once rather than searched twice
+  if (v.length <= 8 && !hasCloseOrEquals(v)) return false;
   const close = v.indexOf(')');
   if (v.indexOf('=') === -1) {
     if (close === -1) return false;
-    return v.endsWith('*)') || v.indexOf(')\0', close) !== -1 || opAfter(v, close);
+    if (v.endsWith('*)')) return true;
+    // `)` then NUL, or an operator, after the first `)`: one native search rather than one per character
+    AFTER_CLOSE.lastIndex = close;
+    return AFTER_CLOSE.test(v);
   }
   return close !== -1 || v.indexOf('(') !== -1 || v.indexOf(':=') !== -1;
 }
+
+/** `)` or `=` in `v`: every rule needs one (see mayMatch). */
+function hasCloseOrEquals(v: string): boolean {
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 41 || c === 61) return true;
+  }
+  return false;
+}
+
+/** What the breakout and NUL rules need after a `)`: `)` then NUL, or an operator `&`, `|`, `!`. */
+const AFTER_CLOSE = /\)\0|[&|!]/g;
 
 export const ldapiDetector: Detector = {
   category: 'ldapi',

@@ -16,6 +16,7 @@ import { SCORE, type Detector, type DetectorContext, type Finding } from '../../
 import { pathShape, pathTokens, sensitiveNormal, type PathToken, type Sensitive } from './paths.ts';
 import { globPath } from '../cmdi/glob.ts';
 import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
+import { hasGlobToken, lfiMayFire } from './rule-out.ts';
 
 type Verdict = RuleVerdict;
 
@@ -43,6 +44,8 @@ export const lfiDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
+  // what every verdict needs (see rule-out.ts): most values leave here, after a few native searches
+  if (!lfiMayFire(value)) return;
   // cheap gate: every rule needs a separator, a dot or a colon
   if (!hasAny(value)) return;
   // created with the first verdict: most values that pass the gate give none
@@ -276,27 +279,6 @@ const GATE = /[/\\]|(?<![^.\x20"'=\t\n])\.|config|\.in[i\u0130]|id_rsa|ntuser|0x
  * Matched ASCII case-insensitively, as the rules compare lower-cased text.
  */
 const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|\.(?:sql|bak|old|orig|swp|mdb|dump|log)/i;
-
-/**
- * Whether a blank-separated token starts with `/` and holds a wildcard (`*`, `?`, `[`): the wildcard pass reads
- * nothing else (blanks and quotes end its tokens). Each slash is found natively; only those that start a token
- * have their token read.
- */
-function hasGlobToken(v: string): boolean {
-  for (let at = v.indexOf('/'); at >= 0; at = v.indexOf('/', at + 1)) {
-    if (at > 0 && !endsBlankToken(v.charCodeAt(at - 1))) continue;
-    for (let k = at + 1; k < v.length; k++) {
-      const c = v.charCodeAt(k);
-      if (endsBlankToken(c)) break;
-      if (c === 42 || c === 63 || c === 91) return true;
-    }
-  }
-  return false;
-}
-/** What ends a token of `pathTokens(..., blanksOnly)`: a blank (any character up to the space) or a quote. */
-function endsBlankToken(c: number): boolean {
-  return c <= 32 || c === 34 || c === 39;
-}
 
 const HEX_PATH = /0[xX](?:2[eEfF]|5[cC])/;
 

@@ -22,7 +22,7 @@ export interface PathToken {
 }
 
 /** Characters that end a path token inside a longer value. */
-function isBoundary(c: number): boolean {
+export function isBoundary(c: number): boolean {
   return c < 128 && BOUNDARY[c] === 1;
 }
 const BOUNDARY = new Uint8Array(128);

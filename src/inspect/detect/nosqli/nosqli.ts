@@ -270,16 +270,22 @@ function tautology(v: string, i: number): boolean {
  */
 function shortPrefix(v: string, at: number): boolean {
   if (at > 40) return false;
-  let space = false;
+  // Ending with a quote (before blanks), the prefix may hold spaces; else it is one token. The token is read from
+  // its end, so prose (a space a few characters back) leaves at once.
+  let e = at - 1;
+  while (e >= 0 && (v.charCodeAt(e) === 32 || v.charCodeAt(e) === 9)) e--;
+  if (!(e >= 0 && (v[e] === "'" || v[e] === '"'))) {
+    for (let i = at - 1; i >= 0; i--) {
+      const c = v.charCodeAt(i);
+      if (c === 59 || c === 123 || c === 10 || c === 13 || c === 32 || c === 9) return false;
+    }
+    return true;
+  }
   for (let i = 0; i < at; i++) {
     const c = v.charCodeAt(i);
     if (c === 59 || c === 123 || c === 10 || c === 13) return false;
-    if (c === 32 || c === 9) space = true;
   }
-  if (!space) return true;
-  let e = at - 1;
-  while (e >= 0 && (v.charCodeAt(e) === 32 || v.charCodeAt(e) === 9)) e--;
-  return e >= 0 && (v[e] === "'" || v[e] === '"');
+  return true;
 }
 
 /**
@@ -394,21 +400,47 @@ function hasDbDot(v: string): boolean {
   return false;
 }
 
+/** The separators of breakOut; SEPARATOR.test finds the first (the leftmost of the three), in one native search. */
+const SEPARATOR = /;|\|\||&&/g;
+
+/**
+ * What breakOut needs: its first separator (`;`, `||` or `&&`) at index 40 or less (shortPrefix accepts no more than
+ * 40 characters before a separator, and the first `;` is not before the first separator).
+ */
+function earlySeparator(v: string): boolean {
+  SEPARATOR.lastIndex = 0;
+  if (!SEPARATOR.test(v)) return false;
+  const end = SEPARATOR.lastIndex;
+  return end - (v.charCodeAt(end - 1) === 59 ? 1 : 2) <= 40;
+}
+
+/** `$`, `;`, `|`, `&` or `.` (one of them is in every TRIGGER match), or with `underscore` also `_`. */
+function hasTriggerChar(v: string, underscore: boolean): boolean {
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 36 || c === 59 || c === 124 || c === 38 || c === 46 || (underscore && c === 95)) return true;
+  }
+  return false;
+}
+
 /**
  * Whether the value checks can find anything; false lets most values go without a lower-case copy. They need a `$`
  * (operator keys), a `db.` in any case and a `(` (shell calls), or a `;`, `||` or `&&` after at most a short token
- * (see breakOut). A short value is cleared by one pass of TRIGGER; a long one (prose often has a `;` somewhere) by
- * the exact searches.
+ * (see breakOut). A short value is cleared by one pass of TRIGGER (a very short one by a loop over its characters);
+ * a long one (prose often has a `;` somewhere) by the exact searches, the cheapest first.
  */
 function mayMatch(v: string): boolean {
-  if (v.length <= 64 && !TRIGGER.test(v)) return false;
-  return v.indexOf('$') !== -1 || (v.indexOf('(') !== -1 && hasDbDot(v)) || breakOut(v);
+  if (v.length <= 8 ? !hasTriggerChar(v, false) : v.length <= 64 && !TRIGGER.test(v)) return false;
+  return v.indexOf('$') !== -1 || (earlySeparator(v) && breakOut(v)) || (v.indexOf('(') !== -1 && hasDbDot(v));
 }
 
 export const nosqliDetector: Detector = {
   category: 'nosqli',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
+    // A short value (most names and keys) without `$`, `_` (`__` of ORM lookups) or a character of TRIGGER has
+    // nothing for the name check nor the value checks: one loop over a few characters.
+    if (value.length <= 8 && !hasTriggerChar(value, true)) return;
     if (context.isName && checkName(value, report)) return;
     if (!mayMatch(value)) return;
     const lower = value.toLowerCase();

@@ -154,6 +154,8 @@ const F_DOT = 512;
 const FLAGS = new Uint16Array(65536);
 for (const [ch, flag] of [['<', F_LT], ['}', F_CLOSE_BRACE], [']', F_CLOSE_BRACKET], ['$', F_DOLLAR], [':', F_COLON],
   ['=', F_EQUALS], ['P', F_UPPER_P], ['(', F_PAREN], ["'", F_QUOTE], ['"', F_QUOTE], ['.', F_DOT]] as const) FLAGS[ch.charCodeAt(0)] = flag;
+/** The characters of FLAGS but `.` (a regular expression searches a string faster than a loop). */
+const FLAG_CHARS = /[<}\]$:=P('"]/;
 /** What is known of the characters of a value too long to read them all for FLAGS: nothing. */
 const F_ALL = 0xffff;
 /** Values shorter than this get their FLAGS from one loop (cheaper than several searches); longer ones F_ALL. */
@@ -850,9 +852,10 @@ let lastIsFileName = false;
 
 function isFileNameField(context: DetectorContext): boolean {
   if (context.name !== lastFieldName) {
-    const n = context.name.toLowerCase().replace(/[-_.\s]/g, '');
-    lastFieldName = context.name;
-    lastIsFileName = n.includes('filename');
+    const name = context.name;
+    lastFieldName = name;
+    // `filename` has an `f`, and no other character lower-cases to one: most names need no normalizing
+    lastIsFileName = (name.includes('f') || name.includes('F')) && name.toLowerCase().replace(/[-_.\s]/g, '').includes('filename');
   }
   return lastIsFileName;
 }
@@ -880,52 +883,308 @@ function uploadName(v: string): Hit | undefined {
   return undefined;
 }
 
+// ---------------------------------------------------------------- quiet values (the common case)
+
+/*
+ * A long value of prose (where the FLAGS tell nothing) mostly can give no finding, and `quietValue` shows it from
+ * one pass over its characters that checks, where they could start, what each rule needs (`quietAt`):
+ * - open tags: `<?`, or `}` / `]` after `php` (`{php}`, `[/php]`...);
+ * - superglobals, variable functions and variables: `$` before `$`, an identifier, `{`, a space or a comment;
+ * - stream wrappers: `://` after one of WRAPPERS; serialized objects: `O:`, `C:`, `a:`, `o:` before a digit or sign;
+ * - php.ini directives: `PHP_`, or `=` after (spaces and) a directive name;
+ * - calls: `(` after (spaces and) a call name (`CALL_NAME_KEYS`) or a family name (`_`, 5+ long), after a
+ *   closer or a quote (dynamic calls), or after a comment (a `/` or a line break among the spaces);
+ * - names assembled from strings: a quote before (spaces and) `.`.
+ * Any other value gets the full scans. `İ` and the Kelvin sign (the characters whose lower case is ASCII) go there
+ * too: the scans read the lower-cased copy, `İ` shifts it, and the Kelvin sign becomes an identifier character.
+ *
+ * The pass reads the value as bytes, four at a time: an ASCII value is copied by `TextEncoder#encodeInto`, any other
+ * character by character (a character up to 0xff as itself, as the rules read it, one above as OTHER: no
+ * identifier, space or marked character either). Each half of four bytes is looked up in PAIR_EVENTS.
+ */
+
+/** Characters `quietAt` checks: `<`, `}`, `]`, `$`, `:`, `=`, `_`, `(`, quotes. */
+const MARKED = new Uint8Array(256);
+for (const ch of '<}]$:=_("\'') MARKED[ch.charCodeAt(0)] = 1;
+/** What a character above 0xff is read as: a control character, like it no identifier, space or marked one. */
+const OTHER = 0x01;
+/** `isIdent`, `isIdentStart` and `isSpace` of every byte, as bits (one table read in the loops over words). */
+const B_IDENT = 1;
+const B_START = 2;
+const B_SPACE = 4;
+const BYTE_CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) BYTE_CLASS[c] = (isIdent(c) ? B_IDENT : 0) | (isIdentStart(c) ? B_START : 0) | (isSpace(c) ? B_SPACE : 0);
+
+/**
+ * CALL_NAME_KEYS as a table: (length, first, last character) of the names of DISTINCT and AMBIGUOUS, the characters
+ * as NAME_CHAR (ASCII letters ignoring case, digits, `_`; every other character is in no name).
+ */
+const NAME_CHAR = new Uint8Array(256).fill(37);
+for (let c = 0; c < 26; c++) { NAME_CHAR[65 + c] = c; NAME_CHAR[97 + c] = c; }
+for (let c = 0; c < 10; c++) NAME_CHAR[48 + c] = 26 + c;
+NAME_CHAR[95] = 36;
+const CALL_SHAPES = new Uint8Array(49 * 38 * 38);
+for (const w of [...DISTINCT, ...AMBIGUOUS]) {
+  CALL_SHAPES[(w.length * 38 + NAME_CHAR[w.charCodeAt(0)]!) * 38 + NAME_CHAR[w.charCodeAt(w.length - 1)]!] = 1;
+}
+
+/**
+ * Whether the byte `c` may start a finding (`quietAt` would look at it), knowing the byte before it (`before`) or
+ * the one after it (`after`), -1 when unknown.
+ */
+function mayStart(c: number, before: number, after: number): boolean {
+  switch (c) {
+    case 60: return after < 0 || after === 63; // `<?`
+    case 125: case 93: return before < 0 || (before | 32) === 112; // `php}`, `php]`
+    case 36: // `$`: a variable, `${`, `$$`, or a gap first
+      return after < 0 || after === 36 || isIdentStart(after) || isSpace(after) || after === 47 || after === 35 || after === 123;
+    case 58: // `:` after a scheme or `O`, `C`, `a`, `o`; before `//`, a digit or a sign
+      return (before < 0 || isIdent(before) || before === 46) && (after < 0 || after === 47 || isDigit(after) || after === 43 || after === 45);
+    case 61: return before < 0 || isIdent(before) || before === 46 || isSpace(before); // `name =`
+    case 95: return before < 0 || before === 80; // `PHP_`
+    case 40: // `(` after a word, a gap, a closer or a quote
+      return before < 0 || isIdent(before) || isSpace(before) || before === 47 || before === 41 || before === 93 ||
+        before === 125 || before === 39 || before === 34;
+    case 39: case 34: return after < 0 || after === 46 || isSpace(after); // `'...' .`
+    default: return false;
+  }
+}
+
+/** Whether this machine stores the first byte of a 16-bit number first (the pairs below are read that way). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** For every two bytes `a`, `b` (read as a 16-bit number): whether either may start a finding (`mayStart`). */
+const PAIR_EVENTS = new Uint8Array(65536);
+for (let a = 0; a < 256; a++) {
+  for (let b = 0; b < 256; b++) {
+    // (only the marked bytes may start anything: most pairs have none, and the table is built faster)
+    const event = (MARKED[a] === 1 && mayStart(a, -1, b)) || (MARKED[b] === 1 && mayStart(b, a, -1));
+    PAIR_EVENTS[LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b] = event ? 1 : 0;
+  }
+}
+
+/** Whether `b[at, at + text.length)` is `text` (lower-case ASCII), ignoring ASCII case. */
+function bytesAre(b: Uint8Array, at: number, text: string): boolean {
+  for (let k = 0; k < text.length; k++) {
+    const c = b[at + k]!;
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== text.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** The lower-cased ASCII text of `b[s, e)`. */
+function bytesText(b: Uint8Array, s: number, e: number): string {
+  let text = '';
+  for (let k = s; k < e; k++) {
+    const c = b[k]!;
+    text += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+  }
+  return text;
+}
+
+/** Whether the scheme before `://` at `at` is one of WRAPPERS (the scheme `wrappers` reads). */
+function wrapperBefore(b: Uint8Array, at: number): boolean {
+  let s = at;
+  while (s > 0 && at - s < 16 && (isIdent(b[s - 1]!) || b[s - 1] === 46)) s--;
+  for (const w of WRAPPERS) if (w.length === at - s && bytesAre(b, s, w)) return true;
+  return false;
+}
+
+/** The directive names without `_` or `.` (a few plain words; the other names are rarer in prose). */
+const PLAIN_DIRECTIVES = [...INI_CRITICAL, ...INI_SPECIFIC, ...INI_WORDS].filter((d) => !d.includes('_') && !d.includes('.'));
+
+/**
+ * Whether the name before `=` at `eq` (after spaces: the name `iniDirectives` reads) may be a directive: one of
+ * PLAIN_DIRECTIVES, or with `_` or `.` (then looked up, as there).
+ */
+function directiveBefore(b: Uint8Array, eq: number): boolean {
+  let e = eq;
+  while (e > 0 && isSpace(b[e - 1]!)) e--;
+  let s = e;
+  while (s > 0 && e - s < 48 && (isIdent(b[s - 1]!) || b[s - 1] === 46)) s--;
+  let dotted = false;
+  for (let k = s; k < e; k++) {
+    const c = b[k]!;
+    if (c >= 128) return false; // the names are ASCII
+    if (c === 95 || c === 46) dotted = true;
+  }
+  if (!dotted) {
+    for (const d of PLAIN_DIRECTIVES) if (d.length === e - s && bytesAre(b, s, d)) return true;
+    return false;
+  }
+  const name = bytesText(b, s, e);
+  if (INI_CRITICAL.has(name) || INI_SPECIFIC.has(name) || INI_WORDS.has(name)) return true;
+  for (const p of INI_NAMESPACES) if (name.startsWith(p) && name.length > p.length + 2) return true;
+  return false;
+}
+
+/**
+ * Whether the `(` at `p` can start no call finding: plain spaces before it (see `plainParens`), and before them no
+ * closer or string (`dynamicAt`), and no word that `callsBeforeParens` would look at.
+ */
+function quietParen(b: Uint8Array, p: number): boolean {
+  let g = p;
+  while (g > 0 && (BYTE_CLASS[b[g - 1]!]! & B_SPACE) !== 0) {
+    if (b[g - 1] === 10 || b[g - 1] === 13) return false;
+    g--;
+  }
+  if (g === 0) return true;
+  const c = b[g - 1]!;
+  if (c === 47 || c === 41 || c === 93 || c === 125) return false;
+  if (c === 39 || c === 34) {
+    // a string callee (`dynamicAt`): its opening quote within 32 characters before
+    for (let k = g - 2; k >= 0 && g - 1 - k <= 32; k--) if (b[k] === c) return false;
+    return true;
+  }
+  if ((BYTE_CLASS[c]! & B_IDENT) === 0) return true;
+  let s = g - 1;
+  while (s > 0 && g - s <= 48 && (BYTE_CLASS[b[s - 1]!]! & B_IDENT) !== 0) s--;
+  if (s > 0 && (BYTE_CLASS[b[s - 1]!]! & B_IDENT) !== 0) return true; // longer than 48
+  const len = g - s;
+  if (len < 2 || len > 48 || (BYTE_CLASS[b[s]!]! & B_START) === 0 || (s > 0 && b[s - 1] === 36)) return true;
+  // `CALL_NAME_KEYS.has(nameKey(...))`: a name there is ASCII, so its first and last characters are NAME_CHARs
+  if (CALL_SHAPES[(len * 38 + NAME_CHAR[b[s]!]!) * 38 + NAME_CHAR[c]!] === 1) return false;
+  if (len < 5) return true;
+  for (let k = s; k < g; k++) if (b[k] === 95) return false;
+  return true;
+}
+
+/** Whether the marked byte at `i` of `b[0, n)` (padded with OTHER) can start no finding (see `quietValue`). */
+function quietAt(b: Uint8Array, n: number, i: number): boolean {
+  switch (b[i]) {
+    case 60: return b[i + 1] !== 63;
+    case 125: case 93: return !(i >= 3 && bytesAre(b, i - 3, 'php'));
+    case 36: {
+      const a = b[i + 1]!;
+      return !(a === 36 || isIdentStart(a) || isSpace(a) || a === 47 || a === 35 || a === 123);
+    }
+    case 58: {
+      const p = i > 0 ? b[i - 1]! : 0;
+      const a = b[i + 1]!;
+      if ((p === 79 || p === 67 || p === 97 || p === 111) && (isDigit(a) || a === 43 || a === 45)) return false;
+      return !(a === 47 && b[i + 2] === 47 && wrapperBefore(b, i));
+    }
+    case 61: return !directiveBefore(b, i);
+    case 95: return !(i >= 3 && b[i - 1] === 80 && b[i - 2] === 72 && b[i - 3] === 80);
+    case 40: return quietParen(b, i);
+    case 39: case 34: {
+      let k = i + 1;
+      while (k < n && isSpace(b[k]!)) k++;
+      return !(k < n && b[k] === 46);
+    }
+    default: return true;
+  }
+}
+
+const encoder = new TextEncoder();
+/** The bytes of the value being read, and the same memory by four bytes. */
+let quietBytes = new Uint8Array(1 << 16);
+let quietQuads = new Uint32Array(quietBytes.buffer);
+/** Longest value whose buffer is kept for the next values. */
+const KEPT_BYTES = 1 << 20;
+
+/** Copies `v` into `quietBytes` as `quietValue` reads it, then OTHER up to a multiple of 4; false for `İ`, `K`. */
+function copyBytes(v: string, n: number): boolean {
+  if (n + 4 > quietBytes.length || quietBytes.length > KEPT_BYTES) {
+    quietBytes = new Uint8Array(Math.max(1 << 16, (n + 7) & ~3));
+    quietQuads = new Uint32Array(quietBytes.buffer);
+  }
+  const b = quietBytes;
+  const copied = encoder.encodeInto(v, b);
+  if (copied.read !== n || copied.written !== n) { // not ASCII only
+    for (let k = 0; k < n; k++) {
+      const c = v.charCodeAt(k);
+      if (c === 0x130 || c === 0x212a) return false;
+      b[k] = c <= 0xff ? c : OTHER;
+    }
+  }
+  b[n] = OTHER;
+  b[n + 1] = OTHER;
+  b[n + 2] = OTHER;
+  return true;
+}
+
+/** The first group of four bytes from `j` (up to `m`) holding a pair in PAIR_EVENTS, or `m`. A tight loop. */
+function nextQuadEvent(w: Uint32Array, j: number, m: number): number {
+  for (; j < m; j++) {
+    const x = w[j]!;
+    if ((PAIR_EVENTS[x & 0xffff]! | PAIR_EVENTS[x >>> 16]!) !== 0) break;
+  }
+  return j;
+}
+
+/** Values shorter than this get their FLAGS instead (`charFlags`, or FLAG_CHARS first): cheaper than the copy. */
+const QUIET_MIN = SHORT_VALUE;
+
+/** Whether a value (in no file-name field) can give no finding (see above). */
+function quietValue(v: string): boolean {
+  const n = v.length;
+  if (!copyBytes(v, n)) return false;
+  const b = quietBytes;
+  const m = (n + 3) >> 2;
+  for (let j = nextQuadEvent(quietQuads, 0, m); j < m; j = nextQuadEvent(quietQuads, j + 1, m)) {
+    for (let i = 4 * j; i < 4 * j + 4 && i < n; i++) if (MARKED[b[i]!] === 1 && !quietAt(b, n, i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Every rule on a value (with these FLAGS) that the checks of `detect` did not rule out. (A function of its own:
+ * the common path of `detect` stays small, and is optimized sooner.)
+ */
+function detectAll(v: string, flags: number, context: DetectorContext, report: (finding: Finding) => void): void {
+  let best: Hit | undefined;
+  const take = (hit: Hit | undefined): boolean => {
+    if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
+    return best !== undefined && best.paranoia === 1;
+  };
+  const done = (): void => {
+    if (best) report({ ruleId: best.ruleId, category: 'php', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at) });
+  };
+  if (isFileNameField(context) && take(uploadName(v))) return done();
+  if (holds(v, flags, F_LT, '<?') || ((holds(v, flags, F_CLOSE_BRACE, '}') || holds(v, flags, F_CLOSE_BRACKET, ']')) &&
+    (lowerOf(v).includes('php}') || lowerOf(v).includes('php]')))) {
+    if (take(openTags(v, lowerOf(v)))) return done();
+  }
+  const dollar = holds(v, flags, F_DOLLAR, '$');
+  if (dollar) {
+    if (take(superglobals(v, context.isName))) return done();
+  }
+  const colon = holds(v, flags, F_COLON, ':');
+  if (colon && v.includes('://') && take(wrappers(lowerOf(v)))) return done();
+  if (colon && take(serializedObjects(v))) return done();
+  if (holds(v, flags, F_EQUALS, '=') || holds(v, flags, F_UPPER_P, 'PHP_')) { if (take(iniDirectives(v, lowerOf(v)))) return done(); }
+  const hasParen = holds(v, flags, F_PAREN, '(');
+  if (hasParen || dollar) {
+    const br = new Brackets(v);
+    if (dollar && take(variableFunctions(v, br))) return done();
+    if (hasParen) {
+      // with plain gaps before every `(`, the candidates are found from the `(`s instead of from every character
+      const plain = plainParens(v);
+      const path = context.source === 'path';
+      if (take(plain ? callsBeforeParens(v, br, path) : functionCalls(v, br, path))) return done();
+      if (take(plain ? dynamicBeforeParens(v, br) : dynamicCalls(v, br))) return done();
+    }
+  }
+  const quote = (flags & F_QUOTE) !== 0 && (flags !== F_ALL || v.includes("'") || v.includes('"'));
+  if (quote && holds(v, flags, F_DOT, '.') && take(concatenatedNames(v))) return done();
+  done();
+}
+
 export const phpDetector: Detector = {
   category: 'php',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     if (v.length < 4) return;
-    // Each rule below needs some character (see FLAGS); `holds` answers from the value's FLAGS when they are known.
+    // Each rule needs some character (see FLAGS); `holds` answers from the value's FLAGS when they are known.
     // `lower` holds `php}` only if the value holds `}` (no other character lower-cases to it), `php]` likewise.
+    if (v.length >= QUIET_MIN && quietValue(v) && !isFileNameField(context)) return;
+    // the early return below, for a value of some length without those characters (a `.` alone does not count),
+    // from one native search
+    if (v.length >= 16 && v.length < SHORT_VALUE && !FLAG_CHARS.test(v) && !isFileNameField(context)) return;
     const flags = charFlags(v);
     // a short value without any of those characters (a quote counts with a dot only): nothing to find
     if (flags !== F_ALL && (flags & ~(F_QUOTE | F_DOT)) === 0 && (flags & (F_QUOTE | F_DOT)) !== (F_QUOTE | F_DOT) &&
       !isFileNameField(context)) return;
-    let best: Hit | undefined;
-    const take = (hit: Hit | undefined): boolean => {
-      if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
-      return best !== undefined && best.paranoia === 1;
-    };
-    const done = (): void => {
-      if (best) report({ ruleId: best.ruleId, category: 'php', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at) });
-    };
-    if (isFileNameField(context) && take(uploadName(v))) return done();
-    if (holds(v, flags, F_LT, '<?') || ((holds(v, flags, F_CLOSE_BRACE, '}') || holds(v, flags, F_CLOSE_BRACKET, ']')) &&
-      (lowerOf(v).includes('php}') || lowerOf(v).includes('php]')))) {
-      if (take(openTags(v, lowerOf(v)))) return done();
-    }
-    const dollar = holds(v, flags, F_DOLLAR, '$');
-    if (dollar) {
-      if (take(superglobals(v, context.isName))) return done();
-    }
-    const colon = holds(v, flags, F_COLON, ':');
-    if (colon && v.includes('://') && take(wrappers(lowerOf(v)))) return done();
-    if (colon && take(serializedObjects(v))) return done();
-    if (holds(v, flags, F_EQUALS, '=') || holds(v, flags, F_UPPER_P, 'PHP_')) { if (take(iniDirectives(v, lowerOf(v)))) return done(); }
-    const hasParen = holds(v, flags, F_PAREN, '(');
-    if (hasParen || dollar) {
-      const br = new Brackets(v);
-      if (dollar && take(variableFunctions(v, br))) return done();
-      if (hasParen) {
-        // with plain gaps before every `(`, the candidates are found from the `(`s instead of from every character
-        const plain = plainParens(v);
-        const path = context.source === 'path';
-        if (take(plain ? callsBeforeParens(v, br, path) : functionCalls(v, br, path))) return done();
-        if (take(plain ? dynamicBeforeParens(v, br) : dynamicCalls(v, br))) return done();
-      }
-    }
-    const quote = (flags & F_QUOTE) !== 0 && (flags !== F_ALL || v.includes("'") || v.includes('"'));
-    if (quote && holds(v, flags, F_DOT, '.') && take(concatenatedNames(v))) return done();
-    done();
+    detectAll(v, flags, context, report);
   },
 };

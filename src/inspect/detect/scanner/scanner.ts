@@ -185,11 +185,19 @@ function mayHaveOast(v: string): boolean {
   for (let p = v.indexOf('.', 2); p !== -1 && p + 2 < v.length; p = v.indexOf('.', p + 1)) {
     const a = v.charCodeAt(p - 2) | 32;
     const b = v.charCodeAt(p - 1) | 32;
+    if (a >= 128 || b >= 128 || OAST_BEFORE_DOT[a * 128 + b] === 0) continue; // most dots: no domain ends there
     const c = v.charCodeAt(p + 1) | 32;
     const d = v.charCodeAt(p + 2) | 32;
-    if (a < 128 && b < 128 && c < 128 && d < 128 && OAST_QUADS.has(quad(a, b, c, d))) return true;
+    if (c < 128 && d < 128 && OAST_QUADS.has(quad(a, b, c, d))) return true;
   }
   return false;
+}
+
+/** The two letters before the dot of an OAST domain, at `first * 128 + second`: a table read before the set. */
+const OAST_BEFORE_DOT = new Uint8Array(128 * 128);
+for (const domain of OAST) {
+  const dot = domain.indexOf('.');
+  OAST_BEFORE_DOT[domain.charCodeAt(dot - 2) * 128 + domain.charCodeAt(dot - 1)] = 1;
 }
 
 export const scannerDetector: Detector = {

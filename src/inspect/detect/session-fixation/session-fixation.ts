@@ -246,7 +246,7 @@ export const sessionFixationDetector: Detector = {
     // Everything else needs a `;` (path parameters, in a path) or `cookie` in any case (`coo\u212Aie` too: the
     // Kelvin sign lower-cases to `k`). Most values have neither: they leave before anything is allocated.
     const pathParam = context.source === 'path' && value.indexOf(';') !== -1;
-    if (!sessionParam && !pathParam && !COOKIE.test(value)) return;
+    if (!sessionParam && !pathParam && !(value.length >= 6 && COOKIE.test(value))) return; // `cookie`: 6 characters
     const seen = new Map<string, Paranoia>();
     const emit: Report = (ruleId, paranoia, message, start, end) => {
       if (paranoia > context.paranoia) return;

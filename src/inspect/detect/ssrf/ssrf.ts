@@ -12,6 +12,7 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { classifyHost, cleanHost, findUrls, isInternal, type FoundUrl, type HostFacts } from './url.ts';
 import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
+import { HARMLESS, NO_URL, quickUrls, UNSURE } from './quick.ts';
 
 type Verdict = RuleVerdict;
 
@@ -42,7 +43,10 @@ export const ssrfDetector: Detector = {
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
   // Most values hold neither a URL nor a lone host: they leave after a search or two, before anything is allocated.
   const colon = value.indexOf(':');
-  const urls = colon !== -1 && mayHaveUrl(value, colon) ? findUrls(value) : undefined;
+  // the usual URL (`https://example.com/help`) gives nothing, and `10:30` has none: see quick.ts
+  const quick = colon !== -1 ? quickUrls(value, colon) : NO_URL;
+  if (quick === HARMLESS) return;
+  const urls = quick === UNSURE && mayHaveUrl(value, colon) ? findUrls(value) : undefined;
   if (urls === undefined || urls.length === 0) {
     bare(value, colon, context, report);
     return;
@@ -85,7 +89,9 @@ function bare(value: string, colon: number, context: DetectorContext, report: (f
   const c0 = value.charCodeAt(0);
   // A value that starts like an address is looked at whatever its name; another (`localhost`, `ip6-...`, a first
   // token with a dot or colon) only when the name says it holds a URL or host, or is where a browser goes next.
-  if (!(isDigit(c0) || c0 === 91 || c0 === 47)) {
+  if (isDigit(c0)) {
+    if (allDigits(value)) return; // a number: no HOST_MARK in it, so no host
+  } else if (!(c0 === 91 || c0 === 47)) {
     if (!(c0 === 108 || c0 === 76 || c0 === 105 || firstTokenDotOrColon(value, colon))) return;
     const hints = nameHints(context.name);
     if (!hints.url && !hints.redirect) return;
@@ -162,6 +168,13 @@ function dangerousShape(url: FoundUrl): boolean {
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** Whether a value of up to 32 characters is only digits (longer ones are not read: false). */
+function allDigits(v: string): boolean {
+  if (v.length > 32) return false;
+  for (let k = 0; k < v.length; k++) if (!isDigit(v.charCodeAt(k))) return false;
+  return true;
 }
 
 /**

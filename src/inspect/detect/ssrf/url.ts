@@ -25,19 +25,19 @@ export interface FoundUrl {
   readonly escaped: boolean;
 }
 
-const SCHEME_MAX = 20;
+export const SCHEME_MAX = 20;
 
-function isAlpha(c: number): boolean {
+export function isAlpha(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
-function isSchemeChar(c: number): boolean {
+export function isSchemeChar(c: number): boolean {
   return isAlpha(c) || isDigit(c) || c === 43 || c === 45 || c === 46 || c === 95;
 }
 /** Ends an authority (host part): separators, blanks, quotes, angle brackets. */
-function endsAuthority(c: number): boolean {
+export function endsAuthority(c: number): boolean {
   return c === 47 || c === 92 || c === 63 || c === 35 || c <= 32 || c === 34 || c === 39 || c === 60 || c === 62 ||
     c === 96 || c === 124 || c === 123 || c === 125 || c === 94 || c === 44 || c === 59;
 }
@@ -158,7 +158,7 @@ export function findUrls(value: string, max = 4096): FoundUrl[] {
 }
 
 /** Schemes whose URLs need no `//` (`jar:file:...`, `netdoc:/etc/passwd`). */
-const OPAQUE_OK = new Set(['jar', 'netdoc', 'url', 'mailto', 'data', 'file', 'gopher', 'dict', 'tftp', 'expect']);
+export const OPAQUE_OK: ReadonlySet<string> = new Set(['jar', 'netdoc', 'url', 'mailto', 'data', 'file', 'gopher', 'dict', 'tftp', 'expect']);
 
 function dedupe(xs: string[]): string[] {
   return xs.length < 2 ? xs : [...new Set(xs)];

@@ -310,6 +310,15 @@ function matchBrackets(v: string): Int32Array {
  */
 const OPENER = /\{[{%/A-Za-z_$]|<[%#]|\$[{A-Za-z_]|#[{A-Za-z_$]|[*~]\{|@[{(]|\?n/;
 
+/** The first character of some OPENER pair (`{` `<` `$` `#` `*` `~` `@` `?`) is in `v`. */
+function hasOpenerStart(v: string): boolean {
+  for (let k = 0; k < v.length; k++) {
+    const c = v.charCodeAt(k);
+    if (c === 123 || c === 60 || c === 36 || c === 35 || c === 42 || c === 126 || c === 64 || c === 63) return true;
+  }
+  return false;
+}
+
 /** Index of the first opener pair (see OPENER), or -1: before it no branch of the scan can fire. */
 function firstOpener(v: string): number {
   const m = OPENER.exec(v);
@@ -378,6 +387,8 @@ export const sstiDetector: Detector = {
     const v = value;
     const n = v.length;
     if (n < 4) return;
+    // a short value (keys, numbers) without the first character of an opener pair: read once, not searched
+    if (n <= 8 && !hasOpenerStart(v)) return;
     // Cheap exit: the scan below does nothing before the first pair of characters that can open a construct (see
     // firstOpener), so it starts there, and a value without one (most prose) is done without allocating anything.
     const first = firstOpener(v);

@@ -39,6 +39,9 @@ export interface JsCheck {
 }
 
 const BINARY_KW = new Set(['in', 'instanceof', 'of', 'extends']);
+/** Lengths (as bits) and first letters of BINARY_KW. */
+const BINARY_KW_LENGTHS = [...BINARY_KW].reduce((bits, kw) => bits | (1 << kw.length), 0);
+const BINARY_KW_FIRSTS = [...BINARY_KW].map((kw) => kw[0]).join('');
 const PREFIX_KW = new Set([
   'typeof', 'void', 'delete', 'new', 'await', 'yield', 'throw', 'case', 'else', 'do', 'try', 'finally', 'var',
   'let', 'const', 'async',
@@ -278,6 +281,9 @@ export function identifierAfterString(src: string, at: number, to: number): bool
     if (!(isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x24 || c === 0x5f)) break;
     end++;
   }
+  // Sliced only when its length and first letter are those of a binary keyword: words of prose seldom are.
+  const length = end - at;
+  if (length > 31 || (BINARY_KW_LENGTHS & (1 << length)) === 0 || !BINARY_KW_FIRSTS.includes(src[at]!)) return true;
   return !BINARY_KW.has(src.slice(at, end));
 }
 
@@ -479,7 +485,7 @@ for (const word of BARE_SINKS.source.split('|')) {
   if (![...BARE_SINK_CAPITALS].some((c) => word.includes(c))) throw new Error(`xss: ${word} has none of BARE_SINK_CAPITALS`);
 }
 
-function isRegexFlag(c: number): boolean {
+export function isRegexFlag(c: number): boolean {
   // The lexer's REGEX_FLAGS: d g i m s u y v
   return c === 0x64 || c === 0x67 || c === 0x69 || c === 0x6d || c === 0x73 || c === 0x75 || c === 0x79 || c === 0x76;
 }
@@ -545,11 +551,23 @@ function maySink(src: string, from: number, to: number): boolean {
   if (to - from < 3) return false;
   // The range alone: the patterns see its ends as the lexer does (a word it cuts ends there), and search no further.
   const text = from === 0 && to === src.length ? src : src.slice(from, to);
-  if (searchNames(SINK_NAMES, text)) return true;
+  return maySinkIn(text, true, true, true);
+}
+
+/**
+ * `maySink` over the whole of `text`. A match of the name patterns that `candidateMayFire` accepts is a whole word
+ * (a maximal run of identifier characters: `\b` holds before it, `isTokenAt` rejects the matches that a `$` or a
+ * non-ASCII character precedes), so a caller that knows that no word of `text` is a sink name (`names` false) or
+ * a root (`roots` false) skips that search.
+ */
+function maySinkIn(text: string, names: boolean, roots: boolean, afterFlags: boolean): boolean {
+  if (names && searchNames(SINK_NAMES, text)) return true;
   // A root is only reported before a `[` (`root[...]`, `(root)[...]`).
-  if (text.indexOf('[') !== -1 && searchNames(ROOT_NAMES, text)) return true;
+  if (roots && text.indexOf('[') !== -1 && searchNames(ROOT_NAMES, text)) return true;
   // What `\b` hides: a name right after the flags of a regular expression (`/x/galert`; the lexer ends the flags
-  // at the first letter that is none).
+  // at the first letter that is none). `afterFlags` false: the caller knows that no `/` is followed by flags and
+  // a letter.
+  if (!afterFlags) return false;
   for (let slash = text.indexOf('/'); slash !== -1; slash = text.indexOf('/', slash + 1)) {
     let k = slash + 1;
     while (k < text.length && isRegexFlag(text.charCodeAt(k))) k++;
@@ -691,6 +709,18 @@ export function scanSinks(src: string, from: number, to: number, out: JsEvent[],
   // Lexing is the costly part; most text (prose, identifiers, numbers) names no sink or lacks what it needs.
   if (maySink(src, from, to)) lexSinks(src, from, to, out, maxEvents, anyObject);
 }
+
+/**
+ * `scanSinks(src, 0, src.length, out)` for a caller that has read the words of `src` and knows whether one of them
+ * is a sink name (`names`, other than a root) or a root (`roots`), and whether a `/` is followed by regular
+ * expression flags and a letter (`afterFlags`): see `maySinkIn`.
+ */
+export function scanSinksOfWords(src: string, out: JsEvent[], names: boolean, roots: boolean, afterFlags: boolean): void {
+  if (src.length >= 3 && maySinkIn(src, names, roots, afterFlags)) lexSinks(src, 0, src.length, out, 48, false);
+}
+
+/** Every sink name, and whether it is a root (the object before `[`, as in `window['al'+'ert']`). */
+export const SINK_NAME_LIST: readonly (readonly [string, boolean])[] = [...SINKS].map(([name, sink]) => [name, sink === S_ROOT] as const);
 
 function lexSinks(src: string, from: number, to: number, out: JsEvent[], maxEvents: number, anyObject: boolean): void {
   // Lookahead and argument checks share a budget proportional to the text; the main pass is linear by itself.

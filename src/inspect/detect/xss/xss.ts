@@ -26,7 +26,7 @@ import { decodeLooseReferences, decodeUtf7, latin1AsUtf8, stripHighBit } from '.
 import {
   BARE_SINK_CAPITALS, BARE_SINKS, checkJs, F_ASSIGNED, F_CALL, F_REF, F_VALUE, F_WRITE, hasTokenOtherThanIdent,
   identifierAfterString, K_DECODE, K_DOM, K_EXEC, K_NAV, K_NET, K_OBF, K_PROBE, K_SECRET, K_TIMER,
-  MODE_AFTER_STRING, MODE_BARE, scanSinks, type JsEvent,
+  isRegexFlag, MODE_AFTER_STRING, MODE_BARE, scanSinks, scanSinksOfWords, SINK_NAME_LIST, type JsEvent,
 } from './js.ts';
 import {
   ACTIVE_DATA_TYPES, ANIMATION_ELEMENTS, DOCUMENT_DATA_TYPES, EVENT_NAMES, KNOWN_ELEMENTS, LOADING_ELEMENTS,
@@ -107,6 +107,278 @@ function charMask(s: string): number {
     m |= c < 128 ? MASK_BITS[c] : M_HIGH;
   }
   return m;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One pass over the bytes of a pure-ASCII value, for the checks that would each read the whole value
+//
+// Values of ordinary text (prose with punctuation) are where the time goes: for them every check below has to look
+// at every character and finds nothing. `prescanBytes` reads the value once, from its bytes (`TextEncoder`: the
+// same characters at the same offsets, which JavaScript reads faster than a string), and computes its exact mask
+// (`charMask` approximates long values) and what these checks need, so that each is skipped when it cannot find
+// anything: the search for sink names (`maySink` in js.ts), `BARE_SINKS`, bare CSS, miscased references, script
+// schemes, injected attribute names. Each result is a necessary condition of the check it stands for (or the
+// check's exact answer), so skipping changes no finding.
+
+/** What `prescanBytes` found in the value it read last. */
+interface Prescan {
+  /**
+   * A word of the value (a maximal run of identifier characters) is a sink name, other than a root (`sinkName`) or a
+   * root (`rootName`): see `scanSinksOfWords`.
+   */
+  sinkName: boolean;
+  rootName: boolean;
+  /** `BARE_SINKS.test(value)`. */
+  bare: boolean;
+  /** `mayHoldBareCss(value, mask)`. */
+  css: boolean;
+  /** An `&` followed by one to nine ASCII letters and a `;`: `decodeLooseReferences` finds nothing without one. */
+  looseReference: boolean;
+  /** A colon after the letters of a script scheme or `data` could be: `checkSchemes` acts on nothing else. */
+  scheme: boolean;
+  /** The name before some `=` may be one that `mayInjectAttribute` looks for (see `attributeNameBefore`). */
+  attribute: boolean;
+  /** A `/` followed by regular-expression flags and a letter: see `scanSinksOfWords`. */
+  afterFlags: boolean;
+}
+
+/** The results of the last `prescanBytes` (one value at a time: `detect` reads them before it scans another). */
+const prescan: Prescan = {
+  sinkName: false, rootName: false, bare: false, css: false, looseReference: false, scheme: false, attribute: false,
+  afterFlags: false,
+};
+
+// Byte classes of the pass.
+const B_OTHER = 0; // no identifier character, no mask bit
+const B_WORD = 1; // identifier character (`isIdentPart` in ASCII) without a mask bit
+const B_WORD_MARK = 2; // identifier character with a mask bit or the first letter of a word of BARE_SINKS
+const B_MARK = 3; // mask bit only
+const B_WORK = 4; // a look around (and a mask bit but for `/`): `(` `:` `@` `&` `=` `/`, see `lookAround`
+const BYTE_CLASS = new Uint8Array(256);
+
+/** The words of BARE_SINKS by their first character, and (as a cheap first test) their second characters. */
+const BARE_WORDS: (string[] | undefined)[] = [];
+const BARE_SECOND = new Uint8Array(128 * 128);
+for (const word of BARE_SINKS.source.split('|')) {
+  if (!/^[A-Za-z]+$/.test(word)) throw new Error(`xss: BARE_SINKS word ${word} is not a plain word`);
+  (BARE_WORDS[word.charCodeAt(0)] ??= []).push(word);
+  BARE_SECOND[(word.charCodeAt(0) << 7) | word.charCodeAt(1)] = 1;
+}
+
+for (let c = 0; c < 128; c++) {
+  const ident = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x24 || c === 0x5f;
+  if (ident) BYTE_CLASS[c] = MASK_BITS[c] !== 0 || BARE_WORDS[c] !== undefined ? B_WORD_MARK : B_WORD;
+  else if (c === 0x28 || c === 0x3a || c === 0x40 || c === 0x26 || c === 0x3d || c === 0x2f) BYTE_CLASS[c] = B_WORK;
+  else BYTE_CLASS[c] = MASK_BITS[c] !== 0 ? B_MARK : B_OTHER;
+}
+// Bytes above 0x7F do not occur (the value is pure ASCII).
+
+/** Sink names by first and last character: a bit per length (all are 3 to 24 characters long). */
+const SINK_LENGTHS = new Int32Array(128 * 128);
+/** The sink names of each (first character, last character, length), with whether each is a root. */
+const SINK_WORDS = new Map<number, (readonly [string, boolean])[]>();
+for (const entry of SINK_NAME_LIST) {
+  const name = entry[0];
+  const key = (name.charCodeAt(0) << 7) | name.charCodeAt(name.length - 1);
+  if (name.length > 30 || !/^[A-Za-z]+$/.test(name)) throw new Error(`xss: sink name ${name} does not fit SINK_LENGTHS`);
+  SINK_LENGTHS[key] |= 1 << name.length;
+  const words = SINK_WORDS.get(key * 32 + name.length);
+  if (words === undefined) SINK_WORDS.set(key * 32 + name.length, [entry]);
+  else words.push(entry);
+}
+
+/** Notes in `prescan` which sink name, if any, bytes[i, j) spell (SINK_LENGTHS said it may be one). */
+function noteSinkWord(bytes: Uint8Array, i: number, j: number): void {
+  const words = SINK_WORDS.get(((bytes[i]! << 7) | bytes[j - 1]!) * 32 + (j - i));
+  if (words === undefined) return;
+  for (const [name, root] of words) {
+    let k = 1;
+    while (k < name.length - 1 && bytes[i + k] === name.charCodeAt(k)) k++;
+    if (k >= name.length - 1) {
+      if (root) prescan.rootName = true;
+      else prescan.sinkName = true;
+      return;
+    }
+  }
+}
+
+/** A word of BARE_SINKS starts at bytes[i]. */
+function bareWordAt(bytes: Uint8Array, i: number, n: number): boolean {
+  const words = BARE_WORDS[bytes[i]!];
+  if (words === undefined) return false;
+  for (const word of words) {
+    if (i + word.length > n) continue;
+    let k = 1;
+    while (k < word.length && bytes[i + k] === word.charCodeAt(k)) k++;
+    if (k === word.length) return true;
+  }
+  return false;
+}
+
+/** `keptBefore` and `keptAfter` on bytes: the nearest byte that is no white space or control character, or -1. */
+function keptByteBefore(bytes: Uint8Array, at: number): number {
+  for (let k = at - 1; k >= 0; k--) {
+    const c = bytes[k]!;
+    if (c > 0x20 && c !== 0x7f) return c;
+  }
+  return -1;
+}
+function keptByteAfter(bytes: Uint8Array, at: number, n: number): number {
+  for (let k = at + 1; k < n; k++) {
+    const c = bytes[k]!;
+    if (c > 0x20 && c !== 0x7f) return c;
+  }
+  return -1;
+}
+
+/**
+ * As `checkSchemes` reads the scheme before the colon at bytes[at]: letters, with tabs and line breaks among them.
+ * True when it acts on it.
+ */
+function schemeBefore(bytes: Uint8Array, at: number): boolean {
+  let k = at;
+  let length = 0;
+  let first = 0;
+  while (k > 0 && at - k < 24) {
+    const c = bytes[k - 1]!;
+    if (isLetter(c)) { length++; first = c | 0x20; k--; continue; }
+    if (c === 0x09 || c === 0x0a || c === 0x0d) { k--; continue; }
+    break;
+  }
+  return length >= 4 && (SCHEME_LENGTHS & (1 << length)) !== 0 && (SCHEME_FIRSTS & (1 << (first - 0x61))) !== 0;
+}
+
+/**
+ * Whether `mayInjectAttribute` may find the name it looks for before the `=` at bytes[at]. It takes the name as it
+ * does, and then what `mayBeInjectedName` needs: an `on` (any case), a `@` or a `-` in it, or else a suffix in
+ * INJECTION_NAMES (compared the same way).
+ */
+function attributeNameBefore(bytes: Uint8Array, at: number): boolean {
+  let end = at;
+  while (end > 0 && isHtmlSpace(bytes[end - 1]!)) end--;
+  let start = end;
+  let next = 0; // the byte after bytes[start - 1] in the name, with bit 0x20 set (lower case for letters)
+  while (start > 0) {
+    const c = bytes[start - 1]!;
+    if (isHtmlSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
+    if (c === 0x40 || c === 0x2d || ((c | 0x20) === 0x6f && next === 0x6e)) return true;
+    next = c | 0x20;
+    start--;
+  }
+  if (start === end) return false;
+  const names = INJECTION_NAMES[asciiLower(bytes[end - 1]!)];
+  if (names === undefined) return false;
+  for (const name of names) {
+    if (end - start < name.length) continue;
+    let k = 1;
+    while (k <= name.length && asciiLower(bytes[end - k]!) === name.charCodeAt(name.length - k)) k++;
+    if (k > name.length) return true;
+  }
+  return false;
+}
+
+/** Notes in `prescan` what the checks need around the `(`, `:`, `@`, `&`, `=` or `/` at bytes[i]. */
+function lookAround(bytes: Uint8Array, i: number, n: number): void {
+  const c = bytes[i]!;
+  if (c === 0x2f) {
+    // as `maySinkIn` reads what follows a `/`: regular-expression flags, then a letter
+    let k = i + 1;
+    while (k < n && isRegexFlag(bytes[k]!)) k++;
+    if (k > i + 1 && k < n && isLetter(bytes[k]!)) prescan.afterFlags = true;
+    return;
+  }
+  if (c === 0x3d) {
+    if (!prescan.attribute) prescan.attribute = attributeNameBefore(bytes, i);
+    return;
+  }
+  if (c === 0x26) {
+    // as `decodeLooseReferences` reads a reference: one to nine ASCII letters, then `;`
+    let k = i + 1;
+    while (k < n && k - i <= 9 && isLetter(bytes[k]!)) k++;
+    if (k > i + 1 && k < n && bytes[k] === 0x3b) prescan.looseReference = true;
+    return;
+  }
+  if (c === 0x3a && !prescan.scheme) prescan.scheme = schemeBefore(bytes, i);
+  if (prescan.css) return;
+  // as `mayHoldBareCss` (a letter, `/` or a backslash next to the `@`, `(` or `:`)
+  let q: number;
+  if (c === 0x40) {
+    q = keptByteAfter(bytes, i, n);
+    prescan.css = q === 0x69 || q === 0x49 || q === 0x2f || q === 0x5c;
+  } else if (c === 0x28) {
+    q = keptByteBefore(bytes, i);
+    prescan.css = q === 0x6c || q === 0x4c || q === 0x6e || q === 0x4e || q === 0x2f || q === 0x5c;
+  } else {
+    q = keptByteBefore(bytes, i);
+    prescan.css = q === 0x67 || q === 0x47 || q === 0x2f || q === 0x5c;
+  }
+}
+
+/**
+ * Reads the pure-ASCII value from its bytes (`bytes[0, value.length)`, with room for one more) and returns its
+ * exact mask; sets `prescan`.
+ */
+function prescanBytes(value: string, bytes: Uint8Array): number {
+  const n = value.length;
+  bytes[n] = 0; // ends the last word
+  prescan.sinkName = false;
+  prescan.rootName = false;
+  prescan.bare = false;
+  prescan.css = false;
+  prescan.looseReference = false;
+  prescan.scheme = false;
+  prescan.attribute = false;
+  prescan.afterFlags = false;
+  let mask = 0;
+  let i = 0;
+  while (i < n) {
+    const c = bytes[i]!;
+    let k = BYTE_CLASS[c]!;
+    if (k === B_WORD || k === B_WORD_MARK) {
+      // a word from i to j
+      let j = i;
+      for (;;) {
+        if (k === B_WORD_MARK) {
+          const d = bytes[j]!;
+          mask |= MASK_BITS[d]!;
+          if (BARE_SECOND[(d << 7) | bytes[j + 1]!] === 1 && !prescan.bare) prescan.bare = bareWordAt(bytes, j, n);
+        }
+        j++;
+        while ((k = BYTE_CLASS[bytes[j]!]!) === B_WORD) j++;
+        if (k !== B_WORD_MARK) break;
+      }
+      const length = j - i;
+      if (length < 32 && ((SINK_LENGTHS[(c << 7) | bytes[j - 1]!]! >> length) & 1) !== 0) noteSinkWord(bytes, i, j);
+      // the byte at j ends the word: read it below (at the end, the zero byte ends the loop)
+      i = j;
+      if (i >= n) break;
+    }
+    if (k >= B_MARK) {
+      mask |= MASK_BITS[bytes[i]!]!;
+      if (k === B_WORK) lookAround(bytes, i, n);
+    }
+    i++;
+  }
+  return mask;
+}
+
+/** Values from this length on are read by `prescanBytes` when pure ASCII (below it the encoding costs more). */
+const PRESCAN_MIN = 16;
+/** Up to the engine's default longest value (the shared buffer stays at most three times that). */
+const PRESCAN_MAX = 256 * 1024;
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(3 * 4096);
+
+/**
+ * The characters of `value` as bytes when they are all ASCII (then UTF-8 is one byte per character, at the same
+ * offsets), or undefined. The bytes are the start of a shared buffer, valid until the next call.
+ */
+function asciiBytes(value: string): Uint8Array | undefined {
+  const n = value.length;
+  // room for every character's UTF-8 (at most 3 bytes each), so `written` tells ASCII (n bytes) from the rest
+  if (scratch.length < 3 * n) scratch = new Uint8Array(3 * n);
+  const { read, written } = encoder.encodeInto(value, scratch);
+  return read === n && written === n ? scratch : undefined;
 }
 
 /** Rules whose paranoia-2 findings count at paranoia 1 in a cookie. */
@@ -885,20 +1157,22 @@ const NO_RANGES: number[] = [];
  */
 const M_SINK_PUNCT = M_LPAREN | M_BACKTICK | M_QUESTION | M_DOT | M_RBRACE | M_RPAREN | M_COMMA | M_EQ | M_LBRACKET;
 
-function maySinkAnywhere(src: string, mask: number): boolean {
-  return (mask & M_SINK_PUNCT) !== 0 || ((mask & M_BARE_HINT) !== 0 && BARE_SINKS.test(src));
+function maySinkAnywhere(src: string, mask: number, known: Prescan | null): boolean {
+  return (mask & M_SINK_PUNCT) !== 0 || ((mask & M_BARE_HINT) !== 0 && (known !== null ? known.bare : BARE_SINKS.test(src)));
 }
 
-function checkJavaScript(scan: Scan, mask: number): void {
+/** `known`: what `prescanBytes` found in `scan.src`, or null. */
+function checkJavaScript(scan: Scan, mask: number, known: Prescan | null): void {
   // Without the characters of M_SINK_PUNCT or a word of BARE_SINKS nothing below reports: there is no sink use in
   // any range, and the "call after a break-out" needs `(` or a template, both among those characters.
-  if (!maySinkAnywhere(scan.src, mask)) return;
+  if (!maySinkAnywhere(scan.src, mask, known)) return;
   const src = scan.src;
   const n = src.length;
   const mustache = (mask & M_LBRACE) === 0 || src.indexOf('{{') === -1 ? NO_RANGES : mustacheRanges(src);
   // The whole value as a fragment, or as a complete script.
   const events: JsEvent[] = [];
-  scanSinks(src, 0, n, events);
+  if (known !== null) scanSinksOfWords(src, events, known.sinkName, known.rootName, known.afterFlags);
+  else scanSinks(src, 0, n, events);
   if (events.length > 0) {
     const whole = checkJs(src, 0, n, MODE_BARE);
     const limit = whole.firstLineComment === -1 ? n : whole.firstLineComment;
@@ -1136,18 +1410,19 @@ function checkSpacedTags(scan: Scan): void {
   }
 }
 
-function analyze(value: string, col: Collector, mask = charMask(value)): void {
+/** `known`: what `prescanBytes` found in `value` (then `mask` is its mask), or null. */
+function analyze(value: string, col: Collector, mask = charMask(value), known: Prescan | null = null): void {
   const scan = newScan(value, col);
   if ((mask & M_LT) !== 0 && value.indexOf('<') !== -1) {
     scanHtml(scan, 0, value.length, 0);
     reportStrayClosers(scan);
     checkSpacedTags(scan);
   }
-  if ((mask & M_EQ) !== 0 && mayInjectAttribute(value)) checkAttributeInjection(scan);
-  if ((mask & M_COLON) !== 0) checkSchemes(scan);
-  checkJavaScript(scan, mask);
+  if ((mask & M_EQ) !== 0 && (known === null || known.attribute) && mayInjectAttribute(value)) checkAttributeInjection(scan);
+  if ((mask & M_COLON) !== 0 && (known === null || known.scheme)) checkSchemes(scan);
+  checkJavaScript(scan, mask, known);
   if ((mask & M_LBRACKET) !== 0 && (value.indexOf('[]') !== -1 || value.indexOf('[ ]') !== -1)) checkJsFuck(scan);
-  if (mayHoldBareCss(value, mask)) checkBareCss(scan);
+  if (known !== null ? known.css : mayHoldBareCss(value, mask)) checkBareCss(scan);
   if (scan.tags.length > 0) {
     const stripped = stripTags(value, scan.tags);
     if (stripped !== value && stripped.trim() !== '') {
@@ -1155,7 +1430,7 @@ function analyze(value: string, col: Collector, mask = charMask(value)): void {
       const innerMask = charMask(stripped);
       if ((innerMask & M_EQ) !== 0 && mayInjectAttribute(stripped)) checkAttributeInjection(inner);
       if ((innerMask & M_COLON) !== 0) checkSchemes(inner);
-      checkJavaScript(inner, innerMask);
+      checkJavaScript(inner, innerMask, null);
     }
   }
 }
@@ -1175,7 +1450,7 @@ function readAgain(text: string, col: Collector, note: string, only: ReadonlySet
 }
 
 /** The value read as UTF-7, as UTF-8 bytes, with its high bits stripped, with miscased references (readings.ts). */
-function alternateReadings(value: string, col: Collector, mask: number): void {
+function alternateReadings(value: string, col: Collector, mask: number, known: Prescan | null): void {
   if ((mask & M_PLUS) !== 0) {
     const utf7 = decodeUtf7(value);
     if (utf7 !== null) readAgain(utf7, col, ' (read as UTF-7)', null);
@@ -1189,7 +1464,7 @@ function alternateReadings(value: string, col: Collector, mask: number): void {
     const stripped = stripHighBit(bytes ?? value);
     if (stripped !== null) readAgain(stripped, col, ' (high bit stripped)', HIGH_BIT_RULES);
   }
-  if ((mask & M_AMP) !== 0) {
+  if ((mask & M_AMP) !== 0 && (known === null || known.looseReference)) {
     const loose = decodeLooseReferences(value);
     if (loose !== null) readAgain(loose, col, ' (miscased character references)', null);
   }
@@ -1199,13 +1474,21 @@ export const xssDetector: Detector = {
   category: 'xss',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
-    const mask = charMask(value);
+    let mask: number;
+    let known: Prescan | null = null;
+    const bytes = value.length >= PRESCAN_MIN && value.length <= PRESCAN_MAX ? asciiBytes(value) : undefined;
+    if (bytes !== undefined) {
+      mask = prescanBytes(value, bytes);
+      known = prescan;
+    } else {
+      mask = charMask(value);
+    }
     // None of the characters any check starts from, and no word of a sink that needs none: nothing can fire.
-    if ((mask & ~M_BARE_HINT) === 0 && !maySinkAnywhere(value, mask)) return;
+    if ((mask & ~M_BARE_HINT) === 0 && !maySinkAnywhere(value, mask, known)) return;
     const col = new Collector(context.paranoia, context.source);
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
-    analyze(value, col, mask);
-    alternateReadings(value, col, mask);
+    analyze(value, col, mask, known);
+    alternateReadings(value, col, mask, known);
     col.flush(report);
   },
 };
