@@ -220,3 +220,40 @@ describe('errorSummary', () => {
   ];
   for (const [input, expected] of cases) test(expected, () => assert.equal(errorSummary(input), expected));
 });
+
+describe('rewrites under monitor mode', () => {
+  const rewrite = (ex: Exchange) => () => {
+    ex.replaceRequestBody(Buffer.from('rewritten'));
+    ex.rewriteUpstreamTarget('/real', 'id=1');
+    ex.replaceResponseBody(Buffer.from('masked'));
+    ex.setResponseHeader('server', null);
+    ex.setUpstreamHeader('x-client-cert-subject', 'CN=a');
+    return flag('would_rewrite');
+  };
+
+  test('a monitored step decides but changes nothing; identity headers for the upstream stay', async () => {
+    const ex = exchange();
+    ex.setResponseHeader('ratelimit', 'limit=1');
+    const calls: string[] = [];
+    await runPhase(ex, [step('cloak', 'monitor', rewrite(ex), calls)], invoke(ex));
+    assert.deepEqual(calls, ['cloak']);
+    assert.equal(ex.verdicts[0]?.reason, 'would_rewrite');
+    assert.equal(ex.requestBodyReplaced, false);
+    assert.equal(ex.requestBody, undefined);
+    assert.equal(ex.upstreamPath, undefined);
+    assert.equal(ex.upstreamQuery, undefined);
+    assert.equal(ex.responseBody, undefined);
+    assert.deepEqual([...ex.responseHeaders!], [['ratelimit', 'limit=1']]);
+    assert.equal(ex.upstreamHeaders?.get('x-client-cert-subject'), 'CN=a');
+  });
+
+  test('an enforced step keeps its rewrites', async () => {
+    const ex = exchange();
+    await runPhase(ex, [step('cloak', 'enforce', rewrite(ex), [])], invoke(ex));
+    assert.equal(ex.requestBody?.toString(), 'rewritten');
+    assert.equal(ex.upstreamPath, '/real');
+    assert.equal(ex.upstreamQuery, 'id=1');
+    assert.equal(ex.responseBody?.toString(), 'masked');
+    assert.equal(ex.responseHeaders?.get('server'), null);
+  });
+});

@@ -39,10 +39,14 @@ export async function runPhase(exchange: Exchange, steps: readonly Step[], invok
   for (const step of steps) {
     if (exchange.allowed) return null;
     let verdict: Verdict;
+    // A monitored step may decide, not change: whatever it rewrote (bodies, target, headers) is put back.
+    const restore = step.mode === 'monitor' ? snapshotRewrites(exchange) : undefined;
     try {
       const result = invoke(step);
       verdict = result instanceof Promise ? await result : result;
+      restore?.();
     } catch (error) {
+      restore?.();
       systemLog.error('protection_error', { protection: step.protection, requestId: exchange.requestId, error: errorSummary(error) });
       verdict = block(503, 'protection_error');
       // A fault is never downgraded by monitor mode: the protection could not decide.
@@ -87,3 +91,22 @@ export function errorSummary(error: unknown): string {
   return typeof error;
 }
 
+
+/**
+ * What protections can rewrite on an exchange, captured so that a monitored step's rewrites can be undone: monitor
+ * mode records what a protection would have done (its verdicts, its events) and changes nothing. Identity headers
+ * for the upstream (verified certificate details, JWT claims) are not rewrites: they are kept, as the client's own
+ * copies of those names are always removed.
+ */
+function snapshotRewrites(exchange: Exchange): () => void {
+  const { requestBody, requestBodyReplaced, upstreamPath, upstreamQuery, responseBody } = exchange;
+  const responseHeaders = exchange.responseHeaders === undefined ? undefined : new Map(exchange.responseHeaders);
+  return () => {
+    exchange.requestBody = requestBody;
+    exchange.requestBodyReplaced = requestBodyReplaced;
+    exchange.upstreamPath = upstreamPath;
+    exchange.upstreamQuery = upstreamQuery;
+    exchange.responseBody = responseBody;
+    exchange.responseHeaders = responseHeaders;
+  };
+}

@@ -12,7 +12,6 @@ import { Hasher, type ActionSettings } from './actions.ts';
 import { compileResponseSchema, NO_SCHEMA, type SchemaSet } from './response-schema.ts';
 import { Findings, rewriteJson, rewriteText, type CompiledField, type DetectorBehaviour, type RewritePlan } from './rewrite.ts';
 import { findErrorLeaks } from './error-leaks.ts';
-import { monitorResolver } from './mode.ts';
 
 const DEFAULT_MASK_CHAR = '*';
 const DEFAULT_PLACEHOLDER = '[redacted]';
@@ -137,7 +136,6 @@ export const responseCloaking = defineProtection<ResponseCloakingConfig>({
     const replaceAll = config.errors?.replaceAll === true;
     const rewrites = fields.length > 0 || specs.length > 0 || schemas.size > 0;
     const blockInvalid = config.invalidBody === 'block';
-    const isMonitor = monitorResolver(config, context);
 
     const schemaFor = (status: number): SchemaSet =>
       schemas.get(String(status)) ?? schemas.get(`${Math.floor(status / 100)}XX`) ?? schemas.get('default') ?? NO_SCHEMA;
@@ -187,26 +185,24 @@ export const responseCloaking = defineProtection<ResponseCloakingConfig>({
       } else {
         out = rewriteText(plan, text, findings);
       }
-      const monitor = isMonitor(exchange);
       if (findings.blocked) {
         return block(502, 'response_sensitive_data', { detail: { location: 'response-body', ruleId: findings.ruleIds(), message: findings.summary() } });
       }
-      if (out !== null && !monitor) exchange.replaceResponseBody(Buffer.from(out, 'utf8'));
-      const prefix = monitor && findings.changed ? 'monitor mode, nothing changed; would have applied: ' : '';
+      // In monitor mode the pipeline puts the original body back: the event still says what was found.
+      if (out !== null) exchange.replaceResponseBody(Buffer.from(out, 'utf8'));
       if (invalid) {
         return flag('response_json_invalid', {
           location: 'response-body', ruleId: findings.empty ? undefined : findings.ruleIds(),
-          message: `the body does not parse as JSON; detectors ran on it as text${findings.empty ? '' : `: ${prefix}${findings.summary()}`}`,
+          message: `the body does not parse as JSON; detectors ran on it as text${findings.empty ? '' : `: ${findings.summary()}`}`,
         });
       }
       if (findings.empty) return pass();
       return flag(findings.changed ? 'response_cloaked' : 'sensitive_data_detected', {
-        location: 'response-body', ruleId: findings.ruleIds(), message: prefix + findings.summary(),
+        location: 'response-body', ruleId: findings.ruleIds(), message: findings.summary(),
       });
     }
 
     function onResponseHead(exchange: Exchange, _status: number, headers: Record<string, string | string[]>): Verdict {
-      if (isMonitor(exchange)) return pass();
       for (const name of banners) if (headers[name] !== undefined) exchange.setResponseHeader(name, null);
       return pass();
     }
