@@ -111,7 +111,7 @@ export const ResponseCloakingConfigSchema = protectionConfigSchema({
       'array); detectors then leave that value alone.',
   })),
   detectors: Type.Optional(Detectors),
-  schemas: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+  schemas: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Unknown(), {
     description: 'Response JSON Schemas (OpenAPI 3.0/3.1 style, `$ref` already resolved) by status: `"200"`, `"2XX"` or `default` ' +
       '(the most specific present applies). `writeOnly` properties are always removed; with `removeUndocumented`, so is every ' +
       'member the schema does not declare.',
@@ -133,10 +133,10 @@ export const ResponseCloakingConfigSchema = protectionConfigSchema({
     description: 'Response headers removed because they advertise the upstream\'s software. Default: `Server`, `X-Powered-By`, ' +
       '`X-AspNet-Version`, `X-AspNetMvc-Version`, `X-Runtime`, `X-Generator`; `[]` keeps them all. Head only: costs no buffering.',
   })),
-  hashKey: Type.Optional({ ...SecretSchema, description: 'Key of the `hash` action (HMAC-SHA-256), at least 32 bytes: a string, `{ env: NAME }` or `{ file: PATH }` (mode 0600 or 0400). Never logged.' }),
+  hashKey: Type.Optional(Type.Union(SecretSchema.anyOf, { description: 'Key of the `hash` action (HMAC-SHA-256), at least 32 bytes: a string, `{ env: NAME }` or `{ file: PATH }` (mode 0600 or 0400). Never logged.' })),
   hashLength: Type.Optional(Type.Integer({ minimum: 8, maximum: 64, description: 'Hex digits kept of each hash. Default 16 (64 bits).' })),
-  maskChar: Type.Optional({ ...MaskChar, description: 'Masking character. Default `*`.' }),
-  placeholder: Type.Optional({ ...Placeholder, description: 'Text put in place of a redacted value. Default `[redacted]`.' }),
+  maskChar: Type.Optional(Type.String({ minLength: 1, maxLength: 2, description: 'Masking character. Default `*`.' })),
+  placeholder: Type.Optional(Type.String({ maxLength: 64, description: 'Text put in place of a redacted value. Default `[redacted]`.' })),
   invalidBody: Type.Optional(Type.Union([Type.Literal('pass'), Type.Literal('block')], {
     description: 'A body with a JSON content type that does not parse, or with a charset other than UTF-8/US-ASCII: `pass` (default) ' +
       'forwards it with a `response_json_invalid` or `response_charset_unsupported` event (detectors still run on invalid JSON ' +
