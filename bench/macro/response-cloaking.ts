@@ -10,6 +10,8 @@
  *   off        responseCloaking switched off on the route: the body streams through
  *   banners    the default (banner headers removed in the head phase, nothing buffered)
  *   masking    field rules and all detectors on: the body is buffered, parsed, rewritten
+ *   cloaking   identifier cloaking: the 64 order ids of the answer become tokens bound to the session cookie
+ *   masking-cloaking  both
  * To measure another response protection (identifier cloaking) or a combination, add an entry to VARIANTS: its
  * `route` block is merged into the route, its `global` block into the top-level `protections`. Global blocks apply to
  * every route, so put there only settings that do nothing by themselves (keys, `bindTo`), never an enabled rule.
@@ -58,6 +60,10 @@ export interface Variant {
 }
 
 const HASH_KEY_ENV = 'PORTCULLIS_BENCH_HASH_KEY';
+/** Requests carry this session cookie: identifier tokens are bound to it (`bindTo: { cookie: sid }`). */
+const SESSION_COOKIE = 'sid=bench-session-1';
+/** Keys and binding only (they do nothing by themselves): the variants' routes say what is cloaked. */
+const IDENTIFIER_KEYS = { identifierCloaking: { bindTo: { cookie: 'sid' }, keys: [{ id: 'b1', secret: Buffer.alloc(32, 7).toString('base64') }] } };
 
 export const VARIANTS: Variant[] = [
   {
@@ -85,6 +91,29 @@ export const VARIANTS: Variant[] = [
     },
     check: (body) => (!body.includes('010-1000-5678') && !body.includes('user0@example.com') && !body.includes('4111111111111111') && body.includes('***-****-5678')
       ? undefined : 'expected phones, e-mails and cards cloaked'),
+  },
+  {
+    name: 'cloaking', description: 'identifierCloaking: the 64 order ids become tokens bound to the session cookie',
+    route: { identifierCloaking: { response: { json: { '$.orders[*].orderId': 'order' } } } },
+    global: IDENTIFIER_KEYS,
+    check: (body) => (!body.includes('"ord_1000"') && body.includes('"orderId":"') ? undefined : 'expected order ids replaced by tokens'),
+  },
+  {
+    name: 'masking-cloaking', description: 'both: masking as above and order ids as tokens',
+    route: {
+      responseCloaking: {
+        hashKey: { env: HASH_KEY_ENV },
+        fields: [
+          { path: '$.orders[*].customer.name', action: 'mask', keep: 1 },
+          { path: '$.orders[*].payment.cardNumber', action: 'hash' },
+          { path: '$.padding', action: 'remove' },
+        ],
+        detectors: { cards: {}, phones: {}, emails: {}, residentNumbers: {}, bankAccounts: { patterns: ['###-###-######'] } },
+      },
+      identifierCloaking: { response: { json: { '$.orders[*].orderId': 'order' } } },
+    },
+    global: IDENTIFIER_KEYS,
+    check: (body) => (!body.includes('"ord_1000"') && !body.includes('010-1000-5678') && body.includes('***-****-5678') ? undefined : 'expected masking and tokens'),
   },
 ];
 
@@ -187,7 +216,7 @@ async function main(): Promise<number> {
 
     // Pre-flight: each variant answers 200 and does what it says, so the numbers measure real work.
     for (const variant of variants) {
-      const response = await fetch(`${gateway.url}/${variant.name}/orders`);
+      const response = await fetch(`${gateway.url}/${variant.name}/orders`, { headers: { cookie: SESSION_COOKIE } });
       const body = await response.text();
       const headers = Object.fromEntries(response.headers) as http.IncomingHttpHeaders;
       const problem = response.status !== 200 ? `status ${response.status}: ${body.slice(0, 200)}` : variant.check(body, headers);
@@ -198,7 +227,7 @@ async function main(): Promise<number> {
     let failures = 0;
     for (let round = 1; round <= rounds; round++) {
       for (const variant of variants) {
-        const scenario: Scenario = { name: `cloak-${variant.name}`, description: variant.description, method: 'GET', path: `/${variant.name}/orders`, headers: { accept: 'application/json' } };
+        const scenario: Scenario = { name: `cloak-${variant.name}`, description: variant.description, method: 'GET', path: `/${variant.name}/orders`, headers: { accept: 'application/json', cookie: SESSION_COOKIE } };
         if (round === 1 && warmup > 0) {
           const warm = await generator.start({ url: gateway.url, scenario, connections, seconds: warmup }).result;
           failures += warm.errors + warm.non2xx;
