@@ -1,5 +1,6 @@
 import type { InputSource, InspectedInput } from '../finding.ts';
 import { DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { hex4, readNumber, skipWs } from './json-lexical.ts';
 
 /**
  * A strict JSON walker (RFC 8259) that turns a document into inputs: every key (`isName`) and every string, number
@@ -73,19 +74,6 @@ export function memberPath(key: string): string {
   return "['" + escaped + key.slice(runStart) + "']";
 }
 
-function hex4(text: string, at: number): number {
-  let value = 0;
-  for (let k = 0; k < 4; k++) {
-    const c = text.charCodeAt(at + k);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (c >= 65 && c <= 70) d = c - 55;
-    else if (c >= 97 && c <= 102) d = c - 87;
-    else return -1;
-    value = value * 16 + d;
-  }
-  return value;
-}
 
 /** Reads the string whose opening quote is at `start`; sets readValue and returns the index after the closing quote. */
 function readString(text: string, start: number): number {
@@ -150,40 +138,8 @@ function readString(text: string, start: number): number {
   return BAD_STRING;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
 
-/** Reads a number starting at `start`; returns the index after it, or -1 when malformed. */
-function readNumber(text: string, start: number): number {
-  let i = start;
-  if (text.charCodeAt(i) === 0x2d) i++;
-  const first = text.charCodeAt(i);
-  if (first === 0x30) i++;
-  else if (first >= 0x31 && first <= 0x39) { i++; while (isDigit(text.charCodeAt(i))) i++; } else return -1;
-  if (text.charCodeAt(i) === 0x2e) {
-    i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  const e = text.charCodeAt(i);
-  if (e === 0x65 || e === 0x45) {
-    i++;
-    const sign = text.charCodeAt(i);
-    if (sign === 0x2b || sign === 0x2d) i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  return i;
-}
 
-function skipWs(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-    else return i;
-  }
-}
 
 function invalid(message: string, at: number): { problem: { reason: string; message: string } } {
   return failure('json_invalid', `${message} at offset ${at}`);

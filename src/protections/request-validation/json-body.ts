@@ -1,4 +1,5 @@
 import { strictUtf8Text } from '../../inspect/extract/extract-result.ts';
+import { hex4, readNumber, skipWs } from '../../inspect/extract/json-lexical.ts';
 
 /**
  * A strict JSON parser (RFC 8259) for request bodies that enforces structure limits while it builds the value.
@@ -60,21 +61,7 @@ const VALUE = 0;
 const AFTER = 1;
 const KEY = 2;
 
-function isDigit(c: number): boolean { return c >= 0x30 && c <= 0x39; }
 
-function hex4(text: string, at: number): number {
-  let value = 0;
-  for (let k = 0; k < 4; k++) {
-    const c = text.charCodeAt(at + k);
-    let d: number;
-    if (c >= 48 && c <= 57) d = c - 48;
-    else if (c >= 65 && c <= 70) d = c - 55;
-    else if (c >= 97 && c <= 102) d = c - 87;
-    else return -1;
-    value = value * 16 + d;
-  }
-  return value;
-}
 
 /** Parses a JSON body under `limits`. Never throws. */
 export function parseJsonBody(body: Uint8Array, limits: JsonLimits): JsonResult {
@@ -297,33 +284,4 @@ function isIntegerLiteral(literal: string): boolean {
   return true;
 }
 
-/** Reads a number starting at `start`; returns the index after it, or -1 when malformed. */
-function readNumber(text: string, start: number): number {
-  let i = start;
-  if (text.charCodeAt(i) === 0x2d) i++;
-  const first = text.charCodeAt(i);
-  if (first === 0x30) i++;
-  else if (first >= 0x31 && first <= 0x39) { i++; while (isDigit(text.charCodeAt(i))) i++; } else return -1;
-  if (text.charCodeAt(i) === 0x2e) {
-    i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  const e = text.charCodeAt(i);
-  if (e === 0x65 || e === 0x45) {
-    i++;
-    const sign = text.charCodeAt(i);
-    if (sign === 0x2b || sign === 0x2d) i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  return i;
-}
 
-function skipWs(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-    else return i;
-  }
-}

@@ -1,0 +1,56 @@
+/**
+ * The lexical pieces of RFC 8259 JSON shared by the two strict parsers: the attack-detection extractor
+ * (`json.ts`, which yields every key and value with its path) and request validation's body parser
+ * (`src/protections/request-validation/json-body.ts`, which builds the value under structure limits).
+ */
+
+export function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** The value of the four hex digits at `at` (a `\uXXXX` escape), or -1 when they are not four hex digits. */
+export function hex4(text: string, at: number): number {
+  let value = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = text.charCodeAt(at + k);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 65 && c <= 70) d = c - 55;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else return -1;
+    value = value * 16 + d;
+  }
+  return value;
+}
+
+/** Reads a number starting at `start`; returns the index after it, or -1 when malformed. */
+export function readNumber(text: string, start: number): number {
+  let i = start;
+  if (text.charCodeAt(i) === 0x2d) i++;
+  const first = text.charCodeAt(i);
+  if (first === 0x30) i++;
+  else if (first >= 0x31 && first <= 0x39) { i++; while (isDigit(text.charCodeAt(i))) i++; } else return -1;
+  if (text.charCodeAt(i) === 0x2e) {
+    i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  const e = text.charCodeAt(i);
+  if (e === 0x65 || e === 0x45) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 0x2b || sign === 0x2d) i++;
+    if (!isDigit(text.charCodeAt(i))) return -1;
+    while (isDigit(text.charCodeAt(i))) i++;
+  }
+  return i;
+}
+
+/** The index of the first character at or after `i` that is not JSON whitespace. */
+export function skipWs(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else return i;
+  }
+}
