@@ -220,20 +220,15 @@ async function forward(
       refuse(exchange, pipe, { status: 502, reason: 'response_encoding_unsupported', detail: 'the upstream response uses a content encoding that cannot be inspected' }, 'response-body', 'proxy');
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      chunks.push(chunk as Buffer);
-      if (size > cap) {
-        if (route.limits.responseOverflow === 'pass') {
-          passUninspected(exchange, pipe, response.statusCode, outHeaders, chunks, route.limits.writeIdleTimeoutMs);
-          return relayBody(response.body, res, exchange);
-        }
-        response.body.destroy();
-        refuse(exchange, pipe, { status: 502, reason: 'response_too_large', detail: 'the upstream response is too large to inspect' }, 'response-body', 'proxy');
-        return;
+    const { chunks, overflow } = await bufferUpTo(response.body, cap);
+    if (overflow) {
+      if (route.limits.responseOverflow === 'pass') {
+        passUninspected(exchange, pipe, response.statusCode, outHeaders, chunks, route.limits.writeIdleTimeoutMs);
+        return relayBody(response.body, res, exchange);
       }
+      response.body.destroy();
+      refuse(exchange, pipe, { status: 502, reason: 'response_too_large', detail: 'the upstream response is too large to inspect' }, 'response-body', 'proxy');
+      return;
     }
     const received = Buffer.concat(chunks);
     let decoded: Buffer;
@@ -267,6 +262,28 @@ async function forward(
   startWriteIdleTimer(req.socket, route.limits.writeIdleTimeoutMs);
   res.writeHead(response.statusCode, outHeaders);
   await relayBody(response.body, res, exchange);
+}
+
+/**
+ * Reads `body` until its end or until more than `cap` bytes came; then the stream is left paused (not destroyed), so
+ * that the rest can still be relayed (`responseOverflow: pass`) or discarded.
+ */
+function bufferUpTo(body: Readable, cap: number): Promise<{ chunks: Buffer[]; overflow: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > cap) { body.pause(); cleanup(); resolve({ chunks, overflow: true }); }
+    };
+    const onEnd = () => { cleanup(); resolve({ chunks, overflow: false }); };
+    const onError = (error: Error) => { cleanup(); reject(error); };
+    const cleanup = () => { body.off('data', onData); body.off('end', onEnd); body.off('error', onError); };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+  });
 }
 
 /**
