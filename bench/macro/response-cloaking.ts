@@ -60,6 +60,16 @@ export interface Variant {
 }
 
 const HASH_KEY_ENV = 'PORTCULLIS_BENCH_HASH_KEY';
+/** The masking variants' settings: three field rules and every detector. */
+const MASKING = {
+  hashKey: { env: HASH_KEY_ENV },
+  fields: [
+    { path: '$.orders[*].customer.name', action: 'mask', keep: 1 },
+    { path: '$.orders[*].payment.cardNumber', action: 'hash' },
+    { path: '$.padding', action: 'remove' },
+  ],
+  detectors: { cards: {}, phones: {}, emails: {}, residentNumbers: {}, bankAccounts: { patterns: ['###-###-######'] } },
+};
 /** Requests carry this session cookie: identifier tokens are bound to it (`bindTo: { cookie: sid }`). */
 const SESSION_COOKIE = 'sid=bench-session-1';
 /** Keys and binding only (they do nothing by themselves): the variants' routes say what is cloaked. */
@@ -79,15 +89,7 @@ export const VARIANTS: Variant[] = [
   {
     name: 'masking', description: 'fields (mask, hash, remove) and all detectors: buffered, parsed, rewritten',
     route: {
-      responseCloaking: {
-        hashKey: { env: HASH_KEY_ENV },
-        fields: [
-          { path: '$.orders[*].customer.name', action: 'mask', keep: 1 },
-          { path: '$.orders[*].payment.cardNumber', action: 'hash' },
-          { path: '$.padding', action: 'remove' },
-        ],
-        detectors: { cards: {}, phones: {}, emails: {}, residentNumbers: {}, bankAccounts: { patterns: ['###-###-######'] } },
-      },
+      responseCloaking: MASKING,
     },
     check: (body) => (!body.includes('010-1000-5678') && !body.includes('user0@example.com') && !body.includes('4111111111111111') && body.includes('***-****-5678')
       ? undefined : 'expected phones, e-mails and cards cloaked'),
@@ -101,15 +103,7 @@ export const VARIANTS: Variant[] = [
   {
     name: 'masking-cloaking', description: 'both: masking as above and order ids as tokens',
     route: {
-      responseCloaking: {
-        hashKey: { env: HASH_KEY_ENV },
-        fields: [
-          { path: '$.orders[*].customer.name', action: 'mask', keep: 1 },
-          { path: '$.orders[*].payment.cardNumber', action: 'hash' },
-          { path: '$.padding', action: 'remove' },
-        ],
-        detectors: { cards: {}, phones: {}, emails: {}, residentNumbers: {}, bankAccounts: { patterns: ['###-###-######'] } },
-      },
+      responseCloaking: MASKING,
       identifierCloaking: { response: { json: { '$.orders[*].orderId': 'order' } } },
     },
     global: IDENTIFIER_KEYS,
