@@ -23,6 +23,12 @@ export type TokenKind =
   | 'comment'
   | 'other';
 
+/**
+ * The UTF-16 code units of a string, copied into a typed array; one byte per character when all are ASCII. Only the
+ * string's length belongs to it (a reused array may be longer).
+ */
+export type CodeUnits = Uint8Array | Uint16Array;
+
 /** One token. A class (not object literals) so that every token has the same shape: the tokenizer is hot. */
 export class Token {
   /** Kind. */
@@ -121,6 +127,11 @@ export function dotE(input: string, t: Token): boolean {
  */
 export class TokenStream {
   readonly input: string;
+  /**
+   * The input's UTF-16 code units, at least over [from, to): the loop reads them from a typed array, which is faster
+   * than `charCodeAt` on the (often sliced) input string.
+   */
+  readonly units: CodeUnits;
   /** Every token read so far, comments included (what `tokenize` returns). */
   readonly raw: Token[] = [];
   /** The significant tokens read so far: without comments and MySQL `1.e` filler numbers. */
@@ -131,11 +142,13 @@ export class TokenStream {
   private readonly n: number;
   private maxRaw: number;
 
-  constructor(input: string, from = 0, maxTokens = Infinity, to = input.length) {
+  /** `units`: the input's code units (e.g. the detector's copy); a copy is made when they are not given. */
+  constructor(input: string, from = 0, maxTokens = Infinity, to = input.length, units?: CodeUnits) {
     this.input = input;
     this.i = from;
     this.n = Math.min(to, input.length);
     this.maxRaw = maxTokens;
+    this.units = units ?? codeUnitsOf(input);
   }
 
   /** Whether significant token `index` exists (reads up to it if needed). */
@@ -158,6 +171,7 @@ export class TokenStream {
   /** The tokenizer loop: reads until significant token `index` exists, the cap is reached or the input ends. */
   private read(index: number): void {
     const input = this.input;
+    const u = this.units;
     const out = this.raw;
     const sig = this.sig;
     const n = this.n;
@@ -167,11 +181,11 @@ export class TokenStream {
     let versioned = this.versioned;
     // Every token goes to `out`; all but comments and `1.e` numbers to `sig` as well.
     while (i < n && out.length < maxTokens && sig.length <= index) {
-      const c = input.charCodeAt(i);
+      const c = u[i]!;
       if (isSpace(c)) {
         sp = true;
         i++;
-        while (i < n && isSpace(input.charCodeAt(i))) i++;
+        while (i < n && isSpace(u[i]!)) i++;
         continue;
       }
       // Words, prefixed string literals. (First: the commonest tokens. No test below holds for a word start: it is no
@@ -180,15 +194,15 @@ export class TokenStream {
         let j = i + 1;
         let upper = c >= 65 && c <= 90;
         while (j < n) {
-          const d = input.charCodeAt(j);
+          const d = u[j]!;
           if (d < 128 ? ASCII_WORD[d] === 0 : !isWideLetter(d)) break;
           if (d >= 65 && d <= 90) upper = true;
           j++;
         }
         const len = j - i;
         let t: Token;
-        if (j < n && input.charCodeAt(j) === 39 && isStringPrefix(input, i, len)) {
-          const end = stringEnd(input, j + 1, 39, n);
+        if (j < n && u[j] === 39 && isStringPrefix(input, i, len)) {
+          const end = stringEnd(u, j + 1, 39, n);
           t = new Token('str', i, end.end, "'", end.open, sp, '');
           i = end.end;
         } else {
@@ -201,7 +215,7 @@ export class TokenStream {
         sp = false;
         continue;
       }
-      const c1 = i + 1 < n ? input.charCodeAt(i + 1) : -1;
+      const c1 = i + 1 < n ? u[i + 1]! : -1;
       // Comments.
       if (c === 45 /* - */ && c1 === 45) {
         const end = lineEnd(input, i + 2, n);
@@ -218,10 +232,10 @@ export class TokenStream {
         continue;
       }
       if (c === 47 /* / */ && c1 === 42 /* * */) {
-        if (i + 2 < n && input.charCodeAt(i + 2) === 33 /* ! */) {
+        if (i + 2 < n && u[i + 2] === 33 /* ! */) {
           // MySQL executable comment: its content is code.
           let j = i + 3;
-          while (j < n && j < i + 9 && isDigit(input.charCodeAt(j))) j++;
+          while (j < n && j < i + 9 && isDigit(u[j]!)) j++;
           versioned++;
           sp = true;
           i = j;
@@ -243,15 +257,15 @@ export class TokenStream {
       let t: Token;
       if (c === 39 /* ' */ || c === 34 /* " */) {
         // Strings.
-        const end = stringEnd(input, i + 1, c, n);
+        const end = stringEnd(u, i + 1, c, n);
         t = new Token('str', i, end.end, c === 39 ? "'" : '"', end.open, sp, '');
         i = end.end;
       } else if (c === 96 /* ` */) {
         let j = i + 1;
         let open = true;
         while (j < n) {
-          if (input.charCodeAt(j) === 96) {
-            if (j + 1 < n && input.charCodeAt(j + 1) === 96) {
+          if (u[j] === 96) {
+            if (j + 1 < n && u[j + 1] === 96) {
               j += 2;
               continue;
             }
@@ -265,7 +279,7 @@ export class TokenStream {
         i = j;
       } else if (isDigit(c) || (c === 46 /* . */ && isDigit(c1))) {
         // Numbers (`1.e` fillers are no significant tokens).
-        const end = numberEnd(input, i, n);
+        const end = numberEnd(u, i, n);
         t = new Token('num', i, end, '', false, sp, '');
         i = end;
         out.push(t);
@@ -278,13 +292,13 @@ export class TokenStream {
         const end = close < 0 ? n : close + 2;
         t = new Token('str', i, end, '$', close < 0, sp, '');
         i = end;
-      } else if (c === 64 /* @ */ && (isWordStart(c1) || (c1 === 64 && i + 2 < n && isWordStart(input.charCodeAt(i + 2))))) {
+      } else if (c === 64 /* @ */ && (isWordStart(c1) || (c1 === 64 && i + 2 < n && isWordStart(u[i + 2]!)))) {
         let j = c1 === 64 ? i + 2 : i + 1;
-        while (j < n && (isWordChar(input.charCodeAt(j)) || input.charCodeAt(j) === 46)) j++;
+        while (j < n && (isWordChar(u[j]!) || u[j] === 46)) j++;
         t = new Token('var', i, j, j - i <= WORD_MAX ? input.slice(i, j).toLowerCase() : '@', false, sp, '');
         i = j;
       } else if (c === 64 && (c1 === 39 || c1 === 34 || c1 === 96)) {
-        const end = stringEnd(input, i + 2, c1, n);
+        const end = stringEnd(u, i + 2, c1, n);
         t = new Token('var', i, end.end, '@', end.open, sp, '');
         i = end.end;
       } else if (c === 40 || c === 41 || c === 44 || c === 59 || c === 46) {
@@ -323,16 +337,17 @@ function findPair(input: string, pair: string, from: number, n: number): number 
   return i < 0 || i + 1 >= n ? -1 : i;
 }
 
-export function stringEnd(input: string, from: number, quote: number, n: number): { end: number; open: boolean } {
+/** The end of the string literal whose content starts at `from` (code units `u`, input end `n`). */
+export function stringEnd(u: CodeUnits, from: number, quote: number, n: number): { end: number; open: boolean } {
   let j = from;
   while (j < n) {
-    const c = input.charCodeAt(j);
+    const c = u[j]!;
     if (c === 92 /* \ */ && quote !== 96) {
       j += 2;
       continue;
     }
     if (c === quote) {
-      if (j + 1 < n && input.charCodeAt(j + 1) === quote) {
+      if (j + 1 < n && u[j + 1] === quote) {
         j += 2;
         continue;
       }
@@ -343,31 +358,38 @@ export function stringEnd(input: string, from: number, quote: number, n: number)
   return { end: n, open: true };
 }
 
-function numberEnd(input: string, i: number, n: number): number {
-  const c1 = i + 1 < n ? input.charCodeAt(i + 1) | 32 : -1;
-  if (input.charCodeAt(i) === 48 && (c1 === 120 /* x */ || c1 === 98 /* b */)) {
+function numberEnd(u: CodeUnits, i: number, n: number): number {
+  const c1 = i + 1 < n ? u[i + 1]! | 32 : -1;
+  if (u[i] === 48 && (c1 === 120 /* x */ || c1 === 98 /* b */)) {
     let j = i + 2;
-    if (c1 === 120) while (j < n && isHex(input.charCodeAt(j))) j++;
-    else while (j < n && (input.charCodeAt(j) === 48 || input.charCodeAt(j) === 49)) j++;
+    if (c1 === 120) while (j < n && isHex(u[j]!)) j++;
+    else while (j < n && (u[j] === 48 || u[j] === 49)) j++;
     if (j > i + 2) return j;
   }
   let j = i;
-  while (j < n && isDigit(input.charCodeAt(j))) j++;
+  while (j < n && isDigit(u[j]!)) j++;
   let dot = false;
-  if (j < n && input.charCodeAt(j) === 46) {
+  if (j < n && u[j] === 46) {
     dot = true;
     j++;
-    while (j < n && isDigit(input.charCodeAt(j))) j++;
+    while (j < n && isDigit(u[j]!)) j++;
   }
-  if (j < n && (input.charCodeAt(j) | 32) === 101 /* e */) {
-    const d = j + 1 < n ? input.charCodeAt(j + 1) : -1;
+  if (j < n && (u[j]! | 32) === 101 /* e */) {
+    const d = j + 1 < n ? u[j + 1]! : -1;
     if (isDigit(d)) j += 1;
-    else if ((d === 43 || d === 45) && j + 2 < n && isDigit(input.charCodeAt(j + 2))) j += 2;
+    else if ((d === 43 || d === 45) && j + 2 < n && isDigit(u[j + 2]!)) j += 2;
     else if (dot) return j + 1; // MySQL reads `1.e` as a number
     else return j;
-    while (j < n && isDigit(input.charCodeAt(j))) j++;
+    while (j < n && isDigit(u[j]!)) j++;
   }
   return j;
+}
+
+/** A copy of the code units of `s` (for streams built without the detector's copy). */
+function codeUnitsOf(s: string): Uint16Array {
+  const u = new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return u;
 }
 
 /** N'..', X'..', B'..', E'..', U&'..' (the & is an operator here, so not included), _charset'..'. */

@@ -460,6 +460,19 @@ test('the shortcuts for benign input keep every finding: values that pass throug
     ['see https://example.com/?id=1 union select 1,2,3--', 1, 'sqli-union/1/5'],
     ['name=x&pass=y&id=1;shutdown', 1, 'sqli-stacked/1/5'],
     ['a=b.c&d=e.f or 1=1', 3, 'sqli-tautology/1/5'],
+    // pairs read from right after each `=` first: all fail at once, one does not, `=` inside a string, versioned comments
+    ['Questions? see https://example.com/help?topic=delivery&lang=en. Prices (10%); a discount applies', 1, ''],
+    ['see https://example.com/help?topic=delivery&lang=en or 1=1', 1, 'sqli-tautology/1/5'],
+    ["it's ?a=1 or 1=1", 3, ''],
+    ['a=b /*!and*/ c=1 or 1=1', 1, 'sqli-tautology/1/5'],
+    ['see ?q=x.y.z(1) or 1=1', 1, 'sqli-tautology/1/5'],
+    ["see ?q=N'a' or 1=1", 1, 'sqli-tautology/1/5'],
+    ['see ?q=a -- b\nor 1=1', 1, 'sqli-tautology/1/5'],
+    ['see ?q=a+b*c d', 3, ''],
+    // the whole-statement check at paranoia 1: a `;` after a statement word that destroys nothing is not enough
+    ['Select a size from the list; a discount applies', 1, ''],
+    ['DELETE FROM users; select 1', 1, 'sqli-stacked/1/5 sqli-statement/1/5'],
+    ['Select a size from the list; UnIoN select 1', 1, 'sqli-union/1/5'],
   ];
   for (const [value, paranoia, expected] of cases) {
     const got = findings(value, paranoia).map((f) => `${f.ruleId}/${f.paranoia}/${f.score}`).join(' ');
@@ -497,6 +510,10 @@ test('a token stream read on demand gives the tokens of tokenize, also past a ca
       stream.fillAll();
       assert.deepEqual(stream.raw, all);
       assert.deepEqual(stream.sig, all.filter((t) => t.k !== 'comment' && !(t.k === 'num' && dotE(input, t))));
+      // (also when it reads a one-byte copy of an ASCII input, as the detector gives it)
+      const bytes = new TokenStream(input, from, Infinity, input.length, Uint8Array.from(input, (ch) => ch.charCodeAt(0)));
+      bytes.fillAll();
+      assert.deepEqual(bytes.raw, all);
     }
   }
 });

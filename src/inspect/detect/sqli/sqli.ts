@@ -20,7 +20,7 @@
  */
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import {
-  isSpace, isWordChar, isWordStart, operatorAt, stringEnd, TokenStream, type Token,
+  isSpace, isWordChar, isWordStart, operatorAt, stringEnd, TokenStream, type CodeUnits, type Token,
 } from './sql-tokenizer.ts';
 import {
   CAST_TYPES, SqlParser, ST_FAIL, ST_OK, catalogTier, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags,
@@ -334,22 +334,20 @@ function inspectForm(input: string, sv: Survey, out: Collector): void {
   const p1 = out.maxParanoia === 1;
   const p1QuietFrom = p1 && (sv.flags & SV_SCAN) === 0 ? sv.lastP1End : Infinity;
   if (p1QuietFrom === 0 && (sv.flags & SV_QUOTE) === 0) return; // (no break-out readings either)
-  let bareView: View | undefined;
-  const bare = (): View => (bareView ??= new View(input, sv.bare ?? new TokenStream(input), '', 0));
   // The value's first token: where it starts and, for a word, its survey classes.
   const u = sv.units;
   const n = input.length;
   const at0 = skipSpace(u, n, 0);
   const c0 = at0 < n ? u[at0]! : -1;
   const bits0 = c0 >= 0 && isWordStart(c0) ? wordTokenClasses(u, n, at0) : NO_WORD;
-  if (p1QuietFrom > 0 && !bareFailsAtOnce(input, u, at0, bits0)) continuation(bare(), out);
+  if (p1QuietFrom > 0 && !bareFailsAtOnce(input, u, at0, bits0)) continuation(sv.bareView(input), out);
   // key=value pairs inside the value (a query string or cookie in a parameter): read each value bare as well.
   // Such a `=` token is glued to the token before it, so the character before it is that token's last: a word
   // character, a backtick or `]` (or the `e` of a `1.e` filler number). Past the last such `=` (sv.lastPairEq) no
   // token qualifies, so the loop stops there instead of tokenizing the rest of the value.
   // (A pair's reading starts after its `=`: at paranoia 1, past the last P1-loud token none reports.)
-  if (sv.lastPairEq >= 0 && p1QuietFrom > sv.firstPairEq + 1) {
-    const view = bare();
+  if (sv.lastPairEq >= 0 && p1QuietFrom > sv.firstPairEq + 1 && !everyPairFailsAtOnce(input, sv)) {
+    const view = sv.bareView(input);
     const sig = view.src.sig;
     let pairs = 0;
     for (let i = 1; view.has(i + 1) && pairs < MAX_PAIRS; i++) {
@@ -363,36 +361,43 @@ function inspectForm(input: string, sv: Survey, out: Collector): void {
     }
   }
   // The scan (also of string interiors) reacts only to trigger tokens, which the survey looked for.
-  if ((sv.flags & SV_SCAN) !== 0) scan(bare(), out);
+  if ((sv.flags & SV_SCAN) !== 0) scan(sv.bareView(input), out);
   // The whole-statement and clause-tail checks need a statement or clause word first (WHOLE_KINDS; FROM, WHERE,
   // GROUP, ORDER, HAVING, LIMIT): a first token that is another word, or no word and nothing the tokenizer skips
   // (comments, versioned-comment markers, `1.e` numbers: mayHideTokens), rules them out. At paranoia 1 the
-  // whole-statement rules need a `;`, a comment or an evasion (block comments, a mixed-case keyword); the clause-tail
-  // rule is paranoia 2.
+  // whole-statement rules need a comment, an evasion (block comments, a mixed-case keyword) or a destructive
+  // statement and a `;` (wholeMayReportAtP1); the clause-tail rule is paranoia 2.
   const maybe = bits0 === STRING_PREFIX || (bits0 === NO_WORD && c0 >= 0 && mayHideTokens(c0));
-  if ((maybe || (bits0 >= 0 && (bits0 & H_WHOLE) !== 0)) &&
-    (!p1 || (sv.flags & (SV_SEMI | SV_COMMENT)) !== 0 || hasMixedCaseWord(u, n))) {
-    wholeStatement(bare(), out);
+  if ((maybe || (bits0 >= 0 && (bits0 & H_WHOLE) !== 0)) && (!p1 || wholeMayReportAtP1(sv, maybe, bits0))) {
+    wholeStatement(sv.bareView(input), out);
   }
-  if (!p1 && (maybe || (bits0 >= 0 && (bits0 & H_CLAUSE) !== 0))) clauseTail(bare(), out);
-  if ((sv.flags & SV_SCAN) !== 0) scanInteriors(bare(), out, 1);
+  if (!p1 && (maybe || (bits0 >= 0 && (bits0 & H_CLAUSE) !== 0))) clauseTail(sv.bareView(input), out);
+  if ((sv.flags & SV_SCAN) !== 0) scanInteriors(sv.bareView(input), out, 1);
   if ((sv.flags & SV_QUOTE) === 0) return;
-  for (const q of ["'", '"', '`']) {
-    const at = input.indexOf(q);
-    if (at < 0) continue;
-    if (!quoteFailsAtOnce(u, n, at)) breakout(input, at, q, out);
-    // With backslash escaping the first quote may be escaped (`O\'Reilly' OR 1=1`): also read from the first
-    // unescaped one.
-    if (at > 0 && input.charCodeAt(at - 1) === 92) {
-      const unescaped = firstUnescaped(input, at + 1, q.charCodeAt(0));
-      if (unescaped > 0 && !quoteFailsAtOnce(u, n, unescaped)) breakout(input, unescaped, q, out);
-    }
+  // (A survey that stopped early at a cutting comment did not look at the rest for quotes.)
+  if (sv.firstSingle >= 0 || sv.stoppedEarly) quoteReadings(input, sv, "'", sv.firstSingle, out);
+  if (sv.firstDouble >= 0 || sv.stoppedEarly) quoteReadings(input, sv, '"', sv.firstDouble, out);
+  if (sv.firstBacktick >= 0 || sv.stoppedEarly) quoteReadings(input, sv, '`', sv.firstBacktick, out);
+}
+
+/** The break-out readings after quote `q`, whose first occurrence the survey found at `first` (-1: not before it stopped). */
+function quoteReadings(input: string, sv: Survey, q: string, first: number, out: Collector): void {
+  const at = first >= 0 ? first : input.indexOf(q);
+  if (at < 0) return;
+  const u = sv.units;
+  const n = input.length;
+  if (!quoteFailsAtOnce(u, n, at)) breakout(input, u, at, q, out);
+  // With backslash escaping the first quote may be escaped (`O\'Reilly' OR 1=1`): also read from the first
+  // unescaped one.
+  if (at > 0 && u[at - 1] === 92) {
+    const unescaped = firstUnescaped(input, at + 1, q.charCodeAt(0));
+    if (unescaped > 0 && !quoteFailsAtOnce(u, n, unescaped)) breakout(input, u, unescaped, q, out);
   }
 }
 
 /** The value read after the quote at `at`: tokenized lazily, since prose fails within a few tokens. */
-function breakout(input: string, at: number, q: string, out: Collector): void {
-  const src = new TokenStream(input, at + 1, BREAKOUT_PEEK);
+function breakout(input: string, u: CodeUnits, at: number, q: string, out: Collector): void {
+  const src = new TokenStream(input, at + 1, BREAKOUT_PEEK, input.length, u);
   if (!continuation(new View(input, src, q, at, true), out)) return;
   // The full reading continues the capped one's tokenization (same tokens, same tokenizer state).
   src.uncap();
@@ -404,21 +409,21 @@ function breakout(input: string, at: number, q: string, out: Collector): void {
  * ... --`): re-read the interiors of strings as code for the constructs that need no break-out context.
  */
 function scanInteriors(view: View, out: Collector, depth: number): void {
-  scanStringInteriors(view.input, view.sig, out, depth);
+  scanStringInteriors(view.input, view.src.units, view.sig, out, depth);
 }
 
-function scanStringInteriors(input: string, tokens: readonly Token[], out: Collector, depth: number): void {
+function scanStringInteriors(input: string, u: CodeUnits, tokens: readonly Token[], out: Collector, depth: number): void {
   for (const t of tokens) {
     if (t.k !== 'str' || t.w === '$' || t.e - t.s < 5) continue;
     let open = t.s;
     while (open < t.e && input[open] !== t.w) open++; // skip a prefix (N'', _utf8'')
     const end = t.open ? t.e : t.e - 1;
     if (end - open < 4 || !interiorMayTrigger(input, open + 1, end)) continue;
-    const src = new TokenStream(input, open + 1, Infinity, end);
+    const src = new TokenStream(input, open + 1, Infinity, end, u);
     src.fillAll();
     const raw = src.raw;
     if (hasTrigger(raw)) scan(new View(input, src, t.w, open + 1), out);
-    if (depth < INTERIOR_DEPTH) scanStringInteriors(input, raw, out, depth + 1);
+    if (depth < INTERIOR_DEPTH) scanStringInteriors(input, u, raw, out, depth + 1);
   }
 }
 
@@ -1314,6 +1319,17 @@ function wholeStatement(view: View, out: Collector): void {
   }
 }
 
+/**
+ * Whether wholeStatement may report at paranoia 1, from the survey. Its paranoia-1 findings need the query cut by a
+ * comment (SV_COMMENT), an evasion (a block or versioned comment: SV_COMMENT; a mixed-case keyword: SV_ODD_KEYWORD),
+ * or a destructive statement followed by `;` (SV_SEMI and a destructive first word; any first word when the first
+ * token may be hidden: `maybe`).
+ */
+function wholeMayReportAtP1(sv: Survey, maybe: boolean, bits0: number): boolean {
+  if ((sv.flags & (SV_COMMENT | SV_ODD_KEYWORD)) !== 0) return true;
+  return (sv.flags & SV_SEMI) !== 0 && (maybe || (bits0 & H_DESTRUCTIVE) !== 0);
+}
+
 /** The value is the tail of a query: `FROM t WHERE a = 1 LIMIT 5`, `WHERE id = 3 ORDER BY 2`. */
 function clauseTail(view: View, out: Collector): void {
   const { input } = view;
@@ -1381,6 +1397,8 @@ const SV_LOUD = 32;
 const SV_SEMI = 64;
 /** A comment may start: `--`, `#` (not `#>`), `/*`. */
 const SV_COMMENT = 128;
+/** A keyword of EVASION_KEYWORDS may be written in mixed case (`SeLeCt`: see oddCase). */
+const SV_ODD_KEYWORD = 256;
 
 class Survey {
   flags = 0;
@@ -1392,10 +1410,23 @@ class Survey {
   lastP1End = 0;
   /** The bare reading's tokens, when the survey had to read some (see bareCommentToEnd). */
   bare: TokenStream | undefined = undefined;
+  /** The bare reading, made on first use (bareView). */
+  private bareReading: View | undefined = undefined;
   /** Attempts left at bareCommentToEnd. */
   commentChecks = 2;
+  /** The survey stopped at a comment that cuts the bare reading (bareCommentToEnd): the fields below miss the rest. */
+  stoppedEarly = false;
+  /** Offsets of the first `'`, `"` and backtick; -1: none (before the stop, if stoppedEarly). */
+  firstSingle = -1;
+  firstDouble = -1;
+  firstBacktick = -1;
   /** The form's code units: [0, length) of this array, until the next survey. */
-  units: Uint16Array = units;
+  units: CodeUnits = units;
+
+  /** The bare reading of `input`, the form this survey read. */
+  bareView(input: string): View {
+    return (this.bareReading ??= new View(input, this.bare ?? new TokenStream(input, 0, Infinity, input.length, this.units), '', 0));
+  }
 }
 
 // Word classes for the survey, by hash.
@@ -1407,6 +1438,8 @@ const H_CALL = 2;
 const H_STATEMENT = 4;
 /** Words the bare readings react to (SV_LOUD). */
 const H_LOUD = 8;
+/** Destructive statement kinds of the whole-statement check (DESTRUCTIVE). */
+const H_DESTRUCTIVE = 16;
 /** Other words a continuation reacts to as its first token after an operand or a quote (see quoteFailsAtOnce). */
 const H_CONT = 32;
 /** Other words read specially as an operand (see bareFailsAtOnce). */
@@ -1427,6 +1460,8 @@ const H_RESERVED = 2048;
  * (comparisons, arithmetic, plain calls) and shapes only reach paranoia 2.
  */
 const H_P1 = 128;
+/** EVASION_KEYWORDS (their mixed-case spelling is an evasion). */
+const H_EVASION = 4096;
 
 const HASH_BITS = 12;
 const HASH_MASK = (1 << HASH_BITS) - 1;
@@ -1498,6 +1533,8 @@ const OPERAND_WORDS: ReadonlySet<string> = new Set(['binary', 'interval', 'exist
   for (const w of OPERAND_WORDS) addWordClass(w, H_OPERAND);
   for (const w of LEAD_WORDS) addWordClass(w, H_LEAD);
   for (const w of WHOLE_KINDS) addWordClass(w, H_WHOLE);
+  for (const w of DESTRUCTIVE) addWordClass(w, H_DESTRUCTIVE);
+  for (const w of EVASION_KEYWORDS) addWordClass(w, H_EVASION);
   for (const w of RESERVED) addWordClass(w, H_RESERVED);
   for (const w of ['from', 'where', 'group', 'order', 'having', 'limit']) addWordClass(w, H_CLAUSE);
   for (const w of [...STATEMENT_WORDS, 'or', 'xor', 'and', 'having', 'where', 'select', 'with', 'values', 'outfile', 'dumpfile',
@@ -1508,7 +1545,7 @@ const OPERAND_WORDS: ReadonlySet<string> = new Set(['binary', 'interval', 'exist
  * After a word run ending at `end`: a `(` follows (or may follow: past a comment, marker or `1.e` number, or past the
  * closing backtick of a quoted name part, as in dbms_lock.`sleep`(5)).
  */
-function callMayFollow(u: Uint16Array, n: number, end: number): boolean {
+function callMayFollow(u: CodeUnits, n: number, end: number): boolean {
   let i = end;
   while (i < n && isSpace(u[i]!)) i++;
   if (i >= n) return false;
@@ -1525,7 +1562,7 @@ function mayHideTokens(c: number): boolean {
 }
 
 /** The union of the classes of the suffixes of the run u[start, end) that start with a word start. */
-function innerClasses(u: Uint16Array, start: number, end: number): number {
+function innerClasses(u: CodeUnits, start: number, end: number): number {
   // Suffix hashes from the end: hash(s[k, end)) = code(s[k]) * 31^(end-1-k) + hash(s[k+1, end)), modulo 2^32.
   let h = 0;
   let pow = 1;
@@ -1584,6 +1621,10 @@ function survey(s: string): Survey {
         if (c < 128 ? ASCII_CLASS[c] !== C_WORD : !isWordChar(c)) break;
       }
       flags = surveyRun(u, n, start, i, h, flags, sv);
+      if (c === 32 && i + 1 < n) { // (prose: one space, then the next word)
+        flags |= SV_SPACE;
+        i++;
+      }
       continue;
     }
     if (c < 128) {
@@ -1591,11 +1632,68 @@ function survey(s: string): Survey {
       if (cls === C_SPACE) flags |= SV_SPACE;
       else if (cls === C_LOUD) flags |= SV_LOUD;
       else if (cls === C_MARK) {
-        flags = surveyMark(u, n, i, c, flags, sv);
+        // (The marks are handled here rather than in a function of their own: one that size is not inlined, and a
+        // call per mark costs more than the rest of its character's work.)
+        const d = i + 1 < n ? u[i + 1]! : 0;
+        switch (c) {
+          case 59: // ;
+            flags |= SV_LOUD | SV_SEMI;
+            sv.lastP1End = i + 1;
+            if ((flags & SV_SCAN) === 0 && statementMayFollow(u, n, i + 1)) flags |= SV_SCAN;
+            break;
+          case 64: // @@variable; @>, @?, @'..': operators and strings (a word after @ makes a variable)
+            if (d === 64) flags |= SV_SCAN;
+            if (!isWordStart(d)) flags |= SV_LOUD;
+            break;
+          case 58: // ::cast
+            if (d === 58) flags |= SV_SCAN;
+            break;
+          case 61: // =
+            flags |= SV_LOUD;
+            if (i > 0 && (isWordChar(u[i - 1]!) || u[i - 1] === 96 || u[i - 1] === 93)) {
+              if (sv.firstPairEq < 0) sv.firstPairEq = i;
+              sv.lastPairEq = i;
+            }
+            break;
+          case 124: // ||
+          case 38: // &&
+            if (d === c) {
+              flags |= SV_LOUD;
+              sv.lastP1End = i + 2;
+            }
+            break;
+          case 45: // --
+            if (d === 45) flags |= SV_COMMENT;
+            break;
+          case 35: // # (not #>)
+            if (d !== 62) flags |= SV_COMMENT;
+            break;
+          case 47: // /*
+            if (d === 42) flags |= SV_COMMENT;
+            break;
+          case 43: // +
+            flags |= SV_PLUS;
+            break;
+          case 39: // '
+            flags |= SV_QUOTE;
+            if (sv.firstSingle < 0) sv.firstSingle = i;
+            break;
+          case 34: // "
+            flags |= SV_QUOTE;
+            if (sv.firstDouble < 0) sv.firstDouble = i;
+            break;
+          case 96: // `
+            flags |= SV_QUOTE;
+            if (sv.firstBacktick < 0) sv.firstBacktick = i;
+            break;
+          default:
+            break;
+        }
         if (n - i >= LONG_REST && n - i > i && sv.commentChecks > 0 && startsComment(u, n, i, c) &&
           bareCommentToEnd(sv, s, i)) {
           // Past a comment that cuts the bare reading, only characters the other readings and forms use matter.
           sv.flags = flags | restFlags(s, i);
+          sv.stoppedEarly = true;
           return sv;
         }
       }
@@ -1609,7 +1707,7 @@ function survey(s: string): Survey {
 }
 
 /** `--`, `#` (not `#>`) or `/*` at `i` (`c` is the character there). */
-function startsComment(u: Uint16Array, n: number, i: number, c: number): boolean {
+function startsComment(u: CodeUnits, n: number, i: number, c: number): boolean {
   const d = i + 1 < n ? u[i + 1]! : 0;
   return (c === 45 && d === 45) || (c === 35 && d !== 62) || (c === 47 && d === 42);
 }
@@ -1617,8 +1715,11 @@ function startsComment(u: Uint16Array, n: number, i: number, c: number): boolean
 /**
  * The UTF-16 code units of the value being surveyed, copied into a reused typed array (Buffer#write copies them
  * natively): the survey's loop reads a typed array about twice as fast as `charCodeAt` on a string (values are often
- * slices of the request body). Only `[0, s.length)` belongs to the value.
+ * slices of the request body). Only `[0, s.length)` belongs to the value. An ASCII value (most are) is copied one byte
+ * per character instead, by TextEncoder#encodeInto (ASCII is its own UTF-8), which is cheaper still.
  */
+const asciiEncoder = new TextEncoder();
+const asciiUnits = new Uint8Array(1 << 16);
 let unitBytes = Buffer.alloc(1 << 16);
 let units = new Uint16Array(unitBytes.buffer, unitBytes.byteOffset, unitBytes.length >> 1);
 /** Longest value whose copy is kept for the next values (a longer one gets a copy of its own). */
@@ -1626,8 +1727,13 @@ const KEPT_UNITS = 1 << 20;
 /** Values shorter than this are copied by a loop (cheaper than Buffer#write's own overhead). */
 const SHORT_VALUE = 48;
 
-function codeUnits(s: string): Uint16Array {
+function codeUnits(s: string): CodeUnits {
   const n = s.length;
+  if (n <= asciiUnits.length) {
+    // Every character read as one byte: all were ASCII (others take two bytes or more in UTF-8).
+    const done = asciiEncoder.encodeInto(s, asciiUnits);
+    if (done.read === n && done.written === n) return asciiUnits;
+  }
   if (n > units.length) {
     const bytes = Buffer.allocUnsafe(n * 2);
     bytes.write(s, 0, 'utf16le');
@@ -1662,7 +1768,7 @@ const LONG_REST = 256;
  */
 function bareCommentToEnd(sv: Survey, s: string, k: number): boolean {
   sv.commentChecks--;
-  const src = (sv.bare ??= new TokenStream(s));
+  const src = (sv.bare ??= new TokenStream(s, 0, Infinity, s.length, sv.units));
   const raw = src.raw;
   while ((raw.length === 0 || raw[raw.length - 1]!.s < k) && src.fill(src.sig.length));
   let j = raw.length - 1;
@@ -1689,7 +1795,7 @@ function restFlags(s: string, from: number): number {
 }
 
 /** A word run u[start, end) with hash `h`: its classes (of its suffixes when tokens may start inside it). */
-function surveyRun(u: Uint16Array, n: number, start: number, end: number, h: number, flags: number, sv: Survey): number {
+function surveyRun(u: CodeUnits, n: number, start: number, end: number, h: number, flags: number, sv: Survey): number {
   const first = u[start]!;
   const inner = (first >= 48 && first <= 57) || first === 36 || ((first | 32) === 101 && start > 0 && u[start - 1] === 46);
   const bits = inner ? innerClasses(u, start, end) : wordClasses(h);
@@ -1698,67 +1804,25 @@ function surveyRun(u: Uint16Array, n: number, start: number, end: number, h: num
   if ((bits & H_TRIGGER) !== 0 || ((bits & H_CALL) !== 0 && callMayFollow(u, n, end))) f |= SV_SCAN;
   if ((bits & H_LOUD) !== 0) f |= SV_LOUD;
   if ((bits & H_P1) !== 0) sv.lastP1End = end;
+  // (For a run where tokens may start inside, the run is mixed-case whenever a suffix is.)
+  if ((bits & H_EVASION) !== 0 && mixedCaseRun(u, start, end)) f |= SV_ODD_KEYWORD;
   return f;
 }
 
-/** One of ; @ : = | & + - # / ' " ` at `i`. */
-function surveyMark(u: Uint16Array, n: number, i: number, c: number, flags: number, sv: Survey): number {
-  const d = i + 1 < n ? u[i + 1]! : 0;
-  let f = flags;
-  switch (c) {
-    case 59: // ;
-      f |= SV_LOUD | SV_SEMI;
-      sv.lastP1End = i + 1;
-      if ((f & SV_SCAN) === 0 && statementMayFollow(u, n, i + 1)) f |= SV_SCAN;
-      break;
-    case 64: // @@variable; @>, @?, @'..': operators and strings (a word after @ makes a variable)
-      if (d === 64) f |= SV_SCAN;
-      if (!isWordStart(d)) f |= SV_LOUD;
-      break;
-    case 58: // ::cast
-      if (d === 58) f |= SV_SCAN;
-      break;
-    case 61: { // =
-      f |= SV_LOUD;
-      const b = i > 0 ? u[i - 1]! : 0;
-      if (isWordChar(b) || b === 96 || b === 93) {
-        if (sv.firstPairEq < 0) sv.firstPairEq = i;
-        sv.lastPairEq = i;
-      }
-      break;
-    }
-    case 124: // ||
-    case 38: // &&
-      if (d === c) {
-        f |= SV_LOUD;
-        sv.lastP1End = i + 2;
-      }
-      break;
-    case 45: // --
-      if (d === 45) f |= SV_COMMENT;
-      break;
-    case 35: // # (not #>)
-      if (d !== 62) f |= SV_COMMENT;
-      break;
-    case 47: // /*
-      if (d === 42) f |= SV_COMMENT;
-      break;
-    case 43: // +
-      f |= SV_PLUS;
-      break;
-    case 39: // ' " `
-    case 34:
-    case 96:
-      f |= SV_QUOTE;
-      break;
-    default:
-      break;
+/** oddCase for the run u[start, end): a lower-case ASCII letter and an upper-case one after the first character. */
+function mixedCaseRun(u: CodeUnits, start: number, end: number): boolean {
+  let lower = false;
+  let upperAfterFirst = false;
+  for (let k = start; k < end; k++) {
+    const c = u[k]!;
+    if (c >= 97 && c <= 122) lower = true;
+    else if (c >= 65 && c <= 90 && k > start) upperAfterFirst = true;
   }
-  return f;
+  return lower && upperAfterFirst;
 }
 
 /** After a `;` (at `from`): further `;` and whitespace, then a statement word (or what may hide one). */
-function statementMayFollow(u: Uint16Array, n: number, from: number): boolean {
+function statementMayFollow(u: CodeUnits, n: number, from: number): boolean {
   let i = from;
   while (i < n && (isSpace(u[i]!) || u[i] === 59)) i++;
   if (i >= n) return false;
@@ -1867,7 +1931,7 @@ function quietForm(sv: Survey): boolean {
  * between its form's survey and the next one).
  */
 
-function skipSpace(u: Uint16Array, n: number, from: number): number {
+function skipSpace(u: CodeUnits, n: number, from: number): number {
   let i = from;
   while (i < n && isSpace(u[i]!)) i++;
   return i;
@@ -1882,7 +1946,7 @@ const NO_WORD = -2;
  * The survey classes of the word token at `i` (a word start), or STRING_PREFIX when the tokenizer reads the run there
  * as the prefix of a string literal (N'..', _utf8'..').
  */
-function wordTokenClasses(u: Uint16Array, n: number, i: number): number {
+function wordTokenClasses(u: CodeUnits, n: number, i: number): number {
   let h = 0;
   let j = i;
   while (j < n) {
@@ -1896,7 +1960,7 @@ function wordTokenClasses(u: Uint16Array, n: number, i: number): number {
 }
 
 /** isStringPrefix on code units: N X B E alone, or `_charset` of 4 to 10 characters, before a `'`. */
-function isUnitsStringPrefix(u: Uint16Array, i: number, len: number): boolean {
+function isUnitsStringPrefix(u: CodeUnits, i: number, len: number): boolean {
   if (len === 1) {
     const c = u[i]! | 32;
     return c === 110 || c === 120 || c === 98 || c === 101; // n x b e
@@ -1905,7 +1969,7 @@ function isUnitsStringPrefix(u: Uint16Array, i: number, len: number): boolean {
 }
 
 /** The end of the word run at `i`. */
-function wordRunEnd(u: Uint16Array, n: number, i: number): number {
+function wordRunEnd(u: CodeUnits, n: number, i: number): number {
   let j = i;
   while (j < n && isWordChar(u[j]!)) j++;
   return j;
@@ -1917,7 +1981,7 @@ function wordRunEnd(u: Uint16Array, n: number, i: number): number {
  * word or statement word (all of these are H_LOUD or H_CONT): the loop fails on it with no facts, so
  * decideContinuation returns at once, and a failed reading is never redone in full.
  */
-function quoteFailsAtOnce(u: Uint16Array, n: number, at: number): boolean {
+function quoteFailsAtOnce(u: CodeUnits, n: number, at: number): boolean {
   const i = skipSpace(u, n, at + 1);
   if (i >= n || !isWordStart(u[i]!)) return false;
   const bits = wordTokenClasses(u, n, i);
@@ -1939,7 +2003,7 @@ function quoteFailsAtOnce(u: Uint16Array, n: number, at: number): boolean {
  *   qualified name, cast or subscript). A failed reading without logical operators, stacked statements, UNION
  *   SELECT or INTO OUTFILE reports nothing (see decideContinuation).
  */
-function bareFailsAtOnce(s: string, u: Uint16Array, i: number, first: number): boolean {
+function bareFailsAtOnce(s: string, u: CodeUnits, i: number, first: number): boolean {
   const n = s.length;
   if (first < 0 || (first & H_LEAD) !== 0) return false;
   const e = wordRunEnd(u, n, i);
@@ -1950,7 +2014,7 @@ function bareFailsAtOnce(s: string, u: Uint16Array, i: number, first: number): b
   let c = u[j]!;
   if (c === 39 || c === 34) { // (b)
     do {
-      const end = stringEnd(s, j + 1, c, n);
+      const end = stringEnd(u, j + 1, c, n);
       if (end.open) return false;
       j = skipSpace(u, n, end.end);
       if (j >= n) return false;
@@ -1971,7 +2035,7 @@ function bareFailsAtOnce(s: string, u: Uint16Array, i: number, first: number): b
 }
 
 /** The word token at `i` (a word start) is none a continuation reacts to (not H_LOUD or H_CONT; no string prefix). */
-function plainContinuationWord(u: Uint16Array, n: number, i: number): boolean {
+function plainContinuationWord(u: CodeUnits, n: number, i: number): boolean {
   const bits = wordTokenClasses(u, n, i);
   return bits >= 0 && (bits & (H_LOUD | H_CONT)) === 0;
 }
@@ -2011,26 +2075,6 @@ function binaryOperatorEnd(s: string, j: number): number {
 }
 
 
-/** A run of word characters in u[0, n) with a lower-case letter and an upper-case one after its first character (`SeLeCt`). */
-function hasMixedCaseWord(u: Uint16Array, n: number): boolean {
-  let lower = false;
-  let upperAfterFirst = false;
-  let inRun = false;
-  for (let i = 0; i < n; i++) {
-    const c = u[i]!;
-    if (c < 128 ? ASCII_CLASS[c] !== C_WORD : !isWordChar(c)) {
-      lower = false;
-      upperAfterFirst = false;
-      inRun = false;
-      continue;
-    }
-    if (c >= 97 && c <= 122) lower = true;
-    else if (c >= 65 && c <= 90 && inRun) upperAfterFirst = true;
-    inRun = true;
-    if (lower && upperAfterFirst) return true;
-  }
-  return false;
-}
 
 /**
  * The tokens of a key=value pair's bare reading from token `from` (read anyway) end it without facts at once, as in
@@ -2060,6 +2104,84 @@ function pairFailsAtOnce(view: View, from: number): boolean {
   }
   while (t !== undefined && t.k === 'str' && !t.open) t = view.at(++k);
   return t !== undefined && t.k === 'word' && !LOUD_WORDS.has(t.w) && !CONT_WORDS.has(t.w);
+}
+
+/**
+ * Before the bare reading is tokenized up to the last pair: the reading of every pair fails at once (pairFailsAtOnce),
+ * whichever `=` glued to a key the tokenizer reads as a pair's `=` (those inside strings or comments are none). The
+ * tokens after such a `=` are those of a reading that starts right after it: the tokenizer's state there is its
+ * start state (no pending whitespace; no open versioned comment when the value has no `/*!`). Prose that quotes a URL
+ * (`?topic=delivery&lang=en. O'Brien's`) is decided on its characters (pairFailsAtOnceOnChars), else on a few tokens
+ * per `=`.
+ */
+function everyPairFailsAtOnce(input: string, sv: Survey): boolean {
+  const u = sv.units;
+  if ((sv.flags & SV_COMMENT) !== 0 && input.includes('/*!')) return false;
+  for (let e = sv.firstPairEq; e >= 0 && e <= sv.lastPairEq; e = input.indexOf('=', e + 1)) {
+    const b = u[e - 1]!;
+    if ((!isWordChar(b) && b !== 96 && b !== 93) || pairFailsAtOnceOnChars(input, u, e + 1)) continue;
+    const view = new View(input, new TokenStream(input, e + 1, Infinity, input.length, u), '', 0);
+    if (view.has(0) && !pairFailsAtOnce(view, 0)) return false;
+  }
+  return true;
+}
+
+/**
+ * pairFailsAtOnce for the reading that starts at `from` (right after a `=`), on its characters: true only when sure.
+ * It walks over the tokens pairFailsAtOnce looks at, when they are words (runs that are no string prefix), `.`
+ * (not before a digit: `.5` is a number), the operators of binaryOperatorEnd and closed quoted strings, separated by
+ * whitespace; anything else there (a comment, a number, a variable, other punctuation) makes it unsure. (No token at
+ * all: the pair is not read.)
+ */
+function pairFailsAtOnceOnChars(s: string, u: CodeUnits, from: number): boolean {
+  const n = s.length;
+  const k = skipSpace(u, n, from);
+  if (k >= n) return true;
+  if (!isWordStart(u[k]!)) return false;
+  const first = wordTokenClasses(u, n, k);
+  if (first < 0 || (first & H_LEAD) !== 0) return false;
+  const e = wordRunEnd(u, n, k);
+  if (e - k > 40 || ((first & H_RESERVED) !== 0 && RESERVED.has(wordText(s, k, e)))) return true;
+  if ((first & H_OPERAND) !== 0) return false;
+  let j = nameEndOnChars(u, n, e);
+  // Comparison and arithmetic operators, each followed by an operand name.
+  while (j >= 0 && j < n) {
+    const opEnd = binaryOperatorEnd(s, j);
+    if (opEnd < 0) break;
+    const w = skipSpace(u, n, opEnd);
+    if (w >= n || !isWordStart(u[w]!)) return false;
+    const bits = wordTokenClasses(u, n, w);
+    if (bits < 0 || (bits & H_OPERAND) !== 0) return false;
+    j = nameEndOnChars(u, n, wordRunEnd(u, n, w));
+  }
+  if (j < 0) return false;
+  // Closed strings, then a word no continuation reacts to.
+  while (j < n && (u[j] === 39 || u[j] === 34)) {
+    const end = stringEnd(u, j + 1, u[j]!, n);
+    if (end.open) return false;
+    j = skipSpace(u, n, end.end);
+  }
+  return j < n && isWordStart(u[j]!) && plainContinuationWord(u, n, j);
+}
+
+/**
+ * nameEnd on characters: after the word run ending at `e`, the start of the token that follows the name (parts
+ * joined by `.`, at most 8), or -1 when a part is no word or the name is followed by `(` or `.`.
+ */
+function nameEndOnChars(u: CodeUnits, n: number, e: number): number {
+  let j = skipSpace(u, n, e);
+  for (let parts = 1; parts < 8; parts++) {
+    if (!isDotToken(u, n, j)) break;
+    const w = skipSpace(u, n, j + 1);
+    if (w >= n || !isWordStart(u[w]!) || wordTokenClasses(u, n, w) === STRING_PREFIX) return -1;
+    j = skipSpace(u, n, wordRunEnd(u, n, w));
+  }
+  return j < n && (u[j] === 40 || isDotToken(u, n, j)) ? -1 : j;
+}
+
+/** A `.` token at `j` (a `.` before a digit starts a number). */
+function isDotToken(u: CodeUnits, n: number, j: number): boolean {
+  return j < n && u[j] === 46 && !(j + 1 < n && u[j + 1]! >= 48 && u[j + 1]! <= 57);
 }
 
 /**
