@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJsonBody, parseJsonText, pointerToken, type JsonLimits } from './json-body.ts';
+import { checkJsonText, parseJsonBody, parseJsonText, pointerToken, type JsonLimits } from './json-body.ts';
 
 const limits: JsonLimits = { maxDepth: 4, maxKeys: 5, maxArrayLength: 3, maxStringLength: 8, maxNumberLength: 12, allowUnsafeIntegers: false };
 const problem = (text: string, custom: Partial<JsonLimits> = {}) => {
@@ -60,6 +60,27 @@ describe('json-body', () => {
   test('a million brackets cost one pass, no recursion', () => {
     const result = parseJsonText('['.repeat(1_000_000), { ...limits, maxDepth: 64 });
     assert.ok('problem' in result && result.problem.rule === 'maxDepth');
+  });
+
+  test('the check alone finds the same problems as the parse, and passes what it parses', () => {
+    const texts = ['{"a":1,"a":2}', '[[[[[1]]]]]', '{"a":[1,2,3,4]}', '["\\ud800"]', '{"s":"ab\\u00e9cd"}', '{"s":"abcdefg\\n"}',
+      '{"s":"abcdefgh\\n"}', '{"s":"\\ud83d\\ude00abcdef"}', '{"s":"\\ud83d\\ude00abcdefg"}', '{"n":9007199254740993}', '{} x', '[1,]', '{"__proto__":[]}'];
+    for (const text of texts) {
+      const parsed = parseJsonText(text, limits);
+      assert.deepEqual(checkJsonText(text, limits), 'problem' in parsed ? parsed.problem : undefined, text);
+    }
+    // String lengths count UTF-16 code units after escapes are decoded (8 allowed here).
+    assert.equal(checkJsonText('["abcdefg\\n"]', limits), undefined);
+    assert.equal(checkJsonText('["abcdefgh\\n"]', limits)?.rule, 'maxStringLength');
+    assert.equal(checkJsonText('["\\ud83d\\ude00abcdef"]', limits), undefined);
+    assert.equal(checkJsonText('["\\ud83d\\ude00abcdefg"]', limits)?.rule, 'maxStringLength');
+  });
+
+  test('more than sixteen names in one object are still checked for duplicates', () => {
+    const names = Array.from({ length: 40 }, (_, k) => `"k${k}":${k}`);
+    const wide = { ...limits, maxKeys: 100 };
+    assert.equal(checkJsonText(`{${names.join(',')}}`, wide), undefined);
+    assert.equal(checkJsonText(`{${names.join(',')},"k3":0}`, wide)?.rule, 'duplicateKey');
   });
 
   test('pointer tokens are escaped', () => {

@@ -2,17 +2,19 @@ import { strictUtf8Text } from '../../inspect/extract/extract-result.ts';
 import { hex4, readNumber, skipWs } from '../../inspect/extract/json-lexical.ts';
 
 /**
- * A strict JSON parser (RFC 8259) for request bodies that enforces structure limits while it builds the value.
+ * A strict JSON check (RFC 8259) for request bodies that enforces structure limits in one pass, and the value built
+ * by `JSON.parse` once the check has passed (only when a schema needs it: structure limits alone build nothing).
  *
- * Not JSON.parse, because:
+ * Not JSON.parse alone, because:
  * - duplicate member names are refused (JSON.parse keeps the last, other parsers the first), as are invalid UTF-8,
- *   escaped lone surrogates, a BOM, raw control characters and anything after the document;
+ *   escaped lone surrogates, a BOM, raw control characters, anything after the document, and integer literals that
+ *   parsers round differently;
  * - limits (depth, member count, array length, string length, number size) are checked as the document is read, so
- *   a `[`×10⁶ body costs one pass over its bytes and no recursion;
- * - a member named `__proto__` becomes an own data member (defined, never assigned, so the prototype setter is not
- *   reached); `constructor` and `toString` are plain members too. Validation (ajv with `ownProperties`) only looks at
- *   own members, so `required: [constructor]` is not satisfied by `Object.prototype.constructor`. Objects keep the
- *   ordinary prototype because prototype-less objects are much slower to build and read in V8.
+ *   a `[`×10⁶ body costs one pass over its bytes and no recursion, and is refused before anything is built;
+ * - a member named `__proto__` is an own data member (JSON.parse defines it, never assigns it, so the prototype
+ *   setter is not reached); `constructor` and `toString` are plain members too. Validation (ajv with
+ *   `ownProperties`) only looks at own members, so `required: [constructor]` is not satisfied by
+ *   `Object.prototype.constructor`.
  */
 export interface JsonLimits {
   /** Deepest nesting of objects and arrays. */
@@ -48,8 +50,6 @@ export interface JsonProblem {
 
 export type JsonResult = { readonly value: unknown } | { readonly problem: JsonProblem };
 
-type Container = Record<string, unknown> | unknown[];
-
 /** Escapes one JSON pointer reference token (RFC 6901). */
 export function pointerToken(token: string | number): string {
   const text = String(token);
@@ -70,188 +70,245 @@ export function parseJsonBody(body: Uint8Array, limits: JsonLimits): JsonResult 
   return parseJsonText(text, limits);
 }
 
+/** Checks a JSON body under `limits` without building its value (structure limits alone need no value). */
+export function checkJsonBody(body: Uint8Array, limits: JsonLimits): JsonProblem | undefined {
+  const text = strictUtf8Text(body);
+  if (text === undefined) return problem('json_invalid', '', 'utf8', 'the body is not valid UTF-8');
+  return checkJsonText(text, limits);
+}
+
+/**
+ * Parses `text` under `limits`: the strict check first, then the value. Once the check has passed, the text is
+ * plain RFC 8259 JSON without duplicate names, lone surrogates or unsafe integers, for which `JSON.parse` builds
+ * exactly the value described above (it defines `__proto__` as an own data member, as the specification requires)
+ * and does so far faster than objects built member by member in JavaScript.
+ */
 export function parseJsonText(text: string, limits: JsonLimits): JsonResult {
+  const found = checkJsonText(text, limits);
+  if (found !== undefined) return { problem: found };
+  return { value: JSON.parse(text) as unknown };
+}
+
+/** Object member names seen so far in one open object: a short list scanned linearly, a Set once it grows. */
+type SeenNames = string[] | Set<string>;
+const SEEN_LIST_MAX = 16;
+
+/** Adds `name` to `seen` and returns the collection (a Set past SEEN_LIST_MAX names); undefined when it was there already. */
+function addName(seen: SeenNames, name: string): SeenNames | undefined {
+  if (Array.isArray(seen)) {
+    for (let k = 0; k < seen.length; k++) if (seen[k] === name) return undefined;
+    if (seen.length < SEEN_LIST_MAX) { seen.push(name); return seen; }
+    const set = new Set(seen);
+    set.add(name);
+    return set;
+  }
+  if (seen.has(name)) return undefined;
+  seen.add(name);
+  return seen;
+}
+
+/** Checks `text` under `limits` in one pass and without recursion; the first problem found, or undefined. */
+export function checkJsonText(text: string, limits: JsonLimits): JsonProblem | undefined {
   const n = text.length;
-  const containers: Container[] = [];
-  /** The current member name of each open object (unused for arrays). */
+  /** Per open container: whether it is an array, its item count (arrays), its current member name and the names seen (objects). */
+  const isArray: boolean[] = [];
+  const counts: number[] = [];
   const keys: string[] = [];
+  const seen: (SeenNames | undefined)[] = [];
   let totalKeys = 0;
-  let root: unknown = undefined;
   let stringValue = '';
+  let stringLength = 0;
   let mode = VALUE;
   let i = skipWs(text, 0);
 
+  /** The JSON pointer of the value being read (or of `extra` inside the innermost container). */
   const pointer = (extra?: string | number): string => {
     let out = '';
-    for (let k = 0; k < containers.length; k++) {
-      const container = containers[k]!;
-      if (Array.isArray(container)) {
-        if (k === containers.length - 1 && extra === undefined) out += '/' + container.length;
-        else if (k < containers.length - 1) out += '/' + (container.length - 1);
-      } else if (k < containers.length - 1 || extra === undefined) out += '/' + pointerToken(keys[k]!);
+    const depth = isArray.length;
+    for (let k = 0; k < depth; k++) {
+      const last = k === depth - 1;
+      if (isArray[k]) {
+        if (last && extra === undefined) out += '/' + counts[k]!;
+        else if (!last) out += '/' + (counts[k]! - 1);
+      } else if (!last || extra === undefined) out += '/' + pointerToken(keys[k]!);
     }
     if (extra !== undefined) out += '/' + pointerToken(extra);
     return out;
   };
 
-  /** Reads the string whose quote is at `start` into stringValue; returns the index after it, or a problem. */
-  const readString = (start: number): number | JsonProblem => {
+  /**
+   * Reads the string whose quote is at `start`; returns the index after it, or a problem. Sets stringLength (in
+   * UTF-16 code units, escapes decoded) and, when `wanted`, stringValue: values only need their length.
+   */
+  const readString = (start: number, wanted: boolean): number | JsonProblem => {
     let k = start + 1;
     for (; k < n; k++) {
       const c = text.charCodeAt(k);
-      if (c === 0x22) { stringValue = text.slice(start + 1, k); return k + 1; }
+      if (c === 0x22) {
+        stringLength = k - start - 1;
+        if (wanted) stringValue = text.slice(start + 1, k);
+        return k + 1;
+      }
       if (c === 0x5c || c < 0x20) break;
     }
-    let out = text.slice(start + 1, k);
+    let out = wanted ? text.slice(start + 1, k) : '';
+    let length = k - start - 1;
     let runStart = k;
     for (; k < n; k++) {
       const c = text.charCodeAt(k);
-      if (c === 0x22) { stringValue = out + text.slice(runStart, k); return k + 1; }
+      if (c === 0x22) {
+        stringLength = length + (k - runStart);
+        if (wanted) stringValue = out + text.slice(runStart, k);
+        return k + 1;
+      }
       if (c < 0x20) return problem('json_invalid', pointer(), 'syntax', `raw control character in a string at offset ${k}`);
       if (c !== 0x5c) continue;
-      out += text.slice(runStart, k);
+      length += k - runStart;
+      if (wanted) out += text.slice(runStart, k);
       const e = text.charCodeAt(k + 1);
+      let unescaped = '';
       switch (e) {
-        case 0x22: out += '"'; break;
-        case 0x5c: out += '\\'; break;
-        case 0x2f: out += '/'; break;
-        case 0x62: out += '\b'; break;
-        case 0x66: out += '\f'; break;
-        case 0x6e: out += '\n'; break;
-        case 0x72: out += '\r'; break;
-        case 0x74: out += '\t'; break;
+        case 0x22: unescaped = '"'; break;
+        case 0x5c: unescaped = '\\'; break;
+        case 0x2f: unescaped = '/'; break;
+        case 0x62: unescaped = '\b'; break;
+        case 0x66: unescaped = '\f'; break;
+        case 0x6e: unescaped = '\n'; break;
+        case 0x72: unescaped = '\r'; break;
+        case 0x74: unescaped = '\t'; break;
         case 0x75: {
           const unit = hex4(text, k + 2);
           if (unit < 0) return problem('json_invalid', pointer(), 'syntax', `malformed \\u escape at offset ${k}`);
           if (unit >= 0xd800 && unit <= 0xdbff) {
             const low = text.charCodeAt(k + 6) === 0x5c && text.charCodeAt(k + 7) === 0x75 ? hex4(text, k + 8) : -1;
             if (low < 0xdc00 || low > 0xdfff) return problem('json_invalid', pointer(), 'surrogate', `lone UTF-16 surrogate at offset ${k}`);
-            out += String.fromCharCode(unit, low);
+            if (wanted) unescaped = String.fromCharCode(unit, low);
+            length++; // the second code unit; the first is counted below
             k += 6;
           } else if (unit >= 0xdc00 && unit <= 0xdfff) {
             return problem('json_invalid', pointer(), 'surrogate', `lone UTF-16 surrogate at offset ${k}`);
-          } else {
-            out += String.fromCharCode(unit);
+          } else if (wanted) {
+            unescaped = String.fromCharCode(unit);
           }
           k += 4;
           break;
         }
         default: return problem('json_invalid', pointer(), 'syntax', `bad escape at offset ${k}`);
       }
+      length++;
+      if (wanted) out += unescaped;
       k++;
       runStart = k + 1;
     }
     return problem('json_invalid', pointer(), 'syntax', 'unterminated string');
   };
 
-  /** Puts a value in the open container (or makes it the document); a problem when an array grows too long. */
-  const attach = (value: unknown): JsonProblem | undefined => {
-    const top = containers.length - 1;
-    if (top < 0) { root = value; return undefined; }
-    const container = containers[top]!;
-    if (Array.isArray(container)) {
-      if (container.length >= limits.maxArrayLength) {
+  /** Counts a value into the open array; a problem when the array grows too long. */
+  const countItem = (): JsonProblem | undefined => {
+    const top = isArray.length - 1;
+    if (top < 0) return undefined;
+    if (isArray[top]) {
+      if (counts[top]! >= limits.maxArrayLength) {
         return problem('json_limit_exceeded', pointer(), 'maxArrayLength', `an array with more than ${limits.maxArrayLength} items`);
       }
-      container.push(value);
-    } else {
-      const key = keys[top]!;
-      if (key === '__proto__') Object.defineProperty(container, key, { value, enumerable: true, writable: true, configurable: true });
-      else container[key] = value;
+      counts[top]!++;
     }
     return undefined;
   };
 
   for (;;) {
     if (mode === VALUE) {
-      if (i >= n) return fail('json_invalid', pointer(), 'syntax', 'unexpected end of document');
+      if (i >= n) return problem('json_invalid', pointer(), 'syntax', 'unexpected end of document');
       const c = text.charCodeAt(i);
-      let value: unknown;
       if (c === 0x22) {
-        const end = readString(i);
-        if (typeof end !== 'number') return { problem: end };
-        if (stringValue.length > limits.maxStringLength) {
-          return fail('json_limit_exceeded', pointer(), 'maxStringLength', `a string longer than ${limits.maxStringLength} characters`);
+        const end = readString(i, false);
+        if (typeof end !== 'number') return end;
+        if (stringLength > limits.maxStringLength) {
+          return problem('json_limit_exceeded', pointer(), 'maxStringLength', `a string longer than ${limits.maxStringLength} characters`);
         }
-        value = stringValue;
         i = end;
       } else if (c === 0x7b || c === 0x5b) {
-        if (containers.length >= limits.maxDepth) {
-          return fail('json_limit_exceeded', pointer(), 'maxDepth', `nested deeper than ${limits.maxDepth} levels`);
+        if (isArray.length >= limits.maxDepth) {
+          return problem('json_limit_exceeded', pointer(), 'maxDepth', `nested deeper than ${limits.maxDepth} levels`);
         }
-        const container: Container = c === 0x7b ? {} : [];
-        const attached = attach(container);
-        if (attached) return { problem: attached };
-        containers.push(container);
+        const counted = countItem();
+        if (counted) return counted;
+        const array = c === 0x5b;
+        isArray.push(array);
+        counts.push(0);
         keys.push('');
+        seen.push(undefined);
         i = skipWs(text, i + 1);
-        if (text.charCodeAt(i) === (c === 0x7b ? 0x7d : 0x5d)) {
+        if (text.charCodeAt(i) === (array ? 0x5d : 0x7d)) {
           i++;
-          containers.pop();
+          isArray.pop();
+          counts.pop();
           keys.pop();
+          seen.pop();
           mode = AFTER;
         } else {
-          mode = c === 0x7b ? KEY : VALUE;
+          mode = array ? VALUE : KEY;
         }
         continue;
       } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
         const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
-        if (!text.startsWith(word, i)) return fail('json_invalid', pointer(), 'syntax', `unexpected literal at offset ${i}`);
-        value = c === 0x74 ? true : c === 0x66 ? false : null;
+        if (!text.startsWith(word, i)) return problem('json_invalid', pointer(), 'syntax', `unexpected literal at offset ${i}`);
         i += word.length;
       } else {
         const end = readNumber(text, i);
-        if (end < 0) return fail('json_invalid', pointer(), 'syntax', `unexpected character at offset ${i}`);
+        if (end < 0) return problem('json_invalid', pointer(), 'syntax', `unexpected character at offset ${i}`);
         if (end - i > limits.maxNumberLength) {
-          return fail('json_limit_exceeded', pointer(), 'maxNumberLength', `a number longer than ${limits.maxNumberLength} characters`);
+          return problem('json_limit_exceeded', pointer(), 'maxNumberLength', `a number longer than ${limits.maxNumberLength} characters`);
         }
         const literal = text.slice(i, end);
         const number = Number(literal);
-        if (!Number.isFinite(number)) return fail('json_limit_exceeded', pointer(), 'numberRange', 'a number too large to represent');
+        if (!Number.isFinite(number)) return problem('json_limit_exceeded', pointer(), 'numberRange', 'a number too large to represent');
         if (!limits.allowUnsafeIntegers && !Number.isSafeInteger(number) && isIntegerLiteral(literal)) {
-          return fail('json_limit_exceeded', pointer(), 'numberRange', 'an integer outside ±(2^53 - 1), which parsers round differently');
+          return problem('json_limit_exceeded', pointer(), 'numberRange', 'an integer outside ±(2^53 - 1), which parsers round differently');
         }
-        value = number;
         i = end;
       }
-      const attached = attach(value);
-      if (attached) return { problem: attached };
+      const counted = countItem();
+      if (counted) return counted;
       mode = AFTER;
     } else if (mode === AFTER) {
       i = skipWs(text, i);
-      const top = containers.length - 1;
+      const top = isArray.length - 1;
       if (top < 0) {
-        if (i !== n) return fail('json_invalid', '', 'syntax', `data after the JSON document at offset ${i}`);
-        return { value: root };
+        if (i !== n) return problem('json_invalid', '', 'syntax', `data after the JSON document at offset ${i}`);
+        return undefined;
       }
       const c = text.charCodeAt(i);
-      const isArray = Array.isArray(containers[top]);
+      const array = isArray[top]!;
       if (c === 0x2c) {
         i = skipWs(text, i + 1);
-        mode = isArray ? VALUE : KEY;
-      } else if (c === (isArray ? 0x5d : 0x7d)) {
+        mode = array ? VALUE : KEY;
+      } else if (c === (array ? 0x5d : 0x7d)) {
         i++;
-        containers.pop();
+        isArray.pop();
+        counts.pop();
         keys.pop();
+        seen.pop();
       } else {
-        return fail('json_invalid', pointer(), 'syntax', i >= n ? 'unexpected end of document' : `expected "," or a closing bracket at offset ${i}`);
+        return problem('json_invalid', pointer(), 'syntax', i >= n ? 'unexpected end of document' : `expected "," or a closing bracket at offset ${i}`);
       }
     } else {
       // KEY: at a member name, after "{" or ",".
-      if (text.charCodeAt(i) !== 0x22) return fail('json_invalid', pointer(), 'syntax', i >= n ? 'unexpected end of document' : `expected a member name at offset ${i}`);
-      const end = readString(i);
-      if (typeof end !== 'number') return { problem: end };
+      if (text.charCodeAt(i) !== 0x22) return problem('json_invalid', pointer(), 'syntax', i >= n ? 'unexpected end of document' : `expected a member name at offset ${i}`);
+      const end = readString(i, true);
+      if (typeof end !== 'number') return end;
       const key = stringValue;
-      const top = containers.length - 1;
+      const top = isArray.length - 1;
       if (key.length > limits.maxStringLength) {
-        return fail('json_limit_exceeded', pointer(key.slice(0, 64)), 'maxStringLength', `a member name longer than ${limits.maxStringLength} characters`);
+        return problem('json_limit_exceeded', pointer(key.slice(0, 64)), 'maxStringLength', `a member name longer than ${limits.maxStringLength} characters`);
       }
-      const object = containers[top] as Record<string, unknown>;
-      if (Object.hasOwn(object, key)) return fail('json_invalid', pointer(key), 'duplicateKey', 'a member name given twice in one object');
-      if (++totalKeys > limits.maxKeys) return fail('json_limit_exceeded', pointer(key), 'maxKeys', `more than ${limits.maxKeys} object members in the document`);
+      const names = addName(seen[top] ?? [], key);
+      if (names === undefined) return problem('json_invalid', pointer(key), 'duplicateKey', 'a member name given twice in one object');
+      seen[top] = names;
+      if (++totalKeys > limits.maxKeys) return problem('json_limit_exceeded', pointer(key), 'maxKeys', `more than ${limits.maxKeys} object members in the document`);
       keys[top] = key;
       i = skipWs(text, end);
-      if (text.charCodeAt(i) !== 0x3a) return fail('json_invalid', pointer(), 'syntax', `expected ":" after a member name at offset ${i}`);
+      if (text.charCodeAt(i) !== 0x3a) return problem('json_invalid', pointer(), 'syntax', `expected ":" after a member name at offset ${i}`);
       i = skipWs(text, i + 1);
       mode = VALUE;
     }

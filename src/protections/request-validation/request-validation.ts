@@ -6,7 +6,7 @@ import { parseQuery } from '../../pipeline/exchange.ts';
 import { hasBody } from '../../http/request-body.ts';
 import { parseContentType } from '../../inspect/extract/content-type.ts';
 import { RequestValidationConfigSchema, type RequestValidationConfig, type ParameterConfig } from './config.ts';
-import { parseJsonBody, parseJsonText, type JsonLimits, type JsonProblem } from './json-body.ts';
+import { checkJsonBody, parseJsonBody, parseJsonText, type JsonLimits, type JsonProblem } from './json-body.ts';
 import { clipPointer, compilerFor, fieldErrors, type FieldError, type SchemaCompiler } from './schema-compiler.ts';
 import { prepareRequestSchema, type DeclaredMembers } from './prepare-schema.ts';
 import {
@@ -174,9 +174,14 @@ export const requestValidation = defineProtection<RequestValidationConfig>({
           // A backend honouring another charset would read other characters than the ones checked here.
           return block(415, 'unsupported_media_type', { problem: media ? { accepted: declared } : undefined, detail: { location: 'header:content-type', message: 'JSON must be UTF-8' } });
         }
+        if (validate === undefined) {
+          // Structure limits alone: checked without building the value.
+          const found = checkJsonBody(body, limits);
+          return found === undefined ? pass() : invalid([jsonProblem(found)], found.reason);
+        }
         const parsed = parseJsonBody(body, limits);
         if ('problem' in parsed) return invalid([jsonProblem(parsed.problem)], parsed.problem.reason);
-        if (validate && !validate(parsed.value)) return invalid(fieldErrors(validate.errors, 'body', undefined, maxErrors, declaredMembers));
+        if (!validate(parsed.value)) return invalid(fieldErrors(validate.errors, 'body', undefined, maxErrors, declaredMembers));
         return pass();
       },
     };
