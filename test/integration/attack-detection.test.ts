@@ -66,6 +66,16 @@ test('attacks in JSON, form and multipart bodies are blocked; the event names ru
   assert.ok(String(events[0]!.excerpt).includes('jndi'));
 });
 
+test('a session identifier in a link followed from another site is blocked at the default paranoia; from the same site it passes', async () => {
+  const path = '/login?jsessionid=74B0CB414BD77D17B5680A6386EF1666';
+  const offsite = await send(path, { headers: { referer: 'https://attacker.example/page' } });
+  assert.equal(offsite.status, 403);
+  assert.equal(offsite.problem.reason, 'session_fixation_detected');
+  const host = new URL(gw.url).host;
+  assert.equal((await send(path, { headers: { referer: `http://${host}/account` } })).status, 200);
+  assert.equal((await send(path)).status, 200, 'no Referer: a paranoia-2 finding only');
+});
+
 test('benign traffic passes: prose, code-like text, URLs in parameters', async () => {
   const samples = [
     '/search?q=select+your+size+from+the+list',

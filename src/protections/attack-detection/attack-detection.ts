@@ -5,6 +5,7 @@ import { CATEGORIES, type Category, type InspectedInput, type Paranoia } from '.
 import { DETECTORS } from '../../inspect/detect/index.ts';
 import { anomalyScore, FindingMemo, inspectInputs, type CategorySettings, type EngineSettings, type Match } from '../../inspect/engine.ts';
 import { decodedVariants } from '../../inspect/decode/variants.ts';
+import { crossSiteSessionParameter } from '../../inspect/detect/session-fixation/session-fixation.ts';
 import { AttackDetectionConfigSchema, type AttackDetectionConfig } from './config.ts';
 import { compileExclusions } from './exclusions.ts';
 import { headInputs, bodyInputs } from './request-inputs.ts';
@@ -70,13 +71,24 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
       return flag(`${top.category.replaceAll('-', '_')}_suspected`, detail);
     }
 
+    /** Findings about the request as a whole rather than one value: a session id in a link from another site. */
+    function requestMatches(exchange: Exchange): Match[] {
+      if (!settings.categories.has('session-fixation')) return [];
+      const finding = crossSiteSessionParameter(exchange.query, exchange.header('referer'), exchange.header('host'));
+      if (finding === undefined) return [];
+      const { parameter, ...rest } = finding;
+      const location = `query:${parameter}`;
+      if (settings.isExcluded(rest.ruleId, rest.category, location)) return [];
+      return [{ ...rest, location, layers: [] }];
+    }
+
     return {
       needs: { requestBody: inspectBody, maxRequestBodyBytes: limits.maxBodyBytes },
       onRequestHead(exchange) {
         const inputs = headInputs(exchange, skipHeaders, limits.maxInputs);
         if ('problem' in inputs) return block(inputs.problem.status, inputs.problem.reason, { detail: { message: inputs.problem.message } });
         // A flagged head carries its matches into the body phase, where the score goes on adding up.
-        return decide(exchange, inputs, []);
+        return decide(exchange, inputs, requestMatches(exchange));
       },
       onRequestBody(exchange, body) {
         // Bodies over maxInspectedBodyBytes never get here: the pipeline refuses them before reading (413).

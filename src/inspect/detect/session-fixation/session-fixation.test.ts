@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectorContext, Finding, InputSource, Paranoia } from '../../finding.ts';
-import { sessionFixationDetector, SESSION_FIXATION_RULES as R } from './session-fixation.ts';
+import { crossSiteSessionParameter, sessionFixationDetector, SESSION_FIXATION_RULES as R } from './session-fixation.ts';
 
 function run(value: string, options: { paranoia?: Paranoia; source?: InputSource; name?: string; isName?: boolean } = {}): Finding[] {
   const ctx: DetectorContext = {
@@ -128,4 +128,23 @@ test('linear time: 200 KB of repeated near-misses stays fast (CPU time)', () => 
     const ms = (used.user + used.system) / 1000;
     assert.ok(ms < 200, `${value.slice(0, 20)}... took ${ms} ms`);
   }
+});
+
+test('a session identifier in the query of a request referred by another site is found at paranoia 1', () => {
+  const q = (name: string, value: string) => [{ name: 'lang', value: 'en' }, { name, value }];
+  const found = crossSiteSessionParameter(q('JSESSIONID', '74B0CB414BD77D17B5680A6386EF1666'), 'http://www.attacker.example/x', 'shop.example:8443');
+  assert.equal(found?.ruleId, R.crossSiteSessionParam);
+  assert.equal(found?.paranoia, 1);
+  assert.equal(found?.parameter, 'JSESSIONID');
+  assert.ok(crossSiteSessionParameter(q('__Secure-next-auth.session-token', 'abc123'), 'https://evil.example/', 'app.example'));
+  assert.ok(crossSiteSessionParameter(q('ASPSESSIONIDQACRBTRS', 'GKFPMNABCD'), 'https://app.example.evil.example/', 'app.example'));
+  assert.ok(crossSiteSessionParameter(q('phpsessid', 'abc'), 'http://[::1]:8080/', '127.0.0.1'));
+  // The same site (any port, any case), no Referer, an unreadable Referer, no session name or no token: nothing.
+  assert.equal(crossSiteSessionParameter(q('phpsessid', 'abc123'), 'https://App.Example:444/page', 'app.example'), undefined);
+  assert.equal(crossSiteSessionParameter(q('phpsessid', 'abc123'), 'http://[::1]:8080/', '[::1]:9000'), undefined);
+  assert.equal(crossSiteSessionParameter(q('phpsessid', 'abc123'), undefined, 'app.example'), undefined);
+  assert.equal(crossSiteSessionParameter(q('phpsessid', 'abc123'), 'not a url', 'app.example'), undefined);
+  assert.equal(crossSiteSessionParameter(q('page', 'abc123'), 'https://evil.example/', 'app.example'), undefined);
+  assert.equal(crossSiteSessionParameter(q('phpsessid', 'a b c'), 'https://evil.example/', 'app.example'), undefined);
+  assert.equal(crossSiteSessionParameter(q('phpsessid', ''), 'https://evil.example/', 'app.example'), undefined);
 });

@@ -10,7 +10,9 @@
  *    link. The detector sees one value at a time and cannot compare the Referer with the host, and some legacy
  *    applications still carry the session in the URL, so a session-looking parameter name in the query with a
  *    token-like value is paranoia 2; in a body (`{"sessionId": ...}` is common in APIs) or as a `;jsessionid=`
- *    path parameter (servlet URL rewriting), paranoia 3.
+ *    path parameter (servlet URL rewriting), paranoia 3. The same parameter in a request whose Referer names
+ *    another site is the fixation link being followed: paranoia 1, found by `crossSiteSessionParameter`, which the
+ *    protection calls with the request head (the Referer and Host are not values a detector sees together).
  *
  * Linear in the value's length: a bounded number of `indexOf` searches over the lower-cased value and one pass
  * of the tag scanner when the value holds `<meta`.
@@ -24,6 +26,7 @@ export const SESSION_FIXATION_RULES = {
   metaSetCookie: 'session-fixation-meta-set-cookie',
   setCookieHeader: 'session-fixation-set-cookie-header',
   sessionParam: 'session-fixation-session-id-param',
+  crossSiteSessionParam: 'session-fixation-cross-site-session-id',
 } as const;
 
 const R = SESSION_FIXATION_RULES;
@@ -272,3 +275,52 @@ export const sessionFixationDetector: Detector = {
     }
   },
 };
+
+/** The host name of a Host header or URL authority, lower-cased, without port or IPv6 brackets. */
+function hostName(authority: string): string {
+  const lower = authority.trim().toLowerCase();
+  if (lower.startsWith('[')) {
+    const close = lower.indexOf(']');
+    return close === -1 ? lower : lower.slice(1, close);
+  }
+  const colon = lower.indexOf(':');
+  return colon === -1 ? lower : lower.slice(0, colon);
+}
+
+/** Host name of a Referer, or undefined when it is not an absolute URL with a host. */
+function refererHost(referer: string): string | undefined {
+  const url = URL.parse(referer.trim());
+  if (url === null || url.hostname === '') return undefined;
+  return hostName(url.host);
+}
+
+/**
+ * A session identifier in the query string of a request that another site sent the browser to: a session-named
+ * parameter (`?JSESSIONID=...`, `?phpsessid=...`) with a token-like value, and a Referer whose host is not the
+ * request's Host. That is the fixation link being followed, at paranoia 1; an application that carries sessions
+ * in URLs links to them from its own pages. Without a Referer, or with one that cannot be read, nothing is found
+ * here (the detector's paranoia-2 rule still applies). The first such parameter is reported.
+ */
+export function crossSiteSessionParameter(
+  query: readonly { readonly name: string; readonly value: string }[],
+  referer: string | undefined,
+  host: string | undefined,
+): (Finding & { readonly parameter: string }) | undefined {
+  if (referer === undefined || host === undefined || query.length === 0) return undefined;
+  let parameter: { readonly name: string; readonly value: string } | undefined;
+  for (const param of query) {
+    if (sessionNameParam(param.name) && tokenLike(param.value)) { parameter = param; break; }
+  }
+  if (parameter === undefined) return undefined;
+  const from = refererHost(referer);
+  if (from === undefined || from === hostName(host)) return undefined;
+  return {
+    ruleId: R.crossSiteSessionParam,
+    category: 'session-fixation',
+    paranoia: 1,
+    score: SCORE.critical,
+    message: `session identifier ${parameter.name} in the query string of a request referred by another site`,
+    matched: parameter.value.slice(0, 120),
+    parameter: parameter.name,
+  };
+}
