@@ -59,9 +59,14 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
     if (earlier === undefined) { seen.set(key, matches.length); matches.push(match); } else matches[earlier] = match;
   };
 
-  // Pass 1: the work, one item per distinct decoded value.
-  const work: WorkItem[] = [];
-  const pending: Array<{ input: InspectedInput; findings: CachedFinding[] }> = [];
+  // Pass 1: the work, one item per distinct decoded value, held in parallel arrays (no object per item but the
+  // detector context): the value, its context, the input it came from and the findings list it feeds, if memoised.
+  const values: string[] = [];
+  const contexts: DetectorContext[] = [];
+  const owners: InspectedInput[] = [];
+  const recordings: (CachedFinding[] | null)[] = [];
+  const pendingInputs: InspectedInput[] = [];
+  const pendingFindings: CachedFinding[][] = [];
   for (const input of inputs) {
     if (input.value.length === 0) continue;
     let recording: CachedFinding[] | null = null;
@@ -69,56 +74,45 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       const cached = cache.get(input.value, input);
       if (cached !== undefined) {
         // Replay (exclusions depend on the location, so they apply here, not when remembered).
-        for (const { finding, layers: findingLayers } of cached) record(finding, input.location, findingLayers);
+        for (let k = 0; k < cached.length; k++) record(cached[k]!.finding, input.location, cached[k]!.layers);
         continue;
       }
       recording = [];
-      pending.push({ input, findings: recording });
+      pendingInputs.push(input);
+      pendingFindings.push(recording);
     }
     const variants = settings.variants(input.value);
+    const isName = input.isName === true;
     let previous: string | undefined;
     for (let v = 0; v < variants.length; v++) {
       const variant = variants[v]!;
       // Variants are distinct by construction except when a layer undoes another; skip exact repeats cheaply.
       if (variant.value === previous || (v > 1 && repeatsEarlier(variants, v))) continue;
       previous = variant.value;
-      work.push({
-        value: variant.value,
-        location: input.location,
-        recording,
-        context: { source: input.source, name: input.name, isName: input.isName === true, paranoia: settings.paranoia, layers: variant.layers },
-      });
+      values.push(variant.value);
+      contexts.push({ source: input.source, name: input.name, isName, paranoia: settings.paranoia, layers: variant.layers });
+      owners.push(input);
+      recordings.push(recording);
     }
   }
 
   // Pass 2: each enabled detector over every item. `report` reads the current item and category (no closure per call).
-  let item: WorkItem;
+  let item = 0;
   let category: CategorySettings;
   const report = (finding: Finding) => {
     if (finding.paranoia > category.paranoia) return;
-    item.recording?.push({ finding, layers: item.context.layers });
-    record(finding, item.location, item.context.layers);
+    const layers = contexts[item]!.layers;
+    recordings[item]?.push({ finding, layers });
+    record(finding, owners[item]!.location, layers);
   };
   for (const detector of settings.detectors) {
     const own = settings.categories.get(detector.category);
     if (own === undefined) continue;
     category = own;
-    for (let i = 0; i < work.length; i++) {
-      item = work[i]!;
-      detector.detect(item.value, item.context, report);
-    }
+    for (item = 0; item < values.length; item++) detector.detect(values[item]!, contexts[item]!, report);
   }
-  for (const { input, findings } of pending) cache!.set(input.value, input, findings);
+  for (let k = 0; k < pendingInputs.length; k++) cache!.set(pendingInputs[k]!.value, pendingInputs[k]!, pendingFindings[k]!);
   return matches;
-}
-
-/** One decoded value to run the detectors on, with where it came from. */
-interface WorkItem {
-  readonly value: string;
-  readonly location: string;
-  readonly context: DetectorContext;
-  /** Findings remembered for the input's value, when it is memoised. */
-  readonly recording: CachedFinding[] | null;
 }
 
 /** True when variants[v] has the value of an earlier variant. */

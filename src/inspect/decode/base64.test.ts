@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { decodeBase64 } from './base64.ts';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -40,4 +41,24 @@ test('same string when nothing decodes; linear', () => {
   decodeBase64('QUFB'.repeat(250_000));
   decodeBase64('ab=='.repeat(250_000));
   assert.ok(performance.now() - start < 1000);
+});
+
+test('UTF-8 edges: a token decodes exactly when its bytes are well-formed UTF-8 (as isUtf8 says)', () => {
+  const text = 'hello there, friend ';
+  const edges: number[][] = [
+    [0xc3, 0xa9], [0xc0, 0xaf], [0xc1, 0xbf], [0xc2, 0x80], [0xe0, 0xa0, 0x80], [0xe0, 0x9f, 0xbf], [0xed, 0x9f, 0xbf],
+    [0xed, 0xa0, 0x80], [0xef, 0xbf, 0xbf], [0xf0, 0x90, 0x80, 0x80], [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x8f, 0xbf, 0xbf],
+    [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xff], [0x80], [0xe2, 0x82], [0xe2, 0x82, 0xac],
+  ];
+  for (const edge of edges) {
+    const bytes = Buffer.from([...Buffer.from(text), ...edge, ...Buffer.from(text)]);
+    const token = bytes.toString('base64');
+    const expected = isUtf8(bytes) ? bytes.toString('utf8') : token;
+    assert.equal(decodeBase64(token), expected, edge.map((b) => b.toString(16)).join(' '));
+  }
+});
+
+test('long tokens (past the shared byte buffer) decode too', () => {
+  const long = 'a sentence of plain text. '.repeat(2000);
+  assert.equal(decodeBase64(Buffer.from(long).toString('base64')), long);
 });

@@ -32,14 +32,51 @@ function printable(text: string): boolean {
   return good >= text.length * 0.95;
 }
 
+/**
+ * The bytes of the token being decoded: one buffer reused by every call (decoding is synchronous), so that the
+ * tokens that are not text, nearly all of them, cost no allocation. A token longer than it gets a buffer of its own
+ * rather than growing the shared one for good.
+ */
+const SCRATCH_BYTES = 16 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
+/**
+ * True when bytes[0, n) is well-formed UTF-8 (Unicode Table 3-7: no overlong forms, surrogates or code points past
+ * U+10FFFF). Rules tokens out before any view or string is made; isUtf8 still has the last word.
+ */
+function wellFormedUtf8(bytes: Uint8Array, n: number): boolean {
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) { i++; continue; }
+    let trail: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) trail = 1;
+    else if (b >= 0xe0 && b <= 0xef) { trail = 2; if (b === 0xe0) low = 0xa0; else if (b === 0xed) high = 0x9f; }
+    else if (b >= 0xf0 && b <= 0xf4) { trail = 3; if (b === 0xf0) low = 0x90; else if (b === 0xf4) high = 0x8f; }
+    else return false;
+    if (i + trail >= n) return false;
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) return false;
+    for (let k = 2; k <= trail; k++) {
+      const next = bytes[i + k]!;
+      if (next < 0x80 || next > 0xbf) return false;
+    }
+    i += trail + 1;
+  }
+  return true;
+}
+
 /** Decodes value[start, end) (no padding inside); undefined when it is not base64 of printable text. */
 function decodeToken(value: string, start: number, end: number): string | undefined {
   const len = end - start;
   if (len % 4 === 1) return undefined;
-  const bytes = new Uint8Array(Math.floor((len * 3) / 4));
+  const size = Math.floor((len * 3) / 4);
+  const bytes = size <= SCRATCH_BYTES ? scratch : Buffer.allocUnsafeSlow(size);
   // Text has at most 5% control bytes of all its bytes: past that share of the most bytes the token can give, or at
   // a NUL, it is not text, and the rest need not be decoded (long runs of letters fail within a few dozen bytes).
-  const maxControl = bytes.length * 0.05;
+  const maxControl = size * 0.05;
   let early = 0;
   let o = 0;
   let acc = 0;
@@ -67,8 +104,9 @@ function decodeToken(value: string, start: number, end: number): string | undefi
     else if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) control++;
   }
   if (o === 0 || control > o * 0.05) return undefined;
+  if (ascii) return bytes.toString('latin1', 0, o);
+  if (!wellFormedUtf8(bytes, o)) return undefined;
   const view = bytes.subarray(0, o);
-  if (ascii) return Buffer.from(view.buffer, view.byteOffset, o).toString('latin1');
   if (!isUtf8(view)) return undefined;
   const text = utf8.decode(view);
   return printable(text) ? text : undefined;

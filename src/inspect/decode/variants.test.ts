@@ -98,3 +98,21 @@ test('embedded JSON: located under the outer input, also when percent-encoded', 
   }
   assert.equal(embeddedJsonInputs(outer, '[1,2,3]', 2), undefined);
 });
+
+test('base64 tokens are found wherever they sit in a long value, from their minimum length', () => {
+  const prose = 'some words of ordinary prose, long enough to need the longer tokens here';
+  const token = 'aGVsbG8gd29ybGQh'; // 16 characters: "hello world!"
+  for (const value of [token + ' ' + prose, prose + ' ' + token, prose + ' ' + token + ' ' + prose]) {
+    assert.ok(show(value).some((v) => v.startsWith('base64: ') && v.includes('hello world!')), value);
+  }
+  // One character short of the minimum: left alone.
+  assert.deepEqual(show(prose + ' ' + token.slice(1)), [': ' + prose + ' ' + token.slice(1)]);
+});
+
+test('triggers are found in long printable values as in short ones', () => {
+  const filler = 'x'.repeat(40) + ' ';
+  assert.ok(show(filler + '%3Cb%3E').includes('url: ' + filler + '<b>'));
+  assert.ok(show(filler + '&lt;b&gt;').includes('html: ' + filler + '<b>'));
+  assert.ok(show(filler + 'sel\u0000ect').includes('nul: ' + filler + 'select'));
+  assert.deepEqual(show(filler + '50% & more'), [': ' + filler + '50% & more']);
+});

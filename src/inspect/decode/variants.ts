@@ -60,9 +60,6 @@ const FULL_CHAIN: readonly Layer[] = [
   ['overlong', decodeOverlongUtf8, PERCENT | OVERLONG_LEAD],
 ];
 
-/** What one pass over a value finds: the layer triggers present, and the longest run of base64 alphabet. */
-interface Scan { readonly triggers: number; readonly longestRun: number }
-
 /** Per ASCII character: ALPHABET for the base64 (and base64url) alphabet, else the trigger it is, else 0. */
 const ALPHABET = 64;
 const ASCII_CLASS = new Uint8Array(128);
@@ -81,100 +78,172 @@ function escapeStart(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x75 || c === 0x55;
 }
 
-function scan(value: string): Scan {
+/** Characters only the full scan classifies: controls other than tab, LF and CR, and everything past ASCII. */
+const UNUSUAL = /[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]/;
+
+/** From this length the native searches below beat one loop over the characters in JS. */
+const NATIVE_SCAN_LENGTH = 32;
+
+/**
+ * The layer triggers present in `value`. Longer values that are printable ASCII, nearly all of them, are looked at
+ * with the engine's native searches (one character class, then the backslash, `%` and `&`) rather than character
+ * by character.
+ */
+function triggersIn(value: string): number {
+  if (value.length < NATIVE_SCAN_LENGTH || UNUSUAL.test(value)) return scanTriggers(value);
+  let triggers = value.indexOf('\\') >= 0 ? BACKSLASH : 0;
+  // `&` only starts an entity before a letter, digit or `#`; `%` only an escape before a hex digit or `u`.
+  for (let i = value.indexOf('%'); i >= 0; i = value.indexOf('%', i + 1)) {
+    if (escapeStart(value.charCodeAt(i + 1))) { triggers |= PERCENT; break; }
+  }
+  for (let i = value.indexOf('&'); i >= 0; i = value.indexOf('&', i + 1)) {
+    if (entityStart(value.charCodeAt(i + 1))) { triggers |= AMPERSAND; break; }
+  }
+  return triggers;
+}
+
+/** The layer triggers present in `value`, one character at a time (any value). */
+function scanTriggers(value: string): number {
   let triggers = 0;
-  let run = 0;
-  let longestRun = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x80) {
       const kind = ASCII_CLASS[c]!;
-      if (kind === ALPHABET) { run++; continue; }
-      // `&` only starts an entity before a letter, digit or `#`; `%` only an escape before a hex digit or `u`.
+      if (kind === ALPHABET) continue;
       if (kind === AMPERSAND) { if (entityStart(value.charCodeAt(i + 1))) triggers |= AMPERSAND; }
       else if (kind === PERCENT) { if (escapeStart(value.charCodeAt(i + 1))) triggers |= PERCENT; }
       else triggers |= kind;
     } else {
       triggers |= c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xf0 ? NON_ASCII | OVERLONG_LEAD : NON_ASCII;
     }
-    if (run > longestRun) longestRun = run;
-    run = 0;
   }
-  if (run > longestRun) longestRun = run;
-  return { triggers, longestRun };
+  return triggers;
 }
 
-/** Runs the full chain, skipping layers whose trigger is absent (re-scanning after each layer that changed it). */
-function fullDecode(value: string, layers: readonly string[], found: Scan): DecodedVariant {
+function isAlphabet(c: number): boolean {
+  return c < 0x80 && ASCII_CLASS[c] === ALPHABET;
+}
+
+/**
+ * True when `value` holds a run of at least `length` base64 alphabet characters. A window of `length` characters is
+ * checked from its end: the first character outside the alphabet moves the next window past it, so most characters
+ * of ordinary text are never looked at.
+ */
+function hasRun(value: string, length: number): boolean {
+  const n = value.length;
+  let end = length - 1;
+  while (end < n) {
+    const start = end - length + 1;
+    let k = end;
+    while (k >= start && isAlphabet(value.charCodeAt(k))) k--;
+    if (k < start) return true;
+    end = k + length;
+  }
+  return false;
+}
+
+/** The layers of the first variant, shared by every result (frozen: nobody may add to it). */
+const NO_LAYERS: readonly string[] = Object.freeze([]);
+const NO_OPTIONS: VariantOptions = Object.freeze({});
+
+/** The layers applied by the last fullDecode call (read right after it: decoding is synchronous). */
+let fullDecodeLayers: readonly string[] = NO_LAYERS;
+
+/**
+ * Runs the full chain, skipping layers whose trigger is absent (re-scanning after each layer that changed it), and
+ * returns the result, its layers in fullDecodeLayers. The layer list is copied only once a layer changes something.
+ */
+function fullDecode(value: string, layers: readonly string[], triggers: number): string {
   let current = value;
-  let triggers = found.triggers;
-  const applied = [...layers];
-  for (const [name, decode, needs] of FULL_CHAIN) {
+  let applied: string[] | undefined;
+  for (let k = 0; k < FULL_CHAIN.length; k++) {
+    const [name, decode, needs] = FULL_CHAIN[k]!;
     if ((triggers & needs) === 0) continue;
     const next = decode(current);
     if (next !== current) {
+      if (applied === undefined) applied = [...layers];
       applied.push(name);
       current = next;
-      triggers = scan(current).triggers;
+      triggers = triggersIn(current);
     }
   }
-  return { value: current, layers: applied };
+  fullDecodeLayers = applied ?? layers;
+  return current;
 }
 
-/** The decoded forms of `raw`, the value itself first. Never throws. */
-export function decodedVariants(raw: string, options: VariantOptions = {}): DecodedVariant[] {
-  const variants: DecodedVariant[] = [{ value: raw, layers: [] }];
-  const rawScan = scan(raw);
+/** True when a variant already has `value` (at most a handful of variants: a linear look beats hashing). */
+function hasValue(variants: readonly DecodedVariant[], value: string): boolean {
+  for (let k = 0; k < variants.length; k++) if (variants[k]!.value === value) return true;
+  return false;
+}
+
+/**
+ * Appends a variant unless the caps are reached or a variant already has its value; returns the new total of
+ * characters over all variants.
+ */
+function addVariant(variants: DecodedVariant[], value: string, layers: readonly string[], total: number, maxVariants: number, maxTotal: number): number {
+  if (variants.length >= maxVariants || total + value.length > maxTotal || hasValue(variants, value)) return total;
+  variants.push({ value, layers });
+  return total + value.length;
+}
+
+/**
+ * The decoded forms of `raw`, the value itself first. Never throws. A value no layer changes costs one scan and the
+ * one-element result: layer lists are built only for variants that exist.
+ */
+export function decodedVariants(raw: string, options: VariantOptions = NO_OPTIONS): DecodedVariant[] {
+  const variants: DecodedVariant[] = [{ value: raw, layers: NO_LAYERS }];
   // Short values may hold a short base64 token (see below): from 8 characters it counts.
   const rawMinToken = raw.length <= 64 ? 8 : BASE64_MIN_LENGTH;
-  if (rawScan.triggers === 0 && rawScan.longestRun < rawMinToken) return variants;
+  const rawTriggers = triggersIn(raw);
+  const rawHasToken = hasRun(raw, rawMinToken);
+  if (rawTriggers === 0 && !rawHasToken) return variants;
   const maxVariants = options.maxVariants ?? DEFAULT_MAX_VARIANTS;
   const maxTotal = options.maxTotalChars ?? raw.length * 4 + 4096;
-  const seen = new Set<string>([raw]);
   let total = raw.length;
-  const add = (value: string, layers: readonly string[]): void => {
-    if (variants.length >= maxVariants || seen.has(value) || total + value.length > maxTotal) return;
-    seen.add(value);
-    total += value.length;
-    variants.push({ value, layers });
-  };
 
   // Percent-decoding, repeated, with overlong forms mapped first.
   let base = raw;
-  let baseLayers: string[] = [];
-  if ((rawScan.triggers & (PERCENT | OVERLONG_LEAD)) !== 0) {
+  let baseLayers: readonly string[] = NO_LAYERS;
+  if ((rawTriggers & (PERCENT | OVERLONG_LEAD)) !== 0) {
     for (let pass = 0; pass < 3; pass++) {
       const mapped = decodeOverlongUtf8(base);
       const layers = mapped === base ? baseLayers : [...baseLayers, 'overlong'];
       const decoded = decodePercent(mapped);
       if (decoded === mapped) {
-        if (mapped !== base) { base = mapped; baseLayers = layers; add(base, baseLayers); }
+        if (mapped !== base) {
+          base = mapped;
+          baseLayers = layers;
+          total = addVariant(variants, base, baseLayers, total, maxVariants, maxTotal);
+        }
         break;
       }
       base = decoded;
       baseLayers = [...layers, 'url'];
-      add(base, baseLayers);
+      total = addVariant(variants, base, baseLayers, total, maxVariants, maxTotal);
     }
   }
-  const baseScan = base === raw ? rawScan : scan(base);
+  const baseTriggers = base === raw ? rawTriggers : triggersIn(base);
 
-  const full = fullDecode(base, baseLayers, baseScan);
-  add(full.value, full.layers);
+  const full = fullDecode(base, baseLayers, baseTriggers);
+  total = addVariant(variants, full, fullDecodeLayers, total, maxVariants, maxTotal);
 
   // Short values (a path segment, a parameter) may be a short encoded payload: tokens from 8 characters count.
   const minToken = base.length <= 64 ? 8 : BASE64_MIN_LENGTH;
-  const b64 = baseScan.longestRun >= minToken ? decodeBase64(base, minToken) : base;
+  const hasToken = base === raw ? rawHasToken : hasRun(base, minToken);
+  const b64 = hasToken ? decodeBase64(base, minToken) : base;
   if (b64 !== base) {
     const layers = [...baseLayers, 'base64'];
-    add(b64, layers);
-    const fullB64 = fullDecode(b64, layers, scan(b64));
-    add(fullB64.value, fullB64.layers);
+    total = addVariant(variants, b64, layers, total, maxVariants, maxTotal);
+    const fullB64 = fullDecode(b64, layers, triggersIn(b64));
+    total = addVariant(variants, fullB64, fullDecodeLayers, total, maxVariants, maxTotal);
   }
 
-  for (const [name, decode, needs] of SINGLE_LAYERS) {
-    if ((baseScan.triggers & needs) === 0) continue;
+  for (let k = 0; k < SINGLE_LAYERS.length; k++) {
+    const [name, decode, needs] = SINGLE_LAYERS[k]!;
+    if ((baseTriggers & needs) === 0) continue;
     const decoded = decode(base);
-    if (decoded !== base) add(decoded, [...baseLayers, name]);
+    if (decoded !== base) total = addVariant(variants, decoded, [...baseLayers, name], total, maxVariants, maxTotal);
   }
   return variants;
 }

@@ -49,6 +49,13 @@ for (let c = 0; c < 0x20; c++) STOP[c] = 1;
 STOP[0x22] = 1;
 STOP[0x5c] = 1;
 
+/** Path steps `[0]`, `[1]`, ... for the first array items, built once: most arrays are short. */
+const INDEX_STEPS: string[] = Array.from({ length: 256 }, (_, index) => '[' + index + ']');
+
+function indexStep(index: number): string {
+  return index < INDEX_STEPS.length ? INDEX_STEPS[index]! : '[' + index + ']';
+}
+
 /** The string read by the last readString call. */
 let readValue = '';
 
@@ -213,7 +220,7 @@ export function extractJson(body: string | Uint8Array, options: JsonOptions = {}
         } else if (isObject) {
           mode = KEY;
         } else {
-          path = path + '[0]';
+          path = path + INDEX_STEPS[0];
         }
       } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
         const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
@@ -248,7 +255,7 @@ export function extractJson(body: string | Uint8Array, options: JsonOptions = {}
         else {
           const index = indexes[top]! + 1;
           indexes[top] = index;
-          path = paths[top]! + '[' + index + ']';
+          path = paths[top]! + indexStep(index);
           name = names[top]!;
           mode = VALUE;
         }
