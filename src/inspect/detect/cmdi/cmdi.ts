@@ -125,16 +125,22 @@ function plainWordQuiet(value: string): boolean {
   let h = 0;
   let hBase = 0;
   let baseEnd = 0;
+  let hCut = 0; // the hash without the last four characters (a `.exe`-like extension: see mayBeName)
   const n = value.length;
   for (let k = 0; k < n; k++) {
     const c = value.charCodeAt(k);
     if (c >= 128) return false;
     const f = CLASS[c]!;
     if (f !== 0 && (f !== C_HINT || idiomPairAt(value, k, c))) return false;
+    if (k === n - 4) hCut = h;
     h = (Math.imul(h, 31) + (c >= 65 && c <= 90 ? c + 32 : c)) | 0;
     if (!((c >= 48 && c <= 57) || c === 46)) { hBase = h; baseEnd = k + 1; }
   }
-  return !mayBeName(value, 0, n, h, hBase, baseEnd);
+  // mayBeName(value, 0, n, h, hBase, baseEnd), with the hash it would compute again (e-mail addresses and host
+  // names end with `.com`)
+  return !(NAME_HASHES[hashSlot(h)] === 1
+    || (n > 4 && value.charCodeAt(n - 4) === 46 && NAME_HASHES[hashSlot(hCut)] === 1)
+    || (baseEnd < n && baseEnd >= 2 && NAME_HASHES[hashSlot(hBase)] === 1));
 }
 
 /** Does the `.`, `-` or `:` at value[k] (`c`) start one of the IDIOM_HINT pairs (`.d`, `-e`, `::`)? */
@@ -682,6 +688,8 @@ const TEXT_ENCODER = new TextEncoder();
 const TEXT_BYTES = new Uint8Array(ASCII_TEXT_MAX + 2);
 /** TEXT_BYTES two at a time (the first in the low byte: typed arrays are little-endian on the platforms Node runs on). */
 const TEXT_PAIRS = new Uint16Array(TEXT_BYTES.buffer, 0, TEXT_BYTES.length >> 1);
+/** TEXT_BYTES four at a time (in the same order as TEXT_PAIRS). */
+const TEXT_QUADS = new Uint32Array(TEXT_BYTES.buffer, 0, TEXT_BYTES.length >> 2);
 /** Where in TEXT_BYTES the characters of QUIET_EVENT_RE are, in order: all the lexer stops at between words. */
 const TEXT_EVENTS = new Int32Array(ASCII_TEXT_MAX + 1);
 /** The first of TEXT_EVENTS that asciiCommandsQuiet() has not left behind. */
@@ -757,13 +765,26 @@ for (const ch of '&|\n\r') SIGN[ch.charCodeAt(0)] = S_SEPARATOR;
 SIGN[39] = S_APOSTROPHE;
 SIGN[34] = S_QUOTE;
 for (const ch of ';)#') SIGN[ch.charCodeAt(0)] = S_EVENT;
-/** 1 for the pairs of characters (first in the low byte) neither of which is looked at (SIGN). */
-const PAIR_QUIET = new Uint8Array(1 << 16);
-for (let w = 0; w < 1 << 16; w++) if (SIGN[w & 255] === 0 && SIGN[w >> 8] === 0) PAIR_QUIET[w] = 1;
 /** Letters after `.` (S_DOT) and after `-` (S_DASH) in IDIOM_HINT. */
 const IDIOM_AFTER = new Uint8Array(256);
 for (const ch of 'ADSUWadsuw') IDIOM_AFTER[ch.charCodeAt(0)] |= 1 << S_DOT;
 for (const ch of 'EMOSWemosw') IDIOM_AFTER[ch.charCodeAt(0)] |= 1 << S_DASH;
+/**
+ * 1 for the pairs of characters (first in the low byte) textSigns() does nothing for: the second is not looked at
+ * (SIGN), and neither is the first, or it is one that only the character after it matters for and that character
+ * (the second) clears it: `.` or `-` before no IDIOM_HINT letter, `:` before no `:`, `!` before no `-`, `/` before
+ * no `d` (`/dev/tcp/`). Prose is full of `. ` and `- `.
+ */
+const PAIR_QUIET = new Uint8Array(1 << 16);
+for (let w = 0; w < 1 << 16; w++) if (SIGN[w >> 8] === 0 && quietBefore(w & 255, w >> 8)) PAIR_QUIET[w] = 1;
+function quietBefore(a: number, next: number): boolean {
+  const sign = SIGN[a]!;
+  if (sign === S_DOT || sign === S_DASH) return (IDIOM_AFTER[next]! & (1 << sign)) === 0;
+  if (sign === S_COLON) return next !== 58;
+  if (sign === S_BANG) return next !== 45;
+  if (sign === S_SLASH) return next !== 100;
+  return sign === 0;
+}
 
 /**
  * -1 when the ASCII value b[0, n) (b[n] is 0) matches QUIET_BLOCKERS_RE, CMD_EXE_KEYWORD_RE,
@@ -778,10 +799,18 @@ function textSigns(value: string, b: Uint8Array, n: number): number {
   let double = 0;
   let plus = false;
   const pairs = TEXT_PAIRS;
+  const quads = TEXT_QUADS;
   for (let i = 0; i < n; i++) {
     // two characters at a time while neither is looked at
     if ((i & 1) === 0) {
-      while (i < n && PAIR_QUIET[pairs[i >> 1]!] === 1) i += 2;
+      // to a multiple of four, then four at a time: bytes past n may be read (from an earlier value), but such a
+      // byte only stops the skip, and the loop then ends at n
+      if ((i & 2) !== 0 && i < n && PAIR_QUIET[pairs[i >> 1]!] === 1) i += 2;
+      if ((i & 2) === 0) {
+        let q = 0;
+        while (i < n && PAIR_QUIET[(q = quads[i >> 2]!) & 0xffff] === 1 && PAIR_QUIET[q >>> 16] === 1) i += 4;
+        if (i < n && PAIR_QUIET[q & 0xffff] === 1) i += 2;
+      }
       if (i >= n) break;
     }
     const sign = SIGN[b[i]!]!;

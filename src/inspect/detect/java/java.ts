@@ -1429,6 +1429,21 @@ function runHoldsOf(v: string, s: number, e: number, text: string): boolean {
   return false;
 }
 
+/**
+ * `quietMark` for a `5` or an `A` at `i` of the string `v`, read in place (a character outside ASCII, which the
+ * copy holds as NON_ASCII, is none of those it compares with); false for the other marked characters.
+ */
+function tinyMarkQuiet(v: string, c: number, i: number): boolean {
+  if (c === 53) { // `5`: hex magic `aced0005`
+    return !(i >= 3 && v.charCodeAt(i - 1) === 48 && v.charCodeAt(i - 2) === 48 && v.charCodeAt(i - 3) === 48);
+  }
+  if (c === 65) { // `A`: the base64 magic texts `rO0AB`, `ztAA`, `s7QAF`
+    const p = i > 0 ? v.charCodeAt(i - 1) : 0;
+    return p !== 48 && p !== 116 && p !== 81;
+  }
+  return false;
+}
+
 /** Whether a value (in no file-name field) can give no finding (see above). */
 function quietValue(v: string): boolean {
   const n = v.length;
@@ -1439,7 +1454,16 @@ function quietValue(v: string): boolean {
     for (i = nextCharEvent(v, 0, n, 0); i < n; i = nextCharEvent(v, i + 1, n, run)) {
       run = eventRun;
       const c = v.charCodeAt(i);
-      if (c >= 128 || run >= NEEDS[c]!) break;
+      if (c >= 128) break;
+      if (run >= NEEDS[c]!) {
+        // a `5` or an `A` that quietMark clears is read on (codes and numbers are full of them); any other marked
+        // character is read from the copy
+        if (!tinyMarkQuiet(v, c, i)) break;
+        if (run !== 9) { // not also the tenth character of a base64 run (both are base64 characters)
+          run++;
+          continue;
+        }
+      }
       let e = i + 1; // the tenth character of a base64 run: its end
       while (e < n && (CHAR_EVENTS[v.charCodeAt(e)]! & Q_B64) !== 0) e++;
       if (!quietRunOf(v, n, i - 9, e)) return false;

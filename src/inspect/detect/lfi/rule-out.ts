@@ -6,7 +6,7 @@
  * - `examine` gives a verdict only for a path token (see `pathTokens`) of two characters or more that matches
  *   MAY_MATTER. Path tokens are maximal runs of non-boundary characters that hold `/`, `\` or `:`, start with a dot,
  *   or hold a dot and are the first or last run of the value; every such run is found here (SEED finds the first
- *   three kinds) and tested with `mayMatter`, MAY_MATTER written out over the run in place;
+ *   three kinds) and tested with `readRun`, MAY_MATTER written out over the run in place, once per run;
  * - the wildcard pass runs only when `hasGlobToken` holds: a blank-separated token that starts with `/` (so a run
  *   that starts with it, whose first seed it is) and holds a wildcard;
  * - the second pass, over the value with `0xHH` path characters replaced, runs only when HEX_PATH matches (the
@@ -27,8 +27,13 @@ export function lfiMayFire(v: string): boolean {
   // a short value without a separator, a colon, a dot or an `x` (`0xHH`) has no path token: one short loop
   if (v.length <= 24 && !hasPathOrHexChar(v)) return false;
   // the first and last runs are path tokens with a dot anywhere (their other seeds are found below)
-  if (firstRunMayMatter(v) || lastRunMayMatter(v)) return true;
+  const first = readFirstRun(v);
+  if (first === MAY_MATTER_HERE) return true;
+  // a value that is one run with a dot (an e-mail address, a host or file name, a decimal) has been read whole:
+  // the last run is the same, and so is the run of every seed but a slash at the start of a wildcard path
+  if (first === v.length) return v.charCodeAt(0) === 47 && globTokenAt(v, 0);
   // the other path tokens, from their seeds; a run is read once, whatever the number of seeds in it
+  let e = 0;
   SEED.lastIndex = 0;
   while (SEED.test(v)) {
     const last = SEED.lastIndex - 1;
@@ -36,11 +41,12 @@ export function lfiMayFire(v: string): boolean {
     if (c !== 47 && c !== 92 && c !== 58 && c !== 46) return true; // `0xHH`: HEX_PATH
     // a slash that starts a blank-separated token starts a run, and is the first seed SEED finds in it
     if (c === 47 && (last === 0 || endsBlankToken(v.charCodeAt(last - 1))) && globTokenAt(v, last)) return true;
-    const e = readRun(v, runStart(v, last));
+    e = readRun(v, runStart(v, last));
     if (e < 0) return true;
     SEED.lastIndex = e;
   }
-  return false;
+  // the last run, unless it was read above (a run that ends the value: a URL or a path at the end of a text)
+  return e !== v.length && lastRunMayMatter(v);
 }
 
 /** `/`, `\`, `:`, `.`, `x` or `X` in `v`. */
@@ -54,14 +60,22 @@ function hasPathOrHexChar(v: string): boolean {
 const PATH_OR_HEX = new Uint8Array(128);
 for (const c of '/\\:.xX') PATH_OR_HEX[c.charCodeAt(0)] = 1;
 
-/** The first run of `v` holds a dot and may matter (runs are short: read in place). */
-function firstRunMayMatter(v: string): boolean {
+/** What `readFirstRun` answers when the first run holds a dot and may matter. */
+const MAY_MATTER_HERE = -1;
+/** What `readFirstRun` answers when the first run holds no dot (it is not read). */
+const NO_DOT = -2;
+
+/**
+ * The first run of `v` when it holds a dot: MAY_MATTER_HERE when it may matter, else where it ends; NO_DOT when it
+ * holds no dot (runs are short: read in place).
+ */
+function readFirstRun(v: string): number {
   for (let k = 0; k < v.length; k++) {
     const c = v.charCodeAt(k);
-    if (c === 46) return readRun(v, 0) < 0;
-    if (isBoundary(c)) return false;
+    if (c === 46) return readRun(v, 0); // -1 is MAY_MATTER_HERE
+    if (isBoundary(c)) return NO_DOT;
   }
-  return false;
+  return NO_DOT;
 }
 
 /** The last run of `v` holds a dot and may matter. */

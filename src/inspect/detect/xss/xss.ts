@@ -1470,6 +1470,31 @@ function alternateReadings(value: string, col: Collector, mask: number, known: P
   }
 }
 
+/** Mask bits whose character makes some check run whatever else the value holds (see `mayReport`). */
+const M_ALWAYS = M_LT | M_LBRACKET | M_PLUS | M_HIGH | M_DOLLAR | M_BACKTICK | M_DQUOTE;
+
+/**
+ * False when `analyze` and `alternateReadings` cannot report anything for the pure-ASCII `value` that
+ * `prescanBytes` read (`mask`, `known`): each test below stands for one of their gates, taken loosely (true when in
+ * doubt). Most ordinary text stops here, before the collector and the scans are set up.
+ */
+function mayReport(value: string, mask: number, known: Prescan): boolean {
+  if ((mask & M_ALWAYS) !== 0) return true;
+  if ((mask & M_EQ) !== 0 && known.attribute) return true;
+  if ((mask & M_COLON) !== 0 && known.scheme) return true;
+  if (known.css) return true;
+  if ((mask & M_AMP) !== 0 && known.looseReference) return true;
+  // `checkJavaScript`: sink events (with no `[`, roots count for nothing), and the break-out after the first
+  // single quote (the other quotes and `${` returned above)
+  if (!maySinkAnywhere(value, mask, known)) return false;
+  if (known.sinkName || known.afterFlags) return true;
+  if ((mask & M_SQUOTE) !== 0) {
+    const p = value.indexOf("'");
+    if (p !== -1 && p + 1 < value.length && !identifierAfterString(value, p + 1, value.length)) return true;
+  }
+  return false;
+}
+
 export const xssDetector: Detector = {
   category: 'xss',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
@@ -1485,6 +1510,7 @@ export const xssDetector: Detector = {
     }
     // None of the characters any check starts from, and no word of a sink that needs none: nothing can fire.
     if ((mask & ~M_BARE_HINT) === 0 && !maySinkAnywhere(value, mask, known)) return;
+    if (known !== null && !mayReport(value, mask, known)) return;
     const col = new Collector(context.paranoia, context.source);
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
     analyze(value, col, mask, known);
