@@ -180,9 +180,15 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ['\'{"k":[1,2]}\'::jsonb - \'k\'', 1, 'sqli-json'],
   ["'[3]'::jsonb #- '{0}'", 1, 'sqli-json'],
   ['2.22507385850720113e-308', 1, 'sqli-magic-number'],
+  // A one-token value, its quote closed and the statement ended right there: the rest of the login query is cut off.
+  ["dave@mail.example';", 1, 'sqli-comment-cut'],
+  ['erin@mail.example`;', 1, 'sqli-comment-cut'],
+  ['frank@mail.example";', 1, 'sqli-comment-cut'],
+  ["gina@mail.example'/* note */;", 1, 'sqli-comment-cut'],
+  ["hank_admin') ; ", 1, 'sqli-comment-cut'],
   // Fragments that need the stricter level.
-  ["dave@mail.example';", 2, 'sqli-comment-cut'],
-  ['erin@mail.example`;', 2, 'sqli-comment-cut'],
+  ['12";', 2, 'sqli-comment-cut'],
+  ["ivy’;", 2, 'sqli-comment-cut'],
   ["k'+pin--", 2, 'sqli-comment-cut'],
   ["q' rlike pin--", 2, 'sqli-comment-cut'],
   ['` AS `alias_x` FROM', 2, 'sqli-statement'],
@@ -335,6 +341,17 @@ const BENIGN: string[] = [
   "It’s 5 o’clock or 6 — either works",
   '“Select your size” or “drop shipping”',
   'Tom’s; Jerry’s; and more',
+  // Look-alikes of a quote break-out ended by `;` (sizes in feet and inches, quoted words, code statements).
+  '15.6";',
+  "6';",
+  "5'11\";",
+  "the players';",
+  "O'Brien';",
+  "'done';",
+  "x = 'a';",
+  'print("ok");',
+  "Rock ’n’ roll’;",
+  "students’;",
   "color: 'red'; margin: 0;",
   'c++ and c#',
   'q=union+station+parking',
@@ -390,7 +407,9 @@ test('benign samples that fire at paranoia 2 or 3 stay below the blocking thresh
   // Documented paranoia-2 false positives: SQL-looking phrases that a stricter level is meant to catch.
   const knownAtPl2 = new Set(['drop table lamp, walnut', 'Paste \'SELECT 1\' into the console', 'Delete from cart',
     'if (x && y) { sleep(500); }', 'My query: select a, b from t1 union select a, b from t2',
-    'WHERE created_at > NOW() - INTERVAL 1 DAY', 'The log mentions xp_cmdshell twice']);
+    'WHERE created_at > NOW() - INTERVAL 1 DAY', 'The log mentions xp_cmdshell twice',
+    // a break-out ended by `;` stays a paranoia-2 finding when the data is a number or the quote typographic
+    '15.6";', "6';", "5'11\";", 'students’;']);
   const failures: string[] = [];
   for (const value of BENIGN) {
     if (knownAtPl2.has(value)) continue;

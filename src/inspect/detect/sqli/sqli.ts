@@ -197,6 +197,11 @@ class Collector {
     };
   }
 
+  /** The code unit at `at` of the value as received (readings of other forms keep its offsets: see asciiQuotes). */
+  originalAt(at: number): number {
+    return this.input.charCodeAt(at);
+  }
+
   flush(report: (finding: Finding) => void): void {
     if (this.best === undefined) return;
     for (const levels of this.best.values()) {
@@ -795,11 +800,15 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
     else if (shape.stackedStrength === STMT_WEAK) out.add('sqli-stacked', 3, SCORE.warning, msg, at);
   }
 
-  // admin'; : the break-out followed only by `;`, which ends the application's statement there.
+  // admin'; : the break-out followed only by `;`, which ends the application's statement there (the rest of it is
+  // left behind the `;`: a login query split in two). Paranoia 1 when the data before the quote is one word-like
+  // token (an account name, an e-mail), the quote is an ASCII one typed as such (not a typographic quote read as
+  // one, not escaped) and the data holds a letter: `15.6";` and `6';` are sizes in inches and feet.
   if (shape.onlyClosers && shape.semiFirst && p.pos >= sig.length && !failed && quoted) {
     const data = input.slice(0, view.breakAt);
     if (data.length > 0 && !hasSpace(data)) {
-      out.add('sqli-comment-cut', 2, SCORE.critical, `statement terminated ${where}`, at);
+      const typed = out.originalAt(view.breakAt) === view.quote.charCodeAt(0) && !data.endsWith('\\');
+      out.add('sqli-comment-cut', typed && hasLetter(data) ? 1 : 2, SCORE.critical, `statement terminated ${where}`, at);
     }
   }
 
@@ -821,6 +830,14 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
 
 function literalVal(input: string, t: Token): Val {
   return t.e - t.s > 32 ? { f: V_CONST, id: '' } : { f: V_CONST, id: `#${input.slice(t.s, t.e)}` };
+}
+
+function hasLetter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 32;
+    if (c >= 97 && c <= 122) return true;
+  }
+  return false;
 }
 
 function hasSpace(s: string): boolean {
