@@ -116,3 +116,11 @@ test('triggers are found in long printable values as in short ones', () => {
   assert.ok(show(filler + 'sel\u0000ect').includes('nul: ' + filler + 'select'));
   assert.deepEqual(show(filler + '50% & more'), [': ' + filler + '50% & more']);
 });
+
+test('a base64 token that only appears after another layer (JavaScript escapes over it) is decoded too', () => {
+  const token = Buffer.from('require("child_process").exec("id")').toString('base64');
+  const hidden = [...token.slice(0, 6)].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('') + token.slice(6);
+  assert.ok(show(hidden).includes('js,base64: require("child_process").exec("id")'), show(hidden).join('\n'));
+  // Escaped text that is no base64 stays as the escapes gave it.
+  assert.deepEqual(show('\\u0041\\u0042 plain words').filter((v) => v.includes('base64')), []);
+});

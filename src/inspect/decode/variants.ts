@@ -17,7 +17,8 @@ import { normalizeUnicode } from './unicode.ts';
  *    before each pass (`overlong`), since percent-decoding turns overlong bytes into U+FFFD;
  * 3. the full decode of that: HTML entities, percent again, JS escapes, CSS escapes, Unicode NFKC and invisible
  *    characters, control characters, overlong UTF-8, in that order, keeping the layers that changed something;
- * 4. base64 tokens decoded (`base64`), and the full decode of that;
+ * 4. base64 tokens decoded (`base64`), and the full decode of that; base64 tokens that only the full decode reveals
+ *    (JavaScript escapes over a token) decoded too;
  * 5. each single layer on the percent-decoded value (`html`, `js`, `css`, `unicode`, `nul`), so that a detector sees
  *    e.g. the JS-unescaped text without the CSS pass having eaten its backslashes.
  * At most `maxVariants` forms (default 8) and `maxTotalChars` characters over all forms (default 4 × the value +
@@ -226,7 +227,8 @@ export function decodedVariants(raw: string, options: VariantOptions = NO_OPTION
   const baseTriggers = base === raw ? rawTriggers : triggersIn(base);
 
   const full = fullDecode(base, baseLayers, baseTriggers);
-  total = addVariant(variants, full, fullDecodeLayers, total, maxVariants, maxTotal);
+  const fullLayers = fullDecodeLayers;
+  total = addVariant(variants, full, fullLayers, total, maxVariants, maxTotal);
 
   // Short values (a path segment, a parameter) may be a short encoded payload: tokens from 8 characters count.
   const minToken = base.length <= 64 ? 8 : BASE64_MIN_LENGTH;
@@ -237,6 +239,14 @@ export function decodedVariants(raw: string, options: VariantOptions = NO_OPTION
     total = addVariant(variants, b64, layers, total, maxVariants, maxTotal);
     const fullB64 = fullDecode(b64, layers, triggersIn(b64));
     total = addVariant(variants, fullB64, fullDecodeLayers, total, maxVariants, maxTotal);
+  }
+
+  // Base64 hidden under another layer (`\u0058\u0079Qk...`: JavaScript escapes over a base64 token): the token only
+  // appears once the full chain has run, so it is looked for there too.
+  if (full !== base) {
+    const fullMinToken = full.length <= 64 ? 8 : BASE64_MIN_LENGTH;
+    const fullB64 = hasRun(full, fullMinToken) ? decodeBase64(full, fullMinToken) : full;
+    if (fullB64 !== full) total = addVariant(variants, fullB64, [...fullLayers, 'base64'], total, maxVariants, maxTotal);
   }
 
   for (let k = 0; k < SINGLE_LAYERS.length; k++) {
