@@ -2,7 +2,8 @@
  * The child processes of the macro benchmark, the bench upstream and Portcullis, and their clean-up (also used for
  * wrk, see load-generators.ts). Each child has its own event loop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,3 +160,19 @@ export function waitForStarted(child: ChildProcess, timeoutMs: number): Promise<
     });
   });
 }
+
+/** CPU seconds (user + system, all threads) of a process so far, from /proc; undefined elsewhere than Linux. */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined || process.platform !== 'linux') return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = (() => {
+  if (process.platform !== 'linux') return 100;
+  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
+})();

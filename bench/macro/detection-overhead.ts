@@ -16,13 +16,11 @@
  * detection on keeps at least 70 % of the throughput without it). Exits 1 when a request failed or got an error
  * status.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { benchPolicy, killAllChildrenNow, startGateway, startUpstream, stopAllChildren } from './bench-processes.ts';
+import { benchPolicy, cpuSeconds, killAllChildrenNow, startGateway, startUpstream, stopAllChildren } from './bench-processes.ts';
 import { createGenerator, GENERATORS, type LoadGenerator } from './load-generators.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
 
@@ -52,21 +50,6 @@ export function detectionPolicy(upstreamUrl: string, logDir: string): Record<str
   return { ...policy, routes: [...off, ...routes] };
 }
 
-/** CPU seconds (user + system, all threads) of a process so far, from /proc; undefined elsewhere than Linux. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined || process.platform !== 'linux') return undefined;
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS = (() => {
-  if (process.platform !== 'linux') return 100;
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
-})();
 
 interface Side { rps: number[]; cpuUs: number[]; p99: number[] }
 

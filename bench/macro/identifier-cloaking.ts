@@ -17,12 +17,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startGateway, stopAllChildren, killAllChildrenNow, track, repoRoot } from './bench-processes.ts';
+import { cpuSeconds, killAllChildrenNow, repoRoot, startGateway, stopAllChildren, track } from './bench-processes.ts';
 import { createGenerator, type LoadGenerator, type LoadResult } from './load-generators.ts';
 import type { Scenario } from './scenarios.ts';
 import { compileKeys, TokenCodec } from '../../src/protections/identifier-cloaking/token.ts';
@@ -143,9 +142,9 @@ async function runBenchmark(): Promise<void> {
       for (const group of groups) {
         for (const variant of group.variants) {
           if (round === 1 && warmup > 0) failures += bad(await generator.start({ url: gateway.url, scenario: variant, connections, seconds: warmup }).result);
-          const cpuBefore = cpuSeconds(gateway.child.pid);
+          const cpuBefore = cpuSeconds(gateway.child.pid) ?? 0;
           const result = await generator.start({ url: gateway.url, scenario: variant, connections, seconds: duration }).result;
-          const cpuUs = (cpuSeconds(gateway.child.pid) - cpuBefore) * 1e6 / Math.max(1, result.requests);
+          const cpuUs = ((cpuSeconds(gateway.child.pid) ?? 0) - cpuBefore) * 1e6 / Math.max(1, result.requests);
           failures += bad(result);
           const rps = result.requests / result.seconds;
           const entry = results.get(`${group.name}/${variant.name}`) ?? { rps: [], p50: [], p99: [], cpu: [] };
@@ -181,17 +180,6 @@ async function runBenchmark(): Promise<void> {
   if (failures > 0) { process.stderr.write(`FAILED: ${failures} request(s) errored or got a non-2xx answer\n`); process.exit(1); }
 }
 
-/** CPU seconds (user + system) of a process so far, from /proc (Linux; 0 elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined || process.platform !== 'linux') return 0;
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ, 100 on Linux
-  } catch {
-    return 0;
-  }
-}
 
 function bad(result: LoadResult): number { return result.errors + result.non2xx; }
 function mean(values: number[]): number { return values.reduce((a, b) => a + b, 0) / values.length; }

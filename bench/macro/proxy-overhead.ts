@@ -11,13 +11,12 @@
  * See docs/performance.md.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
-import { startGateway, startUpstream, startBaselineProxy, stopAllChildren, killAllChildrenNow, benchPolicy, stopChild, repoRoot } from './bench-processes.ts';
+import { benchPolicy, cpuSeconds, killAllChildrenNow, repoRoot, startBaselineProxy, startGateway, startUpstream, stopAllChildren, stopChild } from './bench-processes.ts';
 import { createGenerator, GENERATORS, type LoadGenerator, type LoadResult, type LoadRun } from './load-generators.ts';
 import { cpuTable, runsTable, summaryTable, summarise, TARGETS, type Measurement, type Target } from './results-table.ts';
 
@@ -149,21 +148,6 @@ async function load(baseUrl: string, scenario: Scenario, seconds: number): Promi
   try { return await current.result; } finally { current = undefined; }
 }
 
-/** CPU seconds (user + system, all threads) of a process so far, from /proc; undefined elsewhere than Linux. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined || process.platform !== 'linux') return undefined;
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS = (() => {
-  if (process.platform !== 'linux') return 100;
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
-})();
 
 function measurement(result: LoadResult, scenario: Scenario, target: Target, round: number, cpu: number | undefined): Measurement {
   return {

@@ -17,8 +17,7 @@
  * every route, so put there only settings that do nothing by themselves (keys, `bindTo`), never an enabled rule.
  * Exits 1 when a request failed or got an error status, or a variant did not answer as expected.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startGateway, stopAllChildren, killAllChildrenNow, stopChild, track, repoRoot } from './bench-processes.ts';
+import { cpuSeconds, killAllChildrenNow, repoRoot, startGateway, stopAllChildren, stopChild, track } from './bench-processes.ts';
 import { createGenerator, GENERATORS, type LoadGenerator } from './load-generators.ts';
 import type { Scenario } from './scenarios.ts';
 
@@ -265,22 +264,7 @@ async function main(): Promise<number> {
   }
 }
 
-/** CPU seconds (user + system) of a process so far, from /proc; undefined elsewhere than Linux. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined || process.platform !== 'linux') return undefined;
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
 
-const CLOCK_TICKS = (() => {
-  if (process.platform !== 'linux') return 100;
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
-})();
 
 if (process.argv.includes('--upstream')) {
   await serveUpstream();

@@ -16,12 +16,10 @@
  * JSON.parse as a reference): a figure that machine load disturbs far less than the macro one.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startGateway, startUpstream, stopAllChildren, killAllChildrenNow, benchPolicy, repoRoot } from './bench-processes.ts';
+import { benchPolicy, cpuSeconds, killAllChildrenNow, repoRoot, startGateway, startUpstream, stopAllChildren } from './bench-processes.ts';
 import { createGenerator, type LoadResult } from './load-generators.ts';
 import { orderJson, type Scenario } from './scenarios.ts';
 import { loadApiDescription } from '../../src/openapi/operations.ts';
@@ -60,19 +58,6 @@ function orderSchema(): unknown {
   return api.schemas.standalone(create.requestBody!.content['application/json']!.schema!);
 }
 
-const CLOCK_TICKS = (() => {
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
-})();
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined || process.platform !== 'linux') return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Microseconds per call of the body hook (limits only, and with the schema), and of JSON.parse, on `body`. */
 function microCosts(body: string): { limits: number; schema: number; jsonParse: number } {
