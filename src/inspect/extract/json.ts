@@ -82,6 +82,16 @@ export function memberPath(key: string): string {
 }
 
 
+/**
+ * The bytes of the document being read when it is ASCII (one byte per character), else undefined. Values are then
+ * cut from the bytes as flat strings rather than sliced from the text: V8 makes a slice of 13 characters or more a
+ * view into its parent, and every detector reads each value character by character, about a third slower on a view.
+ */
+let asciiBytes: Buffer | undefined;
+
+/** Strings shorter than this are copied by `slice` anyway. */
+const FLAT_MIN_LENGTH = 13;
+
 /** Reads the string whose opening quote is at `start`; sets readValue and returns the index after the closing quote. */
 function readString(text: string, start: number): number {
   const n = text.length;
@@ -90,7 +100,10 @@ function readString(text: string, start: number): number {
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80 ? STOP[c] === 1 : c >= 0xd800 && c <= 0xdfff) {
-      if (c === 0x22) { readValue = text.slice(start + 1, i); return i + 1; }
+      if (c === 0x22) {
+        readValue = asciiBytes !== undefined && i - start > FLAT_MIN_LENGTH ? asciiBytes.toString('latin1', start + 1, i) : text.slice(start + 1, i);
+        return i + 1;
+      }
       break;
     }
   }
@@ -160,13 +173,19 @@ function stringProblem(code: number, at: number): { problem: { reason: string; m
 
 /** Extracts the keys and values of a JSON document. Never throws. */
 export function extractJson(body: string | Uint8Array, options: JsonOptions = {}): ExtractResult {
-  let text: string;
-  if (typeof body === 'string') text = body;
-  else {
-    const decoded = strictUtf8Text(body);
-    if (decoded === undefined) return failure('json_invalid_utf8', 'the JSON body is not valid UTF-8');
-    text = decoded;
+  if (typeof body === 'string') return extractJsonText(body, options);
+  const text = strictUtf8Text(body);
+  if (text === undefined) return failure('json_invalid_utf8', 'the JSON body is not valid UTF-8');
+  // As many characters as bytes: every byte is ASCII (a UTF-8 sequence of 2 to 4 bytes gives 1 or 2 code units).
+  if (text.length === body.length) asciiBytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+  try {
+    return extractJsonText(text, options);
+  } finally {
+    asciiBytes = undefined;
   }
+}
+
+function extractJsonText(text: string, options: JsonOptions): ExtractResult {
   const maxDepth = options.maxDepth ?? DEFAULT_JSON_MAX_DEPTH;
   const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
   const prefix = options.prefix ?? 'body:';
