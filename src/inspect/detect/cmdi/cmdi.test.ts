@@ -332,3 +332,50 @@ test('linear time on large and pathological values', () => {
     assert.ok(ms < 250, `${JSON.stringify(v.slice(0, 20))}… (${v.length} chars) took ${ms.toFixed(1)} ms`);
   }
 });
+
+// Host administration tools after an operator, absolute system program paths, `-wrapper` shells, arithmetic
+// constants in a command word, substitutions inside `${...}` and `$((...))`, repeated history designators.
+const adminAndExpansionCases: [string, 1 | 2 | 3 | null, Partial<DetectorContext>?][] = [
+  // [value, lowest paranoia level expected (null: nothing at any level)]
+  ['uptime; ansible-inventory --graph', 1],
+  ['ok && salt-call cmd.run whoami', 1],
+  ['1|salt-key -L', 1],
+  ['x; chef-apply recipe.rb', 1],
+  [';lastlogin -u root', 1],
+  ['/usr/sbin/somedaemon', 1],
+  ['/bin/xyz', 1],
+  ['gcc -wrapper /bin/bash,-c,id x.c', 1],
+  ['clang -wrapper python3,-c,print(1) a.c', 1],
+  ['$((4))2 -h', 2], // `42` is no program: arithmetic alone stays a paranoia-2 probe
+  ['w$((0))get x', 2],
+  ['$(( 7 ))z a /etc/passwd', 1],
+  ['${u:-$(whoami)}', 1],
+  ['${`uname -a`}', 1],
+  ['$(( $(id -u) + 1 ))', 1],
+  ['$((`sleep 5`))', 1],
+  ['!-2!-1', 1],
+  // benign look-alikes: stay above paranoia 1
+  ['To deploy, run:\nansible-playbook site.yml', 2], // a line of its own in notes
+  ['(see ansible-doc for the module list)', null],
+  ['npm ci; npm test', 2],
+  ['pepper;salt', null],
+  ['A;AB;B;O', null],
+  ['gcc -wrapper gdb,--args main.c', 2],
+  ['/usr/lib/x86_64-linux-gnu', null],
+  ['/opt/bin/tool', 2],
+  ['${name} `code`', null],
+  ['const s = `${n ? `more` : `less`}`;', null], // JavaScript template literals nest backticks in `${}` too
+  ['x = `${a?`id`:`who`}`', null],
+  ['`${items.map((i) => `${i.name}`).join()}`', null],
+  ['Total: $((price))', 2],
+  ['rating !-1', 2],
+];
+
+test('host administration tools, system program paths and nested expansions', () => {
+  for (const [value, level, ctx] of adminAndExpansionCases) {
+    const fs = run(value, ctx);
+    if (level === null) { assert.deepEqual(fs.map((f) => f.ruleId), [], `should give nothing: ${JSON.stringify(value)}`); continue; }
+    assert.equal(lowest(fs), level, `${JSON.stringify(value)}: lowest level ${lowest(fs)} (${fs.map((f) => `${f.ruleId}@${f.paranoia}`).join(',')}), expected ${level}`);
+    if (level === 1) assert.ok(fs.some((f) => f.paranoia === 1 && f.score === 5), `${JSON.stringify(value)} does not score 5`);
+  }
+});

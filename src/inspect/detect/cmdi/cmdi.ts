@@ -11,11 +11,14 @@
  * - at the start of the value: only with arguments that are dangerous for that program (a sensitive file for a
  *   reader, a URL or address for a network tool, `-c CODE` for a shell or interpreter, a pipe into a shell).
  * English words that are also program names (`cat`, `time`, `more`, `curl`, `ping`) never fire on their own.
+ * Build tools and package managers chained after an operator (`npm ci; npm test`) are a weaker sign than host
+ * administration tools (`; ansible-playbook`, `&& salt-call`), which count like any distinct name unless they stand on
+ * a line of their own or in parentheses. A command substitution inside `${...}` or `$((...))` is read on its own.
  */
 
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { parseShell, type Command, type ShellParse, type Word } from './shell.ts';
-import { BIN_DIRS, K, WINDOWS_ENV, allCommandNames, commandInfo, type CommandInfo } from './commands.ts';
+import { BIN_DIRS, K, SYSTEM_BIN_DIRS, WINDOWS_ENV, allCommandNames, commandInfo, type CommandInfo } from './commands.ts';
 import { powershellIdiom, windowsHits } from './windows.ts';
 import { globMatch, globPath } from './glob.ts';
 import { sensitivePath } from '../lfi/paths.ts';
@@ -32,6 +35,8 @@ interface Resolved {
   readonly absolute: boolean;
   /** Written as a Windows path (its backslashes are separators, not escapes). */
   readonly windowsPath?: boolean;
+  /** Written as an absolute path into a system program directory (`/bin/x`, `/usr/sbin/x`), known name or not. */
+  readonly systemBin?: boolean;
 }
 
 type Verdict = RuleVerdict;
@@ -1112,8 +1117,17 @@ function run(value: string, first: number, context: DetectorContext, report: (fi
   for (const q of ["'", '"']) {
     if (breaksOutOfQuotes(value, q.charCodeAt(0))) analyse(q + value, parseShell(q + value), keep, wants, glob, 1);
   }
+  // a command substitution inside a parameter expansion (`${x:-$(id)}`, `${`id`}`): the lexer takes the braces
+  // whole, so the substitution is read on its own
+  for (const at of substitutionsInBraces(value)) {
+    const sub = value.slice(at);
+    const shifted = (v: Verdict): void => keep({ ...v, start: v.start + at, end: v.end + at });
+    analyse(sub, parseShell(sub), shifted, wants, glob, 0, context.isName);
+  }
   if (parse.arith) {
-    keep({ rule: 'cmdi-arithmetic', paranoia: 2, score: SCORE.critical, message: 'shell arithmetic expansion $(( )) or $[ ]', start: Math.max(0, value.indexOf('$')), end: value.length });
+    // with a command substitution inside, the arithmetic runs a command: no other language writes `$(($(`
+    const nested = arithmeticWithSubstitution(value);
+    keep({ rule: 'cmdi-arithmetic', paranoia: nested ? 1 : 2, score: SCORE.critical, message: nested ? 'command substitution inside shell arithmetic $(( ))' : 'shell arithmetic expansion $(( )) or $[ ]', start: Math.max(0, value.indexOf('$')), end: value.length });
   }
   const pe = parameterOperator(value);
   if (pe >= 0) {
@@ -1121,7 +1135,8 @@ function run(value: string, first: number, context: DetectorContext, report: (fi
   }
   const bang = historyExpansion(value);
   if (bang >= 0) {
-    keep({ rule: 'cmdi-history-expansion', paranoia: 2, score: SCORE.critical, message: 'shell history expansion (!-N)', start: bang, end: bang + 8 });
+    // one `!-N` may be a filter (`rating=!-1`); two glued (`!-1!-2`) only recall shell history
+    keep({ rule: 'cmdi-history-expansion', paranoia: repeatedHistory(value, bang) ? 1 : 2, score: SCORE.critical, message: 'shell history expansion (!-N)', start: bang, end: bang + 8 });
   }
   if (isTildeExpansion(value)) {
     keep({ rule: 'cmdi-tilde-expansion', paranoia: 2, score: SCORE.critical, message: 'shell directory-stack expansion (~+, ~-)', start: 0, end: value.length });
@@ -1272,8 +1287,9 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     rule = 'cmdi-separator-command';
     why = 3;
     const weakLead = cmd.op === '\n' || cmd.lead === 'group';
-    // tools and package managers (`npm test`, `make`) chained in build scripts: a weaker sign than recon or shells
-    const tool = (info.kind & ~(K.common | K.wrapper | K.build)) === 0;
+    // tools and package managers (`npm test`, `make`) chained in build scripts: a weaker sign than recon or shells;
+    // host administration tools (`ansible-playbook`) too on a line of their own or in parentheses (notes, docs)
+    const tool = (info.kind & ~(K.common | K.wrapper | K.build | (weakLead ? K.admin : 0))) === 0;
     const leading = (cmd.tight || startsWithOperator(value, cmd.opPos)) && !weakLead;
     if (!common) level = (weakLead && args === 0 && cmd.op === '\n') || (tool && !leading) ? (evidenceLevel > 0 ? 1 : 2) : 1;
     else if (isCapitalized(head.text) && evidenceLevel < 2) level = evidenceLevel === 1 ? 2 : 3; // `; Free shipping`: prose
@@ -1288,7 +1304,7 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     // a parameter name is never prose: a command line there was cut out of a value (`a=1&ls /etc`)
     if (evidenceLevel >= 2) level = 1;
     else if (evidenceLevel === 1) level = isName || (!common && (info.kind & (K.recon | K.shell | K.windows | K.powershell)) !== 0) ? 1 : 2;
-    else if (!common && args === 0 && (chained || (resolved.absolute && info.kind !== 0))) level = 1;
+    else if (!common && args === 0 && (chained || (resolved.absolute && (info.kind !== 0 || resolved.systemBin === true)))) level = 1;
     else if (!common && args === 0) level = resolved.absolute ? 2 : 3; // a lone name is also a word in data (`base64`, `cmd`)
     else if (!common) level = commandLineArgs(words, k + 1) ? 2 : 3;
     else level = 0;
@@ -1348,7 +1364,7 @@ function resolve(value: string, word: Word, parse: ShellParse, glob: { left: num
     if (base === '') return null;
     const inBin = BIN_DIRS.includes(dir === '' ? '/' : dir) || dir.endsWith('/bin') || dir.endsWith('/sbin') || dir === 'bin' || dir === 'sbin';
     const info = lookup(base);
-    if (inBin && dir.startsWith('/')) return { info: info ?? { name: base, kind: 0 }, name: base, obfuscated, absolute: true };
+    if (inBin && dir.startsWith('/')) return { info: info ?? { name: base, kind: 0 }, name: base, obfuscated, absolute: true, systemBin: SYSTEM_BIN_DIRS.includes(dir) };
     if (info !== undefined && (dir === '.' || dir === '' || inBin)) return { info, name: base, obfuscated, absolute: inBin };
     return null;
   }
@@ -1540,6 +1556,13 @@ function evidence(cmd: Command, k: number, r: Resolved, cmds: Command[], idx: nu
         if (PS_FLAGS.has(low)) { add(2); continue; }
       }
       if ((r.name === 'nc' || r.name === 'ncat' || r.name === 'netcat' || r.name === 'nc.traditional') && /^-[a-z]*[elc]/i.test(t)) { danger(); continue; }
+      // gcc and friends run `-wrapper PROG,ARG,...` around each compiler pass: `-wrapper sh,-c,CODE` is a shell
+      if ((kind & K.build) !== 0 && t === '-wrapper' && next !== undefined) {
+        const comma = next.text.indexOf(',');
+        const path = (comma < 0 ? next.text : next.text.slice(0, comma)).toLowerCase();
+        const prog = lookup(path.slice(path.lastIndexOf('/') + 1));
+        if (prog !== undefined && (prog.kind & (K.shell | K.interp)) !== 0) { add(2); continue; }
+      }
       if (r.name === 'rm' && /^-[a-z]*[rf]/i.test(t)) { danger(); continue; }
       if (r.name === 'find' && (t === '-exec' || t === '-execdir' || t === '-delete' || t === '-fprint')) { danger(); continue; }
       if (r.name === 'certutil' && (low === '-urlcache' || low === '-decode' || low === '-decodehex' || low === '-split')) { danger(); continue; }
@@ -1827,6 +1850,63 @@ function historyExpansion(value: string): number {
     const before = p === 0 ? 32 : value.charCodeAt(p - 1);
     const d = value.charCodeAt(p + 2);
     if ((before === 32 || before === 33 || before === 59 || before === 38 || before === 124 || before === 9) && d >= 48 && d <= 57) return p;
+  }
+  return -1;
+}
+
+/** At `p` (an `!-N` that historyExpansion() found), two or more history designators follow each other. */
+function repeatedHistory(value: string, p: number): boolean {
+  let k = p + 2;
+  while (k < value.length && value.charCodeAt(k) >= 48 && value.charCodeAt(k) <= 57) k++;
+  return value.charCodeAt(k) === 33 && value.charCodeAt(k + 1) === 45 && value.charCodeAt(k + 2) >= 48 && value.charCodeAt(k + 2) <= 57;
+}
+
+/**
+ * Where a command substitution (`` ` `` or `$(`) starts inside `${...}`, for at most 8 such expansions; none when
+ * the value has no `${`. The braces must read as a shell expansion: the substitution right after `${`, or a name and
+ * a default-value operator (`${x:-`, `${x=`, `${x:+`...) before it. JavaScript template literals nest differently
+ * (`${n ? `a` : `b`}`, `${a.map(x => `...`)}`) and are left alone.
+ */
+function substitutionsInBraces(value: string): number[] {
+  const out: number[] = [];
+  let guard = 0;
+  for (let p = value.indexOf('${'); p >= 0 && guard++ < 64 && out.length < 8; p = value.indexOf('${', p + 2)) {
+    let k = p + 2;
+    const c = value.charCodeAt(k);
+    if (c !== 96 && !(c === 36 && value.charCodeAt(k + 1) === 40)) {
+      while (k < value.length && k - p < 66 && isNameChar(value.charCodeAt(k))) k++;
+      if (k === p + 2) continue;
+      if (value.charCodeAt(k) === 58) k++; // `:-` `:=` `:+`
+      const op = value.charCodeAt(k);
+      if (op !== 45 && op !== 61 && !(op === 43 && value.charCodeAt(k - 1) === 58)) continue; // - = :+
+      k++;
+    }
+    const at = substitutionInside(value, k, 123, 125);
+    if (at >= 0) out.push(at);
+  }
+  return out;
+}
+
+function isNameChar(c: number): boolean {
+  return isAlpha(c) || c === 95 || (c >= 48 && c <= 57);
+}
+
+/** An arithmetic expansion `$(( ))` holds a command substitution (`$(($(id)))`, `` $((`id`)) ``). */
+function arithmeticWithSubstitution(value: string): boolean {
+  let guard = 0;
+  for (let p = value.indexOf('$(('); p >= 0 && guard++ < 64; p = value.indexOf('$((', p + 3)) {
+    if (substitutionInside(value, p + 2, 40, 41) >= 0) return true;
+  }
+  return false;
+}
+
+/** From `from`, inside one open bracket (`open`/`close`), where a `` ` `` or `$(` starts before it closes, or -1. */
+function substitutionInside(value: string, from: number, open: number, close: number): number {
+  for (let k = from, depth = 1; k < value.length && k < from + 4096; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 96 || (c === 36 && value.charCodeAt(k + 1) === 40)) return k;
+    if (c === open) depth++;
+    else if (c === close && --depth === 0) return -1;
   }
   return -1;
 }

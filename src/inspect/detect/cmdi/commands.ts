@@ -31,6 +31,12 @@ export const K = {
   common: 512,
   /** Compiler or build tool (can build and run code). */
   build: 1024,
+  /**
+   * Administers hosts or their defences (configuration management that runs commands on fleets, security and
+   * firewall consoles, offensive tools): unlike a build tool or package manager, chained after `;`, `|` or `&&`
+   * it is not a build script.
+   */
+  admin: 2048,
 } as const;
 
 export interface CommandInfo {
@@ -52,7 +58,7 @@ function add(kind: number, names: string): void {
 add(K.recon, `htop btop atop glances iftop nethogs iotop whoami uname ifconfig iwconfig netstat ss lsof lsmod lspci lsusb lsblk lscpu lshw dmidecode dmesg
   getent hostnamectl timedatectl localectl loginctl journalctl systemctl busctl ulimit sysctl getconf printenv
   arp ethtool nmcli iptables ip6tables nft ebtables ufw firewall-cmd getfacl lsattr auditctl ausearch aureport
-  lastlog lastb faillog pwdx pstree pgrep pidof vmstat iostat mpstat sestatus getenforce aa-status
+  lastlog lastlogin lastb faillog pwdx pstree pgrep pidof vmstat iostat mpstat sestatus getenforce aa-status
   apparmor_status aa-enabled aa-disable aa-complain aa-enforce aa-exec ipcs lslocks lsns findmnt blkid
   fdisk sfdisk parted tune2fs debugfs dumpe2fs e2label xfs_db xfs_info mdadm lvdisplay pvdisplay vgdisplay
   ldconfig ldd readelf objdump nm strings`);
@@ -84,12 +90,9 @@ add(K.modify | K.wrapper, `sudo doas nohup strace ltrace stdbuf unbuffer timeout
 add(0, `mkdir rmdir ln dirname basename mktemp tempfile pushd popd dirs shopt compgen complete bind
   declare typeset readonly unalias hash ulimit umask getopts caller disown enable logout mapfile readarray
   sysinfo uptime nproc lsb_release hostid tty stty setterm reset tput dircolors vdir dd sync
-  ansible ansible-playbook ansible-galaxy ansible-vault ansible-console ansible-config ansible-doc
-  ansible-inventory ansible-pull ansible-test chef chef-client chef-shell chef-solo chef-vault chef-run knife
-  puppet salt-call salt-ssh terraform kubectl docker docker-compose podman crictl ctr helm vagrant
+  terraform kubectl docker docker-compose podman crictl ctr helm vagrant
   pip pip2 pip3 pipx npm npx yarn pnpm gem bundle composer apt apt-get aptitude dpkg rpm yum dnf zypper
-  pacman apk snap flatpak brew port emerge cscli fail2ban-client iptables-save iptables-restore
-  msfconsole msfvenom sqlmap ncrack hashcat nikto gobuster dirb ffuf wfuzz
+  pacman apk snap flatpak brew port emerge
   rmt rmt-tar rmt-dump tar cpio ar pax zip gzip bzip2 xz lz4 zstd compress uncompress
   at atq atrm batch anacron systemd-run cron crond inotifywait
   vi vim nvim nano emacs pico joe mcedit ed ex view gvim vimtutor
@@ -97,6 +100,11 @@ add(0, `mkdir rmdir ln dirname basename mktemp tempfile pushd popd dirs shopt co
   wall write mesg talk
   pdftotext pandoc soffice libreoffice convert magick ffmpeg exiftool
   env printf awk sed`);
+
+add(K.admin, `ansible ansible-playbook ansible-galaxy ansible-vault ansible-console ansible-config ansible-doc
+  ansible-inventory ansible-pull ansible-test chef chef-client chef-shell chef-solo chef-vault chef-run chef-apply
+  knife puppet salt-call salt-ssh salt-run salt-key cscli fail2ban-client iptables-save iptables-restore
+  msfconsole msfvenom sqlmap ncrack hashcat nikto gobuster dirb ffuf wfuzz`);
 
 // ---- Unix, common names: programs whose names are also words --------------------------------------------------
 add(K.reader, `cat more less head tail cut sort uniq paste join fold expand unexpand split comm column look file
@@ -150,7 +158,7 @@ const COMMON = `cat more less head tail cut sort uniq paste join fold expand une
   sleep wait trap alias export unset read test true false yes shift exit return break continue time watch script
   screen open start at nice ls ll la dir tree man info help clear make cc ld as ar od pr tac rev nl ed ex vi vim
   bc dc seq factor units bg fg command builtin sed . batch wall write talk view convert compress port snap bundle
-  knife puppet chef helm vagrant gem apt pacman brew emerge go cargo ninja reset sync hash enable bind complete
+  ansible knife puppet chef helm vagrant gem apt pacman brew emerge go cargo ninja reset sync hash enable bind complete
   caller declare disown logout mount service halt reboot shutdown format net sc reg cipher erase del rd expect
   wish stat sg su timeout flock ack ag hd pax gc gi gp ii rm nano pico joe where path prompt title color pause
   goto ver vol copy move ren rename md call ss nm dirs readonly hash diff sum cmp`;
@@ -167,6 +175,9 @@ export function commandInfo(name: string): CommandInfo | undefined {
 /** Directories that hold programs, for absolute paths (`/bin/cat`) and wildcard paths (`/???/c?t`). */
 export const BIN_DIRS: readonly string[] = ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin',
   '/usr/local/sbin', '/opt/bin', '/system/bin', '/usr/libexec', '/usr/lib', '/snap/bin'];
+
+/** The system's own program directories (of BIN_DIRS): every file in them is a program, known to us or not. */
+export const SYSTEM_BIN_DIRS: readonly string[] = ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'];
 
 /** Every command name, for matching wildcard words against them (`c?t`, `/???/n?`). */
 export function allCommandNames(): IterableIterator<string> {

@@ -474,6 +474,9 @@ export function parseShell(src: string, plusIsSpace = false): ShellParse {
         const end = matchParens(src, pos + 1);
         w.subst = true;
         mark(w);
+        // a constant (`$((7))z` is `7z`): the word is spelled with it
+        const constant = src.slice(pos + 3, end - 2).trim();
+        if (constant.length > 0 && constant.length <= 6 && isDigits(constant)) { lit(w, constant); mark(w); }
         w.end = end;
         return end;
       }
@@ -571,6 +574,11 @@ export function parseShell(src: string, plusIsSpace = false): ShellParse {
     }
     return value ?? '';
   }
+}
+
+function isDigits(s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (!isDigit(s.charCodeAt(k))) return false;
+  return true;
 }
 
 function isAssignment(text: string, eq: number): boolean {

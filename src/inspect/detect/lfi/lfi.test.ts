@@ -186,3 +186,23 @@ test('linear time on large and pathological values', () => {
     assert.ok(ms < 250, `${JSON.stringify(v.slice(0, 20))}… (${v.length} chars) took ${ms.toFixed(1)} ms`);
   }
 });
+
+// The WordPress debug log (wp-content/debug.log) is a secret-bearing file; other logs stay weak.
+const wordpressLogCases: [string, 1 | 2 | 3 | null, Partial<DetectorContext>?][] = [
+  ['/wp-content/debug.log', 1, PATH],
+  ['/blog/WP-CONTENT/debug.log', 1, PATH],
+  ['wp-content/debug.log', 1, FILEP],
+  ['/wp-content/uploads/debug.log', 2, PATH], // a log, not WordPress's own
+  ['/logs/debug.log', 2, PATH],
+  ['/wp-content/debug.log.html', null, PATH],
+  ['debug.log', null, FILEP],
+  ['/wp-content/themes/site/style.css', null, PATH],
+];
+
+test('the WordPress debug log is sensitive at paranoia 1, other logs are not', () => {
+  for (const [value, level, ctx] of wordpressLogCases) {
+    const fs = run(value, ctx);
+    if (level === null) { assert.deepEqual(fs.map((f) => f.ruleId), [], `should give nothing: ${JSON.stringify(value)}`); continue; }
+    assert.equal(lowest(fs), level, `${JSON.stringify(value)}: lowest level ${lowest(fs)}, expected ${level}`);
+  }
+});

@@ -325,7 +325,11 @@ export function sensitiveNormal(p: string): Sensitive | null {
   // backups and dumps, logs in a web tree
   if (last.includes('.')) {
     if (isBackupName(last)) return { name: last, strong: false };
-    if (last.endsWith('.log') && segs.length >= 2) return { name: last, strong: false };
+    if (last.endsWith('.log') && segs.length >= 2) {
+      // WordPress writes its debug log (queries, paths, secrets in notices) to wp-content/debug.log when WP_DEBUG_LOG is on
+      if (last === 'debug.log' && segs[segs.length - 2] === 'wp-content') return { name: 'wp-content/debug.log', strong: true };
+      return { name: last, strong: false };
+    }
   }
   return null;
 }

@@ -210,3 +210,21 @@ test('linear time; never throws', () => {
     assert.ok(ms < 250, `slow ${ms.toFixed(1)} ms on ${JSON.stringify(v.slice(0, 12))}`);
   }
 });
+
+// `.php` with a version number (`.php56`, `.php907`) is run as PHP by handlers that match `\.php[0-9]*$`.
+const versionedExtensionCases: [string, boolean][] = [
+  ['shell.php56', true],
+  ['up/x.php907....', true],
+  ['x.PHP10 ', true],
+  ['php8-release-notes.pdf', false],
+  ['phpinfo.txt', false],
+  ['a.phpx', false],
+  ['archive.php123456789', false], // not a version number
+];
+
+test('versioned PHP extensions in upload file names', () => {
+  for (const [value, hit] of versionedExtensionCases) {
+    assert.equal(pl1(run(value, FILE)).length > 0, hit, JSON.stringify(value));
+  }
+  assert.deepEqual(pl1(run('shell.php56')), [], 'a value that is not a file name field');
+});

@@ -876,11 +876,18 @@ function uploadName(v: string): Hit | undefined {
   const parts = lowerBase.split('.').map((p) => p.trim());
   if (parts.length < 2) return undefined;
   const last = parts[parts.length - 1]!;
-  if (UPLOAD_EXTENSIONS.has(last) && last !== 'inc') return { ruleId: 'php-upload-filename', paranoia: 1, message: `executable PHP file name (.${last})`, at: 0 };
+  if ((UPLOAD_EXTENSIONS.has(last) && last !== 'inc') || isVersionedPhp(last)) return { ruleId: 'php-upload-filename', paranoia: 1, message: `executable PHP file name (.${last})`, at: 0 };
   for (let k = 1; k < parts.length - 1; k++) {
     if (UPLOAD_EXTENSIONS.has(parts[k]!) && parts[k] !== 'inc') return { ruleId: 'php-upload-filename', paranoia: 3, message: `PHP double extension (.${parts[k]}.${last})`, at: 0 };
   }
   return undefined;
+}
+
+/** `php` and a version number (`php56`, `php907`): handler patterns such as `\.php[0-9]*$` run them as PHP. */
+function isVersionedPhp(ext: string): boolean {
+  if (ext.length < 4 || ext.length > 8 || !ext.startsWith('php')) return false;
+  for (let k = 3; k < ext.length; k++) if (!isDigit(ext.charCodeAt(k))) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------- quiet values (the common case)
