@@ -9,7 +9,7 @@
  * (the same code measured 340 or 590 µs of CPU per 1 KB POST, with detection off, from one start to the next), so two
  * separately started gateways can differ by more than detection itself costs. Within one process the ratio holds.
  *
- *   node bench/macro/detection-overhead.ts [--connections 50] [--duration 5] [--warmup 1] [--rounds 3]
+ *   node bench/macro/detection-overhead.ts [--connections 50] [--duration 5] [--warmup 2] [--rounds 3]
  *                                          [--scenario NAME ...] [--generator wrk|autocannon] [--json FILE] [--cpu-prof DIR]
  *
  * Prints, per scenario, req/s and CPU µs per request with detection on and off and their ratios (the issue's target:
@@ -29,7 +29,7 @@ const OFF_PREFIX = '/off';
 const usage = `usage: node bench/macro/detection-overhead.ts [options]
   --connections N   concurrent connections (default 50)
   --duration S      seconds per scenario, side and round (default 5)
-  --warmup S        discarded seconds per scenario and side before the first round (default 1)
+  --warmup S        discarded seconds per scenario and side before the first round (default 2)
   --rounds N        rounds; each measures both sides of every scenario, in alternating order (default 3)
   --scenario NAME   only this scenario (repeatable): ${SCENARIOS.map((s) => s.name).join(', ')}
   --generator NAME  wrk or autocannon (default: wrk when on PATH)
@@ -58,7 +58,7 @@ const mean = (values: number[]): number => (values.length === 0 ? NaN : values.r
 async function main(): Promise<number> {
   const { values: args } = parseArgs({
     options: {
-      connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' },
+      connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '3' }, scenario: { type: 'string', multiple: true }, generator: { type: 'string' },
       json: { type: 'string' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     },

@@ -50,18 +50,45 @@ function asUtf8(value: string): string {
   return strictUtf8Text(Buffer.from(value, 'latin1')) ?? value;
 }
 
-/** Extracts the inspected headers; every field line of a repeated header is its own input. Never throws. */
-export function extractHeaders(headers: HeaderFields, options: HeaderOptions = {}): ExtractResult {
-  const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
+/** Which header names (lower-case) are inspected: decided from the options once, then asked per header line. */
+export type HeaderSelection = (name: string) => boolean;
+
+/** The selection the options describe; build it once (at load) and pass it to every extractHeaders call. */
+export function headerSelection(options: HeaderOptions = {}): HeaderSelection {
+  if (options.all) {
+    const skip = new Set((options.skip ?? []).map((name) => name.toLowerCase()));
+    return (name) => !NOT_INSPECTED_HEADERS.has(name) && !skip.has(name);
+  }
   const wanted = new Set<string>(options.only ?? DEFAULT_INSPECTED_HEADERS);
   for (const name of options.extra ?? []) wanted.add(name.toLowerCase());
   if (options.only) for (const name of options.only) wanted.add(name.toLowerCase());
-  const skip = new Set(options.skip ?? []);
-  const isWanted = options.all ? (name: string) => !NOT_INSPECTED_HEADERS.has(name) && !skip.has(name) : (name: string) => wanted.has(name);
+  return (name) => wanted.has(name);
+}
+
+/** Lower-case header names, remembered: clients send the same few names in the same case on every request. */
+const LOWER_NAMES = new Map<string, string>();
+const LOWER_NAMES_MAX = 512;
+
+function lowerName(raw: string): string {
+  let lower = LOWER_NAMES.get(raw);
+  if (lower === undefined) {
+    lower = raw.toLowerCase();
+    if (LOWER_NAMES.size >= LOWER_NAMES_MAX) LOWER_NAMES.clear();
+    LOWER_NAMES.set(raw, lower);
+  }
+  return lower;
+}
+
+/**
+ * Extracts the inspected headers; every field line of a repeated header is its own input. Never throws. `selection`
+ * (from headerSelection) saves deciding the names again on every request; without it, `options` decide.
+ */
+export function extractHeaders(headers: HeaderFields, options: HeaderOptions = {}, selection: HeaderSelection = headerSelection(options)): ExtractResult {
+  const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
   const inputs: InspectedInput[] = [];
   const add = (rawName: string, value: string): boolean => {
-    const name = rawName.toLowerCase();
-    if (!isWanted(name) || value === '') return true;
+    const name = lowerName(rawName);
+    if (!selection(name) || value === '') return true;
     inputs.push({ source: 'header', name, location: 'header:' + name, value: asUtf8(value) });
     return inputs.length <= maxInputs;
   };

@@ -9,6 +9,7 @@ import { crossSiteSessionParameter } from '../../inspect/detect/session-fixation
 import { AttackDetectionConfigSchema, type AttackDetectionConfig } from './config.ts';
 import { compileExclusions } from './exclusions.ts';
 import { headInputs, bodyInputs } from './request-inputs.ts';
+import { headerSelection } from '../../inspect/extract/headers.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_MAX_INPUTS = 5000;
@@ -40,7 +41,8 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
       maxValueBytes: config.maxValueBytes ?? DEFAULT_MAX_VALUE,
       maxBodyBytes: config.maxInspectedBodyBytes ?? DEFAULT_MAX_BODY,
     };
-    const skipHeaders = (config.skipHeaders ?? []).map((h) => h.toLowerCase());
+    // Every header but the framing, credential and opaque ones, and those the policy skips: decided once.
+    const inspectedHeaders = headerSelection({ all: true, skip: config.skipHeaders ?? [] });
     const inspectBody = config.inspectBody !== false;
     const uninspected = (config.uninspectedBodyTypes ?? []).map((t) => t.toLowerCase());
     const unknownBodyTypes = config.unknownBodyTypes ?? 'reject';
@@ -85,7 +87,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
     return {
       needs: { requestBody: inspectBody, maxRequestBodyBytes: limits.maxBodyBytes },
       onRequestHead(exchange) {
-        const inputs = headInputs(exchange, skipHeaders, limits.maxInputs);
+        const inputs = headInputs(exchange, inspectedHeaders, limits.maxInputs);
         if ('problem' in inputs) return block(inputs.problem.status, inputs.problem.reason, { detail: { message: inputs.problem.message } });
         // A flagged head carries its matches into the body phase, where the score goes on adding up.
         return decide(exchange, inputs, requestMatches(exchange));

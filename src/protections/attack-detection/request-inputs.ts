@@ -1,6 +1,6 @@
 import type { Exchange } from '../../pipeline/exchange.ts';
 import type { InspectedInput } from '../../inspect/finding.ts';
-import { extractHeaders } from '../../inspect/extract/headers.ts';
+import { extractHeaders, type HeaderSelection } from '../../inspect/extract/headers.ts';
 import { extractCookies } from '../../inspect/extract/cookies.ts';
 import { bodyKindOf, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
@@ -20,7 +20,7 @@ export interface InputProblem { status: number; reason: string; message: string 
  * the application reads them; the engine's layers decode further), cookies and the inspected headers. JSON found
  * inside a query value, cookie or header is walked too (`query:q:json:$.a`).
  */
-export function headInputs(exchange: Exchange, skipHeaders: readonly string[], maxInputs: number): InspectedInput[] | { problem: InputProblem } {
+export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection, maxInputs: number): InspectedInput[] | { problem: InputProblem } {
   const inputs: InspectedInput[] = [{ source: 'path', name: '', location: 'path', value: exchange.path }];
   // Segments on their own too: an encoded payload (base64, say) fills a segment, not the whole path.
   for (const segment of exchange.path.split('/')) {
@@ -44,7 +44,7 @@ export function headInputs(exchange: Exchange, skipHeaders: readonly string[], m
     inputs.push(input);
     if (!input.isName) addEmbeddedJson(inputs, input, input.value);
   }
-  const headers = extractHeaders(exchange.req.rawHeaders, { all: true, skip: skipHeaders, maxInputs });
+  const headers = extractHeaders(exchange.req.rawHeaders, { maxInputs }, inspectedHeaders);
   if ('problem' in headers) return { problem: asProblem(headers.problem) };
   for (const input of headers.inputs) inputs.push(input);
   return inputs;
