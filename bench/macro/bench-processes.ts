@@ -176,3 +176,27 @@ const CLOCK_TICKS = (() => {
   if (process.platform !== 'linux') return 100;
   try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
 })();
+
+/** The command-line options every interleaved macro benchmark takes, with its own default duration and rounds. */
+export function loadOptions(defaults: { duration: number; rounds: number }) {
+  return {
+    connections: { type: 'string', default: '50' }, duration: { type: 'string', default: String(defaults.duration) },
+    warmup: { type: 'string', default: '2' }, rounds: { type: 'string', default: String(defaults.rounds) },
+    generator: { type: 'string' }, json: { type: 'string' }, 'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+}
+
+export interface LoadSettings { connections: number; duration: number; warmup: number; rounds: number }
+
+/** Those options as numbers (duration in whole seconds); exits 2 with the usage when one is not a usable number. */
+export function loadSettings(args: { connections: string; duration: string; warmup: string; rounds: string }, usage: string): LoadSettings {
+  const settings = {
+    connections: Number(args.connections), duration: Math.max(1, Math.round(Number(args.duration))),
+    warmup: Math.round(Number(args.warmup)), rounds: Number(args.rounds),
+  };
+  const whole = [settings.connections, settings.duration, settings.rounds].every((n) => Number.isInteger(n) && n > 0);
+  if (whole && settings.warmup >= 0) return settings;
+  process.stderr.write(`bad numbers\n\n${usage}\n`);
+  process.exit(2);
+}

@@ -20,7 +20,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchPolicy, cpuSeconds, killAllChildrenNow, startGateway, startUpstream, stopAllChildren } from './bench-processes.ts';
+import { benchPolicy, cpuSeconds, killAllChildrenNow, loadOptions, loadSettings, startGateway, startUpstream, stopAllChildren } from './bench-processes.ts';
 import { createGenerator, GENERATORS, type LoadGenerator } from './load-generators.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
 
@@ -56,23 +56,9 @@ interface Side { rps: number[]; cpuUs: number[]; p99: number[] }
 const mean = (values: number[]): number => (values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length);
 
 async function main(): Promise<number> {
-  const { values: args } = parseArgs({
-    options: {
-      connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '3' }, scenario: { type: 'string', multiple: true }, generator: { type: 'string' },
-      json: { type: 'string' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  const { values: args } = parseArgs({ options: { ...loadOptions({ duration: 5, rounds: 3 }), scenario: { type: 'string', multiple: true } }, strict: true });
   if (args.help) { process.stdout.write(usage + '\n'); return 0; }
-  const connections = Number(args.connections);
-  const duration = Math.max(1, Math.round(Number(args.duration)));
-  const warmup = Math.round(Number(args.warmup));
-  const rounds = Number(args.rounds);
-  if (![connections, duration, rounds].every((n) => Number.isInteger(n) && n > 0) || !(warmup >= 0)) {
-    process.stderr.write(`bad numbers\n\n${usage}\n`);
-    return 2;
-  }
+  const { connections, duration, warmup, rounds } = loadSettings(args, usage);
   const scenarios: Scenario[] = args.scenario ? args.scenario.map((name) => {
     const scenario = SCENARIOS.find((s) => s.name === name);
     if (!scenario) { process.stderr.write(`unknown scenario "${name}"\n\n${usage}\n`); process.exit(2); }

@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, killAllChildrenNow, repoRoot, startGateway, stopAllChildren, stopChild, track } from './bench-processes.ts';
+import { cpuSeconds, killAllChildrenNow, loadOptions, loadSettings, repoRoot, startGateway, stopAllChildren, stopChild, track } from './bench-processes.ts';
 import { createGenerator, GENERATORS, type LoadGenerator } from './load-generators.ts';
 import type { Scenario } from './scenarios.ts';
 
@@ -170,23 +170,9 @@ function policyFor(upstreamUrl: string, variants: Variant[], logDir: string): Re
 }
 
 async function main(): Promise<number> {
-  const { values: args } = parseArgs({
-    options: {
-      connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '2' }, variant: { type: 'string', multiple: true }, generator: { type: 'string' },
-      json: { type: 'string' }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  const { values: args } = parseArgs({ options: { ...loadOptions({ duration: 10, rounds: 2 }), variant: { type: 'string', multiple: true } }, strict: true });
   if (args.help) { process.stdout.write(usage + '\n'); return 0; }
-  const connections = Number(args.connections);
-  const duration = Math.max(1, Math.round(Number(args.duration)));
-  const warmup = Math.round(Number(args.warmup));
-  const rounds = Number(args.rounds);
-  if (![connections, duration, rounds].every((n) => Number.isInteger(n) && n > 0) || !(warmup >= 0)) {
-    process.stderr.write(`bad numbers\n\n${usage}\n`);
-    return 2;
-  }
+  const { connections, duration, warmup, rounds } = loadSettings(args, usage);
   const variants = args.variant ? args.variant.map((name) => {
     const variant = VARIANTS.find((v) => v.name === name);
     if (!variant) { process.stderr.write(`unknown variant "${name}"\n\n${usage}\n`); process.exit(2); }
