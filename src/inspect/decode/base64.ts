@@ -21,6 +21,18 @@ function sextet(c: number): number {
   return -1;
 }
 
+/** `sextet` as a table over ASCII (255 for characters outside both alphabets). */
+const SEXTET_CLASS = new Uint8Array(128).fill(255);
+for (let c = 0; c < 128; c++) { const k = sextet(c); if (k >= 0) SEXTET_CLASS[c] = k; }
+/** The 6-bit value of an alphabet character, `+`/`-` as 62 and `/`/`_` as 63 (either alphabet). */
+const SEXTET_VALUE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) { const k = sextet(c); SEXTET_VALUE[c] = k === 64 ? (c === 0x2b ? 62 : 63) : k === 65 ? (c === 0x2d ? 62 : 63) : Math.max(k, 0); }
+
+/** SEXTET_CLASS of any UTF-16 code unit. */
+function sextetClass(c: number): number {
+  return c < 128 ? SEXTET_CLASS[c]! : 255;
+}
+
 function printable(text: string): boolean {
   if (text.length === 0) return false;
   let good = 0;
@@ -81,9 +93,15 @@ function decodeToken(value: string, start: number, end: number): string | undefi
   let o = 0;
   let acc = 0;
   let bits = 0;
+  // UTF-8 read as the bytes come (Unicode Table 3-7): `need` continuation bytes still due, the next one in
+  // [low, high]. Text is valid UTF-8, and an invalid sequence anywhere makes the whole invalid, so hashes, hex and
+  // binary fail at their first stray high byte instead of after the whole token is decoded.
+  let need = 0;
+  let low = 0x80;
+  let high = 0xbf;
   for (let i = start; i < end; i++) {
     const c = value.charCodeAt(i);
-    const s = c === 0x2b || c === 0x2d ? 62 : c === 0x2f || c === 0x5f ? 63 : sextet(c);
+    const s = SEXTET_VALUE[c]!; // tokens hold only alphabet characters: c < 128
     acc = ((acc << 6) | s) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
@@ -91,6 +109,17 @@ function decodeToken(value: string, start: number, end: number): string | undefi
       const b = (acc >> bits) & 0xff;
       bytes[o++] = b;
       if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && (b === 0 || ++early > maxControl)) return undefined;
+      if (need > 0) {
+        if (b < low || b > high) return undefined;
+        need--;
+        low = 0x80;
+        high = 0xbf;
+      } else if (b >= 0x80) {
+        if (b >= 0xc2 && b <= 0xdf) need = 1;
+        else if (b >= 0xe0 && b <= 0xef) { need = 2; if (b === 0xe0) low = 0xa0; else if (b === 0xed) high = 0x9f; }
+        else if (b >= 0xf0 && b <= 0xf4) { need = 3; if (b === 0xf0) low = 0x90; else if (b === 0xf4) high = 0x8f; }
+        else return undefined;
+      }
     }
   }
   // Most tokens that are not base64 of text (words, hashes, identifiers) fail here, on bytes, before any string is
@@ -119,13 +148,13 @@ export function decodeBase64(value: string, minLength: number = BASE64_MIN_LENGT
   let runStart = 0;
   let i = 0;
   while (i < n) {
-    if (sextet(value.charCodeAt(i)) < 0) { i++; continue; }
+    if (sextetClass(value.charCodeAt(i)) === 255) { i++; continue; }
     const start = i;
     let std = false;
     let url = false;
     for (; i < n; i++) {
-      const s = sextet(value.charCodeAt(i));
-      if (s < 0) break;
+      const s = sextetClass(value.charCodeAt(i));
+      if (s === 255) break;
       if (s === 64) std = true;
       else if (s === 65) url = true;
     }
