@@ -286,35 +286,55 @@ function includes(s: string, lower: string, keep: (v: Verdict) => void): void {
 
 // ---- UTF-7 ----------------------------------------------------------------------------------------------------------
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** The value of each base64 character (`+` and `/` included), -1 for the others. */
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (const [k, ch] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64_VALUE[ch.charCodeAt(0)] = k;
 
-/** Decodes UTF-7 shifted sequences (`+ADw-` is `<`). Text outside them is kept as is. */
+/** UTF-16 code units decoded from one shifted sequence (reused: decoding is synchronous). */
+let units = new Uint16Array(256);
+
+/** The code units units[0, n) as a string, lone surrogates kept (String.fromCharCode, in slices of bounded size). */
+function unitsText(n: number): string {
+  let text = '';
+  for (let k = 0; k < n; k += 4096) text += String.fromCharCode.apply(null, units.subarray(k, Math.min(n, k + 4096)) as unknown as number[]);
+  return text;
+}
+
+/**
+ * Decodes UTF-7 shifted sequences (`+ADw-` is `<`). Text outside them is kept as is. One pass: plain text is copied
+ * in slices, and a sequence is decoded into a reused buffer, so a long base64 value that happens to hold `+AD` costs
+ * little more than reading it.
+ */
 export function decodeUtf7(s: string): string {
   let out = '';
-  let k = 0;
-  while (k < s.length) {
-    const c = s.charCodeAt(k);
-    if (c !== 43) { out += s[k]; k++; continue; }
-    if (s.charCodeAt(k + 1) === 45) { out += '+'; k += 2; continue; }
+  let copied = 0; // s[copied, k) is plain text not yet in out
+  let k = s.indexOf('+');
+  while (k !== -1 && k < s.length) {
+    if (s.charCodeAt(k + 1) === 45) { out += s.slice(copied, k) + '+'; k += 2; copied = k; k = s.indexOf('+', k); continue; }
     let j = k + 1;
     let bits = 0;
     let acc = 0;
-    let units = '';
+    let n = 0;
     while (j < s.length) {
-      const v = B64.indexOf(s[j]!);
+      const c = s.charCodeAt(j);
+      const v = c < 128 ? B64_VALUE[c]! : -1;
       if (v < 0) break;
       acc = (acc << 6) | v;
       bits += 6;
       if (bits >= 16) {
         bits -= 16;
-        units += String.fromCharCode((acc >>> bits) & 0xffff);
+        if (n === units.length) { const grown = new Uint16Array(units.length * 2); grown.set(units); units = grown; }
+        units[n++] = (acc >>> bits) & 0xffff;
         acc &= (1 << bits) - 1;
       }
       j++;
     }
-    if (units === '') { out += s[k]; k++; continue; }
-    out += units;
+    if (n === 0) { k = s.indexOf('+', k + 1); continue; } // a lone `+`: plain text
+    out += s.slice(copied, k) + unitsText(n);
     k = j < s.length && s.charCodeAt(j) === 45 ? j + 1 : j;
+    copied = k;
+    k = s.indexOf('+', k);
   }
-  return out;
+  if (units.length > 4096) units = new Uint16Array(256); // a very long sequence does not keep its buffer
+  return copied === 0 ? (out === '' ? s : out + s) : out + s.slice(copied);
 }
