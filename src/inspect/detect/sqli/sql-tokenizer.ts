@@ -56,7 +56,7 @@ export class Token {
   }
 }
 
-const WORD_MAX = 40;
+export const WORD_MAX = 40;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;

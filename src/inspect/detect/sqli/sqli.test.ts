@@ -466,6 +466,13 @@ test('the shortcuts for benign input keep every finding: values that pass throug
     ['1union select 1,2,3', 1, 'sqli-union/1/5'],
     ['0x1funion select 1,2', 1, 'sqli-union/1/5'],
     ['x=1.eunion select 1', 1, 'sqli-union/1/5'],
+    // tokens inside a run of word characters start only after a number (`0xAb` hex digits, `7e5`, `1.e`) or `$`;
+    // a function name is a call only before `(` or what the tokenizer skips on the way to one
+    ['x/0xAbunion select 1', 1, 'sqli-union/1/5'],
+    ['Qz/7e5union select 1', 1, 'sqli-union/1/5'],
+    ['Qz/9sleep/**/(5)', 3, 'sqli-time/2/5'],
+    ['Qz/sleep 1.e(5)', 1, 'sqli-time/1/5'],
+    ['Qz/3qsleep(5)', 3, ''],
     // a comment that cuts the bare reading: the break-out readings still read past it (also as typographic quotes)
     [`abc # x' or 1=1 -- ${pad}`, 1, 'sqli-tautology/1/5'],
     [`abc # x\u2019 or 1=1 -- ${pad}`, 1, 'sqli-tautology/1/5'],
@@ -601,4 +608,48 @@ test('runs in linear time: 200 KB of prose and of pathological input each well u
     for (let i = 0; i < 100; i++) findings(ten, 3);
   }) / 100;
   assert.ok(avg < 5, `10 KB prose: ${avg.toFixed(3)} ms`);
+});
+
+/** Deterministic base64 of about `n` characters (random bytes from a linear congruential generator). */
+function base64Blob(n: number, seed: number): string {
+  const bytes = Buffer.alloc(Math.ceil((n * 3) / 4));
+  let s = seed;
+  for (let i = 0; i < bytes.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) | 0;
+    bytes[i] = s >>> 24;
+  }
+  return bytes.toString('base64').slice(0, n);
+}
+
+test('an attack hidden in the middle of a long base64 value is still found', () => {
+  const blob = base64Blob(100_000, 1);
+  const cases: Array<[string, string]> = [
+    ["' UNION SELECT 1,2,3-- ", 'sqli-union/1/5'],
+    [' 3union select 1,2 ', 'sqli-union/1/5'],
+    ["/x' or 1=1-- ", 'sqli-tautology/1/5'],
+    ['+sleep(5)+', 'sqli-time/1/5'],
+    [';drop table users--', 'sqli-stacked/1/5'],
+    ['/information_schema.tables/', 'sqli-catalog/1/5'],
+  ];
+  for (const [attack, expected] of cases) {
+    for (const paranoia of [1, 3] as const) {
+      const got = findings(blob + attack + blob, paranoia).map((f) => `${f.ruleId}/${f.paranoia}/${f.score}`).join(' ');
+      assert.equal(got, expected, `${attack} at paranoia ${paranoia}`);
+    }
+  }
+  // Base64 alone (`/`, `+`, `=` padding, mixed-case words, digits glued to letters) is no SQL.
+  for (const seed of [2, 3, 4]) assert.deepEqual(findings(base64Blob(50_001, seed) + '==', 3), []);
+});
+
+test('runs in linear time on long base64: 1 MB well under 200 ms', () => {
+  const value = base64Blob(1_000_000, 5);
+  findings(value, 3); // warm up
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const before = process.cpuUsage();
+    findings(value, 3);
+    const used = process.cpuUsage(before);
+    best = Math.min(best, (used.user + used.system) / 1000);
+  }
+  assert.ok(best < 200, `1 MB of base64: ${best.toFixed(1)} ms`);
 });

@@ -20,7 +20,7 @@
  */
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import {
-  isSpace, isWordChar, isWordStart, operatorAt, stringEnd, TokenStream, type CodeUnits, type Token,
+  isSpace, isWordChar, isWordStart, operatorAt, stringEnd, TokenStream, WORD_MAX, type CodeUnits, type Token,
 } from './sql-tokenizer.ts';
 import {
   CAST_TYPES, SqlParser, ST_FAIL, ST_OK, catalogTier, STMT_STRONG, STMT_WEAK, V_CONST, procedureFlags,
@@ -271,14 +271,10 @@ function asciiQuotes(input: string): string {
   return last === 0 ? input : out + input.slice(last);
 }
 
-/**
- * `+` standing for spaces (a form-encoded value decoded as a path, or by a script): a value without any
- * whitespace in which `+` separates words, quotes or numbers.
+/*
+ * plusAsSpace: `+` standing for spaces (a form-encoded value decoded as a path, or by a script): a value without any
+ * whitespace in which `+` separates words, quotes or numbers is also read with every `+` as a space (see inspect).
  */
-function plusAsSpace(input: string): string {
-  if (input.indexOf('+') < 0 || hasSpace(input)) return input;
-  return input.replaceAll('+', ' ');
-}
 
 /**
  * Integer boundaries (2^31, 2^32, 2^63, 2^64 and their neighbours) probe overflow handling; 2.2250738585072011e-308
@@ -326,10 +322,11 @@ function inspect(input: string, out: Collector): void {
     quotes = asciiQuotes(input);
     if (quotes !== input) inspectForm(quotes, survey(quotes), out);
   }
-  // plusAsSpace(quotes): asciiQuotes neither adds nor removes `+` or whitespace, so the input's survey tells.
+  // plusAsSpace(quotes): asciiQuotes neither adds nor removes `+` or whitespace, so the input's survey tells (SV_PLUS:
+  // a `+`, SV_SPACE: whitespace), and the value is not scanned again for them.
   if ((sv.flags & SV_PLUS) !== 0 && (sv.flags & SV_SPACE) === 0) {
-    const spaced = plusAsSpace(quotes);
-    if (spaced !== quotes) inspectForm(spaced, survey(spaced), out);
+    const spaced = quotes.replaceAll('+', ' ');
+    inspectForm(spaced, survey(spaced), out);
   }
 }
 
@@ -1484,6 +1481,8 @@ const HASH_BITS = 12;
 const HASH_MASK = (1 << HASH_BITS) - 1;
 const hashKeys = new Int32Array(1 << HASH_BITS);
 const hashClasses = new Uint16Array(1 << HASH_BITS);
+/** Length of the longest word with a class: a longer run or suffix has none (its hash may only collide). */
+let longestClassWord = 0;
 
 /**
  * The survey's word hash: like wordHash, over `c | 32` for ASCII characters (the same for both cases of a letter;
@@ -1510,6 +1509,7 @@ function addWordClass(w: string, bits: number): void {
   while (hashClasses[i] !== 0 && hashKeys[i] !== h) i = (i + 1) & HASH_MASK;
   hashKeys[i] = h;
   hashClasses[i]! |= bits;
+  longestClassWord = Math.max(longestClassWord, w.length);
 }
 
 /** The classes of the words with hash `h` (a union if several share it); 0 for none. */
@@ -1567,7 +1567,21 @@ function callMayFollow(u: CodeUnits, n: number, end: number): boolean {
   while (i < n && isSpace(u[i]!)) i++;
   if (i >= n) return false;
   const c = u[i]!;
-  return c === 40 /* ( */ || c === 96 /* ` */ || mayHideTokens(c);
+  if (c === 40 /* ( */ || c === 96 /* ` */) return true;
+  // What the tokenizer reads here is the token after the word: only a comment, a versioned-comment end or a `1.e`
+  // filler number is skipped on the way to a `(`. A lone `/`, `-`, `*` (base64 has `/` after most words), `$`, or a
+  // number without a `.` (a significant token) is not.
+  const d = i + 1 < n ? u[i + 1]! : 0;
+  if (c === 47 /* / */) return d === 42;
+  if (c === 42 /* * */) return d === 47;
+  if (c === 45 /* - */) return d === 45;
+  if (c === 35 /* # */) return d !== 62;
+  if (c === 46 /* . */) return true;
+  if (c >= 48 && c <= 57) { // a `1.e` filler has a `.` right after its leading digits
+    while (i < n && u[i]! >= 48 && u[i]! <= 57) i++;
+    return i < n && u[i] === 46;
+  }
+  return false;
 }
 
 /**
@@ -1578,19 +1592,48 @@ function mayHideTokens(c: number): boolean {
   return c === 45 || c === 35 || c === 47 || c === 42 || c === 46 || c === 36 || (c >= 48 && c <= 57);
 }
 
-/** The union of the classes of the suffixes of the run u[start, end) that start with a word start. */
+/**
+ * The union of the classes of the suffixes of the run u[start, end) that start with a word start where a token may
+ * start: at the run's start, or where a token ends right before it in the run. Words run to the end of the run, so
+ * that token is a number (its last character a digit, a hex digit of `0x..` after an `x` of the run, or the `e` of
+ * `1.e` as the run's first character), a `$` or a `$$...$$` body (ending in `$`), or the digits a `/*!50000` marker
+ * skips. In random base64 most letters follow a letter: no token starts there.
+ */
 function innerClasses(u: CodeUnits, start: number, end: number): number {
   // Suffix hashes from the end: hash(s[k, end)) = code(s[k]) * 31^(end-1-k) + hash(s[k+1, end)), modulo 2^32.
+  // A word token starting at k runs to the end of the run, and one longer than WORD_MAX characters has no text (`w`
+  // is ''): it is no word of any class, nor is one longer than every word with a class. So only the last few
+  // suffixes are looked at (a long hex or base64 run costs no more than a short one).
+  const from = Math.max(start, end - Math.min(WORD_MAX, longestClassWord));
   let h = 0;
   let pow = 1;
   let bits = 0;
-  for (let k = end - 1; k >= start; k--) {
+  let xAt = -1; // the run's first `x` or `X` (end: none), found when first needed
+  for (let k = end - 1; k >= from; k--) {
     const c = u[k]!;
-    h = (h + Math.imul(hashCode(c), pow)) | 0;
+    h = (h + Math.imul(c < 128 ? c | 32 : c === 0x212a ? 107 : c, pow)) | 0; // (hashCode)
     pow = Math.imul(pow, 31);
-    if (isWordStart(c)) bits |= wordClasses(h);
+    if (!isWordStart(c)) continue;
+    if (k > start) { // (a token may start at k: see above)
+      const b = u[k - 1]!;
+      if (!((b >= 48 && b <= 57) || b === 36)) {
+        const lower = b | 32;
+        if (b >= 128 || lower < 97 || lower > 102) continue;
+        if (k - 1 > start) {
+          if (xAt < 0) xAt = firstHexMark(u, start, end);
+          if (xAt >= k - 1) continue;
+        }
+      }
+    }
+    bits |= wordClasses(h);
   }
   return bits;
+}
+
+/** Offset of the first `x` or `X` in the run u[start, end) (a `0x` number may start there), or `end`. */
+function firstHexMark(u: CodeUnits, start: number, end: number): number {
+  for (let k = start; k < end; k++) if ((u[k]! | 32) === 120) return k;
+  return end;
 }
 
 function isTypographicQuote(c: number): boolean {
@@ -1667,7 +1710,8 @@ function survey(s: string): Survey {
             break;
           case 61: // =
             flags |= SV_LOUD;
-            if (i > 0 && (isWordChar(u[i - 1]!) || u[i - 1] === 96 || u[i - 1] === 93)) {
+            // (`==` is one operator token, no pair's `=`: base64 padding.)
+            if (i > 0 && d !== 61 && (isWordChar(u[i - 1]!) || u[i - 1] === 96 || u[i - 1] === 93)) {
               if (sv.firstPairEq < 0) sv.firstPairEq = i;
               sv.lastPairEq = i;
             }
@@ -2136,7 +2180,7 @@ function everyPairFailsAtOnce(input: string, sv: Survey): boolean {
   if ((sv.flags & SV_COMMENT) !== 0 && input.includes('/*!')) return false;
   for (let e = sv.firstPairEq; e >= 0 && e <= sv.lastPairEq; e = input.indexOf('=', e + 1)) {
     const b = u[e - 1]!;
-    if ((!isWordChar(b) && b !== 96 && b !== 93) || pairFailsAtOnceOnChars(input, u, e + 1)) continue;
+    if ((!isWordChar(b) && b !== 96 && b !== 93) || u[e + 1] === 61 || pairFailsAtOnceOnChars(input, u, e + 1)) continue;
     const view = new View(input, new TokenStream(input, e + 1, Infinity, input.length, u), '', 0);
     if (view.has(0) && !pairFailsAtOnce(view, 0)) return false;
   }
