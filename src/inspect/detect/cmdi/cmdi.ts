@@ -550,17 +550,20 @@ function commandsQuiet(src: string, plusIsSpace: boolean, reparse: boolean, budg
         else { if (d === 39 || i + 1 < n) end = n; i = n; } // unterminated: to the end (a lone `"` adds nothing)
         continue;
       }
-      if (d < 128) {
-        const g = QUIET_CLASS[d]!;
-        if (g !== 0) {
-          if (g === Q_STOP) break;
-          if (g === Q_WILDCARD) star |= d === 42 ? 2 : 1;
-          else if (d !== 37 || pathPercent) special = true;
-        } else if (plusIsSpace && d === 43) break;
-      } else special = true;
-      h = (Math.imul(h, 31) + (d >= 65 && d <= 90 ? d + 32 : d)) | 0;
-      if (!((d >= 48 && d <= 57) || d === 46)) { hBase = h; baseEnd = i + 1; }
-      i++;
+      // the unquoted characters up to a quote or the word's end, in one call (see scanUnquoted)
+      QUIET_WORD.h = h;
+      QUIET_WORD.hBase = hBase;
+      QUIET_WORD.baseEnd = baseEnd;
+      QUIET_WORD.special = special;
+      QUIET_WORD.star = star;
+      const stop = scanUnquoted(src, i, n, plusIsSpace, pathPercent);
+      h = QUIET_WORD.h;
+      hBase = QUIET_WORD.hBase;
+      baseEnd = QUIET_WORD.baseEnd;
+      special = QUIET_WORD.special;
+      star = QUIET_WORD.star;
+      if (stop === i) break; // a blank or a separator
+      i = stop;
       end = i;
     }
     const reread = reparse && quoted && (first === 39 || first === 34);
@@ -598,6 +601,78 @@ function commandsQuiet(src: string, plusIsSpace: boolean, reparse: boolean, budg
     if (reread && text.length >= 4 && text.includes(' ') && (text.length > 512 || !commandsQuiet(text, false, false, budget))) return false;
   }
   return true;
+}
+
+/**
+ * For scanUnquoted(): the next character that is not a plain part of a name (a quote, a blank or separator, `=`,
+ * `/`, `%`, `[`, a wildcard, non-ASCII; `+` too when it reads as a blank). The plain stretch before it is hashed
+ * in a loop with nothing else to test.
+ */
+const PLAIN_END_RE = /['" \t\v\f\n\r;&|()=/%[*?\u0080-\uffff]/g;
+const PLAIN_END_PLUS_RE = /['" \t\v\f\n\r;&|()=/%[*?+\u0080-\uffff]/g;
+/** Where a word with a special character ends: a quote, a blank or a separator (QUIET_CLASS Q_STOP), or `+`. */
+const WORD_END_RE = /['" \t\v\f\n\r;&|()]/g;
+const WORD_END_PLUS_RE = /['" \t\v\f\n\r;&|()+]/g;
+
+/** What scanUnquoted() carries from one stretch of a word to the next (a quoted part may come between). */
+const QUIET_WORD = { h: 0, hBase: 0, baseEnd: 0, special: false, star: 0 };
+
+/**
+ * For commandsQuiet(): reads src from `i` up to a quote, a character that ends the word, or the end, updating
+ * QUIET_WORD as its word loop did a character at a time (the hash of the word, and of its base before trailing
+ * digits and dots, as mayBeName() reads them), and returns where it stopped. Long words (base64 or hex data) cost
+ * one cheap pass: plain stretches are found by a regular expression and hashed in a loop that tests nothing, and
+ * once the word has a special character its hashes no longer matter (commandsQuiet() asks mayBeName only
+ * without one), so its end is found by a regular expression too.
+ */
+function scanUnquoted(src: string, i: number, n: number, plusIsSpace: boolean, pathPercent: boolean): number {
+  const w = QUIET_WORD;
+  const plainEnd = plusIsSpace ? PLAIN_END_PLUS_RE : PLAIN_END_RE;
+  while (!w.special && i < n) {
+    plainEnd.lastIndex = i;
+    const stop = plainEnd.test(src) ? plainEnd.lastIndex - 1 : n;
+    if (stop > i) {
+      // the base ends after the stretch's last character that is not a digit or `.`
+      let base = stop;
+      while (base > i && isDigitOrDot(src.charCodeAt(base - 1))) base--;
+      const h = hashOn(w.h, src, i, base);
+      if (base > i) { w.hBase = h; w.baseEnd = base; }
+      w.h = hashOn(h, src, base, stop);
+      i = stop;
+      if (i >= n) break;
+    }
+    // the character at i, as the word loop reads it
+    const d = src.charCodeAt(i);
+    if (d === 39 || d === 34) return i;
+    if (d < 128) {
+      const g = QUIET_CLASS[d]!;
+      if (g !== 0) {
+        if (g === Q_STOP) return i;
+        if (g === Q_WILDCARD) w.star |= d === 42 ? 2 : 1;
+        else if (d !== 37 || pathPercent) w.special = true;
+      } else if (plusIsSpace && d === 43) return i;
+    } else w.special = true;
+    const h = (Math.imul(w.h, 31) + (d >= 65 && d <= 90 ? d + 32 : d)) | 0;
+    w.h = h;
+    if (!isDigitOrDot(d)) { w.hBase = h; w.baseEnd = i + 1; }
+    i++;
+  }
+  if (w.special && i < n) {
+    const wordEnd = plusIsSpace ? WORD_END_PLUS_RE : WORD_END_RE;
+    wordEnd.lastIndex = i;
+    i = wordEnd.test(src) ? wordEnd.lastIndex - 1 : n;
+  }
+  return i;
+}
+
+function isDigitOrDot(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46;
+}
+
+/** `h` carried on over the ASCII characters src[from, to), lower-cased, as the word loop hashes. */
+function hashOn(h: number, src: string, from: number, to: number): number {
+  for (let k = from; k < to; k++) h = (Math.imul(h, 31) + LOWER[src.charCodeAt(k)]!) | 0;
+  return h;
 }
 
 /**
@@ -1791,12 +1866,11 @@ function isFileName(t: string): boolean {
   return isAlpha(t.charCodeAt(dot + 1));
 }
 
+const BLANK_RE = /[ \t\n\r]/;
+
+/** A space, tab, newline or carriage return (a regular expression scans long values fastest). */
 function hasBlank(v: string): boolean {
-  for (let k = 0; k < v.length; k++) {
-    const c = v.charCodeAt(k);
-    if (c === 32 || c === 9 || c === 10 || c === 13) return true;
-  }
-  return false;
+  return BLANK_RE.test(v);
 }
 
 function startsWithOperator(value: string, pos: number): boolean {

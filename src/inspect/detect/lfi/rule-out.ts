@@ -70,24 +70,25 @@ const NO_DOT = -2;
  * holds no dot (runs are short: read in place).
  */
 function readFirstRun(v: string): number {
-  for (let k = 0; k < v.length; k++) {
-    const c = v.charCodeAt(k);
-    if (c === 46) return readRun(v, 0); // -1 is MAY_MATTER_HERE
-    if (isBoundary(c)) return NO_DOT;
-  }
-  return NO_DOT;
+  // the first dot and the first boundary are found natively: a loop in JS over a long run (hex data, one long
+  // token) costs several times more
+  const dot = v.indexOf('.');
+  if (dot < 0) return NO_DOT;
+  BOUNDARY_RE.lastIndex = 0;
+  if (BOUNDARY_RE.test(v) && BOUNDARY_RE.lastIndex - 1 < dot) return NO_DOT;
+  return readRun(v, 0); // -1 is MAY_MATTER_HERE
 }
+
+/** A boundary character of paths.ts (isBoundary). */
+const BOUNDARY_RE = /[\x00-\x20"'`<>|&=?#,(){}\x7f]/g;
 
 /** The last run of `v` holds a dot and may matter. */
 function lastRunMayMatter(v: string): boolean {
-  let dot = false;
-  let s = v.length;
-  for (; s > 0; s--) {
-    const c = v.charCodeAt(s - 1);
-    if (isBoundary(c)) break;
-    if (c === 46) dot = true;
-  }
-  return dot && readRun(v, s) < 0;
+  // the last run holds a dot when no boundary follows the last dot (found natively, as in readFirstRun)
+  const dot = v.lastIndexOf('.');
+  if (dot < 0) return false;
+  for (let k = dot + 1; k < v.length; k++) if (isBoundary(v.charCodeAt(k))) return false;
+  return readRun(v, runStart(v, dot)) < 0;
 }
 
 /** Where the run of non-boundary characters holding `at` starts. */

@@ -38,6 +38,9 @@ function sextet(c: number): number {
 export function decodeUtf7(value: string): string | null {
   let plus = value.indexOf('+');
   if (plus === -1) return null;
+  // Base64 data has a `+` every 64 characters or so: decide first, without building strings, whether any run
+  // gives markup; almost every run of random data is ruled out by its first code unit.
+  if (!hasUtf7Markup(value, plus)) return null;
   let out = '';
   let runStart = 0;
   let markup = false;
@@ -81,6 +84,35 @@ export function decodeUtf7(value: string): string | null {
   }
   if (!markup) return null;
   return out + value.slice(runStart);
+}
+
+/**
+ * Whether some run read by `decodeUtf7` decodes to ASCII code units only, one of them a markup character. Every
+ * run starts right after a `+` (whatever `decodeUtf7` consumed before it holds no `+`), so each `+` is tried in
+ * turn, and a run is given up at its first code unit above U+007F.
+ */
+function hasUtf7Markup(value: string, plus: number): boolean {
+  const n = value.length;
+  while (plus !== -1 && plus + 1 < n) {
+    let acc = 0;
+    let bits = 0;
+    let runMarkup = false;
+    for (let i = plus + 1; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c === 0x2b || !isModifiedBase64(c)) break;
+      acc = ((acc << 6) | sextet(c)) & 0xffffff;
+      bits += 6;
+      if (bits >= 16) {
+        bits -= 16;
+        const unit = (acc >> bits) & 0xffff;
+        if (unit >= 0x80) { runMarkup = false; break; }
+        if (unit === 0x3c || unit === 0x3e || unit === 0x22 || unit === 0x27) runMarkup = true;
+      }
+    }
+    if (runMarkup) return true;
+    plus = value.indexOf('+', plus + 1);
+  }
+  return false;
 }
 
 /**

@@ -477,3 +477,33 @@ test('10 KB of ordinary text takes well under a millisecond (median)', () => {
   times.sort((a, b) => a - b);
   assert.ok(times[25] < 15, `median ${times[25].toFixed(3)} ms`);
 });
+
+/** `bytes` pseudo-random bytes (a fixed sequence) as base64: what a JSON API carries for a file. */
+function base64Blob(bytes: number): string {
+  const b = Buffer.alloc(bytes);
+  let x = 7;
+  for (let k = 0; k < b.length; k++) { x = (x * 1103515245 + 12345) & 0x7fffffff; b[k] = x >> 16; }
+  return b.toString('base64');
+}
+
+test('markup hidden in the middle of a long base64 value is still found, UTF-7 too', () => {
+  const blob = base64Blob(75_000);
+  const plain = run(blob.slice(0, 50_000) + '<script>alert(1)</script>' + blob.slice(50_000), 3).map((f) => f.ruleId).sort();
+  assert.deepEqual(plain, ['xss-js-sink', 'xss-script-tag']);
+  const utf7 = run(blob.slice(0, 50_000) + '+ADw-script+AD4-alert(1)+ADw-/script+AD4-' + blob.slice(50_000), 3);
+  assert.deepEqual(utf7.map((f) => f.ruleId).sort(), ['xss-js-sink', 'xss-script-tag']);
+  assert.deepEqual(run(blob, 3), []);
+});
+
+test('linear time on 1 MB of base64 (a `+` every 64 characters or so)', () => {
+  const blob = base64Blob(750_000);
+  run(blob.slice(0, 5000), 3);
+  let ms = Infinity;
+  for (let k = 0; k < 10 && ms >= 50; k++) { // best of up to ten, in CPU time
+    const start = process.cpuUsage();
+    run(blob, 3);
+    const used = process.cpuUsage(start);
+    ms = Math.min(ms, (used.user + used.system) / 1000);
+  }
+  assert.ok(ms < 100, `1 MB of base64 took ${ms.toFixed(1)} ms`);
+});
