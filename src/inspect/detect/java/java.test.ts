@@ -128,3 +128,33 @@ test('linear time; never throws', () => {
     assert.ok(ms < 250, `slow ${ms.toFixed(1)} ms on ${v.slice(0, 12)}`);
   }
 });
+
+/** `len` characters of base64 of random-looking bytes (deterministic). */
+function blobB64(len: number, seed = 1): string {
+  const bytes = Buffer.alloc(Math.ceil(len * 3 / 4));
+  let x = seed;
+  for (let i = 0; i < bytes.length; i++) { x = (x * 1103515245 + 12345) & 0x7fffffff; bytes[i] = x >> 16; }
+  return bytes.toString('base64').slice(0, len);
+}
+
+test('attacks inside long base64 values are still found', () => {
+  const blob = blobB64(100_000);
+  const mid = blob.length >> 1;
+  assert.deepEqual(run(blob), []);
+  for (const attack of [' java.lang.Runtime ', '+TemplatesImpl/', 'ACED00057372', "#_memberAccess['x']", ' new ProcessBuilder("id").start()']) {
+    const v = blob.slice(0, mid) + attack + blob.slice(mid);
+    assert.equal(pl1(run(v)).length, 1, `missed ${attack} in the middle of 100 KB of base64`);
+  }
+  // a serialized object starting a run after a separator, and a gadget name in base64, far into the value
+  assert.equal(pl1(run(blob.slice(0, mid) + ' ' + serializedB64(0) + ' ' + blob.slice(mid)))[0]?.ruleId, 'java-serialized-object');
+  const gadget = Buffer.from('xxinvokertransformer').toString('base64').slice(1);
+  assert.equal(pl1(run(blob.slice(0, mid) + '.' + gadget + blob.slice(0, 300)))[0]?.ruleId, 'java-base64-gadget');
+});
+
+test('linear time on long base64, hex and single-token values', () => {
+  const mb = blobB64(1 << 20, 7);
+  for (const v of [mb, Buffer.from(mb.slice(0, 1 << 19)).toString('hex'), 'x'.repeat(1 << 20), mb.replace(/[+/]/g, 'a')]) {
+    const ms = bestOf(() => { run(v); });
+    assert.ok(ms < 100, `slow ${ms.toFixed(1)} ms on 1 MB starting ${v.slice(0, 12)}`);
+  }
+});

@@ -1026,9 +1026,9 @@ function nothingToFind(scan: RunScan, flags: number): boolean {
  * one pass over the value's characters that checks, where they could start, what each rule needs:
  * - class-loader path (of a name, or of a value with `.` or `[` after it): `class` right before `.` or `[`;
  * - serialized objects: `0005` (hex magic), `\` (escaped), NUL (raw), the magic texts (an `A` after `0`, `t` or
- *   `Q`), a base64 run that `gadgetRun` would decode (see `quietRun`);
+ *   `Q`), a base64 run that `gadgetRun` would decode (see `quietRunEnd`);
  * - class names: a root word before a `.` with a name after it; calls: a call word before `(` (after spaces);
- *   `new ProcessBuilder`, `memberaccess` and gadget names (`quietRun`, and `lazymap` from its `z`);
+ *   `new ProcessBuilder`, `memberaccess` and gadget names (`quietRunEnd`, and `lazymap` from its `z`);
  * - OGNL: `{` or a second `@`; XMLDecoder: `<`.
  * Every other value gets the full scans. `İ` (the only character whose lower case is longer) goes there too, as it
  * shifts the lower-cased copy those scans read. The Kelvin sign, the only other character that lower-cases into
@@ -1224,6 +1224,212 @@ const SEXTET = new Uint8Array(256).fill(64);
 for (let c = 0; c < 128; c++) if (B64[c]! >= 0) SEXTET[c] = B64[c]!;
 
 /**
+ * Classes of a byte for `quietRunEnd`, one table read per character: R_END for every byte that is not base64 (the
+ * run ends there), and for base64 bytes the ones that need a look (R_LOOK): `+` `/` `-` (end a word), `5`
+ * (`aced0005`), `m` `p` in either case (`memberaccess`, `processbuilder`); R_NOT_HEX, R_UPPER and R_DIGIT are
+ * gathered for the whole run.
+ */
+const R_END = 1;
+const R_PUNCT = 2;
+/** A pair (RUN_PAIR only) of two letters or digits that `aced0005`, `memberaccess` or `processbuilder` holds. */
+const R_TEXT = 4;
+const R_NOT_HEX = 16;
+const R_UPPER = 32;
+const R_DIGIT = 64;
+const RUN_BYTE = new Uint8Array(256).fill(R_END);
+for (let c = 0; c < 128; c++) {
+  const cls = CLASS[c]!;
+  if ((cls & C_B64) === 0) continue;
+  RUN_BYTE[c] = ((cls & C_B64_PUNCT) !== 0 ? R_PUNCT : 0) | ((cls & C_HEX) === 0 ? R_NOT_HEX : 0) |
+    ((cls & C_UPPER) !== 0 ? R_UPPER : 0) | ((cls & C_DIGIT) !== 0 ? R_DIGIT : 0);
+}
+
+/**
+ * Where the texts `quietRunEnd` looks for inside a run are found from: two pairs of letters in a row in each, at
+ * offset `at` and `at + 1` (`00` of `aced0005` at 4, `mb` `be` of `memberaccess` at 2, `sb` `bu` of `processbuilder`
+ * at 6). Whatever the text's alignment, one of its two pairs is a pair of `quietPairs`: a pair holding one of these
+ * (ignoring case) marks the text's start at 2, 3, 4, 5, 6 or 7 bytes before, as `textAround` checks.
+ */
+const TEXT_PAIRS: readonly [string, number][] = [['aced0005', 4], ['memberaccess', 2], ['processbuilder', 6]];
+
+/**
+ * RUN_BYTE of two bytes read as one 16-bit number (see PAIR), joined, and R_TEXT: the loop of `quietRunEnd` reads
+ * a pair at a time, and looks closer only at the pair that ends the run, holds a `+` `/` `-` (a word's end) or
+ * may be inside one of the TEXT_PAIRS texts.
+ */
+const RUN_PAIR = new Uint8Array(65536);
+for (let a = 0; a < 256; a++) {
+  for (let c = 0; c < 256; c++) RUN_PAIR[LITTLE_ENDIAN ? a | (c << 8) : (a << 8) | c] = RUN_BYTE[a]! | RUN_BYTE[c]!;
+}
+for (const [text, at] of TEXT_PAIRS) {
+  for (const k of [at, at + 1]) {
+    for (const a of new Set([text.charCodeAt(k), text.toUpperCase().charCodeAt(k)])) {
+      for (const c of new Set([text.charCodeAt(k + 1), text.toUpperCase().charCodeAt(k + 1)])) {
+        RUN_PAIR[LITTLE_ENDIAN ? a | (c << 8) : (a << 8) | c]! |= R_TEXT;
+      }
+    }
+  }
+}
+/** The pairs to look at in `quietRunEnd`. */
+const R_LOOK = R_END | R_PUNCT | R_TEXT;
+
+/** Whether one of the TEXT_PAIRS texts (ignoring case) holds the pair at `q` of the bytes `b[0, n)` (see there). */
+function textAround(b: Uint8Array, n: number, q: number): boolean {
+  for (const [text, at] of TEXT_PAIRS) if (holdsIn(b, n, q - at, text) || holdsIn(b, n, q - at - 1, text)) return true;
+  return false;
+}
+
+/** The R_ classes of the bytes of the run `quietRunEnd` reads, gathered by it and by `nextLookPair`. */
+let pairClasses = 0;
+
+/**
+ * The first pair from `j` of `w` (`quietPairs`) that `quietRunEnd` has to look at (R_LOOK, the run's end at the
+ * latest), gathering the classes of those before it in `pairClasses`. A small loop of its own: it is compiled
+ * tighter than inside `quietRunEnd`.
+ */
+function nextLookPair(w: Uint16Array, j: number): number {
+  let all = pairClasses;
+  for (;; j++) {
+    const t = RUN_PAIR[w[j]!]!;
+    if ((t & R_LOOK) !== 0) break;
+    all |= t;
+  }
+  pairClasses = all;
+  return j;
+}
+
+/** Base64 runs longer than this are read by `quietRunEnd`, shorter ones by `quietRun` (tuned for them). */
+const LONG_RUN = 256;
+
+/** What decoding `quietDecoding` may still spend on the value `quietValue` reads (characters, four times each). */
+const DECODE_BUDGET = 64 * 1024;
+let quietDecodeBudget = DECODE_BUDGET;
+
+/**
+ * The end of the base64 run starting at `s` (longer than LONG_RUN) of the value `v`, copied into the bytes `b[0, n)`
+ * (with a byte that is not base64 at `n`), when nothing in the run can start a finding; else -1. One loop that reads a pair of bytes and a table entry
+ * at a time (`nextLookPair`) and looks closer only at the few pairs that may matter; then the rarer checks. What a
+ * base64 run of the value can give, and how each is ruled out exactly (or, when costly, conservatively):
+ * - the base64 serialization magic: only at the start of a run (`base64Runs` reads its first 12 characters):
+ *   `magicAt` there, when an `A` is where the magic's zero bits are (`zeroNearStart`, as `base64Runs` asks);
+ * - hex magic `aced0005`, `memberaccess` (OGNL) and `processbuilder` (`new ProcessBuilder`), from the pairs of
+ *   TEXT_PAIRS (all are letters and digits: inside one run, found ignoring case as the lower-cased value has them);
+ * - gadget class names as whole identifier words (split by `+` `/` `-`, as in `gadgetShapedWord`): words of a
+ *   gadget's shape are compared with the names (`lazymap`, the only one shorter than 10, included);
+ * - the base64-gadget decoding (`gadgetRun`): for a run it would decode, the same decoding and search
+ *   (`quietDecoding`); past the value's decoding budget, -1;
+ * - the marked characters of the run (`A`, `5`, `z`) start nothing else: so the scan goes on after the run.
+ * Other rules start at characters that are not base64 (`.`, `(`, `@`...), which the scan looks at after the run.
+ */
+function quietRunEnd(v: string, b: Uint8Array, n: number, s: number): number {
+  // by pairs of bytes (`quietPairs`, see RUN_PAIR) from the pair holding `s`: a pair with a byte to look at
+  // (the run's end among them) byte by byte, from `s` (a byte before it is the one before the run)
+  const w = quietPairs;
+  pairClasses = 0;
+  let word = s; // start of the current identifier word
+  let e = -1;
+  for (let j = s >> 1; e < 0; j++) {
+    j = nextLookPair(w, j);
+    const t = RUN_PAIR[w[j]!]!;
+    if ((t & R_TEXT) !== 0) { // letters and digits only: within the run
+      if (textAround(b, n, 2 * j)) return -1;
+      pairClasses |= t;
+      continue;
+    }
+    for (let k = Math.max(2 * j, s); k < 2 * j + 2; k++) {
+      const c = RUN_BYTE[b[k]!]!;
+      if ((c & (R_END | R_PUNCT)) !== 0) {
+        if (k - word >= GADGET_MIN && gadgetWordIn(b, n, word, k)) return -1;
+        if ((c & R_END) !== 0) {
+          e = k;
+          break;
+        }
+        word = k + 1;
+      }
+      pairClasses |= c;
+    }
+  }
+  const all = pairClasses;
+  const len = e - s;
+  if (zeroNearStart(b, s, e)) {
+    for (let pad = 0; pad < 4; pad++) if (magicAt(v, s, Math.min(len, 12), pad)) return -1;
+  }
+  // `gadgetRun`'s conditions: two uppercase letters or a digit, not hexadecimal (`mayNameClass` is not asked: a long
+  // run of random data, the costly case, almost always has what it looks for)
+  if ((all & R_NOT_HEX) !== 0 && ((all & R_DIGIT) !== 0 || ((all & R_UPPER) !== 0 && twoUpper(b, s, e))) &&
+    !quietDecoding(v, s, Math.min(len, 8192))) return -1;
+  return e;
+}
+
+/** Whether the run `b[s, e)` has an `A` where the magic's zero bits are (`base64Runs` looks for it there first). */
+function zeroNearStart(b: Uint8Array, s: number, e: number): boolean {
+  for (let k = s + 2; k < s + 8 && k < e; k++) if (b[k] === 65) return true;
+  return false;
+}
+
+/** Whether `b[s, e)` holds two uppercase letters. */
+function twoUpper(b: Uint8Array, s: number, e: number): boolean {
+  let upper = 0;
+  for (let k = s; k < e && upper < 2; k++) upper += CLASS[b[k]!]! & C_UPPER;
+  return upper >= 2;
+}
+
+/**
+ * Whether the identifier word `b[a, z)` inside a base64 run of `b[0, n)` is a gadget class name as `wordScan` reads
+ * words (whole: no identifier character around it), ignoring case (base64 bytes: `| 32` lower-cases the letters).
+ */
+function gadgetWordIn(b: Uint8Array, n: number, a: number, z: number): boolean {
+  if (!gadgetShape(z - a, b[a]! | 32, b[z - 1]! | 32) || (a > 0 && isIdent(b[a - 1]!)) || (z < n && isIdent(b[z]!))) {
+    return false;
+  }
+  let w = '';
+  for (let k = a; k < z; k++) w += String.fromCharCode(b[k]! | 32);
+  return GADGETS.has(w);
+}
+
+/**
+ * Whether `gadgetRun`'s decoding of the `chars` characters of `v` from `s` finds nothing (the same texts);
+ * false when the value's decoding budget is spent. Every text searched is lower-case letters and dots, and the
+ * lower-cased latin1 text has one of those only where the bytes have a name byte (`isNameByte`): a text found
+ * lies in a stretch of 5+ of them, and only those stretches are searched (random data has few).
+ */
+function quietDecoding(v: string, s: number, chars: number): boolean {
+  quietDecodeBudget -= 4 * chars;
+  if (quietDecodeBudget < 0) return false;
+  for (let pad = 0; pad < 4; pad++) {
+    const bytes = Buffer.from('A'.repeat(pad) + v.slice(s, s + chars), 'base64');
+    if (!quietStretches(bytes)) return false;
+  }
+  return true;
+}
+
+/** Stretches of 5+ lower-case letters and dots (see `quietStretches`). */
+const NAME_STRETCH = /[a-z.]{5,}/g;
+
+/**
+ * Whether the stretches of 5+ name bytes of `bytes` (in the lower-cased latin1 text: letters and dots) hold none of
+ * the texts `gadgetRun` searches for.
+ */
+function quietStretches(bytes: Buffer): boolean {
+  const lower = bytes.toString('latin1').toLowerCase();
+  let searched = 0;
+  NAME_STRETCH.lastIndex = 0;
+  for (let m = NAME_STRETCH.exec(lower); m !== null; m = NAME_STRETCH.exec(lower)) {
+    searched += m[0].length;
+    // many stretches (text, not random data): one search of the whole decoding instead, as `gadgetRun` makes it
+    if (searched > 2048) return !namesGadget(lower);
+    if (namesGadget(m[0])) return false;
+  }
+  return true;
+}
+
+/** Whether a lower-cased decoding holds a text `gadgetRun` looks for. */
+function namesGadget(text: string): boolean {
+  for (const g of GADGET_TEXT) if (text.includes(g)) return true;
+  return text.includes('runtime') || text.includes('java.');
+}
+
+/**
  * Whether the base64 run `[s, e)` (10+ long) of the bytes `b[0, n)` can start no finding, from one loop over it
  * that calls nothing, then the rare closer looks:
  * - the base64-gadget decoding: `gadgetRun` decodes only runs with two uppercase letters or a digit that are not
@@ -1334,18 +1540,20 @@ let runEnd = -1;
 
 /**
  * The byte at `i` of `b[0, n)` after a base64 run `run` long: -1 when it may start a finding (a marked character,
- * or the tenth of a run, see `quietRun`), else the run after it. At the tenth character of a run the whole run is
+ * or the tenth of a run, see `quietRunEnd`), else the run after it. At the tenth character of a run the whole run is
  * read (its end in `runEnd`).
  */
-function quietAt(b: Uint8Array, n: number, i: number, run: number): number {
+function quietAt(v: string, b: Uint8Array, n: number, i: number, run: number): number {
   const c = b[i]!;
   const k = QUIET[c]!;
   run = (k & Q_B64) !== 0 ? run + 1 : 0;
   if ((k & Q_MARK) !== 0 && !quietMark(b, n, c, i)) return -1;
   if (run === 10) {
+    // a short run (most): `quietRun`, tuned for them; a longer one: `quietRunEnd`, which reads it in one pass
     let e = i + 1;
-    while (e < n && (QUIET[b[e]!]! & Q_B64) !== 0) e++;
-    if (!quietRun(b, n, i - 9, e)) return -1;
+    while (e < n && e - i < LONG_RUN && (QUIET[b[e]!]! & Q_B64) !== 0) e++;
+    e = e - i < LONG_RUN ? (quietRun(b, n, i - 9, e) ? e : -1) : quietRunEnd(v, b, n, i - 9);
+    if (e < 0) return -1;
     runEnd = e;
     return run + (e - i - 1);
   }
@@ -1376,8 +1584,8 @@ function copyBytes(v: string, n: number): boolean {
 }
 
 /**
- * `quietRun` for a short value read from the string itself (not copied): the same checks, with the copy made only
- * for `mayNameClass`.
+ * Whether the base64 run `[s, e)` of a short value can start no finding, read from the string itself (not copied):
+ * coarser checks than `quietRunEnd` (gadget-shaped words, `mayNameClass` alone), the copy made only for `mayNameClass`.
  */
 function quietRunOf(v: string, n: number, s: number, e: number): boolean {
   let upper = 0;
@@ -1473,8 +1681,10 @@ function quietValue(v: string): boolean {
   }
   if (!copyBytes(v, n)) return false;
   const b = quietBytes;
-  b[n] = 32; // a space after the last byte: the last pair of an odd length
+  b[n] = 32; // a space after the last byte: the last pair of an odd length, and the end of the last run
   quietAts = 0;
+  // (a module variable written for every value costs: only when spent)
+  if (quietDecodeBudget !== DECODE_BUDGET) quietDecodeBudget = DECODE_BUDGET;
   const w = quietPairs;
   const m = (n + 1) >> 1;
   // from byte `i` (`run` long before it): the odd one alone, then by pairs up to one to look at; after a whole
@@ -1482,20 +1692,20 @@ function quietValue(v: string): boolean {
   for (;;) {
     runEnd = -1;
     if ((i & 1) !== 0) {
-      run = quietAt(b, n, i, run);
+      run = quietAt(v, b, n, i, run);
       if (run < 0) return false;
       i = runEnd >= 0 ? runEnd : i + 1;
       continue;
     }
     const j = nextPairEvent(w, i >> 1, m, run);
     if (j >= m) return true;
-    run = quietAt(b, n, 2 * j, eventRun);
+    run = quietAt(v, b, n, 2 * j, eventRun);
     if (run < 0) return false;
     if (runEnd >= 0) {
       i = runEnd;
       continue;
     }
-    run = quietAt(b, n, 2 * j + 1, run);
+    run = quietAt(v, b, n, 2 * j + 1, run);
     if (run < 0) return false;
     i = runEnd >= 0 ? runEnd : 2 * j + 2;
   }
