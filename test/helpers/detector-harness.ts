@@ -23,3 +23,17 @@ export function cpuBestOf(fn: () => void): number {
   }
   return best;
 }
+
+/** `bytes` pseudo-random bytes (a fixed sequence) as base64: what a JSON API carries for a file. */
+export function base64Blob(bytes: number): string {
+  const b = Buffer.alloc(bytes);
+  let x = 7;
+  for (let k = 0; k < b.length; k++) { x = (x * 1103515245 + 12345) & 0x7fffffff; b[k] = x >> 16; }
+  return b.toString('base64');
+}
+
+/** One megabyte each of base64, hex and a single letter: the long tokens files and digests bring. */
+export function longTokens(): string[] {
+  const blob = base64Blob(750_000);
+  return [blob, Buffer.from(blob.slice(0, 500_000)).toString('hex').slice(0, 1_000_000), 'x'.repeat(1_000_000)];
+}

@@ -4,6 +4,7 @@ import type { DetectorContext, Finding, Paranoia } from '../../finding.ts';
 import { scanTags, type HtmlTag } from './html.ts';
 import { checkJs, MODE_AFTER_STRING, MODE_BARE } from './js.ts';
 import { xssDetector } from './xss.ts';
+import { base64Blob } from '../../../../test/helpers/detector-harness.ts';
 
 function run(value: string, paranoia: Paranoia = 3): Finding[] {
   const ctx: DetectorContext = { source: 'query', name: 'q', isName: false, paranoia, layers: [] };
@@ -477,14 +478,6 @@ test('10 KB of ordinary text takes well under a millisecond (median)', () => {
   times.sort((a, b) => a - b);
   assert.ok(times[25] < 15, `median ${times[25].toFixed(3)} ms`);
 });
-
-/** `bytes` pseudo-random bytes (a fixed sequence) as base64: what a JSON API carries for a file. */
-function base64Blob(bytes: number): string {
-  const b = Buffer.alloc(bytes);
-  let x = 7;
-  for (let k = 0; k < b.length; k++) { x = (x * 1103515245 + 12345) & 0x7fffffff; b[k] = x >> 16; }
-  return b.toString('base64');
-}
 
 test('markup hidden in the middle of a long base64 value is still found, UTF-7 too', () => {
   const blob = base64Blob(75_000);
