@@ -182,7 +182,7 @@ export function loadOptions(defaults: { duration: number; rounds: number }) {
   return {
     connections: { type: 'string', default: '50' }, duration: { type: 'string', default: String(defaults.duration) },
     warmup: { type: 'string', default: '2' }, rounds: { type: 'string', default: String(defaults.rounds) },
-    generator: { type: 'string' }, json: { type: 'string' }, 'cpu-prof': { type: 'string' },
+    generator: { type: 'string', default: 'auto' }, json: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
 }

@@ -56,7 +56,7 @@ interface Side { rps: number[]; cpuUs: number[]; p99: number[] }
 const mean = (values: number[]): number => (values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length);
 
 async function main(): Promise<number> {
-  const { values: args } = parseArgs({ options: { ...loadOptions({ duration: 5, rounds: 3 }), scenario: { type: 'string', multiple: true } }, strict: true });
+  const { values: args } = parseArgs({ options: { ...loadOptions({ duration: 5, rounds: 3 }), 'cpu-prof': { type: 'string' }, scenario: { type: 'string', multiple: true } }, strict: true });
   if (args.help) { process.stdout.write(usage + '\n'); return 0; }
   const { connections, duration, warmup, rounds } = loadSettings(args, usage);
   const scenarios: Scenario[] = args.scenario ? args.scenario.map((name) => {

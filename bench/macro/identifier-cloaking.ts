@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpuSeconds, killAllChildrenNow, repoRoot, startGateway, stopAllChildren, track } from './bench-processes.ts';
+import { cpuSeconds, killAllChildrenNow, loadOptions, loadSettings, repoRoot, startGateway, stopAllChildren, track } from './bench-processes.ts';
 import { createGenerator, type LoadGenerator, type LoadResult } from './load-generators.ts';
 import type { Scenario } from './scenarios.ts';
 import { compileKeys, TokenCodec } from '../../src/protections/identifier-cloaking/token.ts';
@@ -62,23 +62,10 @@ if (process.argv.includes('--serve-upstream')) {
 // ---- the benchmark ------------------------------------------------------------------------------------------------
 
 async function runBenchmark(): Promise<void> {
-  const { values: args } = parseArgs({
-    options: {
-      connections: { type: 'string', default: '50' },
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
-      rounds: { type: 'string', default: '2' },
-      generator: { type: 'string', default: 'auto' },
-      json: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (args.help) { process.stdout.write('usage: node bench/macro/identifier-cloaking.ts [--connections N] [--duration S] [--warmup S] [--rounds N] [--generator wrk|autocannon] [--json FILE]\n'); return; }
-  const connections = Number(args.connections);
-  const duration = Math.max(1, Math.round(Number(args.duration)));
-  const warmup = Math.max(0, Math.round(Number(args.warmup)));
-  const rounds = Math.max(1, Math.round(Number(args.rounds)));
+  const usage = 'usage: node bench/macro/identifier-cloaking.ts [--connections N] [--duration S] [--warmup S] [--rounds N] [--generator wrk|autocannon] [--json FILE]';
+  const { values: args } = parseArgs({ options: loadOptions({ duration: 10, rounds: 2 }), strict: true });
+  if (args.help) { process.stdout.write(usage + '\n'); return; }
+  const { connections, duration, warmup, rounds } = loadSettings(args, usage);
 
   process.on('exit', killAllChildrenNow);
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-cloak-bench-'));

@@ -170,7 +170,7 @@ function policyFor(upstreamUrl: string, variants: Variant[], logDir: string): Re
 }
 
 async function main(): Promise<number> {
-  const { values: args } = parseArgs({ options: { ...loadOptions({ duration: 10, rounds: 2 }), variant: { type: 'string', multiple: true } }, strict: true });
+  const { values: args } = parseArgs({ options: { ...loadOptions({ duration: 10, rounds: 2 }), 'cpu-prof': { type: 'string' }, variant: { type: 'string', multiple: true } }, strict: true });
   if (args.help) { process.stdout.write(usage + '\n'); return 0; }
   const { connections, duration, warmup, rounds } = loadSettings(args, usage);
   const variants = args.variant ? args.variant.map((name) => {

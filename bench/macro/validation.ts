@@ -19,7 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchPolicy, cpuSeconds, killAllChildrenNow, repoRoot, startGateway, startUpstream, stopAllChildren } from './bench-processes.ts';
+import { benchPolicy, cpuSeconds, killAllChildrenNow, loadOptions, loadSettings, repoRoot, startGateway, startUpstream, stopAllChildren } from './bench-processes.ts';
 import { createGenerator, type LoadResult } from './load-generators.ts';
 import { orderJson, type Scenario } from './scenarios.ts';
 import { loadApiDescription } from '../../src/openapi/operations.ts';
@@ -28,25 +28,13 @@ import { createLocalStores } from '../../src/store/registry.ts';
 import type { Exchange } from '../../src/pipeline/exchange.ts';
 import type { Policy } from '../../src/config/policy-types.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    connections: { type: 'string', default: '50' },
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '2' },
-    generator: { type: 'string', default: 'auto' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
+const usage = 'usage: node bench/macro/validation.ts [--connections N] [--duration S] [--warmup S] [--rounds N] [--generator wrk|autocannon]';
+const { values: args } = parseArgs({ options: loadOptions({ duration: 10, rounds: 2 }), strict: true });
 if (args.help) {
-  process.stdout.write('usage: node bench/macro/validation.ts [--connections N] [--duration S] [--warmup S] [--rounds N] [--generator wrk|autocannon]\n');
+  process.stdout.write(usage + '\n');
   process.exit(0);
 }
-const connections = Number(args.connections);
-const duration = Number(args.duration);
-const warmup = Number(args.warmup);
-const rounds = Number(args.rounds);
+const { connections, duration, warmup, rounds } = loadSettings(args, usage);
 
 const TARGETS = ['off', 'limits', 'schema'] as const;
 type Target = typeof TARGETS[number];
