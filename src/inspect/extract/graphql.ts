@@ -1,5 +1,6 @@
 import type { InputSource, InspectedInput } from '../finding.ts';
 import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
+import { isDigit, readNumber as readJsonNumber } from './json-lexical.ts';
 
 /**
  * GraphQL documents (the October 2021 spec's lexical grammar), for `application/graphql` bodies and for the
@@ -40,10 +41,6 @@ function isNameStart(c: number): boolean {
 
 function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= 0x30 && c <= 0x39);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
 }
 
 /** Skips ignored tokens (white space, line terminators, commas, BOM, comments) from `i`. */
@@ -151,25 +148,13 @@ function readBlockString(text: string, start: number): number {
   }
 }
 
-/** Reads an Int or Float at `start`; returns the index after it or -1. */
+/**
+ * Reads an Int or Float at `start`; returns the index after it or -1. GraphQL numbers are JSON's, which may not be
+ * followed by a name character, a dot or a digit (`0x1`, `1.5.2`, `01`).
+ */
 function readNumber(text: string, start: number): number {
-  let i = start;
-  if (text.charCodeAt(i) === 0x2d) i++;
-  const first = text.charCodeAt(i);
-  if (first === 0x30) i++;
-  else if (first >= 0x31 && first <= 0x39) { while (isDigit(text.charCodeAt(i))) i++; } else return -1;
-  if (text.charCodeAt(i) === 0x2e) {
-    i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  const e = text.charCodeAt(i);
-  if (e === 0x65 || e === 0x45) {
-    i++;
-    if (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === 0x2d) i++;
-    if (!isDigit(text.charCodeAt(i))) return -1;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
+  const i = readJsonNumber(text, start);
+  if (i < 0) return -1;
   const after = text.charCodeAt(i);
   if (isNameStart(after) || after === 0x2e || isDigit(after)) return -1;
   return i;

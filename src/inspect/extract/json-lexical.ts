@@ -1,7 +1,7 @@
 /**
- * The lexical pieces of RFC 8259 JSON shared by the two strict parsers: the attack-detection extractor
- * (`json.ts`, which yields every key and value with its path) and request validation's body parser
- * (`src/protections/request-validation/json-body.ts`, which builds the value under structure limits).
+ * The lexical pieces of RFC 8259 JSON shared by the strict parsers: the attack-detection extractor (`json.ts`, which
+ * yields every key and value with its path), request validation's body check (`src/protections/request-validation/
+ * json-body.ts`, which enforces structure limits) and the GraphQL extractor (whose numbers are JSON's).
  */
 
 export function isDigit(c: number): boolean {
