@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspectInputs, anomalyScore, FindingMemo, type CategorySettings, type EngineSettings } from './engine.ts';
 import type { Category, Detector, InspectedInput } from './finding.ts';
+import { CH_LT } from './value-chars.ts';
 
 /** A detector that reports what the test tells it to, for the values that contain its marker. */
 function fake(category: Category, marker: string, findings: { ruleId: string; paranoia: 1 | 2 | 3; score: number }[]): Detector {
@@ -114,7 +115,7 @@ test('a dotted capital I (whose lower case is longer) does not hide the payload 
   const { DETECTORS } = await import('./detect/index.ts');
   const { decodedVariants } = await import('./decode/variants.ts');
   const categories = new Map<Category, CategorySettings>(DETECTORS.map((d) => [d.category, { paranoia: 1, monitor: false }]));
-  const settings: EngineSettings = { detectors: DETECTORS, categories, paranoia: 1, variants: decodedVariants, isExcluded: () => false };
+  const settings: EngineSettings = { detectors: DETECTORS, categories, paranoia: 1, variants: (value, chars) => decodedVariants(value, undefined, chars), isExcluded: () => false };
   for (const [payload, category] of [
     ["\u0130;system('id');", 'php'], ['\u0130<?php echo 1; ?>', 'php'], ['\u0130 java.lang.Runtime x', 'java'],
     ['\u0130\u0130\u0130 new ProcessBuilder("id").start()', 'java'],
@@ -130,7 +131,7 @@ test('a file sent as base64 in JSON is inspected in bounded time, and an attack 
   const { decodedVariants } = await import('./decode/variants.ts');
   const { extractJson } = await import('./extract/json.ts');
   const categories = new Map<Category, CategorySettings>(DETECTORS.map((d) => [d.category, { paranoia: 1, monitor: false }]));
-  const settings: EngineSettings = { detectors: DETECTORS, categories, paranoia: 1, variants: decodedVariants, isExcluded: () => false };
+  const settings: EngineSettings = { detectors: DETECTORS, categories, paranoia: 1, variants: (value, chars) => decodedVariants(value, undefined, chars), isExcluded: () => false };
   const bytes = Buffer.alloc(150 * 1024);
   let x = 88172645;
   for (let i = 0; i < bytes.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; bytes[i] = x & 0xff; }
@@ -149,4 +150,19 @@ test('a file sent as base64 in JSON is inspected in bounded time, and an attack 
   assert.ok(cpuMs < 400, `${cpuMs.toFixed(0)} ms of CPU for a 200 KB base64 value`);
   const found = inspect({ name: '../../../../etc/passwd', data: file, note: file.slice(0, 5000) + "' OR 1=1 --" }).map((m) => m.category);
   assert.ok(found.includes('lfi') && found.includes('sqli'), found.join(', '));
+});
+
+test('a detector that declares the characters it needs is called only for values (and decoded forms) holding one', () => {
+  const seen: string[] = [];
+  const detector: Detector = {
+    category: 'xss',
+    needs: CH_LT,
+    detect(value, _context, report) {
+      seen.push(value);
+      report({ ruleId: 'xss-x', category: 'xss', paranoia: 1, score: 5, message: '', matched: value });
+    },
+  };
+  const matches = inspectInputs([input('plain text', 'query:a'), input('a%3Cb', 'query:b'), input('x<y', 'query:c')], settings([detector]));
+  assert.deepEqual(seen, ['a<b', 'x<y'], 'the decoded `<` of a%3Cb counts; plain text and the raw a%3Cb are skipped');
+  assert.deepEqual(matches.map((m) => [m.location, m.layers]), [['query:b', ['url']], ['query:c', []]]);
 });

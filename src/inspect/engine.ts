@@ -1,4 +1,5 @@
 import type { Category, Detector, DetectorContext, Finding, InspectedInput, Paranoia } from './finding.ts';
+import { surveyChars } from './value-chars.ts';
 
 /** One decoded form of a value, and the layers that produced it (`[]` for the value as received). */
 export interface Variant { value: string; layers: readonly string[] }
@@ -26,8 +27,8 @@ export interface EngineSettings {
   readonly categories: ReadonlyMap<Category, CategorySettings>;
   /** Highest paranoia of any category: rules above it are never reported. */
   readonly paranoia: Paranoia;
-  /** Decoded forms of a value, the value itself first. */
-  variants(value: string): readonly Variant[];
+  /** Decoded forms of a value, the value itself first; `chars` is the value's character survey (value-chars.ts). */
+  variants(value: string, chars: number): readonly Variant[];
   /** True when a rule is switched off for a location (exclusions). */
   isExcluded(ruleId: string, category: Category, location: string): boolean;
   /**
@@ -62,6 +63,8 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
   // Pass 1: the work, one item per distinct decoded value, held in parallel arrays (no object per item but the
   // detector context): the value, its context, the input it came from and the findings list it feeds, if memoised.
   const values: string[] = [];
+  /** The character survey of each value: a detector is called only for values holding a character it needs. */
+  const chars: number[] = [];
   const contexts: DetectorContext[] = [];
   const owners: InspectedInput[] = [];
   const recordings: (CachedFinding[] | null)[] = [];
@@ -81,7 +84,8 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       pendingInputs.push(input);
       pendingFindings.push(recording);
     }
-    const variants = settings.variants(input.value);
+    const rawChars = surveyChars(input.value);
+    const variants = settings.variants(input.value, rawChars);
     const isName = input.isName === true;
     let previous: string | undefined;
     for (let v = 0; v < variants.length; v++) {
@@ -90,6 +94,7 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       if (variant.value === previous || (v > 1 && repeatsEarlier(variants, v))) continue;
       previous = variant.value;
       values.push(variant.value);
+      chars.push(v === 0 ? rawChars : surveyChars(variant.value)); // (the first variant is the value itself)
       contexts.push({ source: input.source, name: input.name, isName, paranoia: settings.paranoia, layers: variant.layers });
       owners.push(input);
       recordings.push(recording);
@@ -109,7 +114,12 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
     const own = settings.categories.get(detector.category);
     if (own === undefined) continue;
     category = own;
-    for (item = 0; item < values.length; item++) detector.detect(values[item]!, contexts[item]!, report);
+    const needs = detector.needs;
+    if (needs === undefined) {
+      for (item = 0; item < values.length; item++) detector.detect(values[item]!, contexts[item]!, report);
+    } else {
+      for (item = 0; item < values.length; item++) if ((chars[item]! & needs) !== 0) detector.detect(values[item]!, contexts[item]!, report);
+    }
   }
   for (let k = 0; k < pendingInputs.length; k++) cache!.set(pendingInputs[k]!.value, pendingInputs[k]!, pendingFindings[k]!);
   return matches;

@@ -63,6 +63,11 @@ export interface DetectorContext {
  */
 export interface Detector {
   readonly category: Category;
+  /**
+   * Characters (the bits of value-chars.ts) at least one of which every finding of this detector needs, read from its
+   * own first checks: the engine does not call `detect` for a value that has none of them. Omitted: every value.
+   */
+  readonly needs?: number;
   /** Reports zero or more findings for `value` through `report`. */
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void;
 }

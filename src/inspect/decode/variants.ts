@@ -8,6 +8,7 @@ import { removeControlChars } from './nul.ts';
 import { decodeOverlongUtf8 } from './overlong-utf8.ts';
 import { decodePercent } from './percent.ts';
 import { normalizeUnicode } from './unicode.ts';
+import { CH_BACKSLASH, CH_CONTROL, CH_ENTITY, CH_NON_ASCII, CH_OVERLONG_LEAD, CH_PERCENT_ESCAPE } from '../value-chars.ts';
 
 /**
  * The decoded forms of a value that detectors look at, each with the layers that produced it. Evasions are undone
@@ -43,12 +44,13 @@ const OVERLONG_LEAD = 32;
 
 type Layer = readonly [name: string, decode: (value: string) => string, triggers: number];
 
-const SINGLE_LAYERS: readonly Layer[] = [
-  ['html', decodeHtmlEntities, AMPERSAND],
-  ['js', decodeJsEscapes, BACKSLASH],
-  ['css', decodeCssEscapes, BACKSLASH],
-  ['unicode', normalizeUnicode, NON_ASCII],
-  ['nul', removeControlChars, CONTROL],
+/** The single layers, each with its index in FULL_CHAIN (where the same decoding runs on the same triggers). */
+const SINGLE_LAYERS: readonly (readonly [...Layer, chainIndex: number])[] = [
+  ['html', decodeHtmlEntities, AMPERSAND, 0],
+  ['js', decodeJsEscapes, BACKSLASH, 2],
+  ['css', decodeCssEscapes, BACKSLASH, 3],
+  ['unicode', normalizeUnicode, NON_ASCII, 4],
+  ['nul', removeControlChars, CONTROL, 5],
 ];
 
 const FULL_CHAIN: readonly Layer[] = [
@@ -121,6 +123,13 @@ function scanTriggers(value: string): number {
   return triggers;
 }
 
+/** The layer triggers of a value from its character survey (value-chars.ts): the same as triggersIn. */
+function triggersOf(chars: number): number {
+  return ((chars & CH_PERCENT_ESCAPE) !== 0 ? PERCENT : 0) | ((chars & CH_ENTITY) !== 0 ? AMPERSAND : 0) |
+    ((chars & CH_BACKSLASH) !== 0 ? BACKSLASH : 0) | ((chars & CH_NON_ASCII) !== 0 ? NON_ASCII : 0) |
+    ((chars & CH_CONTROL) !== 0 ? CONTROL : 0) | ((chars & CH_OVERLONG_LEAD) !== 0 ? OVERLONG_LEAD : 0);
+}
+
 function isAlphabet(c: number): boolean {
   return c < 0x80 && ASCII_CLASS[c] === ALPHABET;
 }
@@ -151,16 +160,30 @@ const NO_OPTIONS: VariantOptions = Object.freeze({});
 let fullDecodeLayers: readonly string[] = NO_LAYERS;
 
 /**
+ * What the recording fullDecode call computed from its input itself, before any layer changed it: unchanged[k] is
+ * FULL_CHAIN[k] applied to the input, valid when bit k of `unchangedKnown` is set. The single layers on the same
+ * value reuse them: a layer that has nothing to decode is not run twice over the value.
+ */
+const unchanged: string[] = new Array<string>(8).fill('');
+let unchangedKnown = 0;
+
+/**
  * Runs the full chain, skipping layers whose trigger is absent (re-scanning after each layer that changed it), and
  * returns the result, its layers in fullDecodeLayers. The layer list is copied only once a layer changes something.
+ * With `record`, the results of layers applied to the input itself are kept in `unchanged`.
  */
-function fullDecode(value: string, layers: readonly string[], triggers: number): string {
+function fullDecode(value: string, layers: readonly string[], triggers: number, record = false): string {
   let current = value;
   let applied: string[] | undefined;
+  if (record) unchangedKnown = 0;
   for (let k = 0; k < FULL_CHAIN.length; k++) {
     const [name, decode, needs] = FULL_CHAIN[k]!;
     if ((triggers & needs) === 0) continue;
     const next = decode(current);
+    if (record && current === value) {
+      unchanged[k] = next;
+      unchangedKnown |= 1 << k;
+    }
     if (next !== current) {
       if (applied === undefined) applied = [...layers];
       applied.push(name);
@@ -192,11 +215,11 @@ function addVariant(variants: DecodedVariant[], value: string, layers: readonly 
  * The decoded forms of `raw`, the value itself first. Never throws. A value no layer changes costs one scan and the
  * one-element result: layer lists are built only for variants that exist.
  */
-export function decodedVariants(raw: string, options: VariantOptions = NO_OPTIONS): DecodedVariant[] {
+export function decodedVariants(raw: string, options: VariantOptions = NO_OPTIONS, rawChars?: number): DecodedVariant[] {
   const variants: DecodedVariant[] = [{ value: raw, layers: NO_LAYERS }];
   // Short values may hold a short base64 token (see below): from 8 characters it counts.
   const rawMinToken = raw.length <= 64 ? 8 : BASE64_MIN_LENGTH;
-  const rawTriggers = triggersIn(raw);
+  const rawTriggers = rawChars === undefined ? triggersIn(raw) : triggersOf(rawChars);
   const rawHasToken = hasRun(raw, rawMinToken);
   if (rawTriggers === 0 && !rawHasToken) return variants;
   const maxVariants = options.maxVariants ?? DEFAULT_MAX_VARIANTS;
@@ -226,8 +249,9 @@ export function decodedVariants(raw: string, options: VariantOptions = NO_OPTION
   }
   const baseTriggers = base === raw ? rawTriggers : triggersIn(base);
 
-  const full = fullDecode(base, baseLayers, baseTriggers);
+  const full = fullDecode(base, baseLayers, baseTriggers, true);
   const fullLayers = fullDecodeLayers;
+  const reusable = unchangedKnown;
   total = addVariant(variants, full, fullLayers, total, maxVariants, maxTotal);
 
   // Short values (a path segment, a parameter) may be a short encoded payload: tokens from 8 characters count.
@@ -250,9 +274,9 @@ export function decodedVariants(raw: string, options: VariantOptions = NO_OPTION
   }
 
   for (let k = 0; k < SINGLE_LAYERS.length; k++) {
-    const [name, decode, needs] = SINGLE_LAYERS[k]!;
+    const [name, decode, needs, chainIndex] = SINGLE_LAYERS[k]!;
     if ((baseTriggers & needs) === 0) continue;
-    const decoded = decode(base);
+    const decoded = (reusable & (1 << chainIndex)) !== 0 ? unchanged[chainIndex]! : decode(base);
     if (decoded !== base) total = addVariant(variants, decoded, [...baseLayers, name], total, maxVariants, maxTotal);
   }
   return variants;

@@ -123,7 +123,7 @@ export function compileSettings(config: AttackDetectionConfig, context: CreateCo
     detectors: DETECTORS.filter((d) => categories.has(d.category)),
     categories,
     paranoia: highest,
-    variants: decodedVariants,
+    variants: (value, chars) => decodedVariants(value, undefined, chars),
     isExcluded: compileExclusions(config.exclusions ?? [], context),
     cache: new FindingMemo(),
   };

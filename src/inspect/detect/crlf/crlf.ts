@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { CH_LINE, CH_NON_ASCII, CH_SLASH } from '../../value-chars.ts';
 
 /**
  * CRLF injection, HTTP header injection and response/request splitting.
@@ -177,6 +178,8 @@ function shortMayMatch(v: string): boolean {
 
 export const crlfDetector: Detector = {
   category: 'crlf',
+  // a line break, a character past U+00FF or the `/` of `HTTP/` (see MAY_MATCH)
+  needs: CH_LINE | CH_NON_ASCII | CH_SLASH,
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2 || (value.length <= 8 ? !shortMayMatch(value) : !MAY_MATCH.test(value))) return;
     const found = (ruleId: string, paranoia: Paranoia, message: string, at: number, score: number = SCORE.critical): void => {

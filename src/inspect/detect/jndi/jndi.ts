@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
+import { CH_COLON, CH_DOLLAR } from '../../value-chars.ts';
 
 /**
  * Log4Shell-style lookups (CVE-2021-44228 and its bypasses).
@@ -204,6 +205,7 @@ function hasDollarOrColon(v: string): boolean {
 
 export const jndiDetector: Detector = {
   category: 'jndi',
+  needs: CH_DOLLAR | CH_COLON, // every finding needs `${` or `jndi:`
   detect(value: string, _context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
     // every finding needs `${` or a `:` (see hasJndiColon): a short value (keys, numbers) is read once for them

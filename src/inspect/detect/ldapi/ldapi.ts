@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
+import { CH_EQUALS, CH_PAREN } from '../../value-chars.ts';
 
 /**
  * LDAP filter injection (RFC 4515 filters).
@@ -142,6 +143,7 @@ const AFTER_CLOSE = /\)\0|[&|!]/g;
 
 export const ldapiDetector: Detector = {
   category: 'ldapi',
+  needs: CH_PAREN | CH_EQUALS, // every rule needs a `)` or an `=` (see mayMatch)
   detect(value: string, _context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3 || !mayMatch(value)) return;
     const found = (ruleId: string, paranoia: 1 | 2 | 3, score: number, message: string, at: number): void => {

@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { CH_LINE } from '../../value-chars.ts';
 
 /**
  * Mail injection: e-mail header injection (a value that an application puts into a `To:`/`Subject:` header gains
@@ -118,6 +119,7 @@ function readLine(v: string, i: number): LineKind {
 
 export const mailDetector: Detector = {
   category: 'mail',
+  needs: CH_LINE, // every finding needs a line break
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
     // Every finding needs a line break: two searches (fast, unlike a loop over the characters) tell where the

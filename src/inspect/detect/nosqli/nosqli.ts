@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { CH_AMP, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from '../../value-chars.ts';
 
 /**
  * NoSQL (MongoDB-style) injection.
@@ -436,6 +437,8 @@ function mayMatch(v: string): boolean {
 
 export const nosqliDetector: Detector = {
   category: 'nosqli',
+  // `$` operators, `__` lookups, `db.` calls, or a `;`, `||` or `&&` breakout (see hasTriggerChar)
+  needs: CH_DOLLAR | CH_SEMICOLON | CH_PIPE | CH_AMP | CH_DOT | CH_UNDERSCORE,
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
     // A short value (most names and keys) without `$`, `_` (`__` of ORM lookups) or a character of TRIGGER has

@@ -13,6 +13,7 @@
 import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
 import { classifyHost, findUrls, isInternal, type FoundUrl } from '../ssrf/url.ts';
 import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
+import { CH_COLON } from '../../value-chars.ts';
 
 type Verdict = RuleVerdict;
 
@@ -36,6 +37,7 @@ const WEB_SCHEMES = new Set(['http', 'https', 'ftp', 'ftps', 'sftp', 'smb', 'web
 
 export const rfiDetector: Detector = {
   category: 'rfi',
+  needs: CH_COLON, // every finding needs a URL's `://`
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 8 || context.source === 'header' || !value.includes('://')) return;
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.

@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
+import { CH_LT } from '../../value-chars.ts';
 
 /**
  * Server-side includes and Edge Side Includes.
@@ -102,6 +103,7 @@ function esi(v: string, lower: string, report: (f: Finding) => void): boolean {
 
 export const ssiDetector: Detector = {
   category: 'ssi',
+  needs: CH_LT, // SSI and ESI directives start with `<`
   detect(value: string, _context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 7 || !value.includes('<')) return;
     if (value.includes('<!--#')) ssi(value, report);

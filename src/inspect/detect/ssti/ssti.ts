@@ -1,4 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { CH_AT, CH_BRACE, CH_DOLLAR, CH_HASH, CH_LT, CH_QUESTION, CH_STAR, CH_TILDE } from '../../value-chars.ts';
 
 /**
  * Server-side template injection.
@@ -383,6 +384,8 @@ const UNCLOSED_LOOK = 256;
 
 export const sstiDetector: Detector = {
   category: 'ssti',
+  // the first character of an opener pair (see OPENER)
+  needs: CH_BRACE | CH_LT | CH_DOLLAR | CH_HASH | CH_STAR | CH_TILDE | CH_AT | CH_QUESTION,
   detect(value: string, _context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     const n = v.length;

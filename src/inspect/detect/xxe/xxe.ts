@@ -15,6 +15,7 @@
 
 import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
 import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
+import { CH_COLON, CH_LT, CH_PLUS, CH_SLASH } from '../../value-chars.ts';
 
 type Verdict = RuleVerdict;
 
@@ -38,6 +39,8 @@ function schemaLocationName(value: string, context: DetectorContext): boolean {
 
 export const xxeDetector: Detector = {
   category: 'xxe',
+  // `+AD`, `<!`, `:` or `/2001/` (see TRIGGER), or the `://` of a schema location
+  needs: CH_PLUS | CH_LT | CH_COLON | CH_SLASH,
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 8) return;
     if (!TRIGGER.test(value) && !schemaLocationName(value, context)) return;
