@@ -161,6 +161,27 @@ function readString(text: string, start: number): number {
 
 
 
+/**
+ * Member names repeat (every record of an array has the same ones): each document keeps the last name seen per slot
+ * of a small table keyed by length and end characters, so a repeated name is compared in place with the text and its
+ * earlier string reused. No string is cut for it, and the checks for duplicate and already emitted names hash a
+ * string they have hashed before.
+ */
+const KEY_SLOTS = 64;
+
+/**
+ * The index after the closing quote of the string whose opening quote is at `start`, when it holds no escape, no
+ * control character and no surrogate (then its text is exactly what is between the quotes); else -1.
+ */
+function plainStringEnd(text: string, start: number): number {
+  const n = text.length;
+  for (let i = start + 1; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 ? STOP[c] === 1 : c >= 0xd800 && c <= 0xdfff) return c === 0x22 ? i + 1 : -1;
+  }
+  return -1;
+}
+
 function invalid(message: string, at: number): { problem: { reason: string; message: string } } {
   return failure('json_invalid', `${message} at offset ${at}`);
 }
@@ -202,6 +223,9 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
   const indexes: number[] = [];
   /** Keys seen in each open object: a short list scanned linearly, a Set once it grows. */
   const keySets: (Set<string> | string[] | undefined)[] = [];
+  /** Member names met so far and their path steps, by slot (see KEY_SLOTS). */
+  const keyNames: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
+  const keySteps: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
 
   // Paths carry the location prefix, so an input's location is the path itself.
   let path = prefix + '$';
@@ -287,9 +311,30 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
     } else {
       // KEY: at a member name, after "{" or ",".
       if (text.charCodeAt(i) !== 0x22) return invalid(i >= n ? 'unexpected end of document' : 'expected a member name', i);
-      const end = readString(text, i);
-      if (end < 0) return stringProblem(end, i);
-      const key = readValue;
+      // A name without escapes that this document had before is matched in place and its string and path step
+      // reused (see KEY_SLOTS); any other is read as a string.
+      let end = plainStringEnd(text, i);
+      let key: string;
+      let step: string;
+      if (end > 0) {
+        const length = end - i - 2;
+        const slot = (length * 31 + text.charCodeAt(i + 1) * 7 + text.charCodeAt(end - 2)) & (KEY_SLOTS - 1);
+        const earlier = keyNames[slot];
+        if (earlier !== undefined && earlier.length === length && text.startsWith(earlier, i + 1)) {
+          key = earlier;
+          step = keySteps[slot]!;
+        } else {
+          key = text.slice(i + 1, end - 1);
+          step = memberPath(key);
+          keyNames[slot] = key;
+          keySteps[slot] = step;
+        }
+      } else {
+        end = readString(text, i);
+        if (end < 0) return stringProblem(end, i);
+        key = readValue;
+        step = memberPath(key);
+      }
       const top = kinds.length - 1;
       const seen = keySets[top];
       if (seen === undefined) keySets[top] = [key];
@@ -301,7 +346,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         if (seen.has(key)) return duplicate(key, i);
         seen.add(key);
       }
-      path = paths[top]! + memberPath(key);
+      path = paths[top]! + step;
       name = key;
       if (key !== '' && (emittedKeys === undefined || !emittedKeys.has(key))) {
         emittedKeys?.add(key);
