@@ -92,8 +92,42 @@ let asciiBytes: Buffer | undefined;
 /** Strings shorter than this are copied by `slice` anyway. */
 const FLAT_MIN_LENGTH = 13;
 
+/**
+ * In an ASCII document, the next backslash and the next control character at or after where the parser is (the
+ * length when there is none), found by native searches and found again only once the parser has passed them: a
+ * string is plain when its closing quote comes first. A minified document is searched once for each; a pretty one
+ * once per line for controls.
+ */
+let nextBackslash = -1;
+let nextControl = -1;
+const CONTROL_CHAR = /[\x00-\x1f]/g;
+
+/** plainStringEnd for an ASCII document, by native searches (see above). */
+function plainAsciiEnd(text: string, start: number): number {
+  const quote = text.indexOf('"', start + 1);
+  if (quote < 0) return -1;
+  if (nextBackslash <= start) {
+    nextBackslash = text.indexOf('\\', start + 1);
+    if (nextBackslash < 0) nextBackslash = text.length;
+  }
+  if (nextBackslash < quote) return -1;
+  if (nextControl <= start) {
+    CONTROL_CHAR.lastIndex = start + 1;
+    const control = CONTROL_CHAR.exec(text);
+    nextControl = control === null ? text.length : control.index;
+  }
+  return nextControl < quote ? -1 : quote + 1;
+}
+
 /** Reads the string whose opening quote is at `start`; sets readValue and returns the index after the closing quote. */
 function readString(text: string, start: number): number {
+  if (asciiBytes !== undefined) {
+    const end = plainAsciiEnd(text, start);
+    if (end > 0) {
+      readValue = end - start - 1 > FLAT_MIN_LENGTH ? asciiBytes.toString('latin1', start + 1, end - 1) : text.slice(start + 1, end - 1);
+      return end;
+    }
+  }
   const n = text.length;
   let i = start + 1;
   // Fast path: no escapes.
@@ -174,6 +208,7 @@ const KEY_SLOTS = 64;
  * control character and no surrogate (then its text is exactly what is between the quotes); else -1.
  */
 function plainStringEnd(text: string, start: number): number {
+  if (asciiBytes !== undefined) return plainAsciiEnd(text, start);
   const n = text.length;
   for (let i = start + 1; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -198,7 +233,11 @@ export function extractJson(body: string | Uint8Array, options: JsonOptions = {}
   const text = strictUtf8Text(body);
   if (text === undefined) return failure('json_invalid_utf8', 'the JSON body is not valid UTF-8');
   // As many characters as bytes: every byte is ASCII (a UTF-8 sequence of 2 to 4 bytes gives 1 or 2 code units).
-  if (text.length === body.length) asciiBytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+  if (text.length === body.length) {
+    asciiBytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+    nextBackslash = -1;
+    nextControl = -1;
+  }
   try {
     return extractJsonText(text, options);
   } finally {
