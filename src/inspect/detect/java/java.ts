@@ -1652,11 +1652,31 @@ function tinyMarkQuiet(v: string, c: number, i: number): boolean {
   return false;
 }
 
+/**
+ * `quietMark` for a `.` (`c` 46) or a `(` at `i` of the string `v` (`n` long), read in place. A character outside
+ * ASCII, which the copy holds as NON_ASCII, is like it no identifier or space character, and no letter once `| 32`
+ * (it stays above `z`). (Short host names, e-mail addresses and decimal numbers are then read without a copy.)
+ */
+function tinyPunctQuiet(v: string, n: number, c: number, i: number): boolean {
+  if (c === 46) { // `.`: a class-loader path after `class`, a class name from a root word with a name after the dot
+    const p = i > 0 ? v.charCodeAt(i - 1) | 32 : 0;
+    if (p < 97 || p > 122) return true;
+    if (p === 115 && i >= 5 && classBefore(v, i)) return false;
+    return i + 1 >= n || !isIdent(v.charCodeAt(i + 1)) || wordBefore(v, i, ROOTS_BY_LAST) === undefined;
+  }
+  // `(`: a reflection or sink call (after spaces)
+  let j = i;
+  while (j > 0 && isSpace(v.charCodeAt(j - 1))) j--;
+  const p = j > 0 ? v.charCodeAt(j - 1) | 32 : 0;
+  return p < 97 || p > 122 || wordBefore(v, j, CALLS_BY_LAST) === undefined;
+}
+
 /** Whether a value (in no file-name field) can give no finding (see above). */
 function quietValue(v: string): boolean {
   const n = v.length;
   let i = 0;
   let run = 0;
+  let ats = 0; // `@` met (see quietMark)
   if (n < TINY_VALUE) {
     // read from the string up to a marked character (then copied); a long base64 run is read there too
     for (i = nextCharEvent(v, 0, n, 0); i < n; i = nextCharEvent(v, i + 1, n, run)) {
@@ -1664,6 +1684,18 @@ function quietValue(v: string): boolean {
       const c = v.charCodeAt(i);
       if (c >= 128) break;
       if (run >= NEEDS[c]!) {
+        // `.`, `(` and `@` that quietMark clears are read on (host names, e-mail addresses, decimal numbers); none
+        // is a base64 character, so no run goes on after them
+        if (c === 64) { // `@`: a second one is the end (quietMark stops at it)
+          if (++ats === 2) return false;
+          run = 0;
+          continue;
+        }
+        if (c === 46 || c === 40) {
+          if (!tinyPunctQuiet(v, n, c, i)) break;
+          run = 0;
+          continue;
+        }
         // a `5` or an `A` that quietMark clears is read on (codes and numbers are full of them); any other marked
         // character is read from the copy
         if (!tinyMarkQuiet(v, c, i)) break;
@@ -1682,7 +1714,7 @@ function quietValue(v: string): boolean {
   if (!copyBytes(v, n)) return false;
   const b = quietBytes;
   b[n] = 32; // a space after the last byte: the last pair of an odd length, and the end of the last run
-  quietAts = 0;
+  quietAts = ats;
   // (a module variable written for every value costs: only when spent)
   if (quietDecodeBudget !== DECODE_BUDGET) quietDecodeBudget = DECODE_BUDGET;
   const w = quietPairs;
