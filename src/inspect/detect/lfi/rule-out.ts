@@ -1,52 +1,70 @@
 /**
  * A cheap, allocation-free test that rules out values no LFI rule can match, run before the detector proper.
- * Almost every value is prose, a name, a number or an identifier: they leave after one native scan.
+ * Almost every value is prose, a name, a number or an identifier: they leave after a few native searches.
  *
  * It is a necessary condition, derived from what `lfi.ts` reads, so the findings cannot change:
  * - `examine` gives a verdict only for a path token (see `pathTokens`) of two characters or more that matches
  *   MAY_MATTER. Path tokens are maximal runs of non-boundary characters that hold `/`, `\` or `:`, start with a dot,
- *   or hold a dot and are the first or last run of the value; every such run is found here (SEED finds the first
- *   three kinds) and tested with `readRun`, MAY_MATTER written out over the run in place, once per run;
+ *   or hold a dot and are the first or last run of the value; every such run is found here (the first and last
+ *   apart, the others from the seeds SEED finds) and tested with `readRun`, MAY_MATTER written out over the run in
+ *   place, once per run;
  * - the wildcard pass runs only when `hasGlobToken` holds: a blank-separated token that starts with `/` (so a run
  *   that starts with it, whose first seed it is) and holds a wildcard;
- * - the second pass, over the value with `0xHH` path characters replaced, runs only when HEX_PATH matches (the
- *   last alternative of SEED).
+ * - the second pass, over the value with `0xHH` path characters replaced, runs only when HEX_PATH matches: at a
+ *   `0x` that SEED finds, or in a run that is read (`0x` is one of WORDS).
  */
 
 import { isBoundary } from './paths.ts';
 
 /**
- * A separator or a colon, a dot that starts a run of two characters or more (at the start or after a boundary
- * character of paths.ts, and before a character that is not one: a lone `.` is no token that matters), or HEX_PATH
- * of lfi.ts. Searched natively: a loop over the characters in JS costs several times more.
+ * A separator or a colon, a dot that starts a run of two characters or more (after a boundary character of paths.ts
+ * and before a character that is not one: a lone `.` is no token that matters; a dot first in the value is in the
+ * first run, read apart), or `0x`, the start of HEX_PATH of lfi.ts (checked in place). Searched natively: a loop in
+ * JS over the characters costs several times more.
  */
-const SEED = /[/\\:]|(?<![^\x00-\x20"'`<>|&=?#,(){}\x7f])\.(?![\x00-\x20"'`<>|&=?#,(){}\x7f])|0[xX](?:2[eEfF]|5[cC])/g;
+const SEED = /[/\\:]|(?<![^\x00-\x20"'`<>|&=?#,(){}\x7f])\.(?![\x00-\x20"'`<>|&=?#,(){}\x7f])|0[xX]/g;
 
-/** Whether some rule of lfi.ts may give a verdict on `v`: false only when none can. */
+/**
+ * Whether some rule of lfi.ts may give a verdict on `v`: false only when none can. The first run is read apart (its
+ * dot is found with `indexOf`, and a loop up to it tells whether it is in the first run: cheaper than a search for
+ * the first boundary), and a value that is one run (an e-mail address, a host name, a decimal) is done then.
+ */
 export function lfiMayFire(v: string): boolean {
+  const n = v.length;
   // a short value without a separator, a colon, a dot or an `x` (`0xHH`) has no path token: one short loop
-  if (v.length <= 24 && !hasPathOrHexChar(v)) return false;
-  // the first and last runs are path tokens with a dot anywhere (their other seeds are found below)
-  const first = readFirstRun(v);
-  if (first === MAY_MATTER_HERE) return true;
-  // a value that is one run with a dot (an e-mail address, a host or file name, a decimal) has been read whole:
-  // the last run is the same, and so is the run of every seed but a slash at the start of a wildcard path
-  if (first === v.length) return v.charCodeAt(0) === 47 && globTokenAt(v, 0);
-  // the other path tokens, from their seeds; a run is read once, whatever the number of seeds in it
-  let e = 0;
-  SEED.lastIndex = 0;
+  if (n <= 24 && !hasPathOrHexChar(v)) return false;
+  const firstDot = v.indexOf('.');
+  let pos = 0; // the runs before `pos` have been read, or are no path token
+  // the first run is a path token when it holds a dot (or a seed, found below anyway): read when the first dot is
+  // in it (the first blank of prose comes soon)
+  if (firstDot >= 0 && inFirstRun(v, firstDot)) {
+    if (v.charCodeAt(0) === 47 && globTokenAt(v, 0)) return true;
+    pos = readRun(v, 0);
+    if (pos < 0) return true;
+    if (pos === n) return false; // one run (an e-mail address, a host or file name, a decimal): read whole
+  }
+  // the runs holding a seed, in order; a run is read once, whatever the number of seeds in it
+  SEED.lastIndex = pos;
   while (SEED.test(v)) {
-    const last = SEED.lastIndex - 1;
-    const c = v.charCodeAt(last);
-    if (c !== 47 && c !== 92 && c !== 58 && c !== 46) return true; // `0xHH`: HEX_PATH
-    // a slash that starts a blank-separated token starts a run, and is the first seed SEED finds in it
-    if (c === 47 && (last === 0 || endsBlankToken(v.charCodeAt(last - 1))) && globTokenAt(v, last)) return true;
-    e = readRun(v, runStart(v, last));
-    if (e < 0) return true;
-    SEED.lastIndex = e;
+    const end = SEED.lastIndex;
+    const c = v.charCodeAt(end - 1);
+    if ((c | 32) === 120) { // `0x`: HEX_PATH, or nothing (no run to read)
+      if (hexPathAt(v, end - 2)) return true;
+      continue;
+    }
+    const at = end - 1;
+    // a slash that starts a blank-separated token starts a run, and is the first seed found in it (wildcard pass)
+    if (c === 47 && (at === 0 || endsBlankToken(v.charCodeAt(at - 1))) && globTokenAt(v, at)) return true;
+    pos = readRun(v, c === 46 ? at : runStart(v, at));
+    if (pos < 0) return true;
+    SEED.lastIndex = pos;
   }
   // the last run, unless it was read above (a run that ends the value: a URL or a path at the end of a text)
-  return e !== v.length && lastRunMayMatter(v);
+  if (firstDot < 0 || pos >= n || isBoundary(v.charCodeAt(n - 1))) return false;
+  const last = v.lastIndexOf('.');
+  if (last < pos) return false;
+  for (let k = last + 1; k < n; k++) if (isBoundary(v.charCodeAt(k))) return false;
+  return readRun(v, runStart(v, last)) < 0;
 }
 
 /** `/`, `\`, `:`, `.`, `x` or `X` in `v`. */
@@ -60,35 +78,20 @@ function hasPathOrHexChar(v: string): boolean {
 const PATH_OR_HEX = new Uint8Array(128);
 for (const c of '/\\:.xX') PATH_OR_HEX[c.charCodeAt(0)] = 1;
 
-/** What `readFirstRun` answers when the first run holds a dot and may matter. */
-const MAY_MATTER_HERE = -1;
-/** What `readFirstRun` answers when the first run holds no dot (it is not read). */
-const NO_DOT = -2;
-
 /**
- * The first run of `v` when it holds a dot: MAY_MATTER_HERE when it may matter, else where it ends; NO_DOT when it
- * holds no dot (runs are short: read in place).
+ * No boundary before `at`: it is in the first run. (Read in place: in text the first blank comes soon, and a first
+ * run that holds `at` is read whole by `readRun` next anyway.)
  */
-function readFirstRun(v: string): number {
-  // the first dot and the first boundary are found natively: a loop in JS over a long run (hex data, one long
-  // token) costs several times more
-  const dot = v.indexOf('.');
-  if (dot < 0) return NO_DOT;
-  BOUNDARY_RE.lastIndex = 0;
-  if (BOUNDARY_RE.test(v) && BOUNDARY_RE.lastIndex - 1 < dot) return NO_DOT;
-  return readRun(v, 0); // -1 is MAY_MATTER_HERE
+function inFirstRun(v: string, at: number): boolean {
+  for (let k = 0; k < at; k++) if (isBoundary(v.charCodeAt(k))) return false;
+  return true;
 }
 
-/** A boundary character of paths.ts (isBoundary). */
-const BOUNDARY_RE = /[\x00-\x20"'`<>|&=?#,(){}\x7f]/g;
-
-/** The last run of `v` holds a dot and may matter. */
-function lastRunMayMatter(v: string): boolean {
-  // the last run holds a dot when no boundary follows the last dot (found natively, as in readFirstRun)
-  const dot = v.lastIndexOf('.');
-  if (dot < 0) return false;
-  for (let k = dot + 1; k < v.length; k++) if (isBoundary(v.charCodeAt(k))) return false;
-  return readRun(v, runStart(v, dot)) < 0;
+/** HEX_PATH of lfi.ts (`0x2e`, `0x2f`, `0x5c`, any case) at `at`, where `0x` or `0X` is. */
+function hexPathAt(v: string, at: number): boolean {
+  const a = v.charCodeAt(at + 2);
+  const b = v.charCodeAt(at + 3) | 32;
+  return (a === 50 && (b === 101 || b === 102)) || (a === 53 && b === 99);
 }
 
 /** Where the run of non-boundary characters holding `at` starts. */
@@ -106,9 +109,9 @@ for (let c = 0; c < 128; c++) LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
 
 /**
  * The literal alternatives of MAY_MATTER (lower case), with the extensions after a dot written with their dot, and
- * `0x` (HEX_PATH may sit in a run that SEED skips after its first seed: such a run is then read as it may matter).
- * Indexed by their first character, and their first two characters are marked in WORD_STARTS (`first << 7 | second`):
- * most pairs of characters stop there.
+ * `0x` (HEX_PATH may sit in a run that the search for seeds skips once it is read: such a run is read as it may
+ * matter). Indexed by their first character, and their first two characters are marked in WORD_STARTS
+ * (`first << 7 | second`): most pairs of characters stop there.
  */
 const WORDS = ['file:', '\\\\', '..', 'etc', 'proc', 'sys', 'root', 'dev', 'var', 'home', 'tmp', 'win', 'inetpub',
   'documents', 'boot', 'autoexec', 'config', 'ntuser', 'web-inf', 'meta-inf', '_darcs', 'id_', 'identity',

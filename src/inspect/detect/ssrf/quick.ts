@@ -59,7 +59,7 @@ export function quickUrls(value: string, colon: number): number {
     if (a < n && value.charCodeAt(a) === 92) return UNSURE; // escaped
     const atSign = value.indexOf('@', k);
     if (atSign >= 0 && atSign < Math.min(n, a + 256)) return UNSURE; // userinfo, or a host after an `@`
-    if (!harmlessAuthority(value.slice(k, a))) return UNSURE;
+    if (!harmlessAuthorityAt(value, k, a)) return UNSURE;
     // mayHaveUrl (ssrf.ts) holds when `http:` or `https:` ends at a colon in the first 4096 characters: this one
     // (the first URL found) is such a colon, or the caller is left to ask
     if (found === 0 && at >= 4096) return UNSURE;
@@ -67,6 +67,21 @@ export function quickUrls(value: string, colon: number): number {
     if (a > from) from = a;
   }
   return found === 0 ? NO_URL : HARMLESS;
+}
+
+/** The last authority judged and its answer: the same host comes back in value after value. */
+let lastAuthority: string | undefined;
+let lastHarmless = false;
+
+/** `harmlessAuthority` of `value[k, a)`, compared in place with the last one before it is cut out and looked up. */
+function harmlessAuthorityAt(value: string, k: number, a: number): boolean {
+  const last = lastAuthority;
+  if (last !== undefined && last.length === a - k && value.startsWith(last, k)) return lastHarmless;
+  const authority = value.slice(k, a);
+  const harmless = harmlessAuthority(authority);
+  lastAuthority = authority;
+  lastHarmless = harmless;
+  return harmless;
 }
 
 /** Authorities already judged (the same hosts come back in value after value); bounded, emptied when full. */
