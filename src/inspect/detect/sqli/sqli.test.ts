@@ -466,6 +466,14 @@ test('the shortcuts for benign input keep every finding: values that pass throug
     ['1union select 1,2,3', 1, 'sqli-union/1/5'],
     ['0x1funion select 1,2', 1, 'sqli-union/1/5'],
     ['x=1.eunion select 1', 1, 'sqli-union/1/5'],
+    // ASCII runs: hashed only when their shape is one of a classed word's; runs of digits only have no word inside
+    ['12union select 1,2', 1, 'sqli-union/1/5'],
+    ['a 12345sleep(5)', 3, 'sqli-time/2/5'],
+    ['x\u00e9 union select 1,2--', 1, 'sqli-union/1/5'],
+    ['shipped on 2026-11-20 at 10:30 or 1=1', 1, ''],
+    // values longer than the first copy buffer keep the one-byte copy
+    [`${'Qz'.repeat(40000)}/**/UnIoN/**/SeLeCt 1`, 1, 'sqli-union/1/5'],
+    [`${'q'.repeat(70000)} x' or 1=1--`, 1, 'sqli-tautology/1/5'],
     // tokens inside a run of word characters start only after a number (`0xAb` hex digits, `7e5`, `1.e`) or `$`;
     // a function name is a call only before `(` or what the tokenizer skips on the way to one
     ['x/0xAbunion select 1', 1, 'sqli-union/1/5'],

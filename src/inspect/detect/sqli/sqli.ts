@@ -1510,6 +1510,29 @@ function addWordClass(w: string, bits: number): void {
   hashKeys[i] = h;
   hashClasses[i]! |= bits;
   longestClassWord = Math.max(longestClassWord, w.length);
+  const first = w.charCodeAt(0);
+  const second = w.charCodeAt(w.length > 1 ? 1 : 0);
+  const last = w.charCodeAt(w.length - 1);
+  if (first < 128 && second < 128 && last < 128) classShapes[shapeSlot(first, second, last)]! |= 1 << (w.length & 31);
+}
+
+/**
+ * The shapes of the words with a class: their first, second and last characters (as hashCode folds them) and their
+ * length, a bit per length modulo 32 in a slot per characters (shapeSlot; several may share one). An ASCII run whose
+ * shape is not here is no word with a class (it could only collide with one's hash), so the survey does not hash it
+ * (see asciiRun).
+ */
+const classShapes = new Uint32Array(1 << 14);
+
+function shapeSlot(first: number, second: number, last: number): number {
+  return ((((first | 32) & 127) << 7 | ((last | 32) & 127)) ^ (((second | 32) & 127) * 97)) & 16383;
+}
+
+/** Whether the ASCII run u[start, end) has the shape of a word with a class. */
+function mayHaveClass(u: CodeUnits, start: number, end: number): boolean {
+  const len = end - start;
+  const slot = shapeSlot(u[start]!, u[len > 1 ? start + 1 : start]!, u[end - 1]!);
+  return len <= longestClassWord && (classShapes[slot]! & (1 << (len & 31))) !== 0;
 }
 
 /** The classes of the words with hash `h` (a union if several share it); 0 for none. */
@@ -1666,8 +1689,19 @@ function survey(s: string): Survey {
   while (i < n) {
     let c = u[i]!;
     if (c < 128 ? ASCII_CLASS[c] === C_WORD : isWordChar(c)) {
-      // A word run: hashed as it is read.
       const start = i;
+      // An ASCII run (most words of prose, identifiers, numbers): its classes without hashing every character.
+      const end = c < 128 ? asciiRunEnd(u, n, i) : -1;
+      if (end >= 0) {
+        flags = asciiRun(u, n, start, end, flags, sv);
+        i = end;
+        if (i + 1 < n && u[i] === 32) { // (prose: one space, then the next word)
+          flags |= SV_SPACE;
+          i++;
+        }
+        continue;
+      }
+      // A word run with other characters: hashed as it is read.
       let h = 0;
       for (;;) {
         if (c < 128) {
@@ -1780,7 +1814,7 @@ function startsComment(u: CodeUnits, n: number, i: number, c: number): boolean {
  * per character instead, by TextEncoder#encodeInto (ASCII is its own UTF-8), which is cheaper still.
  */
 const asciiEncoder = new TextEncoder();
-const asciiUnits = new Uint8Array(1 << 16);
+let asciiUnits = new Uint8Array(1 << 16);
 let unitBytes = Buffer.alloc(1 << 16);
 let units = new Uint16Array(unitBytes.buffer, unitBytes.byteOffset, unitBytes.length >> 1);
 /** Longest value whose copy is kept for the next values (a longer one gets a copy of its own). */
@@ -1790,11 +1824,16 @@ const SHORT_VALUE = 48;
 
 function codeUnits(s: string): CodeUnits {
   const n = s.length;
-  if (n <= asciiUnits.length) {
-    // Every character read as one byte: all were ASCII (others take two bytes or more in UTF-8).
-    const done = asciiEncoder.encodeInto(s, asciiUnits);
-    if (done.read === n && done.written === n) return asciiUnits;
+  // Every character read as one byte: all were ASCII (others take two bytes or more in UTF-8). Long values too: a
+  // survey that reads a Uint16Array now and then (a large upload) makes every later survey and tokenizer loop
+  // handle both array types, which costs more per character than the copy.
+  let ascii = asciiUnits;
+  if (n > ascii.length) {
+    ascii = new Uint8Array(n);
+    if (n <= KEPT_UNITS) asciiUnits = ascii;
   }
+  const done = asciiEncoder.encodeInto(s, ascii);
+  if (done.read === n && done.written === n) return ascii;
   if (n > units.length) {
     const bytes = Buffer.allocUnsafe(n * 2);
     bytes.write(s, 0, 'utf16le');
@@ -1855,12 +1894,48 @@ function restFlags(s: string, from: number): number {
   return f;
 }
 
+/** The end of the word run that starts at `i` when all its characters are ASCII; -1 when it has others. */
+function asciiRunEnd(u: CodeUnits, n: number, i: number): number {
+  let j = i + 1;
+  while (j < n) {
+    const c = u[j]!;
+    if (c >= 128) return isWordChar(c) ? -1 : j;
+    if (ASCII_CLASS[c] !== C_WORD) return j;
+    j++;
+  }
+  return j;
+}
+
+/**
+ * surveyRun for the ASCII run u[start, end), computing only what can have classes: a run that starts with a digit
+ * and has only digits has no suffix that starts with a word start (innerClasses: none), and a run read as one word
+ * (no token starts inside it) has a class only if its shape is one of a word with a class (mayHaveClass).
+ */
+function asciiRun(u: CodeUnits, n: number, start: number, end: number, flags: number, sv: Survey): number {
+  const first = u[start]!;
+  if (first >= 48 && first <= 57) {
+    let k = start + 1;
+    while (k < end && u[k]! >= 48 && u[k]! <= 57) k++;
+    return k === end ? flags : surveyRun(u, n, start, end, 0, flags, sv);
+  }
+  if (first === 36 || ((first | 32) === 101 && start > 0 && u[start - 1] === 46)) return surveyRun(u, n, start, end, 0, flags, sv);
+  if (!mayHaveClass(u, start, end)) return flags;
+  let h = 0;
+  for (let k = start; k < end; k++) h = (Math.imul(h, 31) + (u[k]! | 32)) | 0;
+  const bits = wordClasses(h);
+  return bits === 0 ? flags : runFlags(u, n, start, end, bits, flags, sv);
+}
+
 /** A word run u[start, end) with hash `h`: its classes (of its suffixes when tokens may start inside it). */
 function surveyRun(u: CodeUnits, n: number, start: number, end: number, h: number, flags: number, sv: Survey): number {
   const first = u[start]!;
   const inner = (first >= 48 && first <= 57) || first === 36 || ((first | 32) === 101 && start > 0 && u[start - 1] === 46);
   const bits = inner ? innerClasses(u, start, end) : wordClasses(h);
-  if (bits === 0) return flags;
+  return bits === 0 ? flags : runFlags(u, n, start, end, bits, flags, sv);
+}
+
+/** The survey's flags after the word run u[start, end) whose classes (or its suffixes') are `bits` (not 0). */
+function runFlags(u: CodeUnits, n: number, start: number, end: number, bits: number, flags: number, sv: Survey): number {
   let f = flags;
   if ((bits & H_TRIGGER) !== 0 || ((bits & H_CALL) !== 0 && callMayFollow(u, n, end))) f |= SV_SCAN;
   if ((bits & H_LOUD) !== 0) f |= SV_LOUD;
