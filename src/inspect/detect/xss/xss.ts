@@ -130,7 +130,10 @@ interface Prescan {
   rootName: boolean;
   /** `BARE_SINKS.test(value)`. */
   bare: boolean;
-  /** `mayHoldBareCss(value, mask)`. */
+  /**
+   * Necessary for `checkBareCss` to report: `mayHoldBareCss(value, mask)`, but with a `(` counting only after `url`
+   * or `expression` (see `cssFunctionBefore`).
+   */
   css: boolean;
   /** An `&` followed by one to nine ASCII letters and a `;`: `decodeLooseReferences` finds nothing without one. */
   looseReference: boolean;
@@ -277,6 +280,29 @@ function attributeNameBefore(bytes: Uint8Array, at: number): boolean {
   return false;
 }
 
+/**
+ * Whether the `(` at bytes[at] may end a `url(` or `expression(` that `scanCss` reports (the CSS functions it looks
+ * for): the characters it keeps before it (it drops white space and control characters) spell `url` or
+ * `expression`, in any case. A `/` or a backslash among them may start or end a comment or escape something, so
+ * then anything may precede. Prose has many a word ending in `l` or `n` before a parenthesis.
+ */
+function cssFunctionBefore(bytes: Uint8Array, at: number): boolean {
+  const q = keptByteBefore(bytes, at);
+  if (q === 0x2f || q === 0x5c) return true;
+  const word = (q | 0x20) === 0x6c ? 'url' : (q | 0x20) === 0x6e ? 'expression' : '';
+  if (word === '') return false;
+  let k = at;
+  for (let w = word.length - 1; w >= 0; w--) {
+    // the previous kept byte
+    do k--; while (k >= 0 && (bytes[k]! <= 0x20 || bytes[k] === 0x7f));
+    if (k < 0) return false;
+    const c = bytes[k]!;
+    if (c === 0x2f || c === 0x5c) return true;
+    if ((c | 0x20) !== word.charCodeAt(w)) return false;
+  }
+  return true;
+}
+
 /** Notes in `prescan` what the checks need around the `(`, `:`, `@`, `&`, `=` or `/` at bytes[i]. */
 function lookAround(bytes: Uint8Array, i: number, n: number): void {
   const c = bytes[i]!;
@@ -306,8 +332,7 @@ function lookAround(bytes: Uint8Array, i: number, n: number): void {
     q = keptByteAfter(bytes, i, n);
     prescan.css = q === 0x69 || q === 0x49 || q === 0x2f || q === 0x5c;
   } else if (c === 0x28) {
-    q = keptByteBefore(bytes, i);
-    prescan.css = q === 0x6c || q === 0x4c || q === 0x6e || q === 0x4e || q === 0x2f || q === 0x5c;
+    prescan.css = cssFunctionBefore(bytes, i);
   } else {
     q = keptByteBefore(bytes, i);
     prescan.css = q === 0x67 || q === 0x47 || q === 0x2f || q === 0x5c;
