@@ -143,9 +143,9 @@ function plainWordQuiet(value: string): boolean {
   }
   // mayBeName(value, 0, n, h, hBase, baseEnd), with the hash it would compute again (e-mail addresses and host
   // names end with `.com`)
-  return !(NAME_HASHES[hashSlot(h)] === 1
-    || (n > 4 && value.charCodeAt(n - 4) === 46 && NAME_HASHES[hashSlot(hCut)] === 1)
-    || (baseEnd < n && baseEnd >= 2 && NAME_HASHES[hashSlot(hBase)] === 1));
+  return !(isNameSlot(hashSlot(h))
+    || (n > 4 && value.charCodeAt(n - 4) === 46 && isNameSlot(hashSlot(hCut)))
+    || (baseEnd < n && baseEnd >= 2 && isNameSlot(hashSlot(hBase))));
 }
 
 /** Does the `.`, `-` or `:` at value[k] (`c`) start one of the IDIOM_HINT pairs (`.d`, `-e`, `::`)? */
@@ -334,9 +334,21 @@ function startWordNeedsShell(value: string, begin: number, end: number, quotes: 
  * Hashes of every command name (and `if`, `for`, `@if`, `@for`) in lower case: a word whose hash is not here is
  * not one, so most words are ruled out without a lower-case copy or a table look-up.
  */
-const NAME_HASH_BITS = 15;
-const NAME_HASHES = new Uint8Array(1 << NAME_HASH_BITS);
-for (const name of [...allCommandNames(), 'if', 'for', '@if', '@for']) NAME_HASHES[nameHashSlot(name, 0, name.length)] = 1;
+const NAME_HASH_BITS = 18;
+/**
+ * One bit a slot: 32 KB, as many bytes as a byte a slot for 2^15 slots, with 8 times fewer words whose hash
+ * lands on a name's by chance (about 1 in 40 words did, each sending its value down a slower path).
+ */
+const NAME_HASHES = new Uint32Array(1 << (NAME_HASH_BITS - 5));
+for (const name of [...allCommandNames(), 'if', 'for', '@if', '@for']) {
+  const slot = nameHashSlot(name, 0, name.length);
+  NAME_HASHES[slot >>> 5] |= 1 << (slot & 31);
+}
+
+/** Is `slot` (from hashSlot) the slot of a name? */
+function isNameSlot(slot: number): boolean {
+  return ((NAME_HASHES[slot >>> 5]! >>> (slot & 31)) & 1) === 1;
+}
 
 /** Slot in NAME_HASHES of value[from, to) with ASCII letters in lower case (as the scanning loops hash words). */
 function nameHashSlot(value: string, from: number, to: number): number {
@@ -359,9 +371,9 @@ function hashSlot(h: number): number {
  * value[from, baseEnd), the word without its trailing digits and dots.
  */
 function mayBeName(value: string, from: number, to: number, h: number, hBase: number, baseEnd: number): boolean {
-  return NAME_HASHES[hashSlot(h)] === 1
-    || (to - from > 4 && value.charCodeAt(to - 4) === 46 && NAME_HASHES[nameHashSlot(value, from, to - 4)] === 1)
-    || (baseEnd < to && baseEnd - from >= 2 && NAME_HASHES[hashSlot(hBase)] === 1);
+  return isNameSlot(hashSlot(h))
+    || (to - from > 4 && value.charCodeAt(to - 4) === 46 && isNameSlot(nameHashSlot(value, from, to - 4)))
+    || (baseEnd < to && baseEnd - from >= 2 && isNameSlot(hashSlot(hBase)));
 }
 
 /**
@@ -989,13 +1001,13 @@ function lineEndFrom(b: Uint8Array, from: number, m: number, n: number): number 
 
 /** mayBeName() for the bytes b[from, to). */
 function mayBeNameIn(b: Uint8Array, from: number, to: number, h: number, hBase: number, baseEnd: number): boolean {
-  if (NAME_HASHES[hashSlot(h)] === 1) return true;
+  if (isNameSlot(hashSlot(h))) return true;
   if (to - from > 4 && b[to - 4] === 46) { // without a `.exe`-like extension
     let hx = 0;
     for (let k = from; k < to - 4; k++) hx = (Math.imul(hx, 31) + LOWER[b[k]!]!) | 0;
-    if (NAME_HASHES[hashSlot(hx)] === 1) return true;
+    if (isNameSlot(hashSlot(hx))) return true;
   }
-  return baseEnd < to && baseEnd - from >= 2 && NAME_HASHES[hashSlot(hBase)] === 1;
+  return baseEnd < to && baseEnd - from >= 2 && isNameSlot(hashSlot(hBase));
 }
 
 /** isAssignmentText() for the bytes b[from, to). */
