@@ -166,3 +166,27 @@ test('a detector that declares the characters it needs is called only for values
   assert.deepEqual(seen, ['a<b', 'x<y'], 'the decoded `<` of a%3Cb counts; plain text and the raw a%3Cb are skipped');
   assert.deepEqual(matches.map((m) => [m.location, m.layers]), [['query:b', ['url']], ['query:c', []]]);
 });
+
+test('a short body value is remembered from its second sighting; body values seen once are never stored', () => {
+  let calls = 0;
+  const detector: Detector = {
+    category: 'sqli',
+    detect(value, _context, report) {
+      calls++;
+      if (value.includes('x')) report({ ruleId: 'sqli-a', category: 'sqli', paranoia: 1, score: 5, message: '', matched: value });
+    },
+  };
+  const cache = new FindingMemo();
+  const s = settings([detector], { cache, variants: (value) => [{ value, layers: [] }] });
+  const body = (value: string, location = 'body:$.a'): InspectedInput => ({ source: 'body', name: 'a', location, value });
+  for (let i = 0; i < 500; i++) inspectInputs([body(`order-${i}`)], s);
+  assert.equal(cache.size, 0, 'unique body values are not stored');
+  assert.equal(calls, 500);
+  const runs = [1, 2, 3, 4].map(() => {
+    const before = calls;
+    const matches = inspectInputs([body('x-enum', 'body:$.status')], s);
+    return { called: calls - before, matches: matches.map((m) => [m.ruleId, m.location]) };
+  });
+  assert.deepEqual(runs.map((r) => r.called), [1, 1, 0, 0], 'detected twice, then replayed from the memo');
+  for (const run of runs) assert.deepEqual(run.matches, [['sqli-a', 'body:$.status']], 'the replay gives the same matches');
+});

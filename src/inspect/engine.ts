@@ -73,7 +73,9 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
   for (const input of inputs) {
     if (input.value.length === 0) continue;
     let recording: CachedFinding[] | null = null;
-    if (cache && input.value.length <= (input.source === 'body' ? CACHEABLE_BODY_LENGTH : CACHEABLE_LENGTH)) {
+    if (cache && (input.source === 'body'
+      ? input.value.length <= CACHEABLE_BODY_LENGTH && cache.seenBefore(input.value)
+      : input.value.length <= CACHEABLE_LENGTH)) {
       const cached = cache.get(input.value, input);
       if (cached !== undefined) {
         // Replay (exclusions depend on the location, so they apply here, not when remembered).
@@ -135,8 +137,9 @@ function repeatsEarlier(variants: readonly Variant[], v: number): boolean {
 /** Values up to this length are remembered with their findings (headers, paths and parameters repeat a lot). */
 const CACHEABLE_LENGTH = 512;
 /**
- * Body values repeat across requests far less (keys, enums and small numbers do; text does not): only short ones are
- * remembered, so that free text does not pay for hashing and storing what will not come again.
+ * Body values repeat across requests far less (keys, enums, codes and small numbers do; identifiers, names and text
+ * do not): only short ones are remembered, and only from their second sighting (FindingMemo.seenBefore), so that
+ * what will not come again pays neither for a lookup nor for being stored.
  */
 const CACHEABLE_BODY_LENGTH = 64;
 
@@ -165,6 +168,10 @@ interface MemoEntry {
 export class FindingMemo {
   private readonly young: Map<string, MemoEntry>[] = [];
   private readonly old: Map<string, MemoEntry>[] = [];
+  /** Body values seen, a bit per hash, in two generations (see seenBefore). */
+  private sightings = new Uint32Array(1 << (SIGHTING_BITS_LOG2 - 5));
+  private previousSightings = new Uint32Array(1 << (SIGHTING_BITS_LOG2 - 5));
+  private sighted = 0;
   /** Entries of each shard's young map at which it turns: shard s has a share SHARDS + s of the generation. */
   private readonly turnAt: number[] = [];
 
@@ -192,6 +199,33 @@ export class FindingMemo {
     this.put(shardOf(value), value, { source: at.source, name: at.name, isName: at.isName === true, findings });
   }
 
+  /**
+   * True when `value` (at most CACHEABLE_BODY_LENGTH characters) was offered here before, in this or the previous
+   * generation of the sightings filter; either way it is now recorded as seen. The filter is a bit per hash of the
+   * value, so a value never seen may pass (another value set its bit), which only costs a lookup: admission decides
+   * whether the memo is consulted, never what it answers. Without it, every unique short body value (an order number,
+   * a name) was looked up, missed, stored and kept alive through garbage collections for nothing: on bodies of such
+   * values the memo cost more than it saved.
+   */
+  seenBefore(value: string): boolean {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+    const bit = h >>> (32 - SIGHTING_BITS_LOG2);
+    const word = bit >>> 5;
+    const mask = 1 << (bit & 31);
+    if ((this.sightings[word]! & mask) !== 0) return true;
+    const before = (this.previousSightings[word]! & mask) !== 0;
+    this.sightings[word] = this.sightings[word]! | mask;
+    if (++this.sighted >= SIGHTINGS_PER_GENERATION) {
+      const spent = this.previousSightings;
+      this.previousSightings = this.sightings;
+      spent.fill(0);
+      this.sightings = spent;
+      this.sighted = 0;
+    }
+    return before;
+  }
+
   private put(shard: number, value: string, entry: MemoEntry): void {
     let young = this.young[shard]!;
     if (young.size >= this.turnAt[shard]!) {
@@ -208,6 +242,10 @@ export class FindingMemo {
     return total;
   }
 }
+
+/** The sightings filter has 2^16 bits per generation (8 KB) and turns after 2^14 new sightings (a quarter full). */
+const SIGHTING_BITS_LOG2 = 16;
+const SIGHTINGS_PER_GENERATION = 1 << 14;
 
 /** Shards of the memo (a power of two). */
 const SHARDS = 16;
