@@ -54,6 +54,41 @@ function orderJson(bytes: number, seed: number): string {
   }
 }
 
+/**
+ * A 10 KB JSON list of account transactions, as an open-banking (MyData-style) API returns or receives them:
+ * identifiers, timestamps, amounts as decimal strings, currency and type codes, counterparties and short memos,
+ * some in Korean. `seed` makes the identifiers, amounts and times of each document its own.
+ */
+function transactionsJson(bytes: number, seed: number): string {
+  const memos = ['급여', 'Coffee & Bakery', '관리비 11월', "Lee's Mart #12", 'ATM 출금', 'Refund - order 5521', '카드대금', 'Transfer to savings'];
+  const counterparties = ['Kookmin Bank', '(주)한빛상사', 'Daily Coffee Co.', 'Seoul Gas', 'Naver Pay', 'Shinhan Card'];
+  const list = [];
+  let balance = 1_000_000 + (seed % 977) * 1000;
+  let doc = '';
+  for (let i = 0; ; i++) {
+    const amount = ((seed * 7919 + i * 104729) % 500_000) + 1000;
+    balance += i % 3 === 0 ? amount : -amount;
+    list.push({
+      trans_dtime: `2026${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (seed + i) % 28).padStart(2, '0')}${String((seed * 3 + i) % 24).padStart(2, '0')}3015`,
+      trans_no: `T${seed}${String(i).padStart(6, '0')}`,
+      trans_type: i % 3 === 0 ? '01' : '02',
+      trans_class: i % 3 === 0 ? 'deposit' : 'withdrawal',
+      currency_code: 'KRW',
+      trans_amt: `${amount}.000`,
+      balance_amt: `${balance}.000`,
+      counterparty: counterparties[(seed + i) % counterparties.length],
+      trans_memo: memos[(seed * 5 + i) % memos.length],
+      is_cancelled: false,
+    });
+    doc = JSON.stringify({
+      rsp_code: '00000', rsp_msg: '정상처리', search_timestamp: `${20261127000000 + seed}`,
+      account_num: `110-${String(seed % 1000).padStart(3, '0')}-${String(seed * 31 % 1_000_000).padStart(6, '0')}`,
+      next_page: `p${seed}-${i}`, trans_cnt: list.length, trans_list: list,
+    });
+    if (doc.length >= bytes) return doc;
+  }
+}
+
 const ATTACKS: string[] = [
   "1' OR '1'='1' -- ",
   '1 UNION SELECT username, password FROM users',
@@ -106,7 +141,6 @@ console.log(`every detector on the 100 KB base64 value: ${(blobTotal / 1000).toF
 // the result cache for short values), over documents whose values are unique to each document.
 const settings = compileSettings({}, { policy: {} as never, stores: createLocalStores(), scope: 'global', issue: () => {} });
 const DOCUMENTS = 512;
-const bodies = Array.from({ length: DOCUMENTS }, (_, seed) => Buffer.from(orderJson(10 * 1024, seed + 1)));
 // The body's inputs as the protection takes them (bodyInputs: each key once, no numbers or booleans).
 const bodyOptions = { unknownBodyTypes: 'reject' as const, uninspected: [] };
 const inspectBody = (body: Buffer): void => {
@@ -114,15 +148,25 @@ const inspectBody = (body: Buffer): void => {
   if (!('inputs' in extracted) || extracted.inputs === null) throw new Error('the benchmark body does not parse');
   if (inspectInputs(extracted.inputs, settings).length > 0) throw new Error('the benchmark body is benign and must pass');
 };
-for (let i = 0; i < DOCUMENTS; i++) inspectBody(bodies[i]!); // warm-up: every document once (keys enter the cache)
-const fresh = Array.from({ length: iterations }, (_, i) => Buffer.from(orderJson(10 * 1024, DOCUMENTS + i + 1)));
-const samples: number[] = [];
-for (const body of fresh) {
-  const start = performance.now();
-  inspectBody(body);
-  samples.push(performance.now() - start);
+
+/** Inspects `iterations` documents never seen before, after a warm-up over DOCUMENTS others; prints the timings. */
+function measureBodies(label: string, make: (bytes: number, seed: number) => string): void {
+  for (let i = 0; i < DOCUMENTS; i++) inspectBody(Buffer.from(make(10 * 1024, i + 1))); // warm-up (keys enter the cache)
+  const fresh = Array.from({ length: iterations }, (_, i) => Buffer.from(make(10 * 1024, DOCUMENTS + i + 1)));
+  const samples: number[] = [];
+  for (const body of fresh) {
+    const start = performance.now();
+    inspectBody(body);
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  console.log(`\n10 KB JSON body, ${label} (${fresh[0]!.length} bytes, ${iterations} documents each seen once), extract + decode + every detector at paranoia 1:`);
+  console.log(`  mean ${mean.toFixed(3)} ms, p50 ${percentile(samples, 50).toFixed(3)} ms, p99 ${percentile(samples, 99).toFixed(3)} ms (target p99 < 1 ms)`);
 }
-samples.sort((a, b) => a - b);
-const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-console.log(`\n10 KB JSON body (${fresh[0]!.length} bytes, ${iterations} documents each seen once), extract + decode + every detector at paranoia 1:`);
-console.log(`  mean ${mean.toFixed(3)} ms, p50 ${percentile(samples, 50).toFixed(3)} ms, p99 ${percentile(samples, 99).toFixed(3)} ms (target p99 < 1 ms)`);
+
+// The issue's target is measured on the order document: its free-text notes (prose with quotes, parentheses, `&`,
+// URLs and e-mail addresses) are the costly case. The transaction list is what the APIs Portcullis is first built
+// for (MyData-style account data) mostly carry: codes, amounts, dates and short memos.
+measureBodies('order with prose notes', orderJson);
+measureBodies('account transactions', transactionsJson);
