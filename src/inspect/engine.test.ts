@@ -28,6 +28,19 @@ function settings(detectors: Detector[], overrides: Partial<EngineSettings> = {}
 
 const input = (value: string, location = 'query:q'): InspectedInput => ({ source: 'query', name: 'q', location, value });
 
+/** A detector that counts its calls and reports `sqli-a` for values holding an `x`. */
+function countingDetector(): { detector: Detector; calls: () => number } {
+  let calls = 0;
+  const detector: Detector = {
+    category: 'sqli',
+    detect(value, _context, report) {
+      calls++;
+      if (value.includes('x')) report({ ruleId: 'sqli-a', category: 'sqli', paranoia: 1, score: 5, message: '', matched: value });
+    },
+  };
+  return { detector, calls: () => calls };
+}
+
 test('every variant is inspected; a rule is reported once per location, with its highest score', () => {
   const detector: Detector = {
     category: 'xss',
@@ -74,26 +87,19 @@ test('empty values are skipped', () => {
 });
 
 test('with a cache, a repeated value is inspected once and replayed with exclusions applied at its new location', () => {
-  let calls = 0;
-  const detector: Detector = {
-    category: 'sqli',
-    detect(value, _context, report) {
-      calls++;
-      if (value.includes('x')) report({ ruleId: 'sqli-a', category: 'sqli', paranoia: 1, score: 5, message: '', matched: value });
-    },
-  };
+  const { detector, calls: count } = countingDetector();
   const cache = new FindingMemo();
   const s = settings([detector], { cache, isExcluded: (_r, _c, location) => location === 'query:excluded' });
   const first = inspectInputs([input('x1', 'query:a')], s);
-  const callsAfterFirst = calls;
+  const callsAfterFirst = count();
   const second = inspectInputs([input('x1', 'query:b'), input('x1', 'query:excluded')], s);
-  assert.equal(calls, callsAfterFirst, 'no detector call for a cached value');
+  assert.equal(count(), callsAfterFirst, 'no detector call for a cached value');
   assert.deepEqual(first.map((m) => m.location), ['query:a']);
   assert.deepEqual(second.map((m) => m.location), ['query:b']);
   assert.equal(second[0]!.score, 5);
   // A different source or name is a different key.
   inspectInputs([{ source: 'header', name: 'x', location: 'header:x', value: 'x1' }], s);
-  assert.ok(calls > callsAfterFirst);
+  assert.ok(count() > callsAfterFirst);
 });
 
 test('the finding memo stays bounded and keeps the values in use', () => {
@@ -168,24 +174,17 @@ test('a detector that declares the characters it needs is called only for values
 });
 
 test('a short body value is remembered from its second sighting; body values seen once are never stored', () => {
-  let calls = 0;
-  const detector: Detector = {
-    category: 'sqli',
-    detect(value, _context, report) {
-      calls++;
-      if (value.includes('x')) report({ ruleId: 'sqli-a', category: 'sqli', paranoia: 1, score: 5, message: '', matched: value });
-    },
-  };
+  const { detector, calls: count } = countingDetector();
   const cache = new FindingMemo();
   const s = settings([detector], { cache, variants: (value) => [{ value, layers: [] }] });
   const body = (value: string, location = 'body:$.a'): InspectedInput => ({ source: 'body', name: 'a', location, value });
   for (let i = 0; i < 500; i++) inspectInputs([body(`order-${i}`)], s);
   assert.equal(cache.size, 0, 'unique body values are not stored');
-  assert.equal(calls, 500);
+  assert.equal(count(), 500);
   const runs = [1, 2, 3, 4].map(() => {
-    const before = calls;
+    const before = count();
     const matches = inspectInputs([body('x-enum', 'body:$.status')], s);
-    return { called: calls - before, matches: matches.map((m) => [m.ruleId, m.location]) };
+    return { called: count() - before, matches: matches.map((m) => [m.ruleId, m.location]) };
   });
   assert.deepEqual(runs.map((r) => r.called), [1, 1, 0, 0], 'detected twice, then replayed from the memo');
   for (const run of runs) assert.deepEqual(run.matches, [['sqli-a', 'body:$.status']], 'the replay gives the same matches');
