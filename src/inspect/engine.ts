@@ -208,7 +208,7 @@ export class FindingMemo {
    * values the memo cost more than it saved.
    */
   seenBefore(value: string): boolean {
-    let h = 0x811c9dc5;
+    let h = 0x811c9dc5 | 0; // (an int32 from the start: the loop stays in integer arithmetic)
     for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
     const bit = h >>> (32 - SIGHTING_BITS_LOG2);
     const word = bit >>> 5;

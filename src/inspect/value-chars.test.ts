@@ -94,3 +94,21 @@ test('gated detectors stay silent on random text without their characters', () =
     }
   }
 });
+
+test('long ASCII values (surveyed from a byte copy) get the same bits as any other value', () => {
+  const long = 'x'.repeat(40);
+  assert.equal(surveyChars(long + '%41'), CH_PERCENT | CH_PERCENT_ESCAPE);
+  assert.equal(surveyChars(long + '%'), CH_PERCENT, 'a `%` at the very end starts no escape');
+  assert.equal(surveyChars(long + '&#'), CH_AMP | CH_ENTITY | CH_HASH);
+  assert.equal(surveyChars(long + '&'), CH_AMP);
+  assert.equal(surveyChars(long + '\u0001'), CH_CONTROL);
+  // The byte path (ASCII) and the character path (the same text with one letter past ASCII) agree on every bit.
+  let seed = 11;
+  const next = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let k = 0; k < 3000; k++) {
+    let ascii = '';
+    const length = 32 + next(100);
+    while (ascii.length < length) ascii += String.fromCharCode(next(128));
+    assert.equal(surveyChars('\u00e9' + ascii), surveyChars(ascii) | CH_NON_ASCII, JSON.stringify(ascii));
+  }
+});

@@ -68,10 +68,21 @@ function entityStart(c: number): boolean {
   return c === 0x23 || (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 }
 
+/** From this length an ASCII value is surveyed from a byte copy: a loop over bytes costs about half one over chars. */
+const BYTES_FROM = 32;
+const BYTES_UP_TO = 64 * 1024;
+const encoder = new TextEncoder();
+const scratch = new Uint8Array(BYTES_UP_TO);
+
 /** The survey of `value` (see above): every bit of every character, one pass. */
 export function surveyChars(value: string): number {
-  let bits = 0;
   const n = value.length;
+  if (n >= BYTES_FROM && n <= BYTES_UP_TO) {
+    const copied = encoder.encodeInto(value, scratch);
+    // As many bytes as characters: every character was ASCII (UTF-8 takes two or more bytes past it).
+    if (copied.read === n && copied.written === n) return surveyBytes(scratch, n);
+  }
+  let bits = 0;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c < 128) {
@@ -83,6 +94,19 @@ export function surveyChars(value: string): number {
     } else {
       bits |= c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xf0 ? CH_NON_ASCII | CH_OVERLONG_LEAD : CH_NON_ASCII;
     }
+  }
+  return bits;
+}
+
+/** surveyChars over the first `n` bytes of `b`, an ASCII value's copy. */
+function surveyBytes(b: Uint8Array, n: number): number {
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    const bit = ASCII_BITS[b[i]!]!;
+    if (bit === 0) continue;
+    bits |= bit;
+    if (bit === CH_PERCENT) { if (i + 1 < n && escapeStart(b[i + 1]!)) bits |= CH_PERCENT_ESCAPE; }
+    else if (bit === CH_AMP) { if (i + 1 < n && entityStart(b[i + 1]!)) bits |= CH_ENTITY; }
   }
   return bits;
 }
