@@ -173,13 +173,14 @@ test('a detector that declares the characters it needs is called only for values
   assert.deepEqual(matches.map((m) => [m.location, m.layers]), [['query:b', ['url']], ['query:c', []]]);
 });
 
-test('a short body value is remembered from its second sighting; body values seen once are never stored', () => {
+test('a body value is remembered from its second sighting; body values seen once are not stored', () => {
   const { detector, calls: count } = countingDetector();
   const cache = new FindingMemo();
   const s = settings([detector], { cache, variants: (value) => [{ value, layers: [] }] });
   const body = (value: string, location = 'body:$.a'): InspectedInput => ({ source: 'body', name: 'a', location, value });
   for (let i = 0; i < 500; i++) inspectInputs([body(`order-${i}`)], s);
-  assert.equal(cache.size, 0, 'unique body values are not stored');
+  // (A value may share its sighting bit with an earlier one: then it is looked up and stored. Rarely: 2^16 bits.)
+  assert.ok(cache.size <= 5, `unique body values are not stored (${cache.size} of 500 were)`);
   assert.equal(count(), 500);
   const runs = [1, 2, 3, 4].map(() => {
     const before = count();
@@ -188,4 +189,8 @@ test('a short body value is remembered from its second sighting; body values see
   });
   assert.deepEqual(runs.map((r) => r.called), [1, 1, 0, 0], 'detected twice, then replayed from the memo');
   for (const run of runs) assert.deepEqual(run.matches, [['sqli-a', 'body:$.status']], 'the replay gives the same matches');
+  // Long body text too, up to 1024 characters, when it comes again (a template, a retried request).
+  const note = `x-note ${'long text '.repeat(90)}`;
+  const noteRuns = [1, 2, 3].map(() => { const before = count(); inspectInputs([body(note, 'body:$.note')], s); return count() - before; });
+  assert.deepEqual(noteRuns, [1, 1, 0]);
 });

@@ -137,11 +137,12 @@ function repeatsEarlier(variants: readonly Variant[], v: number): boolean {
 /** Values up to this length are remembered with their findings (headers, paths and parameters repeat a lot). */
 const CACHEABLE_LENGTH = 512;
 /**
- * Body values repeat across requests far less (keys, enums, codes and small numbers do; identifiers, names and text
- * do not): only short ones are remembered, and only from their second sighting (FindingMemo.seenBefore), so that
- * what will not come again pays neither for a lookup nor for being stored.
+ * Body values repeat across requests far less (keys, enums, codes and small numbers do; identifiers, names and most
+ * text do not): they are remembered only from their second sighting (FindingMemo.seenBefore), so that what will not
+ * come again pays neither for a lookup nor for being stored, only for a hash of a few of its characters. Up to this
+ * length: the memo then holds at most ~10 MB of values (10,000 entries).
  */
-const CACHEABLE_BODY_LENGTH = 64;
+const CACHEABLE_BODY_LENGTH = 1024;
 
 /** A memo entry: detection depends on the value and on where it was found (source, name, whether it is a name). */
 interface MemoEntry {
@@ -208,8 +209,12 @@ export class FindingMemo {
    * values the memo cost more than it saved.
    */
   seenBefore(value: string): boolean {
-    let h = 0x811c9dc5 | 0; // (an int32 from the start: the loop stays in integer arithmetic)
-    for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+    // The length and at most SIGHTING_SAMPLES characters spread over the value: a constant cost per value, and two
+    // values that share them only share a bit.
+    const n = value.length;
+    const step = n <= SIGHTING_SAMPLES ? 1 : Math.ceil(n / SIGHTING_SAMPLES);
+    let h = Math.imul(0x811c9dc5 ^ n, 0x01000193); // (an int32 from the start: the loop stays in integer arithmetic)
+    for (let i = n - 1; i >= 0; i -= step) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
     const bit = h >>> (32 - SIGHTING_BITS_LOG2);
     const word = bit >>> 5;
     const mask = 1 << (bit & 31);
@@ -243,7 +248,11 @@ export class FindingMemo {
   }
 }
 
-/** The sightings filter has 2^16 bits per generation (8 KB) and turns after 2^14 new sightings (a quarter full). */
+/**
+ * The sightings filter has 2^16 bits per generation (8 KB) and turns after 2^14 new sightings (a quarter full); it
+ * hashes a value's length and at most SIGHTING_SAMPLES of its characters.
+ */
+const SIGHTING_SAMPLES = 32;
 const SIGHTING_BITS_LOG2 = 16;
 const SIGHTINGS_PER_GENERATION = 1 << 14;
 
