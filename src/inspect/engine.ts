@@ -140,7 +140,7 @@ const CACHEABLE_LENGTH = 512;
  * Body values repeat across requests far less (keys, enums, codes and small numbers do; identifiers, names and most
  * text do not): they are remembered only from their second sighting (FindingMemo.seenBefore), so that what will not
  * come again pays neither for a lookup nor for being stored, only for a hash of a few of its characters. Up to this
- * length: the memo then holds at most ~10 MB of values (10,000 entries).
+ * length: the memo then holds at most ~10 MB of values (10,000 entries; twice that for text past Latin-1).
  */
 const CACHEABLE_BODY_LENGTH = 1024;
 
