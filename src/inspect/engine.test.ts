@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import { inspectInputs, anomalyScore, FindingMemo, type CategorySettings, type EngineSettings } from './engine.ts';
 import type { Category, Detector, InspectedInput } from './finding.ts';
@@ -193,4 +195,27 @@ test('a body value is remembered from its second sighting; body values seen once
   const note = `x-note ${'long text '.repeat(90)}`;
   const noteRuns = [1, 2, 3].map(() => { const before = count(); inspectInputs([body(note, 'body:$.note')], s); return count() - before; });
   assert.deepEqual(noteRuns, [1, 1, 0]);
+});
+
+test('a remembered value does not keep the request body it was cut from alive', () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const memo = new FindingMemo();
+  const at = { source: 'body' as const, name: 'a', isName: false };
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 50; i++) {
+    // A non-ASCII body of a million characters (~2 MB), and a value and an excerpt that V8 keeps as views into it.
+    const body = `{"a":"${'\u00e9'.repeat(10)}${i}"}${' '.repeat(1_000_000)}${i}`;
+    const value = body.slice(6, 40);
+    const finding = { ruleId: 'sqli-a', category: 'sqli' as const, paranoia: 1 as const, score: 5, message: '', matched: value.slice(2, 30) };
+    memo.set(value, at, [{ finding, layers: [] }]);
+  }
+  gc();
+  const retained = process.memoryUsage().heapUsed - before;
+  assert.equal(memo.size, 50);
+  assert.ok(retained < 20e6, `the memo keeps ${(retained / 1e6).toFixed(1)} MB alive for 50 short values`);
+  // The copies answer as the originals did: the value of body 7, built again, finds its excerpt.
+  const again = `{"a":"${'\u00e9'.repeat(10)}7"}${' '.repeat(40)}`.slice(6, 40);
+  assert.deepEqual(memo.get(again, at)?.map((c) => c.finding.matched), [again.slice(2, 30)]);
 });

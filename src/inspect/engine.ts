@@ -196,8 +196,15 @@ export class FindingMemo {
     return entry.findings;
   }
 
+  /**
+   * Remembers `findings` for `value`. The value and the findings' excerpts are stored as copies of their own: a value
+   * cut from a request body may be a view into the whole body's text, and a remembered view would keep every such
+   * body alive for as long as the memo keeps the value.
+   */
   set(value: string, at: Pick<InspectedInput, 'source' | 'name' | 'isName'>, findings: readonly CachedFinding[]): void {
-    this.put(shardOf(value), value, { source: at.source, name: at.name, isName: at.isName === true, findings });
+    const kept = findings.length === 0 ? findings
+      : findings.map(({ finding, layers }) => ({ finding: { ...finding, matched: detached(finding.matched) }, layers }));
+    this.put(shardOf(value), detached(value), { source: at.source, name: at.name, isName: at.isName === true, findings: kept });
   }
 
   /**
@@ -255,6 +262,14 @@ export class FindingMemo {
 const SIGHTING_SAMPLES = 32;
 const SIGHTING_BITS_LOG2 = 16;
 const SIGHTINGS_PER_GENERATION = 1 << 14;
+
+/**
+ * A copy of `s` that refers to no other string. V8 may represent a substring as a view into its parent; prepending a
+ * character makes a new string that is flattened into fresh memory when sliced, and the slice then refers to that.
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
 
 /** Shards of the memo (a power of two). */
 const SHARDS = 16;
