@@ -8,7 +8,7 @@ import { removeControlChars } from './nul.ts';
 import { decodeOverlongUtf8 } from './overlong-utf8.ts';
 import { decodePercent } from './percent.ts';
 import { normalizeUnicode } from './unicode.ts';
-import { CH_BACKSLASH, CH_CONTROL, CH_ENTITY, CH_NON_ASCII, CH_OVERLONG_LEAD, CH_PERCENT_ESCAPE } from '../value-chars.ts';
+import { CH_BACKSLASH, CH_CONTROL, CH_ENTITY, CH_NON_ASCII, CH_OVERLONG_LEAD, CH_PERCENT_ESCAPE, surveyChars } from '../value-chars.ts';
 
 /**
  * The decoded forms of a value that detectors look at, each with the layers that produced it. Evasions are undone
@@ -63,75 +63,27 @@ const FULL_CHAIN: readonly Layer[] = [
   ['overlong', decodeOverlongUtf8, PERCENT | OVERLONG_LEAD],
 ];
 
-/** Per ASCII character: ALPHABET for the base64 (and base64url) alphabet, else the trigger it is, else 0. */
-const ALPHABET = 64;
-const ASCII_CLASS = new Uint8Array(128);
+/** Per ASCII character: 1 for the base64 (and base64url) alphabet. */
+const ALPHABET = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
-  const alphabet = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ||
-    c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
-  ASCII_CLASS[c] = alphabet ? ALPHABET : c === 0x25 ? PERCENT : c === 0x26 ? AMPERSAND : c === 0x5c ? BACKSLASH
-    : c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d ? CONTROL : 0;
+  ALPHABET[c] = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f ? 1 : 0;
 }
 
-function entityStart(c: number): boolean {
-  return c === 0x23 || (c < 0x80 && ASCII_CLASS[c] === ALPHABET && c !== 0x2b && c !== 0x2f && c !== 0x2d && c !== 0x5f);
-}
-
-function escapeStart(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x75 || c === 0x55;
-}
-
-/** Characters only the full scan classifies: controls other than tab, LF and CR, and everything past ASCII. */
-const UNUSUAL = /[\x00-\x08\x0b\x0c\x0e-\x1f\u0080-\uffff]/;
-
-/** From this length the native searches below beat one loop over the characters in JS. */
-const NATIVE_SCAN_LENGTH = 32;
-
-/**
- * The layer triggers present in `value`. Longer values that are printable ASCII, nearly all of them, are looked at
- * with the engine's native searches (one character class, then the backslash, `%` and `&`) rather than character
- * by character.
- */
-function triggersIn(value: string): number {
-  if (value.length < NATIVE_SCAN_LENGTH || UNUSUAL.test(value)) return scanTriggers(value);
-  let triggers = value.indexOf('\\') >= 0 ? BACKSLASH : 0;
-  // `&` only starts an entity before a letter, digit or `#`; `%` only an escape before a hex digit or `u`.
-  for (let i = value.indexOf('%'); i >= 0; i = value.indexOf('%', i + 1)) {
-    if (escapeStart(value.charCodeAt(i + 1))) { triggers |= PERCENT; break; }
-  }
-  for (let i = value.indexOf('&'); i >= 0; i = value.indexOf('&', i + 1)) {
-    if (entityStart(value.charCodeAt(i + 1))) { triggers |= AMPERSAND; break; }
-  }
-  return triggers;
-}
-
-/** The layer triggers present in `value`, one character at a time (any value). */
-function scanTriggers(value: string): number {
-  let triggers = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x80) {
-      const kind = ASCII_CLASS[c]!;
-      if (kind === ALPHABET) continue;
-      if (kind === AMPERSAND) { if (entityStart(value.charCodeAt(i + 1))) triggers |= AMPERSAND; }
-      else if (kind === PERCENT) { if (escapeStart(value.charCodeAt(i + 1))) triggers |= PERCENT; }
-      else triggers |= kind;
-    } else {
-      triggers |= c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xf0 ? NON_ASCII | OVERLONG_LEAD : NON_ASCII;
-    }
-  }
-  return triggers;
-}
-
-/** The layer triggers of a value from its character survey (value-chars.ts): the same as triggersIn. */
+/** The layer triggers of a value from its character survey (value-chars.ts). */
 function triggersOf(chars: number): number {
   return ((chars & CH_PERCENT_ESCAPE) !== 0 ? PERCENT : 0) | ((chars & CH_ENTITY) !== 0 ? AMPERSAND : 0) |
     ((chars & CH_BACKSLASH) !== 0 ? BACKSLASH : 0) | ((chars & CH_NON_ASCII) !== 0 ? NON_ASCII : 0) |
     ((chars & CH_CONTROL) !== 0 ? CONTROL : 0) | ((chars & CH_OVERLONG_LEAD) !== 0 ? OVERLONG_LEAD : 0);
 }
 
+/** The layer triggers present in `value`. */
+function triggersIn(value: string): number {
+  return triggersOf(surveyChars(value));
+}
+
 function isAlphabet(c: number): boolean {
-  return c < 0x80 && ASCII_CLASS[c] === ALPHABET;
+  return c < 0x80 && ALPHABET[c] === 1;
 }
 
 /**
@@ -219,7 +171,7 @@ export function decodedVariants(raw: string, options: VariantOptions = NO_OPTION
   const variants: DecodedVariant[] = [{ value: raw, layers: NO_LAYERS }];
   // Short values may hold a short base64 token (see below): from 8 characters it counts.
   const rawMinToken = raw.length <= 64 ? 8 : BASE64_MIN_LENGTH;
-  const rawTriggers = rawChars === undefined ? triggersIn(raw) : triggersOf(rawChars);
+  const rawTriggers = triggersOf(rawChars ?? surveyChars(raw));
   const rawHasToken = hasRun(raw, rawMinToken);
   if (rawTriggers === 0 && !rawHasToken) return variants;
   const maxVariants = options.maxVariants ?? DEFAULT_MAX_VARIANTS;

@@ -121,27 +121,15 @@ function plainAsciiEnd(text: string, start: number): number {
 
 /** Reads the string whose opening quote is at `start`; sets readValue and returns the index after the closing quote. */
 function readString(text: string, start: number): number {
-  if (asciiBytes !== undefined) {
-    const end = plainAsciiEnd(text, start);
-    if (end > 0) {
-      readValue = end - start - 1 > FLAT_MIN_LENGTH ? asciiBytes.toString('latin1', start + 1, end - 1) : text.slice(start + 1, end - 1);
-      return end;
-    }
+  const end = plainStringEnd(text, start);
+  if (end > 0) {
+    readValue = asciiBytes !== undefined && end - start - 1 > FLAT_MIN_LENGTH ? asciiBytes.toString('latin1', start + 1, end - 1) : text.slice(start + 1, end - 1);
+    return end;
   }
+  // Escapes, a control character, a surrogate or no closing quote (rare): read again, one character at a time.
   const n = text.length;
   let i = start + 1;
-  // Fast path: no escapes.
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80 ? STOP[c] === 1 : c >= 0xd800 && c <= 0xdfff) {
-      if (c === 0x22) {
-        readValue = asciiBytes !== undefined && i - start > FLAT_MIN_LENGTH ? asciiBytes.toString('latin1', start + 1, i) : text.slice(start + 1, i);
-        return i + 1;
-      }
-      break;
-    }
-  }
-  let out = text.slice(start + 1, i);
+  let out = '';
   let runStart = i;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
