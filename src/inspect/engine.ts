@@ -27,8 +27,11 @@ export interface EngineSettings {
   readonly categories: ReadonlyMap<Category, CategorySettings>;
   /** Highest paranoia of any category: rules above it are never reported. */
   readonly paranoia: Paranoia;
-  /** Decoded forms of a value, the value itself first; `chars` is the value's character survey (value-chars.ts). */
-  variants(value: string, chars: number): readonly Variant[];
+  /**
+   * Decoded forms of a value, the value itself first; `chars` is the value's character survey (value-chars.ts).
+   * Undefined when the value is its only form.
+   */
+  variants(value: string, chars: number): readonly Variant[] | undefined;
   /** True when a rule is switched off for a location (exclusions). */
   isExcluded(ruleId: string, category: Category, location: string): boolean;
   /**
@@ -49,10 +52,11 @@ export interface EngineSettings {
  */
 export function inspectInputs(inputs: Iterable<InspectedInput>, settings: EngineSettings): Match[] {
   const matches: Match[] = [];
-  const seen = new Map<string, number>();
+  let seen: Map<string, number> | undefined;
   const cache = settings.cache;
   const record = (finding: Finding, location: string, findingLayers: readonly string[]) => {
     const key = `${finding.ruleId}\u0000${location}`;
+    seen ??= new Map();
     const earlier = seen.get(key);
     if (earlier !== undefined && matches[earlier]!.score >= finding.score) return;
     if (settings.isExcluded(finding.ruleId, finding.category, location)) return;
@@ -60,71 +64,117 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
     if (earlier === undefined) { seen.set(key, matches.length); matches.push(match); } else matches[earlier] = match;
   };
 
-  // Pass 1: the work, one item per distinct decoded value, held in parallel arrays (no object per item but the
-  // detector context): the value, its context, the input it came from and the findings list it feeds, if memoised.
-  const values: string[] = [];
-  /** The character survey of each value: a detector is called only for values holding a character it needs. */
-  const chars: number[] = [];
-  const contexts: DetectorContext[] = [];
-  const owners: InspectedInput[] = [];
-  const recordings: (CachedFinding[] | null)[] = [];
+  // Pass 1: the work, one item per distinct decoded value, held in the parallel lists of `work` (see there): the
+  // value, its character survey, its detector context, the input it came from and the findings list it feeds.
+  const { values, chars, contexts, owners, recordings } = work;
+  let count = 0;
   const pendingInputs: InspectedInput[] = [];
   const pendingFindings: CachedFinding[][] = [];
-  for (const input of inputs) {
-    if (input.value.length === 0) continue;
-    let recording: CachedFinding[] | null = null;
-    if (cache && (input.source === 'body'
-      ? input.value.length <= CACHEABLE_BODY_LENGTH && cache.seenBefore(input.value)
-      : input.value.length <= CACHEABLE_LENGTH)) {
-      const cached = cache.get(input.value, input);
-      if (cached !== undefined) {
-        // Replay (exclusions depend on the location, so they apply here, not when remembered).
-        for (let k = 0; k < cached.length; k++) record(cached[k]!.finding, input.location, cached[k]!.layers);
+  try {
+    for (const input of inputs) {
+      if (input.value.length === 0) continue;
+      let recording: CachedFinding[] | null = null;
+      if (cache && (input.source === 'body'
+        ? input.value.length <= CACHEABLE_BODY_LENGTH && cache.seenBefore(input.value)
+        : input.value.length <= CACHEABLE_LENGTH)) {
+        const cached = cache.get(input.value, input);
+        if (cached !== undefined) {
+          // Replay (exclusions depend on the location, so they apply here, not when remembered).
+          for (let k = 0; k < cached.length; k++) record(cached[k]!.finding, input.location, cached[k]!.layers);
+          continue;
+        }
+        recording = [];
+        pendingInputs.push(input);
+        pendingFindings.push(recording);
+      }
+      const rawChars = surveyChars(input.value);
+      const variants = settings.variants(input.value, rawChars);
+      const isName = input.isName === true;
+      if (variants === undefined) {
+        // The value is its only form.
+        setItem(count++, input.value, rawChars, input, isName, NO_LAYERS, settings.paranoia, recording);
         continue;
       }
-      recording = [];
-      pendingInputs.push(input);
-      pendingFindings.push(recording);
+      let previous: string | undefined;
+      for (let v = 0; v < variants.length; v++) {
+        const variant = variants[v]!;
+        // Variants are distinct by construction except when a layer undoes another; skip exact repeats cheaply.
+        if (variant.value === previous || (v > 1 && repeatsEarlier(variants, v))) continue;
+        previous = variant.value;
+        // (the first variant is the value itself)
+        setItem(count++, variant.value, v === 0 ? rawChars : surveyChars(variant.value), input, isName, variant.layers, settings.paranoia, recording);
+      }
     }
-    const rawChars = surveyChars(input.value);
-    const variants = settings.variants(input.value, rawChars);
-    const isName = input.isName === true;
-    let previous: string | undefined;
-    for (let v = 0; v < variants.length; v++) {
-      const variant = variants[v]!;
-      // Variants are distinct by construction except when a layer undoes another; skip exact repeats cheaply.
-      if (variant.value === previous || (v > 1 && repeatsEarlier(variants, v))) continue;
-      previous = variant.value;
-      values.push(variant.value);
-      chars.push(v === 0 ? rawChars : surveyChars(variant.value)); // (the first variant is the value itself)
-      contexts.push({ source: input.source, name: input.name, isName, paranoia: settings.paranoia, layers: variant.layers });
-      owners.push(input);
-      recordings.push(recording);
-    }
-  }
 
-  // Pass 2: each enabled detector over every item. `report` reads the current item and category (no closure per call).
-  let item = 0;
-  let category: CategorySettings;
-  const report = (finding: Finding) => {
-    if (finding.paranoia > category.paranoia) return;
-    const layers = contexts[item]!.layers;
-    recordings[item]?.push({ finding, layers });
-    record(finding, owners[item]!.location, layers);
-  };
-  for (const detector of settings.detectors) {
-    const own = settings.categories.get(detector.category);
-    if (own === undefined) continue;
-    category = own;
-    const needs = detector.needs;
-    if (needs === undefined) {
-      for (item = 0; item < values.length; item++) detector.detect(values[item]!, contexts[item]!, report);
-    } else {
-      for (item = 0; item < values.length; item++) if ((chars[item]! & needs) !== 0) detector.detect(values[item]!, contexts[item]!, report);
+    // Pass 2: each enabled detector over every item. `report` reads the current item and category (no closure per
+    // call).
+    let item = 0;
+    let category: CategorySettings;
+    const report = (finding: Finding) => {
+      if (finding.paranoia > category.paranoia) return;
+      const layers = contexts[item]!.layers;
+      recordings[item]?.push({ finding, layers });
+      record(finding, owners[item]!.location, layers);
+    };
+    for (const detector of settings.detectors) {
+      const own = settings.categories.get(detector.category);
+      if (own === undefined) continue;
+      category = own;
+      const needs = detector.needs;
+      if (needs === undefined) {
+        for (item = 0; item < count; item++) detector.detect(values[item]!, contexts[item]!, report);
+      } else {
+        for (item = 0; item < count; item++) if ((chars[item]! & needs) !== 0) detector.detect(values[item]!, contexts[item]!, report);
+      }
+    }
+  } finally {
+    // The lists keep their room for the next call, not this request's values.
+    for (let k = 0; k < count; k++) {
+      values[k] = '';
+      owners[k] = null;
+      recordings[k] = null;
+      const context = contexts[k]!;
+      context.name = '';
+      context.layers = NO_LAYERS;
     }
   }
   for (let k = 0; k < pendingInputs.length; k++) cache!.set(pendingInputs[k]!.value, pendingInputs[k]!, pendingFindings[k]!);
   return matches;
+}
+
+const NO_LAYERS: readonly string[] = [];
+
+/** A detector context the engine reuses from call to call (detectors read it during their call only). */
+interface WorkContext { source: DetectorContext['source']; name: string; isName: boolean; paranoia: Paranoia; layers: readonly string[] }
+
+/**
+ * The work lists of inspectInputs, kept from call to call (it is never re-entered, and clears them when done): a
+ * 10 KB JSON body has a few hundred items, and lists and contexts made for each call were a fifth of what
+ * inspecting it allocated.
+ */
+const work = {
+  values: [] as string[],
+  chars: [] as number[],
+  contexts: [] as WorkContext[],
+  owners: [] as (InspectedInput | null)[],
+  recordings: [] as (CachedFinding[] | null)[],
+};
+
+/** Sets work item `k` (at most one past the end of the lists). */
+function setItem(k: number, value: string, surveyed: number, owner: InspectedInput, isName: boolean, layers: readonly string[], paranoia: Paranoia, recording: CachedFinding[] | null): void {
+  work.values[k] = value;
+  work.chars[k] = surveyed;
+  work.owners[k] = owner;
+  work.recordings[k] = recording;
+  const context = work.contexts[k];
+  if (context === undefined) work.contexts[k] = { source: owner.source, name: owner.name, isName, paranoia, layers };
+  else {
+    context.source = owner.source;
+    context.name = owner.name;
+    context.isName = isName;
+    context.paranoia = paranoia;
+    context.layers = layers;
+  }
 }
 
 /** True when variants[v] has the value of an earlier variant. */

@@ -168,12 +168,20 @@ function addVariant(variants: DecodedVariant[], value: string, layers: readonly 
  * one-element result: layer lists are built only for variants that exist.
  */
 export function decodedVariants(raw: string, options: VariantOptions = NO_OPTIONS, rawChars?: number): DecodedVariant[] {
-  const variants: DecodedVariant[] = [{ value: raw, layers: NO_LAYERS }];
+  return decodedVariantsIfAny(raw, options, rawChars) ?? [{ value: raw, layers: NO_LAYERS }];
+}
+
+/**
+ * decodedVariants, or undefined when no layer can change `raw` (then its only form is itself). The engine takes this
+ * one: most values are plain, and a one-element list for each was an eighth of what inspecting a body allocated.
+ */
+export function decodedVariantsIfAny(raw: string, options: VariantOptions = NO_OPTIONS, rawChars?: number): DecodedVariant[] | undefined {
   // Short values may hold a short base64 token (see below): from 8 characters it counts.
   const rawMinToken = raw.length <= 64 ? 8 : BASE64_MIN_LENGTH;
   const rawTriggers = triggersOf(rawChars ?? surveyChars(raw));
   const rawHasToken = hasRun(raw, rawMinToken);
-  if (rawTriggers === 0 && !rawHasToken) return variants;
+  if (rawTriggers === 0 && !rawHasToken) return undefined;
+  const variants: DecodedVariant[] = [{ value: raw, layers: NO_LAYERS }];
   const maxVariants = options.maxVariants ?? DEFAULT_MAX_VARIANTS;
   const maxTotal = options.maxTotalChars ?? raw.length * 4 + 4096;
   let total = raw.length;

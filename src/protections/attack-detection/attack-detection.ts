@@ -4,7 +4,7 @@ import type { Exchange } from '../../pipeline/exchange.ts';
 import { CATEGORIES, type Category, type InspectedInput, type Paranoia } from '../../inspect/finding.ts';
 import { DETECTORS } from '../../inspect/detect/index.ts';
 import { anomalyScore, FindingMemo, inspectInputs, type CategorySettings, type EngineSettings, type Match } from '../../inspect/engine.ts';
-import { decodedVariants } from '../../inspect/decode/variants.ts';
+import { decodedVariantsIfAny } from '../../inspect/decode/variants.ts';
 import { crossSiteSessionParameter } from '../../inspect/detect/session-fixation/session-fixation.ts';
 import { AttackDetectionConfigSchema, type AttackDetectionConfig } from './config.ts';
 import { compileExclusions } from './exclusions.ts';
@@ -123,7 +123,7 @@ export function compileSettings(config: AttackDetectionConfig, context: CreateCo
     detectors: DETECTORS.filter((d) => categories.has(d.category)),
     categories,
     paranoia: highest,
-    variants: (value, chars) => decodedVariants(value, undefined, chars),
+    variants: (value, chars) => decodedVariantsIfAny(value, undefined, chars),
     isExcluded: compileExclusions(config.exclusions ?? [], context),
     cache: new FindingMemo(),
   };
