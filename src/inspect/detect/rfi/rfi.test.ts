@@ -35,6 +35,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['ftp://files.example.com/pub/x', 2],
   ['https://evil.example/x.php', 3],
   ['https://evil.example/', 3],
+  // an include parameter with a URL inside text, or named for a link as well
+  ['see https://evil.example/x for details', 2, { source: 'body', name: 'body' }],
+  ['https://evil.example/', 2, { source: 'body', name: 'document-uri' }],
+  ['https://evil.example/x', 2, q('pageUrl')],
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
@@ -55,6 +59,14 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['https://example.com/a.php', { source: 'query', name: 'page', isName: true }],
   ['mailto:someone@example.com', q('page')],
   ['The page http:// is empty'],
+  // API fields of free text that carry a link, and fields named for a link (at paranoia 1)
+  ['<p>We fixed a <strong>bug</strong> where <a href="https://example.com/docs">the docs</a> link broke.</p>', { source: 'body', name: 'body' }],
+  ['check this out https://youtu.be/dQw4w9WgXcQ', { source: 'body', name: 'content' }],
+  ['https://example.com/', { source: 'body', name: 'document-uri' }],
+  ['https://example.com/app.js', { source: 'body', name: 'source-file' }],
+  ['https://api.example.com/v2', { source: 'body', name: 'base_url' }],
+  ['https://example.com/pricing', q('page_url')],
+  ['https://github.com/jiwoo', { source: 'body', name: 'profile' }],
 ];
 
 test('remote file inclusion is found at the expected paranoia level', () => {

@@ -2,7 +2,8 @@
  * Remote file inclusion: a URL to another server where the application expects a file, a page or a template it
  * will include and run (`?page=http://evil/shell.txt?`). URLs are everywhere in legitimate traffic, so the
  * decision rests on where the URL is and what it looks like:
- * - in a parameter named for a file, page, include, template, path or module, any remote URL is the attack;
+ * - in a parameter named for a file, page, include, template, path or module, a remote URL as the whole value is
+ *   the attack (a URL inside text, or in a name that also says link or URL, counts at paranoia 2);
  * - a URL whose last character is `?` (the trick that turns the application's own suffix, `.php`, into a query
  *   string), as the whole value;
  * - a URL to a raw IP address whose path ends in a script or include-able file (`http://1.2.3.4/x.php`);
@@ -26,7 +27,7 @@ const INCLUDE_HINTS = ['file', 'page', 'include', 'inc', 'template', 'tpl', 'pat
 const URL_HINTS = ['url', 'uri', 'src', 'href', 'link', 'feed', 'img', 'image', 'source', 'remote', 'fetch', 'ref'];
 /** Names for where a browser goes next, or a profile link: URLs are the point of them. */
 const BENIGN_HINTS = ['redirect', 'return', 'next', 'continue', 'website', 'homepage', 'callback', 'success',
-  'cancel', 'origin', 'referer', 'referrer', 'share', 'canonical', 'permalink', 'back', 'goto'];
+  'cancel', 'origin', 'referer', 'referrer', 'share', 'canonical', 'permalink', 'back', 'goto', 'profile'];
 
 /** Extensions of files a server-side include would run or read as code. */
 const SCRIPT_EXT = new Set(['php', 'php3', 'php4', 'php5', 'php7', 'phtml', 'phar', 'inc', 'asp', 'aspx', 'ashx',
@@ -71,8 +72,15 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     const ip = facts.literal;
     const what = `${url.scheme}://${host}${ext !== '' ? ` (.${ext})` : ''}`;
     if (include && !context.isName && !staticResource(url)) {
-      keep({ rule: 'rfi-remote-include', paranoia: 1, score: SCORE.critical, message: `remote URL ${what} in the include parameter ${context.name}`, ...span });
-    } else if (truncation) {
+      // The include parameter holds the URL and nothing else, and its name does not also say it holds a link: at
+      // paranoia 1. A URL inside text (a `body` or `content` field of an API with a link in it) or in a field named
+      // for both (`pageUrl`, `document-uri`, `source-file` of a CSP report, `base_url`) at paranoia 2, and the
+      // other rules still look at it.
+      const strong = whole && !urlName;
+      keep({ rule: 'rfi-remote-include', paranoia: strong ? 1 : 2, score: SCORE.critical, message: `remote URL ${what} in the include parameter ${context.name}`, ...span });
+      if (strong) continue;
+    }
+    if (truncation) {
       keep({ rule: 'rfi-suffix-truncation', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `remote URL ending in ? to cut the include suffix: ${what}`, ...span });
     } else if (ext !== '' && ip) {
       keep({ rule: 'rfi-remote-script', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `script on a raw IP address: ${what}`, ...span });
