@@ -115,6 +115,24 @@ test('bodies that cannot be inspected are refused: no or unknown Content-Type 41
   assert.equal(upstream.requests.length, count, 'none of them reached the upstream');
 });
 
+test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line; binary types stay 415', async () => {
+  const csv = 'id,name,note\n1,"Kim, Ji-woo","said ""hi"""\n2,O\'Brien,=SUM(A1:A2)\n';
+  assert.equal((await send('/import', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } })).status, 200);
+  assert.equal((await send('/import', { method: 'POST', body: `1,${JNDI}\n`, headers: { 'content-type': 'text/csv' } })).status, 403);
+  assert.equal((await send('/import', { method: 'POST', body: '<p>Hello <b>there</b></p>', headers: { 'content-type': 'text/html' } })).status, 200);
+  // A browser's CSP violation report.
+  const report = { 'csp-report': { 'document-uri': 'https://shop.example.com/', 'violated-directive': 'script-src-elem', 'blocked-uri': 'inline', 'source-file': 'https://shop.example.com/', 'line-number': 12 } };
+  assert.equal((await send('/csp', { method: 'POST', body: JSON.stringify(report), headers: { 'content-type': 'application/csp-report' } })).status, 200);
+  const bulk = '{"index":{"_id":"1"}}\n{"msg":"user logged in"}\n';
+  assert.equal((await send('/_bulk', { method: 'POST', body: bulk, headers: { 'content-type': 'application/x-ndjson' } })).status, 200);
+  const attack = await send('/_bulk', { method: 'POST', body: `{"index":{}}\n{"msg":${JSON.stringify(JNDI)}}\n`, headers: { 'content-type': 'application/x-ndjson' } });
+  assert.equal(attack.status, 403);
+  const event = (await gw.logs()).find((r) => r.type === 'security' && r.requestId === attack.headers['x-request-id']);
+  assert.ok(JSON.stringify(event).includes('body:line2:$.msg'), JSON.stringify(event));
+  assert.equal((await send('/_bulk', { method: 'POST', body: '{"a":1}\n{"a":1,}\n', headers: { 'content-type': 'application/x-ndjson' } })).status, 400);
+  assert.equal((await send('/img', { method: 'POST', body: Buffer.from('89504e470d0a1a0a', 'hex'), headers: { 'content-type': 'image/png' } })).status, 415);
+});
+
 test('a route can forward a media type uninspected, or inspect unknown types with every parser', async () => {
   assert.equal((await send('/uploads/a.bin', { method: 'PUT', body: JNDI, headers: { 'content-type': 'application/octet-stream' } })).status, 200);
   assert.equal((await send('/lenient/x', { method: 'POST', body: 'plain words' })).status, 200);

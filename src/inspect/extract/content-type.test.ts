@@ -91,10 +91,19 @@ const KINDS: [string, BodyKind][] = [
   ['image/svg+xml', 'xml'],
   ['application/graphql', 'graphql'],
   ['text/plain', 'text'],
-  ['text/html', 'unknown'],
+  ['text/html', 'text'],
+  ['text/csv; charset=utf-8', 'text'],
+  ['text/markdown', 'text'],
   ['application/octet-stream', 'unknown'],
-  ['application/x-json', 'unknown'],
-  ['text/json', 'unknown'],
+  ['image/png', 'unknown'],
+  ['application/x-json', 'json'],
+  ['application/csp-report', 'json'],
+  ['application/x-amz-json-1.1', 'json'],
+  ['text/json', 'json'],
+  ['application/x-ndjson', 'json-lines'],
+  ['application/jsonl', 'json-lines'],
+  ['application/json-seq', 'json-lines'],
+  ['application/x-www-form-urlencoded-x', 'unknown'],
 ];
 
 for (const [value, kind] of KINDS) {

@@ -23,7 +23,12 @@ export type MediaTypeResult = MediaType | { readonly problem: ExtractProblem };
 /** Charsets accepted in `charset=` parameters (request bodies and multipart parts). */
 export const ALLOWED_CHARSETS: readonly string[] = ['utf-8', 'us-ascii', 'iso-8859-1'];
 
-export type BodyKind = 'json' | 'form' | 'multipart' | 'xml' | 'graphql' | 'text' | 'unknown';
+export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'xml' | 'graphql' | 'text' | 'unknown';
+
+/** Names that JSON also goes by: browsers' CSP reports, AWS's JSON protocols, an old alias. */
+const JSON_ALIASES: ReadonlySet<string> = new Set(['x-json', 'csp-report', 'x-amz-json-1.0', 'x-amz-json-1.1']);
+/** One JSON text per line (NDJSON, JSON Lines; RFC 7464 sequences, whose texts start with RS). */
+const JSON_LINES: ReadonlySet<string> = new Set(['x-ndjson', 'ndjson', 'jsonl', 'x-jsonlines', 'jsonlines', 'json-seq']);
 
 /** RFC 9110 tchar: `!#$%&'*+-.^_\`|~`, digits and letters. */
 const TCHAR = new Uint8Array(128);
@@ -139,7 +144,8 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
   if (media === undefined) return 'unknown';
   const { type, subtype } = media;
   if (type === 'application') {
-    if (subtype === 'json' || subtype.endsWith('+json')) return 'json';
+    if (subtype === 'json' || subtype.endsWith('+json') || JSON_ALIASES.has(subtype)) return 'json';
+    if (JSON_LINES.has(subtype)) return 'json-lines';
     if (subtype === 'x-www-form-urlencoded') return 'form';
     if (subtype === 'xml' || subtype.endsWith('+xml')) return 'xml';
     if (subtype === 'graphql') return 'graphql';
@@ -147,10 +153,11 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
   }
   if (type === 'multipart') return subtype === 'form-data' ? 'multipart' : 'unknown';
   if (type === 'text') {
-    if (subtype === 'plain') return 'text';
+    // Every text type is read as text (csv, html, markdown, calendar...), but those that are XML or JSON by name,
+    // which a backend parses as such.
     if (subtype === 'xml' || subtype.endsWith('+xml')) return 'xml';
-    if (subtype.endsWith('+json')) return 'json';
-    return 'unknown';
+    if (subtype === 'json' || subtype === 'x-json' || subtype.endsWith('+json')) return 'json';
+    return 'text';
   }
   if (subtype.endsWith('+json')) return 'json';
   if (subtype.endsWith('+xml')) return 'xml';

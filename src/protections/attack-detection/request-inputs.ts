@@ -4,6 +4,7 @@ import { extractHeaders, type HeaderSelection } from '../../inspect/extract/head
 import { extractCookies } from '../../inspect/extract/cookies.ts';
 import { bodyKindOf, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
+import { extractJsonLines } from '../../inspect/extract/json-lines.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
 import { extractXml } from '../../inspect/extract/xml.ts';
@@ -100,6 +101,7 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
       }
       return result;
     }
+    case 'json-lines': return extractJsonLines(body);
     case 'form': return extractUrlencoded(body, { latin1: isLatin1(media) });
     case 'multipart': return extractMultipart(body, media!);
     case 'xml': {
