@@ -88,6 +88,10 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['version 2.0...3.1'],
   ['Hmm... / ok'],
   ['...and then he left.'],
+  ['...'],
+  ['wait ...', BODY],
+  ['Loading .... please', BODY],
+  ['..'],
   ['../images/a.png'],
   ['../../assets/app.css'],
   ['See ../README.md for details', BODY],
@@ -139,6 +143,11 @@ test('benign paths, ellipses and relative links are not flagged at paranoia 1', 
     const fs = run(value, ctx).filter((f) => f.paranoia === 1);
     assert.deepEqual(fs.map((f) => `${f.ruleId}: ${f.matched}`), [], `false positive: ${JSON.stringify(value)}`);
   }
+});
+
+test('an ellipsis on its own is not a climb at any paranoia level; `..` in a file parameter still is', () => {
+  for (const value of ['...', 'to be continued ...', '....', '..']) assert.deepEqual(run(value, BODY).map((f) => f.ruleId), [], value);
+  assert.ok(run('..', FILEP).some((f) => f.paranoia === 1));
 });
 
 test('some benign samples fire at paranoia 2 or 3 (documented)', () => {

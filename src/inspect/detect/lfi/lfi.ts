@@ -94,6 +94,8 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
     const sensitive = sensitiveNormal(shape.normal) ?? (shape.climbs > 0 ? sensitiveNormal(shape.tail) : null) ??
       (context.source === 'path' ? sensitiveInside(shape.normal) : null);
 
+    // Dots alone (`...` in text, `..`) climb nowhere without a separator, unless the parameter names a file.
+    if (shape.climbs > 0 && !separators && !fileParam) continue;
     if (shape.climbs > 0) {
       const asset = staticAsset(shape.normal);
       if (sensitive !== null) {
