@@ -115,6 +115,20 @@ test('bodies that cannot be inspected are refused: no or unknown Content-Type 41
   assert.equal(upstream.requests.length, count, 'none of them reached the upstream');
 });
 
+test('a payload split over parameters is found in the whole query string; quoted words in a search are not SQL', async () => {
+  // Each half passes on its own; together, as a backend reading the raw query sees them, they are UNION SELECT.
+  assert.equal((await send('/x?x=*/select+password+from+users')).status, 200);
+  assert.equal((await send('/x?id=1+union/*')).status, 200);
+  assert.equal((await send('/x?id=1+union/*&x=*/select+password+from+users')).status, 403);
+  // An XSS cut at raw `&`s into parameters named by its own pieces.
+  assert.equal((await send('/x?p=&gt;+src+onerror=confirm&amp;lpar;1&amp;rpar;&lt;')).status, 403);
+  // An exact-phrase search and a second parameter: no statement stacked after `q=`.
+  for (const word of ['select', 'print', 'commit', 'backup']) {
+    assert.equal((await send(`/search?q=%22${word}%22&page=2`)).status, 200, word);
+    assert.equal((await send(`/search?q=%27${word}%27&sort=new`)).status, 200, word);
+  }
+});
+
 test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line; binary types stay 415', async () => {
   const csv = 'id,name,note\n1,"Kim, Ji-woo","said ""hi"""\n2,O\'Brien,=SUM(A1:A2)\n';
   assert.equal((await send('/import', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } })).status, 200);

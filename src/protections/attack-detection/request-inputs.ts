@@ -27,8 +27,9 @@ export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection
   for (const segment of exchange.path.split('/')) {
     if (segment.length >= 8) inputs.push({ source: 'path', name: '', location: 'path', value: segment });
   }
-  // The query string as a whole, as backends that join repeated or `&`-split values would see it.
-  if (exchange.query.length > 1 || exchange.rawQuery.includes('%26')) {
+  // The query string as a whole, as backends that join repeated values or read the raw query would see it: when a
+  // payload may be split over parameters (see splitMayMatter).
+  if (exchange.rawQuery.includes('%26') || (exchange.query.length > 1 && splitMayMatter(exchange.query))) {
     inputs.push({ source: 'query', name: '', location: 'query', value: exchange.rawQuery.replaceAll('+', ' ') });
   }
   for (const param of exchange.query) {
@@ -49,6 +50,43 @@ export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection
   if ('problem' in headers) return { problem: asProblem(headers.problem) };
   for (const input of headers.inputs) inputs.push(input);
   return inputs;
+}
+
+/**
+ * Whether the parameters may carry a payload split over several of them, which only the whole query string shows: a
+ * name given twice (joined by some backends), a name that is not a plain identifier (`gt;+src+onerror` is the tail
+ * of a value cut at a raw `&`), or a value that leaves something open for the next one (an odd quote, `<` or `(`
+ * without its closer, a comment). Otherwise each parameter, already inspected on its own, is all there is; and the
+ * whole string would only add a reading that no application makes: the first parameter's `name=` glued before its
+ * value, which turned a search for "print" or "select" in quotes into a stacked SQL statement.
+ */
+function splitMayMatter(params: readonly { name: string; value: string }[]): boolean {
+  const names = new Set<string>();
+  for (const { name, value } of params) {
+    if (names.has(name) || !PLAIN_NAME.test(name)) return true;
+    names.add(name);
+    if (leavesOpen(value)) return true;
+  }
+  return false;
+}
+const PLAIN_NAME = /^[A-Za-z0-9_.\-[\]$@:]*$/;
+/** Marks that carry over into the next parameter. */
+const OPENERS = /\/\*|\*\/|<!--|-->|--/;
+
+function leavesOpen(value: string): boolean {
+  let single = 0, double = 0, tick = 0, angle = 0, paren = 0;
+  for (let i = 0; i < value.length; i++) {
+    switch (value.charCodeAt(i)) {
+      case 0x27: single++; break;
+      case 0x22: double++; break;
+      case 0x60: tick++; break;
+      case 0x3c: angle++; break;
+      case 0x3e: angle--; break;
+      case 0x28: paren++; break;
+      case 0x29: paren--; break;
+    }
+  }
+  return (single & 1) !== 0 || (double & 1) !== 0 || (tick & 1) !== 0 || angle !== 0 || paren !== 0 || OPENERS.test(value);
 }
 
 function addEmbeddedJson(inputs: InspectedInput[], outer: Pick<InspectedInput, 'source' | 'name' | 'location'>, value: string): void {
