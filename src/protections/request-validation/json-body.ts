@@ -29,6 +29,11 @@ export interface JsonLimits {
   readonly maxNumberLength: number;
   /** Accept integer literals outside ±(2^53 - 1), which most JSON parsers round silently. */
   readonly allowUnsafeIntegers: boolean;
+  /**
+   * When set, a number out of range (too large to represent, or an unsafe integer that is not allowed) is told to it
+   * instead of refusing the document, and the check goes on.
+   */
+  readonly onUnsafeNumber?: (pointer: string, message: string) => void;
 }
 
 /**
@@ -262,9 +267,12 @@ export function checkJsonText(text: string, limits: JsonLimits): JsonProblem | u
         }
         const literal = text.slice(i, end);
         const number = Number(literal);
-        if (!Number.isFinite(number)) return problem('json_limit_exceeded', pointer(), 'numberRange', 'a number too large to represent');
-        if (!limits.allowUnsafeIntegers && !Number.isSafeInteger(number) && isIntegerLiteral(literal)) {
-          return problem('json_limit_exceeded', pointer(), 'numberRange', 'an integer outside ±(2^53 - 1), which parsers round differently');
+        const unsafe = !Number.isFinite(number) ? 'a number too large to represent'
+          : !limits.allowUnsafeIntegers && !Number.isSafeInteger(number) && isIntegerLiteral(literal) ? 'an integer outside ±(2^53 - 1), which parsers round differently'
+            : undefined;
+        if (unsafe !== undefined) {
+          if (limits.onUnsafeNumber === undefined) return problem('json_limit_exceeded', pointer(), 'numberRange', unsafe);
+          limits.onUnsafeNumber(pointer(), unsafe);
         }
         i = end;
       }

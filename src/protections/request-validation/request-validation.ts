@@ -67,6 +67,8 @@ export const requestValidation = defineProtection<RequestValidationConfig>({
   create(config, context) {
     const limits: JsonLimits = { ...DEFAULT_LIMITS, ...stripUndefined(config.limits ?? {}) };
     const maxBodyBytes = config.limits?.maxBodyBytes;
+    /** Out-of-range numbers refused even where no schema reads them: only when the policy says so. */
+    const numbersStrict = config.limits?.allowUnsafeIntegers !== undefined;
     const maxErrors = config.maxErrors ?? 20;
     const rejectUnknown = (config.unknownFields ?? 'reject') === 'reject';
     const routeOnly = context.scope === 'global';
@@ -175,7 +177,16 @@ export const requestValidation = defineProtection<RequestValidationConfig>({
           return block(415, 'unsupported_media_type', { problem: media ? { accepted: declared } : undefined, detail: { location: 'header:content-type', message: 'JSON must be UTF-8' } });
         }
         if (validate === undefined) {
-          // Structure limits alone: checked without building the value.
+          // Structure limits alone: checked without building the value. Without a schema nothing here reads the
+          // numbers, so one out of range (a 64-bit identifier, a nanosecond timestamp) is flagged, not refused, unless
+          // `allowUnsafeIntegers` is set either way: the backend reads it its own way, and the event says so.
+          if (!numbersStrict) {
+            let noted: { pointer: string; message: string } | undefined;
+            const found = checkJsonBody(body, { ...limits, onUnsafeNumber: (pointer, message) => { noted ??= { pointer, message }; } });
+            if (found !== undefined) return invalid([jsonProblem(found)], found.reason);
+            return noted === undefined ? pass()
+              : flag('json_unsafe_number', { location: noted.pointer === '' ? 'body' : `body:${noted.pointer}`, message: noted.message });
+          }
           const found = checkJsonBody(body, limits);
           return found === undefined ? pass() : invalid([jsonProblem(found)], found.reason);
         }
