@@ -93,17 +93,24 @@ let asciiBytes: Buffer | undefined;
 const FLAT_MIN_LENGTH = 13;
 
 /**
- * In an ASCII document, the next backslash and the next control character at or after where the parser is (the
- * length when there is none), found by native searches and found again only once the parser has passed them: a
- * string is plain when its closing quote comes first. A minified document is searched once for each; a pretty one
+ * True while the document being read was decoded from bytes by the strict UTF-8 decoder: then it holds no lone
+ * surrogate (well-formed UTF-8 decodes to well-formed UTF-16), and a string is plain when no backslash or control
+ * character comes before its closing quote, which native searches find (plainSearchedEnd).
+ */
+let wellFormed = false;
+
+/**
+ * In a well-formed document, the next backslash and the next control character at or after where the parser is
+ * (the length when there is none), found by native searches and found again only once the parser has passed them:
+ * a string is plain when its closing quote comes first. A minified document is searched once for each; a pretty one
  * once per line for controls.
  */
 let nextBackslash = -1;
 let nextControl = -1;
 const CONTROL_CHAR = /[\x00-\x1f]/g;
 
-/** plainStringEnd for an ASCII document, by native searches (see above). */
-function plainAsciiEnd(text: string, start: number): number {
+/** plainStringEnd for a well-formed document, by native searches (see above). */
+function plainSearchedEnd(text: string, start: number): number {
   const quote = text.indexOf('"', start + 1);
   if (quote < 0) return -1;
   if (nextBackslash <= start) {
@@ -199,13 +206,22 @@ const OPEN_KEYS_MAX = 16;
  * control character and no surrogate (then its text is exactly what is between the quotes); else -1.
  */
 function plainStringEnd(text: string, start: number): number {
-  if (asciiBytes !== undefined) return plainAsciiEnd(text, start);
+  if (wellFormed) return plainSearchedEnd(text, start);
   const n = text.length;
   for (let i = start + 1; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80 ? STOP[c] === 1 : c >= 0xd800 && c <= 0xdfff) return c === 0x22 ? i + 1 : -1;
   }
   return -1;
+}
+
+/**
+ * True when `text` holds `name` at `at` (the caller checked that it fits). A loop rather than `startsWith`: names are
+ * short, and a native comparison of a one-byte name with a two-byte document (any non-ASCII body) costs more.
+ */
+function sameAt(text: string, at: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (text.charCodeAt(at + k) !== name.charCodeAt(k)) return false;
+  return true;
 }
 
 function invalid(message: string, at: number): { problem: { reason: string; message: string } } {
@@ -224,15 +240,15 @@ export function extractJson(body: string | Uint8Array, options: JsonOptions = {}
   const text = strictUtf8Text(body);
   if (text === undefined) return failure('json_invalid_utf8', 'the JSON body is not valid UTF-8');
   // As many characters as bytes: every byte is ASCII (a UTF-8 sequence of 2 to 4 bytes gives 1 or 2 code units).
-  if (text.length === body.length) {
-    asciiBytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
-    nextBackslash = -1;
-    nextControl = -1;
-  }
+  if (text.length === body.length) asciiBytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+  wellFormed = true;
+  nextBackslash = -1;
+  nextControl = -1;
   try {
     return extractJsonText(text, options);
   } finally {
     asciiBytes = undefined;
+    wellFormed = false;
   }
 }
 
@@ -263,6 +279,8 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
   /** Member names met so far and their path steps, by slot (see KEY_SLOTS). */
   const keyNames: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
   const keySteps: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
+  /** With uniqueKeys: whether the name in each slot was emitted already (no Set lookup for a repeated name). */
+  const keyEmitted: boolean[] = new Array<boolean>(KEY_SLOTS).fill(false);
 
   // Paths carry the location prefix, so an input's location is the path itself.
   let path = prefix + '$';
@@ -355,11 +373,12 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       let end = plainStringEnd(text, i);
       let key: string;
       let step: string;
+      let slot = -1;
       if (end > 0) {
         const length = end - i - 2;
-        const slot = (length * 31 + text.charCodeAt(i + 1) * 7 + text.charCodeAt(end - 2)) & (KEY_SLOTS - 1);
+        slot = (length * 31 + text.charCodeAt(i + 1) * 7 + text.charCodeAt(end - 2)) & (KEY_SLOTS - 1);
         const earlier = keyNames[slot];
-        if (earlier !== undefined && earlier.length === length && text.startsWith(earlier, i + 1)) {
+        if (earlier !== undefined && earlier.length === length && sameAt(text, i + 1, earlier)) {
           key = earlier;
           step = keySteps[slot]!;
         } else {
@@ -367,6 +386,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
           step = memberPath(key);
           keyNames[slot] = key;
           keySteps[slot] = step;
+          keyEmitted[slot] = false;
         }
       } else {
         end = readString(text, i);
@@ -393,11 +413,14 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       }
       path = paths[top]! + step;
       name = key;
-      if (key !== '' && (emittedKeys === undefined || !emittedKeys.has(key))) {
-        emittedKeys?.add(key);
+      if (key !== '' && (emittedKeys === undefined || ((slot < 0 || !keyEmitted[slot]) && !emittedKeys.has(key)))) {
+        if (emittedKeys !== undefined) {
+          emittedKeys.add(key);
+          if (slot >= 0) keyEmitted[slot] = true;
+        }
         inputs.push({ source, name: key, location: path, value: key, isName: true });
         if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
-      }
+      } else if (slot >= 0) keyEmitted[slot] = true;
       i = skipWs(text, end);
       if (text.charCodeAt(i) !== 0x3a) return invalid('expected ":" after a member name', i);
       i = skipWs(text, i + 1);
