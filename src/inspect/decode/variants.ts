@@ -172,7 +172,7 @@ export function decodedVariants(raw: string, options: VariantOptions = NO_OPTION
 }
 
 /**
- * decodedVariants, or undefined when no layer can change `raw` (then its only form is itself). The engine takes this
+ * decodedVariants, or undefined when no layer changes `raw` (then its only form is itself). The engine takes this
  * one: most values are plain, and a one-element list for each was an eighth of what inspecting a body allocated.
  */
 export function decodedVariantsIfAny(raw: string, options: VariantOptions = NO_OPTIONS, rawChars?: number): DecodedVariant[] | undefined {
@@ -239,7 +239,7 @@ export function decodedVariantsIfAny(raw: string, options: VariantOptions = NO_O
     const decoded = (reusable & (1 << chainIndex)) !== 0 ? unchanged[chainIndex]! : decode(base);
     if (decoded !== base) total = addVariant(variants, decoded, [...baseLayers, name], total, maxVariants, maxTotal);
   }
-  return variants;
+  return variants.length === 1 ? undefined : variants;
 }
 
 /**
