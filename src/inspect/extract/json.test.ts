@@ -240,3 +240,26 @@ test('speed: a 10 KB document well under 1 ms, 1 MB linear', () => {
   assert.ok(smallMs < 3, `10 KB took ${smallMs} ms`);
   assert.ok(bigMs < 250, `1 MB took ${bigMs} ms`);
 });
+
+test('records of an array: names guessed from the previous record are still checked for duplicates and escapes', () => {
+  const rows = (...records: string[]) => extractJson(Buffer.from(`[${records.join(',')}]`), { uniqueKeys: true, scalars: false });
+  const ok = rows('{"id":"1","name":"a"}', '{"id":"2","name":"b"}', '{"name":"c","id":"3"}', '{"i\\u0064":"4","name":"d"}');
+  assert.ok('inputs' in ok);
+  assert.deepEqual(ok.inputs.map((i) => [i.location, i.value]), [
+    ['body:$[0].id', 'id'], ['body:$[0].id', '1'], ['body:$[0].name', 'name'], ['body:$[0].name', 'a'],
+    ['body:$[1].id', '2'], ['body:$[1].name', 'b'], ['body:$[2].name', 'c'], ['body:$[2].id', '3'],
+    ['body:$[3].id', '4'], ['body:$[3].name', 'd'],
+  ]);
+  for (const records of [
+    ['{"id":"1","name":"a"}', '{"id":"2","name":"b","id":"x"}'],
+    ['{"id":"1","name":"a"}', '{"id":"2","id":"x"}'],
+    ['{"id":"1","name":"a"}', '{"id":"2","name":"b","i\\u0064":"x"}'],
+    ['{"id":"1","name":"a"}', '{"x":"2","name":"b","name":"c"}'],
+  ]) {
+    const result = rows(...records);
+    assert.ok('problem' in result && result.problem.reason === 'json_duplicate_key', records.join(','));
+  }
+  // A guessed name must be followed by its closing quote: "idx" is not "id".
+  const longer = rows('{"id":"1"}', '{"idx":"2"}');
+  assert.ok('inputs' in longer && longer.inputs.some((i) => i.isName && i.value === 'idx'));
+});

@@ -281,6 +281,20 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
   const keySteps: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
   /** With uniqueKeys: whether the name in each slot was emitted already (no Set lookup for a repeated name). */
   const keyEmitted: boolean[] = new Array<boolean>(KEY_SLOTS).fill(false);
+  /**
+   * Records of an array have the same members in the same order: the names (and path steps) of the last object
+   * closed at each nesting level are the guesses for the next object's at that level, checked in place (the guessed
+   * name, then a quote). A name read with escapes is no guess (undefined): only text equal to the name is. While
+   * every name of an object so far was its guess, its names are those of the previous object, which were distinct,
+   * so the duplicate check has nothing to find; and a guessed name was emitted with the previous object.
+   */
+  const guessNames: (string | undefined)[][] = [];
+  const guessSteps: string[][] = [];
+  const readNames: (string | undefined)[][] = [];
+  const readSteps: string[][] = [];
+  /** Per open container: members read so far, and whether each was the guess. */
+  const memberCounts: number[] = [];
+  const allGuessed: boolean[] = [];
 
   // Paths carry the location prefix, so an input's location is the path itself.
   let path = prefix + '$';
@@ -310,11 +324,13 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         indexes.push(0);
         keyStarts.push(openKeys.length);
         keySets.push(undefined);
+        memberCounts.push(0);
+        allGuessed.push(true);
         i = skipWs(text, i + 1);
         const close = text.charCodeAt(i);
         if (close === (isObject ? 0x7d : 0x5d)) {
           i++;
-          kinds.pop(); paths.pop(); names.pop(); indexes.pop(); keyStarts.pop(); keySets.pop();
+          kinds.pop(); paths.pop(); names.pop(); indexes.pop(); keyStarts.pop(); keySets.pop(); memberCounts.pop(); allGuessed.pop();
           mode = AFTER;
         } else if (isObject) {
           mode = KEY;
@@ -361,7 +377,19 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       } else if (c === (kinds[top] === OBJECT ? 0x7d : 0x5d)) {
         i++;
         openKeys.length = keyStarts.pop()!;
-        kinds.pop(); paths.pop(); names.pop(); indexes.pop(); keySets.pop();
+        const read = memberCounts.pop()!;
+        if (kinds[top] === OBJECT && read > 0) {
+          // This object's names become the guesses for the next object at its level.
+          const doneNames = readNames[top]!;
+          const doneSteps = readSteps[top]!;
+          doneNames.length = read;
+          doneSteps.length = read;
+          readNames[top] = guessNames[top] ?? [];
+          readSteps[top] = guessSteps[top] ?? [];
+          guessNames[top] = doneNames;
+          guessSteps[top] = doneSteps;
+        }
+        kinds.pop(); paths.pop(); names.pop(); indexes.pop(); keySets.pop(); allGuessed.pop();
       } else {
         return invalid(i >= n ? 'unexpected end of document' : 'expected "," or a closing bracket', i);
       }
@@ -370,6 +398,54 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       if (text.charCodeAt(i) !== 0x22) return invalid(i >= n ? 'unexpected end of document' : 'expected a member name', i);
       // A name without escapes that this document had before is matched in place and its string and path step
       // reused (see KEY_SLOTS); any other is read as a string.
+      const top = kinds.length - 1;
+      const member = memberCounts[top]!;
+      memberCounts[top] = member + 1;
+      const guesses = guessNames[top];
+      const guess = guesses !== undefined && member < guesses.length ? guesses[member] : undefined;
+      if (guess !== undefined && text.charCodeAt(i + 1 + guess.length) === 0x22 && sameAt(text, i + 1, guess)) {
+        // The guess (see guessNames): no search, no slot; known distinct while every name so far was guessed.
+        const step = guessSteps[top]![member]!;
+        recordName(readNames, readSteps, top, member, guess, step);
+        const seen = keySets[top];
+        if (allGuessed[top]) {
+          if (seen !== undefined) seen.add(guess);
+          else if (openKeys.length - keyStarts[top]! < OPEN_KEYS_MAX) openKeys.push(guess);
+          else {
+            const set = new Set(openKeys.slice(keyStarts[top]!));
+            set.add(guess);
+            keySets[top] = set;
+            openKeys.length = keyStarts[top]!;
+          }
+        } else if (seen === undefined) {
+          const from = keyStarts[top]!;
+          const to = openKeys.length;
+          for (let k = from; k < to; k++) if (openKeys[k] === guess) return duplicate(guess, i);
+          if (to - from < OPEN_KEYS_MAX) openKeys.push(guess);
+          else {
+            const set = new Set(openKeys.slice(from));
+            set.add(guess);
+            keySets[top] = set;
+            openKeys.length = from;
+          }
+        } else {
+          if (seen.has(guess)) return duplicate(guess, i);
+          seen.add(guess);
+        }
+        path = paths[top]! + step;
+        name = guess;
+        // Emitted with the object it was read in before, when names are emitted once; else on every occurrence.
+        if (guess !== '' && emittedKeys === undefined) {
+          inputs.push({ source, name: guess, location: path, value: guess, isName: true });
+          if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
+        }
+        i = skipWs(text, i + guess.length + 2);
+        if (text.charCodeAt(i) !== 0x3a) return invalid('expected ":" after a member name', i);
+        i = skipWs(text, i + 1);
+        mode = VALUE;
+        continue;
+      }
+      allGuessed[top] = false;
       let end = plainStringEnd(text, i);
       let key: string;
       let step: string;
@@ -394,7 +470,8 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         key = readValue;
         step = memberPath(key);
       }
-      const top = kinds.length - 1;
+      // (a name read with escapes is no guess: its text is not the name)
+      recordName(readNames, readSteps, top, member, slot >= 0 ? key : undefined, step);
       const seen = keySets[top];
       if (seen === undefined) {
         const from = keyStarts[top]!;
@@ -427,6 +504,17 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       mode = VALUE;
     }
   }
+}
+
+/** Notes the name (undefined: no guess) of member `member` of the object open at `level`. */
+function recordName(names: (string | undefined)[][], steps: string[][], level: number, member: number, key: string | undefined, step: string): void {
+  let list = names[level];
+  if (list === undefined) {
+    list = names[level] = [];
+    steps[level] = [];
+  }
+  list[member] = key;
+  steps[level]![member] = step;
 }
 
 function duplicate(key: string, at: number): { problem: { reason: string; message: string } } {
