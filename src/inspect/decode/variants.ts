@@ -128,9 +128,12 @@ function fullDecode(value: string, layers: readonly string[], triggers: number, 
   let current = value;
   let applied: string[] | undefined;
   if (record) unchangedKnown = 0;
-  for (let k = 0; k < FULL_CHAIN.length; k++) {
-    const [name, decode, needs] = FULL_CHAIN[k]!;
-    if ((triggers & needs) === 0) continue;
+  // (Most values reach here with no trigger at all: an identifier that only looked like a base64 token.)
+  for (let k = 0; k < FULL_CHAIN.length && triggers !== 0; k++) {
+    const layer = FULL_CHAIN[k]!;
+    if ((triggers & layer[2]) === 0) continue;
+    const name = layer[0];
+    const decode = layer[1];
     const next = decode(current);
     if (record && current === value) {
       unchanged[k] = next;
@@ -233,9 +236,12 @@ export function decodedVariantsIfAny(raw: string, options: VariantOptions = NO_O
     if (fullB64 !== full) total = addVariant(variants, fullB64, [...fullLayers, 'base64'], total, maxVariants, maxTotal);
   }
 
-  for (let k = 0; k < SINGLE_LAYERS.length; k++) {
-    const [name, decode, needs, chainIndex] = SINGLE_LAYERS[k]!;
-    if ((baseTriggers & needs) === 0) continue;
+  for (let k = 0; k < SINGLE_LAYERS.length && baseTriggers !== 0; k++) {
+    const layer = SINGLE_LAYERS[k]!;
+    if ((baseTriggers & layer[2]) === 0) continue;
+    const name = layer[0];
+    const decode = layer[1];
+    const chainIndex = layer[3];
     const decoded = (reusable & (1 << chainIndex)) !== 0 ? unchanged[chainIndex]! : decode(base);
     if (decoded !== base) total = addVariant(variants, decoded, [...baseLayers, name], total, maxVariants, maxTotal);
   }
