@@ -70,6 +70,7 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
   let count = 0;
   const pendingInputs: InspectedInput[] = [];
   const pendingFindings: CachedFinding[][] = [];
+  const pendingHashes: (number | undefined)[] = [];
   try {
     for (const input of inputs) {
       if (input.value.length === 0) continue;
@@ -77,7 +78,9 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       if (cache && (input.source === 'body'
         ? input.value.length <= CACHEABLE_BODY_LENGTH && cache.seenBefore(input.value)
         : input.value.length <= CACHEABLE_LENGTH)) {
-        const cached = cache.get(input.value, input);
+        // Body values by the hash seenBefore just computed, others by themselves (see FindingMemo.lastHash).
+        const hash = input.source === 'body' ? cache.lastHash : undefined;
+        const cached = cache.get(input.value, input, hash);
         if (cached !== undefined) {
           // Replay (exclusions depend on the location, so they apply here, not when remembered).
           for (let k = 0; k < cached.length; k++) record(cached[k]!.finding, input.location, cached[k]!.layers);
@@ -86,6 +89,7 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
         recording = [];
         pendingInputs.push(input);
         pendingFindings.push(recording);
+        pendingHashes.push(hash);
       }
       const rawChars = surveyChars(input.value);
       const variants = settings.variants(input.value, rawChars);
@@ -138,7 +142,7 @@ export function inspectInputs(inputs: Iterable<InspectedInput>, settings: Engine
       context.layers = NO_LAYERS;
     }
   }
-  for (let k = 0; k < pendingInputs.length; k++) cache!.set(pendingInputs[k]!.value, pendingInputs[k]!, pendingFindings[k]!);
+  for (let k = 0; k < pendingInputs.length; k++) cache!.set(pendingInputs[k]!.value, pendingInputs[k]!, pendingFindings[k]!, pendingHashes[k]);
   return matches;
 }
 
@@ -196,6 +200,8 @@ const CACHEABLE_BODY_LENGTH = 1024;
 
 /** A memo entry: detection depends on the value and on where it was found (source, name, whether it is a name). */
 interface MemoEntry {
+  /** The value (an entry keyed by its hash is checked against it). */
+  readonly value: string;
   readonly source: string;
   readonly name: string;
   readonly isName: boolean;
@@ -217,8 +223,15 @@ interface MemoEntry {
  * generations differ in size, so that shards filled at the same rate do not all turn, nor rehash, in the same request.
  */
 export class FindingMemo {
-  private readonly young: Map<string, MemoEntry>[] = [];
-  private readonly old: Map<string, MemoEntry>[] = [];
+  /** Keyed by the value, or for body values by the hash seenBefore computed (see lastHash). */
+  private readonly young: Map<string | number, MemoEntry>[] = [];
+  private readonly old: Map<string | number, MemoEntry>[] = [];
+  /**
+   * The hash of the value last given to seenBefore. Body values are looked up and stored by it, with the value kept in
+   * the entry to check: a Map keyed by a string hashes it again (in the engine's runtime, a call per value), and a
+   * 10 KB list of transactions has a few hundred repeated values (codes, currencies, memos) to look up.
+   */
+  lastHash = 0;
   /** Body values seen, a bit per hash, in two generations (see seenBefore). */
   private sightings = new Uint32Array(1 << (SIGHTING_BITS_LOG2 - 5));
   private previousSightings = new Uint32Array(1 << (SIGHTING_BITS_LOG2 - 5));
@@ -235,14 +248,17 @@ export class FindingMemo {
     }
   }
 
-  get(value: string, at: Pick<InspectedInput, 'source' | 'name' | 'isName'>): readonly CachedFinding[] | undefined {
-    const shard = shardOf(value);
-    let entry = this.young[shard]!.get(value);
+  /** The findings remembered for `value` at `at`; `hash`: the value's lastHash from seenBefore (body values). */
+  get(value: string, at: Pick<InspectedInput, 'source' | 'name' | 'isName'>, hash?: number): readonly CachedFinding[] | undefined {
+    const key = hash ?? value;
+    const shard = hash === undefined ? shardOf(value) : hash & (SHARDS - 1);
+    let entry = this.young[shard]!.get(key);
     if (entry === undefined) {
-      entry = this.old[shard]!.get(value);
-      if (entry !== undefined) this.put(shard, value, entry);
+      entry = this.old[shard]!.get(key);
+      if (entry !== undefined) this.put(shard, key, entry);
     }
     if (entry === undefined || entry.source !== at.source || entry.name !== at.name || entry.isName !== (at.isName === true)) return undefined;
+    if (hash !== undefined && entry.value !== value) return undefined; // another value with the same hash
     return entry.findings;
   }
 
@@ -251,10 +267,13 @@ export class FindingMemo {
    * cut from a request body may be a view into the whole body's text, and a remembered view would keep every such
    * body alive for as long as the memo keeps the value.
    */
-  set(value: string, at: Pick<InspectedInput, 'source' | 'name' | 'isName'>, findings: readonly CachedFinding[]): void {
+  set(value: string, at: Pick<InspectedInput, 'source' | 'name' | 'isName'>, findings: readonly CachedFinding[], hash?: number): void {
     const kept = findings.length === 0 ? findings
       : findings.map(({ finding, layers }) => ({ finding: { ...finding, matched: detached(finding.matched) }, layers }));
-    this.put(shardOf(value), detached(value), { source: at.source, name: at.name, isName: at.isName === true, findings: kept });
+    const own = detached(value);
+    const entry = { value: own, source: at.source, name: at.name, isName: at.isName === true, findings: kept };
+    if (hash === undefined) this.put(shardOf(value), own, entry);
+    else this.put(hash & (SHARDS - 1), hash, entry);
   }
 
   /**
@@ -275,6 +294,7 @@ export class FindingMemo {
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 12;
+    this.lastHash = h;
     const bit = h >>> (32 - SIGHTING_BITS_LOG2);
     const word = bit >>> 5;
     const mask = 1 << (bit & 31);
@@ -291,13 +311,13 @@ export class FindingMemo {
     return before;
   }
 
-  private put(shard: number, value: string, entry: MemoEntry): void {
+  private put(shard: number, key: string | number, entry: MemoEntry): void {
     let young = this.young[shard]!;
     if (young.size >= this.turnAt[shard]!) {
       this.old[shard] = young;
       young = this.young[shard] = new Map();
     }
-    young.set(value, entry);
+    young.set(key, entry);
   }
 
   /** Entries held (at most twice the generation). */
