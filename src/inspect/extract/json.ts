@@ -407,31 +407,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         // The guess (see guessNames): no search, no slot; known distinct while every name so far was guessed.
         const step = guessSteps[top]![member]!;
         recordName(readNames, readSteps, top, member, guess, step);
-        const seen = keySets[top];
-        if (allGuessed[top]) {
-          if (seen !== undefined) seen.add(guess);
-          else if (openKeys.length - keyStarts[top]! < OPEN_KEYS_MAX) openKeys.push(guess);
-          else {
-            const set = new Set(openKeys.slice(keyStarts[top]!));
-            set.add(guess);
-            keySets[top] = set;
-            openKeys.length = keyStarts[top]!;
-          }
-        } else if (seen === undefined) {
-          const from = keyStarts[top]!;
-          const to = openKeys.length;
-          for (let k = from; k < to; k++) if (openKeys[k] === guess) return duplicate(guess, i);
-          if (to - from < OPEN_KEYS_MAX) openKeys.push(guess);
-          else {
-            const set = new Set(openKeys.slice(from));
-            set.add(guess);
-            keySets[top] = set;
-            openKeys.length = from;
-          }
-        } else {
-          if (seen.has(guess)) return duplicate(guess, i);
-          seen.add(guess);
-        }
+        if (!addName(openKeys, keyStarts, keySets, top, guess, allGuessed[top]!)) return duplicate(guess, i);
         path = paths[top]! + step;
         name = guess;
         // Emitted with the object it was read in before, when names are emitted once; else on every occurrence.
@@ -472,22 +448,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       }
       // (a name read with escapes is no guess: its text is not the name)
       recordName(readNames, readSteps, top, member, slot >= 0 ? key : undefined, step);
-      const seen = keySets[top];
-      if (seen === undefined) {
-        const from = keyStarts[top]!;
-        const to = openKeys.length;
-        for (let k = from; k < to; k++) if (openKeys[k] === key) return duplicate(key, i);
-        if (to - from < OPEN_KEYS_MAX) openKeys.push(key);
-        else {
-          const set = new Set(openKeys.slice(from));
-          set.add(key);
-          keySets[top] = set;
-          openKeys.length = from;
-        }
-      } else {
-        if (seen.has(key)) return duplicate(key, i);
-        seen.add(key);
-      }
+      if (!addName(openKeys, keyStarts, keySets, top, key, false)) return duplicate(key, i);
       path = paths[top]! + step;
       name = key;
       if (key !== '' && (emittedKeys === undefined || ((slot < 0 || !keyEmitted[slot]) && !emittedKeys.has(key)))) {
@@ -504,6 +465,30 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       mode = VALUE;
     }
   }
+}
+
+/**
+ * Adds `key` to the names of the object open at `level` (see openKeys); false when it has it already. `distinct`:
+ * the caller knows it has not (every name of the object so far was guessed), so it is not looked for.
+ */
+function addName(openKeys: string[], keyStarts: readonly number[], keySets: (Set<string> | undefined)[], level: number, key: string, distinct: boolean): boolean {
+  const seen = keySets[level];
+  if (seen !== undefined) {
+    if (!distinct && seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }
+  const from = keyStarts[level]!;
+  const to = openKeys.length;
+  if (!distinct) for (let k = from; k < to; k++) if (openKeys[k] === key) return false;
+  if (to - from < OPEN_KEYS_MAX) openKeys.push(key);
+  else {
+    const set = new Set(openKeys.slice(from));
+    set.add(key);
+    keySets[level] = set;
+    openKeys.length = from;
+  }
+  return true;
 }
 
 /** Notes the name (undefined: no guess) of member `member` of the object open at `level`. */
