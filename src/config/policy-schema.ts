@@ -121,6 +121,9 @@ export const PolicySchema = Type.Object({
     pathSemicolons: Type.Union([Type.Literal('reject'), Type.Literal('allow')], {
       default: 'reject', description: '`;` in the path (matrix parameters, `/admin;x=1`) is read differently by backends: reject with 400, or allow (routes then match the segment before `;`).',
     }),
+    encodedSlashes: Type.Union([Type.Literal('reject'), Type.Literal('keep')], {
+      default: 'reject', description: 'An encoded `/` (`%2F`) in the path is read as a separator by some backends and as data by others: reject with 400, or keep it encoded inside its segment (for APIs that take paths or namespaced names as one segment, `/projects/group%2Fapp`); routes then match the decoded segment as one parameter.',
+    }),
     mergeSlashes: Type.Boolean({ default: true, description: 'Forward `//a` as `/a`; otherwise empty segments are rejected with 400.' }),
     caseSensitivePaths: Type.Boolean({ default: true, description: 'Match route templates case-sensitively.' }),
   }, { additionalProperties: false, default: {}, description: 'Request strictness; see docs/architecture.md for the canonical form.' }),

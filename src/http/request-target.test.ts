@@ -5,6 +5,7 @@ import { canonicalizeTarget, decodedSegments, type TargetOptions } from './reque
 const STRICT: TargetOptions = { mergeSlashes: true, allowSemicolons: false };
 const SEMICOLONS: TargetOptions = { mergeSlashes: true, allowSemicolons: true };
 const NO_MERGE: TargetOptions = { mergeSlashes: false, allowSemicolons: false };
+const KEEP_SLASHES: TargetOptions = { mergeSlashes: true, allowSemicolons: false, keepEncodedSlashes: true };
 
 /** [target, options, expected canonical `path?query` or `!reason`] */
 const CASES: [string, TargetOptions, string][] = [
@@ -53,6 +54,14 @@ const CASES: [string, TargetOptions, string][] = [
   ['/admin%2f', STRICT, '!encoded_path_separator'],
   ['/admin%2F', STRICT, '!encoded_path_separator'],
   ['/a%5cb', STRICT, '!encoded_path_separator'],
+  // encodedSlashes: keep: `%2F` stays encoded inside its segment (upper-case hex); `\` is still refused
+  ['/api/v4/projects/group%2fapp/files/src%2Fmain.js', KEEP_SLASHES, '/api/v4/projects/group%2Fapp/files/src%2Fmain.js'],
+  ['/a/%2e%2e%2fadmin', KEEP_SLASHES, '!encoded_path_separator'],
+  ['/a/x%2F..', KEEP_SLASHES, '!encoded_path_separator'],
+  ['/a/.%2Fx', KEEP_SLASHES, '!encoded_path_separator'],
+  ['/a/v1.2%2F..x', KEEP_SLASHES, '/a/v1.2%2F..x'],
+  ['/a/%2e%2e/admin', KEEP_SLASHES, '/admin'],
+  ['/a%5cb', KEEP_SLASHES, '!encoded_path_separator'],
   ['/admin%00', STRICT, '!control_character_in_path'],
   ['/a%0a', STRICT, '!control_character_in_path'],
   ['/a%1f', STRICT, '!control_character_in_path'],
@@ -114,7 +123,7 @@ const CASES: [string, TargetOptions, string][] = [
 ];
 
 for (const [target, options, expected] of CASES) {
-  const label = `${JSON.stringify(target)}${options === SEMICOLONS ? ' (semicolons allowed)' : options === NO_MERGE ? ' (no slash merge)' : ''}`;
+  const label = `${JSON.stringify(target)}${options === SEMICOLONS ? ' (semicolons allowed)' : options === NO_MERGE ? ' (no slash merge)' : options === KEEP_SLASHES ? ' (encoded slashes kept)' : ''}`;
   test(`canonicalizeTarget ${label} → ${expected}`, () => {
     const result = canonicalizeTarget(target, options);
     if (expected.startsWith('!')) {

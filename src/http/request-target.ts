@@ -5,8 +5,9 @@
  * - origin-form only: `*` and absolute-form are refused by the caller; `#` is refused (a fragment is never sent);
  * - percent-escapes must be well formed; escapes of unreserved characters are decoded (`%61` → `a`, `%2e` → `.`),
  *   other escapes are kept, with upper-case hex;
- * - refused outright, since backends disagree on them: `\` raw or encoded, encoded `/` (`%2F`), NUL and other
- *   control bytes, invalid or overlong UTF-8 (`%C0%AF`), `..` that climbs above the root;
+ * - refused outright, since backends disagree on them: `\` raw or encoded, encoded `/` (`%2F`; with
+ *   `keepEncodedSlashes` it is kept, encoded, inside its segment), NUL and other control bytes, invalid or overlong
+ *   UTF-8 (`%C0%AF`), `..` that climbs above the root;
  * - dot segments are removed (RFC 3986 §5.2.4) after decoding, so `/a/%2e%2e/admin` is `/admin` everywhere;
  * - `//` is merged (or refused when `mergeSlashes` is off); `;` is refused unless `pathSemicolons: allow`, and even
  *   then on a dot or empty segment (`..;`, `/;x/`), which parameter-stripping backends resolve differently.
@@ -14,7 +15,12 @@
  */
 export interface CanonicalTarget { path: string; rawQuery: string }
 export interface TargetProblem { status: 400 | 414; reason: string; message: string }
-export interface TargetOptions { mergeSlashes: boolean; allowSemicolons: boolean }
+export interface TargetOptions {
+  mergeSlashes: boolean;
+  allowSemicolons: boolean;
+  /** Keep an encoded `/` (`%2F`) as it is, inside its segment, instead of refusing the request. */
+  keepEncodedSlashes?: boolean;
+}
 
 const HEX = '0123456789ABCDEF';
 
@@ -55,7 +61,7 @@ export function canonicalizeTarget(target: string, options: TargetOptions): Cano
       if (hi < 0 || lo < 0) return problem('bad_percent_encoding', 'malformed percent-escape in the path');
       const byte = hi * 16 + lo;
       i += 2;
-      if (byte === 0x2f || byte === 0x5c) return problem('encoded_path_separator', 'encoded "/" or "\\" in the path');
+      if (byte === 0x5c || (byte === 0x2f && !options.keepEncodedSlashes)) return problem('encoded_path_separator', 'encoded "/" or "\\" in the path');
       if (byte < 0x20 || byte === 0x7f) return problem('control_character_in_path', 'encoded control character in the path');
       if (isUnreserved(byte)) { out += String.fromCharCode(byte); continue; }
       if (byte >= 0x80) hasHighBytes = true;
@@ -103,6 +109,16 @@ export function canonicalizeTarget(target: string, options: TargetOptions): Cano
     kept.push(segment);
   }
   const path = '/' + kept.join('/');
+  if (options.keepEncodedSlashes && path.includes('%2F')) {
+    // A backend that reads `%2F` as a separator after all would resolve `..%2F` (or `%2F..`, `.%2F`) as a dot segment
+    // the routes never saw: such a segment is refused even when encoded slashes are kept.
+    for (const segment of kept) {
+      if (!segment.includes('%2F')) continue;
+      for (const part of segment.split('%2F')) {
+        if (part === '.' || part === '..') return problem('encoded_path_separator', 'a dot segment next to an encoded "/"');
+      }
+    }
+  }
 
   const queryProblem = checkQuery(rawQuery);
   if (queryProblem) return queryProblem;

@@ -62,7 +62,7 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
     exchange.res.end();
     return { replied: true };
   }
-  const canonical = canonicalizeTarget(target, { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow' });
+  const canonical = canonicalizeTarget(target, { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow', keepEncodedSlashes: policy.http.encodedSlashes === 'keep' });
   if ('reason' in canonical) {
     return refuse(exchange, pipe, { status: canonical.status, reason: canonical.reason, detail: canonical.message, close: true }, 'path');
   }

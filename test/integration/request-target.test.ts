@@ -172,6 +172,32 @@ test('pathSemicolons allow: ";" on a dot or empty segment is refused (Tomcat res
   }
 });
 
+test('encodedSlashes keep: %2F stays encoded inside its segment, routes match it as one parameter; by default it is 400', async () => {
+  const keep = await startGateway({
+    upstreams: { up: { url: upstream.url } },
+    http: { encodedSlashes: 'keep' },
+    routes: [
+      { name: 'raw', path: '/api/v4/projects/{id}/raw', methods: ['GET'], upstream: 'up' },
+      { name: 'admin', path: '/admin', upstream: 'up', protections: { ipList: { deny: ['127.0.0.1'] } } },
+    ],
+  });
+  try {
+    const { status, seen } = await forwardedTarget(keep, '/api/v4/projects/group%2fapp/raw?ref=main');
+    assert.equal(status, 200);
+    assert.equal(seen, '/api/v4/projects/group%2Fapp/raw?ref=main');
+    // One segment: no route has /api/v4/projects/group/app/raw, and `..%2F` next to it is refused, never resolved.
+    assert.equal((await forwardedTarget(keep, '/api/v4/projects/group/app/raw')).status, 404);
+    for (const target of ['/api/v4/projects/x%2F..%2F..%2Fadmin/raw', '/x/..%2Fadmin', '/a%5Cb']) {
+      upstream.requests.length = 0;
+      assertRefused(await send(keep.port, get(target)), 400, 'encoded_path_separator', target);
+      assert.deepEqual(await upstreamSeen(upstream, 0), [], `${target} must not reach the upstream`);
+    }
+  } finally {
+    await keep.close();
+  }
+  assertRefused(await send(plain.port, get('/api/v4/projects/group%2Fapp/raw')), 400, 'encoded_path_separator', 'default');
+});
+
 test('a host-scoped deny holds for every spelling of the host (case, port, trailing dot of an FQDN)', async () => {
   for (const host of ['admin.test', 'ADMIN.Test', 'admin.test:80', 'admin.test.', 'admin.test.:8080']) {
     upstream.requests.length = 0;
