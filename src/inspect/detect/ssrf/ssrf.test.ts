@@ -75,6 +75,11 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['ldap://evil.example/o=x', 2],
   // weaker
   ['http://10.0.0.5/internal', 2],
+  // a redirect parameter: a private address in plain form counts from paranoia 2, crafted forms from 1
+  ['http://10.1.2.3/app', 2, { source: 'query', name: 'returnUrl' }],
+  ['http://0x0a.0.0.1/admin', 1, { source: 'query', name: 'returnUrl' }],
+  ['http://evil@10.0.0.1/', 1, { source: 'query', name: 'returnUrl' }],
+  ['http://169.254.169.254/latest/meta-data/', 1, { source: 'query', name: 'returnUrl' }],
   ['http://3232235777/', 1],
   ['http://[::]/', 1],
   ['http://[a::]/', 2],
@@ -92,6 +97,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['http://localhost:3000/dashboard', REFERER],
   ['http://localhost:8080', { source: 'header', name: 'origin' }],
   ['http://localhost:8080/callback', { source: 'query', name: 'redirect_uri' }],
+  ['http://10.1.2.3/app/orders?page=2', { source: 'query', name: 'returnUrl' }],
+  ['https://192.168.0.10:8443/home', { source: 'body', name: 'next' }],
   ['http://127.0.0.1:5000/auth', { source: 'query', name: 'return_to' }],
   ['10.0.0.1', { source: 'header', name: 'x-forwarded-for' }],
   ['192.168.1.20, 10.0.0.1', { source: 'header', name: 'x-forwarded-for' }],

@@ -21,7 +21,10 @@ const URL_HINTS = ['url', 'uri', 'link', 'href', 'src', 'source', 'dest', 'targe
   'feed', 'proxy', 'host', 'domain', 'server', 'endpoint', 'fetch', 'load', 'image', 'img', 'avatar', 'icon', 'file',
   'path', 'site', 'addr', 'remote', 'upstream', 'location', 'forward', 'resource', 'document', 'preview', 'import',
   'download', 'api', 'service', 'backend', 'ssrf'];
-/** Names that hold where a browser goes next: a loopback address there is an OAuth loopback redirect, not SSRF. */
+/**
+ * Names that hold where a browser goes next: a loopback or private address there is an OAuth loopback redirect or an
+ * intranet application's own page, not SSRF.
+ */
 const REDIRECT_HINTS = ['redirect', 'return', 'next', 'continue', 'goto', 'back', 'success', 'failure', 'cancel', 'origin', 'referer', 'referrer'];
 
 /** Schemes that make a server-side fetch dangerous by themselves. */
@@ -140,7 +143,9 @@ function judge(facts: HostFacts, url: FoundUrl, where: Where, keep: (v: Verdict)
     let level: Paranoia;
     if (where.browserHeader) level = 3;
     else if (where.header) level = crafted ? 1 : 2;
-    else if (where.redirect && facts.kind === 'loopback' && !crafted) level = 2;
+    // Where a browser goes next (OAuth loopback redirects; an intranet application's own address in its returnUrl):
+    // the browser fetches it, not the server. Crafted notations and metadata addresses stay at paranoia 1.
+    else if (where.redirect && (facts.kind === 'loopback' || facts.kind === 'private') && !crafted) level = 2;
     else if (where.urlish || crafted) level = 1;
     else level = 2;
     const how = facts.unusual ? ' (unusual notation)' : facts.dns ? ' (DNS name carrying the address)' : url.userinfo ? ' (behind an @)' : '';
