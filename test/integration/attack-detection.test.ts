@@ -21,6 +21,7 @@ before(async () => {
       { name: 'trial', path: '/trial/**', upstream: 'up', protections: { attackDetection: { mode: 'monitor' } } },
       { name: 'uploads', path: '/uploads/**', upstream: 'up', protections: { attackDetection: { uninspectedBodyTypes: ['application/octet-stream'] } } },
       { name: 'lenient', path: '/lenient/**', upstream: 'up', protections: { attackDetection: { unknownBodyTypes: 'inspect' } } },
+      { name: 'small-budget', path: '/small/**', upstream: 'up', protections: { attackDetection: { maxInputs: 100 } } },
       { name: 'all', path: '/**', upstream: 'up' },
     ],
   });
@@ -137,6 +138,18 @@ test('a Referer URL is inspected like a query: attacks in its parameters or path
   assert.equal(await referer('http://x.example/?a=%24%7Bjndi%3Aldap%3A%2F%2Fe.example%2Fa%7D'), 403);
   assert.equal(await referer("http://x.example/'+union+select+password+from+users--"), 403);
   assert.equal(await referer("' or 1=1--"), 403);
+});
+
+test('the input budget (maxInputs, default 5000) holds for bodies: a 500-record list passes, past the budget is 400', async () => {
+  // 500 transactions of 5 string fields: 2,500 values and 5 names, more than any one extractor's own default.
+  const records = Array.from({ length: 500 }, (_, i) => ({ id: `T${100000 + i}`, memo: `memo ${i}`, code: `C${i}`, at: `2026-11-${10 + (i % 18)}`, cur: `K${i % 7}`, amt: 1000 + i }));
+  const body = JSON.stringify({ list: records });
+  assert.equal((await send('/api/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status, 200);
+  const over = await send('/small/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  assert.equal(over.status, 400);
+  assert.equal(over.problem.reason, 'too_many_inputs');
+  const attack = JSON.stringify({ list: [...records.slice(0, 499), { id: JNDI }] });
+  assert.equal((await send('/api/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: attack })).status, 403, 'the last record is inspected too');
 });
 
 test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line; binary types stay 415', async () => {

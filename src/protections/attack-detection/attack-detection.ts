@@ -95,7 +95,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
       onRequestBody(exchange, body) {
         // Bodies over maxInspectedBodyBytes never get here: the pipeline refuses them before reading (413).
         if (body.length === 0) return pass();
-        const extracted = bodyInputs(exchange.header('content-type'), body, { unknownBodyTypes, uninspected });
+        const extracted = bodyInputs(exchange.header('content-type'), body, { unknownBodyTypes, uninspected, maxInputs: limits.maxInputs });
         if ('problem' in extracted) {
           return block(extracted.problem.status, extracted.problem.reason, { detail: { location: 'body', message: extracted.problem.message } });
         }

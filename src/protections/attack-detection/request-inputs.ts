@@ -129,6 +129,8 @@ function addEmbeddedJson(inputs: InspectedInput[], outer: Pick<InspectedInput, '
 
 export interface BodyOptions {
   unknownBodyTypes: 'reject' | 'inspect';
+  /** Most inputs taken from the body (the protection's `maxInputs`); more refuses it. Default DEFAULT_MAX_INPUTS. */
+  maxInputs?: number;
   /** Media types (`type/subtype` or `type/*`) forwarded without inspection. */
   uninspected: readonly string[];
 }
@@ -147,47 +149,48 @@ export function bodyInputs(contentType: string | undefined, body: Buffer, option
     if (options.unknownBodyTypes === 'reject') {
       return { problem: { status: 415, reason: 'unsupported_media_type', message: contentType ? 'no parser for this Content-Type' : 'a body without Content-Type' } };
     }
-    return everyParser(body);
+    return everyParser(body, options.maxInputs);
   }
-  const result = parseAs(kind, body, media);
+  const result = parseAs(kind, body, media, options.maxInputs);
   if ('problem' in result) return { problem: asProblem(result.problem) };
   return { inputs: result.inputs };
 }
 
-function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaType | undefined): ExtractResult {
+function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaType | undefined, maxInputs?: number): ExtractResult {
+  const budget = maxInputs === undefined ? {} : { maxInputs };
   switch (kind) {
     case 'json': {
       // Each key once, and no numbers or booleans: they passed the JSON grammar, so they carry no payload.
-      const result = extractJson(body, { uniqueKeys: true, scalars: false });
+      const result = extractJson(body, { uniqueKeys: true, scalars: false, ...budget });
       if ('problem' in result) return result;
       // A GraphQL request sent as JSON: its `query` string is a document of its own.
       const query = result.inputs.find((input) => input.location === 'body:$.query' && !input.isName);
       if (query && looksLikeGraphql(query.value)) {
-        const graphql = extractGraphql(query.value, { prefix: 'body:$.query', name: 'query' });
+        const graphql = extractGraphql(query.value, { prefix: 'body:$.query', name: 'query', ...budget });
         if ('problem' in graphql) return graphql;
         return { inputs: [...result.inputs, ...graphql.inputs] };
       }
       return result;
     }
-    case 'json-lines': return extractJsonLines(body);
-    case 'form': return extractUrlencoded(body, { latin1: isLatin1(media) });
-    case 'multipart': return extractMultipart(body, media!);
+    case 'json-lines': return extractJsonLines(body, maxInputs);
+    case 'form': return extractUrlencoded(body, { latin1: isLatin1(media), ...budget });
+    case 'multipart': return extractMultipart(body, media!, budget);
     case 'xml': {
       // The document as a whole too: some attacks live in the structure (`<xs:include>`), not in a text node.
-      const result = extractXml(body, { latin1: isLatin1(media) });
+      const result = extractXml(body, { latin1: isLatin1(media), ...budget });
       if ('problem' in result) return result;
       return { inputs: [...result.inputs, { source: 'body', name: '', location: 'body', value: bytesToText(body, isLatin1(media)) }] };
     }
-    case 'graphql': return extractGraphql(bytesToText(body, false));
+    case 'graphql': return extractGraphql(bytesToText(body, false), budget);
     case 'text': return { inputs: [{ source: 'body', name: '', location: 'body', value: bytesToText(body, isLatin1(media)) }] };
   }
 }
 
 /** No (or an unknown) Content-Type, inspected anyway: the body as text, plus what any structured parser finds. */
-function everyParser(body: Buffer): { inputs: InspectedInput[] } {
+function everyParser(body: Buffer, maxInputs?: number): { inputs: InspectedInput[] } {
   const inputs: InspectedInput[] = [{ source: 'body', name: '', location: 'body', value: bytesToText(body, false) }];
   for (const kind of ['json', 'form', 'xml'] as const) {
-    const result = parseAs(kind, body, undefined);
+    const result = parseAs(kind, body, undefined, maxInputs);
     if ('inputs' in result) for (const input of result.inputs) inputs.push(input);
   }
   return { inputs };
