@@ -81,7 +81,7 @@ async function loadPlaywright(): Promise<typeof import('playwright-core') | unde
   try { return await import('playwright-core'); } catch { return undefined; }
 }
 
-test('a browser session through the default protections: no request of the page is refused', async (t) => {
+test('a browser session through the default protections: no request of the page is refused; an attack gets the block page', async (t) => {
   if (!existsSync(CHROMIUM)) { t.skip(`chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`); return; }
   const playwright = await loadPlaywright();
   if (!playwright) { t.skip('playwright-core is not installed (npm ci)'); return; }
@@ -117,6 +117,19 @@ test('a browser session through the default protections: no request of the page 
     const order = upstream.requests.find((r) => r.method === 'POST' && r.url === '/orders');
     assert.match(order!.headers['content-type'] as string, /^application\/x-www-form-urlencoded/);
     assert.ok(answered.length >= 10);
+
+    // An attack in a link: the browser gets the gateway's HTML page, which shows the request id and runs nothing of
+    // what the request carried.
+    const seenBefore = upstream.requests.length;
+    const blocked = await page.goto(`${origin}/search?q=${encodeURIComponent('<script>window.__pwned = 1</script>')}&next=${encodeURIComponent('"><img src=x onerror="window.__pwned=2">')}`);
+    assert.equal(blocked!.status(), 403);
+    assert.match(blocked!.headers()['content-type']!, /^text\/html/);
+    assert.equal(await page.evaluate('window.__pwned'), undefined, 'nothing of the request ran in the block page');
+    assert.equal(await page.evaluate('document.querySelectorAll("script, img").length'), 0);
+    assert.equal(await page.textContent('h1'), '403 Forbidden');
+    const requestId = blocked!.headers()['x-request-id']!;
+    assert.ok(requestId && (await page.textContent('body'))!.includes(requestId), 'the page quotes the request id');
+    assert.equal(upstream.requests.length, seenBefore, 'the blocked request never reached the upstream');
   } finally {
     await browser.close();
     await gw.close();
