@@ -120,7 +120,6 @@ test('a browser session through the default protections: no request of the page 
 
     // An attack in a link: the browser gets the gateway's HTML page, which shows the request id and runs nothing of
     // what the request carried.
-    const seenBefore = upstream.requests.length;
     const blocked = await page.goto(`${origin}/search?q=${encodeURIComponent('<script>window.__pwned = 1</script>')}&next=${encodeURIComponent('"><img src=x onerror="window.__pwned=2">')}`);
     assert.equal(blocked!.status(), 403);
     assert.match(blocked!.headers()['content-type']!, /^text\/html/);
@@ -129,7 +128,8 @@ test('a browser session through the default protections: no request of the page 
     assert.equal(await page.textContent('h1'), '403 Forbidden');
     const requestId = blocked!.headers()['x-request-id']!;
     assert.ok(requestId && (await page.textContent('body'))!.includes(requestId), 'the page quotes the request id');
-    assert.equal(upstream.requests.length, seenBefore, 'the blocked request never reached the upstream');
+    // (Compared by target, not by count: the earlier page's beacon may still be on its way.)
+    assert.ok(!upstream.requests.some((r) => r.url.startsWith('/search?')), 'the blocked request never reached the upstream');
   } finally {
     await browser.close();
     await gw.close();
