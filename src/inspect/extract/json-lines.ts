@@ -1,6 +1,7 @@
 import type { InspectedInput } from '../finding.ts';
 import { DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
 import { extractJson } from './json.ts';
+import { skipWs } from './json-lexical.ts';
 
 /**
  * A body of JSON texts, one per line: NDJSON and JSON Lines (`application/x-ndjson`, `application/jsonl`; bulk and
@@ -25,7 +26,7 @@ export function extractJsonLines(body: Uint8Array, maxInputs = DEFAULT_MAX_INPUT
     while (from < end && text.charCodeAt(from) === 0x1e) from++; // RFC 7464 record separators
     const piece = text.slice(from, end);
     start = end + 1;
-    if (isBlank(piece)) continue;
+    if (skipWs(piece, 0) === piece.length) continue; // a blank line
     const result = extractJson(piece, { prefix: `body:line${line}:`, uniqueKeys: true, scalars: false, maxInputs: maxInputs - inputs.length });
     if ('problem' in result) return failure(result.problem.reason, `line ${line}: ${result.problem.message}`);
     for (const input of result.inputs) {
@@ -38,13 +39,4 @@ export function extractJsonLines(body: Uint8Array, maxInputs = DEFAULT_MAX_INPUT
     if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
   }
   return { inputs };
-}
-
-/** Only JSON white space (space, tab, CR, LF). */
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
-  }
-  return true;
 }

@@ -1,4 +1,4 @@
-import type { Exchange } from '../../pipeline/exchange.ts';
+import { parseQuery, type Exchange } from '../../pipeline/exchange.ts';
 import type { InspectedInput } from '../../inspect/finding.ts';
 import { extractHeaders, type HeaderSelection } from '../../inspect/extract/headers.ts';
 import { extractCookies } from '../../inspect/extract/cookies.ts';
@@ -72,9 +72,9 @@ function addReferer(inputs: InspectedInput[], input: InspectedInput): void {
   const hash = value.indexOf('#', question);
   const query = value.slice(question + 1, hash < 0 ? value.length : hash);
   inputs.push({ ...input, value: value.slice(0, question) + (hash < 0 ? '' : value.slice(hash)) });
-  const params: { name: string; value: string }[] = [];
-  for (const [name, param] of new URLSearchParams(query)) {
-    params.push({ name, value: param });
+  // (decoded by the parser of the request's own query)
+  const params = parseQuery(query);
+  for (const { name, value: param } of params) {
     if (name !== '') inputs.push({ ...input, value: name, isName: true });
     if (param !== '') inputs.push({ ...input, value: param });
   }
