@@ -92,6 +92,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['f(){ f|f& };f', 1],
   // Windows cmd.exe and PowerShell
   ['& dir C:\\', 1],
+  ['127.0.0.1 & dir c:\\', 1],
+  ['x | type \\\\fileserver\\share\\notes.txt', 1],
   ['| type C:\\Windows\\win.ini', 1],
   ['; cmd /c whoami', 1],
   ['cmd.exe /c "net user"', 1],
@@ -190,6 +192,7 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['Use `git status` to see the branch; the docs explain more.', BODY],
   ['Hi Bob,\nplease find attached the report.\nThanks & regards,\nAlice', BODY],
   ['C:\\Users\\Public\\Documents\\report.docx'],
+  ['Q & A: type C:\\ in the box'],
   ['Size: 8"x11"'],
   ['That\'s two "O"s in goose'],
   ["''that's the joke''.jpeg"],

@@ -1345,7 +1345,7 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   }
   const { info, name } = resolved;
   const common = (info.kind & K.common) !== 0 && !resolved.absolute;
-  const ev = evidence(cmd, k, resolved, cmds, idx, glob, isName);
+  const ev = evidence(value, cmd, k, resolved, cmds, idx, glob, isName);
   // at the start of a value, an address alone (`wget https://...`, `ping 1.2.3.4`) is how documentation reads too
   const strong = ev.level >= 2 && !(ev.netOnly && cmd.lead === 'start' && !isName);
   const evidenceLevel = strong ? 2 : Math.max(ev.level >= 1 ? 1 : 0, wrapped ? 1 : 0);
@@ -1613,7 +1613,17 @@ for (const name of allCommandNames()) {
  * for this program (a sensitive file, code for an interpreter, an address for a network tool, a pipe into a
  * shell, a write to an absolute path...). Summed up to a cap; the caller reads >= 2 as strong.
  */
-function evidence(cmd: Command, k: number, r: Resolved, cmds: Command[], idx: number, glob: { left: number }, isName: boolean): { level: number; netOnly: boolean } {
+/** The word, as written in `value`, starts with a drive path (`c:\`, `C:/`) or a UNC path (`\\host`). */
+function windowsPathWord(value: string, w: Word): boolean {
+  if (w.end - w.start < 2) return false;
+  const c0 = value.charCodeAt(w.start);
+  const c1 = value.charCodeAt(w.start + 1);
+  if (c0 === 92 && c1 === 92) return true;
+  const c2 = w.end - w.start >= 3 ? value.charCodeAt(w.start + 2) : 92;
+  return isAlpha(c0) && c1 === 58 && (c2 === 92 || c2 === 47);
+}
+
+function evidence(value: string, cmd: Command, k: number, r: Resolved, cmds: Command[], idx: number, glob: { left: number }, isName: boolean): { level: number; netOnly: boolean } {
   const words = cmd.words;
   const kind = r.info.kind;
   let score = 0;
@@ -1664,6 +1674,9 @@ function evidence(cmd: Command, k: number, r: Resolved, cmds: Command[], idx: nu
       continue;
     }
     if (r.name === 'bitsadmin' && low === '/transfer') { add(2); continue; }
+    // a Windows command's drive or UNC path (`dir c:\`, `type \\host\share\x`), read as written: the POSIX
+    // lexer took its backslashes for escapes
+    if ((kind & (K.windows | K.powershell)) !== 0 && windowsPathWord(value, w)) { add(1); target = true; continue; }
     // `!cmd` runs a shell command from vi, ex, less, ftp, gdb...
     const bang = t.indexOf('!');
     if (bang >= 0 && bang < t.length - 1 && lookup(t.slice(bang + 1).toLowerCase().split(' ')[0]!) !== undefined) { add(2); continue; }

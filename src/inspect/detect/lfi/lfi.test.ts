@@ -58,6 +58,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/.svn/entries', 1, PATH],
   ['/.claude/settings.json', 1, PATH],
   ['/var/log/apache2/access.log', 1],
+  ['/var/www/html/.env', 1],
+  ['/tmp/.git/config', 1],
   ['/var/run/secrets/kubernetes.io/serviceaccount/token', 1],
   ['/sys/class/net', 1],
   ['/download/etc/passwd', 1, PATH],

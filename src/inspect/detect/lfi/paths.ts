@@ -272,6 +272,9 @@ export function sensitiveNormal(p: string): Sensitive | null {
   const absolute = path.charCodeAt(0) === 47;
   const first = segs[0]!;
   const last = stripTrail(segs[segs.length - 1]!);
+  // A directory that is only worth a weak finding (`/var/www/`, `/tmp/`) does not hide a secret file below it
+  // (`/var/www/html/.env`): the checks for those come first, the weak answer last.
+  let weak: Sensitive | null = null;
 
   if (absolute) {
     if (first === 'etc' && segs.length >= 2) {
@@ -290,17 +293,17 @@ export function sensitiveNormal(p: string): Sensitive | null {
       }
       if (second === 'run' && segs[2] === 'secrets') return { name: '/var/run/secrets/', strong: true };
       if (second === 'lib' && segs.length >= 3 && VAR_LIB.has(segs[2]!)) return { name: `/var/lib/${segs[2]}/`, strong: true };
-      if (second === 'www' || second === 'lib' || second === 'run' || second === 'tmp') return { name: `/var/${second}/`, strong: false };
+      if (second === 'www' || second === 'lib' || second === 'run' || second === 'tmp') weak = { name: `/var/${second}/`, strong: false };
     }
     if (first === 'home' && segs.length >= 3 && segs[2]!.charCodeAt(0) === 46) return { name: `/home/*/${segs[2]}`, strong: true };
-    if (first === 'tmp' && segs.length >= 2) return { name: '/tmp/', strong: false };
+    if (first === 'tmp' && segs.length >= 2) weak = { name: '/tmp/', strong: false };
     if (WINDOWS_ROOTS.has(first) || last.endsWith('.ini') || last.endsWith('.bat') || last.endsWith('.sys')) {
       const win = '/' + segs.map(stripTrail).join('/');
       if (WINDOWS_FILES.has(win)) return { name: win, strong: true };
     }
-    if ((first === 'windows' || first === 'winnt') && segs.length >= 2) return { name: `/${first}/${segs[1]}`, strong: false };
+    if ((first === 'windows' || first === 'winnt') && segs.length >= 2) weak ??= { name: `/${first}/${segs[1]}`, strong: false };
     if (first === 'documents and settings' || (first === 'users' && segs.length >= 3 && last === 'ntuser.dat')) return { name: `/${first}/`, strong: true };
-    if (first === 'inetpub') return { name: '/inetpub/', strong: false };
+    if (first === 'inetpub') weak ??= { name: '/inetpub/', strong: false };
   }
   // anywhere: secret files and metadata directories
   for (let k = 0; k < segs.length; k++) {
@@ -309,11 +312,11 @@ export function sensitiveNormal(p: string): Sensitive | null {
     if (c !== 46 && c !== 119 && c !== 109 && c !== 95) continue; // . w(eb-inf) m(eta-inf) _(darcs)
     const s = stripTrail(raw);
     if (SECRET_DIRS.has(s) && !((s === '.config' || s === '.local') && k === segs.length - 1)) {
-      return { name: `${s}/`, strong: s !== '.config' && s !== '.local' };
+      return strongest({ name: `${s}/`, strong: s !== '.config' && s !== '.local' }, weak);
     }
   }
   if (SECRET_NAMES.has(last)) return { name: last, strong: true };
-  if (RC_NAMES.has(last)) return { name: last, strong: segs.length >= 2 };
+  if (RC_NAMES.has(last)) return strongest({ name: last, strong: segs.length >= 2 }, weak);
   const l0 = last.charCodeAt(0);
   if (l0 === 46 && (last.startsWith('.env.') || last.startsWith('.env-') || last === '.envrc' || last.startsWith('.htpasswd') || last.startsWith('.git-'))) {
     return { name: last, strong: true };
@@ -324,14 +327,19 @@ export function sensitiveNormal(p: string): Sensitive | null {
   }
   // backups and dumps, logs in a web tree
   if (last.includes('.')) {
-    if (isBackupName(last)) return { name: last, strong: false };
+    if (isBackupName(last)) return weak ?? { name: last, strong: false };
     if (last.endsWith('.log') && segs.length >= 2) {
       // WordPress writes its debug log (queries, paths, secrets in notices) to wp-content/debug.log when WP_DEBUG_LOG is on
       if (last === 'debug.log' && segs[segs.length - 2] === 'wp-content') return { name: 'wp-content/debug.log', strong: true };
-      return { name: last, strong: false };
+      return weak ?? { name: last, strong: false };
     }
   }
-  return null;
+  return weak;
+}
+
+/** A strong finding over the weak one of its directory; the directory's when both are weak (it was found first). */
+function strongest(found: Sensitive, weak: Sensitive | null): Sensitive {
+  return found.strong || weak === null ? found : weak;
 }
 
 const WINDOWS_ROOTS = set('windows winnt inetpub');
