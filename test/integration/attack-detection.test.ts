@@ -67,6 +67,17 @@ test('attacks in JSON, form and multipart bodies are blocked; the event names ru
   assert.ok(String(events[0]!.excerpt).includes('jndi'));
 });
 
+test('a JSON body that walks constructor -> prototype is blocked, wherever the names first appeared', async () => {
+  const body = JSON.stringify([{ meta: { prototype: 'x' } }, { settings: { constructor: { prototype: { isAdmin: true } } } }]);
+  const res = await send('/api/profile', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  assert.equal(res.status, 403);
+  assert.equal(res.problem.reason, 'prototype_pollution_detected');
+  const events = (await gw.logs()).filter((r) => r.type === 'security' && r.requestId === res.headers['x-request-id']);
+  assert.equal(events[0]!.location, 'body:$[1].settings.constructor.prototype');
+  const plain = JSON.stringify({ constructor: 'Vec3', prototype: { methods: ['add'] } });
+  assert.equal((await send('/api/profile', { method: 'POST', headers: { 'content-type': 'application/json' }, body: plain })).status, 200);
+});
+
 test('a session identifier in a link followed from another site is blocked at the default paranoia; from the same site it passes', async () => {
   const path = '/login?jsessionid=74B0CB414BD77D17B5680A6386EF1666';
   const offsite = await send(path, { headers: { referer: 'https://attacker.example/page' } });

@@ -158,6 +158,22 @@ test('unique keys: each distinct key once, at its first location', () => {
   assert.equal(show(extractJson('{"a":1,"a":2}', { uniqueKeys: true })), '!json_duplicate_key');
 });
 
+test('a member prototype of a member constructor is also emitted as the name constructor.prototype, once per place', () => {
+  assert.deepEqual(show(extractJson('{"constructor":{"prototype":{"admin":true}}}', { scalars: false })), [
+    '$.constructor#constructor', '$.constructor.prototype#prototype', '$.constructor.prototype#constructor.prototype',
+    '$.constructor.prototype.admin#admin',
+  ]);
+  // names emitted once: the second record's names are not emitted again, its path into the prototype is
+  assert.deepEqual(show(extractJson('[{"x":{"prototype":1}},{"constructor":{"prototype":{"a":1}}},{"constructor":{"prototype":{"a":2}}}]', { uniqueKeys: true, scalars: false })), [
+    '$[0].x#x', '$[0].x.prototype#prototype', '$[1].constructor#constructor', '$[1].constructor.prototype#constructor.prototype',
+    '$[1].constructor.prototype.a#a', '$[2].constructor.prototype#constructor.prototype',
+  ]);
+  // siblings, and the names as values, are ordinary
+  assert.deepEqual(show(extractJson('{"constructor":"Foo","prototype":{"a":1}}', { scalars: false })), [
+    '$.constructor#constructor', '$.constructor=Foo', '$.prototype#prototype', '$.prototype.a#a',
+  ]);
+});
+
 test('member paths', () => {
   assert.equal(memberPath('name'), '.name');
   assert.equal(memberPath('$ref'), '.$ref');

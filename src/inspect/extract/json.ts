@@ -69,6 +69,20 @@ function isIdentifier(key: string): boolean {
   return true;
 }
 
+/**
+ * A member `prototype` of a member `constructor` (`{"constructor": {"prototype": {...}}}`): a merge of the document
+ * into an object writes onto `Object.prototype`. Each name alone is ordinary (and, when names are emitted once, the
+ * second may not be emitted at this place at all), so the path itself becomes a name input, `constructor.prototype`,
+ * which is what the prototype-pollution detector reads in a parameter name.
+ */
+function walksIntoPrototype(parentPath: string, key: string): boolean {
+  return key.toLowerCase() === 'prototype' && parentPath.toLowerCase().endsWith('.constructor');
+}
+
+function prototypePath(source: InputSource, location: string): InspectedInput {
+  return { source, name: 'constructor.prototype', location, value: 'constructor.prototype', isName: true };
+}
+
 /** The path step for an object member: `.name`, or `['a b']` with `'` and `\` escaped. */
 export function memberPath(key: string): string {
   if (isIdentifier(key)) return '.' + key;
@@ -415,6 +429,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
           inputs.push({ source, name: guess, location: path, value: guess, isName: true });
           if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
         }
+        if (guess.length === 9 && walksIntoPrototype(paths[top]!, guess) && inputs.push(prototypePath(source, path)) > maxInputs) return tooManyInputs(maxInputs);
         i = skipWs(text, i + guess.length + 2);
         if (text.charCodeAt(i) !== 0x3a) return invalid('expected ":" after a member name', i);
         i = skipWs(text, i + 1);
@@ -459,6 +474,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         inputs.push({ source, name: key, location: path, value: key, isName: true });
         if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
       } else if (slot >= 0) keyEmitted[slot] = true;
+      if (key.length === 9 && walksIntoPrototype(paths[top]!, key) && inputs.push(prototypePath(source, path)) > maxInputs) return tooManyInputs(maxInputs);
       i = skipWs(text, end);
       if (text.charCodeAt(i) !== 0x3a) return invalid('expected ":" after a member name', i);
       i = skipWs(text, i + 1);
