@@ -91,8 +91,12 @@ function isWideLetter(c: number): boolean {
   return true;
 }
 
+/**
+ * Blanks as databases read them. U+FFFD is a byte that was not UTF-8 (`%A0`): a database on a Latin-1 connection
+ * reads 0xA0 as a no-break space, which MySQL takes for a blank (`1%A0UNION%A0SELECT`), so it separates tokens too.
+ */
 export function isSpace(c: number): boolean {
-  return c <= 32 || c === 0x7f || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff || (c >= 0x2000 && c <= 0x200b);
+  return c <= 32 || c === 0x7f || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff || (c >= 0x2000 && c <= 0x200b) || c === 0xfffd;
 }
 
 /** Kinds of the punctuation characters ( ) , ; . indexed by char code - 40. */

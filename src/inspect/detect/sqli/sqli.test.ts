@@ -81,6 +81,10 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ['1 UNION SELECT null, version()--', 1, 'sqli-union'],
   ['-7 union all select 1,2,3,group_concat(name) from sqlite_master--', 1, 'sqli-union'],
   ["' UnIoN SeLeCt username, password FROM logins--", 1, 'sqli-union'],
+  // no-break spaces as blanks (MySQL reads 0xA0 so on a Latin-1 connection): decoded as such, or as the U+FFFD a
+  // lone `%A0` byte becomes when read as UTF-8
+  ['1\u00a0union\u00a0select\u00a0password\u00a0from\u00a0users', 1, 'sqli-union'],
+  ['1\ufffdunion\ufffdselect\ufffdpassword\ufffdfrom\ufffdusers', 1, 'sqli-union'],
   ["'/**/union/**/select/**/1,2,3#", 1, 'sqli-union'],
   ['/*!50000UNION*/ /*!50000SELECT*/ 1,2', 1, 'sqli-union'],
   ['1 union distinct select @@version', 1, 'sqli-union'],
@@ -218,6 +222,7 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
 ];
 
 const BENIGN: string[] = [
+  '\ufffd\ufffd union station \ufffd\ufffd', // a legacy (EUC-KR) query read as UTF-8, around ordinary words
   'Select your size from the list',
   'union of workers',
   "I'd like 1 or 2",
