@@ -24,6 +24,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['http://evil.example/shell.txt?', 1],
   ['https://foo.bar?', 1],
   ['http://evil.example/x.php??', 1],
+  // the same with a NUL byte (PHP before 5.3.4 cut the path there) or a script URL's empty fragment
+  ['http://evil.example/shell.txt\u0000', 1],
+  ['http://evil.example/shell.txt\u0000.php', 1],
+  ['http://evil.example/shell.txt#', 1],
   // scripts on raw IP addresses
   ['http://66.240.183.75/crash.php', 1, q('src')],
   ['https://[2001:41d0:701:1100::29c8]/gecko.php', 1, q('src')],
@@ -53,6 +57,7 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['https://www.google.com/url?q=https://example.com/path/#:~:text=abc&sa=U', { source: 'header', name: 'referer' }],
   ['See https://example.com/docs/page.php for details', { source: 'body', name: 'comment' }],
   ['https://foo.bar?foo=bar'],
+  ['https://example.com/docs#'], // a page link with an empty anchor
   ['https://foo.bar&foo=bar'],
   ['http://localhost:8080/x.php', q('page')],
   ['http://intranet/x.php', q('page')],

@@ -68,7 +68,9 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     const span = { start: url.start, end: url.end };
     const whole = url.start <= value.length - value.trimStart().length && url.end >= value.trimEnd().length;
     const ext = scriptExtension(url);
-    const truncation = trailingQuestion(url) && whole;
+    // the value starts with the URL, which a NUL byte ends (PHP before 5.3.4 cut the path there, and the suffix)
+    const nulCut = value.charCodeAt(url.end) === 0 && url.start <= value.length - value.trimStart().length;
+    const truncation = (trailingQuestion(url) && whole) || nulCut;
     const ip = facts.literal;
     const what = `${url.scheme}://${host}${ext !== '' ? ` (.${ext})` : ''}`;
     if (include && !context.isName && !staticResource(url)) {
@@ -81,7 +83,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
       if (strong) continue;
     }
     if (truncation) {
-      keep({ rule: 'rfi-suffix-truncation', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `remote URL ending in ? to cut the include suffix: ${what}`, ...span });
+      keep({ rule: 'rfi-suffix-truncation', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `remote URL ending in ${nulCut ? 'a NUL byte' : url.rest.endsWith('#') ? '#' : '?'} to cut the include suffix: ${what}`, ...span });
     } else if (ext !== '' && ip) {
       keep({ rule: 'rfi-remote-script', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `script on a raw IP address: ${what}`, ...span });
     } else if (ext !== '' && urlName && whole && ext !== 'txt') {
@@ -185,9 +187,14 @@ function staticResource(url: FoundUrl): boolean {
   return dot > 0 && STATIC_EXT.has(last.slice(dot + 1));
 }
 
-/** `http://evil/shell.txt?`, `http://evil/x??`: nothing after the question marks. */
+/**
+ * `http://evil/shell.txt?`, `http://evil/x??`, `http://evil/x.txt#`: nothing after the question marks, or after the
+ * fragment mark of a script's URL (the fragment is never sent: an include drops it with the application's suffix; a
+ * page link with an empty anchor, `https://example.com/docs#`, is no script).
+ */
 function trailingQuestion(url: FoundUrl): boolean {
   const rest = url.rest;
-  if (rest.length === 0 || rest.charCodeAt(rest.length - 1) !== 63) return false;
-  return true;
+  if (rest.length === 0) return false;
+  const last = rest.charCodeAt(rest.length - 1);
+  return last === 63 || (last === 35 && scriptExtension(url) !== '');
 }
