@@ -21,6 +21,9 @@ const CASES: [string, string][] = [
   ['plain ascii', 'plain ascii'],
   ['\u0130;system(\'id\');', 'I;system(\'id\');'],
   ['\u0130stanbul', 'Istanbul'],
+  ['..\u2216..\u2216windows\u2216win.ini', '..\\..\\windows\\win.ini'],
+  ['..\u2215etc\u2215passwd', '../etc/passwd'],
+  ['½ cup', '1\u20442 cup'],
 ];
 
 for (const [input, expected] of CASES) {

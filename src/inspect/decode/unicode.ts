@@ -4,8 +4,8 @@
  * NFKC, which maps full-width forms (`＜ｓｃｒｉｐｔ＞` → `<script>`), ligatures and compatibility digits to their
  * plain forms. The dotted capital I (U+0130) becomes `I`: it is the one character whose lower case is longer than
  * itself (`i` + a combining dot), which would shift every position a detector takes from a lower-cased copy, and
- * `İ;system('id')` would otherwise hide what follows. ASCII text is returned as is without work. Same string when
- * nothing changes.
+ * `İ;system('id')` would otherwise hide what follows. The division slash and set minus become `/` and `\`, as Windows
+ * reads them (see bestFitSlashes). ASCII text is returned as is without work. Same string when nothing changes.
  */
 function isInvisible(c: number): boolean {
   return (c >= 0x200b && c <= 0x200d) || c === 0x2060 || c === 0xfeff || c === 0x00ad || c === 0x180e;
@@ -30,6 +30,15 @@ export function normalizeUnicode(value: string): string {
     }
   }
   stripped = removed ? stripped + value.slice(runStart) : value;
-  const normalized = stripped.normalize('NFKC');
+  const normalized = bestFitSlashes(stripped.normalize('NFKC'));
   return normalized === value ? value : normalized;
+}
+
+/**
+ * The division slash and the set minus (U+2215, U+2216), which NFKC keeps, are what Windows' "best fit" conversion
+ * to an ANSI code page turns into `/` and `\`: a path `..∖..∖windows∖win.ini` reaches a Windows backend climbing.
+ */
+function bestFitSlashes(text: string): string {
+  if (!text.includes('\u2215') && !text.includes('\u2216')) return text;
+  return text.replaceAll('\u2215', '/').replaceAll('\u2216', '\\');
 }
