@@ -25,6 +25,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['$function', KEY],
   ['{"username": {"$ne": null}, "password": {"$ne": null}}', { source: 'body', name: '' }],
   ['{"$gt": ""}', {}],
+  ['{"username": {"$in": ["admin", "root"]}, "password": {"$ne": 1}}', {}], // a weak operator first, a strong one after
   ["{'$regex': '^adm'}", {}],
   ["true, $where: '99 == 88'", {}],
   ["', $or: [ {}, { 'a':'a", {}],

@@ -117,12 +117,17 @@ function checkName(name: string, report: (f: Finding) => void): boolean {
   return false;
 }
 
-/** `$op` used as an object key in value text: preceded by `{`/`,`/start (and a quote), followed by a quote and `:`. */
+/**
+ * `$op` used as an object key in value text: preceded by `{`/`,`/start (and a quote), followed by a quote and `:`.
+ * The first strong operator is reported; a weak one (paranoia 2) only when no strong one follows it.
+ */
 function operatorKeys(v: string, lower: string, report: (f: Finding) => void): boolean {
   let from = 0;
+  let weakAt = -1;
+  let weakOp = '';
   for (;;) {
     const at = v.indexOf('$', from);
-    if (at < 0) return false;
+    if (at < 0) break;
     from = at + 1;
     let e = at + 1;
     while (e < v.length && e - at < 24 && isIdent(v.charCodeAt(e)) && v.charCodeAt(e) !== 36) e++;
@@ -140,14 +145,23 @@ function operatorKeys(v: string, lower: string, report: (f: Finding) => void): b
     b = skipSpaceBack(v, b);
     const before = b >= 0 ? v[b] : '';
     if (before !== '{' && before !== ',' && before !== '' && before !== '[') continue;
-    const paranoia: Paranoia = WEAK_OPS.has(op) ? 2 : 1;
-    report({
-      ruleId: CODE_OPS.has(op) ? 'nosqli-where-operator' : 'nosqli-operator-key', category: 'nosqli', paranoia,
-      score: SCORE.critical, message: `query operator ${op} used as an object key`, matched: excerpt(v, at),
-    });
+    if (WEAK_OPS.has(op)) {
+      if (weakAt < 0) { weakAt = at; weakOp = op; }
+      continue;
+    }
+    operatorKey(v, at, op, 1, report);
     return true;
   }
-  return false;
+  if (weakAt < 0) return false;
+  operatorKey(v, weakAt, weakOp, 2, report);
+  return true;
+}
+
+function operatorKey(v: string, at: number, op: string, paranoia: Paranoia, report: (f: Finding) => void): void {
+  report({
+    ruleId: CODE_OPS.has(op) ? 'nosqli-where-operator' : 'nosqli-operator-key', category: 'nosqli', paranoia,
+    score: SCORE.critical, message: `query operator ${op} used as an object key`, matched: excerpt(v, at),
+  });
 }
 
 /** mongo shell: `db.<collection>.<method>(` or `db.<function>(`. */
