@@ -22,6 +22,7 @@ const attacks = [
   '${{7*7}}',
   // Jinja2 / Python
   "{{''.__class__.__mro__[1].__subclasses__()}}",
+  "{{ ''.class.mro()[1].subclasses() }}", // the same walk where members need no dunders (Jinjava, Pebble)
   '{{ config.items() }}',
   '{{ self.__init__.__globals__ }}',
   "{{ request.application.__globals__.__builtins__.__import__('os').popen('id').read() }}",
@@ -82,6 +83,7 @@ const benign = [
   'Hello {{ user.first_name }}, welcome back!',
   '{{#each items}}{{this}}{{/each}}',
   '{{ items|length }} items',
+  '{{ category.subclasses }} and {{ part.mro }} (fields named like the calls)',
   'The price is ${price}',
   'Total: ${total} (incl. ${tax} tax)',
   '#{user.name} commented',

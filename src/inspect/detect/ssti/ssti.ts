@@ -39,6 +39,8 @@ const DANGER_CALLS = new Set([
   'exec', 'system', 'eval', 'spawn', 'fork', 'popen', 'import', 'require', 'readfile', 'assert', 'getattr',
   'execute', '_load', 'readdirsync', 'readfilesync', 'writefilesync', 'phpinfo', 'include', 'call_user_func',
   'shell_exec', 'passthru', 'getoutput', 'exec_command',
+  // a walk up and down the class hierarchy to a gadget class, without dunders (Jinjava, Pebble: `''.class.mro()`)
+  'mro', 'subclasses',
 ]);
 
 /** Objects, and those of their members that are the attack (`os.popen`, `request.application`, `config.items`). */
