@@ -52,6 +52,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   // crafted URLs: found wherever they are
   ['http://2130706433/', 1],
   ['http://0x7f000001/', 1],
+  // hosts a URL parser maps through NFKC (UTS 46): enclosed and full-width digits and letters
+  ['http://\u2460\u2461\u2466.\u24ea.\u24ea.\u2460/', 1],
+  ['http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:8080/admin', 1],
   ['http://0177.0.0.1/', 1],
   ['http://127.1/', 1],
   ['http://[::ffff:127.0.0.1]/', 1],
@@ -91,6 +94,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
+  ['https://\ud55c\uad6d.kr/', { name: 'url' }], // an internationalized public name
+  ['https://\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com/', { name: 'url' }], // full-width, but a public name
   ['https://www.example.com/some/path?x=1', URLP],
   ['https://api.twitter.com/1.1/statuses/user_timeline.json?screen_name=twitterapi&count=2', URLP],
   ['url=http://www.example.com/tan?usp=4#8'],

@@ -341,6 +341,11 @@ const WILDCARD_DNS = ['nip.io', 'sslip.io', 'xip.io', 'nip.direct', 'traefik.me'
 const CLASSIFIED = new Map<string, HostFacts | null>();
 
 /** Classifies a cleaned host (see cleanHost). The facts are shared between callers: never modify them. */
+function isAsciiText(text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) >= 0x80) return false;
+  return true;
+}
+
 export function classifyHost(host: string): HostFacts | null {
   if (host === '' || host.length > 255) return null;
   const known = CLASSIFIED.get(host);
@@ -352,6 +357,15 @@ export function classifyHost(host: string): HostFacts | null {
 }
 
 function classifyHostUncached(host: string): HostFacts | null {
+  // URL parsers map a host through UTS 46, which includes NFKC: `①②⑦.⓪.⓪.①` and full-width digits are 127.0.0.1
+  // to the server's HTTP client. Such a host is crafted: its facts are those of the mapped host, in unusual notation.
+  if (!isAsciiText(host)) {
+    const mapped = host.normalize('NFKC').toLowerCase();
+    if (mapped !== host && isAsciiText(mapped)) {
+      const facts = classifyHostUncached(mapped);
+      return facts === null || facts.kind === 'name' ? facts : { ...facts, unusual: true };
+    }
+  }
   const v4 = parseIpv4(host);
   if (v4 !== null) {
     return { kind: classifyIpv4(v4.value), literal: true, unusual: v4.unusual || v4.value === 0, dns: false, address: formatIpv4(v4.value) };
