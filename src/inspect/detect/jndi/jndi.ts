@@ -233,7 +233,7 @@ export const jndiDetector: Detector = {
           ruleId: 'jndi-log4j-lookup', category: 'jndi', paranoia: 2, score: SCORE.critical,
           message: `Log4j lookup (${state.lookup})`, matched: excerpt(value, start),
         });
-        return;
+        // (no return: another lookup's `${` spelled otherwise, `$&lbrace;jndi:`, may follow)
       }
     }
     if (hasJndiColon(value)) bareJndi(value, value.toLowerCase(), report);

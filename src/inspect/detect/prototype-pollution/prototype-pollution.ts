@@ -84,7 +84,10 @@ function skipSpaceBack(v: string, i: number): number {
   return i;
 }
 
-/** `__proto__` used as a property in a path or an object key (`.x`, `[x]`, `x[`, `x.`, `"x":`, `x=`). */
+/**
+ * `__proto__` used as a property in a path or an object key (`.x`, `[x]`, `x[`, `x.`, `"x":`, `x=`). True when that
+ * was found; a mere mention is reported (paranoia 3) with false, so the `constructor.prototype` search still runs.
+ */
 function protoInValue(v: string, lower: string, report: (f: Finding) => void): boolean {
   let from = 0;
   let weak = -1;
@@ -124,7 +127,6 @@ function protoInValue(v: string, lower: string, report: (f: Finding) => void): b
       ruleId: 'prototype-pollution-proto-word', category: 'prototype-pollution', paranoia: 3, score: SCORE.notice,
       message: '`__proto__` mentioned', matched: excerpt(v, weak, weak + PROTO.length),
     });
-    return true;
   }
   return false;
 }

@@ -36,11 +36,14 @@ function excerpt(v: string, start: number): string {
   return v.slice(start, start + 120);
 }
 
+/** The first directive with parameters; a bare one (paranoia 2) only when none with parameters follows it. */
 function ssi(v: string, report: (f: Finding) => void): boolean {
   let from = 0;
+  let bareAt = -1;
+  let bareWord = '';
   for (;;) {
     const at = v.indexOf('<!--#', from);
-    if (at < 0) return false;
+    if (at < 0) break;
     from = at + 5;
     const word = readWord(v, at + 5);
     if (!SSI_DIRECTIVES.has(word)) continue;
@@ -62,12 +65,14 @@ function ssi(v: string, report: (f: Finding) => void): boolean {
       });
       return true;
     }
-    report({
-      ruleId: 'ssi-directive-bare', category: 'ssi', paranoia: 2, score: SCORE.critical,
-      message: `server-side include directive #${word} without parameters`, matched: excerpt(v, at),
-    });
-    return true;
+    if (bareAt < 0) { bareAt = at; bareWord = word; }
   }
+  if (bareAt < 0) return false;
+  report({
+    ruleId: 'ssi-directive-bare', category: 'ssi', paranoia: 2, score: SCORE.critical,
+    message: `server-side include directive #${bareWord} without parameters`, matched: excerpt(v, bareAt),
+  });
+  return true;
 }
 
 function esi(v: string, lower: string, report: (f: Finding) => void): boolean {

@@ -268,22 +268,24 @@ function includes(s: string, lower: string, keep: (v: Verdict) => void): void {
       p = lower.indexOf(tag, p + tag.length);
     }
   }
-  // xsi:schemaLocation holds namespace/location pairs; a lone URL, or noNamespaceSchemaLocation, is a fetch hint
+  // xsi:schemaLocation holds namespace/location pairs; a lone URL, or noNamespaceSchemaLocation, is a fetch hint.
+  // Every attribute is read (up to 16 of each name): an ordinary pair first must not hide a lone URL after it.
   for (const attr of ['nonamespaceschemalocation', 'schemalocation']) {
-    const p = lower.indexOf(':' + attr);
-    if (p < 0) continue;
-    const c: Cursor = { pos: p + attr.length + 1 };
-    skipSpace(s, c);
-    if (s.charCodeAt(c.pos) !== 61) continue; // =
-    c.pos++;
-    skipSpace(s, c);
-    const lit = readLiteral(s, c);
-    if (lit === null || !lit.includes('://')) continue;
-    const tokens = lit.trim().split(/\s+/).filter((t) => t !== '');
-    const lone = attr === 'nonamespaceschemalocation' || tokens.length % 2 === 1;
-    keep({ rule: 'xxe-schema-location', paranoia: lone ? 1 : 2, score: lone ? SCORE.critical : SCORE.warning,
-      message: `xsi:${attr === 'schemalocation' ? 'schemaLocation' : 'noNamespaceSchemaLocation'} pointing at a remote schema`, start: p, end: c.pos });
-    break;
+    let p = lower.indexOf(':' + attr);
+    for (let guard = 0; p >= 0 && guard < 16; guard++, p = lower.indexOf(':' + attr, p + attr.length + 1)) {
+      const c: Cursor = { pos: p + attr.length + 1 };
+      skipSpace(s, c);
+      if (s.charCodeAt(c.pos) !== 61) continue; // =
+      c.pos++;
+      skipSpace(s, c);
+      const lit = readLiteral(s, c);
+      if (lit === null || !lit.includes('://')) continue;
+      const tokens = lit.trim().split(/\s+/).filter((t) => t !== '');
+      const lone = attr === 'nonamespaceschemalocation' || tokens.length % 2 === 1;
+      keep({ rule: 'xxe-schema-location', paranoia: lone ? 1 : 2, score: lone ? SCORE.critical : SCORE.warning,
+        message: `xsi:${attr === 'schemalocation' ? 'schemaLocation' : 'noNamespaceSchemaLocation'} pointing at a remote schema`, start: p, end: c.pos });
+      if (lone) return;
+    }
   }
 }
 
