@@ -23,6 +23,47 @@ export function hex4(text: string, at: number): number {
   return value;
 }
 
+/** readEscape results (negative): a malformed escape, or one that leaves a UTF-16 surrogate unpaired. */
+export const BAD_ESCAPE = -1;
+export const LONE_SURROGATE = -2;
+
+/** The text of the escape last read by readEscape (one or two UTF-16 code units). */
+export let escapeText = '';
+
+/**
+ * Reads the escape whose backslash is at `at` (`\n`, `\u00e9`, a `\uD83D\uDE00` surrogate pair); sets escapeText and
+ * returns the index of its last character, or BAD_ESCAPE or LONE_SURROGATE.
+ */
+export function readEscape(text: string, at: number): number {
+  switch (text.charCodeAt(at + 1)) {
+    case 0x22: escapeText = '"'; return at + 1;
+    case 0x5c: escapeText = '\\'; return at + 1;
+    case 0x2f: escapeText = '/'; return at + 1;
+    case 0x62: escapeText = '\b'; return at + 1;
+    case 0x66: escapeText = '\f'; return at + 1;
+    case 0x6e: escapeText = '\n'; return at + 1;
+    case 0x72: escapeText = '\r'; return at + 1;
+    case 0x74: escapeText = '\t'; return at + 1;
+    case 0x75: {
+      const unit = hex4(text, at + 2);
+      if (unit < 0) return BAD_ESCAPE;
+      if (unit >= 0xdc00 && unit <= 0xdfff) return LONE_SURROGATE;
+      if (unit < 0xd800 || unit > 0xdbff) {
+        escapeText = String.fromCharCode(unit);
+        return at + 5;
+      }
+      // a high surrogate: a low one must follow, escaped
+      if (text.charCodeAt(at + 6) !== 0x5c || text.charCodeAt(at + 7) !== 0x75) return LONE_SURROGATE;
+      const low = hex4(text, at + 8);
+      if (low < 0) return BAD_ESCAPE;
+      if (low < 0xdc00 || low > 0xdfff) return LONE_SURROGATE;
+      escapeText = String.fromCharCode(unit, low);
+      return at + 11;
+    }
+    default: return BAD_ESCAPE;
+  }
+}
+
 /** Reads a number starting at `start`; returns the index after it, or -1 when malformed. */
 export function readNumber(text: string, start: number): number {
   let i = start;

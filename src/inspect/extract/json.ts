@@ -1,6 +1,6 @@
 import type { InputSource, InspectedInput } from '../finding.ts';
 import { DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
-import { hex4, readNumber, skipWs } from './json-lexical.ts';
+import { escapeText, LONE_SURROGATE, readEscape, readNumber, skipWs } from './json-lexical.ts';
 
 /**
  * A strict JSON walker (RFC 8259) that turns a document into inputs: every key (`isName`) and every string, number
@@ -165,37 +165,9 @@ function readString(text: string, start: number): number {
     }
     if (c !== 0x5c) continue;
     out += text.slice(runStart, i);
-    const e = text.charCodeAt(i + 1);
-    switch (e) {
-      case 0x22: out += '"'; break;
-      case 0x5c: out += '\\'; break;
-      case 0x2f: out += '/'; break;
-      case 0x62: out += '\b'; break;
-      case 0x66: out += '\f'; break;
-      case 0x6e: out += '\n'; break;
-      case 0x72: out += '\r'; break;
-      case 0x74: out += '\t'; break;
-      case 0x75: {
-        const unit = hex4(text, i + 2);
-        if (unit < 0) return BAD_STRING;
-        if (unit >= 0xd800 && unit <= 0xdbff) {
-          if (text.charCodeAt(i + 6) !== 0x5c || text.charCodeAt(i + 7) !== 0x75) return BAD_UTF16;
-          const low = hex4(text, i + 8);
-          if (low < 0) return BAD_STRING;
-          if (low < 0xdc00 || low > 0xdfff) return BAD_UTF16;
-          out += String.fromCharCode(unit, low);
-          i += 6;
-        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-          return BAD_UTF16;
-        } else {
-          out += String.fromCharCode(unit);
-        }
-        i += 4;
-        break;
-      }
-      default: return BAD_STRING;
-    }
-    i++;
+    i = readEscape(text, i);
+    if (i < 0) return i === LONE_SURROGATE ? BAD_UTF16 : BAD_STRING;
+    out += escapeText;
     runStart = i + 1;
   }
   return BAD_STRING;

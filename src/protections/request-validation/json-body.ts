@@ -1,5 +1,5 @@
 import { strictUtf8Text } from '../../inspect/extract/extract-result.ts';
-import { hex4, readNumber, skipWs } from '../../inspect/extract/json-lexical.ts';
+import { escapeText, LONE_SURROGATE, readEscape, readNumber, skipWs } from '../../inspect/extract/json-lexical.ts';
 
 /**
  * A strict JSON check (RFC 8259) for request bodies that enforces structure limits in one pass, and the value built
@@ -170,39 +170,12 @@ export function checkJsonText(text: string, limits: JsonLimits): JsonProblem | u
       if (c !== 0x5c) continue;
       length += k - runStart;
       if (wanted) out += text.slice(runStart, k);
-      const e = text.charCodeAt(k + 1);
-      let unescaped = '';
-      switch (e) {
-        case 0x22: unescaped = '"'; break;
-        case 0x5c: unescaped = '\\'; break;
-        case 0x2f: unescaped = '/'; break;
-        case 0x62: unescaped = '\b'; break;
-        case 0x66: unescaped = '\f'; break;
-        case 0x6e: unescaped = '\n'; break;
-        case 0x72: unescaped = '\r'; break;
-        case 0x74: unescaped = '\t'; break;
-        case 0x75: {
-          const unit = hex4(text, k + 2);
-          if (unit < 0) return problem('json_invalid', pointer(), 'syntax', `malformed \\u escape at offset ${k}`);
-          if (unit >= 0xd800 && unit <= 0xdbff) {
-            const low = text.charCodeAt(k + 6) === 0x5c && text.charCodeAt(k + 7) === 0x75 ? hex4(text, k + 8) : -1;
-            if (low < 0xdc00 || low > 0xdfff) return problem('json_invalid', pointer(), 'surrogate', `lone UTF-16 surrogate at offset ${k}`);
-            if (wanted) unescaped = String.fromCharCode(unit, low);
-            length++; // the second code unit; the first is counted below
-            k += 6;
-          } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-            return problem('json_invalid', pointer(), 'surrogate', `lone UTF-16 surrogate at offset ${k}`);
-          } else if (wanted) {
-            unescaped = String.fromCharCode(unit);
-          }
-          k += 4;
-          break;
-        }
-        default: return problem('json_invalid', pointer(), 'syntax', `bad escape at offset ${k}`);
-      }
-      length++;
-      if (wanted) out += unescaped;
-      k++;
+      const last = readEscape(text, k);
+      if (last === LONE_SURROGATE) return problem('json_invalid', pointer(), 'surrogate', `lone UTF-16 surrogate at offset ${k}`);
+      if (last < 0) return problem('json_invalid', pointer(), 'syntax', `${text.charCodeAt(k + 1) === 0x75 ? 'malformed \\u escape' : 'bad escape'} at offset ${k}`);
+      length += escapeText.length;
+      if (wanted) out += escapeText;
+      k = last;
       runStart = k + 1;
     }
     return problem('json_invalid', pointer(), 'syntax', 'unterminated string');
