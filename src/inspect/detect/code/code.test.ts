@@ -133,6 +133,15 @@ const attacks: [string, string][] = [
   ['open(STDIN,">&S");open(STDOUT,">&S");', 'code-pipe-open'],
   ["eval \"system('ls')\"", 'code-eval'],
   ["eval qq{exec('ls')}", 'code-eval'],
+  // classic ASP (VBScript, JScript): request data handed to an evaluator, command-running COM objects
+  ['<%eval request("pass")%>', 'code-eval'],
+  ['<% Eval Request.Item("a") %>', 'code-eval'],
+  ['ExecuteGlobal(Request("c"))', 'code-eval'],
+  ['Set s = Server.CreateObject("WScript.Shell")', 'code-com-object'],
+  ['var sh = new ActiveXObject("Shell.Application");', 'code-com-object'],
+  // request data evaluated by server-side JavaScript or Python
+  ['eval(req.body.code)', 'code-eval'],
+  ['exec(request.args.get("c"))', 'code-eval'],
   // breaking out of a string, payloads inside strings
   ["';require('child_process').exec('ls');//", 'code-node-require'],
   ["\"+process.mainModule.require('child_process')+\"", 'code-node-process'],
@@ -185,6 +194,9 @@ const benign: string[] = [
   'Since CORE::GLOBAL::require makes it unknowable in advance',
   // harmless code snippets
   'print("hello")',
+  'cursor.execute(request.form["q"])', // a database call (SQL injection is sqli's business)
+  'We eval request(s) weekly, and I had to eval request.body in my head',
+  'Please execute the plan (request approval first)',
   'console.log(x)',
   "const _ = require('lodash'); _.map([1, 2], (n) => n * 2)",
   "import React from 'react'",

@@ -117,7 +117,16 @@ const DECODE_WORDS = new Set([
   'bytearray', 'decodestring', 'pack',
 ]);
 /** Evaluators: what they run is code. */
-const EVALUATORS = new Set(['eval', 'exec', 'instance_eval', 'class_eval', 'module_eval', 'instance_exec', 'class_exec', 'execfile', 'evaluate']);
+const EVALUATORS = new Set(['eval', 'exec', 'instance_eval', 'class_eval', 'module_eval', 'instance_exec', 'class_exec', 'execfile', 'evaluate', 'execute', 'executeglobal']);
+/**
+ * COM objects of classic ASP and Windows Script Host (`CreateObject("WScript.Shell")`, JScript `new ActiveXObject(...)`):
+ * those that run commands (paranoia 1), and those webshells use to write files and fetch payloads (paranoia 2).
+ */
+const COM_OBJECTS = new Map<string, Paranoia>([
+  ['wscript.shell', 1], ['shell.application', 1], ['wscript.network', 2], ['scripting.filesystemobject', 2],
+  ['adodb.stream', 2], ['msxml2.serverxmlhttp', 2], ['msxml2.xmlhttp', 2], ['microsoft.xmlhttp', 2],
+  ['winhttp.winhttprequest.5.1', 2], ['wscript.shell.1', 1],
+]);
 /** Ruby method names whose `send(:name, ...)` / `method(:name)` is command or code execution. */
 const RUBY_SEND_NAMES = new Set(['system', 'exec', 'spawn', 'eval', 'instance_eval', 'class_eval', 'module_eval', '`', 'syscall', 'popen', 'open', 'fork', 'load', 'require', 'const_get', 'instance_variable_set', 'define_method', 'send', 'public_send', 'binding']);
 /** Python names whose string argument to `getattr` is the attack. */
@@ -189,12 +198,12 @@ const STRONG_ANCHORS = new Set([
   'module_eval', 'instance_exec', 'class_exec', 'subprocess', 'popen', 'open3', 'pickle', 'cpickle', '_pickle',
   'dill', 'jsonpickle', 'marshal', 'globalthis', 'erb', 'qx', 'qq', 'settimeout', 'setinterval', 'setimmediate',
   'eval', 'exec', 'kernel', 'builtins', 'posix', 'pty', 'vm', 'fs', 'console', 'func_globals', 'f_globals', 'deno',
-  'shelve', 'importlib', 'evaluate',
+  'shelve', 'importlib', 'evaluate', 'executeglobal', 'createobject', 'activexobject',
 ]);
 const WEAK_ANCHORS = new Set([
   'require', 'import', 'process', 'global', 'root', 'function', 'module', 'open', 'read', 'write', 'readlines',
   'foreach', 'binread', 'while', 'for', 'system', 'spawn', 'os', 'io', 'nt', 'commands', 'platform', 'core', 'send',
-  'method', 'yaml', 'bun', 'q',
+  'method', 'yaml', 'bun', 'q', 'execute',
 ]);
 /** ASCII identifier characters (letters, digits, `_`, `$`). */
 const IDENT = new Uint8Array(128);
@@ -762,6 +771,8 @@ class Reader {
       if (t.k === ID) {
         if (DECODE_WORDS.has(t.l) && (t.l !== 'chr' && t.l !== 'bytes' && t.l !== 'reverse' && t.l !== 'base64' && t.l !== 'zlib' || this.isP(k + 1, '(') || this.isP(k + 1, '.'))) return 'decode';
         if (EVAL_DANGER.has(t.l) && t.l !== 'os' && t.l !== 'import' && t.l !== 'exec') return 'danger';
+        // what the request carries, run as code: `eval(request("x"))`, `eval(req.body.code)` is the webshell's own shape
+        if (this.requestData(k)) return 'danger';
         if (t.l === 'this' && k > start && this.toks[k - 1]!.l === 'return') global = true;
         // a nested evaluator is read on its own
         if (k > start && (EVALUATORS.has(t.l) || t.t === 'Function') && this.isP(k + 1, '(')) break;
@@ -951,10 +962,13 @@ class Reader {
   private evaluator(i: number, name: string): void {
     const prev = this.tok(i - 1);
     const member = prev !== undefined && prev.k === PUNCT && (prev.t === '.' || prev.t === '->');
-    // `.exec(` is also RegExp.prototype.exec and a database call: only evaluators that are not members, or
-    // Ruby's binding/Kernel eval
-    if (member && name === 'exec') return;
+    // `.exec(` is also RegExp.prototype.exec and a database call, `.execute(` a database cursor's: only evaluators
+    // that are not members, or Ruby's binding/Kernel eval
+    if (member && (name === 'exec' || name === 'execute')) return;
     const j = i + 1;
+    // VBScript calls without parentheses, as statements: `<%eval request("x")%>`, `Eval Request.Form("c")` (classic
+    // ASP webshells); in prose ("I had to eval request.body") the word is no statement
+    if (this.requestData(j) && (this.stmtPos(i) || this.isP(i - 1, '%'))) return this.hit('code-eval', 1, `${name} of request data`, i);
     const range = this.args(j);
     if (!range) {
       if (name === 'eval' && this.isP(j, '{') && this.stmtPos(i)) this.hit('code-eval', 3, 'eval block', i);
@@ -968,6 +982,24 @@ class Reader {
       return;
     }
     if (kind === 'code' && name === 'eval' && this.isP(j, '(')) this.hit('code-eval', 3, 'eval call', i);
+  }
+
+  /** Token `k` reads the request: ASP's `Request(...)`/`Request.Form`, or Node's `req.body`/`req.query`/`req.params`. */
+  private requestData(k: number): boolean {
+    const t = this.tok(k);
+    if (t === undefined || t.k !== ID) return false;
+    // `Request("x")` with a literal name (`request(s)` is prose), or a member that holds what the client sent
+    if (t.l === 'request') return (this.isP(k + 1, '(') && this.tok(k + 2)?.k === STR) || (this.isP(k + 1, '.') && REQUEST_MEMBERS.has(this.tok(k + 2)?.l ?? ''));
+    return t.l === 'req' && this.isP(k + 1, '.') && REQUEST_MEMBERS.has(this.tok(k + 2)?.l ?? '');
+  }
+
+  /** `CreateObject("WScript.Shell")`, `Server.CreateObject(...)`, `new ActiveXObject(...)`: see COM_OBJECTS. */
+  private comObject(i: number): void {
+    if (!this.isP(i + 1, '(')) return;
+    const arg = this.tok(i + 2);
+    if (arg === undefined || arg.k !== STR) return;
+    const level = COM_OBJECTS.get(arg.l.trim());
+    if (level !== undefined) this.hit('code-com-object', level, `COM object ${arg.t.trim()}`, i);
   }
 
   private timer(i: number): void {
@@ -1560,6 +1592,7 @@ class Reader {
         if (this.isP(i + 1, '(') || this.callAt(i + 1)) this.hit('code-ruby-exec', 2, 'const_get', i);
         return;
       }
+      case 'createobject': case 'activexobject': return this.comObject(i);
       default: break;
     }
     if (EVALUATORS.has(name)) this.evaluator(i, name);
@@ -1573,13 +1606,16 @@ class Reader {
   }
 }
 
+/** Members of the request object that carry what the client sent (ASP, Express, Flask, Django). */
+const REQUEST_MEMBERS = new Set(['form', 'querystring', 'item', 'cookies', 'servervariables', 'body', 'query', 'params', 'args', 'values', 'get', 'post', 'data', 'json']);
+
 /** Every name a rule starts from (a cheap filter before the rules). */
 const DISPATCH = new Set([
   'require', 'process', 'global', 'globalthis', 'root', 'mainmodule', 'child_process', 'constructor', 'function',
   'fs', 'vm', 'module', 'console', 'import', '__import__', 'import_module', 'from', 'getattr', 'send', 'public_send',
   '__send__', 'method', 'erb', 'open', 'read', 'readlines', 'foreach', 'binread', 'write', 'while', 'for', 'system',
   'popen', 'spawn', 'execsync', 'spawnsync', 'execfilesync', 'execfile', 'readpipe', 'settimeout', 'setinterval',
-  'setimmediate', 'const_get', ...EVALUATORS, ...EXEC_OBJECTS.keys(), ...DESERIALIZERS.keys(),
+  'setimmediate', 'const_get', 'createobject', 'activexobject', ...EVALUATORS, ...EXEC_OBJECTS.keys(), ...DESERIALIZERS.keys(),
 ]);
 
 // ------------------------------------------------------------------ serialized payloads and markers
