@@ -280,6 +280,15 @@ test('bare words and snippets sit at paranoia 2/3 on purpose', () => {
   }
 });
 
+test('upload file names IIS runs as ASP or ASP.NET', () => {
+  const file = { source: 'body', name: 'file:filename' } as const;
+  for (const name of ['shell.aspx', 'shell.asp;.jpg', 'C:\\fakepath\\Default.ASPX', 'up.ashx', 'x.asp\u0000.png']) {
+    assert.deepEqual(pl1(run(name, file)).map((f) => f.ruleId), ['code-asp-upload'], name);
+  }
+  for (const name of ['notes.asp.txt', 'report.pdf', 'aspx', 'cert.cer']) assert.deepEqual(run(name, file), [], name);
+  assert.deepEqual(run('shell.aspx', { source: 'body', name: 'title' }), [], 'only in file-name fields');
+});
+
 test('nothing at all for values without code', () => {
   for (const value of ['hello world', 'O\'Brien', 'SELECT name FROM users', 'while you wait', 'a', '', 'true']) {
     assert.deepEqual(run(value), [], value);

@@ -1,5 +1,6 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { ID, NUM, PUNCT, STR, isIdentPart, matchBrackets, tokenize, type Tok } from './tokens.ts';
+import { isFileNameField, storedUploadNames } from '../upload-name.ts';
 
 /**
  * Server-side code injection in Node.js, Python, Ruby and Perl (what OWASP CRS 934 covers besides SSRF).
@@ -1855,17 +1856,29 @@ function readCode(v: string, list: readonly number[]): Hit | undefined {
   return best;
 }
 
+/** Extensions IIS hands to ASP or ASP.NET: an upload stored under one is a webshell. */
+const ASP_EXTENSIONS = new Set(['asp', 'aspx', 'asa', 'ashx', 'asmx', 'ascx', 'cshtml', 'vbhtml']);
+
+/** An upload file name an IIS server would run as ASP or ASP.NET (`shell.aspx`, `shell.asp;.jpg`). */
+function aspUpload(v: string): Hit | undefined {
+  for (const name of storedUploadNames(v)) {
+    const ext = name.slice(name.lastIndexOf('.') + 1);
+    if (name.includes('.') && ASP_EXTENSIONS.has(ext)) return { ruleId: 'code-asp-upload', paranoia: 1, message: `ASP file name in an upload (.${ext})`, at: 0 };
+  }
+  return undefined;
+}
+
 export const codeDetector: Detector = {
   category: 'code',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     if (v.length < 4) return;
-    let best: Hit | undefined;
+    let best: Hit | undefined = isFileNameField(context) ? aspUpload(v) : undefined;
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
     const f = facts(v);
     // Without the characters the markers need (see Facts.hint; the others need binary data or a long run) and
     // without anchors or `%x`, neither the markers nor the code reader can find anything.
-    if (f.hint || f.binary || f.longRun) best = markers(v, f);
+    if (best?.paranoia !== 1 && (f.hint || f.binary || f.longRun)) best = better(best, markers(v, f));
     if (best?.paranoia !== 1 && (f.hint || f.anchors.length > 0)) best = better(best, readCode(v, f.anchors));
     if (!best) return;
     // Code spelled with JavaScript escapes (`c\u006fnsole`, `\x72equire`) is evasion: one level stricter.

@@ -98,6 +98,9 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['avatar.phar', { source: 'body', name: 'filename' }],
   ['sess_d8ew88tqmabdcokhumchy8htqm', FILE],
   ['/tmp/sess_abc123def456ghi789jkl', FILE],
+  ['shell.php\u0000.jpg', FILE], // a NUL byte ends the name where it is stored
+  ['shell.php;.jpg', FILE],
+  ['a;b.php', FILE],
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [

@@ -1,5 +1,6 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { lowerOf } from '../value-lower-case.ts';
+import { isFileNameField, storedUploadNames } from '../upload-name.ts';
 
 /**
  * PHP code injection, wrappers, object injection and PHP-specific upload/configuration attacks.
@@ -846,28 +847,20 @@ function iniDirectives(v: string, lower: string): Hit | undefined {
   return weak;
 }
 
-/** The last field name `isFileNameField` looked at, and its answer (fields repeat: one value after another). */
-let lastFieldName: string | undefined;
-let lastIsFileName = false;
-
-function isFileNameField(context: DetectorContext): boolean {
-  if (context.name !== lastFieldName) {
-    const name = context.name;
-    lastFieldName = name;
-    // `filename` has an `f`, and no other character lower-cases to one: most names need no normalizing
-    lastIsFileName = (name.includes('f') || name.includes('F')) && name.toLowerCase().replace(/[-_.\s]/g, '').includes('filename');
+function uploadName(v: string): Hit | undefined {
+  let best: Hit | undefined;
+  for (const name of storedUploadNames(v)) {
+    const hit = uploadNameHit(name);
+    if (hit !== undefined && (best === undefined || hit.paranoia < best.paranoia)) best = hit;
   }
-  return lastIsFileName;
+  return best;
 }
 
-function uploadName(v: string): Hit | undefined {
-  let end = v.length;
-  while (end > 0 && (v[end - 1] === '.' || isSpace(v.charCodeAt(end - 1)) || v[end - 1] === '\u0000')) end--;
-  const base = v.slice(Math.max(v.lastIndexOf('/', end - 1), v.lastIndexOf('\\', end - 1)) + 1, end);
-  const lowerBase = base.toLowerCase();
+/** What the stored upload name `lowerBase` (see storedUploadNames) is, if a PHP script or session file. */
+function uploadNameHit(lowerBase: string): Hit | undefined {
   if (lowerBase.startsWith('sess_')) {
-    let ok = base.length - 5 >= 20;
-    for (let i = 5; i < base.length && ok; i++) {
+    let ok = lowerBase.length - 5 >= 20;
+    for (let i = 5; i < lowerBase.length && ok; i++) {
       const c = lowerBase.charCodeAt(i);
       if (!((c >= 97 && c <= 122) || isDigit(c) || c === 44 || c === 45)) ok = false;
     }
