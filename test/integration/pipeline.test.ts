@@ -52,6 +52,18 @@ test('methods a route does not declare get 405 with Allow listing every route of
   assert.equal(upstream.requests.length, count);
 });
 
+test('a method-override header asking for a method the route does not declare is refused like the method itself', async () => {
+  const count = upstream.requests.length;
+  const res = await call('PUT', '/shops/alice-bakery', { 'x-http-method-override': 'DELETE' });
+  assert.equal(res.status, 405);
+  assert.equal(JSON.parse(res.text).reason, 'method_not_allowed');
+  assert.equal(upstream.requests.length, count);
+  const conflict = await call('GET', '/shops/alice-bakery?_method=PUT', { 'x-http-method-override': 'GET' });
+  assert.equal(conflict.status, 400);
+  assert.equal(JSON.parse(conflict.text).reason, 'method_override_conflict');
+  assert.equal((await call('GET', '/shops/alice-bakery', { 'x-http-method-override': 'HEAD' })).status, 200, 'a declared method passes');
+});
+
 test('paths no route declares get 404 route_not_found and are never forwarded', async () => {
   const count = upstream.requests.length;
   const res = await call('GET', '/admin');

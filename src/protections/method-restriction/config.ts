@@ -7,6 +7,12 @@ export const MethodRestrictionConfigSchema = protectionConfigSchema({
     description: 'Status for a path that no route declares: 404 (the default when unset; reason `route_not_found`) or 405 ' +
       '(reason `route_not_found`, with an empty `Allow`). Such a request is never forwarded: no upstream is known for it.',
   })),
-}, 'Only the methods a route declares reach its upstream (405 `method_not_allowed` with `Allow`); undeclared paths get 404 or 405.');
+  methodOverride: Type.Optional(Type.Union([Type.Literal('check'), Type.Literal('reject'), Type.Literal('allow')], {
+    description: 'Method-override headers (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`) and the `_method` ' +
+      'query parameter, which frameworks honour as the real method: `check` (the default when unset) holds the overriding ' +
+      'method to the route\'s methods too (405 `method_not_allowed`) and refuses two that disagree (400 ' +
+      '`method_override_conflict`); `reject` refuses any (400 `method_override_refused`); `allow` ignores them.',
+  })),
+}, 'Only the methods a route declares reach its upstream (405 `method_not_allowed` with `Allow`), also when a method-override header names another; undeclared paths get 404 or 405.');
 
 export type MethodRestrictionConfig = Static<typeof MethodRestrictionConfigSchema>;

@@ -14,7 +14,8 @@ function decide(config: MethodRestrictionConfig, exchange: Partial<Exchange>): V
   const context: CreateContext = { policy: {} as Policy, stores: createLocalStores(), scope: 'global', issue: (path, message) => issues.push({ path, message }) };
   const instance = methodRestriction.create(config, context);
   assert.deepEqual(issues, []);
-  const verdict = instance.onRequestHead!(exchange as Exchange);
+  const full = { req: { headers: {} }, rawQuery: '', query: [], ...exchange };
+  const verdict = instance.onRequestHead!(full as unknown as Exchange);
   assert.ok(!(verdict instanceof Promise));
   return verdict;
 }
@@ -69,4 +70,32 @@ describe('method-restriction', () => {
   for (const { name, config, exchange, expected } of cases) {
     test(name, () => assert.deepEqual(decide(config, exchange), expected));
   }
+
+  describe('method-override headers and _method', () => {
+    const readOnly = { route: routeWith('GET', 'HEAD', 'POST'), path: '/a', method: 'POST', allowedMethods: [] };
+    const withHeaders = (headers: Record<string, string | string[]>) => ({ ...readOnly, req: { headers } }) as unknown as Partial<Exchange>;
+    test('an overriding method the route does not declare is refused like the method itself', () => {
+      assert.deepEqual(decide({}, withHeaders({ 'x-http-method-override': 'delete' })), {
+        action: 'block', status: 405, reason: 'method_not_allowed', headers: { allow: 'GET, HEAD, POST' },
+        detail: { location: 'header:x-http-method-override', excerpt: 'DELETE' },
+      });
+      for (const name of ['x-http-method', 'x-method-override']) assert.equal(decide({}, withHeaders({ [name]: 'PUT' })).action, 'block', name);
+      const viaQuery = { ...readOnly, rawQuery: '_method=DELETE', query: [{ name: '_method', value: 'DELETE', rawName: '_method', rawValue: 'DELETE' }] };
+      assert.equal(decide({}, viaQuery as Partial<Exchange>).action, 'block');
+    });
+    test('an overriding method the route declares passes; none at all passes', () => {
+      assert.deepEqual(decide({}, withHeaders({ 'x-http-method-override': ' get ' })), { action: 'pass' });
+      assert.deepEqual(decide({}, withHeaders({})), { action: 'pass' });
+    });
+    test('overrides that disagree are refused: which one the backend reads is not known', () => {
+      const verdict = decide({}, withHeaders({ 'x-http-method-override': 'GET', 'x-http-method': 'DELETE' }));
+      assert.equal(verdict.action, 'block');
+      assert.equal((verdict as { reason: string }).reason, 'method_override_conflict');
+    });
+    test('reject refuses any override; allow ignores them', () => {
+      const verdict = decide({ methodOverride: 'reject' }, withHeaders({ 'x-http-method-override': 'GET' }));
+      assert.equal((verdict as { reason: string }).reason, 'method_override_refused');
+      assert.deepEqual(decide({ methodOverride: 'allow' }, withHeaders({ 'x-http-method-override': 'DELETE' })), { action: 'pass' });
+    });
+  });
 });
