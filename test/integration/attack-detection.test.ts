@@ -67,6 +67,15 @@ test('attacks in JSON, form and multipart bodies are blocked; the event names ru
   assert.ok(String(events[0]!.excerpt).includes('jndi'));
 });
 
+test('a Content-Type that is no media type is inspected even without a body (Struts S2-045); a sloppy one passes', async () => {
+  const ognl = "%{(#_='multipart/form-data').(#dm=@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS).(#_memberAccess?(#_memberAccess=#dm):0).(#cmd='id')}";
+  const res = await send('/struts2-showcase/', { method: 'POST', headers: { 'content-type': ognl } });
+  assert.equal(res.status, 403);
+  const events = (await gw.logs()).filter((r) => r.type === 'security' && r.requestId === res.headers['x-request-id']);
+  assert.equal(events[0]!.location, 'header:content-type');
+  assert.equal((await send('/items', { headers: { 'content-type': 'json' } })).status, 200);
+});
+
 test('a JSON body that walks constructor -> prototype is blocked, wherever the names first appeared', async () => {
   const body = JSON.stringify([{ meta: { prototype: 'x' } }, { settings: { constructor: { prototype: { isAdmin: true } } } }]);
   const res = await send('/api/profile', { method: 'POST', headers: { 'content-type': 'application/json' }, body });

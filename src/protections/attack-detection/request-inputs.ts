@@ -2,7 +2,7 @@ import { parseQuery, type Exchange } from '../../pipeline/exchange.ts';
 import type { InspectedInput } from '../../inspect/finding.ts';
 import { extractHeaders, type HeaderSelection } from '../../inspect/extract/headers.ts';
 import { extractCookies } from '../../inspect/extract/cookies.ts';
-import { bodyKindOf, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
+import { bodyKindOf, parseContentType, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
 import { extractJsonLines } from '../../inspect/extract/json-lines.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
@@ -51,6 +51,12 @@ export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection
   for (const input of headers.inputs) {
     if (input.name === 'referer') addReferer(inputs, input);
     else inputs.push(input);
+  }
+  // A Content-Type that is no media type is inspected like any other header. With a body, the body phase refuses it;
+  // without one (Struts' S2-045 sends `%{(#_=...)}` and nothing after the head) it would reach the backend unread.
+  const contentType = exchange.header('content-type');
+  if (contentType !== undefined && 'problem' in parseContentType(contentType)) {
+    inputs.push({ source: 'header', name: 'content-type', location: 'header:content-type', value: contentType });
   }
   return inputs;
 }
