@@ -59,6 +59,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/.claude/settings.json', 1, PATH],
   ['/var/log/apache2/access.log', 1],
   ['/var/www/html/.env', 1],
+  ['/backup.sql', 1, PATH], // backups and dumps asked of the web server (CRS 920440's restricted extensions)
+  ['/config.php.bak', 1, PATH],
+  ['/db.sql.gz', 1, PATH],
+  ['/index.php.swp', 1, PATH],
   ['/tmp/.git/config', 1],
   ['/var/run/secrets/kubernetes.io/serviceaccount/token', 1],
   ['/sys/class/net', 1],
@@ -150,6 +154,17 @@ test('benign paths, ellipses and relative links are not flagged at paranoia 1', 
 test('an ellipsis on its own is not a climb at any paranoia level; `..` in a file parameter still is', () => {
   for (const value of ['...', 'to be continued ...', '....', '..']) assert.deepEqual(run(value, BODY).map((f) => f.ruleId), [], value);
   assert.ok(run('..', FILEP).some((f) => f.paranoia === 1));
+});
+
+test('a backup extension inside a name is no backup request at paranoia 1 (report.old.pdf)', () => {
+  assert.ok(lowest(run('/files/report.old.pdf', PATH)) > 1);
+  assert.ok(lowest(run('backup.sql', { source: 'query', name: 'q' })) > 1, 'only in the URL path');
+});
+
+test('one level up is paranoia 2, but paranoia 1 when it took two percent-decodings to appear (%252e%252e%252f)', () => {
+  assert.equal(lowest(run('../console.portal', { ...PATH, layers: ['url'] })), 2);
+  assert.equal(lowest(run('../console.portal', { ...PATH, layers: ['url', 'url'] })), 1);
+  assert.equal(lowest(run('../console.portal', { ...PATH, layers: ['html', 'url'] })), 2);
 });
 
 test('some benign samples fire at paranoia 2 or 3 (documented)', () => {

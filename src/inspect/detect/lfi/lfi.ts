@@ -60,6 +60,11 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   best?.flush(report, 'lfi', value);
 }
 
+/** The value was percent-decoded twice or more to get here (see decode/variants.ts). */
+function doublyEncoded(layers: readonly string[]): boolean {
+  return layers.indexOf('url') !== layers.lastIndexOf('url');
+}
+
 function examine(value: string, context: DetectorContext, keep: (v: Verdict) => void): void {
   const trimmed = value.trim();
   const fileParam = isFileParam(context.name);
@@ -110,6 +115,10 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
       } else if (fileParam && shape.leading && !asset) {
         keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
           message: `path traversal in the file parameter ${context.name}`, start: token.start, end: token.end });
+      } else if (doublyEncoded(context.layers)) {
+        // `%252e%252e%252f`: no client encodes a path twice; a backend (or proxy) that decodes twice climbs
+        keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
+          message: 'path traversal under two layers of percent-encoding', start: token.start, end: token.end });
       } else if (shape.climbs >= 2) {
         keep({ rule: 'lfi-traversal-relative', paranoia: 2, score: SCORE.warning,
           message: 'relative path climbing to a static file', start: token.start, end: token.end });
@@ -133,6 +142,10 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
       } else if (sensitive.strong) {
         keep({ rule: 'lfi-sensitive-file', paranoia: 2, score: SCORE.critical,
           message: `mention of ${sensitive.name}`, start: token.start, end: token.end });
+      } else if (sensitive.backup === true && context.source === 'path') {
+        // as CRS 920440 restricts these extensions in the URL: a scanner's guess at a left-over copy or dump
+        keep({ rule: 'lfi-restricted-file', paranoia: 1, score: SCORE.critical,
+          message: `request for the backup or dump file ${sensitive.name}`, start: token.start, end: token.end });
       } else if (absolute && (pathLike || fileParam)) {
         keep({ rule: 'lfi-sensitive-file', paranoia: 2, score: SCORE.critical,
           message: `path to ${sensitive.name}`, start: token.start, end: token.end });

@@ -13,6 +13,8 @@ export interface Sensitive {
   readonly name: string;
   /** Strong: never served by an application (keys, system files). Weak: suspicious in a path (logs, backups). */
   readonly strong: boolean;
+  /** A backup or dump (`.bak`, `.sql`, `.swp`, ...): what scanners ask a web server for, never a page it serves. */
+  readonly backup?: boolean;
 }
 
 export interface PathToken {
@@ -327,7 +329,7 @@ export function sensitiveNormal(p: string): Sensitive | null {
   }
   // backups and dumps, logs in a web tree
   if (last.includes('.')) {
-    if (isBackupName(last)) return weak ?? { name: last, strong: false };
+    if (isBackupName(last)) return weak ?? { name: last, strong: false, backup: endsAsBackup(last) };
     if (last.endsWith('.log') && segs.length >= 2) {
       // WordPress writes its debug log (queries, paths, secrets in notices) to wp-content/debug.log when WP_DEBUG_LOG is on
       if (last === 'debug.log' && segs[segs.length - 2] === 'wp-content') return { name: 'wp-content/debug.log', strong: true };
@@ -363,12 +365,23 @@ function stripTrail(s: string): string {
 }
 
 /** `backup.sql.zip`, `db.sql`, `site.tar.gz.bak`, `dump.sql.gz`. */
+const BACKUP_EXTENSIONS = new Set(['sql', 'bak', 'old', 'orig', 'swp', 'sqlite', 'mdb', 'dump']);
+const ARCHIVE_EXTENSIONS = new Set(['gz', 'zip', 'tar', 'tgz', 'bz2', 'xz', '7z', 'rar', 'zst']);
+
+/** The name is a backup or dump by its last extension, or the one before an archive's (`db.sql.gz`), not `x.old.pdf`. */
+function endsAsBackup(name: string): boolean {
+  const parts = name.split('.');
+  let k = parts.length - 1;
+  if (k >= 2 && ARCHIVE_EXTENSIONS.has(parts[k]!)) k--;
+  return k >= 1 && BACKUP_EXTENSIONS.has(parts[k]!);
+}
+
 function isBackupName(name: string): boolean {
   for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
     let end = name.indexOf('.', dot + 1);
     if (end < 0) end = name.length;
     const ext = name.slice(dot + 1, end);
-    if (ext === 'sql' || ext === 'bak' || ext === 'old' || ext === 'orig' || ext === 'swp' || ext === 'sqlite' || ext === 'mdb' || ext === 'dump') return true;
+    if (BACKUP_EXTENSIONS.has(ext)) return true;
   }
   return false;
 }
