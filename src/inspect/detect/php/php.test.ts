@@ -98,12 +98,18 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['avatar.phar', { source: 'body', name: 'filename' }],
   ['sess_d8ew88tqmabdcokhumchy8htqm', FILE],
   ['/tmp/sess_abc123def456ghi789jkl', FILE],
+  ['call_user_func_array', { source: 'query', name: 'function' }], // ThinkPHP invokefunction
+  ['system', { source: 'query', name: 'vars[callback]' }],
+  ['create_function', { source: 'body', name: 'action' }],
   ['shell.php\u0000.jpg', FILE], // a NUL byte ends the name where it is stored
   ['shell.php;.jpg', FILE],
   ['a;b.php', FILE],
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
+  ['system', { source: 'query', name: 'filter' }], // a word, where the name does not say a function
+  ['mail', { source: 'body', name: 'action' }],
+  ['file_get_contents', { source: 'query', name: 'q' }], // a documentation search
   ['richard.php@my-email.com', {}],
   ['<?xml version="1.0" encoding="UTF-8"?><order><id>1</id></order>', {}],
   ['<?xml-stylesheet type="text/xsl" href="style.xsl"?>', {}],

@@ -1170,11 +1170,60 @@ function detectAll(v: string, flags: number, context: DetectorContext, report: (
   done();
 }
 
+/**
+ * Parameter names that pick a function to run: 2 for names that say so (`function=`, `callback=`), 1 for names that
+ * also hold ordinary words (`action=`, `filter=`, `method=`).
+ */
+const DISPATCH_NAMES = new Map([
+  ['function', 2], ['func', 2], ['fn', 2], ['callback', 2], ['cb', 2], ['call', 2], ['handler', 2], ['hook', 2], ['invoke', 2],
+  ['filter', 1], ['method', 1], ['action', 1],
+]);
+/** PHP functions that run code or commands, by how plainly they are no ordinary word (2: never one). */
+const SINK_NAMES = new Map([
+  ['call_user_func', 2], ['call_user_func_array', 2], ['create_function', 2], ['shell_exec', 2], ['passthru', 2],
+  ['proc_open', 2], ['pcntl_exec', 2], ['phpinfo', 2], ['file_put_contents', 2], ['base64_decode', 2],
+  ['preg_replace', 2], ['array_map', 2], ['register_shutdown_function', 2], ['popen', 2],
+  ['system', 1], ['exec', 1], ['eval', 1], ['assert', 1],
+]);
+let lastDispatchName: string | undefined;
+let lastDispatch = 0;
+
+/** How plainly a parameter is named for a function to call (the last step of `vars[callback]`), 0 when not. */
+function dispatchField(context: DetectorContext): number {
+  if (context.name !== lastDispatchName) {
+    lastDispatchName = context.name;
+    const name = context.name.toLowerCase();
+    const step = name.slice(Math.max(name.lastIndexOf('['), name.lastIndexOf('.')) + 1).replace(/[\]"' ]/g, '');
+    lastDispatch = DISPATCH_NAMES.get(step) ?? 0;
+  }
+  return lastDispatch;
+}
+
+/**
+ * `function=call_user_func_array&vars[0]=system` (ThinkPHP's invokefunction): a function that runs code or commands
+ * named as the whole value of a parameter that picks the function to call. A sink that is also a word (`system`)
+ * counts only where the name says a function (`callback=system`, not `filter=system`).
+ */
+function dispatchedSink(v: string, context: DetectorContext): Hit | undefined {
+  if (context.isName || v.length > 28) return undefined;
+  const field = dispatchField(context);
+  if (field === 0) return undefined;
+  const name = v.trim().toLowerCase();
+  const sink = SINK_NAMES.get(name);
+  if (sink === undefined || sink + field < 3) return undefined;
+  return { ruleId: 'php-function-name', paranoia: 1, message: `PHP function ${name} named as the function to call`, at: 0 };
+}
+
 export const phpDetector: Detector = {
   category: 'php',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     if (v.length < 4) return;
+    const sink = dispatchedSink(v, context);
+    if (sink !== undefined) {
+      report({ ruleId: sink.ruleId, category: 'php', paranoia: 1, score: SCORE.critical, message: sink.message, matched: v.slice(0, 120) });
+      return;
+    }
     // Each rule needs some character (see FLAGS); `holds` answers from the value's FLAGS when they are known.
     // `lower` holds `php}` only if the value holds `}` (no other character lower-cases to it), `php]` likewise.
     if (v.length >= QUIET_MIN && quietValue(v) && !isFileNameField(context)) return;
