@@ -83,9 +83,12 @@ describe('method-restriction', () => {
       const viaQuery = { ...readOnly, rawQuery: '_method=DELETE', query: [{ name: '_method', value: 'DELETE', rawName: '_method', rawValue: 'DELETE' }] };
       assert.equal(decide({}, viaQuery as Partial<Exchange>).action, 'block');
     });
-    test('an overriding method the route declares passes; none at all passes', () => {
+    test('an overriding method the route declares passes; none at all, or a value that is no method, passes', () => {
       assert.deepEqual(decide({}, withHeaders({ 'x-http-method-override': ' get ' })), { action: 'pass' });
       assert.deepEqual(decide({}, withHeaders({})), { action: 'pass' });
+      for (const value of ['', 'AB', 'DELETE1', 'X-DELETE', 'UNSUBSCRIBEX']) {
+        assert.deepEqual(decide({}, withHeaders({ 'x-http-method-override': value })), { action: 'pass' }, value);
+      }
     });
     test('overrides that disagree are refused: which one the backend reads is not known', () => {
       const verdict = decide({}, withHeaders({ 'x-http-method-override': 'GET', 'x-http-method': 'DELETE' }));

@@ -1,6 +1,7 @@
 import { defineProtection } from '../../pipeline/protection.ts';
 import { block, pass } from '../../pipeline/verdict.ts';
 import { MethodRestrictionConfigSchema, type MethodRestrictionConfig } from './config.ts';
+import { METHODS } from 'node:http';
 import type { Exchange } from '../../pipeline/exchange.ts';
 
 /**
@@ -54,10 +55,12 @@ export const methodRestriction = defineProtection<MethodRestrictionConfig>({
 const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
 /** Two override values that disagree (see overriddenMethod). */
 const CONFLICT = '';
+/** The methods an override can name: those Node's HTTP parser knows (what Express's method-override accepts). */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 
 /**
  * The method a method-override header or a `_method` query parameter asks for (upper case, trimmed), where it was
- * found, or undefined when the request carries none. Several that disagree give CONFLICT: which one the backend
+ * found, or undefined when the request carries none (values that are no HTTP method do not count). Several that disagree give CONFLICT: which one the backend
  * reads is not known. (A `_method` field in a form body, as Rails and Laravel read it, is not seen here: this
  * protection runs on the request head.)
  */
@@ -65,6 +68,8 @@ function overriddenMethod(exchange: Exchange): { method: string; location: strin
   let found: { method: string; location: string } | undefined;
   const see = (raw: string, location: string): void => {
     const method = raw.trim().toUpperCase();
+    // frameworks ignore a value that is no HTTP method (method-override checks Node's list, Rails its own)
+    if (!KNOWN_METHODS.has(method)) return;
     if (found === undefined) found = { method, location };
     else if (found.method !== method) found = { method: CONFLICT, location: found.location };
   };
