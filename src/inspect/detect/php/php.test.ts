@@ -101,6 +101,8 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['call_user_func_array', { source: 'query', name: 'function' }], // ThinkPHP invokefunction
   ['system', { source: 'query', name: 'vars[callback]' }],
   ['create_function', { source: 'body', name: 'action' }],
+  ['__construct', { source: 'body', name: '_method' }], // ThinkPHP 5: a magic method as the method to run
+  ['mail[#post_render][]', { source: 'body', name: 'mail[#post_render][]', isName: true }], // Drupalgeddon 2
   ['shell.php\u0000.jpg', FILE], // a NUL byte ends the name where it is stored
   ['shell.php;.jpg', FILE],
   ['a;b.php', FILE],
@@ -108,6 +110,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
 
 const benign: [string, Partial<DetectorContext>][] = [
   ['system', { source: 'query', name: 'filter' }], // a word, where the name does not say a function
+  ['color[#fff]', { source: 'body', name: 'color[#fff]', isName: true }],
   ['mail', { source: 'body', name: 'action' }],
   ['file_get_contents', { source: 'query', name: 'q' }], // a documentation search
   ['richard.php@my-email.com', {}],

@@ -1176,7 +1176,7 @@ function detectAll(v: string, flags: number, context: DetectorContext, report: (
  */
 const DISPATCH_NAMES = new Map([
   ['function', 2], ['func', 2], ['fn', 2], ['callback', 2], ['cb', 2], ['call', 2], ['handler', 2], ['hook', 2], ['invoke', 2],
-  ['filter', 1], ['method', 1], ['action', 1],
+  ['filter', 1], ['method', 1], ['action', 1], ['_method', 1],
 ]);
 /** PHP functions that run code or commands, by how plainly they are no ordinary word (2: never one). */
 const SINK_NAMES = new Map([
@@ -1184,6 +1184,10 @@ const SINK_NAMES = new Map([
   ['proc_open', 2], ['pcntl_exec', 2], ['phpinfo', 2], ['file_put_contents', 2], ['base64_decode', 2],
   ['preg_replace', 2], ['array_map', 2], ['register_shutdown_function', 2], ['popen', 2],
   ['system', 1], ['exec', 1], ['eval', 1], ['assert', 1],
+  // magic methods: a request naming one as the method to run reaches an object's internals (ThinkPHP 5's
+  // `_method=__construct`)
+  ['__construct', 2], ['__destruct', 2], ['__call', 2], ['__callstatic', 2], ['__invoke', 2], ['__wakeup', 2],
+  ['__unserialize', 2], ['__set', 2], ['__get', 2], ['__tostring', 2],
 ]);
 let lastDispatchName: string | undefined;
 let lastDispatch = 0;
@@ -1192,7 +1196,8 @@ let lastDispatch = 0;
 function dispatchField(context: DetectorContext): number {
   if (context.name !== lastDispatchName) {
     lastDispatchName = context.name;
-    const name = context.name.toLowerCase();
+    let name = context.name.toLowerCase();
+    while (name.endsWith('[]')) name = name.slice(0, -2); // `filter[]=...`: the array is the parameter
     const step = name.slice(Math.max(name.lastIndexOf('['), name.lastIndexOf('.')) + 1).replace(/[\]"' ]/g, '');
     lastDispatch = DISPATCH_NAMES.get(step) ?? 0;
   }
@@ -1214,12 +1219,26 @@ function dispatchedSink(v: string, context: DetectorContext): Hit | undefined {
   return { ruleId: 'php-function-name', paranoia: 1, message: `PHP function ${name} named as the function to call`, at: 0 };
 }
 
+/** Drupal render-array properties that name a callback (`#post_render`, `#lazy_builder`): Drupalgeddon 2. */
+const RENDER_CALLBACKS = ['#post_render', '#pre_render', '#lazy_builder', '#access_callback', '#value_callback', '#after_build', '#element_validate'];
+
+/** A parameter name that sets a render-array callback property (`mail[#post_render][]`). */
+function renderCallbackName(v: string, context: DetectorContext): Hit | undefined {
+  if (!context.isName || !v.includes('[#')) return undefined;
+  const lower = v.toLowerCase();
+  for (const property of RENDER_CALLBACKS) {
+    const at = lower.indexOf('[' + property);
+    if (at >= 0) return { ruleId: 'php-render-callback', paranoia: 1, message: `Drupal render-array callback ${property} set by a parameter`, at };
+  }
+  return undefined;
+}
+
 export const phpDetector: Detector = {
   category: 'php',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     if (v.length < 4) return;
-    const sink = dispatchedSink(v, context);
+    const sink = dispatchedSink(v, context) ?? renderCallbackName(v, context);
     if (sink !== undefined) {
       report({ ruleId: sink.ruleId, category: 'php', paranoia: 1, score: SCORE.critical, message: sink.message, matched: v.slice(0, 120) });
       return;
