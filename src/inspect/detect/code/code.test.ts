@@ -139,6 +139,9 @@ const attacks: [string, string][] = [
   ['ExecuteGlobal(Request("c"))', 'code-eval'],
   ['Set s = Server.CreateObject("WScript.Shell")', 'code-com-object'],
   ['var sh = new ActiveXObject("Shell.Application");', 'code-com-object'],
+  // Groovy: a string or a list of strings run as a command (Jenkins script console)
+  ['println "id".execute().text', 'code-groovy-execute'],
+  ["def p = ['bash', '-c', 'id'].execute(); p.waitFor()", 'code-groovy-execute'],
   // request data evaluated by server-side JavaScript or Python
   ['eval(req.body.code)', 'code-eval'],
   ['exec(request.args.get("c"))', 'code-eval'],
@@ -195,6 +198,7 @@ const benign: string[] = [
   // harmless code snippets
   'print("hello")',
   'cursor.execute(request.form["q"])', // a database call (SQL injection is sqli's business)
+  'commands[0].execute(); query.execute(); job.execute(ctx)', // command objects and queries
   'We eval request(s) weekly, and I had to eval request.body in my head',
   'Please execute the plan (request approval first)',
   'console.log(x)',

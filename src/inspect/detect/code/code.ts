@@ -963,6 +963,11 @@ class Reader {
   private evaluator(i: number, name: string): void {
     const prev = this.tok(i - 1);
     const member = prev !== undefined && prev.k === PUNCT && (prev.t === '.' || prev.t === '->');
+    // Groovy runs a string or a list of strings as a command: `"id".execute()`, `['bash','-c','id'].execute()`
+    // (Jenkins script consoles, Gradle and Grails templates); nothing else gives a literal an `execute` method
+    if (member && name === 'execute' && this.isP(i + 1, '(') && this.literalBefore(i - 1)) {
+      return this.hit('code-groovy-execute', 1, 'Groovy execute() of a string or list: a command', i);
+    }
     // `.exec(` is also RegExp.prototype.exec and a database call, `.execute(` a database cursor's: only evaluators
     // that are not members, or Ruby's binding/Kernel eval
     if (member && (name === 'exec' || name === 'execute')) return;
@@ -983,6 +988,21 @@ class Reader {
       return;
     }
     if (kind === 'code' && name === 'eval' && this.isP(j, '(')) this.hit('code-eval', 3, 'eval call', i);
+  }
+
+  /**
+   * The member access at `dot` is made on a string literal (`"id".`) or on a list literal of strings
+   * (`['bash', '-c', 'id'].`, not `commands[0].`: the `[` of a literal follows no name, call or index).
+   */
+  private literalBefore(dot: number): boolean {
+    const t = this.tok(dot - 1);
+    if (t === undefined) return false;
+    if (t.k === STR) return t.q !== 'qx' && t.q !== '%x';
+    if (!(t.k === PUNCT && t.t === ']')) return false;
+    const open = this.match[dot - 1]!;
+    if (open < 0 || this.tok(open + 1)?.k !== STR) return false;
+    const before = this.tok(open - 1);
+    return before === undefined || (before.k === PUNCT && before.t !== ')' && before.t !== ']');
   }
 
   /** Token `k` reads the request: ASP's `Request(...)`/`Request.Form`, or Node's `req.body`/`req.query`/`req.params`. */
