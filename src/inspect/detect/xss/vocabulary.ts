@@ -83,7 +83,16 @@ export const ACTIVE_DATA_TYPES = new Set([
 /** `data:` media types that are documents with script in some contexts (frames, objects, navigation). */
 export const DOCUMENT_DATA_TYPES = new Set(['image/svg+xml', 'text/xml', 'application/xml', 'text/xsl']);
 
-/** Element/attribute pairs whose URL is loaded as a document or script: any `data:` URL there is dangerous. */
+/**
+ * Raster images: a `data:` URL of one of these types shows pixels wherever it is loaded (browsers refuse to run
+ * `image/*` as a script), as the embedded logos of SVG files and HTML e-mails do.
+ */
+export const RASTER_DATA_TYPES = new Set([
+  'image/png', 'image/jpeg', 'image/jpg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'image/x-icon',
+  'image/vnd.microsoft.icon', 'image/apng', 'image/tiff',
+]);
+
+/** Element/attribute pairs whose URL is loaded as a document or script: any other `data:` URL there is dangerous. */
 export function loadsAsDocument(element: string, attr: string): boolean {
   switch (attr) {
     case 'src': return element === 'script' || element === 'iframe' || element === 'frame' || element === 'embed';

@@ -237,6 +237,8 @@ const ATTACKS: Array<[string, Paranoia]> = [
 // Text that looks dangerous but is not: nothing may fire at paranoia 1.
 const BENIGN: string[] = [
   'Please select one option from the list below.',
+  // an SVG logo embedding a PNG, as design tools export them
+  '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="data:image/png;base64,iVBORw0KGgo=" width="10" height="10"/></svg>',
   'union station', 'drop shipping', '1=1 pairing', 'select * from the menu',
   'O\'Brien\'s pub, it\'s great', 'D\'Artagnan said "en garde!"',
   'a < b and c > d', 'x<y', 'I <3 this', '> quoted reply\n> another line', 'h2<h1',

@@ -30,7 +30,7 @@ import {
 } from './js.ts';
 import {
   ACTIVE_DATA_TYPES, ANIMATION_ELEMENTS, DOCUMENT_DATA_TYPES, EVENT_NAMES, KNOWN_ELEMENTS, LOADING_ELEMENTS,
-  loadsAsDocument, RAW_TEXT_ELEMENTS, SCRIPT_SCHEMES, URL_ATTRS,
+  loadsAsDocument, RASTER_DATA_TYPES, RAW_TEXT_ELEMENTS, SCRIPT_SCHEMES, URL_ATTRS,
 } from './vocabulary.ts';
 
 export const XSS_RULES = {
@@ -581,7 +581,7 @@ function checkUrl(col: Collector, src: string, from: number, to: number, element
   }
   if (s.scheme === 'data') {
     const type = dataType(src, s.colon + 1, to);
-    if (ACTIVE_DATA_TYPES.has(type) || DOCUMENT_DATA_TYPES.has(type) || (element !== '' && loadsAsDocument(element, attr))) {
+    if (ACTIVE_DATA_TYPES.has(type) || DOCUMENT_DATA_TYPES.has(type) || (element !== '' && loadsAsDocument(element, attr) && !RASTER_DATA_TYPES.has(type))) {
       col.add(R.dataUrl, 1, SCORE.critical, `data: URL (${type || 'text/plain'}) in the ${attr} attribute`, src, from, to);
     }
   }
