@@ -193,6 +193,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['Hi Bob,\nplease find attached the report.\nThanks & regards,\nAlice', BODY],
   ['C:\\Users\\Public\\Documents\\report.docx'],
   ['Q & A: type C:\\ in the box'],
+  ['if __name__ == "__main__":\n    main()'], // Python, not a cmd.exe conditional
+  ['if __name__ == "__main__": main()'],
   ['Size: 8"x11"'],
   ['That\'s two "O"s in goose'],
   ["''that's the joke''.jpeg"],

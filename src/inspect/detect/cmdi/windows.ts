@@ -177,6 +177,8 @@ function ifStatement(tokens: Token[]): boolean {
     return (COMPARATORS.has(op) || op.startsWith('==')) && tokens.length > k + 3;
   }
   const op = lower(tokens[j + 1]);
+  // (a right operand that ends a Python block header, `if __name__ == "__main__":`, is no cmd.exe comparison)
+  if (op === '==') return tokens.length > j + 2 && !lower(tokens[j + 2]).endsWith(':');
   if (op.startsWith('==')) return tokens.length > j + 2;
   if (COMPARATORS.has(op)) return tokens.length > j + 3;
   return false;
