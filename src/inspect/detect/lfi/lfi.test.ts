@@ -59,6 +59,7 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/.claude/settings.json', 1, PATH],
   ['/var/log/apache2/access.log', 1],
   ['/var/www/html/.env', 1],
+  ['/home/kim/.ssh/identity', 1], // the SSH identity file, below .ssh/
   ['/backup.sql', 1, PATH], // backups and dumps asked of the web server (CRS 920440's restricted extensions)
   ['/config.php.bak', 1, PATH],
   ['/db.sql.gz', 1, PATH],
@@ -154,6 +155,10 @@ test('benign paths, ellipses and relative links are not flagged at paranoia 1', 
 test('an ellipsis on its own is not a climb at any paranoia level; `..` in a file parameter still is', () => {
   for (const value of ['...', 'to be continued ...', '....', '..']) assert.deepEqual(run(value, BODY).map((f) => f.ruleId), [], value);
   assert.ok(run('..', FILEP).some((f) => f.paranoia === 1));
+});
+
+test('REST paths named like secrets elsewhere are ordinary: /users/sam, /api/v1/identity', () => {
+  for (const path of ['/users/sam', '/api/v1/identity', '/identity/providers']) assert.ok(lowest(run(path, PATH)) > 1, path);
 });
 
 test('a backup extension inside a name is no backup request at paranoia 1 (report.old.pdf)', () => {

@@ -221,14 +221,17 @@ const ETC_STRONG = set(`passwd passwd- shadow shadow- group group- gshadow maste
   iptables nftables.conf ufw firewalld haproxy squid tomcat tomcat9 jetty redis mongod.conf postgresql
   cups ldap openldap sssd gitlab grafana prometheus vault consul nomad`);
 
-/** Names that are secrets wherever they are. */
-const SECRET_NAMES = set(`id_rsa id_dsa id_ecdsa id_ed25519 id_rsa.pub identity authorized_keys authorized_keys2
+/**
+ * Names that are secrets wherever they are. Words that are also ordinary names (`identity`, `sam`: `/api/identity`,
+ * `/users/sam`) are not here: the SSH `identity` file counts below `.ssh/` and the SAM hive in WINDOWS_FILES.
+ */
+const SECRET_NAMES = set(`id_rsa id_dsa id_ecdsa id_ed25519 id_rsa.pub authorized_keys authorized_keys2
   .bash_history .zsh_history .sh_history .history .mysql_history .psql_history .python_history .sqlite_history
   .node_repl_history .rediscli_history .lesshst .viminfo .netrc .pgpass .my.cnf .npmrc .pypirc .git-credentials
   .dockercfg .env .htpasswd .htaccess .htdigest web.config wp-config.php boot.ini win.ini system.ini ntuser.dat
   ntuser.dat.log applicationhost.config .boto .s3cfg .terraformrc .vault-token .kube .aws .ssh .gnupg .rhosts .shosts hosts.equiv
   .git-credential-cache .docker .pki .ds_store pagefile.sys hiberfil.sys swapfile.sys unattend.xml
-  sysprep.inf sysprep.xml sam localsettings.php configuration.php config.inc.php settings.local.php
+  sysprep.inf sysprep.xml localsettings.php configuration.php config.inc.php settings.local.php
   database.yml secrets.yml master.key credentials.yml.enc appsettings.json .dockerenv .aiignore .cursorignore
   .cursorrules .clinerules .windsurfrules .boltignore .codeiumignore .aider.conf.yml .mcp.json`);
 
