@@ -195,6 +195,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['Q & A: type C:\\ in the box'],
   ['if __name__ == "__main__":\n    main()'], // Python, not a cmd.exe conditional
   ['if __name__ == "__main__": main()'],
+  ['[a-z][a-z0-9]*'], // a regular expression's classes fix no letter of a program name
+  ['^[a-zA-Z0-9._\\-]+$'],
   ['Size: 8"x11"'],
   ['That\'s two "O"s in goose'],
   ["''that's the joke''.jpeg"],
@@ -222,6 +224,16 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['--'],
   ['Mr. Smith & Sons; est. 1901'],
 ];
+
+
+test('in a field that holds a pattern (pattern, urlRegex), what reads as shell counts from paranoia 2 on', () => {
+  const pattern = { source: 'body', name: 'pattern' } as const;
+  for (const value of ['^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\\d{12}:(key|alias)/.+\\Z', '^Y|M|W|D|H|30min$', '; cat /etc/passwd']) {
+    assert.ok(run(value, { ...pattern, paranoia: 3 }).every((f) => f.paranoia >= 2), value);
+  }
+  assert.ok(run('; cat /etc/passwd', { source: 'body', name: 'q' }).some((f) => f.paranoia === 1), 'elsewhere still paranoia 1');
+  assert.ok(run('x|id', { source: 'body', name: 'urlRegex', paranoia: 3 }).every((f) => f.paranoia >= 2));
+});
 
 test('command injection is found at the expected paranoia level', () => {
   for (const [value, level, ctx] of attacks) {

@@ -62,9 +62,27 @@ export const cmdiDetector: Detector = {
     const first = firstLook(value);
     if (first === QUIET) return; // not even the PowerShell idiom can match (IDIOM_HINT)
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
-    run(value, first, context, report);
+    if (!isPatternField(context)) return run(value, first, context, report);
+    // A field that holds a regular expression or glob (`pattern`, `urlRegex`: JSON Schema, OpenAPI, validation
+    // rules): `|`, `$`, `[...]` and `*` there are pattern syntax, so what reads as shell counts from paranoia 2 on.
+    run(value, first, context, (finding) => report(finding.paranoia === 1 ? { ...finding, paranoia: 2 } : finding));
   },
 };
+
+let lastPatternName: string | undefined;
+let lastIsPattern = false;
+
+/** The input is (a field named for) a regular expression or a glob pattern: the last step of its name says so. */
+function isPatternField(context: DetectorContext): boolean {
+  if (context.isName) return false;
+  if (context.name !== lastPatternName) {
+    lastPatternName = context.name;
+    const name = context.name.toLowerCase();
+    const step = name.slice(Math.max(name.lastIndexOf('.'), name.lastIndexOf('[')) + 1).replace(/[\]'"_-]/g, '');
+    lastIsPattern = step.endsWith('pattern') || step.endsWith('regex') || step.endsWith('regexp');
+  }
+  return lastIsPattern;
+}
 
 // ---- the first look: does the value need the shell lexer? -------------------------------------------------------
 
@@ -1455,7 +1473,9 @@ function resolve(value: string, word: Word, parse: ShellParse, glob: { left: num
     if (info !== undefined && (dir === '.' || dir === '' || inBin)) return { info, name: base, obfuscated, absolute: inBin };
     return null;
   }
-  if (word.glob && glob.left > 0 && (low.includes('?') || low.includes('*') || low.includes('['))) {
+  // a wildcard command name that spells part of one (`c[a]t`, `w?oami`); one that fixes no letter of it
+  // (`[a-z][a-z0-9]*`, a regular expression's character classes) names no program in particular
+  if (word.glob && glob.left > 0 && (low.includes('?') || low.includes('*') || low.includes('[')) && fixedLetters(low) >= 2) {
     glob.left--;
     const hit = globProgram(low);
     if (hit !== null) return { info: commandInfo(hit)!, name: hit, obfuscated: true, absolute: false };
@@ -1464,6 +1484,21 @@ function resolve(value: string, word: Word, parse: ShellParse, glob: { left: num
   const info = lookup(low);
   if (info === undefined) return null;
   return { info, name: info.name, obfuscated, absolute, windowsPath };
+}
+
+/** The characters a glob pattern fixes: literal ones, and bracket classes of one character (`[a]`). */
+function fixedLetters(pattern: string): number {
+  let fixed = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 91) { // [
+      const close = pattern.indexOf(']', i + 2);
+      if (close < 0) return fixed + pattern.length - i; // an unclosed bracket is a literal `[`
+      if (close === i + 2) fixed++;
+      i = close;
+    } else if (c !== 42 && c !== 63) fixed++; // not * or ?
+  }
+  return fixed;
 }
 
 /** A command name as the table spells it: no `.exe`, no version suffix (`python3.10`, `php7.4`, `gcc10.1`). */
