@@ -111,6 +111,8 @@ const attacks: [string, Partial<DetectorContext>][] = [
 const benign: [string, Partial<DetectorContext>][] = [
   ['system', { source: 'query', name: 'filter' }], // a word, where the name does not say a function
   ['color[#fff]', { source: 'body', name: 'color[#fff]', isName: true }],
+  ['$lowercase(AppImageConfigName) $OR AppImageConfigName', { source: 'body', name: 'transform' }], // JSONata
+  ['$join([$string(Port), ":", Host])', { source: 'body', name: 'expression' }],
   ['mail', { source: 'body', name: 'action' }],
   ['file_get_contents', { source: 'query', name: 'q' }], // a documentation search
   ['richard.php@my-email.com', {}],

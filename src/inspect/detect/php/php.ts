@@ -110,7 +110,10 @@ const INI_SPECIFIC = new Set([
 /** Plain-word directives: too common as ordinary parameter names to count at paranoia 1. */
 const INI_WORDS = new Set(['extension', 'precision', 'smtp', 'engine', 'sendmail_from', 'y2k_compliance', 'asp_tags']);
 const UPLOAD_EXTENSIONS = new Set(['php', 'php2', 'php3', 'php4', 'php5', 'php6', 'php7', 'php8', 'pht', 'phtml', 'phar', 'phps', 'phpt', 'pgif', 'phtm', 'inc']);
-/** Variable names of JavaScript frameworks (`$t('key')` in Vue, `$emit(...)`, jQuery `$get(`): not PHP. */
+/**
+ * Variable names of JavaScript frameworks (`$t('key')` in Vue, `$emit(...)`, jQuery `$get(`) and JSONata functions
+ * (`$lowercase(Name)`): not PHP.
+ */
 const JS_DOLLAR_NAMES = new Set([
   '$t', '$tc', '$te', '$d', '$n', '$emit', '$on', '$off', '$once', '$watch', '$set', '$delete', '$nextTick',
   '$forceUpdate', '$mount', '$destroy', '$apply', '$digest', '$broadcast', '$http', '$q', '$timeout', '$interval',
@@ -118,6 +121,14 @@ const JS_DOLLAR_NAMES = new Set([
   '$store', '$refs', '$axios', '$fetch', '$slots', '$attrs', '$props', '$parent', '$root', '$el', '$data',
   '$options', '$i18n', '$ajax', '$post', '$get', '$getJSON', '$each', '$extend', '$when', '$Deferred', '$img',
   '$dispatch', '$nuxt', '$auth', '$toast', '$notify', '$message', '$confirm', '$alert', '$modal', '$dialog',
+  // JSONata built-ins (AWS Step Functions and CloudFormation transforms, Node-RED): `$lowercase(Name)`
+  '$lowercase', '$uppercase', '$join', '$replace', '$split', '$match', '$string', '$number', '$sum', '$count', '$map',
+  '$reduce', '$keys', '$lookup', '$exists', '$substring', '$substringBefore', '$substringAfter', '$trim', '$pad',
+  '$contains', '$length', '$now', '$millis', '$fromMillis', '$toMillis', '$formatNumber', '$round', '$abs', '$floor',
+  '$ceil', '$sqrt', '$power', '$random', '$boolean', '$not', '$append', '$sort', '$reverse', '$shuffle', '$zip',
+  '$merge', '$sift', '$spread', '$type', '$distinct', '$base64encode', '$base64decode', '$encodeUrl',
+  '$encodeUrlComponent', '$decodeUrl', '$decodeUrlComponent', '$average', '$max', '$min', '$single', '$parseInteger',
+  '$formatBase', '$formatInteger',
 ]);
 
 function isIdentStart(c: number): boolean {
