@@ -58,6 +58,7 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['$filter', NAME],
   ['$top', NAME],
   ['$oid', KEY],
+  ['$comment', KEY], // a JSON Schema keyword (MongoDB's \$comment only annotates a query)
   ['{"$schema": "http://json-schema.org/draft-07/schema#", "$id": "x"}', {}],
   ['Call me; return to sender if absent', {}],
   ['Prices are high; if (you) want a deal call us', {}],

@@ -21,7 +21,7 @@ import { CH_AMP, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from 
 const STRONG_OPS = new Set([
   '$ne', '$gt', '$gte', '$lt', '$lte', '$nin', '$regex', '$where', '$exists', '$or', '$and', '$nor', '$not', '$expr',
   '$elemmatch', '$jsonschema', '$function', '$accumulator', '$options', '$size', '$type', '$all', '$mod', '$text',
-  '$bitsallset', '$bitsanyset', '$bitsallclear', '$bitsanyclear', '$where', '$comment', '$lookup', '$unionwith',
+  '$bitsallset', '$bitsanyset', '$bitsallclear', '$bitsanyclear', '$where', '$lookup', '$unionwith',
   '$merge', '$out', '$geowithin', '$near',
 ]);
 /** Operators that cannot widen a match much on their own. */
