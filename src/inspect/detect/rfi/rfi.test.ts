@@ -74,6 +74,13 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['https://github.com/jiwoo', { source: 'body', name: 'profile' }],
 ];
 
+test('a name that says link as well (camelCase too) holds a URL at paranoia 2, not 1', () => {
+  for (const name of ['pageUrl', 'documentationUrl', 'templateURL', 'document-uri', 'source_file_url']) {
+    const found = run('https://docs.example.com/guide/page.html', q(name));
+    assert.ok(found.length > 0 && found.every((f) => f.paranoia >= 2), name);
+  }
+});
+
 test('remote file inclusion is found at the expected paranoia level', () => {
   for (const [value, level, ctx] of attacks) {
     const fs = run(value, ctx);

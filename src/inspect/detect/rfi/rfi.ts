@@ -116,6 +116,9 @@ const URL_BREAK = /[\x00-\x20"'<>`]/;
  */
 const SCRIPT_EXT_AFTER_DOT = /\.(?:php|phtml|phar|inc|asp|ashx|jsp|cgi|pl|py|rb|sh|bash|ps1|cfm|txt|dat|tpl|exe|war|jar|dll|so|elf|bin)/i;
 
+/** A lower-case letter or digit followed by an upper-case letter (one character each side: no backtracking). */
+const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
+
 const BENIGN = 1;
 const INCLUDE = 2;
 const URL_NAME = 4;
@@ -129,7 +132,8 @@ function nameHints(rawName: string): number {
   const known = HINT_MEMO.get(rawName);
   if (known !== undefined) return known;
   if (HINT_MEMO.size > 4096) HINT_MEMO.clear();
-  const name = rawName.toLowerCase();
+  // camelCase words are words too: `documentationUrl` is `documentation_url`
+  const name = rawName.replace(CAMEL_BOUNDARY, '$1_$2').toLowerCase();
   let bits = 0;
   if (hint(name, BENIGN_HINTS)) bits = BENIGN;
   else {
