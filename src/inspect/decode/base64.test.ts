@@ -33,6 +33,13 @@ for (const [input, expected] of CASES) {
   });
 }
 
+test('a short token (from 8 characters, in short values) counts only when it decodes to ASCII text', () => {
+  assert.equal(decodeBase64('CloudTrail', 8), 'CloudTrail', 'a word that decodes to valid UTF-8 by chance (a line feed, an Arabic letter)');
+  assert.equal(decodeBase64(b64("' or 1=1"), 8), "' or 1=1");
+  assert.equal(decodeBase64(b64('카드'), 8), b64('카드'), 'non-ASCII text in a short token stays as written');
+  assert.equal(decodeBase64(b64('결제 완료 카드 승인'), 8), '결제 완료 카드 승인', 'from 16 characters it decodes');
+});
+
 test('same string when nothing decodes; linear', () => {
   const s = 'plain words only';
   assert.equal(decodeBase64(s), s);

@@ -33,6 +33,15 @@ function sextetClass(c: number): number {
   return c < 128 ? SEXTET_CLASS[c]! : 255;
 }
 
+/** Printable ASCII, tabs and line breaks only. */
+function asciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c > 0x7e) return false;
+  }
+  return true;
+}
+
 function printable(text: string): boolean {
   if (text.length === 0) return false;
   let good = 0;
@@ -166,6 +175,9 @@ export function decodeBase64(value: string, minLength: number = BASE64_MIN_LENGT
     // A token glued to a following "=" that is not padding ("key=value") still decodes on its own.
     const decoded = decodeToken(value, start, end);
     if (decoded === undefined) continue;
+    // A short token (a word such as `CloudTrail` in a short value) decodes to valid UTF-8 now and then by chance;
+    // what an attacker hides in one is ASCII, so only ASCII text counts for those.
+    if (end - start < BASE64_MIN_LENGTH && !asciiText(decoded)) continue;
     out += value.slice(runStart, start) + decoded;
     runStart = padded;
     i = padded;
