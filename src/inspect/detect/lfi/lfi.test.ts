@@ -157,8 +157,11 @@ test('an ellipsis on its own is not a climb at any paranoia level; `..` in a fil
   assert.ok(run('..', FILEP).some((f) => f.paranoia === 1));
 });
 
-test('REST paths named like secrets elsewhere are ordinary: /users/sam, /api/v1/identity', () => {
-  for (const path of ['/users/sam', '/api/v1/identity', '/identity/providers']) assert.ok(lowest(run(path, PATH)) > 1, path);
+test('REST paths named like secrets or system directories elsewhere are ordinary: /users/sam, /api/etc/settings', () => {
+  for (const path of ['/users/sam', '/api/v1/identity', '/identity/providers', '/api/etc/settings', '/api/proc/status']) {
+    assert.ok(lowest(run(path, PATH)) > 1, path);
+  }
+  for (const path of ['/download/etc/passwd', '/x/proc/self/environ']) assert.equal(lowest(run(path, PATH)), 1, path);
 });
 
 test('a backup extension inside a name is no backup request at paranoia 1 (report.old.pdf)', () => {

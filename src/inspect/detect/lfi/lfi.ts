@@ -13,7 +13,7 @@
  */
 
 import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
-import { pathShape, pathTokens, sensitiveNormal, type PathToken, type Sensitive } from './paths.ts';
+import { ETC_STRONG, pathShape, pathTokens, sensitiveNormal, type PathToken, type Sensitive } from './paths.ts';
 import { globPath } from '../cmdi/glob.ts';
 import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
 import { hasGlobToken, lfiMayFire } from './rule-out.ts';
@@ -177,18 +177,32 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
   }
 }
 
-/** In a URL path, a system directory below the application's own prefix (`/download/etc/passwd`). */
+/**
+ * In a URL path, a system directory below the application's own prefix (`/download/etc/passwd`). Under `etc` and
+ * `proc` only the files attacks read count there: `/api/etc/settings` and `/api/proc/status` are an API's own words.
+ */
 function sensitiveInside(normal: string): Sensitive | null {
   const segs = normal.split('/');
   for (let k = 2; k < segs.length - 1; k++) {
     const s = segs[k]!;
     if (s === 'etc' || s === 'proc' || s === 'sys' || s === 'windows' || s === 'winnt' || s === 'root') {
+      const next = segs[k + 1]!;
+      if (s === 'etc' && !ETC_FILES_INSIDE.has(next)) continue;
+      if (s === 'proc' && !(next === 'self' || /^[0-9]{1,7}$/.test(next) || PROC_FILES_INSIDE.has(next))) continue;
       const found = sensitiveNormal('/' + segs.slice(k).join('/'));
       if (found !== null && found.strong) return found;
     }
   }
   return null;
 }
+
+/** Files under /etc and /proc that a path below an application's prefix reaches for. */
+const ETC_FILES_INSIDE: ReadonlySet<string> = new Set([...ETC_STRONG, 'letsencrypt', 'certs', 'secrets']);
+const PROC_FILES_INSIDE: ReadonlySet<string> = new Set(['version', 'cpuinfo', 'meminfo', 'mounts', 'net', 'environ',
+  'cmdline', 'sched_debug', 'kallsyms', 'modules', 'partitions', 'stat', 'uptime', 'loadavg', 'kcore', 'config.gz',
+  'interrupts', 'ioports', 'iomem', 'devices', 'filesystems', 'swaps', 'vmstat', 'zoneinfo', 'buddyinfo', 'slabinfo',
+  'diskstats', 'crypto', 'keys', 'kmsg', 'sysrq-trigger', 'cgroups', 'locks', 'misc', 'vmallocinfo', 'sys', 'bus',
+  'driver', 'fs', 'irq', 'tty', 'acpi', 'scsi', 'timer_list', 'pagetypeinfo', 'key-users', 'mdstat', 'dma']);
 
 function uncVerdict(t: string, token: PathToken): Verdict | null {
   const parts = t.replaceAll('/', '\\').split('\\').filter((p) => p !== '');

@@ -210,7 +210,7 @@ export function pathShape(token: string): PathShape {
 const set = (s: string): ReadonlySet<string> => new Set(s.split(/\s+/).filter((x) => x !== ''));
 
 /** Files under /etc that disclose accounts, hosts or configuration. */
-const ETC_STRONG = set(`passwd passwd- shadow shadow- group group- gshadow master.passwd sudoers sudoers.d hosts
+export const ETC_STRONG = set(`passwd passwd- shadow shadow- group group- gshadow master.passwd sudoers sudoers.d hosts
   hostname issue issue.net motd crontab cron.d cron.daily fstab mtab profile bashrc bash.bashrc environment
   resolv.conf nsswitch.conf ld.so.preload ld.so.conf os-release lsb-release redhat-release debian_version
   alpine-release subuid subgid shells login.defs sysctl.conf inittab exports aliases inetd.conf xinetd.conf
