@@ -158,10 +158,10 @@ test('an ellipsis on its own is not a climb at any paranoia level; `..` in a fil
 });
 
 test('REST paths named like secrets or system directories elsewhere are ordinary: /users/sam, /api/etc/settings', () => {
-  for (const path of ['/users/sam', '/api/v1/identity', '/identity/providers', '/api/etc/settings', '/api/proc/status']) {
+  for (const path of ['/users/sam', '/api/v1/identity', '/identity/providers', '/api/etc/settings', '/api/proc/status', '/api/root/folders', '/files/offline.sqlite']) {
     assert.ok(lowest(run(path, PATH)) > 1, path);
   }
-  for (const path of ['/download/etc/passwd', '/x/proc/self/environ']) assert.equal(lowest(run(path, PATH)), 1, path);
+  for (const path of ['/download/etc/passwd', '/x/proc/self/environ', '/root/.bash_history']) assert.equal(lowest(run(path, PATH)), 1, path);
 });
 
 test('a backup extension inside a name is no backup request at paranoia 1 (report.old.pdf)', () => {

@@ -289,7 +289,8 @@ export function sensitiveNormal(p: string): Sensitive | null {
     }
     if (first === 'proc' && segs.length >= 2) return { name: `/proc/${segs[1]}`, strong: true };
     if (first === 'sys' && segs.length >= 2 && SYS_DIRS.has(segs[1]!)) return { name: `/sys/${segs[1]}`, strong: true };
-    if (first === 'root') return { name: '/root/', strong: segs.length >= 2 };
+    // root's home: its dotfiles (`.bash_history`, `.ssh/`); `/root/folders` is as often an application's own word
+    if (first === 'root') return { name: '/root/', strong: segs.length >= 2 && segs[1]!.charCodeAt(0) === 46 };
     if (first === 'dev' && segs.length >= 2 && DEV_FILES.has(segs[1]!)) return { name: `/dev/${segs[1]}`, strong: true };
     if (first === 'var' && segs.length >= 2) {
       const second = segs[1]!;
@@ -376,7 +377,8 @@ function endsAsBackup(name: string): boolean {
   const parts = name.split('.');
   let k = parts.length - 1;
   if (k >= 2 && ARCHIVE_EXTENSIONS.has(parts[k]!)) k--;
-  return k >= 1 && BACKUP_EXTENSIONS.has(parts[k]!);
+  // (a SQLite database is also what an application hands out on purpose: offline data, map tiles)
+  return k >= 1 && BACKUP_EXTENSIONS.has(parts[k]!) && parts[k] !== 'sqlite';
 }
 
 function isBackupName(name: string): boolean {
