@@ -56,6 +56,15 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36', { source: 'header', name: 'user-agent' }],
 ];
 
+
+test('MIME headers of a message pasted into a body field count from paranoia 2; one alone after text is paranoia 1', () => {
+  const message = 'From: a@example.com\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\nContent-Transfer-Encoding: 7bit\n\nhello\n--b--\n';
+  const found = run(message, { source: 'body', name: 'raw' });
+  assert.ok(found.length > 0 && found.every((f) => f.paranoia >= 2));
+  assert.ok(run('text\r\nContent-Type: text/html', { source: 'body', name: 'comment' }).some((f) => f.paranoia === 1));
+  assert.ok(run('x\nContent-Type: text/plain\nContent-Transfer-Encoding: 7bit', { source: 'query', name: 'q' }).some((f) => f.paranoia === 1), 'not in a body: paranoia 1');
+});
+
 test('CRLF, header injection and splitting are found at paranoia 1', () => {
   for (const [value, ctx] of attacks) {
     const fs = pl1(run(value, ctx));

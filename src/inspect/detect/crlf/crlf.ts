@@ -36,6 +36,13 @@ const WEAK = new Set([
   'trailer', 'forwarded',
 ]);
 
+/**
+ * Headers of MIME parts. An e-mail or a multipart document pasted into a text field (a support ticket, an imported
+ * message) has them on every part, among other header lines or boundaries; there they count from paranoia 2 on.
+ * One alone after a line of text is the injection.
+ */
+const MIME = new Set(['content-type', 'content-disposition', 'content-transfer-encoding', 'content-description', 'content-id', 'mime-version']);
+
 /** Header names that mostly begin ordinary lines of text ("Date: Monday", "From: Anna"). */
 const PROSE = new Set(['date', 'server', 'via', 'from', 'warning', 'age', 'allow', 'accept', 'range', 'origin', 'vary', 'pragma']);
 
@@ -187,6 +194,10 @@ export const crlfDetector: Detector = {
     };
     const inBody = context.source === 'body';
     let first = -1;
+    let headerLines = 0;
+    let mimeAt = -1;
+    let mimeName = '';
+    let htmlAt = -1;
     let best: { ruleId: string; paranoia: Paranoia; message: string; at: number } | undefined;
     const consider = (ruleId: string, paranoia: Paranoia, message: string, at: number): void => {
       if (!best || paranoia < best.paranoia) best = { ruleId, paranoia, message, at };
@@ -208,13 +219,20 @@ export const crlfDetector: Detector = {
       const blank = lf >= 2 || j - i >= 3;
       const line = readLine(value, j, blank);
       i = j - 1;
-      if (line.kind === 'status' || line.kind === 'html') {
-        consider('crlf-response-splitting', 1, line.kind === 'status' ? 'HTTP response splitting: status line after a line break' : 'HTTP response splitting: HTML body after a blank line', j);
+      if (line.kind === 'status') {
+        consider('crlf-response-splitting', 1, 'HTTP response splitting: status line after a line break', j);
+      } else if (line.kind === 'html') {
+        // (in a pasted message with MIME headers, an HTML part after its blank line is the message: see below)
+        if (inBody && mimeAt >= 0) htmlAt = j;
+        else consider('crlf-response-splitting', 1, 'HTTP response splitting: HTML body after a blank line', j);
       } else if (line.kind === 'request') {
         consider('crlf-request-splitting', 1, 'HTTP request splitting: request line after a line break', j);
       } else if (line.kind === 'header') {
         const n = line.name;
-        if (STRONG.has(n) || n.startsWith('access-control-') || (n.startsWith('x-') && !inBody)) {
+        headerLines++;
+        if (inBody && MIME.has(n)) {
+          if (mimeAt < 0) { mimeAt = j; mimeName = n; }
+        } else if (STRONG.has(n) || n.startsWith('access-control-') || (n.startsWith('x-') && !inBody)) {
           consider('crlf-header-injection', 1, `header injection (${n})`, j);
         } else if (WEAK.has(n)) {
           consider('crlf-header-injection', inBody ? 2 : 1, `header injection (${n})`, j);
@@ -229,6 +247,12 @@ export const crlfDetector: Detector = {
         }
       }
       if (best && best.paranoia === 1) break;
+    }
+    if (mimeAt >= 0 && !(best && best.paranoia === 1)) {
+      // a pasted message: more header lines than the injected one, or a MIME boundary line
+      const message = headerLines >= 2 || value.includes('\n--');
+      consider('crlf-header-injection', message ? 2 : 1, `header injection (${mimeName})`, mimeAt);
+      if (htmlAt >= 0) consider('crlf-response-splitting', message ? 2 : 1, 'HTTP response splitting: HTML body after a blank line', htmlAt);
     }
     if (best && best.paranoia === 1) {
       found(best.ruleId, best.paranoia, best.message, best.at);
