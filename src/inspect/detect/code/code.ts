@@ -1893,7 +1893,10 @@ export const codeDetector: Detector = {
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     if (v.length < 4) return;
-    let best: Hit | undefined = isFileNameField(context) ? aspUpload(v) : undefined;
+    // (a file name has an extension near its end: most values are not asked about their field)
+    const dot = v.lastIndexOf('.');
+    const ext = (v.charCodeAt(dot + 1) | 32) - 97; // a letter starts an extension (`12000.000` has none)
+    let best: Hit | undefined = dot >= 0 && v.length - dot <= 10 && ext >= 0 && ext < 26 && isFileNameField(context) ? aspUpload(v) : undefined;
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
     const f = facts(v);
     // Without the characters the markers need (see Facts.hint; the others need binary data or a long run) and

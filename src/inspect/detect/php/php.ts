@@ -1200,19 +1200,27 @@ const SINK_NAMES = new Map([
   ['__construct', 2], ['__destruct', 2], ['__call', 2], ['__callstatic', 2], ['__invoke', 2], ['__wakeup', 2],
   ['__unserialize', 2], ['__set', 2], ['__get', 2], ['__tostring', 2],
 ]);
-let lastDispatchName: string | undefined;
-let lastDispatch = 0;
+/** Longest sink name, and the first letters of all (bit `c - 95` for `_` and the letters, lower-cased). */
+const SINK_MAX = Math.max(...[...SINK_NAMES.keys()].map((k) => k.length));
+const SINK_FIRST = [...SINK_NAMES.keys()].reduce((bits, k) => bits | (1 << (k.charCodeAt(0) - 95)), 0);
+/** The lengths of the sink names, one bit each (all are shorter than 32). */
+const SINK_LENGTHS = [...SINK_NAMES.keys()].reduce((bits, k) => bits | (1 << k.length), 0);
+if (SINK_MAX > 31) throw new Error('php: a sink name of 32 characters or more needs SINK_LENGTHS widened');
+
+/** dispatchField's answers by field name (names repeat request after request; values of one field follow others'). */
+const DISPATCH_MEMO = new Map<string, number>();
 
 /** How plainly a parameter is named for a function to call (the last step of `vars[callback]`), 0 when not. */
 function dispatchField(context: DetectorContext): number {
-  if (context.name !== lastDispatchName) {
-    lastDispatchName = context.name;
-    let name = context.name.toLowerCase();
-    while (name.endsWith('[]')) name = name.slice(0, -2); // `filter[]=...`: the array is the parameter
-    const step = name.slice(Math.max(name.lastIndexOf('['), name.lastIndexOf('.')) + 1).replace(/[\]"' ]/g, '');
-    lastDispatch = DISPATCH_NAMES.get(step) ?? 0;
-  }
-  return lastDispatch;
+  const known = DISPATCH_MEMO.get(context.name);
+  if (known !== undefined) return known;
+  let name = context.name.toLowerCase();
+  while (name.endsWith('[]')) name = name.slice(0, -2); // `filter[]=...`: the array is the parameter
+  const step = name.slice(Math.max(name.lastIndexOf('['), name.lastIndexOf('.')) + 1).replace(/[\]"' ]/g, '');
+  const field = DISPATCH_NAMES.get(step) ?? 0;
+  if (DISPATCH_MEMO.size >= 4096) DISPATCH_MEMO.clear();
+  DISPATCH_MEMO.set(context.name, field);
+  return field;
 }
 
 /**
@@ -1221,12 +1229,23 @@ function dispatchField(context: DetectorContext): number {
  * counts only where the name says a function (`callback=system`, not `filter=system`).
  */
 function dispatchedSink(v: string, context: DetectorContext): Hit | undefined {
-  if (context.isName || v.length > 28) return undefined;
+  // the value first (a sink's name is rare: its length and first letter rule out nearly every value without a
+  // copy), then the field name (asked of every value otherwise)
+  if (context.isName || v.length > SINK_MAX + 2) return undefined;
   const field = dispatchField(context);
   if (field === 0) return undefined;
-  const name = v.trim().toLowerCase();
+  let start = 0;
+  let end = v.length;
+  while (start < end && v.charCodeAt(start) === 32) start++;
+  while (end > start && v.charCodeAt(end - 1) === 32) end--;
+  if (((SINK_LENGTHS >>> (end - start)) & 1) === 0 || end - start > 31) return undefined;
+  const c0 = v.charCodeAt(start);
+  const first = c0 === 95 ? 0 : (c0 | 32) - 95;
+  if (first < 0 || first > 27 || ((SINK_FIRST >>> first) & 1) === 0) return undefined;
+  const name = start === 0 && end === v.length ? v.toLowerCase() : v.slice(start, end).toLowerCase();
   const sink = SINK_NAMES.get(name);
-  if (sink === undefined || sink + field < 3) return undefined;
+  if (sink === undefined) return undefined;
+  if (sink + field < 3) return undefined;
   return { ruleId: 'php-function-name', paranoia: 1, message: `PHP function ${name} named as the function to call`, at: 0 };
 }
 
@@ -1249,7 +1268,9 @@ export const phpDetector: Detector = {
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     const v = value;
     if (v.length < 4) return;
-    const sink = dispatchedSink(v, context) ?? renderCallbackName(v, context);
+    // (the guards here keep the calls off nearly every value: they are not inlined into this megamorphic function)
+    const sink = context.isName ? (v.charCodeAt(v.length - 1) === 93 && v.includes('[#') ? renderCallbackName(v, context) : undefined)
+      : v.length <= SINK_MAX + 2 && ((SINK_LENGTHS >>> v.length) & 1) !== 0 ? dispatchedSink(v, context) : undefined;
     if (sink !== undefined) {
       report({ ruleId: sink.ruleId, category: 'php', paranoia: 1, score: SCORE.critical, message: sink.message, matched: v.slice(0, 120) });
       return;
