@@ -93,6 +93,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   // Windows cmd.exe and PowerShell
   ['& dir C:\\', 1],
   ['127.0.0.1 & dir c:\\', 1],
+  ["admin';whoami;'", 1], // out of the quote, a command, and the quote opened again for the application's own
+  ['admin";id;"', 1],
+  ['localhost\nid', 1], // a line break after a lone token separates commands
+  ['127.0.0.1\n/bin/ls', 1],
   ['x | type \\\\fileserver\\share\\notes.txt', 1],
   ['| type C:\\Windows\\win.ini', 1],
   ['; cmd /c whoami', 1],
@@ -193,6 +197,9 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['Hi Bob,\nplease find attached the report.\nThanks & regards,\nAlice', BODY],
   ['C:\\Users\\Public\\Documents\\report.docx'],
   ['Q & A: type C:\\ in the box'],
+  ['Hello\nid card lost'],
+  ['Thanks\nwho is this?'],
+  ["it's done; 'ok'"],
   ['if __name__ == "__main__":\n    main()'], // Python, not a cmd.exe conditional
   ['if __name__ == "__main__": main()'],
   ['[a-z][a-z0-9]*'], // a regular expression's classes fix no letter of a program name

@@ -952,7 +952,7 @@ function textSigns(value: string, b: Uint8Array, n: number): number {
     }
   }
   if (plus && !hasBlank(value)) return -1;
-  quotesBreakOut = (single & 1) | ((double & 1) << 1);
+  quotesBreakOut = ((single & 1) | (single > 0 && reopensQuote(b, n, 39) ? 1 : 0)) | (((double & 1) | (double > 0 && reopensQuote(b, n, 34) ? 1 : 0)) << 1);
   return m;
 }
 
@@ -1391,7 +1391,9 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   } else if (cmd.lead === 'sep' || cmd.lead === 'group') {
     rule = 'cmdi-separator-command';
     why = 3;
-    const weakLead = cmd.op === '\n' || cmd.lead === 'group';
+    // a line break after prose or a list is a weak sign; after a lone token (`localhost\nid`, a host or a file name
+    // with a command on the next line) it separates commands as `;` does
+    const weakLead = (cmd.op === '\n' && !loneTokenBefore(value, cmd.opPos)) || cmd.lead === 'group';
     // tools and package managers (`npm test`, `make`) chained in build scripts: a weaker sign than recon or shells;
     // host administration tools (`ansible-playbook`) too on a line of their own or in parentheses (notes, docs)
     const tool = (info.kind & ~(K.common | K.wrapper | K.build | (weakLead ? K.admin : 0))) === 0;
@@ -1648,6 +1650,16 @@ for (const name of allCommandNames()) {
  * for this program (a sensitive file, code for an interpreter, an address for a network tool, a pipe into a
  * shell, a write to an absolute path...). Summed up to a cap; the caller reads >= 2 as strong.
  */
+/** value[0, at) is one token (no blank or line break), 1 to 64 characters long. */
+function loneTokenBefore(value: string, at: number): boolean {
+  if (at < 1 || at > 64) return false;
+  for (let k = 0; k < at; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 32 || c === 9 || c === 10 || c === 13) return false;
+  }
+  return true;
+}
+
 /** The word, as written in `value`, starts with a drive path (`c:\`, `C:/`) or a UNC path (`\\host`). */
 function windowsPathWord(value: string, w: Word): boolean {
   if (w.end - w.start < 2) return false;
@@ -1814,7 +1826,23 @@ function breaksOutOfQuotes(value: string, q: number): boolean {
     if (q === 39 && isAlpha(value.charCodeAt(k - 1)) && isAlpha(value.charCodeAt(k + 1))) continue;
     n++;
   }
-  return n % 2 === 1;
+  return n % 2 === 1 || (n > 0 && reopensQuote(value, value.length, q));
+}
+
+/**
+ * The value ends by opening the quote again after a command separator (`admin';whoami;'`): it closes the
+ * application's quote, runs what follows, and leaves the application's closing quote a string of its own, so an
+ * even number of quotes breaks out too. `text` is the value as a string or as its bytes (textSigns).
+ */
+function reopensQuote(text: string | Uint8Array, n: number, q: number): boolean {
+  const at = (k: number): number => (typeof text === 'string' ? text.charCodeAt(k) : text[k]!);
+  let k = n - 1;
+  while (k >= 0 && (at(k) === 32 || at(k) === 9)) k--;
+  if (k < 1 || at(k) !== q) return false;
+  k--;
+  while (k >= 0 && (at(k) === 32 || at(k) === 9)) k--;
+  const c = k >= 0 ? at(k) : 0;
+  return c === 59 || c === 124 || c === 38 || c === 10;
 }
 
 /**
