@@ -1645,11 +1645,6 @@ for (const name of allCommandNames()) {
 
 // ---- arguments ------------------------------------------------------------------------------------------------
 
-/**
- * How much the arguments say "command line": 0 nothing, 1 options, paths, variables or a file name, 2 dangerous
- * for this program (a sensitive file, code for an interpreter, an address for a network tool, a pipe into a
- * shell, a write to an absolute path...). Summed up to a cap; the caller reads >= 2 as strong.
- */
 /** value[0, at) is one token (no blank or line break), 1 to 64 characters long. */
 function loneTokenBefore(value: string, at: number): boolean {
   if (at < 1 || at > 64) return false;
@@ -1670,6 +1665,11 @@ function windowsPathWord(value: string, w: Word): boolean {
   return isAlpha(c0) && c1 === 58 && (c2 === 92 || c2 === 47);
 }
 
+/**
+ * How much the arguments say "command line": 0 nothing, 1 options, paths, variables or a file name, 2 dangerous
+ * for this program (a sensitive file, code for an interpreter, an address for a network tool, a pipe into a
+ * shell, a write to an absolute path...). Summed up to a cap; the caller reads >= 2 as strong.
+ */
 function evidence(value: string, cmd: Command, k: number, r: Resolved, cmds: Command[], idx: number, glob: { left: number }, isName: boolean): { level: number; netOnly: boolean } {
   const words = cmd.words;
   const kind = r.info.kind;
