@@ -60,9 +60,9 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 
 /**
  * The method a method-override header or a `_method` query parameter asks for (upper case, trimmed), where it was
- * found, or undefined when the request carries none (values that are no HTTP method do not count). Several that disagree give CONFLICT: which one the backend
- * reads is not known. (A `_method` field in a form body, as Rails and Laravel read it, is not seen here: this
- * protection runs on the request head.)
+ * found, or undefined when the request carries none (values that are no HTTP method do not count). Several that
+ * disagree give CONFLICT: which one the backend reads is not known. (A `_method` field in a form body, as Rails and
+ * Laravel read it, is not seen here: this protection runs on the request head.)
  */
 function overriddenMethod(exchange: Exchange): { method: string; location: string } | undefined {
   let found: { method: string; location: string } | undefined;

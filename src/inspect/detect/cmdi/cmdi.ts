@@ -952,7 +952,9 @@ function textSigns(value: string, b: Uint8Array, n: number): number {
     }
   }
   if (plus && !hasBlank(value)) return -1;
-  quotesBreakOut = ((single & 1) | (single > 0 && reopensQuote(b, n, 39) ? 1 : 0)) | (((double & 1) | (double > 0 && reopensQuote(b, n, 34) ? 1 : 0)) << 1);
+  const singleOut = (single & 1) === 1 || (single > 0 && reopensQuote(b, n, 39));
+  const doubleOut = (double & 1) === 1 || (double > 0 && reopensQuote(b, n, 34));
+  quotesBreakOut = (singleOut ? 1 : 0) | (doubleOut ? 2 : 0);
   return m;
 }
 

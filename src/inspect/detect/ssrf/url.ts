@@ -340,12 +340,12 @@ const WILDCARD_DNS = ['nip.io', 'sslip.io', 'xip.io', 'nip.direct', 'traefik.me'
 /** Hosts already classified (the same hosts come back in request after request); bounded, emptied when full. */
 const CLASSIFIED = new Map<string, HostFacts | null>();
 
-/** Classifies a cleaned host (see cleanHost). The facts are shared between callers: never modify them. */
 function isAsciiText(text: string): boolean {
   for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) >= 0x80) return false;
   return true;
 }
 
+/** Classifies a cleaned host (see cleanHost). The facts are shared between callers: never modify them. */
 export function classifyHost(host: string): HostFacts | null {
   if (host === '' || host.length > 255) return null;
   const known = CLASSIFIED.get(host);
