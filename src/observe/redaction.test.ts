@@ -53,6 +53,14 @@ describe('redactExcerpt', () => {
     { name: 'Basic credential replaced', excerpt: 'Basic dXNlcjpwYXNzd29yZA== tail', location: 'path', expected: `${REDACTED} tail` },
     { name: 'short Bearer text is not a credential', excerpt: 'Bearer abc', location: 'path', expected: 'Bearer abc' },
     { name: 'several tokens', excerpt: `${JWT} and ${JWT}`, location: undefined, expected: `${REDACTED} and ${REDACTED}` },
+    { name: 'secret form field fully redacted', excerpt: "hunter2' or 1=1--", location: 'body:form:password', expected: REDACTED },
+    { name: 'secret JSON member fully redacted', excerpt: '<script>', location: 'body:$.user.password', expected: REDACTED },
+    { name: 'secret JSON member with a quoted name', excerpt: 'x', location: "body:$['client secret']", expected: REDACTED },
+    { name: 'secret multipart field, and its file name', excerpt: 'x', location: 'body:multipart:api_key:filename', expected: REDACTED },
+    { name: 'secret XML element', excerpt: 'x', location: 'body:xml:/login/password', expected: REDACTED },
+    { name: 'ordinary body field kept', excerpt: "' OR 1=1 --", location: 'body:$.items[0].name', expected: "' OR 1=1 --" },
+    { name: 'array index names no field', excerpt: 'x', location: 'body:$.tags[2]', expected: 'x' },
+    { name: 'the body as a whole kept', excerpt: 'x', location: 'body', expected: 'x' },
   ];
   for (const { name, excerpt, location, expected } of cases) {
     test(name, () => assert.equal(redactExcerpt(excerpt, location, headers), expected));

@@ -44,6 +44,22 @@ function decodeName(raw: string): string {
 
 const MAX_EXCERPT = 160;
 
+/**
+ * The field a body location names, as the application reads it: a form or multipart field's name (without the
+ * `:filename`/`:content` of a part), the last step of a JSON path (`.password`, `['pass word']`, `[2]` names none)
+ * or the last element or attribute of an XML path. '' for the body as a whole.
+ */
+function bodyFieldName(location: string): string {
+  let rest = location.slice(5);
+  if (rest.startsWith('form:')) return rest.slice(5);
+  if (rest.startsWith('multipart:')) {
+    rest = rest.slice(10);
+    return rest.endsWith(':filename') ? rest.slice(0, -9) : rest.endsWith(':content') ? rest.slice(0, -8) : rest;
+  }
+  const cut = Math.max(rest.lastIndexOf('.'), rest.lastIndexOf('/'), rest.lastIndexOf('['), rest.lastIndexOf('@'));
+  return cut < 0 ? '' : rest.slice(cut + 1).replace(/['"\]]/g, '');
+}
+
 /** An excerpt safe to log: secrets at secret locations removed entirely, token-like text replaced, truncated. */
 export function redactExcerpt(excerpt: string | undefined, location: string | undefined, redactedHeaders: ReadonlySet<string>): string | undefined {
   if (excerpt === undefined) return undefined;
@@ -51,6 +67,8 @@ export function redactExcerpt(excerpt: string | undefined, location: string | un
     const lower = location.toLowerCase();
     if (lower.startsWith('header:') && redactedHeaders.has(lower.slice(7))) return REDACTED;
     if (lower.startsWith('cookie:') || (lower.startsWith('query:') && isSecretName(lower.slice(6)))) return REDACTED;
+    // a body field named for a secret (`body:form:password`, `body:$.user.password`, `body:multipart:api_key`)
+    if (lower.startsWith('body:') && isSecretName(bodyFieldName(lower))) return REDACTED;
   }
   // Cut before matching so that the redaction pass stays cheap whatever the input size.
   const cleaned = excerpt.slice(0, MAX_EXCERPT * 2).replace(JWT_LIKE, REDACTED).replace(CREDENTIAL_LIKE, REDACTED);

@@ -76,6 +76,14 @@ test('a Content-Type that is no media type is inspected even without a body (Str
   assert.equal((await send('/items', { headers: { 'content-type': 'json' } })).status, 200);
 });
 
+test('an attack in a secret field is blocked and its excerpt is not logged', async () => {
+  const res = await send('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `user=kim&password=${encodeURIComponent("hunter2' or 1=1--")}` });
+  assert.equal(res.status, 403);
+  const events = (await gw.logs()).filter((r) => r.requestId === res.headers['x-request-id']);
+  assert.ok(events.some((r) => r.type === 'security' && r.location === 'body:form:password' && r.excerpt === '[redacted]'));
+  assert.ok(!JSON.stringify(events).includes('hunter2'), 'the password appears in no record');
+});
+
 test('a JSON body that walks constructor -> prototype is blocked, wherever the names first appeared', async () => {
   const body = JSON.stringify([{ meta: { prototype: 'x' } }, { settings: { constructor: { prototype: { isAdmin: true } } } }]);
   const res = await send('/api/profile', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
