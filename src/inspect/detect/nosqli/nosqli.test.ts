@@ -59,6 +59,7 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['$top', NAME],
   ['$oid', KEY],
   ['$comment', KEY], // a JSON Schema keyword (MongoDB's \$comment only annotates a query)
+  ['$type', KEY], // Json.NET's type metadata, beside $id and $values
   ['{"$schema": "http://json-schema.org/draft-07/schema#", "$id": "x"}', {}],
   ['Call me; return to sender if absent', {}],
   ['Prices are high; if (you) want a deal call us', {}],

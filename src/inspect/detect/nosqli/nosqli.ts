@@ -20,12 +20,13 @@ import { CH_AMP, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from 
 /** Operators that change what a query matches (query, logical, element, evaluation, array). */
 const STRONG_OPS = new Set([
   '$ne', '$gt', '$gte', '$lt', '$lte', '$nin', '$regex', '$where', '$exists', '$or', '$and', '$nor', '$not', '$expr',
-  '$elemmatch', '$jsonschema', '$function', '$accumulator', '$options', '$size', '$type', '$all', '$mod', '$text',
+  '$elemmatch', '$jsonschema', '$function', '$accumulator', '$options', '$size', '$all', '$mod', '$text',
   '$bitsallset', '$bitsanyset', '$bitsallclear', '$bitsanyclear', '$where', '$lookup', '$unionwith',
   '$merge', '$out', '$geowithin', '$near',
 ]);
 /** Operators that cannot widen a match much on their own. */
-const WEAK_OPS = new Set(['$eq', '$in']);
+/** Operators that also name ordinary members: `$type` is Json.NET's type metadata (`{"$type": "Order", "$id": "1"}`). */
+const WEAK_OPS = new Set(['$eq', '$in', '$type']);
 const CODE_OPS = new Set(['$where', '$function', '$accumulator']);
 
 const ORM_LOOKUPS = new Set([
