@@ -1,23 +1,7 @@
-import type { DetectorContext } from '../finding.ts';
-
 /**
- * Upload file names, as the detectors that look for server-side script uploads (php, code) read them.
+ * Upload file names, as the detectors that look for server-side script uploads (php, code) read them (which fields
+ * hold one is field-name.ts's question).
  */
-
-/** The last field name `isFileNameField` looked at, and its answer (fields repeat: one value after another). */
-let lastFieldName: string | undefined;
-let lastIsFileName = false;
-
-/** The input is a file name: a multipart part's `filename`, or a field named for one (`file_name`, `fileName`). */
-export function isFileNameField(context: DetectorContext): boolean {
-  if (context.name !== lastFieldName) {
-    const name = context.name;
-    lastFieldName = name;
-    // `filename` has an `f`, and no other character lower-cases to one: most names need no normalizing
-    lastIsFileName = (name.includes('f') || name.includes('F')) && name.toLowerCase().replace(/[-_.\s]/g, '').includes('filename');
-  }
-  return lastIsFileName;
-}
 
 /**
  * The names a server may store an upload under, lower case: the last path segment, cut at a NUL byte (C file APIs

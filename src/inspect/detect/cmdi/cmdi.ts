@@ -18,6 +18,7 @@
 
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { parseShell, type Command, type ShellParse, type Word } from './shell.ts';
+import { lastNameStep } from '../field-name.ts';
 import { BIN_DIRS, K, SYSTEM_BIN_DIRS, WINDOWS_ENV, allCommandNames, commandInfo, type CommandInfo } from './commands.ts';
 import { powershellIdiom, windowsHits } from './windows.ts';
 import { globMatch, globPath } from './glob.ts';
@@ -77,8 +78,7 @@ function isPatternField(context: DetectorContext): boolean {
   if (context.isName) return false;
   if (context.name !== lastPatternName) {
     lastPatternName = context.name;
-    const name = context.name.toLowerCase();
-    const step = name.slice(Math.max(name.lastIndexOf('.'), name.lastIndexOf('[')) + 1).replace(/[\]'"_-]/g, '');
+    const step = lastNameStep(context.name).replace(/[_-]/g, '');
     lastIsPattern = step.endsWith('pattern') || step.endsWith('regex') || step.endsWith('regexp');
   }
   return lastIsPattern;

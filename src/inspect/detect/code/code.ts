@@ -1,6 +1,7 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { ID, NUM, PUNCT, STR, isIdentPart, matchBrackets, tokenize, type Tok } from './tokens.ts';
-import { isFileNameField, storedUploadNames } from '../upload-name.ts';
+import { isFileNameField } from '../field-name.ts';
+import { storedUploadNames } from '../upload-name.ts';
 
 /**
  * Server-side code injection in Node.js, Python, Ruby and Perl (what OWASP CRS 934 covers besides SSRF).

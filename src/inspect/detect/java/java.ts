@@ -1,5 +1,6 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { lowerOf } from '../value-lower-case.ts';
+import { isFileHeader, isFileNameField } from '../field-name.ts';
 
 /**
  * Java attacks: deserialization, class-loader manipulation, OGNL/EL and reflection.
@@ -977,21 +978,9 @@ function xmlDecoder(lower: string): Hit | undefined {
   return undefined;
 }
 
-/** The last field name `isFileNameField` normalized, and what it found (fields repeat: one value after another). */
-let lastFieldName: string | undefined;
-let lastHasFilename = false;
-let lastIsFile = false;
-
-function isFileNameField(context: DetectorContext): boolean {
-  if (context.name !== lastFieldName) {
-    const name = context.name;
-    lastFieldName = name;
-    // both want an `f`, and no other character lower-cases to one: most names need no normalizing
-    const n = name.includes('f') || name.includes('F') ? name.toLowerCase().replace(/[-_.\s]/g, '') : '';
-    lastHasFilename = n.includes('filename');
-    lastIsFile = n === 'file';
-  }
-  return lastHasFilename || lastIsFile && context.source === 'header';
+/** An upload's file name: a file-name field, or a header named `File`. */
+function isUploadNameField(context: DetectorContext): boolean {
+  return isFileNameField(context) || isFileHeader(context);
 }
 
 /** JSP extensions at the end of an upload file name (`shell.jsp`, `a.jspx..`, `x. jsp `). */
@@ -1751,12 +1740,12 @@ function detectAll(v: string, context: DetectorContext, report: (finding: Findin
   const u = codeUnits(v);
   const flags = unitFlags;
   // too short for a run `scanRuns` reads, and without the magic's `A`: what `nothingToFind` sees, found sooner
-  if (v.length < GADGET_MIN && (flags & (F_NEEDED | F_UPPER_A)) === 0 && !context.isName && !isFileNameField(context)) return;
+  if (v.length < GADGET_MIN && (flags & (F_NEEDED | F_UPPER_A)) === 0 && !context.isName && !isUploadNameField(context)) return;
   // `İ` is the only character that lower-cases to two code units (see scanRuns)
   const aligned = (flags & F_NON_ASCII) === 0 || !v.includes('\u0130');
   const magicText = (flags & F_UPPER_A) !== 0 && hasMagicText(v);
   const scan = aligned && !magicText ? scanRuns(v, u, shortestRun(v, flags)) : undefined;
-  if (!context.isName && scan !== undefined && nothingToFind(scan, flags) && !isFileNameField(context)) return;
+  if (!context.isName && scan !== undefined && nothingToFind(scan, flags) && !isUploadNameField(context)) return;
   let best: Hit | undefined;
   const take = (hit: Hit | undefined): boolean => {
     if (hit && (!best || hit.paranoia < best.paranoia)) best = hit;
@@ -1775,7 +1764,7 @@ function detectAll(v: string, context: DetectorContext, report: (finding: Findin
       if (take({ ruleId: 'java-class-loader', paranoia: 1, message: 'property path into the class loader', at })) return done();
     }
   }
-  if (isFileNameField(context)) {
+  if (isUploadNameField(context)) {
     const at = jspFileName(v);
     if (at >= 0 && take({ ruleId: 'java-jsp-upload', paranoia: 1, message: 'JSP file name in an upload', at })) return done();
   }
@@ -1798,7 +1787,7 @@ export const javaDetector: Detector = {
   category: 'java',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
-    if (quietValue(value) && !isFileNameField(context)) return;
+    if (quietValue(value) && !isUploadNameField(context)) return;
     detectAll(value, context, report);
   },
 };

@@ -1,6 +1,7 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { lowerOf } from '../value-lower-case.ts';
-import { isFileNameField, storedUploadNames } from '../upload-name.ts';
+import { isFileNameField, lastNameStep } from '../field-name.ts';
+import { storedUploadNames } from '../upload-name.ts';
 
 /**
  * PHP code injection, wrappers, object injection and PHP-specific upload/configuration attacks.
@@ -1200,9 +1201,8 @@ const SINK_NAMES = new Map([
   ['__construct', 2], ['__destruct', 2], ['__call', 2], ['__callstatic', 2], ['__invoke', 2], ['__wakeup', 2],
   ['__unserialize', 2], ['__set', 2], ['__get', 2], ['__tostring', 2],
 ]);
-/** Longest sink name, and the first letters of all (bit `c - 95` for `_` and the letters, lower-cased). */
+/** The longest sink name. */
 const SINK_MAX = Math.max(...[...SINK_NAMES.keys()].map((k) => k.length));
-const SINK_FIRST = [...SINK_NAMES.keys()].reduce((bits, k) => bits | (1 << (k.charCodeAt(0) - 95)), 0);
 /** The lengths of the sink names, one bit each (all are shorter than 32). */
 const SINK_LENGTHS = [...SINK_NAMES.keys()].reduce((bits, k) => bits | (1 << k.length), 0);
 if (SINK_MAX > 31) throw new Error('php: a sink name of 32 characters or more needs SINK_LENGTHS widened');
@@ -1214,10 +1214,9 @@ const DISPATCH_MEMO = new Map<string, number>();
 function dispatchField(context: DetectorContext): number {
   const known = DISPATCH_MEMO.get(context.name);
   if (known !== undefined) return known;
-  let name = context.name.toLowerCase();
+  let name = context.name;
   while (name.endsWith('[]')) name = name.slice(0, -2); // `filter[]=...`: the array is the parameter
-  const step = name.slice(Math.max(name.lastIndexOf('['), name.lastIndexOf('.')) + 1).replace(/[\]"' ]/g, '');
-  const field = DISPATCH_NAMES.get(step) ?? 0;
+  const field = DISPATCH_NAMES.get(lastNameStep(name)) ?? 0;
   if (DISPATCH_MEMO.size >= 4096) DISPATCH_MEMO.clear();
   DISPATCH_MEMO.set(context.name, field);
   return field;
@@ -1229,8 +1228,7 @@ function dispatchField(context: DetectorContext): number {
  * counts only where the name says a function (`callback=system`, not `filter=system`).
  */
 function dispatchedSink(v: string, context: DetectorContext): Hit | undefined {
-  // the value first (a sink's name is rare: its length and first letter rule out nearly every value without a
-  // copy), then the field name (asked of every value otherwise)
+  // the field name first (memoized; rarely one that picks a function), then the value
   if (context.isName || v.length > SINK_MAX + 2) return undefined;
   const field = dispatchField(context);
   if (field === 0) return undefined;
@@ -1238,14 +1236,9 @@ function dispatchedSink(v: string, context: DetectorContext): Hit | undefined {
   let end = v.length;
   while (start < end && v.charCodeAt(start) === 32) start++;
   while (end > start && v.charCodeAt(end - 1) === 32) end--;
-  if (((SINK_LENGTHS >>> (end - start)) & 1) === 0 || end - start > 31) return undefined;
-  const c0 = v.charCodeAt(start);
-  const first = c0 === 95 ? 0 : (c0 | 32) - 95;
-  if (first < 0 || first > 27 || ((SINK_FIRST >>> first) & 1) === 0) return undefined;
-  const name = start === 0 && end === v.length ? v.toLowerCase() : v.slice(start, end).toLowerCase();
+  const name = v.slice(start, end).toLowerCase();
   const sink = SINK_NAMES.get(name);
-  if (sink === undefined) return undefined;
-  if (sink + field < 3) return undefined;
+  if (sink === undefined || sink + field < 3) return undefined;
   return { ruleId: 'php-function-name', paranoia: 1, message: `PHP function ${name} named as the function to call`, at: 0 };
 }
 
