@@ -50,6 +50,13 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['//10.1.2.3/admin', 1, URLP],
   ['host.docker.internal/', 1, { source: 'cookie', name: 'redirect' }],
   // crafted URLs: found wherever they are
+  // (a web URL to an internal host's port of a service that speaks no HTTP: a port scan or protocol smuggling)
+  ['http://127.0.0.1:6379/', 1],
+  ['http://localhost:22/', 1, BODY],
+  ['https://10.0.0.5:3306/', 1],
+  ['http://[::1]:11211/stats', 1, { source: 'query', name: 'redirect_uri' }],
+  ['http://db.internal:5432/', 1],
+  ['http://evil.example/?next=http://192.168.0.2:25/', 1],
   ['http://2130706433/', 1],
   ['http://0x7f000001/', 1],
   // hosts a URL parser maps through NFKC (UTS 46): enclosed and full-width digits and letters
@@ -130,6 +137,12 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['[::ffff:a9fe:a9fe', { source: 'query', name: 'q' }],
   ['time: 10:30:00', URLP],
   ['ws://chat.example.com/socket', URLP],
+  // service ports on public hosts, web ports on internal ones outside URL parameters
+  ['http://example.com:22/', URLP],
+  ['sftp is on git.example.com:22, see https://git.example.com:443/docs', BODY],
+  ['http://127.0.0.1:8080/health', BODY],
+  ['http://localhost:9200/_cat/indices', BODY],
+  ['http://localhost:3000/callback', { source: 'query', name: 'redirect_uri' }],
 ];
 
 test('SSRF targets are found at the expected paranoia level', () => {

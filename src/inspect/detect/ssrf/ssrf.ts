@@ -34,6 +34,21 @@ const DANGEROUS: ReadonlyMap<string, Paranoia> = new Map([
   ['acap', 2], ['xri', 2], ['rtmp', 2], ['ssh', 2], ['irc', 2], ['nntp', 2], ['rmi', 2], ['iiop', 2],
 ]);
 
+/**
+ * Ports of services that speak no HTTP: a web URL to one of them on an internal host is a probe (a port scan, or
+ * the first step of smuggling another protocol, such as Redis commands in a request line), never a resource a
+ * backend fetches. SSH, Telnet, SMTP, POP3, IMAP, LDAP, SMB and RPC, database servers (MySQL, PostgreSQL, SQL
+ * Server, Oracle, MongoDB, Redis, Memcached, Cassandra), message brokers (AMQP, Kafka, ZooKeeper), FastCGI (9000
+ * is left out: development web servers listen there too), NFS, VNC and RDP. Services that do speak HTTP
+ * (Elasticsearch 9200, the Docker and Kubernetes APIs, Consul) are left out: an application may address them.
+ */
+const SERVICE_PORTS: ReadonlySet<number> = new Set([
+  21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445, 465, 587, 636, 993, 995, 1433, 1521, 2049, 2181, 3306, 3389,
+  4369, 5432, 5672, 5900, 6379, 9042, 9092, 11211, 27017,
+]);
+/** Schemes that make a web request (what a service port turns into a probe). */
+const WEB_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', '']);
+
 export const ssrfDetector: Detector = {
   category: 'ssrf',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
@@ -140,15 +155,18 @@ function judge(facts: HostFacts, url: FoundUrl, where: Where, keep: (v: Verdict)
   }
   const crafted = facts.unusual || facts.dns || url.userinfo || url.escaped || url.opaque || url.confusing;
   if (isInternal(facts.kind)) {
+    const probe = url.port >= 0 && SERVICE_PORTS.has(url.port) && WEB_SCHEMES.has(url.scheme);
     let level: Paranoia;
     if (where.browserHeader) level = 3;
-    else if (where.header) level = crafted ? 1 : 2;
+    else if (where.header) level = crafted || probe ? 1 : 2;
     // Where a browser goes next (OAuth loopback redirects; an intranet application's own address in its returnUrl):
-    // the browser fetches it, not the server. Crafted notations and metadata addresses stay at paranoia 1.
-    else if (where.redirect && (facts.kind === 'loopback' || facts.kind === 'private') && !crafted) level = 2;
-    else if (where.urlish || crafted) level = 1;
+    // the browser fetches it, not the server. Crafted notations, service ports and metadata addresses stay at
+    // paranoia 1.
+    else if (where.redirect && (facts.kind === 'loopback' || facts.kind === 'private') && !crafted && !probe) level = 2;
+    else if (where.urlish || crafted || probe) level = 1;
     else level = 2;
-    const how = facts.unusual ? ' (unusual notation)' : facts.dns ? ' (DNS name carrying the address)' : url.userinfo ? ' (behind an @)' : '';
+    const how = facts.unusual ? ' (unusual notation)' : facts.dns ? ' (DNS name carrying the address)' : url.userinfo ? ' (behind an @)' :
+      probe ? ` (port ${url.port}, a service that speaks no HTTP)` : '';
     keep({ rule: 'ssrf-internal-address', paranoia: level, score: SCORE.critical, message: `URL to ${facts.kind} address ${facts.address}${how}`, ...span });
     return;
   }

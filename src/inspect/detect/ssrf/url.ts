@@ -23,6 +23,8 @@ export interface FoundUrl {
   readonly confusing: boolean;
   /** A host was read through backslashes (`http://\\l\\o\\c\\a\\l...`). */
   readonly escaped: boolean;
+  /** The port written after the (last) host, or -1 when none is (or it is no number). */
+  readonly port: number;
 }
 
 export const SCHEME_MAX = 20;
@@ -151,10 +153,29 @@ export function findUrls(value: string, max = 4096): FoundUrl[] {
       }
       if (h !== '') { hosts.push(cleanHost(h)); escaped = true; }
     }
-    out.push({ scheme, hosts: dedupe(hosts.filter((h) => h !== '')), userinfo, confusing, rest, start: s, end: e, opaque, escaped });
+    out.push({ scheme, hosts: dedupe(hosts.filter((h) => h !== '')), userinfo, confusing, rest, start: s, end: e, opaque, escaped, port: portOf(authority, at + 1) });
     from = Math.max(from, a);
   }
   return out;
+}
+
+/**
+ * The port of an authority whose host starts at `from` (after any userinfo): the digits after the last `:` that
+ * follows the host (after `]` for an IPv6 literal); -1 when there is none. At most 5 digits: no port is longer.
+ */
+function portOf(authority: string, from: number): number {
+  const close = authority.charCodeAt(from) === 91 ? authority.indexOf(']', from) : from;
+  const colon = authority.lastIndexOf(':');
+  // (a bare IPv6 address without brackets has no port a parser agrees on)
+  if (close === from && colon >= from && authority.indexOf(':', from) !== colon) return -1;
+  if (close < 0 || colon <= close || colon === authority.length - 1 || authority.length - colon > 6) return -1;
+  let port = 0;
+  for (let k = colon + 1; k < authority.length; k++) {
+    const c = authority.charCodeAt(k);
+    if (c < 48 || c > 57) return -1;
+    port = port * 10 + (c - 48);
+  }
+  return port;
 }
 
 /** Schemes whose URLs need no `//` (`jar:file:...`, `netdoc:/etc/passwd`). */
