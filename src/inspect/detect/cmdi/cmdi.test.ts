@@ -96,6 +96,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ["admin';whoami;'", 1], // out of the quote, a command, and the quote opened again for the application's own
   ['admin";id;"', 1],
   ['localhost\nid', 1], // a line break after a lone token separates commands
+  ['\nid', 1], // and so does one that starts the value (appended to a command line)
+  ['\r\nwhoami', 1],
+  [' \nls -la', 1],
   ['127.0.0.1\n/bin/ls', 1],
   ['x | type \\\\fileserver\\share\\notes.txt', 1],
   ['| type C:\\Windows\\win.ini', 1],
@@ -128,7 +131,6 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['ls /var/www/', 2],
   ['env --version', 2],
   ['whoami', 3],
-  ['\nid', 2],
   ['time who', 2],
   ['$(document_root)', 2],
   ['$((1+1))', 2],

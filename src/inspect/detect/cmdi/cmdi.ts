@@ -1394,18 +1394,21 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     rule = 'cmdi-separator-command';
     why = 3;
     // a line break after prose or a list is a weak sign; after a lone token (`localhost\nid`, a host or a file name
-    // with a command on the next line) it separates commands as `;` does
+    // with a command on the next line) or first in the value (`\nid`) it separates commands as `;` does
     const weakLead = (cmd.op === '\n' && !loneTokenBefore(value, cmd.opPos)) || cmd.lead === 'group';
     // tools and package managers (`npm test`, `make`) chained in build scripts: a weaker sign than recon or shells;
     // host administration tools (`ansible-playbook`) too on a line of their own or in parentheses (notes, docs)
     const tool = (info.kind & ~(K.common | K.wrapper | K.build | (weakLead ? K.admin : 0))) === 0;
-    const leading = (cmd.tight || startsWithOperator(value, cmd.opPos)) && !weakLead;
+    // (a value that starts with `;` or `|` was written for a command line; one that starts with a line break may be a
+    // text area's first empty line: that counts as a lone token before it, not as a leading operator)
+    const opFirst = cmd.op !== '\n' && startsWithOperator(value, cmd.opPos);
+    const leading = (cmd.tight || opFirst) && !weakLead;
     if (!common) level = (weakLead && args === 0 && cmd.op === '\n') || (tool && !leading) ? (evidenceLevel > 0 ? 1 : 2) : 1;
     else if (isCapitalized(head.text) && evidenceLevel < 2) level = evidenceLevel === 1 ? 2 : 3; // `; Free shipping`: prose
     else if (evidenceLevel >= 2) level = 1;
     else if (evidenceLevel === 1) level = weakLead ? 2 : 1;
     else if (cmd.tight && args === 0 && !weakLead && !isCapitalized(head.text)) level = 1;
-    else if (startsWithOperator(value, cmd.opPos) && !weakLead && args <= 1) level = 1;
+    else if (opFirst && !weakLead && args <= 1) level = 1;
     else level = args === 0 && cmd.lead !== 'group' ? 2 : 3; // `(time)`, `(see more)`: parentheses in prose
   } else { // at the start of the value
     rule = 'cmdi-command';
@@ -1647,14 +1650,19 @@ for (const name of allCommandNames()) {
 
 // ---- arguments ------------------------------------------------------------------------------------------------
 
-/** value[0, at) is one token (no blank or line break), 1 to 64 characters long. */
+/**
+ * value[0, at) is one token (no blank or line break) of up to 64 characters, or nothing but blanks and carriage
+ * returns: the value starts with the line break, as one appended to a command line does (`ping ` + `\nid`).
+ */
 function loneTokenBefore(value: string, at: number): boolean {
-  if (at < 1 || at > 64) return false;
+  if (at > 64) return false;
+  let blanks = 0;
   for (let k = 0; k < at; k++) {
     const c = value.charCodeAt(k);
-    if (c === 32 || c === 9 || c === 10 || c === 13) return false;
+    if (c === 32 || c === 9 || c === 13) blanks++;
+    else if (c === 10) return false;
   }
-  return true;
+  return blanks === 0 || blanks === at;
 }
 
 /** The word, as written in `value`, starts with a drive path (`c:\`, `C:/`) or a UNC path (`\\host`). */
