@@ -151,6 +151,12 @@ const attacks: [string, string][] = [
   ['{"code": "__import__(\'os\').system(\'ls\')"}', 'code-python-import'],
   ["timeit.timeit(\"__import__('os').system('ls')\")", 'code-python-import'],
   ["x /*c*/ = require/**/('child_process')", 'code-node-require'],
+  // .NET deserialization gadgets where a type is named for the deserializer
+  ['{"$type":"System.Windows.Data.ObjectDataProvider, PresentationFramework","MethodName":"Start"}', 'code-dotnet-gadget'],
+  ['{"__type":"System.Configuration.Install.AssemblyInstaller, System.Configuration.Install","Path":"x.dll"}', 'code-dotnet-gadget'],
+  ['<root type="System.Data.Services.Internal.ExpandedWrapper`2[[System.Windows.Markup.XamlReader, PresentationFramework]]"/>', 'code-dotnet-gadget'],
+  ['!<!System.Windows.Data.ObjectDataProvider%2c%20PresentationFramework> {MethodName: Start}', 'code-dotnet-gadget'],
+  ['<ObjectDataProvider x:Key="a" ObjectType="{x:Type m:XamlReader}" MethodName="Parse" xmlns:m="clr-namespace:System.Windows.Markup;assembly=PresentationFramework"/>', 'code-dotnet-gadget'],
 ];
 
 test('attacks give a paranoia-1 finding with the expected rule', () => {
@@ -250,6 +256,9 @@ const benign: string[] = [
   '<p>Hello <b>world</b></p>',
   '$12.50 for 2 items: 3 x $4:00',
   'BAh7BkkiD3Nlc3Npb25faWQGOgZFVEkiJWFiY2RlZg',
+  // Json.NET type metadata of ordinary classes, and .NET names in prose
+  '{"$type":"MyShop.Models.Order, MyShop","$id":"1","Lines":{"$type":"System.Collections.Generic.List`1[[MyShop.Models.Line, MyShop]], mscorlib","$values":[]}}',
+  'System.Windows.Data is the WPF data-binding namespace; see System.Security.Principal for identities.',
 ];
 
 test('benign text and harmless code give no paranoia-1 finding', () => {
@@ -277,6 +286,7 @@ test('bare words and snippets sit at paranoia 2/3 on purpose', () => {
     ['ERB.new(template)', 'code-ruby-erb', 2],
     ['eval("1+1")', 'code-eval', 2],
     ['Use subprocess.run() instead', 'code-python-exec', 2],
+    ['Never deserialize System.Windows.Data.ObjectDataProvider from user input', 'code-dotnet-gadget', 2],
   ];
   for (const [value, rule, paranoia] of expect) {
     const fs = run(value);
@@ -378,4 +388,11 @@ test('linear time: 200 KB inputs, adversarial and ordinary, well under the bound
     const ms = bestOf(() => run(value));
     assert.ok(ms < 200, `${name}: ${ms.toFixed(1)} ms for ${value.length} characters`);
   }
+});
+
+test('a .NET gadget in a field named for the type counts at paranoia 1', () => {
+  const typed = { source: 'body', name: '$type' } as const;
+  assert.deepEqual(pl1(run('System.Windows.Data.ObjectDataProvider, PresentationFramework', typed)).map((f) => f.ruleId), ['code-dotnet-gadget']);
+  assert.deepEqual(pl1(run('MyShop.Models.Order, MyShop', typed)), []);
+  assert.deepEqual(pl1(run('System.Windows.Data.ObjectDataProvider', { source: 'body', name: 'comment' })), []);
 });

@@ -186,6 +186,28 @@ const RUBY_GADGETS = [
   'DeprecatedInstanceVariableProxy', 'ActiveModel::AttributeMethods::ClassMethods::CodeGenerator',
   'ActionDispatch::Routing::RouteSet::NamedRouteCollection', 'Gem::Version::', 'Gem::Security::Policy',
 ];
+/**
+ * .NET types that deserializers letting the payload name the type (Json.NET with TypeNameHandling, JavaScriptSerializer
+ * and DataContractJsonSerializer `__type`, XmlSerializer, XAML, YamlDotNet, fastJSON, BinaryFormatter) turn into a
+ * process start, code load or file operation: the gadgets of the published .NET deserialization chains. Full names,
+ * case-sensitive as the type resolvers read them. (`System.Diagnostics.Process` itself is cmdi's.)
+ */
+const DOTNET_GADGETS = [
+  'System.Windows.Data.ObjectDataProvider', 'System.Windows.Markup.XamlReader', 'System.Windows.ResourceDictionary',
+  'System.Security.Principal.WindowsIdentity', 'System.Windows.Forms.AxHost+State', 'System.Windows.Data.XmlDataProvider',
+  'System.Configuration.Install.AssemblyInstaller', 'System.Activities.Presentation.WorkflowDesigner',
+  'System.Management.Automation.PSObject', 'System.Data.Services.Internal.ExpandedWrapper',
+  'System.IdentityModel.Tokens.SessionSecurityToken', 'System.Web.Security.RolePrincipal',
+  'System.DelegateSerializationHolder', 'System.CodeDom.Compiler.TempFileCollection', 'System.Runtime.Remoting.ObjRef',
+  'System.Web.UI.LosFormatter', 'System.Web.UI.ObjectStateFormatter', 'System.Runtime.Serialization.Formatters.Binary.BinaryFormatter',
+  'Microsoft.VisualStudio.Text.Formatting.TextFormattingRunProperties', 'Microsoft.PowerShell.Editor',
+];
+/**
+ * Where a type is named for a deserializer: Json.NET's `$type` (and `$types`), the `__type` of the ASP.NET
+ * serializers, an XML `type=` attribute, YamlDotNet's `!<!...>` tag, XAML's `ObjectType=` and `{x:Type`.
+ */
+const DOTNET_TYPE_MARKERS = ['$type', '__type', 'type="', "type='", '!<!', 'ObjectType', 'x:Type', 'MethodName'];
+
 /** Class prefixes whose construction from a YAML document is the attack at paranoia 1. */
 const RUBY_DANGER_CLASSES = ['Gem::', 'Net::', 'ERB', 'ActiveSupport', 'ActionController', 'ActionDispatch', 'ActiveModel', 'ActiveRecord', 'Kernel', 'Process', 'IO', 'Open3', 'Object', 'Class', 'Module', 'Rack::', 'Psych', 'Sprockets', 'Logger', 'File', 'Dir', 'Method', 'Proc', 'Binding', 'OpenStruct', 'Set'];
 
@@ -1825,6 +1847,25 @@ function rubyGadgets(v: string): Hit | undefined {
   return undefined;
 }
 
+/**
+ * A .NET deserialization gadget named in the value (DOTNET_GADGETS): paranoia 1 where a type is named for a
+ * deserializer (a marker in the value, or a field named `$type`/`__type`), 2 as a mere mention. XAML's
+ * `<ObjectDataProvider ... MethodName=`, the element form of the first gadget, counts at paranoia 1 too.
+ */
+function dotnetGadgets(v: string, field: string): Hit | undefined {
+  for (const g of DOTNET_GADGETS) {
+    const at = v.indexOf(g);
+    if (at < 0) continue;
+    const typed = field === '$type' || field === '__type' || field === '$types' || DOTNET_TYPE_MARKERS.some((m) => v.includes(m));
+    return { ruleId: 'code-dotnet-gadget', paranoia: typed ? 1 : 2, message: `.NET deserialization gadget ${g}`, at };
+  }
+  const element = v.indexOf('<ObjectDataProvider');
+  if (element >= 0 && v.includes('MethodName')) {
+    return { ruleId: 'code-dotnet-gadget', paranoia: 1, message: 'XAML ObjectDataProvider calling a method', at: element };
+  }
+  return undefined;
+}
+
 function markers(v: string, f: Facts): Hit | undefined {
   const nd = v.indexOf('$$ND_FUNC$$');
   if (nd >= 0) return { ruleId: 'code-node-serialize', paranoia: 1, message: 'node-serialize function marker _$$ND_FUNC$$_', at: nd };
@@ -1904,6 +1945,10 @@ export const codeDetector: Detector = {
     // without anchors or `%x`, neither the markers nor the code reader can find anything.
     if (best?.paranoia !== 1 && (f.hint || f.binary || f.longRun)) best = better(best, markers(v, f));
     if (best?.paranoia !== 1 && (f.hint || f.anchors.length > 0)) best = better(best, readCode(v, f.anchors));
+    // (every gadget name has a dot and starts with one of these; a XAML gadget maps `clr-namespace:System.Diagnostics`)
+    if (best?.paranoia !== 1 && dot >= 0 && (v.includes('System.') || v.includes('Microsoft.'))) {
+      best = better(best, dotnetGadgets(v, context.name));
+    }
     if (!best) return;
     // Code spelled with JavaScript escapes (`c\u006fnsole`, `\x72equire`) is evasion: one level stricter.
     let paranoia = best.paranoia;
