@@ -22,6 +22,13 @@ export function isProblem(result: ExtractResult): result is { readonly problem: 
   return 'problem' in result;
 }
 
+/** The HTTP status a refusal is answered with: 415 for a charset or media type, 413 for a size, 400 otherwise. */
+export function problemStatus(problem: ExtractProblem): number {
+  const reason = problem.reason;
+  return reason.includes('charset') || reason.includes('media_type') || reason.includes('content_type') ? 415
+    : reason.includes('too_large') ? 413 : 400;
+}
+
 export function failure(reason: string, message: string, detail?: string): { problem: ExtractProblem } {
   return { problem: detail === undefined ? { reason, message } : { reason, message, detail } };
 }

@@ -9,7 +9,7 @@ import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
 import { extractXml } from '../../inspect/extract/xml.ts';
 import { extractGraphql, looksLikeGraphql } from '../../inspect/extract/graphql.ts';
-import { bytesToText, type ExtractProblem, type ExtractResult } from '../../inspect/extract/extract-result.ts';
+import { bytesToText, problemStatus, type ExtractProblem, type ExtractResult } from '../../inspect/extract/extract-result.ts';
 import { embeddedJsonInputs } from '../../inspect/decode/variants.ts';
 
 
@@ -212,8 +212,5 @@ function isUninspected(media: MediaType, list: readonly string[]): boolean {
 
 /** Status for an extraction refusal: types and charsets 415, sizes 413, everything else malformed (400). */
 function asProblem(problem: ExtractProblem): InputProblem {
-  const reason = problem.reason;
-  const status = reason.includes('charset') || reason.includes('media_type') || reason.includes('content_type') ? 415
-    : reason.includes('too_large') ? 413 : 400;
-  return { status, reason, message: problem.detail ? `${problem.message} (${problem.detail})` : problem.message };
+  return { status: problemStatus(problem), reason: problem.reason, message: problem.detail ? `${problem.message} (${problem.detail})` : problem.message };
 }

@@ -8,8 +8,9 @@ export const MethodRestrictionConfigSchema = protectionConfigSchema({
       '(reason `route_not_found`, with an empty `Allow`). Such a request is never forwarded: no upstream is known for it.',
   })),
   methodOverride: Type.Optional(Type.Union([Type.Literal('check'), Type.Literal('reject'), Type.Literal('allow')], {
-    description: 'Method-override headers (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`) and the `_method` ' +
-      'query parameter, which frameworks honour as the real method: `check` (the default when unset) holds the overriding ' +
+    description: 'Method-override headers (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`), the `_method` ' +
+      'query parameter and the `_method` field of a POSTed form or JSON body (in bodies read whole for inspection), which ' +
+      'frameworks honour as the real method: `check` (the default when unset) holds the overriding ' +
       'method to the route\'s methods too (405 `method_not_allowed`) and refuses two that disagree (400 ' +
       '`method_override_conflict`); `reject` refuses any (400 `method_override_refused`); `allow` ignores them.',
   })),

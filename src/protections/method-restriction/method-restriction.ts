@@ -3,14 +3,23 @@ import { block, pass } from '../../pipeline/verdict.ts';
 import { MethodRestrictionConfigSchema, type MethodRestrictionConfig } from './config.ts';
 import { METHODS } from 'node:http';
 import type { Exchange } from '../../pipeline/exchange.ts';
+import type { Verdict } from '../../pipeline/verdict.ts';
+import { bodyKindOf } from '../../inspect/extract/content-type.ts';
+import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
+import { extractMultipart } from '../../inspect/extract/multipart.ts';
+import { extractJson } from '../../inspect/extract/json.ts';
+import { problemStatus, type ExtractProblem } from '../../inspect/extract/extract-result.ts';
 
 /**
  * Method restriction: the single place where allowed methods are decided.
  *
  * Protects against: verb tampering (a DELETE on a read-only resource, TRACE for cross-site tracing, also when asked
- * for through a method-override header that the backend framework honours), requests to endpoints the API does not
- * declare. Phase: request head. Buffers nothing. The methods come from each route's
- * `methods` (GET implies HEAD); the router has already resolved the route and the methods the path accepts.
+ * for through a method-override header, query parameter or form field that the backend framework honours), requests
+ * to endpoints the API does not declare. Phases: request head; request body for a POST's `_method` field, which Rails,
+ * Laravel and Express's method-override read in forms, and Laravel in JSON too. It reads the bodies that are read
+ * whole for inspection (attack detection reads every body by default) and asks for none itself: a route whose
+ * operator lets bodies stream keeps streaming them. The methods come from each route's `methods` (GET implies HEAD); the
+ * router has already resolved the route and the methods the path accepts.
  */
 export const methodRestriction = defineProtection<MethodRestrictionConfig>({
   name: 'method-restriction',
@@ -37,19 +46,68 @@ export const methodRestriction = defineProtection<MethodRestrictionConfig>({
           });
         }
         if (methodOverride === 'allow') return pass();
-        const override = overriddenMethod(exchange);
-        if (override === undefined) return pass();
-        if (methodOverride === 'reject') return block(400, 'method_override_refused', { detail: { location: override.location, excerpt: override.method } });
-        if (override.method === CONFLICT) return block(400, 'method_override_conflict', { detail: { location: override.location, excerpt: '' } });
-        if (exchange.route.methods.has(override.method)) return pass();
-        return block(405, 'method_not_allowed', {
-          headers: { allow: [...exchange.route.methods].join(', ') },
-          detail: { location: override.location, excerpt: override.method },
-        });
+        return judgeOverride(exchange, overriddenMethod(exchange), methodOverride);
       },
+      // Called for every body read whole for inspection (it asks for none itself: see the doc comment above).
+      ...(methodOverride === 'allow' ? {} : {
+        onRequestBody(exchange: Exchange, body: Buffer): Verdict {
+          // Frameworks read `_method` from the body of a POST only (Rack::MethodOverride, Laravel, method-override).
+          if (exchange.method !== 'POST' || exchange.route === null || body.length === 0) return pass();
+          const fields = bodyMethodFields(exchange.header('content-type'), body);
+          if (fields === undefined) return pass(); // no form or JSON
+          if ('problem' in fields) {
+            // A body whose `_method` cannot be read is not forwarded: the backend may read one there. (A JSON document
+            // that is no JSON at all holds none for Laravel either: json_decode fails; the body's other checks judge it.)
+            const { problem } = fields;
+            if (problem.reason === 'json_invalid' || problem.reason === 'json_invalid_utf8') return pass();
+            return block(problemStatus(problem), problem.reason, { detail: { location: 'body', message: `${problem.message}: its _method field cannot be checked` } });
+          }
+          if (fields.length === 0) return pass();
+          let found = overriddenMethod(exchange);
+          for (const field of fields) found = combine(found, field, 'body:_method');
+          return judgeOverride(exchange, found, methodOverride);
+        },
+      }),
     };
   },
 });
+
+/** The verdict on an override found in the request (undefined: none). */
+function judgeOverride(exchange: Exchange, override: { method: string; location: string } | undefined, mode: 'check' | 'reject'): Verdict {
+  if (override === undefined || exchange.route === null) return pass();
+  if (mode === 'reject') return block(400, 'method_override_refused', { detail: { location: override.location, excerpt: override.method } });
+  if (override.method === CONFLICT) return block(400, 'method_override_conflict', { detail: { location: override.location, excerpt: '' } });
+  if (exchange.route.methods.has(override.method)) return pass();
+  return block(405, 'method_not_allowed', {
+    headers: { allow: [...exchange.route.methods].join(', ') },
+    detail: { location: override.location, excerpt: override.method },
+  });
+}
+
+/**
+ * The values of the `_method` fields of a form body (urlencoded or multipart) or the `_method` member of a JSON
+ * object (Laravel reads a JSON body as its input), parsed by the parsers the attack-detection protection uses;
+ * undefined when the body is none of these, the parser's problem when it does not parse.
+ */
+function bodyMethodFields(contentType: string | undefined, body: Buffer): string[] | { problem: ExtractProblem } | undefined {
+  if (contentType === undefined) return undefined;
+  const classified = bodyKindOf(contentType);
+  if (!('kind' in classified)) return undefined;
+  const kind = classified.kind;
+  if (kind !== 'form' && kind !== 'multipart' && kind !== 'json') return undefined;
+  // (a quick look first: most bodies carry no override; a name written with escapes, `%5Fm%65thod` or
+  // `\u005fmethod`, is left to the parser)
+  if (!body.includes('_method') && !body.includes(kind === 'json' ? '\\u' : '%')) return [];
+  const latin1 = classified.media?.params.get('charset') === 'iso-8859-1';
+  const result = kind === 'form' ? extractUrlencoded(body, { latin1 }) : kind === 'multipart' ? extractMultipart(body, classified.media!) : extractJson(body);
+  if ('problem' in result) return result;
+  // the field's own value: in a multipart body, not a header or parameter of its part (`..._method:header:...`);
+  // in JSON, the top-level member
+  const location = kind === 'form' ? 'body:form:_method' : kind === 'multipart' ? 'body:multipart:_method' : 'body:$._method';
+  const values: string[] = [];
+  for (const input of result.inputs) if (input.isName !== true && input.location === location) values.push(input.value);
+  return values;
+}
 
 /** Headers that Express (method-override), ASP.NET, Google APIs, Symfony and others take as the request's method. */
 const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
@@ -61,18 +119,12 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 /**
  * The method a method-override header or a `_method` query parameter asks for (upper case, trimmed), where it was
  * found, or undefined when the request carries none (values that are no HTTP method do not count). Several that
- * disagree give CONFLICT: which one the backend reads is not known. (A `_method` field in a form body, as Rails and
- * Laravel read it, is not seen here: this protection runs on the request head.)
+ * disagree give CONFLICT: which one the backend reads is not known. (A `_method` field in a form body is read in the
+ * body phase: bodyMethodFields.)
  */
 function overriddenMethod(exchange: Exchange): { method: string; location: string } | undefined {
   let found: { method: string; location: string } | undefined;
-  const see = (raw: string, location: string): void => {
-    const method = raw.trim().toUpperCase();
-    // frameworks ignore a value that is no HTTP method (method-override checks Node's list, Rails its own)
-    if (!KNOWN_METHODS.has(method)) return;
-    if (found === undefined) found = { method, location };
-    else if (found.method !== method) found = { method: CONFLICT, location: found.location };
-  };
+  const see = (raw: string, location: string): void => { found = combine(found, raw, location); };
   const headers = exchange.req.headers;
   for (const name of OVERRIDE_HEADERS) {
     const value = headers[name];
@@ -83,4 +135,13 @@ function overriddenMethod(exchange: Exchange): { method: string; location: strin
     for (const param of exchange.query) if (param.name === '_method') see(param.value, 'query:_method');
   }
   return found;
+}
+
+/** `found` with one more override value `raw` seen at `location` (see overriddenMethod). */
+function combine(found: { method: string; location: string } | undefined, raw: string, location: string): { method: string; location: string } | undefined {
+  const method = raw.trim().toUpperCase();
+  // frameworks ignore a value that is no HTTP method (method-override checks Node's list, Rails its own)
+  if (!KNOWN_METHODS.has(method)) return found;
+  if (found === undefined) return { method, location };
+  return found.method === method ? found : { method: CONFLICT, location: found.location };
 }
