@@ -133,3 +133,43 @@ test('methodOverride: reject refuses a _method field; allow leaves the body alon
     await allow.close();
   }
 });
+
+describe('path-override headers (X-Original-URL, X-Rewrite-URL)', () => {
+  test('one that names another path than the request line is refused before the upstream; the same path passes', async () => {
+    const gw = gateways.detection!;
+    for (const header of ['x-original-url', 'X-Rewrite-URL']) {
+      const res = await request(`${gw.url}/posts/1`, { headers: { [header]: '/admin/users' } });
+      assert.equal(res.statusCode, 400, header);
+      assert.equal((JSON.parse(await res.body.text()) as { reason: string }).reason, 'path_override_conflict');
+    }
+    const before = upstream.requests.length;
+    const again = await request(`${gw.url}/posts/1`, { headers: { 'x-original-url': 'https://example.com/posts/2?x=1' } });
+    await again.body.text();
+    assert.equal(again.statusCode, 400, 'another identifier is another path');
+    assert.equal(upstream.requests.length, before);
+    const same = await request(`${gw.url}/posts/1?page=2`, { headers: { 'x-original-url': '/posts/1?page=3' } });
+    await same.body.text();
+    assert.equal(same.statusCode, 200);
+  });
+
+  test('reject refuses any; a trusted proxy may name another path; allow ignores them', async () => {
+    const up = { upstreams: { app: { url: upstream.url } } };
+    const reject = await startGateway({ ...up, routes: [{ ...routes[0]!, protections: { methodRestriction: { pathOverride: 'reject' } } }] });
+    const trusted = await startGateway({ ...up, routes: [routes[0]!], clientAddress: { trustedProxies: ['127.0.0.1/32'] } });
+    const allow = await startGateway({ ...up, routes: [{ ...routes[0]!, protections: { methodRestriction: { pathOverride: 'allow' } } }] });
+    try {
+      const status = async (gw: TestGateway, value: string) => {
+        const res = await request(`${gw.url}/posts/1`, { headers: { 'x-original-url': value } });
+        const text = await res.body.text();
+        return res.statusCode === 200 ? 'pass' : (JSON.parse(text) as { reason: string }).reason;
+      };
+      assert.equal(await status(reject, '/posts/1'), 'path_override_refused');
+      assert.equal(await status(trusted, '/legacy/posts/1'), 'pass');
+      assert.equal(await status(allow, '/admin'), 'pass');
+    } finally {
+      await reject.close();
+      await trusted.close();
+      await allow.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
 import { problemStatus, type ExtractProblem } from '../../inspect/extract/extract-result.ts';
+import { compileCidrSet, type CidrSet } from '../../net/cidr.ts';
 
 /**
  * Method restriction: the single place where allowed methods are decided.
@@ -28,9 +29,12 @@ export const methodRestriction = defineProtection<MethodRestrictionConfig>({
   routeConfig: 'merge',
   sharedBetweenWorkers: 'nothing: decided from the route table',
   defaultConfig: {},
-  create(config) {
+  create(config, context) {
     const unmatchedStatus = config.unmatchedStatus ?? 404;
     const methodOverride = config.methodOverride ?? 'check';
+    const pathOverride = config.pathOverride ?? 'check';
+    // (a front proxy that rewrote the URL says so in X-Original-URL: its word is taken)
+    const trusted = compileCidrSet(context.policy.clientAddress?.trustedProxies ?? []).set;
     return {
       onRequestHead(exchange) {
         if (exchange.route === null) {
@@ -44,6 +48,10 @@ export const methodRestriction = defineProtection<MethodRestrictionConfig>({
             headers: { allow: exchange.allowedMethods.join(', ') },
             detail: { location: 'method', excerpt: exchange.method },
           });
+        }
+        if (pathOverride !== 'allow') {
+          const refused = judgePathOverride(exchange, pathOverride, trusted);
+          if (refused !== undefined) return refused;
         }
         if (methodOverride === 'allow') return pass();
         return judgeOverride(exchange, overriddenMethod(exchange), methodOverride);
@@ -71,6 +79,54 @@ export const methodRestriction = defineProtection<MethodRestrictionConfig>({
     };
   },
 });
+
+/** Headers that frameworks take as the request's path (see the `pathOverride` option). */
+const PATH_OVERRIDE_HEADERS = ['x-original-url', 'x-rewrite-url'];
+
+/**
+ * A refusal for a path-override header that names another path than the request line (any, with `reject`), or
+ * undefined. The path is the header's value up to `?` or `#` (of an absolute URL: after its authority), compared
+ * as written with the path the client sent: an encoded form of the same path is another path here, as the backend
+ * may decode it differently.
+ */
+function judgePathOverride(exchange: Exchange, mode: 'check' | 'reject', trusted: CidrSet): Verdict | undefined {
+  const headers = exchange.req.headers;
+  for (const name of PATH_OVERRIDE_HEADERS) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const location = `header:${name}`;
+    if (mode === 'reject') return block(400, 'path_override_refused', { detail: { location, excerpt: '' } });
+    if (trusted.size > 0 && trusted.has(exchange.connection.peerAddress)) return undefined;
+    const sent = requestLinePath(exchange.req.url ?? '/');
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (overridePath(v) !== sent) return block(400, 'path_override_conflict', { detail: { location, excerpt: '' } });
+    }
+  }
+  return undefined;
+}
+
+/** The path of a request target as sent (origin form, or the path of an absolute form). */
+function requestLinePath(target: string): string {
+  let start = 0;
+  if (!target.startsWith('/')) {
+    const scheme = target.indexOf('://');
+    const slash = scheme < 0 ? -1 : target.indexOf('/', scheme + 3);
+    if (slash < 0) return '/';
+    start = slash;
+  }
+  let end = target.length;
+  for (const stop of ['?', '#']) {
+    const at = target.indexOf(stop, start);
+    if (at >= 0 && at < end) end = at;
+  }
+  return target.slice(start, end);
+}
+
+/** The path a path-override header names (blanks around it dropped); a value that is no path gives itself. */
+function overridePath(value: string): string {
+  const v = value.trim();
+  return v.startsWith('/') || v.includes('://') ? requestLinePath(v) : v;
+}
 
 /** The verdict on an override found in the request (undefined: none). */
 function judgeOverride(exchange: Exchange, override: { method: string; location: string } | undefined, mode: 'check' | 'reject'): Verdict {
