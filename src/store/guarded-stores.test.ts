@@ -69,3 +69,33 @@ test('error codes are short and stable', () => {
   assert.equal(storeErrorCode(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED');
   assert.equal(storeErrorCode('weird'), 'error');
 });
+
+test('a ban set or lifted while the ban list is being fetched survives the list that arrives after it', async () => {
+  /** The backend answers listBans only when told to, with the list as it was when asked. */
+  class SlowListBackend extends SwitchableBackend {
+    release: (() => void)[] = [];
+    override async listBans() {
+      const snapshot = this.bans.listNow();
+      await new Promise<void>((resolve) => this.release.push(resolve));
+      return snapshot;
+    }
+  }
+  const backend = new SlowListBackend();
+  const old: Ban = Object.freeze({ key: 'ip:192.0.2.1', reason: 'old', since: Date.now(), until: Date.now() + 60_000 });
+  backend.bans.put(old);
+  const stores = new GuardedStores(backend, { ...options, onUnavailable: 'local' });
+  try {
+    stores.start(); // the first refresh asks for the list at once
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(backend.release.length, 1);
+    const ban = await stores.bans.ban('ip:192.0.2.7', 60_000, 'flood');
+    assert.equal(await stores.bans.unban('ip:192.0.2.1'), true, 'lifted in the backend');
+    backend.release.shift()!(); // the list, fetched before both, arrives
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(stores.bans.isBanned('ip:192.0.2.7'), ban, 'the ban set meanwhile is kept');
+    assert.equal(stores.bans.isBanned(old.key), undefined, 'the ban lifted meanwhile stays lifted');
+  } finally {
+    for (const release of backend.release) release();
+    await stores.close();
+  }
+});

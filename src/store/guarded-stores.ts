@@ -69,6 +69,12 @@ export class GuardedStores implements OwnedStores {
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
   private started = false;
+  /**
+   * Fetches of the ban list in flight, and the bans set (a Ban) or lifted (null) here since the first of them began:
+   * a list fetched before a ban was written must not wipe it from the cache when it arrives.
+   */
+  private fetching = 0;
+  private readonly editsDuringFetch = new Map<string, Ban | null>();
 
   constructor(backend: SharedBackend, options: GuardOptions) {
     this.backend = backend;
@@ -115,22 +121,33 @@ export class GuardedStores implements OwnedStores {
     const since = Date.now();
     const ban: Ban = Object.freeze({ key, reason, since, until: since + Math.max(0, durationMs) });
     this.banCache.put(ban);
+    if (this.fetching > 0) this.editsDuringFetch.set(key, ban);
     return this.guard(async () => { await this.backend.putBan(ban); return ban; }, () => { this.pendingBans.set(key, ban); return ban; });
   }
 
   private async unban(key: string): Promise<boolean> {
     const known = this.banCache.isBanned(key) !== undefined;
     this.banCache.remove(key);
+    if (this.fetching > 0) this.editsDuringFetch.set(key, null);
     this.pendingBans.delete(key);
     return this.guard(() => this.backend.removeBan(key), () => known);
   }
 
   private async list(): Promise<Ban[]> {
     return this.guard(async () => {
-      const bans = await this.backend.listBans();
-      this.installBans(bans);
+      this.installBans(await this.fetchBans());
       return this.banCache.listNow();
     }, () => this.banCache.listNow());
+  }
+
+  /** The backend's ban list; edits made here meanwhile are kept (editsDuringFetch) until the last fetch ends. */
+  private async fetchBans(): Promise<Ban[]> {
+    if (this.fetching++ === 0) this.editsDuringFetch.clear();
+    try {
+      return await this.backend.listBans();
+    } finally {
+      this.fetching--;
+    }
   }
 
   private async refreshBans(): Promise<void> {
@@ -138,7 +155,7 @@ export class GuardedStores implements OwnedStores {
     this.refreshing = true;
     try {
       // While the backend is marked down, this refresh is the probe that finds it back.
-      const bans = await this.backend.listBans();
+      const bans = await this.fetchBans();
       this.succeeded();
       this.installBans(bans);
     } catch (error) {
@@ -153,6 +170,11 @@ export class GuardedStores implements OwnedStores {
     const merged = bans.filter((ban) => ban.until > now);
     for (const ban of this.pendingBans.values()) if (ban.until > now) merged.push(ban);
     this.banCache.replaceAll(merged);
+    // (what was set or lifted here while the list was on its way is newer than the list)
+    for (const [key, ban] of this.editsDuringFetch) {
+      if (ban === null) this.banCache.remove(key);
+      else if (ban.until > now) this.banCache.put(ban);
+    }
   }
 
   private async guard<T>(shared: () => Promise<T>, local: () => T): Promise<T> {
