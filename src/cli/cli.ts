@@ -18,6 +18,7 @@ Usage:
   portcullis check --config FILE                 validate a policy without listening (exit 2 on errors)
   portcullis openapi import SPEC [--out FILE]    write a policy fragment (routes, validation, cloaking) from OpenAPI
   portcullis cloak encode|decode ...             mint or read identifier-cloaking tokens (needs the policy's key)
+  portcullis exclusions --log FILE               suggest attack-detection exclusions from security events
   portcullis schema                              print the policy's JSON Schema
   portcullis version                             print the version
 
@@ -60,6 +61,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   if (command === 'cloak') return (await import('./cloak-command.ts')).cloakCommand(rest);
   // `openapi import SPEC` likewise (src/cli/openapi-command.ts has its help).
   if (command === 'openapi') return (await import('./openapi-command.ts')).openapiCommand(rest);
+  // `exclusions --log FILE` likewise (src/cli/exclusions-command.ts).
+  if (command === 'exclusions') return (await import('./exclusions-command.ts')).exclusionsCommand(rest);
   if (!(command in HELP) || command === 'main') {
     process.stderr.write(`portcullis: unknown command "${command}"\n\n${HELP.main}\n`);
     return EXIT_USAGE;

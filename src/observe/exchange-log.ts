@@ -91,6 +91,7 @@ export function logExchange(exchange: Exchange, targets: ExchangeLogTargets): vo
         location: verdict.detail?.location,
         excerpt: redactExcerpt(verdict.detail?.excerpt, verdict.detail?.location, targets.redactedHeaders),
         message: verdict.detail?.message,
+        matches: verdict.detail?.matches,
       }) + '\n');
     }
   }

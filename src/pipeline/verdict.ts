@@ -19,6 +19,11 @@ export interface FindingDetail {
   ruleId?: string;
   /** Human-readable explanation for operators (never shown to clients). */
   message?: string;
+  /**
+   * Every finding that counted, for detectors that add findings up (attack detection): rule, category and location,
+   * never the matched text. What `portcullis exclusions` reads to suggest exclusions.
+   */
+  matches?: readonly { readonly ruleId: string; readonly category: string; readonly location: string }[];
 }
 
 export interface Pass { readonly action: 'pass' }

@@ -15,6 +15,8 @@ export interface TestGateway {
   port: number;
   adminUrl: string;
   policyFile: string;
+  /** The file access records and security events go to (JSON lines; `logs()` flushes it first). */
+  logFile: string;
   /** Rewrites the policy file (for reload tests). */
   writePolicy(policy: Record<string, unknown>): void;
   /** Access records and security events written so far (parsed JSON lines). */
@@ -48,6 +50,7 @@ export async function startGateway(policy: Record<string, unknown>, options: { r
     port,
     adminUrl: `http://127.0.0.1:${gateway.adminAddress!.port}`,
     policyFile,
+    logFile,
     writePolicy,
     async logs() {
       // Sinks write asynchronously (and open their file asynchronously): flush, then read once the file has

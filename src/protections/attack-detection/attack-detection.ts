@@ -68,6 +68,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
         location: top.location,
         excerpt: top.matched,
         message: `score ${score}/${threshold}: ${matches.map((m) => `${m.ruleId}@${m.location}`).slice(0, 10).join(', ')}`,
+        matches: matches.slice(0, MAX_LOGGED_MATCHES).map((m) => ({ ruleId: m.ruleId, category: m.category, location: m.location })),
       };
       if (score >= threshold) return block(403, `${top.category.replaceAll('-', '_')}_detected`, { detail });
       return flag(`${top.category.replaceAll('-', '_')}_suspected`, detail);
@@ -106,6 +107,9 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
     };
   },
 });
+
+/** Findings written into one security event (`matches`): a request may carry hundreds. */
+const MAX_LOGGED_MATCHES = 32;
 
 /** The engine settings the protection runs with (exported for the micro-benchmark, which measures the same path). */
 export function compileSettings(config: AttackDetectionConfig, context: CreateContext): EngineSettings {
