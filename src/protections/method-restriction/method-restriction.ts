@@ -86,8 +86,8 @@ const PATH_OVERRIDE_HEADERS = ['x-original-url', 'x-rewrite-url'];
 /**
  * A refusal for a path-override header that names another path than the request line (any, with `reject`), or
  * undefined. The path is the header's value up to `?` or `#` (of an absolute URL: after its authority), compared
- * as written with the path the client sent: an encoded form of the same path is another path here, as the backend
- * may decode it differently.
+ * as written with the request's canonical path (what is routed and forwarded): another encoding of the same path is
+ * another path here, as the backend may decode it otherwise.
  */
 function judgePathOverride(exchange: Exchange, mode: 'check' | 'reject', trusted: CidrSet): Verdict | undefined {
   const headers = exchange.req.headers;
@@ -97,16 +97,15 @@ function judgePathOverride(exchange: Exchange, mode: 'check' | 'reject', trusted
     const location = `header:${name}`;
     if (mode === 'reject') return block(400, 'path_override_refused', { detail: { location, excerpt: '' } });
     if (trusted.size > 0 && trusted.has(exchange.connection.peerAddress)) return undefined;
-    const sent = requestLinePath(exchange.req.url ?? '/');
     for (const v of Array.isArray(value) ? value : [value]) {
-      if (overridePath(v) !== sent) return block(400, 'path_override_conflict', { detail: { location, excerpt: '' } });
+      if (overridePath(v) !== exchange.path) return block(400, 'path_override_conflict', { detail: { location, excerpt: '' } });
     }
   }
   return undefined;
 }
 
-/** The path of a request target as sent (origin form, or the path of an absolute form). */
-function requestLinePath(target: string): string {
+/** The path of a URL as written (origin form, or the path of an absolute URL). */
+function pathOfUrl(target: string): string {
   let start = 0;
   if (!target.startsWith('/')) {
     const scheme = target.indexOf('://');
@@ -125,7 +124,7 @@ function requestLinePath(target: string): string {
 /** The path a path-override header names (blanks around it dropped); a value that is no path gives itself. */
 function overridePath(value: string): string {
   const v = value.trim();
-  return v.startsWith('/') || v.includes('://') ? requestLinePath(v) : v;
+  return v.startsWith('/') || v.includes('://') ? pathOfUrl(v) : v;
 }
 
 /** The verdict on an override found in the request (undefined: none). */
