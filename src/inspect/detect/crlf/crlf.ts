@@ -1,5 +1,6 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { CH_LINE, CH_NON_ASCII, CH_SLASH } from '../../value-chars.ts';
+import { lastNameStep } from '../field-name.ts';
 
 /**
  * CRLF injection, HTTP header injection and response/request splitting.
@@ -183,6 +184,35 @@ function shortMayMatch(v: string): boolean {
   return false;
 }
 
+/**
+ * The parameter's name says it holds request headers (`headers`, `httpHeaders`, Google WebChannel's `$httpHeaders`
+ * that Firebase sends on every Firestore write, `extra_headers`): its value is a header block by design.
+ */
+function namesHeaders(name: string): boolean {
+  if (name.length < 6 || name.length > 64) return false;
+  const step = lastNameStep(name).toLowerCase();
+  return step.endsWith('headers') || step === 'header';
+}
+
+/**
+ * The whole value is a block of header lines (`Name: value` from its first character, each line one, no blank line
+ * before the last): a header list as such, not text with a header injected after it.
+ */
+function headerBlock(v: string): boolean {
+  let i = 0;
+  let lines = 0;
+  while (i < v.length) {
+    if (readLine(v, i, false).kind !== 'header') return false;
+    lines++;
+    while (i < v.length && !isBreak(v.charCodeAt(i))) i++;
+    let breaks = 0;
+    let lf = 0;
+    while (i < v.length && isBreak(v.charCodeAt(i))) { if (v.charCodeAt(i) === 10) lf++; i++; breaks++; }
+    if ((lf >= 2 || breaks >= 3) && i < v.length) return false; // a blank line with something after it: a body
+  }
+  return lines > 0;
+}
+
 export const crlfDetector: Detector = {
   category: 'crlf',
   // a line break, a character past U+00FF or the `/` of `HTTP/` (see MAY_MATCH)
@@ -253,6 +283,13 @@ export const crlfDetector: Detector = {
       const message = headerLines >= 2 || value.includes('\n--');
       consider('crlf-header-injection', message ? 2 : 1, `header injection (${mimeName})`, mimeAt);
       if (htmlAt >= 0) consider('crlf-response-splitting', message ? 2 : 1, 'HTTP response splitting: HTML body after a blank line', htmlAt);
+    }
+    // A header list in a parameter named for one (`$httpHeaders=X-Goog-Api-Client:...\r\nContent-Type:...`):
+    // header lines are what it holds, so they count from paranoia 2 on.
+    if (best && best.paranoia === 1 && best.ruleId === 'crlf-header-injection' && context.source !== 'header' && !context.isName &&
+      namesHeaders(context.name) && headerBlock(value)) {
+      found(best.ruleId, 2, `${best.message} in a header list`, best.at);
+      return;
     }
     if (best && best.paranoia === 1) {
       found(best.ruleId, best.paranoia, best.message, best.at);

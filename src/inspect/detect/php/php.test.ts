@@ -51,6 +51,8 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['$_COOKIE', { isName: true }],
   ['$f = "system"; $f("id");', {}],
   ['$a(1)', {}],
+  ['$_x(1)', {}],
+  ['$___x(1)', {}],
   ['$$b(2)', {}],
   ["$__['o'](5)", {}],
   ['@$__[o](4)', {}],
@@ -113,6 +115,8 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['color[#fff]', { source: 'body', name: 'color[#fff]', isName: true }],
   ['$lowercase(AppImageConfigName) $OR AppImageConfigName', { source: 'body', name: 'transform' }], // JSONata
   ['$join([$string(Port), ":", Host])', { source: 'body', name: 'expression' }],
+  // Grafana's SQL macros, in every panel query a dashboard sends
+  ['SELECT $__timeGroupAlias(time, $__interval), avg(value) AS "value" FROM metrics WHERE $__timeFilter(time) GROUP BY 1', { source: 'body', name: 'rawSql' }],
   ['mail', { source: 'body', name: 'action' }],
   ['file_get_contents', { source: 'query', name: 'q' }], // a documentation search
   ['richard.php@my-email.com', {}],

@@ -606,6 +606,9 @@ function variableFunctions(v: string, br: Brackets): Hit | undefined {
       if (next !== 40 && next !== 91 && next !== 123 && next !== 45 && next !== 47 && next !== 35 && !isSpace(next)) { from = nameEnd; continue; }
       if (at > 0 && v.charCodeAt(at - 1) === 46) { from = nameEnd; continue; } // obj.$member (JS)
       if (next === 40 && JS_DOLLAR_NAMES.has(v.slice(at, nameEnd))) { from = nameEnd; continue; }
+      // `$__timeFilter(time)`: Grafana's SQL macros (and other query templates') are `$__` and a name, which PHP
+      // code does not write (its own variables with two underscores are not called)
+      if (next === 40 && i === at + 1 && v.charCodeAt(i) === 95 && v.charCodeAt(i + 1) === 95 && isIdentStart(v.charCodeAt(i + 2)) && v.charCodeAt(i + 2) !== 95) { from = nameEnd; continue; }
     }
     const chainEnd = variableChain(v, nameEnd, br);
     const gap = skipGap(v, chainEnd);
