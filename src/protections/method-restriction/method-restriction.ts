@@ -7,7 +7,6 @@ import type { Verdict } from '../../pipeline/verdict.ts';
 import { bodyKindOf } from '../../inspect/extract/content-type.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
-import { extractJson } from '../../inspect/extract/json.ts';
 import { problemStatus, type ExtractProblem } from '../../inspect/extract/extract-result.ts';
 import { compileCidrSet, type CidrSet } from '../../net/cidr.ts';
 
@@ -64,10 +63,8 @@ export const methodRestriction = defineProtection<MethodRestrictionConfig>({
           const fields = bodyMethodFields(exchange.header('content-type'), body);
           if (fields === undefined) return pass(); // no form or JSON
           if ('problem' in fields) {
-            // A body whose `_method` cannot be read is not forwarded: the backend may read one there. (A JSON document
-            // that is no JSON at all holds none for Laravel either: json_decode fails; the body's other checks judge it.)
+            // A form whose `_method` cannot be read is not forwarded: the backend may read one there.
             const { problem } = fields;
-            if (problem.reason === 'json_invalid' || problem.reason === 'json_invalid_utf8') return pass();
             return block(problemStatus(problem), problem.reason, { detail: { location: 'body', message: `${problem.message}: its _method field cannot be checked` } });
           }
           if (fields.length === 0) return pass();
@@ -153,15 +150,37 @@ function bodyMethodFields(contentType: string | undefined, body: Buffer): string
   // (a quick look first: most bodies carry no override; a name written with escapes, `%5Fm%65thod` or
   // `\u005fmethod`, is left to the parser)
   if (!body.includes('_method') && !body.includes(kind === 'json' ? '\\u' : '%')) return [];
+  if (kind === 'json') return jsonMethodField(body);
   const latin1 = classified.media?.params.get('charset') === 'iso-8859-1';
-  const result = kind === 'form' ? extractUrlencoded(body, { latin1 }) : kind === 'multipart' ? extractMultipart(body, classified.media!) : extractJson(body);
+  // (no budget of arguments or parts here: only `_method` is looked for, and the body's size is bounded already)
+  const result = kind === 'form'
+    ? extractUrlencoded(body, { latin1, maxArguments: UNBOUNDED, maxInputs: UNBOUNDED })
+    : extractMultipart(body, classified.media!, { maxParts: UNBOUNDED, maxInputs: UNBOUNDED, maxFileContentBytes: 0 });
   if ('problem' in result) return result;
-  // the field's own value: in a multipart body, not a header or parameter of its part (`..._method:header:...`);
-  // in JSON, the top-level member
-  const location = kind === 'form' ? 'body:form:_method' : kind === 'multipart' ? 'body:multipart:_method' : 'body:$._method';
+  // the field's own value: in a multipart body, not a header or parameter of its part (`..._method:header:...`)
+  const location = kind === 'form' ? 'body:form:_method' : 'body:multipart:_method';
   const values: string[] = [];
   for (const input of result.inputs) if (input.isName !== true && input.location === location) values.push(input.value);
   return values;
+}
+
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The top-level `_method` member of a JSON object, read as PHP's json_decode (Laravel) reads it: the last of
+ * duplicated members, escapes decoded, a string only. A document that is no JSON gives none (json_decode fails
+ * too); the body's other checks judge it.
+ */
+function jsonMethodField(body: Buffer): string[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(body.toString('utf8'));
+  } catch {
+    return [];
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return [];
+  const value = (document as Record<string, unknown>)._method;
+  return typeof value === 'string' ? [value] : [];
 }
 
 /** Headers that Express (method-override), ASP.NET, Google APIs, Symfony and others take as the request's method. */
