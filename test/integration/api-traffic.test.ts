@@ -63,6 +63,9 @@ const BENIGN: Sample[] = [
   { label: 'Datadog RUM', path: '/api/v2/rum?ddsource=browser&ddtags=sdk_version%3A5.30.0%2Cenv%3Aprod', type: 'text/plain;charset=UTF-8', body: [JSON.stringify({ type: 'view', view: { url: 'https://shop.example.com/cart?step=2', name: '/cart' } }), JSON.stringify({ type: 'resource', resource: { type: 'xhr', url: 'https://shop.example.com/api/cart/items?include=product.images&fields[product]=name,price', method: 'PATCH' } })].join('\n') },
   json('web-vitals', '/vitals', { name: 'LCP', value: 2345.6, attribution: { element: 'main > section.hero > img.hero-image', url: 'https://cdn.example.com/img/hero.webp?w=1200&q=80' } }),
   json('session replay', '/collect', { e: [{ t: 'click', s: "div.product-card:nth-child(3) > a[href*='products']" }, { t: 'input', s: 'input#search[name="q"]', v: '***' }] }),
+  // a login form and a Strapi query string
+  { label: 'login with a random password', path: '/Account/Login', type: 'application/x-www-form-urlencoded', body: `__RequestVerificationToken=CfDJ8N4m-abc_DEF123&Email=kim%40example.com&Password=${q("P@ssw0rd!'#7")}&RememberMe=true` },
+  { label: 'Strapi filters', path: '/api/articles?filters[title][$containsi]=hello&filters[$or][0][views][$gt]=10&filters[$or][1][featured][$eq]=true&populate=*&pagination[page]=1' },
   // Firebase's Firestore writes over Google WebChannel: the request's headers travel as one query parameter
   { label: 'Firestore WebChannel', path: `/google.firestore.v1.Firestore/Write/channel?database=${q('projects/shop-app/databases/(default)')}&VER=8&RID=51234&CVER=22&X-HttpMethodOverride=POST&${q('$httpHeaders')}=${q('X-Goog-Api-Client:gl-js/ fire/10.7.1\r\nContent-Type:text/plain\r\nX-Firebase-GMPID:1:1234567890:web:abcdef\r\n')}&zx=k3j4h5&t=1`, type: 'application/x-www-form-urlencoded', body: `count=1&ofs=0&req0___data__=${q(JSON.stringify({ database: 'projects/shop-app/databases/(default)' }))}` },
   { label: 'Stripe.js form', path: '/v1/payment_methods', type: 'application/x-www-form-urlencoded', body: 'type=card&card[number]=4242424242424242&card[cvc]=123&billing_details[address][postal_code]=04524&payment_user_agent=stripe.js%2F1a2b3c%3B+stripe-js-v3&referrer=https%3A%2F%2Fshop.example.com' },
@@ -96,6 +99,8 @@ const ATTACKS: Sample[] = [
   json('XSS in a Segment property', '/v1/batch', { batch: [{ type: 'track', properties: { name: '<img src=x onerror=alert(document.cookie)>' } }] }, 'text/plain'),
   json('SSRF in a webhook URL', '/api/webhooks', { url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }),
   json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),
+  { label: 'login bypass in the password', path: '/Account/Login', type: 'application/x-www-form-urlencoded', body: `Email=kim%40example.com&Password=${q("' OR '1'='1")}` },
+  { label: 'operator on a credential in a Strapi-style filter', path: '/api/users?filters[password][$ne]=x' },
   { label: 'response splitting in a header list', path: `/channel?${q('$httpHeaders')}=${q('Content-Type:text/plain\r\n\r\n<html><script>alert(1)</script>')}` },
   { label: 'header injected after text', path: `/channel?headers=${q('x\r\nSet-Cookie: session=attacker')}` },
   json('PHP variable function in a query field', '/api/ds/query', { rawSql: 'SELECT 1; $f = $_GET["f"]; $f($_GET["a"]);' }),

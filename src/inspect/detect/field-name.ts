@@ -39,3 +39,23 @@ export function lastNameStep(name: string): string {
   const lower = name.toLowerCase();
   return lower.slice(Math.max(lower.lastIndexOf('['), lower.lastIndexOf('.')) + 1).replace(/[\]"' ]/g, '');
 }
+
+/** The last name asked about by isPasswordField, and the answer (one value after another has the same name). */
+let lastPasswordName: string | undefined;
+let lastIsPassword = false;
+
+/**
+ * The input is a password field (`password`, `new_password`, `user[passwd]`, `pwd`, `passphrase`, `pin`), whose
+ * characters are chosen at random: a quote followed by `#` or `--` is common there, and cutting the query after the
+ * password check gains an attacker nothing that the password would not.
+ */
+export function isPasswordField(context: DetectorContext): boolean {
+  if (context.source === 'header' || context.isName) return false;
+  if (context.name !== lastPasswordName) {
+    lastPasswordName = context.name;
+    const step = lastNameStep(context.name).replace(/[-_]/g, '');
+    lastIsPassword = step.includes('passw') || step === 'pass' || step === 'pwd' || step.endsWith('pwd') ||
+      step.includes('passphrase') || step.includes('passcode') || step === 'pin';
+  }
+  return lastIsPassword;
+}

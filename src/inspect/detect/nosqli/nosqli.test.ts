@@ -17,9 +17,12 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['q[$where]', NAME],
   ['email[$exists]', NAME],
   ['$or[0][user]', NAME],
-  ['filter[$nin][]', NAME],
+  ['role[$nin][]', NAME],
   ['user.$ne', NAME],
-  ['a[$NE]', NAME],
+  ['userId[$NE]', NAME],
+  ['filters[$or][0][password][$gt]', NAME],
+  ['items[$where]', NAME],
+  ['name[$regex]', NAME],
   ['$gt', KEY],
   ['$where', KEY],
   ['$function', KEY],
@@ -52,6 +55,12 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['{"name": "Anna", "price": "$5"}', { source: 'body' }],
   ['user[name]', NAME],
   ['filter[status]', NAME],
+  // comparison and logical operators on ordinary fields, as Strapi and Feathers query strings carry them by design
+  ['filters[$or][0][views][$gt]', NAME],
+  ['filters[title][$containsi]', NAME],
+  ['price[$gte]', NAME],
+  ['createdAt[$lt]', NAME],
+  ['filter[$nin][]', NAME],
   ['$schema', KEY],
   ['$ref', KEY],
   ['$id', KEY],
@@ -120,5 +129,15 @@ test('linear time; never throws', () => {
   for (const v of inputs) {
     const ms = Math.max(bestOf(() => { run(v); }), bestOf(() => { run(v, NAME); }));
     assert.ok(ms < 250, `slow ${ms.toFixed(1)} ms on ${v.slice(0, 12)}`);
+  }
+});
+
+test('operators on ordinary fields of a structured name count from paranoia 2; on guarded fields, or as code, from 1', () => {
+  for (const name of ['price[$gte]', 'filters[$or][0][views][$gt]', 'filter[$nin][]']) {
+    const fs = run(name, NAME);
+    assert.ok(fs.length > 0 && fs.every((f) => f.paranoia === 2), `${name}: ${JSON.stringify(fs.map((f) => f.paranoia))}`);
+  }
+  for (const name of ['pass[$ne]', 'customer_id[$gt]', 'q[$where]', 'title[$regex]', 'filters[$or][0][email][$ne]']) {
+    assert.equal(pl1(run(name, NAME)).length, 1, name);
   }
 });

@@ -81,13 +81,43 @@ function segments(name: string): string[] {
   return out;
 }
 
+/**
+ * Field names an operator is dangerous on wherever it appears: credentials and identities (`password[$ne]`,
+ * `user[$gt]`, `login[$regex]`: the login bypass), object identifiers and owners (`userId[$ne]`: another user's
+ * records), roles and tenants. Read from a lower-case name with `_` and `-` dropped; `id` alone or at the end.
+ */
+const GUARDED_FIELD_WORDS = ['pass', 'pwd', 'user', 'login', 'email', 'mail', 'account', 'token', 'secret', 'apikey',
+  'owner', 'tenant', 'role', 'admin', 'auth', 'session', 'otp', 'pin', 'uid', 'key', 'code', 'phone', 'member', 'customer'];
+
+function isGuardedField(segment: string): boolean {
+  const f = segment.toLowerCase().replace(/[-_]/g, '');
+  if (f === '' || f.length > 64) return false;
+  if (f === 'id' || f.endsWith('id')) return true;
+  for (const w of GUARDED_FIELD_WORDS) if (f.includes(w)) return true;
+  return false;
+}
+
+/**
+ * The paranoia of a strong operator in a structured parameter name (`filters[$or][0][views][$gt]`): APIs built on
+ * Strapi, Feathers and similar frameworks take comparison and logical operators in their query strings by design,
+ * so on ordinary fields they count from paranoia 2. Server-side code (`$where`, `$function`, `$accumulator`), `$regex`
+ * (blind extraction), a name that is an operator alone, and any name with a guarded field (isGuardedField) stay 1.
+ */
+function nameOperatorParanoia(op: string, segs: readonly string[]): Paranoia {
+  if (CODE_OPS.has(op) || op === '$regex' || segs.length < 2) return 1;
+  for (const seg of segs) if (seg.charCodeAt(0) !== 36 && isGuardedField(seg)) return 1;
+  return 2;
+}
+
 function checkName(name: string, report: (f: Finding) => void): boolean {
   if (name.includes('$')) {
-    for (const seg of segments(name)) {
+    const segs = segments(name);
+    for (const seg of segs) {
       const op = seg.toLowerCase();
       if (STRONG_OPS.has(op)) {
         report({
-          ruleId: CODE_OPS.has(op) ? 'nosqli-where-operator' : 'nosqli-operator-name', category: 'nosqli', paranoia: 1,
+          ruleId: CODE_OPS.has(op) ? 'nosqli-where-operator' : 'nosqli-operator-name', category: 'nosqli',
+          paranoia: nameOperatorParanoia(op, segs),
           score: SCORE.critical, message: `query operator ${op} in a parameter name or key`, matched: name.slice(0, 120),
         });
         return true;

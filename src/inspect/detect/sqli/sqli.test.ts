@@ -666,3 +666,18 @@ test('runs in linear time on long base64: 1 MB well under 200 ms', () => {
   }
   assert.ok(best < 200, `1 MB of base64: ${best.toFixed(1)} ms`);
 });
+
+test('in a password field a quote and a comment are paranoia 2; an injected condition is paranoia 1 as anywhere', () => {
+  const at = (value: string, name: string) => {
+    const found: Finding[] = [];
+    sqliDetector.detect(value, { source: 'body', name, isName: false, paranoia: 3, layers: [] }, (f) => found.push(f));
+    return found;
+  };
+  for (const [value, name] of [["P@ssw0rd!'#", 'Password'], ["Tr0ub4dor&3';", 'user[passwd]'], ["abc'-- ", 'new_password'], ["x'#", 'pwd']]) {
+    const found = at(value, name);
+    assert.ok(found.length > 0 && found.every((f) => f.paranoia >= 2), `${name}=${value}: ${JSON.stringify(found.map((f) => `${f.ruleId}@${f.paranoia}`))}`);
+  }
+  assert.ok(at("' OR '1'='1", 'password').some((f) => f.paranoia === 1 && f.ruleId === 'sqli-tautology'));
+  assert.ok(at("x' UNION SELECT password FROM users--", 'password').some((f) => f.paranoia === 1));
+  assert.ok(at("admin'#", 'username').some((f) => f.paranoia === 1 && f.ruleId === 'sqli-comment-cut'), 'the login bypass in the user name');
+});

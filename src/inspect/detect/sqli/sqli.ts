@@ -18,6 +18,7 @@
  * first tokens are recognized without being built (`bareFailsAtOnce`, `quoteFailsAtOnce`, `pairFailsAtOnce`),
  * readings tokenize on demand (`View`, `TokenStream`), and work for rules above the paranoia level in force is skipped.
  */
+import { isPasswordField } from '../field-name.ts';
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import {
   isSpace, isWordChar, isWordStart, operatorAt, stringEnd, TokenStream, WORD_MAX, type CodeUnits, type Token,
@@ -228,7 +229,9 @@ export const sqliDetector: Detector = {
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
     if (quiet) magicNumber(value, out);
     else inspect(value, out);
-    out.flush(report);
+    // In a password field a quote and a comment after the password (`P@ss'#1`, `x'--`) are how random passwords are
+    // made, and cutting the query there gains nothing: paranoia 2. Tautologies, UNION and the rest stay as they are.
+    out.flush(!isPasswordField(context) ? report : (f) => report(f.ruleId === 'sqli-comment-cut' && f.paranoia === 1 ? { ...f, paranoia: 2, message: `${f.message} (a password field)` } : f));
   },
 };
 
