@@ -203,6 +203,11 @@ class Collector {
     return this.input.charCodeAt(at);
   }
 
+  /** Whether a finding of `ruleId` at paranoia 1 was added. */
+  hasAt1(ruleId: string): boolean {
+    return this.best?.get(ruleId)?.[0] !== undefined;
+  }
+
   flush(report: (finding: Finding) => void): void {
     if (this.best === undefined) return;
     for (const levels of this.best.values()) {
@@ -231,7 +236,9 @@ export const sqliDetector: Detector = {
     else inspect(value, out);
     // In a password field a quote and a comment after the password (`P@ss'#1`, `x'--`) are how random passwords are
     // made, and cutting the query there gains nothing: paranoia 2. Tautologies, UNION and the rest stay as they are.
-    out.flush(!isPasswordField(context) ? report : (f) => report(f.ruleId === 'sqli-comment-cut' && f.paranoia === 1 ? { ...f, paranoia: 2, message: `${f.message} (a password field)` } : f));
+    // (the field is asked about only then: names change from value to value, and most values have no finding)
+    if (!out.hasAt1('sqli-comment-cut') || !isPasswordField(context)) out.flush(report);
+    else out.flush((f) => report(f.ruleId === 'sqli-comment-cut' && f.paranoia === 1 ? { ...f, paranoia: 2, message: `${f.message} (a password field)` } : f));
   },
 };
 
