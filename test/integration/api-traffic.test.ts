@@ -41,6 +41,7 @@ const BENIGN: Sample[] = [
   { label: 'Lucene range', path: `/search?q=${q('title:(waf OR "api gateway") AND year:[2020 TO 2026]')}` },
   { label: 'PromQL', path: `/api/v1/query_range?query=${q('sum(rate(http_requests_total{job="api",status=~"5.."}[5m])) by (instance)')}&start=1764200000&end=1764203600&step=15` },
   { label: 'LogQL', path: `/loki/api/v1/query_range?query=${q('{app="api", env!="dev"} |= "error" | json | line_format "{{.level}} {{.msg}}"')}` },
+  { label: 'Splunk search', path: '/services/search/jobs', type: 'application/x-www-form-urlencoded', body: `search=${q('search index=main sourcetype=access_* status>=500 | stats count by status, uri_path | sort -count | head 10')}&output_mode=json` },
   json('Grafana SQL macros', '/api/ds/query', { queries: [{ refId: 'A', datasource: { uid: 'pg1' }, rawSql: 'SELECT $__timeGroupAlias(time, $__interval), avg(value) AS "value" FROM metrics WHERE $__timeFilter(time) GROUP BY 1 ORDER BY 1', format: 'time_series' }], from: 'now-6h', to: 'now' }),
   { label: 'PostgREST', path: '/rest/v1/orders?select=id,total,items(id,qty)&status=eq.open&order=created_at.desc' },
   { label: 'presigned S3 URL', path: '/bucket/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261127%2Fap-northeast-2%2Fs3%2Faws4_request&X-Amz-Date=20261127T101010Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024' },

@@ -97,6 +97,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['admin";id;"', 1],
   ['localhost\nid', 1], // a line break after a lone token separates commands
   ['\nid', 1], // and so does one that starts the value (appended to a command line)
+  ['x | sort -r /etc/passwd', 1], // a text filter reading a sensitive file
+  ['x | sort | sh', 1], // output piped into a shell
+  ['x | sort -count; id', 1], // a filter chained with another command
   ['\r\nwhoami', 1],
   [' \nls -la', 1],
   ['127.0.0.1\n/bin/ls', 1],
@@ -140,6 +143,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
+  // log and search query languages chain their stages with pipes into text filters (Splunk)
+  ['search index=main status>=500 | stats count by uri_path | sort -count | head 10', { source: 'body', name: 'search' }],
+  ['logs | sort timestamp | tail 5', { source: 'query', name: 'q' }],
   ['cats & dogs'],
   ['Tom & Jerry; Rock & Roll'],
   ['salt | pepper'],

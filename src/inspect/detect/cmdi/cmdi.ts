@@ -1277,6 +1277,7 @@ type Wants = (rule: string, paranoia: number) => boolean;
 function analyse(value: string, parse: ShellParse, keep: (v: Verdict) => void, wants: Wants, glob: { left: number }, shift: number, isName = false): void {
   const cmds = parse.commands;
   let known = 0;
+  let filters = 0;
   let withEvidence = 0;
   let chainLevel: Paranoia | 0 = 0;
   let chainStart = -1;
@@ -1295,13 +1296,14 @@ function analyse(value: string, parse: ShellParse, keep: (v: Verdict) => void, w
     if (outcome === null) continue;
     if (outcome.verdict !== null) keep(at(outcome.verdict));
     known++;
+    if (outcome.filter === true) filters++;
     if (outcome.evidence > 0) withEvidence++;
     if (outcome.level > 0 && (chainLevel === 0 || outcome.level < chainLevel)) chainLevel = outcome.level;
     if (chainStart < 0) chainStart = cmd.opPos;
     chainEnd = outcome.end;
   }
   // several real commands chained, one of them with command-line arguments: a script, not prose
-  if (known >= 2 && withEvidence >= 1 && chainLevel === 2) {
+  if (known >= 2 && withEvidence >= 1 && chainLevel === 2 && filters < known) {
     keep(at({ rule: 'cmdi-command-chain', paranoia: 1, score: SCORE.critical, message: 'several commands chained with shell operators', start: Math.max(0, chainStart), end: chainEnd }));
   }
   // a quoted argument holding a command line (`system('...')`, `sh -c "..."`, `"cscli alerts list"`)
@@ -1330,6 +1332,8 @@ interface Outcome {
   readonly level: Paranoia | 0;
   readonly evidence: number;
   readonly end: number;
+  /** A stage that only filters piped output (TEXT_FILTERS): a chain of nothing else is a query, not a script. */
+  readonly filter?: boolean;
 }
 
 function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: number, parse: ShellParse, glob: { left: number }, wants: Wants, isName = false): Outcome | null {
@@ -1421,13 +1425,22 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     else if (!common) level = commandLineArgs(words, k + 1) ? 2 : 3;
     else level = 0;
   }
-  if (level === 0) return { verdict: null, level: 0, evidence: ev.level, end };
+  // Output piped into a text filter (`| sort -count | head 10`) with nothing stronger than options for arguments is
+  // how log and search query languages (Splunk, and others of their kind) chain their stages; a pipe into a shell, a
+  // filter reading a sensitive file or an obfuscated name stays as it is.
+  // (and a chain of such stages alone is no script: `| stats ... | sort -count | head 10`)
+  const filter = why === 3 && cmd.op === '|' && TEXT_FILTERS.has(name) && ev.level < 2 && !obfuscated;
+  if (filter && level === 1) level = 2;
+  if (level === 0) return { verdict: null, level: 0, evidence: ev.level, end, filter };
   const score = level === 3 ? SCORE.notice : SCORE.critical;
-  if (!wants(rule, level)) return { verdict: null, level, evidence: ev.level, end };
+  if (!wants(rule, level)) return { verdict: null, level, evidence: ev.level, end, filter };
   const message = why === 1 ? `evasion in the command word (${name})` : why === 2 ? `command substitution running ${name}`
     : why === 3 ? `${name} after ${opName(cmd.op)}` : `${name} with command-line arguments`;
-  return { verdict: { rule, paranoia: level, score, message: `OS command: ${message}`, start, end }, level, evidence: ev.level, end };
+  return { verdict: { rule, paranoia: level, score, message: `OS command: ${message}`, start, end }, level, evidence: ev.level, end, filter };
 }
+
+/** Commands that only reorder, cut or count the text they are given (see the pipe rule in `analyseCommand`). */
+const TEXT_FILTERS: ReadonlySet<string> = new Set(['sort', 'head', 'tail', 'uniq', 'wc', 'cut', 'tr', 'fmt', 'fold', 'nl', 'column', 'rev', 'tac', 'paste', 'expand']);
 
 // ---- the command word -------------------------------------------------------------------------------------------
 
