@@ -67,6 +67,8 @@ const BENIGN: Sample[] = [
   // a login form and a Strapi query string
   { label: 'login with a random password', path: '/Account/Login', type: 'application/x-www-form-urlencoded', body: `__RequestVerificationToken=CfDJ8N4m-abc_DEF123&Email=kim%40example.com&Password=${q("P@ssw0rd!'#7")}&RememberMe=true` },
   { label: 'Strapi filters', path: '/api/articles?filters[title][$containsi]=hello&filters[$or][0][views][$gt]=10&filters[$or][1][featured][$eq]=true&populate=*&pagination[page]=1' },
+  { label: 'Parse Server where', path: `/parse/classes/GameScore?where=${q(JSON.stringify({ score: { $gte: 1000 }, playerName: { $in: ['Kim', 'Lee'] } }))}&order=-score&limit=10` },
+  json('MongoDB-style filter body', '/api/products/search', { filter: { price: { $gte: 10, $lte: 50 }, tags: { $in: ['sale'] } }, sort: { price: -1 } }),
   // Firebase's Firestore writes over Google WebChannel: the request's headers travel as one query parameter
   { label: 'Firestore WebChannel', path: `/google.firestore.v1.Firestore/Write/channel?database=${q('projects/shop-app/databases/(default)')}&VER=8&RID=51234&CVER=22&X-HttpMethodOverride=POST&${q('$httpHeaders')}=${q('X-Goog-Api-Client:gl-js/ fire/10.7.1\r\nContent-Type:text/plain\r\nX-Firebase-GMPID:1:1234567890:web:abcdef\r\n')}&zx=k3j4h5&t=1`, type: 'application/x-www-form-urlencoded', body: `count=1&ofs=0&req0___data__=${q(JSON.stringify({ database: 'projects/shop-app/databases/(default)' }))}` },
   { label: 'Stripe.js form', path: '/v1/payment_methods', type: 'application/x-www-form-urlencoded', body: 'type=card&card[number]=4242424242424242&card[cvc]=123&billing_details[address][postal_code]=04524&payment_user_agent=stripe.js%2F1a2b3c%3B+stripe-js-v3&referrer=https%3A%2F%2Fshop.example.com' },
@@ -101,6 +103,9 @@ const ATTACKS: Sample[] = [
   json('SSRF in a webhook URL', '/api/webhooks', { url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }),
   json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),
   { label: 'login bypass in the password', path: '/Account/Login', type: 'application/x-www-form-urlencoded', body: `Email=kim%40example.com&Password=${q("' OR '1'='1")}` },
+  json('operators on credentials in a JSON login', '/api/login', { username: { $ne: null }, password: { $ne: null } }),
+  json('an operator on a credential after one on an ordinary field', '/api/items', { price: { $ne: 0 }, password: { $ne: '' } }),
+  { label: 'operator on a credential in a Parse-style where', path: `/parse/classes/_User?where=${q(JSON.stringify({ password: { $regex: '^a' } }))}` },
   { label: 'operator on a credential in a Strapi-style filter', path: '/api/users?filters[password][$ne]=x' },
   { label: 'response splitting in a header list', path: `/channel?${q('$httpHeaders')}=${q('Content-Type:text/plain\r\n\r\n<html><script>alert(1)</script>')}` },
   { label: 'header injected after text', path: `/channel?headers=${q('x\r\nSet-Cookie: session=attacker')}` },

@@ -279,3 +279,14 @@ test('records of an array: names guessed from the previous record are still chec
   const longer = rows('{"id":"1"}', '{"idx":"2"}');
   assert.ok('inputs' in longer && longer.inputs.some((i) => i.isName && i.value === 'idx'));
 });
+
+test('a query operator key is read with the member that holds it, on every occurrence', () => {
+  const result = extractJson('{"price":{"$gte":1,"$lte":9},"password":{"$ne":""},"items":[{"qty":{"$gt":0}},{"qty":{"$gt":0}}],"$or":[{"a":1}],"$ref":"#/x"}', { uniqueKeys: true });
+  assert.ok('inputs' in result);
+  const names = result.inputs.filter((i) => i.isName).map((i) => [i.value, i.location]);
+  assert.deepEqual(names.filter(([value]) => value!.includes('$') && !value!.startsWith('$ref')), [
+    ['price[$gte]', 'body:$.price.$gte'], ['price[$lte]', 'body:$.price.$lte'], ['password[$ne]', 'body:$.password.$ne'],
+    ['qty[$gt]', 'body:$.items[0].qty.$gt'], ['qty[$gt]', 'body:$.items[1].qty.$gt'], ['$or', 'body:$.$or'],
+  ]);
+  assert.ok(names.some(([value]) => value === '$ref'), 'other $ keys as before');
+});

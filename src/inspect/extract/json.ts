@@ -1,6 +1,7 @@
 import type { InputSource, InspectedInput } from '../finding.ts';
 import { DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
 import { escapeText, LONE_SURROGATE, readEscape, readNumber, skipWs } from './json-lexical.ts';
+import { isQueryOperator } from '../query-operators.ts';
 
 /**
  * A strict JSON walker (RFC 8259) that turns a document into inputs: every key (`isName`) and every string, number
@@ -81,6 +82,17 @@ function walksIntoPrototype(parentPath: string, key: string): boolean {
 
 function prototypePath(source: InputSource, location: string): InspectedInput {
   return { source, name: 'constructor.prototype', location, value: 'constructor.prototype', isName: true };
+}
+
+/**
+ * A query operator used as a member name (`{"price": {"$gte": 10}}`), read together with the member that holds it:
+ * `price[$gte]`, as a query string writes it, so that the NoSQL detector can tell a filter on an ordinary field from
+ * one on a credential. Emitted on every occurrence (not once per document: `{"a": {"$ne": 1}, "password": {"$ne": 1}}`
+ * has two), and alone (`$or`) at the top of the document.
+ */
+function operatorKeyInput(source: InputSource, key: string, holder: string, location: string): InspectedInput {
+  const value = holder === '' ? key : `${holder}[${key}]`;
+  return { source, name: key, location, value, isName: true };
 }
 
 /** The path step for an object member: `.name`, or `['a b']` with `'` and `\` escaped. */
@@ -397,7 +409,9 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         path = paths[top]! + step;
         name = guess;
         // Emitted with the object it was read in before, when names are emitted once; else on every occurrence.
-        if (guess !== '' && emittedKeys === undefined) {
+        if (guess.charCodeAt(0) === 36 && isQueryOperator(guess)) {
+          if (inputs.push(operatorKeyInput(source, guess, names[top]!, path)) > maxInputs) return tooManyInputs(maxInputs);
+        } else if (guess !== '' && emittedKeys === undefined) {
           inputs.push({ source, name: guess, location: path, value: guess, isName: true });
           if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
         }
@@ -438,7 +452,9 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       if (!addName(openKeys, keyStarts, keySets, top, key, false)) return duplicate(key, i);
       path = paths[top]! + step;
       name = key;
-      if (key !== '' && (emittedKeys === undefined || ((slot < 0 || !keyEmitted[slot]) && !emittedKeys.has(key)))) {
+      if (key.charCodeAt(0) === 36 && isQueryOperator(key)) {
+        if (inputs.push(operatorKeyInput(source, key, names[top]!, path)) > maxInputs) return tooManyInputs(maxInputs);
+      } else if (key !== '' && (emittedKeys === undefined || ((slot < 0 || !keyEmitted[slot]) && !emittedKeys.has(key)))) {
         if (emittedKeys !== undefined) {
           emittedKeys.add(key);
           if (slot >= 0) keyEmitted[slot] = true;

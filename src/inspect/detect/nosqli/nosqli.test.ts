@@ -141,3 +141,14 @@ test('operators on ordinary fields of a structured name count from paranoia 2; o
     assert.equal(pl1(run(name, NAME)).length, 1, name);
   }
 });
+
+test('a filter document on ordinary fields counts from paranoia 2; on guarded fields, at its top or broken into, from 1', () => {
+  for (const value of ['{"score":{"$gte":1000}}', '{"price": {"$gte": 10, "$lte": 50}, "tags": {"$in": ["a"]}}', '[{"createdAt":{"$lt":"2026-01-01"}}]']) {
+    const fs = run(value, { source: 'query', name: 'where' });
+    assert.ok(fs.length > 0 && fs.every((f) => f.paranoia === 2), `${value}: ${JSON.stringify(fs.map((f) => f.paranoia))}`);
+  }
+  for (const value of ['{"password":{"$ne":1}}', '{"score":{"$gte":1},"userId":{"$ne":"me"}}', '{"$or":[{"a":1}]}', '{"a":{"$where":"1"}}',
+    '{"name":{"$regex":"^a"}}', 'x"}, "score": {"$gt": ""', "{'price': {'$gt': 0}"]) {
+    assert.equal(pl1(run(value, { source: 'query', name: 'where' })).length, 1, value);
+  }
+});

@@ -1,5 +1,6 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { CH_AMP, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from '../../value-chars.ts';
+import { STRONG_QUERY_OPERATORS, WEAK_QUERY_OPERATORS } from '../../query-operators.ts';
 
 /**
  * NoSQL (MongoDB-style) injection.
@@ -17,16 +18,8 @@ import { CH_AMP, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from 
  * `$where`/`$ne` in a sentence, a price `$5`, and ordinary keys give nothing.
  */
 
-/** Operators that change what a query matches (query, logical, element, evaluation, array). */
-const STRONG_OPS = new Set([
-  '$ne', '$gt', '$gte', '$lt', '$lte', '$nin', '$regex', '$where', '$exists', '$or', '$and', '$nor', '$not', '$expr',
-  '$elemmatch', '$jsonschema', '$function', '$accumulator', '$options', '$size', '$all', '$mod', '$text',
-  '$bitsallset', '$bitsanyset', '$bitsallclear', '$bitsanyclear', '$where', '$lookup', '$unionwith',
-  '$merge', '$out', '$geowithin', '$near',
-]);
-/** Operators that cannot widen a match much on their own. */
-/** Operators that also name ordinary members: `$type` is Json.NET's type metadata (`{"$type": "Order", "$id": "1"}`). */
-const WEAK_OPS = new Set(['$eq', '$in', '$type']);
+const STRONG_OPS = STRONG_QUERY_OPERATORS;
+const WEAK_OPS = WEAK_QUERY_OPERATORS;
 const CODE_OPS = new Set(['$where', '$function', '$accumulator']);
 
 const ORM_LOOKUPS = new Set([
@@ -156,6 +149,9 @@ function operatorKeys(v: string, lower: string, report: (f: Finding) => void): b
   let from = 0;
   let weakAt = -1;
   let weakOp = '';
+  // a strong operator on an ordinary field of a filter document (`{"price": {"$gte": 10}}`): see below
+  let fieldAt = -1;
+  let fieldOp = '';
   for (;;) {
     const at = v.indexOf('$', from);
     if (at < 0) break;
@@ -180,12 +176,71 @@ function operatorKeys(v: string, lower: string, report: (f: Finding) => void): b
       if (weakAt < 0) { weakAt = at; weakOp = op; }
       continue;
     }
+    // the member that holds the operator's object (`"price": {`): an ordinary field is what filter APIs (Parse's
+    // `where=`) take by design; a credential, identifier, owner or role, code, `$regex`, or an operator at the top
+    // of the document or after a `,` is the injection
+    const brace = before === '{' ? b : before === ',' ? enclosingBrace(v, b) : -1;
+    const holder = brace >= 0 && !CODE_OPS.has(op) && op !== '$regex' ? holderKey(v, brace) : undefined;
+    if (holder !== undefined && !isGuardedField(holder)) {
+      if (fieldAt < 0) { fieldAt = at; fieldOp = op; }
+      continue;
+    }
     operatorKey(v, at, op, 1, report);
+    return true;
+  }
+  if (fieldAt >= 0) {
+    // paranoia 2 only in a well-formed document: a break-out into object text (`x"}, "a": {"$gt": ""`) is no filter
+    operatorKey(v, fieldAt, fieldOp, wellFormedJson(v) ? 2 : 1, report);
     return true;
   }
   if (weakAt < 0) return false;
   operatorKey(v, weakAt, weakOp, 2, report);
   return true;
+}
+
+/**
+ * The `{` that opens the object a `,` at `comma` is in (`{"$gte": 1, "$lte": 9}`), read backwards over at most 512
+ * characters, skipping quoted strings; -1 when there is none (the `,` is in an array, or too far in).
+ */
+function enclosingBrace(v: string, comma: number): number {
+  let depth = 0;
+  for (let k = comma - 1; k >= 0 && comma - k <= 512; k--) {
+    const c = v.charCodeAt(k);
+    if (c === 34 || c === 39) {
+      const open = v.lastIndexOf(c === 34 ? '"' : "'", k - 1);
+      if (open < 0) return -1;
+      k = open;
+    } else if (c === 125 || c === 93) depth++; // } ]
+    else if (c === 123 || c === 91) { // { [
+      if (depth === 0) return c === 123 ? k : -1;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/** The quoted member name before the `{` at `brace` (`"price": {`), or undefined. */
+function holderKey(v: string, brace: number): string | undefined {
+  let j = skipSpaceBack(v, brace - 1);
+  if (v.charCodeAt(j) !== 58) return undefined; // :
+  j = skipSpaceBack(v, j - 1);
+  const quote = v.charCodeAt(j);
+  if (quote !== 34 && quote !== 39) return undefined;
+  const open = v.lastIndexOf(quote === 34 ? '"' : "'", j - 1);
+  if (open < 0 || j - open > 65) return undefined;
+  return v.slice(open + 1, j);
+}
+
+/** Whether the value is one well-formed JSON document (an object or array). */
+function wellFormedJson(v: string): boolean {
+  const first = v.charCodeAt(skipSpace(v, 0));
+  if (first !== 123 && first !== 91) return false;
+  try {
+    JSON.parse(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function operatorKey(v: string, at: number, op: string, paranoia: Paranoia, report: (f: Finding) => void): void {
