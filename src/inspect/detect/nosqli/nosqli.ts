@@ -1,6 +1,6 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { CH_AMP, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from '../../value-chars.ts';
-import { STRONG_QUERY_OPERATORS, WEAK_QUERY_OPERATORS } from '../../query-operators.ts';
+import { STRONG_QUERY_OPERATORS as STRONG_OPS, WEAK_QUERY_OPERATORS as WEAK_OPS } from '../../query-operators.ts';
 
 /**
  * NoSQL (MongoDB-style) injection.
@@ -18,8 +18,6 @@ import { STRONG_QUERY_OPERATORS, WEAK_QUERY_OPERATORS } from '../../query-operat
  * `$where`/`$ne` in a sentence, a price `$5`, and ordinary keys give nothing.
  */
 
-const STRONG_OPS = STRONG_QUERY_OPERATORS;
-const WEAK_OPS = WEAK_QUERY_OPERATORS;
 const CODE_OPS = new Set(['$where', '$function', '$accumulator']);
 
 const ORM_LOOKUPS = new Set([

@@ -47,7 +47,7 @@ const SERVICE_PORTS: ReadonlySet<number> = new Set([
   4369, 5432, 5672, 5900, 6379, 9042, 9092, 11211, 27017,
 ]);
 /** Schemes that make a web request (what a service port turns into a probe). */
-const WEB_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', '']);
+const WEB_SCHEMES: ReadonlySet<string> = new Set(['http', 'https']);
 
 export const ssrfDetector: Detector = {
   category: 'ssrf',
