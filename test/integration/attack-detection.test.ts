@@ -198,6 +198,41 @@ test('every text type is inspected as text, JSON by its other names as JSON, NDJ
   assert.equal((await send('/img', { method: 'POST', body: Buffer.from('89504e470d0a1a0a', 'hex'), headers: { 'content-type': 'image/png' } })).status, 415);
 });
 
+test('bodies in EUC-KR are read as Korean: forms, XML, text and JSON pass, attacks in them (full-width too) are blocked; UTF-8 by any name', async () => {
+  const euckr = (text: string): Buffer => Buffer.from([...text].flatMap((c) => {
+    if (c.charCodeAt(0) < 0x80) return [c.charCodeAt(0)];
+    const code = KOREAN.get(c);
+    assert.ok(code, `no EUC-KR code in the test table for ${c}`);
+    return code;
+  }));
+  const form = { 'content-type': 'application/x-www-form-urlencoded; charset=EUC-KR' };
+  const percent = (bytes: Buffer): string => [...bytes].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  const count = upstream.requests.length;
+  // 홍길동, 안녕 as an older Korean site's jQuery posts them, and as its Java clients name the charset
+  assert.equal((await send('/login', { method: 'POST', body: `name=${percent(euckr('홍길동'))}&memo=${percent(euckr('안녕'))}`, headers: form })).status, 200);
+  assert.equal((await send('/login', { method: 'POST', body: `name=${percent(euckr('홍길동'))}`, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=MS949' } })).status, 200);
+  assert.equal((await send('/login', { method: 'POST', body: `name=${percent(euckr('홍길동'))}'+OR+'1'='1`, headers: form })).status, 403);
+  // a bank's XML interface: the declaration names the charset
+  const xml = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="EUC-KR"?><req><name>'), euckr('홍길동'), Buffer.from('</name></req>')]);
+  assert.equal((await send('/soap', { method: 'POST', body: xml, headers: { 'content-type': 'text/xml' } })).status, 200);
+  // full-width forms are EUC-KR characters too (KS X 1001 row 3): a backend that folds them reads <script>
+  const fullWidth = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="EUC-KR"?><req><name>'), euckr('＜ｓｃｒｉｐｔ＞ａｌｅｒｔ（１）＜／ｓｃｒｉｐｔ＞'), Buffer.from('</name></req>')]);
+  assert.equal((await send('/soap', { method: 'POST', body: fullWidth, headers: { 'content-type': 'text/xml' } })).status, 403);
+  assert.equal((await send('/note', { method: 'POST', body: euckr('안녕 홍길동'), headers: { 'content-type': 'text/plain; charset=euc-kr' } })).status, 200);
+  assert.equal((await send('/x', { method: 'POST', body: Buffer.concat([Buffer.from('{"name":"'), euckr('홍길동'), Buffer.from('"}')]), headers: { 'content-type': 'application/json; charset=euc-kr' } })).status, 200);
+  assert.equal((await send('/x', { method: 'POST', body: JSON.stringify({ name: '홍길동' }), headers: { 'content-type': 'application/json; charset=utf8' } })).status, 200);
+  assert.equal(upstream.requests.length, count + 6, 'the Korean bodies reached the upstream, the two attacks did not');
+  // Shift_JIS's second bytes may be `\` or `|`: a decoder swallows what a byte-level backend reads
+  assert.equal((await send('/x', { method: 'POST', body: 'q=%95%5C', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=shift_jis' } })).status, 415);
+});
+
+/** EUC-KR codes of the characters the test above sends. */
+const KOREAN = new Map<string, number[]>([
+  ['홍', [0xc8, 0xab]], ['길', [0xb1, 0xe6]], ['동', [0xb5, 0xbf]], ['안', [0xbe, 0xc8]], ['녕', [0xb3, 0xe7]],
+  ['＜', [0xa3, 0xbc]], ['＞', [0xa3, 0xbe]], ['／', [0xa3, 0xaf]], ['（', [0xa3, 0xa8]], ['）', [0xa3, 0xa9]], ['１', [0xa3, 0xb1]],
+  ...[...'scriptale'].map((c): [string, number[]] => [String.fromCharCode(0xff41 + c.charCodeAt(0) - 0x61), [0xa3, 0xe1 + c.charCodeAt(0) - 0x61]]),
+]);
+
 test('a route can forward a media type uninspected, or inspect unknown types with every parser', async () => {
   assert.equal((await send('/uploads/a.bin', { method: 'PUT', body: JNDI, headers: { 'content-type': 'application/octet-stream' } })).status, 200);
   assert.equal((await send('/lenient/x', { method: 'POST', body: 'plain words' })).status, 200);

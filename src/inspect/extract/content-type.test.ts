@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bodyKindOf, classifyContentType, parseContentType, type BodyKind } from './content-type.ts';
+import { bodyKindOf, classifyContentType, mediaCharset, parseContentType, type BodyKind } from './content-type.ts';
 
 /** [Content-Type, expected `type/subtype;k=v;...` (params sorted) or `!reason`] */
 const CASES: [string, string][] = [
@@ -62,6 +62,18 @@ const CASES: [string, string][] = [
   ['application/json; charset=utf-32', '!unsupported_charset'],
   ['application/json; charset="utf-7"', '!unsupported_charset'],
   ['text/plain; charset=x-unknown', '!unsupported_charset'],
+  // second bytes that may be `\`, `|` or a backquote; stateful escapes; bytes of its own
+  ['application/x-www-form-urlencoded; charset=shift_jis', '!unsupported_charset'],
+  ['application/x-www-form-urlencoded; charset=GBK', '!unsupported_charset'],
+  ['text/plain; charset=gb18030', '!unsupported_charset'],
+  ['text/plain; charset=big5', '!unsupported_charset'],
+  ['text/plain; charset=iso-2022-jp', '!unsupported_charset'],
+  ['text/plain; charset=iso-2022-kr', '!unsupported_charset'],
+  ['text/plain; charset=x-user-defined', '!unsupported_charset'],
+  ['text/plain; charset=utf-16be', '!unsupported_charset'],
+  // accepted
+  ['application/x-www-form-urlencoded; charset=EUC-KR', 'application/x-www-form-urlencoded;charset=euc-kr'],
+  ['application/json;charset=utf8', 'application/json;charset=utf8'],
 ];
 
 function show(value: string): string {
@@ -127,9 +139,14 @@ test('a parameter named __proto__ is an ordinary parameter', () => {
   assert.equal(result.params.get('__proto__'), 'x');
 });
 
-test('a custom charset allow-list applies', () => {
-  assert.ok(!('problem' in parseContentType('text/plain; charset=windows-1252', { charsets: ['windows-1252'] })));
-  assert.ok('problem' in parseContentType('text/plain; charset=utf-8', { charsets: ['windows-1252'] }));
+test('charsets: the names of UTF-8, ISO-8859-1 and EUC-KR are read as them', () => {
+  for (const [label, charset] of [['UTF8', 'utf-8'], ['us-ascii', 'utf-8'], ['latin1', 'iso-8859-1'], ['windows-1252', 'iso-8859-1'],
+    ['EUC-KR', 'euc-kr'], ['ks_c_5601-1987', 'euc-kr'], ['MS949', 'euc-kr'], ['x-windows-949', 'euc-kr'], ['"cp949"', 'euc-kr']] as const) {
+    const media = parseContentType(`application/x-www-form-urlencoded; charset=${label}`);
+    assert.ok(!('problem' in media), label);
+    assert.equal(mediaCharset(media), charset, label);
+  }
+  assert.equal(mediaCharset(undefined), 'utf-8');
 });
 
 test('never throws on random input', () => {

@@ -1,4 +1,5 @@
 import { failure, type ExtractProblem } from './extract-result.ts';
+import { charsetOf, UTF8, type Charset } from './charset.ts';
 
 /**
  * A strict `Content-Type` parser (RFC 9110 §8.3.1 media type, §5.6.2 token, §5.6.4 quoted-string, §5.6.6 parameters).
@@ -7,7 +8,8 @@ import { failure, type ExtractProblem } from './extract-result.ts';
  * - anything but exactly one `type/subtype` (`text/plain, application/json`, `text/plain; application/json`);
  * - leading or trailing whitespace, whitespace around `/` or `=`, control characters and non-ASCII bytes;
  * - a parameter given twice (`charset=utf-8; charset=utf-7`), RFC 2231 forms (`boundary*0=`, `filename*=`);
- * - a charset outside the allow-list (utf-7, utf-16, ibm037, ... carry payloads that a UTF-8 reader cannot see).
+ * - a charset that is not accepted (utf-7, utf-16, ibm037, ... carry payloads that a UTF-8 reader cannot see; the
+ *   list is in charset.ts).
  */
 export interface MediaType {
   /** Lower-case type, e.g. `application`. */
@@ -19,9 +21,6 @@ export interface MediaType {
 }
 
 export type MediaTypeResult = MediaType | { readonly problem: ExtractProblem };
-
-/** Charsets accepted in `charset=` parameters (request bodies and multipart parts). */
-export const ALLOWED_CHARSETS: readonly string[] = ['utf-8', 'us-ascii', 'iso-8859-1'];
 
 export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'xml' | 'graphql' | 'text' | 'unknown';
 
@@ -40,21 +39,18 @@ export function isTchar(code: number): boolean {
   return code < 128 && TCHAR[code] === 1;
 }
 
-export function isAllowedCharset(charset: string, allowed: readonly string[] = ALLOWED_CHARSETS): boolean {
-  return allowed.includes(charset.toLowerCase());
+/** The charset a parsed media type's text is in: its accepted `charset` parameter, else UTF-8. */
+export function mediaCharset(media: MediaType | undefined): Charset {
+  const label = media?.params.get('charset');
+  return label === undefined ? UTF8 : charsetOf(label) ?? UTF8;
 }
 
 function invalid(message: string): { problem: ExtractProblem } {
   return failure('invalid_content_type', message);
 }
 
-export interface ContentTypeOptions {
-  /** Charsets accepted (lower case); defaults to ALLOWED_CHARSETS. */
-  readonly charsets?: readonly string[];
-}
-
 /** Parses one `Content-Type` field value. Never throws. */
-export function parseContentType(value: string, options: ContentTypeOptions = {}): MediaTypeResult {
+export function parseContentType(value: string): MediaTypeResult {
   const n = value.length;
   if (n === 0) return invalid('empty Content-Type');
   if (n > 1024) return invalid('Content-Type longer than 1024 characters');
@@ -105,7 +101,7 @@ export function parseContentType(value: string, options: ContentTypeOptions = {}
   }
 
   const charset = params.get('charset');
-  if (charset !== undefined && !isAllowedCharset(charset, options.charsets)) {
+  if (charset !== undefined && charsetOf(charset) === undefined) {
     return failure('unsupported_charset', `charset "${charset.slice(0, 40)}" is not accepted`);
   }
   return { type, subtype, params };
@@ -165,9 +161,9 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
 }
 
 /** Parses a Content-Type and classifies it in one call. */
-export function bodyKindOf(value: string | undefined, options: ContentTypeOptions = {}): { kind: BodyKind; media?: MediaType } | { problem: ExtractProblem } {
+export function bodyKindOf(value: string | undefined): { kind: BodyKind; media?: MediaType } | { problem: ExtractProblem } {
   if (value === undefined) return { kind: 'unknown' };
-  const media = parseContentType(value, options);
+  const media = parseContentType(value);
   if ('problem' in media) return media;
   return { kind: classifyContentType(media), media };
 }

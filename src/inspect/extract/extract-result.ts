@@ -37,18 +37,3 @@ export function failure(reason: string, message: string, detail?: string): { pro
 export function tooManyInputs(max: number): { problem: ExtractProblem } {
   return failure('too_many_inputs', `more than ${max} inputs in one part of the request`);
 }
-
-/** Bytes as text: strict UTF-8 when valid, otherwise Latin-1, which keeps every byte (for the overlong layer). */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-export function bytesToText(bytes: Uint8Array, latin1: boolean): string {
-  if (!latin1) {
-    try { return strictUtf8.decode(bytes); } catch { /* not UTF-8: keep every byte below */ }
-  }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-}
-
-/** Strict UTF-8 decode, or undefined when the bytes are not valid UTF-8 (overlong forms and surrogates included). */
-export function strictUtf8Text(bytes: Uint8Array): string | undefined {
-  try { return strictUtf8.decode(bytes); } catch { return undefined; }
-}

@@ -1,5 +1,6 @@
 import type { InspectedInput } from '../finding.ts';
-import { DEFAULT_MAX_INPUTS, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { DEFAULT_MAX_INPUTS, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { strictUtf8Text } from './charset.ts';
 
 /**
  * Which request headers are inspected as inputs (`header:NAME`, lower-case name): those attackers write into and

@@ -1,5 +1,6 @@
 import type { InspectedInput } from '../finding.ts';
-import { DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { strictUtf8Text } from './charset.ts';
 import { extractJson } from './json.ts';
 import { skipWs } from './json-lexical.ts';
 

@@ -1,5 +1,6 @@
 import type { InputSource, InspectedInput } from '../finding.ts';
-import { DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { strictUtf8Text } from './charset.ts';
 import { escapeText, LONE_SURROGATE, readEscape, readNumber, skipWs } from './json-lexical.ts';
 import { isQueryOperator } from '../query-operators.ts';
 

@@ -121,6 +121,15 @@ test('more shapes that pass: no parts, token values, case of header names, extra
     'body:multipart:u#u', 'body:multipart:u:header:content-type=text/plain; charset=utf-8', 'body:multipart:u:header:content-id=<part1>', 'body:multipart:u=ü',
     'body:multipart:_charset_#_charset_', 'body:multipart:_charset_=UTF-8',
   ]);
+  // a part in EUC-KR, and a form that says its page was EUC-KR
+  assert.deepEqual(show(extractMultipart(body(
+    '--xyz\r\n', 'Content-Disposition: form-data; name="n"\r\n', 'Content-Type: text/plain; charset=euc-kr\r\n\r\n',
+    Buffer.from([0xc8, 0xab, 0xb1, 0xe6, 0xb5, 0xbf]), '\r\n--xyz\r\n',
+    'Content-Disposition: form-data; name="_charset_"\r\n\r\n', 'EUC-KR\r\n', '--xyz--\r\n',
+  ), m)), [
+    'body:multipart:n#n', 'body:multipart:n:header:content-type=text/plain; charset=euc-kr', 'body:multipart:n=홍길동',
+    'body:multipart:_charset_#_charset_', 'body:multipart:_charset_=EUC-KR',
+  ]);
 });
 
 test('the boundary in the middle of a line is content', () => {
@@ -196,6 +205,7 @@ const REFUSED: [string, string, (string | Buffer)[], string][] = [
   ], '!unsupported_charset/part_charset'],
   ['UTF-16 file part', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="f"; filename="x"\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n', 'x\r\n--b--\r\n'], '!unsupported_charset/part_charset'],
   ['_charset_ field naming ibm037', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="_charset_"\r\n\r\n', 'ibm037\r\n--b--\r\n'], '!unsupported_charset/charset_field'],
+  ['_charset_ field naming Shift_JIS', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="_charset_"\r\n\r\n', 'Shift_JIS\r\n--b--\r\n'], '!unsupported_charset/charset_field'],
 ];
 
 for (const [description, boundary, pieces, expected] of REFUSED) {

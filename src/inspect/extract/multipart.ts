@@ -1,6 +1,7 @@
 import type { InspectedInput } from '../finding.ts';
-import { ALLOWED_CHARSETS, isAllowedCharset, isTchar, parseContentType, type MediaType } from './content-type.ts';
-import { bytesToText, DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
+import { isTchar, mediaCharset, parseContentType, type MediaType } from './content-type.ts';
+import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
+import { charsetOf, decodeText, LATIN1, strictUtf8Text, UTF8, type Charset } from './charset.ts';
 
 /**
  * A strict `multipart/form-data` parser (RFC 7578 over RFC 2046 §5.1.1) for a body held in memory.
@@ -28,7 +29,6 @@ export interface MultipartOptions {
   /** How much of a text file's content is inspected (default 64 KiB). */
   readonly maxFileContentBytes?: number;
   readonly maxInputs?: number;
-  readonly charsets?: readonly string[];
   /** Location prefix; default `body:multipart:`. */
   readonly prefix?: string;
 }
@@ -172,10 +172,10 @@ function declaredText(media: MediaType | undefined): boolean {
 }
 
 /** The start of a file's content as text, or undefined when it looks binary (a NUL byte, or not text at all). */
-function fileText(content: Uint8Array, media: MediaType | undefined, max: number, latin1: boolean): string | undefined {
+function fileText(content: Uint8Array, media: MediaType | undefined, max: number, charset: Charset): string | undefined {
   let sample = content.length > max ? content.subarray(0, max) : content;
   if (sample.indexOf(0) !== -1) return undefined;
-  if (latin1) return bytesToText(sample, true);
+  if (charset !== UTF8) return decodeText(sample, charset);
   let text = strictUtf8Text(sample);
   if (text === undefined && sample.length < content.length) {
     // The cut may have split a multi-byte character: drop up to 3 trailing bytes of it.
@@ -184,7 +184,7 @@ function fileText(content: Uint8Array, media: MediaType | undefined, max: number
     }
   }
   if (text !== undefined) return text;
-  return declaredText(media) ? bytesToText(sample, true) : undefined;
+  return declaredText(media) ? decodeText(sample, LATIN1) : undefined;
 }
 
 /** Extracts the inputs of a multipart/form-data body. `media` is its parsed Content-Type. Never throws. */
@@ -195,7 +195,6 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
   const maxHeader = options.maxPartHeaderBytes ?? DEFAULT_MAX_PART_HEADER_BYTES;
   const maxContent = options.maxFileContentBytes ?? DEFAULT_MAX_FILE_CONTENT_BYTES;
   const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
-  const charsets = options.charsets ?? ALLOWED_CHARSETS;
   const prefix = options.prefix ?? 'body:multipart:';
 
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -257,7 +256,7 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
       if (h.name === 'content-disposition') dispositionValue = h.value;
       else if (h.name === 'content-transfer-encoding') return bad('content_transfer_encoding', 'Content-Transfer-Encoding in a part (RFC 7578 §4.7)');
       else if (h.name === 'content-type') {
-        const parsed = parseContentType(h.value, { charsets });
+        const parsed = parseContentType(h.value);
         if ('problem' in parsed) {
           if (parsed.problem.reason === 'unsupported_charset') {
             return failure('unsupported_charset', `multipart part ${parts}: ${parsed.problem.message}`, 'part_charset');
@@ -272,7 +271,7 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     if ('problem' in disposition) return disposition;
     const { name, filename } = disposition;
     const location = prefix + name;
-    const latin1 = partMedia?.params.get('charset') === 'iso-8859-1';
+    const charset = mediaCharset(partMedia);
 
     if (name !== '' && !add({ source: 'body', name, location, value: name, isName: true })) return tooManyInputs(maxInputs);
     for (const h of headers) {
@@ -285,13 +284,13 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     if (filename !== undefined) {
       // Named `filename` (not the part's name), so that detectors can tell an upload's file name from a field value.
       if (filename !== '' && !add({ source: 'body', name: 'filename', location: `${location}:filename`, value: filename })) return tooManyInputs(maxInputs);
-      const text = content.length === 0 ? undefined : fileText(content, partMedia, maxContent, latin1);
+      const text = content.length === 0 ? undefined : fileText(content, partMedia, maxContent, charset);
       if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
         return tooManyInputs(maxInputs);
       }
     } else {
-      const value = bytesToText(content, latin1);
-      if (name === '_charset_' && !isAllowedCharset(value.trim(), charsets)) {
+      const value = decodeText(content, charset);
+      if (name === '_charset_' && charsetOf(value) === undefined) {
         return failure('unsupported_charset', `multipart _charset_ field names charset "${value.slice(0, 40)}"`, 'charset_field');
       }
       if (value !== '' && !add({ source: 'body', name, location, value })) return tooManyInputs(maxInputs);

@@ -68,7 +68,10 @@ test('input budget is enforced', () => {
 });
 
 test('Latin-1 bodies decode byte for byte', () => {
-  assert.deepEqual(show(extractUrlencoded('n=Jos%E9', { latin1: true })), ['body:form:n#n', 'body:form:n=José']);
+  assert.deepEqual(show(extractUrlencoded('n=Jos%E9', { charset: 'iso-8859-1' })), ['body:form:n#n', 'body:form:n=José']);
+  assert.deepEqual(show(extractUrlencoded('n=%C8%AB%B1%E6%B5%BF', { charset: 'euc-kr' })), ['body:form:n#n', 'body:form:n=홍길동']);
+  // not EUC-KR after all: every byte kept, the quote as a quote
+  assert.deepEqual(show(extractUrlencoded("n=%C8'", { charset: 'euc-kr' })), ['body:form:n#n', "body:form:n=\u00c8'"]);
 });
 
 test('raw UTF-8 bytes in the body are read as UTF-8', () => {

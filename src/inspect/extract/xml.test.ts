@@ -95,7 +95,13 @@ test('byte bodies: BOMs and invalid UTF-8', () => {
   assert.equal(show(extractXml(Buffer.from([0xfe, 0xff, 0x00, 0x3c]))), '!unsupported_charset');
   assert.equal(show(extractXml(Buffer.from([0x3c, 0x61, 0x3e, 0xc0, 0xaf, 0x3c, 0x2f, 0x61, 0x3e]))), '!xml_invalid');
   assert.deepEqual(show(extractXml(Buffer.concat([Buffer.from('<?xml version="1.0" encoding="iso-8859-1"?><a>'), Buffer.from([0xe9]), Buffer.from('</a>')]))), ['/a=é']);
-  assert.deepEqual(show(extractXml(Buffer.from([0x3c, 0x61, 0x3e, 0xe9, 0x3c, 0x2f, 0x61, 0x3e]), { latin1: true })), ['/a=é']);
+  assert.deepEqual(show(extractXml(Buffer.from([0x3c, 0x61, 0x3e, 0xe9, 0x3c, 0x2f, 0x61, 0x3e]), { charset: 'iso-8859-1' })), ['/a=é']);
+  // EUC-KR by its declaration, or by the Content-Type's charset, which decides over it
+  const hong = Buffer.from([0xc8, 0xab, 0xb1, 0xe6, 0xb5, 0xbf]);
+  assert.deepEqual(show(extractXml(Buffer.concat([Buffer.from('<?xml version="1.0" encoding="EUC-KR"?><a>'), hong, Buffer.from('</a>')]))), ['/a=홍길동']);
+  assert.deepEqual(show(extractXml(Buffer.concat([Buffer.from('<?xml version="1.0" encoding="utf-8"?><a>'), hong, Buffer.from('</a>')]), { charset: 'euc-kr' })), ['/a=홍길동']);
+  assert.equal(show(extractXml(Buffer.concat([Buffer.from('<?xml version="1.0" encoding="euc-kr"?><a>'), Buffer.from([0xc8, 0x3c]), Buffer.from('/a>')]))), '!xml_invalid');
+  assert.equal(show(extractXml(Buffer.from('<?xml version="1.0" encoding="Shift_JIS"?><a/>'))), '!unsupported_charset');
 });
 
 test('depth and node limits', () => {

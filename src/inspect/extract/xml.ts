@@ -1,6 +1,6 @@
 import type { InspectedInput } from '../finding.ts';
-import { ALLOWED_CHARSETS, isAllowedCharset } from './content-type.ts';
-import { bytesToText, DEFAULT_MAX_INPUTS, failure, strictUtf8Text, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
+import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
+import { charsetOf, LATIN1, strictText, UTF8, type Charset } from './charset.ts';
 
 /**
  * A small, strict XML 1.0 scanner that turns a document into inputs, for inspection only (nothing is resolved).
@@ -21,9 +21,8 @@ export interface XmlOptions {
   readonly maxDepth?: number;
   readonly maxNodes?: number;
   readonly maxInputs?: number;
-  readonly charsets?: readonly string[];
-  /** Decode a byte body as ISO-8859-1 (the Content-Type said so). */
-  readonly latin1?: boolean;
+  /** The charset the Content-Type names, if it names one: it decides over the declaration's `encoding`. */
+  readonly charset?: Charset;
   /** Location prefix; default `body:xml:`. */
   readonly prefix?: string;
 }
@@ -131,6 +130,22 @@ function readDeclaration(text: string, end: number): Map<string, string> | numbe
   }
 }
 
+/**
+ * An XML document's bytes as text, in the charset the Content-Type names, else the one its declaration names
+ * (RFC 7303 §3), else UTF-8; a UTF-16 byte order mark, and bytes not valid in that charset, are refused. A charset
+ * that is not accepted is refused when the declaration is read (extractXml).
+ */
+export function xmlDocumentText(body: Uint8Array, charset?: Charset): string | { problem: ExtractProblem } {
+  if ((body[0] === 0xfe && body[1] === 0xff) || (body[0] === 0xff && body[1] === 0xfe)) {
+    return failure('unsupported_charset', 'XML body with a UTF-16 byte order mark');
+  }
+  let bytes = body;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  const declared = declaredEncoding(strictText(bytes.subarray(0, 200), LATIN1)!);
+  const decoded = strictText(bytes, charset ?? (declared === undefined ? UTF8 : charsetOf(declared) ?? UTF8));
+  return decoded ?? failure('xml_invalid', `XML: the body is not valid ${charset ?? declared ?? UTF8}`);
+}
+
 const DECLARATIONS = ['DOCTYPE', 'ENTITY', 'ELEMENT', 'ATTLIST', 'NOTATION'];
 
 /** Extracts the inputs of an XML document. Never throws. */
@@ -138,24 +153,14 @@ export function extractXml(body: string | Uint8Array, options: XmlOptions = {}):
   const maxDepth = options.maxDepth ?? DEFAULT_XML_MAX_DEPTH;
   const maxNodes = options.maxNodes ?? DEFAULT_XML_MAX_NODES;
   const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
-  const charsets = options.charsets ?? ALLOWED_CHARSETS;
   const prefix = options.prefix ?? 'body:xml:';
 
   let text: string;
   if (typeof body === 'string') text = body;
   else {
-    if ((body[0] === 0xfe && body[1] === 0xff) || (body[0] === 0xff && body[1] === 0xfe)) {
-      return failure('unsupported_charset', 'XML body with a UTF-16 byte order mark');
-    }
-    let bytes = body;
-    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-    const declared = declaredEncoding(bytesToText(bytes.subarray(0, 200), true));
-    if (options.latin1 === true || declared === 'iso-8859-1') text = bytesToText(bytes, true);
-    else {
-      const decoded = strictUtf8Text(bytes);
-      if (decoded === undefined) return failure('xml_invalid', 'XML: the body is not valid UTF-8');
-      text = decoded;
-    }
+    const decoded = xmlDocumentText(body, options.charset);
+    if (typeof decoded !== 'string') return decoded;
+    text = decoded;
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const n = text.length;
@@ -172,7 +177,7 @@ export function extractXml(body: string | Uint8Array, options: XmlOptions = {}):
     const attrs = readDeclaration(text, end);
     if (typeof attrs === 'number') return invalid('malformed XML declaration', attrs);
     const encoding = attrs.get('encoding');
-    if (encoding !== undefined && !isAllowedCharset(encoding, charsets)) {
+    if (encoding !== undefined && charsetOf(encoding) === undefined) {
       return failure('unsupported_charset', `XML declaration names encoding "${encoding.slice(0, 40)}"`);
     }
     i = end + 2;

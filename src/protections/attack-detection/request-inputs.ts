@@ -2,14 +2,15 @@ import { parseQuery, type Exchange } from '../../pipeline/exchange.ts';
 import type { InspectedInput } from '../../inspect/finding.ts';
 import { extractHeaders, type HeaderSelection } from '../../inspect/extract/headers.ts';
 import { extractCookies } from '../../inspect/extract/cookies.ts';
-import { bodyKindOf, parseContentType, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
+import { bodyKindOf, mediaCharset, parseContentType, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
 import { extractJsonLines } from '../../inspect/extract/json-lines.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
-import { extractXml } from '../../inspect/extract/xml.ts';
+import { extractXml, xmlDocumentText } from '../../inspect/extract/xml.ts';
 import { extractGraphql, looksLikeGraphql } from '../../inspect/extract/graphql.ts';
-import { bytesToText, problemStatus, type ExtractProblem, type ExtractResult } from '../../inspect/extract/extract-result.ts';
+import { failure, problemStatus, type ExtractProblem, type ExtractResult } from '../../inspect/extract/extract-result.ts';
+import { decodeText, strictText, UTF8 } from '../../inspect/extract/charset.ts';
 import { embeddedJsonInputs } from '../../inspect/decode/variants.ts';
 
 
@@ -166,8 +167,12 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
   const budget = maxInputs === undefined ? {} : { maxInputs };
   switch (kind) {
     case 'json': {
+      // JSON is UTF-8 (RFC 8259 §8.1), but a backend that honours a charset the Content-Type names reads it in that.
+      const charset = mediaCharset(media);
+      const json = charset === UTF8 ? body : strictText(body, charset);
+      if (json === undefined) return failure('json_invalid_encoding', `the JSON body is not valid ${charset}`);
       // Each key once, and no numbers or booleans: they passed the JSON grammar, so they carry no payload.
-      const result = extractJson(body, { uniqueKeys: true, scalars: false, ...budget });
+      const result = extractJson(json, { uniqueKeys: true, scalars: false, ...budget });
       if ('problem' in result) return result;
       // A GraphQL request sent as JSON: its `query` string is a document of its own.
       const query = result.inputs.find((input) => input.location === 'body:$.query' && !input.isName);
@@ -179,22 +184,24 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
       return result;
     }
     case 'json-lines': return extractJsonLines(body, maxInputs);
-    case 'form': return extractUrlencoded(body, { latin1: isLatin1(media), ...budget });
+    case 'form': return extractUrlencoded(body, { charset: mediaCharset(media), ...budget });
     case 'multipart': return extractMultipart(body, media!, budget);
     case 'xml': {
       // The document as a whole too: some attacks live in the structure (`<xs:include>`), not in a text node.
-      const result = extractXml(body, { latin1: isLatin1(media), ...budget });
+      const text = xmlDocumentText(body, media?.params.has('charset') === true ? mediaCharset(media) : undefined);
+      if (typeof text !== 'string') return text;
+      const result = extractXml(text, budget);
       if ('problem' in result) return result;
-      return { inputs: [...result.inputs, { source: 'body', name: '', location: 'body', value: bytesToText(body, isLatin1(media)) }] };
+      return { inputs: [...result.inputs, { source: 'body', name: '', location: 'body', value: text }] };
     }
-    case 'graphql': return extractGraphql(bytesToText(body, false), budget);
-    case 'text': return { inputs: [{ source: 'body', name: '', location: 'body', value: bytesToText(body, isLatin1(media)) }] };
+    case 'graphql': return extractGraphql(decodeText(body, mediaCharset(media)), budget);
+    case 'text': return { inputs: [{ source: 'body', name: '', location: 'body', value: decodeText(body, mediaCharset(media)) }] };
   }
 }
 
 /** No (or an unknown) Content-Type, inspected anyway: the body as text, plus what any structured parser finds. */
 function everyParser(body: Buffer, maxInputs?: number): { inputs: InspectedInput[] } {
-  const inputs: InspectedInput[] = [{ source: 'body', name: '', location: 'body', value: bytesToText(body, false) }];
+  const inputs: InspectedInput[] = [{ source: 'body', name: '', location: 'body', value: decodeText(body, UTF8) }];
   for (const kind of ['json', 'form', 'xml'] as const) {
     const result = parseAs(kind, body, undefined, maxInputs);
     if ('inputs' in result) for (const input of result.inputs) inputs.push(input);
@@ -202,9 +209,6 @@ function everyParser(body: Buffer, maxInputs?: number): { inputs: InspectedInput
   return { inputs };
 }
 
-function isLatin1(media: MediaType | undefined): boolean {
-  return media?.params.get('charset') === 'iso-8859-1';
-}
 
 function isUninspected(media: MediaType, list: readonly string[]): boolean {
   return list.some((entry) => entry === `${media.type}/${media.subtype}` || entry === `${media.type}/*`);

@@ -4,7 +4,7 @@ import { MethodRestrictionConfigSchema, type MethodRestrictionConfig } from './c
 import { METHODS } from 'node:http';
 import type { Exchange } from '../../pipeline/exchange.ts';
 import type { Verdict } from '../../pipeline/verdict.ts';
-import { bodyKindOf } from '../../inspect/extract/content-type.ts';
+import { bodyKindOf, mediaCharset } from '../../inspect/extract/content-type.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
 import { problemStatus, type ExtractProblem } from '../../inspect/extract/extract-result.ts';
@@ -151,10 +151,9 @@ function bodyMethodFields(contentType: string | undefined, body: Buffer): string
   // `\u005fmethod`, is left to the parser)
   if (!body.includes('_method') && !body.includes(kind === 'json' ? '\\u' : '%')) return [];
   if (kind === 'json') return jsonMethodField(body);
-  const latin1 = classified.media?.params.get('charset') === 'iso-8859-1';
   // (no budget of arguments or parts here: only `_method` is looked for, and the body's size is bounded already)
   const result = kind === 'form'
-    ? extractUrlencoded(body, { latin1, maxArguments: UNBOUNDED, maxInputs: UNBOUNDED })
+    ? extractUrlencoded(body, { charset: mediaCharset(classified.media), maxArguments: UNBOUNDED, maxInputs: UNBOUNDED })
     : extractMultipart(body, classified.media!, { maxParts: UNBOUNDED, maxInputs: UNBOUNDED, maxFileContentBytes: 0 });
   if ('problem' in result) return result;
   // the field's own value: in a multipart body, not a header or parameter of its part (`..._method:header:...`)

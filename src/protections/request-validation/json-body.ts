@@ -1,4 +1,4 @@
-import { strictUtf8Text } from '../../inspect/extract/extract-result.ts';
+import { strictUtf8Text } from '../../inspect/extract/charset.ts';
 import { escapeText, LONE_SURROGATE, readEscape, readNumber, skipWs } from '../../inspect/extract/json-lexical.ts';
 
 /**

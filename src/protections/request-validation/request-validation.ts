@@ -1,4 +1,5 @@
 import type { ValidateFunction } from 'ajv';
+import { charsetOf, strictText, UTF8, type Charset } from '../../inspect/extract/charset.ts';
 import { defineProtection, type CreateContext, type ProtectionInstance } from '../../pipeline/protection.ts';
 import { block, flag, pass, type Verdict } from '../../pipeline/verdict.ts';
 import type { Exchange } from '../../pipeline/exchange.ts';
@@ -148,8 +149,9 @@ export const requestValidation = defineProtection<RequestValidationConfig>({
         }
         return errors.length > 0 ? invalid(errors) : pass();
       },
-      onRequestBody(exchange, body) {
+      onRequestBody(exchange, received) {
         if (undocumented) return pass();
+        let body = received;
         const contentType = exchange.header('content-type');
         let validate: ValidateFunction | undefined;
         let declaredMembers: DeclaredMembers | undefined;
@@ -171,10 +173,16 @@ export const requestValidation = defineProtection<RequestValidationConfig>({
         if (maxBodyBytes !== undefined && body.length > maxBodyBytes) {
           return block(413, 'json_too_large', { detail: { location: 'body', message: `a JSON body larger than ${maxBodyBytes} bytes` } });
         }
-        const charset = contentType === undefined ? undefined : charsetOf(contentType);
-        if (charset !== undefined && charset !== 'utf-8' && charset !== 'us-ascii') {
-          // A backend honouring another charset would read other characters than the ones checked here.
-          return block(415, 'unsupported_media_type', { problem: media ? { accepted: declared } : undefined, detail: { location: 'header:content-type', message: 'JSON must be UTF-8' } });
+        const charset = contentType === undefined ? UTF8 : jsonCharset(contentType);
+        if (charset === undefined) {
+          // A backend honouring that charset would read other characters than any reading here (UTF-7, UTF-16...).
+          return block(415, 'unsupported_media_type', { problem: media ? { accepted: declared } : undefined, detail: { location: 'header:content-type', message: 'a charset JSON is not read in' } });
+        }
+        if (charset !== UTF8) {
+          // JSON is UTF-8 (RFC 8259 §8.1), but a backend that honours the charset named (EUC-KR) reads it in that: so is it here.
+          const text = strictText(body, charset);
+          if (text === undefined) return invalid([{ in: 'body', pointer: '', rule: 'encoding', message: `the body is not valid ${charset}` }], 'json_invalid_encoding');
+          body = Buffer.from(text, 'utf8');
         }
         if (validate === undefined) {
           // Structure limits alone: checked without building the value. Without a schema nothing here reads the
@@ -206,9 +214,15 @@ function stripUndefined<T extends object>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function charsetOf(contentType: string): string | undefined {
+/**
+ * The charset a JSON body is read in: UTF-8 when the Content-Type names none (or names UTF-8 by any name, `utf8`),
+ * the one it names when accepted (charset.ts), undefined when it names one that is not.
+ */
+function jsonCharset(contentType: string): Charset | undefined {
   const parsed = parseContentType(contentType);
-  return 'problem' in parsed ? undefined : parsed.params.get('charset');
+  if ('problem' in parsed) return parsed.problem.reason === 'unsupported_charset' ? undefined : UTF8;
+  const label = parsed.params.get('charset');
+  return label === undefined ? UTF8 : charsetOf(label);
 }
 
 /** The declared media type a Content-Type falls under: exact first, then `type/*`, then `*\/*`. */
