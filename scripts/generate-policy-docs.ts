@@ -140,7 +140,7 @@ requestId:
 
 http:
   underscoresInHeaders: reject    # Content_Type: 400
-  pathSemicolons: reject          # /admin;x=1: 400
+  pathSemicolons: allow           # /cart.do;jsessionid=X routes as /cart.do; /a/..;/ is 400
   mergeSlashes: true              # //shops is forwarded as /shops
   caseSensitivePaths: true
 

@@ -119,7 +119,7 @@ export const PolicySchema = Type.Object({
       default: 'reject', description: 'Header names with `_` (`Content_Type`) are a known WAF bypass: reject with 400, drop the header, or allow.',
     }),
     pathSemicolons: Type.Union([Type.Literal('reject'), Type.Literal('allow')], {
-      default: 'reject', description: '`;` in the path (matrix parameters, `/admin;x=1`) is read differently by backends: reject with 400, or allow (routes then match the segment before `;`).',
+      default: 'allow', description: '`;` in the path (matrix parameters, `/cart.do;jsessionid=...`): allow (routes match the segment before `;`, as Tomcat and Spring read it, and the path is forwarded as sent; `;` on a dot or empty segment is still 400), or reject every `;` with 400.',
     }),
     encodedSlashes: Type.Union([Type.Literal('reject'), Type.Literal('keep')], {
       default: 'reject', description: 'An encoded `/` (`%2F`) in the path is read as a separator by some backends and as data by others: reject with 400, or keep it encoded inside its segment (for APIs that take paths or namespaced names as one segment, `/projects/group%2Fapp`); routes then match the decoded segment as one parameter.',

@@ -190,7 +190,7 @@ export function loadApiDescription(file: string): ApiDescription {
       }
       if (where === 'header' && IGNORED_HEADERS.has(value.name.toLowerCase())) return;
       if (value.style === 'matrix') {
-        warnings.push(`${at(here)}: matrix-style parameter "${value.name}" is not checked (the gateway refuses ";" in paths by default)`);
+        warnings.push(`${at(here)}: matrix-style parameter "${value.name}" is not checked (routes match each path segment before its ";")`);
         return;
       }
       let schema: Schema | undefined;

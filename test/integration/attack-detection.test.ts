@@ -224,6 +224,7 @@ test('bodies in EUC-KR are read as Korean: forms, XML, text and JSON pass, attac
   assert.equal(upstream.requests.length, count + 6, 'the Korean bodies reached the upstream, the two attacks did not');
   // Shift_JIS's second bytes may be `\` or `|`: a decoder swallows what a byte-level backend reads
   assert.equal((await send('/x', { method: 'POST', body: 'q=%95%5C', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=shift_jis' } })).status, 415);
+  assert.equal((await send('/x', { method: 'POST', body: 'q=1', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=ibm037' } })).status, 415);
 });
 
 /** EUC-KR codes of the characters the test above sends. */

@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { charsetOf, decodeText, strictText } from './charset.ts';
 
-test('labels: UTF-8 and ISO-8859-1 by their other names, Windows-949 by its Java and Windows names; the rest refused', () => {
+test('labels: UTF-8, ISO-8859-1 and -15 by their other names, Windows-949 by its Java and Windows names; the rest refused', () => {
   const cases: [string, string | undefined][] = [
     ['utf-8', 'utf-8'], ['UTF8', 'utf-8'], [' utf-8 ', 'utf-8'], ['us-ascii', 'utf-8'], ['ascii', 'utf-8'],
     ['iso-8859-1', 'iso-8859-1'], ['latin1', 'iso-8859-1'], ['windows-1252', 'iso-8859-1'],
     ['euc-kr', 'euc-kr'], ['EUC-KR', 'euc-kr'], ['ks_c_5601-1987', 'euc-kr'], ['windows-949', 'euc-kr'], ['cp949', 'euc-kr'],
-    ['MS949', 'euc-kr'], ['x-windows-949', 'euc-kr'], ['euc-jp', 'euc-jp'], ['iso-8859-15', 'iso-8859-15'], ['koi8-r', 'koi8-r'],
-    ['windows-1251', 'windows-1251'],
+    ['MS949', 'euc-kr'], ['x-windows-949', 'euc-kr'], ['iso-8859-15', 'iso-8859-15'], ['l9', 'iso-8859-15'],
+    ['euc-jp', undefined], ['koi8-r', undefined], ['windows-1251', undefined], ['utf-80', undefined], ['ibm038', undefined],
     ['utf-7', undefined], ['utf-16', undefined], ['utf-16be', undefined], ['utf-32', undefined], ['ibm037', undefined],
     ['shift_jis', undefined], ['sjis', undefined], ['gbk', undefined], ['gb2312', undefined], ['gb18030', undefined],
     ['big5', undefined], ['iso-2022-jp', undefined], ['iso-2022-kr', undefined], ['x-user-defined', undefined],
@@ -27,10 +27,10 @@ test('decoding: EUC-KR as Korean, full-width forms as such; bytes not valid in a
   assert.equal(strictText(Buffer.from([0xc0, 0xaf]), 'utf-8'), undefined);
 });
 
-test('no accepted multi-byte charset swallows an ASCII byte other than a letter into a character', () => {
+test('EUC-KR swallows no ASCII byte other than a letter into a character', () => {
   // The reason EUC-KR is accepted and Shift_JIS is not: what the decoder reads as part of a character must not be
   // punctuation or a digit that a backend reading bytes sees as itself (`\`, `|`, a quote).
-  for (const charset of ['euc-kr', 'euc-jp']) {
+  for (const charset of ['euc-kr']) {
     for (let lead = 0x80; lead <= 0xff; lead++) {
       for (let second = 0x00; second < 0x80; second++) {
         const text = strictText(Buffer.from([lead, second]), charset);
