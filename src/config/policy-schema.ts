@@ -121,8 +121,8 @@ export const PolicySchema = Type.Object({
     pathSemicolons: Type.Union([Type.Literal('reject'), Type.Literal('allow')], {
       default: 'allow', description: '`;` in the path (matrix parameters, `/cart.do;jsessionid=...`): allow (routes match the segment before `;`, as Tomcat and Spring read it, and the path is forwarded as sent; `;` on a dot or empty segment is still 400), or reject every `;` with 400.',
     }),
-    encodedSlashes: Type.Union([Type.Literal('reject'), Type.Literal('keep')], {
-      default: 'reject', description: 'An encoded `/` (`%2F`) in the path is read as a separator by some backends and as data by others: reject with 400, or keep it encoded inside its segment (for APIs that take paths or namespaced names as one segment, `/projects/group%2Fapp`); routes then match the decoded segment as one parameter.',
+    encodedSlashes: Type.Union([Type.Literal('same-route'), Type.Literal('reject'), Type.Literal('keep')], {
+      default: 'same-route', description: 'An encoded `/` (`%2F`) in the path is read as a separator by some backends and as data by others. `same-route` keeps it encoded inside its segment when reading it as a separator picks the same route with the same parameters (`/storage/v1/b/x/o/a%2Fb.txt` under `/storage/**`), and refuses it with 400 when the route or a parameter would differ (`/admin%2Fusers` next to an `/admin/**` route); `reject` refuses every one; `keep` keeps every one (for APIs that take paths or namespaced names as one segment parameter, `/projects/{id}` with `group%2Fapp`). `..%2F` and `%2F..` are refused in every mode.',
     }),
     mergeSlashes: Type.Boolean({ default: true, description: 'Forward `//a` as `/a`; otherwise empty segments are rejected with 400.' }),
     caseSensitivePaths: Type.Boolean({ default: true, description: 'Match route templates case-sensitively.' }),

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from './exchange.ts';
 import type { CompiledPipeline } from './build-pipeline.ts';
-import type { CompiledRoute } from './router.ts';
+import type { CompiledRoute, RouteMatch } from './router.ts';
 import { runPhase, runLogPhase, record, errorSummary, type PhaseSteps, type PhaseOutcome } from './run-phase.ts';
 import { block, type Block } from './verdict.ts';
 import { writeLocalReply, type LocalReply } from './local-reply.ts';
@@ -62,7 +62,7 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
     exchange.res.end();
     return { replied: true };
   }
-  const canonical = canonicalizeTarget(target, { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow', keepEncodedSlashes: policy.http.encodedSlashes === 'keep' });
+  const canonical = canonicalizeTarget(target, { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow', keepEncodedSlashes: policy.http.encodedSlashes !== 'reject' });
   if ('reason' in canonical) {
     return refuse(exchange, pipe, { status: canonical.status, reason: canonical.reason, detail: canonical.message, close: true }, 'path');
   }
@@ -73,8 +73,11 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
   exchange.clientIp = resolveClientIp(exchange.connection.peerAddress, pipe.trustedProxies, policy.clientAddress.header,
     single(req.headers[policy.clientAddress.header]));
 
-  const segments = decodedSegments(pipeSemicolons(exchange.path, policy.http.pathSemicolons === 'allow'));
-  const match = pipe.router.match(exchange.host, segments, exchange.method);
+  const routedPath = pipeSemicolons(exchange.path, policy.http.pathSemicolons === 'allow');
+  const match = pipe.router.match(exchange.host, decodedSegments(routedPath), exchange.method);
+  if (policy.http.encodedSlashes === 'same-route' && routedPath.includes('%2F') && !routesAlike(match, pipe.router.match(exchange.host, separatedSegments(routedPath), exchange.method))) {
+    return refuse(exchange, pipe, { status: 400, reason: 'encoded_path_separator', detail: 'an encoded "/" that, read as a separator, would pick another route or parameter', close: true }, 'path');
+  }
   let steps: PhaseSteps = pipe.unrouted;
   if (match) {
     exchange.route = match.route;
@@ -428,6 +431,25 @@ function finishExchange(exchange: Exchange, pipe: CompiledPipeline, services: Ex
   try { logExchange(exchange, services.logTargets(pipe)); } catch (error) {
     systemLog.error('log_failed', { error: errorSummary(error) });
   }
+}
+
+/**
+ * The path's segments as a backend that reads `%2F` as a separator (and merges the empty segments it makes) sees
+ * them. Dot segments next to `%2F` were refused by canonicalization already.
+ */
+function separatedSegments(path: string): string[] {
+  return decodedSegments(path.replaceAll('%2F', '/')).filter((segment, i, all) => segment !== '' || i === all.length - 1);
+}
+
+/**
+ * The same route with the same named parameters. The rest of a `**` template may read differently (`a/` or `a`),
+ * but it is the same route's: its protections hold either way.
+ */
+function routesAlike(a: RouteMatch | null, b: RouteMatch | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.route !== b.route) return false;
+  for (const key in a.params) if (key !== '**' && a.params[key] !== b.params[key]) return false;
+  return true;
 }
 
 /** With `pathSemicolons: allow`, routes match the part of each segment before `;`. */

@@ -44,6 +44,11 @@ const BENIGN: Sample[] = [
   { label: 'Splunk search', path: '/services/search/jobs', type: 'application/x-www-form-urlencoded', body: `search=${q('search index=main sourcetype=access_* status>=500 | stats count by status, uri_path | sort -count | head 10')}&output_mode=json` },
   json('Grafana SQL macros', '/api/ds/query', { queries: [{ refId: 'A', datasource: { uid: 'pg1' }, rawSql: 'SELECT $__timeGroupAlias(time, $__interval), avg(value) AS "value" FROM metrics WHERE $__timeFilter(time) GROUP BY 1 ORDER BY 1', format: 'time_series' }], from: 'now-6h', to: 'now' }),
   { label: 'PostgREST', path: '/rest/v1/orders?select=id,total,items(id,qty)&status=eq.open&order=created_at.desc' },
+  // names that hold a "/" travel as %2F in a path segment
+  { label: 'GitLab file API', path: '/api/v4/projects/platform%2Fportcullis/repository/files/src%2Fmain.ts/raw?ref=main' },
+  { label: 'Cloud Storage object', path: '/storage/v1/b/reports/o/2026%2F11%2Fsummary.pdf?alt=media' },
+  { label: 'RabbitMQ default vhost', path: '/api/queues/%2F/orders' },
+  { label: 'npm scoped package', path: '/@types%2fnode' },
   { label: 'presigned S3 URL', path: '/bucket/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261127%2Fap-northeast-2%2Fs3%2Faws4_request&X-Amz-Date=20261127T101010Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024' },
   { label: 'download disposition', path: `/files/1?response-content-disposition=${q('attachment; filename="report (1).pdf"')}` },
   { label: 'search words that name attacks', path: `/search?q=${q('how to kill a process in linux')}&q2=${q('null pointer exception')}&q3=${q('javascript onclick event')}` },

@@ -39,7 +39,7 @@ export function redirectToHttps(exchange: Exchange, pipe: CompiledPipeline, serv
 
   const problem = checkRequestHead(req, { maxHeaderCount: policy.limits.maxHeaderCount, underscoresInHeaders: policy.http.underscoresInHeaders });
   if (problem) { refuse({ status: problem.status, reason: problem.reason, detail: problem.message }); return; }
-  const target = canonicalizeTarget(req.url ?? '', { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow', keepEncodedSlashes: policy.http.encodedSlashes === 'keep' });
+  const target = canonicalizeTarget(req.url ?? '', { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow', keepEncodedSlashes: policy.http.encodedSlashes !== 'reject' });
   if ('reason' in target) { refuse({ status: target.status, reason: target.reason, detail: target.message }); return; }
   exchange.path = target.path;
   exchange.rawQuery = target.rawQuery;
