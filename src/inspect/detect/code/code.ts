@@ -1550,8 +1550,10 @@ class Reader {
   private stringToken(i: number, t: Tok): void {
     if (t.q === 'qx') return this.hit('code-perl-exec', /[A-Za-z]/.test(t.t) ? 1 : 2, 'qx command literal', i);
     if (t.q === '%x') {
-      // `%x(...)` is also a printf format followed by text: a command starts with a letter or a path
-      const c = t.t.trimStart().charCodeAt(0) | 32;
+      // `%x(...)` is also a printf format followed by text: a command starts with a letter or a path, perhaps quoted
+      // (the shell takes the quotes off: `%x('ls -al /')`)
+      const command = t.t.trimStart();
+      const c = command.charCodeAt(command.charCodeAt(0) === 0x27 || command.charCodeAt(0) === 0x22 ? 1 : 0) | 32;
       if (t.t.includes('%') || !((c >= 97 && c <= 122) || c === 47 || c === 46)) return;
       return this.hit('code-ruby-exec', this.stmtPos(i) ? 1 : 2, '%x command literal', i);
     }

@@ -6,8 +6,8 @@ import { checkJs, MODE_AFTER_STRING, MODE_BARE } from './js.ts';
 import { xssDetector } from './xss.ts';
 import { base64Blob } from '../../../../test/helpers/detector-harness.ts';
 
-function run(value: string, paranoia: Paranoia = 3): Finding[] {
-  const ctx: DetectorContext = { source: 'query', name: 'q', isName: false, paranoia, layers: [] };
+function run(value: string, paranoia: Paranoia = 3, source: DetectorContext['source'] = 'query'): Finding[] {
+  const ctx: DetectorContext = { source, name: 'q', isName: false, paranoia, layers: [] };
   const out: Finding[] = [];
   xssDetector.detect(value, ctx, (f) => out.push(f));
   return out;
@@ -90,7 +90,7 @@ const ATTACKS: Array<[string, Paranoia]> = [
   ['<embed src="data:image/svg+xml;base64,PHN2Zz4=">', 1],
   ['data:image/svg+xml;base64,PHN2Zz4=', 2],
   // elements that load other content
-  ['<iframe src=//evil.example>', 2],
+  ['<iframe src=//evil.example>', 1],
   ['<iframe src=//evil.example width=0 height=0>', 1],
   ['<iframe src="//evil.example" style="display: none">', 1],
   ['"><iframe src=//evil.example>', 1],
@@ -332,10 +332,19 @@ test('attacks are found, in the xss category, at the expected paranoia level', (
 test('benign text that looks dangerous produces no finding at paranoia 1', () => {
   const failures: string[] = [];
   for (const value of BENIGN) {
-    const findings = run(value, 1);
+    // (an embedded video is rich text, which bodies carry: see the test after this one for one in a URL)
+    const findings = run(value, 1, value.includes('<iframe') ? 'body' : 'query');
     if (findings.length > 0) failures.push(`${JSON.stringify(value)}: ${describe(findings)}`);
   }
   assert.deepEqual(failures, []);
+});
+
+test('an iframe with an http(s) page is rich text in a body (paranoia 2) and framing another site anywhere else (paranoia 1)', () => {
+  for (const value of ['<iframe width="560" height="315" src="https://www.youtube.com/embed/abc123" allowfullscreen></iframe>', '<iframe src=http://evil.example/x.html <']) {
+    assert.equal(scoreAt(run(value, 1, 'body'), 1), 0, `${value} in a body`);
+    assert.ok(scoreAt(run(value, 2, 'body'), 2) >= 5, `${value} in a body at paranoia 2`);
+    for (const source of ['query', 'path', 'header', 'cookie'] as const) assert.ok(scoreAt(run(value, 1, source), 1) >= 5, `${value} in ${source}`);
+  }
 });
 
 test('some benign text is only a notice at higher paranoia levels (documented, not blocking at PL2)', () => {

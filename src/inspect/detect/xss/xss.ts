@@ -839,12 +839,13 @@ function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
   if (local === 'script') {
     col.add(R.scriptTag, solid ? 1 : 2, SCORE.critical, '<script> element', src, tag.start, tag.end);
   } else if (local === 'iframe' || local === 'frame') {
-    // Embedded videos and maps are iframes with an http(s) URL; hidden ones, or ones injected right after a quote
-    // break-out, are not.
+    // Embedded videos and maps are iframes with an http(s) URL, in the rich text of a body; hidden ones, ones
+    // injected right after a quote break-out, and any in a URL or a header (where no editor puts one: there it frames
+    // another site's page into this one) are not.
     if (solid) {
       const hidden = isHidden(src, tag);
       const srcAttr = hasAttr(tag, 'src');
-      if (hidden || afterBreakout || srcAttr === undefined) {
+      if (hidden || afterBreakout || srcAttr === undefined || col.source !== 'body') {
         col.add(R.loadingTag, 1, SCORE.critical, `<${local}> element${hidden ? ' (hidden)' : ''}`, src, tag.start, tag.end);
       } else col.add(R.loadingTag, 2, SCORE.critical, `<${local}> element`, src, tag.start, tag.end);
     }
