@@ -169,6 +169,18 @@ test('a backup extension inside a name is no backup request at paranoia 1 (repor
   assert.ok(lowest(run('backup.sql', { source: 'query', name: 'q' })) > 1, 'only in the URL path');
 });
 
+test('editor copies, include files, keys and dumps asked of the web server are paranoia 1; names like them are not', () => {
+  for (const path of ['/index.jsp~', '/app/config.php~', '/.htaccess~', '/public/menu.inc', '/etc-backup/my.cnf', '/ssl/server.key',
+    '/config.php.save', '/.index.php.swo', '/site.backup', '/dump.rdb', '/App_Data/db.mdf', '/keys/app.jks', '/.keystore']) {
+    assert.equal(lowest(run(path, PATH)), 1, path);
+  }
+  for (const path of ['/~john/', '/docs/a~b', '/lib/functions.inc.php', '/slides/talk.key.pdf', '/whois/example.com', '/schemas/order.xsd',
+    '/updates/version.ini', '/structures/1abc.pdb', '/files/offline.sqlite', '/org/app/-/blob/main/src/Web.csproj']) {
+    assert.ok(lowest(run(path, PATH)) > 1, path);
+  }
+  assert.ok(lowest(run('see my.cnf and server.key', { source: 'query', name: 'q' })) > 1, 'only in the URL path');
+});
+
 test('one level up is paranoia 2, but paranoia 1 when it took two percent-decodings to appear (%252e%252e%252f)', () => {
   assert.equal(lowest(run('../console.portal', { ...PATH, layers: ['url'] })), 2);
   assert.equal(lowest(run('../console.portal', { ...PATH, layers: ['url', 'url'] })), 1);

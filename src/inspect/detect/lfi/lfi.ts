@@ -44,13 +44,18 @@ export const lfiDetector: Detector = {
 };
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
-  // what every verdict needs (see rule-out.ts): most values leave here, after a few native searches
-  if (!lfiMayFire(value)) return;
+  const copy = context.source === 'path' ? editorCopyAt(value) : -1;
+  // what every other verdict needs (see rule-out.ts): most values leave here, after a few native searches
+  if (copy < 0 && !lfiMayFire(value)) return;
   // cheap gate: every rule needs a separator, a dot or a colon
   if (!hasAny(value)) return;
   // created with the first verdict: most values that pass the gate give none
   let best: BestPerRule | undefined;
   const keep = (v: Verdict): void => (best ??= new BestPerRule(context.paranoia)).keep(v);
+  if (copy >= 0) {
+    keep({ rule: 'lfi-restricted-file', paranoia: 1, score: SCORE.critical,
+      message: `request for the editor's backup copy ${value.slice(copy)}`, start: copy, end: value.length });
+  }
 
   examine(value, context, keep);
   // path characters written as 0xHH (`0x2e0x2e0x2f`): a filter evasion of its own (HEX_PATH: what hexPathChars
@@ -58,6 +63,25 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   if (HEX_PATH.test(value)) examine(hexPathChars(value), context, keep);
 
   best?.flush(report, 'lfi', value);
+}
+
+/**
+ * Where the last segment of a URL path starts when it is a file name with `~` after its extension (`index.php~`,
+ * `config.jsp~`): the copy Emacs, gedit and vim (with `backup`) leave beside what they save, which a server hands
+ * out as text, source and secrets included; -1 otherwise (`/~user/` and `/a/b~c` are no such name).
+ */
+function editorCopyAt(path: string): number {
+  const n = path.length;
+  if (n < 4 || path.charCodeAt(n - 1) !== 0x7e) return -1;
+  let i = n - 2;
+  while (i >= 0 && isAsciiAlnum(path.charCodeAt(i))) i--;
+  if (i < 1 || i === n - 2 || path.charCodeAt(i) !== 0x2e || n - 2 - i > 8) return -1;
+  const start = path.lastIndexOf('/', i) + 1;
+  return i >= start ? start : -1;
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 32) >= 0x61 && (c | 32) <= 0x7a);
 }
 
 /** The value was percent-decoded twice or more to get here (see decode/variants.ts). */
@@ -143,9 +167,9 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
         keep({ rule: 'lfi-sensitive-file', paranoia: 2, score: SCORE.critical,
           message: `mention of ${sensitive.name}`, start: token.start, end: token.end });
       } else if (sensitive.backup === true && context.source === 'path') {
-        // as CRS 920440 restricts these extensions in the URL: a scanner's guess at a left-over copy or dump
+        // as CRS 920440 restricts these extensions in the URL: a scanner's guess at a left-over copy, a dump or a key
         keep({ rule: 'lfi-restricted-file', paranoia: 1, score: SCORE.critical,
-          message: `request for the backup or dump file ${sensitive.name}`, start: token.start, end: token.end });
+          message: `request for the backup, dump or secret file ${sensitive.name}`, start: token.start, end: token.end });
       } else if (absolute && (pathLike || fileParam)) {
         keep({ rule: 'lfi-sensitive-file', paranoia: 2, score: SCORE.critical,
           message: `path to ${sensitive.name}`, start: token.start, end: token.end });
@@ -301,13 +325,13 @@ const GATE = /[/\\]|(?<![^.\x20"'=\t\n])\.|config|\.in[i\u0130]|id_rsa|ntuser|0x
  *   `inetpub`, `documents`, `boot`, `autoexec`, `config`, `ntuser`), the secret directories without a dot
  *   (`web-inf`, `meta-inf`, `_darcs`), a word of every secret name without a leading dot (`id_`, `identity`,
  *   `authorized`, `hosts`, `pagefile`, `hiberfil`, `swapfile`, `unattend`, `sam`, `settings`, `database`,
- *   `secrets`, `master`, `credentials`, and `config`, `boot`, `win`, `sys`, `ntuser` above), and the backup and
- *   log extensions after a dot;
+ *   `secrets`, `master`, `credentials`, and `config`, `boot`, `win`, `sys`, `ntuser` above), and the backup, log
+ *   and secret extensions after a dot (paths.ts);
  * - any non-ASCII character: lower-casing can change a token's length (U+0130) and shift the segments
  *   `pathShape` cuts, or turn a character into an ASCII letter (the Kelvin sign), so such tokens are always read.
  * Matched ASCII case-insensitively, as the rules compare lower-cased text.
  */
-const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|\.(?:sql|bak|old|orig|swp|mdb|dump|log)/i;
+const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|\.(?:sql|bak|old|orig|swp|swo|save|backup|bkp|bck|mdb|dump|log|inc|cnf|key|jks|keystore|kdbx|ppk|rdb|accdb|mdf|ldf)/i;
 
 const HEX_PATH = /0[xX](?:2[eEfF]|5[cC])/;
 

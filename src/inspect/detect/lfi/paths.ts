@@ -13,7 +13,10 @@ export interface Sensitive {
   readonly name: string;
   /** Strong: never served by an application (keys, system files). Weak: suspicious in a path (logs, backups). */
   readonly strong: boolean;
-  /** A backup or dump (`.bak`, `.sql`, `.swp`, ...): what scanners ask a web server for, never a page it serves. */
+  /**
+   * A backup, dump or secret file (`.bak`, `.sql`, `.swp`, `.inc`, `.key`, ...): what scanners ask a web server for,
+   * never a page it serves.
+   */
   readonly backup?: boolean;
 }
 
@@ -334,6 +337,7 @@ export function sensitiveNormal(p: string): Sensitive | null {
   // backups and dumps, logs in a web tree
   if (last.includes('.')) {
     if (isBackupName(last)) return weak ?? { name: last, strong: false, backup: endsAsBackup(last) };
+    if (SECRET_EXTENSIONS.has(last.slice(last.lastIndexOf('.') + 1))) return weak ?? { name: last, strong: false, backup: true };
     if (last.endsWith('.log') && segs.length >= 2) {
       // WordPress writes its debug log (queries, paths, secrets in notices) to wp-content/debug.log when WP_DEBUG_LOG is on
       if (last === 'debug.log' && segs[segs.length - 2] === 'wp-content') return { name: 'wp-content/debug.log', strong: true };
@@ -368,8 +372,16 @@ function stripTrail(s: string): string {
   return s.slice(0, semi);
 }
 
-/** `backup.sql.zip`, `db.sql`, `site.tar.gz.bak`, `dump.sql.gz`. */
-const BACKUP_EXTENSIONS = new Set(['sql', 'bak', 'old', 'orig', 'swp', 'sqlite', 'mdb', 'dump']);
+/** `backup.sql.zip`, `db.sql`, `site.tar.gz.bak`, `dump.sql.gz`, `config.php.save` (nano), `.x.swo` (vim). */
+const BACKUP_EXTENSIONS = new Set(['sql', 'bak', 'old', 'orig', 'swp', 'swo', 'save', 'backup', 'bkp', 'bck', 'sqlite', 'mdb', 'dump']);
+
+/**
+ * Files no web server serves on purpose, by their last extension (from the list CRS 920440 restricts in URLs):
+ * include files (`menu.inc`, `my.cnf`), keys and key stores, password databases, database and Redis dump files.
+ * Not `.pdb` (protein structures), `.xsd` (schemas), `.com` (a domain in a path), `.ini` and `.cfg` (which updaters
+ * download), nor source and project files (`.cs`, `.csproj`: a code host's pages name them, and IIS refuses them).
+ */
+const SECRET_EXTENSIONS = new Set(['inc', 'cnf', 'key', 'jks', 'keystore', 'kdbx', 'ppk', 'rdb', 'accdb', 'mdf', 'ldf']);
 const ARCHIVE_EXTENSIONS = new Set(['gz', 'zip', 'tar', 'tgz', 'bz2', 'xz', '7z', 'rar', 'zst']);
 
 /** The name is a backup or dump by its last extension, or the one before an archive's (`db.sql.gz`), not `x.old.pdf`. */
