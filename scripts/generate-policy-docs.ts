@@ -139,7 +139,7 @@ requestId:
   header: x-request-id
 
 http:
-  underscoresInHeaders: reject    # Content_Type: 400
+  underscoresInHeaders: ambiguous # Content_Type, X_Forwarded_For: 400; api_key: forwarded
   pathSemicolons: allow           # /cart.do;jsessionid=X routes as /cart.do; /a/..;/ is 400
   mergeSlashes: true              # //shops is forwarded as /shops
   caseSensitivePaths: true

@@ -115,8 +115,8 @@ export const PolicySchema = Type.Object({
     header: Type.String({ default: 'x-request-id', pattern: '^[a-z0-9-]{1,64}$', description: 'Header carrying the request id, to the upstream and back to the client.' }),
   }, { additionalProperties: false, default: {}, description: 'Request ids: generated per request, or taken from a trusted proxy when well formed.' }),
   http: Type.Object({
-    underscoresInHeaders: Type.Union([Type.Literal('reject'), Type.Literal('drop'), Type.Literal('allow')], {
-      default: 'reject', description: 'Header names with `_` (`Content_Type`) are a known WAF bypass: reject with 400, drop the header, or allow.',
+    underscoresInHeaders: Type.Union([Type.Literal('ambiguous'), Type.Literal('reject'), Type.Literal('drop'), Type.Literal('allow')], {
+      default: 'ambiguous', description: 'Header names with `_` are a known WAF bypass: CGI, PHP and WSGI backends read `Content_Type` as `Content-Type`. `ambiguous` refuses with 400 a name that, read with `-`, is a header the gateway reads or sets (framing, body type, credentials, client address and forwarding, method and path overrides, origin, and every header the policy names: a JWT\'s, a rate-limit key, identity headers) or one the request also carries, and forwards the others (`api_key`); `reject` refuses every one, `drop` removes every one (as nginx does), `allow` forwards every one.',
     }),
     pathSemicolons: Type.Union([Type.Literal('reject'), Type.Literal('allow')], {
       default: 'allow', description: '`;` in the path (matrix parameters, `/cart.do;jsessionid=...`): allow (routes match the segment before `;`, as Tomcat and Spring read it, and the path is forwarded as sent; `;` on a dot or empty segment is still 400), or reject every `;` with 400.',

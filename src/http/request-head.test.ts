@@ -55,6 +55,14 @@ const CASES: [string, string[], string, HeadRules, string | null][] = [
   ['underscore, reject', ['Host', 'a', 'Content_Type', 'application/json'], '1.1', RULES, 'underscore_in_header_name'],
   ['underscore, drop', ['Host', 'a', 'Content_Type', 'application/json'], '1.1', { ...RULES, underscoresInHeaders: 'drop' }, null],
   ['underscore, allow', ['Host', 'a', 'X_A', '1'], '1.1', { ...RULES, underscoresInHeaders: 'allow' }, null],
+  // ambiguous (the default): refused where the name, read with `-`, is a header that matters here
+  ['underscore, ambiguous, Content_Type', ['Host', 'a', 'Content_Type', 'application/json'], '1.1', { ...RULES, underscoresInHeaders: 'ambiguous' }, 'underscore_in_header_name'],
+  ['underscore, ambiguous, Transfer_Encoding', ['Host', 'a', 'Transfer_Encoding', 'chunked'], '1.1', { ...RULES, underscoresInHeaders: 'ambiguous' }, 'underscore_in_header_name'],
+  ['underscore, ambiguous, X_Forwarded_For', ['Host', 'a', 'X_Forwarded_For', '10.0.0.1'], '1.1', { ...RULES, underscoresInHeaders: 'ambiguous' }, 'underscore_in_header_name'],
+  ['underscore, ambiguous, X_HTTP_Method_Override', ['Host', 'a', 'X_HTTP_Method_Override', 'DELETE'], '1.1', { ...RULES, underscoresInHeaders: 'ambiguous' }, 'underscore_in_header_name'],
+  ['underscore, ambiguous, a header the policy names', ['Host', 'a', 'X_Api_Key', 'k'], '1.1', { ...RULES, underscoresInHeaders: 'ambiguous', namedHeaders: new Set(['x-api-key']) }, 'underscore_in_header_name'],
+  ['underscore, ambiguous, both spellings', ['Host', 'a', 'X-Tenant', 'a', 'x_tenant', 'b'], '1.1', { ...RULES, underscoresInHeaders: 'ambiguous' }, 'underscore_in_header_name'],
+  ['underscore, ambiguous, api_key alone', ['Host', 'a', 'api_key', 'special-key', 'X_Device_Id', 'd1'], '1.1', { ...RULES, underscoresInHeaders: 'ambiguous', namedHeaders: new Set(['x-api-key']) }, null],
   // Host syntax
   ['Host with port', ['Host', 'a.test:8080'], '1.1', RULES, null],
   ['Host IPv6', ['Host', '[::1]:8080'], '1.1', RULES, null],

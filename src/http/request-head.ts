@@ -5,7 +5,36 @@ export interface HeadProblem { status: number; reason: string; message: string }
 
 export interface HeadRules {
   maxHeaderCount: number;
-  underscoresInHeaders: 'reject' | 'drop' | 'allow';
+  underscoresInHeaders: 'ambiguous' | 'reject' | 'drop' | 'allow';
+  /**
+   * With `ambiguous`: the headers, besides those of UNDERSCORE_SENSITIVE, that a name with `_` must not stand for
+   * (lower case, with `-`): the ones the policy reads or sets (a JWT's header, rate-limit keys, identity headers...).
+   */
+  namedHeaders?: ReadonlySet<string>;
+}
+
+/**
+ * Headers whose meaning the gateway reads or decides, which a name with `_` must not stand for: CGI, PHP, WSGI and
+ * some frameworks read `Content_Type` as `Content-Type` and `X_Forwarded_For` as `X-Forwarded-For`, behind the back
+ * of a gateway that saw no such header (WAFFLED; checklist B5). Framing and body parsing, credentials, the client
+ * address and forwarding, method and path overrides, and the origin of a request.
+ */
+const UNDERSCORE_SENSITIVE = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'content-encoding',
+  'connection', 'upgrade', 'expect', 'te', 'trailer', 'keep-alive', 'authorization', 'proxy-authorization', 'cookie',
+  'forwarded', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'client-ip',
+  'x-original-url', 'x-rewrite-url', 'x-original-method', 'x-http-method-override', 'x-http-method', 'x-method-override',
+  'origin', 'referer', 'sec-fetch-site']);
+
+/** Whether a header name spelt with `_` stands for one that matters here (see UNDERSCORE_SENSITIVE, HeadRules). */
+function ambiguousUnderscore(name: string, raw: readonly string[], named: ReadonlySet<string> | undefined): string | undefined {
+  const hyphenated = name.replaceAll('_', '-');
+  if (UNDERSCORE_SENSITIVE.has(hyphenated) || hyphenated.startsWith('x-forwarded-') || named?.has(hyphenated) === true) return hyphenated;
+  // the request also carries it spelt otherwise (`X-Tenant` and `X_Tenant`): which one a backend reads is a guess
+  for (let i = 0; i < raw.length; i += 2) {
+    const other = raw[i]!.toLowerCase();
+    if (other !== name && other.replaceAll('_', '-') === hyphenated) return hyphenated;
+  }
+  return undefined;
 }
 
 /** Headers that must appear at most once: a second copy is read differently by different parsers (CVE-2023-38199). */
@@ -42,6 +71,12 @@ export function checkRequestHead(req: IncomingMessage, rules: HeadRules): HeadPr
     }
     if (rules.underscoresInHeaders === 'reject' && name.includes('_')) {
       return { status: 400, reason: 'underscore_in_header_name', message: `header names with "_" are not accepted ("${name}")` };
+    }
+    if (rules.underscoresInHeaders === 'ambiguous' && name.includes('_')) {
+      const standsFor = ambiguousUnderscore(name, raw, rules.namedHeaders);
+      if (standsFor !== undefined) {
+        return { status: 400, reason: 'underscore_in_header_name', message: `"${name}" is read as "${standsFor}" by some backends` };
+      }
     }
   }
   if (transferEncoding !== undefined) {

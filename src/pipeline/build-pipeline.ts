@@ -36,6 +36,11 @@ export interface CompiledPipeline {
    * `clientCertificate` and after an ip-list bypass, so no route can be used to plant them.
    */
   readonly identityHeaders: readonly string[];
+  /**
+   * Headers the policy reads or sets (identity headers, the request-id and client-address headers, a JWT's header,
+   * rate-limit keys): with `http.underscoresInHeaders: ambiguous`, a name with `_` may not stand for one of them.
+   */
+  readonly namedHeaders: ReadonlySet<string>;
   /** The rate-limit counters and bans (process-wide, shared with the next pipeline when `store` is unchanged). */
   readonly stores: SharedStores;
   /** Waits for in-flight upstream requests, closes pools and protection resources. */
@@ -170,6 +175,7 @@ export function buildPipeline(
     globalLimits,
     redactedHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...policy.logging.redactHeaders.map((h) => h.toLowerCase())]),
     identityHeaders: identityHeaderNames(policy),
+    namedHeaders: namedHeaderNames(policy),
     stores: lease.stores,
     close: closeAll,
   };
@@ -188,6 +194,27 @@ function identityHeaderNames(policy: Policy): string[] {
   collect(policy.protections);
   for (const route of policy.routes) collect(route.protections);
   return [...names];
+}
+
+/**
+ * Every header the policy names, lower-cased: identity headers, and, anywhere in it, the value of a `header` key
+ * (the request-id and client-address headers, a JWT's token header) and a `header:NAME` reference (rate-limit keys,
+ * exclusion locations). More names only make `ambiguous` stricter.
+ */
+function namedHeaderNames(policy: Policy): Set<string> {
+  const names = new Set(identityHeaderNames(policy));
+  const walk = (value: unknown, key: string): void => {
+    if (typeof value === 'string') {
+      if (key === 'header') names.add(value.toLowerCase());
+      else if (value.startsWith('header:')) names.add(value.slice(7).toLowerCase());
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  walk(policy, '');
+  return names;
 }
 
 function phaseSteps(steps: readonly Step[]): PhaseSteps {

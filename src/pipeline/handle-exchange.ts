@@ -46,7 +46,7 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
   exchange.requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
   exchange.host = hostName(req.headers.host);
 
-  const headProblem = checkRequestHead(req, { maxHeaderCount: policy.limits.maxHeaderCount, underscoresInHeaders: policy.http.underscoresInHeaders });
+  const headProblem = checkRequestHead(req, { maxHeaderCount: policy.limits.maxHeaderCount, underscoresInHeaders: policy.http.underscoresInHeaders, namedHeaders: pipe.namedHeaders });
   if (headProblem) return refuse(exchange, pipe, { ...headProblem, detail: headProblem.message, close: true });
 
   const target = req.url ?? '';

@@ -255,6 +255,26 @@ test('repeated non-singleton headers are all forwarded, in order', async () => {
   assert.deepEqual(header(seen!, 'x-dup'), ['1', '2']);
 });
 
+test('"_" in header names by default: refused where it stands for a header that matters here, else forwarded as sent', async () => {
+  const gw2 = await startGateway(policy(upstream.url, { protections: { rateLimit: { limits: [{ key: 'header:x-api-key', limit: 1000, windowMs: 60_000 }] } } }));
+  try {
+    for (const name of ['Content_Type', 'Content_Length', 'X_Forwarded_For', 'X_Original_URL', 'Authorization_', 'X_Api_Key']) {
+      const value = name === 'Content_Length' ? '0' : 'x';
+      const reply = await send(gw2.port, `GET /underscore HTTP/1.1\r\n${H}${name}: ${value}\r\nConnection: close\r\n\r\n`);
+      if (name === 'Authorization_') { assert.equal(reply.status, 200, name); continue; } // `authorization-` is no header
+      assertRefused(reply, 400, 'underscore_in_header_name', name);
+    }
+    upstream.requests.length = 0;
+    const reply = await send(gw2.port, `GET /underscore HTTP/1.1\r\n${H}api_key: special-key\r\nX_Device_Id: d1\r\nConnection: close\r\n\r\n`);
+    assert.equal(reply.status, 200);
+    const [seen] = await upstreamSeen(upstream, 0);
+    assert.deepEqual(header(seen!, 'api_key'), ['special-key']);
+    assert.deepEqual(header(seen!, 'x_device_id'), ['d1']);
+  } finally {
+    await gw2.close();
+  }
+});
+
 test('"_" in header names: with underscoresInHeaders drop the header is removed, with allow it is forwarded', async () => {
   for (const mode of ['drop', 'allow'] as const) {
     const gw2 = await startGateway(policy(upstream.url, { http: { underscoresInHeaders: mode } }));
