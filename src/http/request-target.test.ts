@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalizeTarget, decodedSegments, type TargetOptions } from './request-target.ts';
+import { canonicalizeTarget, decodedSegments, type TargetOptions, originFormOf } from './request-target.ts';
 
 const STRICT: TargetOptions = { mergeSlashes: true, allowSemicolons: false };
 const SEMICOLONS: TargetOptions = { mergeSlashes: true, allowSemicolons: true };
@@ -153,4 +153,30 @@ test('decodedSegments decodes escapes per segment for routing', () => {
   assert.deepEqual(decodedSegments('/caf%C3%A9/x%20y'), ['café', 'x y']);
   assert.deepEqual(decodedSegments('/a%25b'), ['a%b']);
   assert.deepEqual(decodedSegments('/a%3Bb'), ['a;b']);
+});
+
+test('absolute-form targets are read as their origin-form when they name the Host header\'s host, else refused', () => {
+  const cases: [string, string | undefined, string][] = [
+    ['/x?q=1', 'a.test', '/x?q=1'],
+    ['*', 'a.test', '*'],
+    ['http://a.test/x?q=1', 'a.test', '/x?q=1'],
+    ['http://a.test', 'a.test', '/'],
+    ['http://a.test?q=1', 'a.test', '/?q=1'],
+    ['HTTP://A.Test:80/x', 'a.test', '/x'],
+    ['http://a.test./x', 'a.test', '/x'],
+    ['https://a.test/x', 'a.test:443', '/x'],
+    ['http://127.0.0.1:8080/x', '127.0.0.1:8080', '/x'],
+    ['http://[::1]:8080/x', '[::1]:8080', '/x'],
+    ['http://evil.test/x', 'a.test', '!invalid_request_target'],
+    ['http://a.test:8080/x', 'a.test', '!invalid_request_target'],
+    ['https://a.test/x', 'a.test:80', '!invalid_request_target'],
+    ['http://user@a.test/x', 'a.test', '!invalid_request_target'],
+    ['http://a.test/x', undefined, '!invalid_request_target'],
+    ['ftp://a.test/x', 'a.test', '!invalid_request_target'],
+    ['a.test/x', 'a.test', '!invalid_request_target'],
+  ];
+  for (const [target, host, expected] of cases) {
+    const result = originFormOf(target, host);
+    assert.equal(typeof result === 'string' ? result : '!' + result.reason, expected, `${target} with Host ${host}`);
+  }
 });

@@ -2,7 +2,9 @@
  * The canonical request target: computed once, inspected by every protection and forwarded byte for byte.
  *
  * Path rules (reliability checklist C1-C4):
- * - origin-form only: `*` and absolute-form are refused by the caller; `#` is refused (a fragment is never sent);
+ * - origin-form: an absolute-form target naming the Host header's host is read as its origin-form first
+ *   (originFormOf), one naming another host is refused, and `*` is left to the caller; `#` is refused (a fragment
+ *   is never sent);
  * - percent-escapes must be well formed; escapes of unreserved characters are decoded (`%61` → `a`, `%2e` → `.`),
  *   other escapes are kept, with upper-case hex;
  * - refused outright, since backends disagree on them: `\` raw or encoded, encoded `/` (`%2F`; with
@@ -40,6 +42,39 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function problem(reason: string, message: string): TargetProblem {
   return { status: 400, reason, message };
+}
+
+/**
+ * The origin-form of an absolute-form target (`http://a.test/x?q=1` is `/x?q=1`), which RFC 9112 §3.2.2 has servers
+ * accept; other targets are returned as they are. Accepted only when its authority is the `Host` header's (case, a
+ * trailing dot and the scheme's default port aside): a backend then reads the same host whichever it believes
+ * (checklist B1). Another host, userinfo (`http://a@b/`), or a scheme other than http and https is refused.
+ */
+export function originFormOf(target: string, host: string | undefined): string | TargetProblem {
+  const c = target.charCodeAt(0);
+  if (c === 0x2f || c === 0x2a) return target; // origin-form, or `*`
+  const scheme = /^(https?):\/\//i.exec(target);
+  if (scheme === null) return problem('invalid_request_target', 'the request target must be a path (origin-form)');
+  const start = scheme[0].length;
+  let end = start;
+  while (end < target.length && target[end] !== '/' && target[end] !== '?' && target[end] !== '#') end++;
+  const authority = target.slice(start, end);
+  const defaultPort = scheme[1]!.toLowerCase() === 'https' ? '443' : '80';
+  if (authority.includes('@') || host === undefined || authorityKey(authority, defaultPort) !== authorityKey(host, defaultPort)) {
+    return problem('invalid_request_target', 'an absolute-form target must name the Host header\'s host');
+  }
+  const rest = target.slice(end);
+  return rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+}
+
+/** `host:port`, lower-cased, without a trailing dot, with the default port written out. */
+function authorityKey(authority: string, defaultPort: string): string {
+  const bracket = authority.lastIndexOf(']');
+  const colon = authority.lastIndexOf(':');
+  const hasPort = colon > bracket && colon !== -1;
+  let name = (hasPort ? authority.slice(0, colon) : authority).toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  return `${name}:${hasPort ? authority.slice(colon + 1) : defaultPort}`;
 }
 
 /** Canonicalizes an origin-form target (`req.url`). Returns the canonical form or the reason it is refused. */

@@ -9,7 +9,7 @@ import { runPhase, runLogPhase, record, errorSummary, type PhaseSteps, type Phas
 import { block, type Block } from './verdict.ts';
 import { writeLocalReply, type LocalReply } from './local-reply.ts';
 import { checkRequestHead, hostName } from '../http/request-head.ts';
-import { canonicalizeTarget, decodedSegments } from '../http/request-target.ts';
+import { canonicalizeTarget, decodedSegments, originFormOf } from '../http/request-target.ts';
 import { resolveClientIp } from '../http/forwarding.ts';
 import { BodyRefusal, type BodyGuard, declaredLength, guardRequestBody, hasBody, readRequestBody } from '../http/request-body.ts';
 import { upstreamRequestHeaders, clientResponseHeaders, applyResponseHeaderEdits, setDecodableAcceptEncoding } from '../proxy/headers.ts';
@@ -49,7 +49,8 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
   const headProblem = checkRequestHead(req, { maxHeaderCount: policy.limits.maxHeaderCount, underscoresInHeaders: policy.http.underscoresInHeaders, namedHeaders: pipe.namedHeaders });
   if (headProblem) return refuse(exchange, pipe, { ...headProblem, detail: headProblem.message, close: true });
 
-  const target = req.url ?? '';
+  const target = originFormOf(req.url ?? '', req.headers.host);
+  if (typeof target !== 'string') return refuse(exchange, pipe, { status: target.status, reason: target.reason, detail: target.message, close: true }, 'path');
   // The bound before routing is the largest any route accepts; the matched route's own bound is checked below.
   if (target.length > pipe.maxUriBytes) {
     return refuse(exchange, pipe, { status: 414, reason: 'uri_too_long', detail: `the request target is longer than ${pipe.maxUriBytes} bytes`, close: true });

@@ -96,7 +96,9 @@ const REFUSED: Vector[] = [
   { name: 'HTTP/2.0 on h1', bytes: `GET /framing HTTP/2.0\r\n${H}\r\n${SMUGGLED}`, status: 505, reason: 'http_version_not_supported' },
   { name: 'HTTP/0.9 request line', bytes: `GET /framing\r\n\r\n${SMUGGLED}`, status: 505, reason: 'http_version_not_supported' },
   // C3 / B1 request target forms
-  { name: 'absolute-form target', bytes: `GET http://evil.test/x HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
+  { name: 'absolute-form target naming another host', bytes: `GET http://evil.test/x HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
+  { name: 'absolute-form target with userinfo', bytes: `GET http://a.test@evil.test/x HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
+  { name: 'absolute-form target of another scheme', bytes: `GET ftp://a.test/x HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
   { name: 'GET *', bytes: `GET * HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
   { name: 'fragment in target', bytes: `GET /framing#frag HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'fragment_in_target' },
   // B1 / B2 duplicate singletons, missing Host
@@ -245,6 +247,19 @@ test('obs-text in an ordinary header is forwarded byte for byte', async () => {
   assert.equal(reply.status, 200);
   const [seen] = await upstreamSeen(upstream, 0);
   assert.deepEqual(header(seen!, 'x-name'), ['a\xffb\x85']);
+});
+
+test('an absolute-form target naming the Host header\'s host is read as its origin-form (RFC 9112 §3.2.2)', async () => {
+  for (const [target, host, forwarded] of [['http://a.test/x?q=1', 'a.test', '/x?q=1'], ['HTTP://A.TEST:80/a/../x', 'a.test', '/x'],
+    ['http://a.test.', 'a.test', '/'], ['https://a.test:8443/x', 'a.test:8443', '/x']]) {
+    upstream.requests.length = 0;
+    const reply = await send(gw.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    assert.equal(reply.status, 200, target);
+    const [seen] = await upstreamSeen(upstream, 0);
+    assert.equal(seen!.url, forwarded, target);
+  }
+  // a route-level deny holds for the absolute form of its path
+  assertProblem((await send(gw.port, `GET http://a.test/admin HTTP/1.1\r\n${H}Connection: close\r\n\r\n`)).responses[0], 403, 'ip_denied');
 });
 
 test('repeated non-singleton headers are all forwarded, in order', async () => {

@@ -124,7 +124,8 @@ for (const [target, reason] of REFUSED) {
 
 // Every spelling whose canonical form is /admin gets the /admin route's decision.
 const ADMIN_VARIANTS = ['/admin', '/admin/', '/admin?', '/admin?x=1', '/a/../admin', '/a/%2e%2e/admin', '/a/%2E%2e/admin',
-  '/%61dmin', '/%61%64%6D%69%6E', '//admin', '///admin//', '/./admin', '/admin/.', '/x/y/../../admin/', '/admin/x/..'];
+  '/%61dmin', '/%61%64%6D%69%6E', '//admin', '///admin//', '/./admin', '/admin/.', '/x/y/../../admin/', '/admin/x/..',
+  'http://a.test/admin', 'HTTP://A.test:80/x/../admin'];
 
 test('a route-level deny on /admin blocks every variant whose canonical form is /admin, none reaches the upstream', async () => {
   for (const target of ADMIN_VARIANTS) {
@@ -141,7 +142,7 @@ test('a route-level deny on /admin blocks every variant whose canonical form is 
 });
 
 test('variants that cannot be canonicalized are refused with 400 on the ACL gateway too (never routed elsewhere)', async () => {
-  for (const target of ['/admin%2f', '/a\\..\\admin', '/admin;x=1', '/admin%3bx=1', '/admin%00', '/a%c0%afadmin', '/../admin', 'http://a.test/admin']) {
+  for (const target of ['/admin%2f', '/a\\..\\admin', '/admin;x=1', '/admin%3bx=1', '/admin%00', '/a%c0%afadmin', '/../admin', 'http://evil.test/admin', 'http://x@a.test/admin']) {
     upstream.requests.length = 0;
     const reply = await send(acl.port, get(target));
     assert.equal(reply.status, 400, target);

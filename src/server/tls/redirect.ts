@@ -6,7 +6,7 @@ import { record } from '../../pipeline/run-phase.ts';
 import { block } from '../../pipeline/verdict.ts';
 import { writeLocalReply, type LocalReply } from '../../pipeline/local-reply.ts';
 import { checkRequestHead, hostName } from '../../http/request-head.ts';
-import { canonicalizeTarget } from '../../http/request-target.ts';
+import { canonicalizeTarget, originFormOf } from '../../http/request-target.ts';
 import { resolveClientIp } from '../../http/forwarding.ts';
 import { hasBody } from '../../http/request-body.ts';
 import { logExchange } from '../../observe/exchange-log.ts';
@@ -39,7 +39,9 @@ export function redirectToHttps(exchange: Exchange, pipe: CompiledPipeline, serv
 
   const problem = checkRequestHead(req, { maxHeaderCount: policy.limits.maxHeaderCount, underscoresInHeaders: policy.http.underscoresInHeaders });
   if (problem) { refuse({ status: problem.status, reason: problem.reason, detail: problem.message }); return; }
-  const target = canonicalizeTarget(req.url ?? '', { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow', keepEncodedSlashes: policy.http.encodedSlashes !== 'reject' });
+  const origin = originFormOf(req.url ?? '', req.headers.host);
+  if (typeof origin !== 'string') { refuse({ status: origin.status, reason: origin.reason, detail: origin.message }); return; }
+  const target = canonicalizeTarget(origin, { mergeSlashes: policy.http.mergeSlashes, allowSemicolons: policy.http.pathSemicolons === 'allow', keepEncodedSlashes: policy.http.encodedSlashes !== 'reject' });
   if ('reason' in target) { refuse({ status: target.status, reason: target.reason, detail: target.message }); return; }
   exchange.path = target.path;
   exchange.rawQuery = target.rawQuery;
