@@ -229,15 +229,26 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
 
   const replyParseError = (socket: Duplex, code: string) => {
     const { status, reason } = classifyParseError(code);
+    replyAndClose(socket, status, reason, code);
+  };
+
+  /** A problem+json reply written on the socket, then closed: for requests that never become exchanges. */
+  const replyAndClose = (socket: Duplex, status: number, reason: string, code: string, headers = '') => {
     const peer = normalizePeer((socket as Socket).remoteAddress ?? '');
     const pipe = host.current();
     const requestId = randomUUID();
     const body = JSON.stringify(problemDocument({ status, reason }, requestId));
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n${headers}` +
       `${pipe.policy.requestId.header}: ${requestId}\r\n\r\n${body}`);
     logClientError(pipe, host, name, peer, requestId, status, reason, code);
   };
+
+  // CONNECT asks for a tunnel: Portcullis is no forward proxy. Node hands it over apart from requests (and drops the
+  // connection unanswered when nobody listens); it is answered 405 like any method no route allows.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    replyAndClose(socket, 405, 'method_not_allowed', 'CONNECT', 'allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n');
+  });
 
   return {
     name,

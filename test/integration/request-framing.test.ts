@@ -262,6 +262,14 @@ test('an absolute-form target naming the Host header\'s host is read as its orig
   assertProblem((await send(gw.port, `GET http://a.test/admin HTTP/1.1\r\n${H}Connection: close\r\n\r\n`)).responses[0], 403, 'ip_denied');
 });
 
+test('CONNECT is answered 405 with problem+json and Allow, not dropped; no tunnel is opened', async () => {
+  upstream.requests.length = 0;
+  const reply = await send(gw.port, `CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n`);
+  assertRefused(reply, 405, 'method_not_allowed', 'CONNECT');
+  assert.equal(reply.responses[0]!.headers.allow, 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
+  assert.deepEqual(await upstreamSeen(upstream, 0), []);
+});
+
 test('repeated non-singleton headers are all forwarded, in order', async () => {
   upstream.requests.length = 0;
   const reply = await send(gw.port, `GET /dup HTTP/1.1\r\n${H}X-Dup: 1\r\nAccept: a/b\r\nX-Dup: 2\r\nConnection: close\r\n\r\n`);
