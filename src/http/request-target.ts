@@ -48,7 +48,7 @@ function problem(reason: string, message: string): TargetProblem {
  * The origin-form of an absolute-form target (`http://a.test/x?q=1` is `/x?q=1`), which RFC 9112 §3.2.2 has servers
  * accept; other targets are returned as they are. Accepted only when its authority is the `Host` header's (case, a
  * trailing dot and the scheme's default port aside): a backend then reads the same host whichever it believes
- * (checklist B1). Another host, userinfo (`http://a@b/`), or a scheme other than http and https is refused.
+ * (checklist B1). Another host, userinfo (`http://a@b/`), a scheme other than http and https, or no path is refused.
  */
 export function originFormOf(target: string, host: string | undefined): string | TargetProblem {
   const c = target.charCodeAt(0);
@@ -63,8 +63,10 @@ export function originFormOf(target: string, host: string | undefined): string |
   if (authority.includes('@') || host === undefined || authorityKey(authority, defaultPort) !== authorityKey(host, defaultPort)) {
     return problem('invalid_request_target', 'an absolute-form target must name the Host header\'s host');
   }
+  // (a path is required, as every client that writes this form sends one: `http://a.test` and `http://a.test?x`
+  // are odd shapes only crafted requests have)
   const rest = target.slice(end);
-  return rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+  return rest.charCodeAt(0) === 0x2f ? rest : problem('invalid_request_target', 'an absolute-form target without a path');
 }
 
 /** `host:port`, lower-cased, without a trailing dot, with the default port written out. */

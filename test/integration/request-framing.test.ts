@@ -98,6 +98,7 @@ const REFUSED: Vector[] = [
   // C3 / B1 request target forms
   { name: 'absolute-form target naming another host', bytes: `GET http://evil.test/x HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
   { name: 'absolute-form target with userinfo', bytes: `GET http://a.test@evil.test/x HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
+  { name: 'absolute-form target without a path', bytes: `GET http://a.test HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
   { name: 'absolute-form target of another scheme', bytes: `GET ftp://a.test/x HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
   { name: 'GET *', bytes: `GET * HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'invalid_request_target' },
   { name: 'fragment in target', bytes: `GET /framing#frag HTTP/1.1\r\n${H}\r\n${SMUGGLED}`, status: 400, reason: 'fragment_in_target' },
@@ -251,7 +252,7 @@ test('obs-text in an ordinary header is forwarded byte for byte', async () => {
 
 test('an absolute-form target naming the Host header\'s host is read as its origin-form (RFC 9112 §3.2.2)', async () => {
   for (const [target, host, forwarded] of [['http://a.test/x?q=1', 'a.test', '/x?q=1'], ['HTTP://A.TEST:80/a/../x', 'a.test', '/x'],
-    ['http://a.test.', 'a.test', '/'], ['https://a.test:8443/x', 'a.test:8443', '/x']]) {
+    ['http://a.test./', 'a.test', '/'], ['https://a.test:8443/x', 'a.test:8443', '/x']]) {
     upstream.requests.length = 0;
     const reply = await send(gw.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     assert.equal(reply.status, 200, target);
