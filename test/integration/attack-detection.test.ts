@@ -227,7 +227,21 @@ test('bodies in EUC-KR are read as Korean: forms, XML, text and JSON pass, attac
   assert.equal((await send('/x', { method: 'POST', body: 'q=1', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=ibm037' } })).status, 415);
 });
 
-/** EUC-KR codes of the characters the test above sends. */
+test('multipart filename* (RFC 8187): a Korean file name from .NET or Python passes, a .php hidden behind filename is blocked', async () => {
+  const part = (disposition: string, content: Buffer) => Buffer.concat([Buffer.from(`--b\r\nContent-Disposition: form-data; name="f"; ${disposition}\r\nContent-Type: image/jpeg\r\n\r\n`), content, Buffer.from('\r\n--b--\r\n')]);
+  const headers = { 'content-type': 'multipart/form-data; boundary=b' };
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01]);
+  const korean = "filename=\"=?utf-8?B?7ZWc6riALmpwZw==?=\"; filename*=utf-8''%ED%95%9C%EA%B8%80.jpg";
+  assert.equal((await send('/upload', { method: 'POST', body: part(korean, jpeg), headers })).status, 200);
+  assert.equal((await send('/upload', { method: 'POST', body: part("filename*=utf-8''%ED%95%9C%EA%B8%80.jpg", jpeg), headers })).status, 200);
+  // the name an RFC 6266 backend keeps is the one after the star
+  assert.equal((await send('/upload', { method: 'POST', body: part("filename=\"x.jpg\"; filename*=utf-8''x.php", jpeg), headers })).status, 403);
+  // with only filename*, PHP takes the part for a field: its content is inspected whole
+  assert.equal((await send('/upload', { method: 'POST', body: part("filename*=utf-8''a.jpg", Buffer.concat([jpeg, Buffer.from("' UNION SELECT password FROM users--")])), headers })).status, 403);
+  assert.equal((await send('/upload', { method: 'POST', body: part("filename*=utf-7''a.jpg", jpeg), headers })).status, 400);
+});
+
+/** EUC-KR codes of the characters the EUC-KR test above sends. */
 const KOREAN = new Map<string, number[]>([
   ['홍', [0xc8, 0xab]], ['길', [0xb1, 0xe6]], ['동', [0xb5, 0xbf]], ['안', [0xbe, 0xc8]], ['녕', [0xb3, 0xe7]],
   ['＜', [0xa3, 0xbc]], ['＞', [0xa3, 0xbe]], ['／', [0xa3, 0xaf]], ['（', [0xa3, 0xa8]], ['）', [0xa3, 0xa9]], ['１', [0xa3, 0xb1]],

@@ -105,6 +105,22 @@ test('curl-style upload (-F): octet-stream text file content is inspected, escap
   ]);
 });
 
+test('filename* (RFC 8187): read beside filename; a part with only filename* has its content inspected as a field', () => {
+  const m = media('multipart/form-data; boundary=xyz');
+  // .NET's HttpClient: an encoded-word in filename and the UTF-8 name in filename*; the content is a file's
+  assert.deepEqual(show(extractMultipart(body(
+    '--xyz\r\n', 'Content-Disposition: form-data; name=file; filename="=?utf-8?B?7ZWc6riALnR4dA==?="; filename*=utf-8\'\'%ED%95%9C%EA%B8%80.txt\r\n',
+    'Content-Type: text/plain\r\n\r\n', 'hello\r\n--xyz--\r\n',
+  ), m)), [
+    'body:multipart:file#file', 'body:multipart:file:header:content-type=text/plain', 'body:multipart:file:filename*=한글.txt',
+    'body:multipart:file:filename==?utf-8?B?7ZWc6riALnR4dA==?=', 'body:multipart:file:content=hello',
+  ]);
+  // an older Python client: filename* alone, which PHP reads as no file name at all
+  assert.deepEqual(show(extractMultipart(body(
+    '--xyz\r\n', "Content-Disposition: form-data; name=\"doc\"; filename*=utf-8''r%C3%A9sum%C3%A9.txt\r\n\r\n", 'text of the field\r\n--xyz--\r\n',
+  ), m)), ['body:multipart:doc#doc', 'body:multipart:doc:filename*=résumé.txt', 'body:multipart:doc=text of the field']);
+});
+
 test('more shapes that pass: no parts, token values, case of header names, extra parameters, charsets', () => {
   const m = media('multipart/form-data; boundary=xyz');
   assert.deepEqual(show(extractMultipart(Buffer.from('--xyz--\r\n'), m)), []);
@@ -183,7 +199,10 @@ const REFUSED: [string, string, (string | Buffer)[], string][] = [
   ['duplicate Content-Type', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"\r\nContent-Type: text/plain\r\ncontent-type: application/json\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/duplicate_header'],
   ['name given twice', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; name="b"\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/duplicate_parameter'],
   ['filename given twice', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; filename="x.txt"; filename="x.php"\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/duplicate_parameter'],
-  ['filename*', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; filename="x.txt"; filename*=UTF-8\'\'x.php\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/rfc2231_parameter'],
+  ['filename* in another charset', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; filename*=UTF-7\'\'x+AC4-php\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/rfc2231_parameter'],
+  ['filename* not UTF-8', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; filename*=utf-8\'\'%C0%AE.php\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/rfc2231_parameter'],
+  ['filename* quoted', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; filename*="utf-8\'\'x.txt"\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/rfc2231_parameter'],
+  ['filename*0 continuation', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; filename*0*=utf-8\'\'x\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/rfc2231_parameter'],
   ['name*0 continuation', 'b', ['--b\r\n', 'Content-Disposition: form-data; name*0="a"; name*1="b"\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/rfc2231_parameter'],
   ['escaped quote in a name', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a\\"b"\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/escaped_quote'],
   ['unterminated quote', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/unterminated_quote'],

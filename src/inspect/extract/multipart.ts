@@ -1,7 +1,7 @@
 import type { InspectedInput } from '../finding.ts';
 import { isTchar, mediaCharset, parseContentType, type MediaType } from './content-type.ts';
 import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
-import { charsetOf, decodeText, LATIN1, strictUtf8Text, UTF8, type Charset } from './charset.ts';
+import { charsetOf, decodeText, LATIN1, strictText, strictUtf8Text, UTF8, type Charset } from './charset.ts';
 
 /**
  * A strict `multipart/form-data` parser (RFC 7578 over RFC 2046 §5.1.1) for a body held in memory.
@@ -15,7 +15,10 @@ import { charsetOf, decodeText, LATIN1, strictUtf8Text, UTF8, type Charset } fro
  *   no header twice, valid UTF-8, at most `maxPartHeaderBytes`; `Content-Transfer-Encoding` is refused (RFC 7578
  *   §4.7 deprecates it, and backends that honour it would see a different value);
  * - `Content-Disposition: form-data; name="..."` is required, with `filename` optional; a parameter given twice,
- *   RFC 2231/5987 forms (`filename*=`), an escaped quote and a missing name are refused;
+ *   RFC 2231 forms other than `filename*` (`name*=`, `name*0=`), an escaped quote and a missing name are refused.
+ *   `filename*=utf-8''...` (RFC 8187, which .NET and older Python clients write for names outside ASCII) is read,
+ *   UTF-8 or ISO-8859-1 only, and inspected as a file name beside `filename`; a part with only `filename*` is a file
+ *   to some parsers and a field to others (PHP), so its content is inspected whole, as a field's;
  * - every part's `Content-Type` is parsed strictly and its charset checked against the allow-list, as is the
  *   value of a `_charset_` field (CVE-2026-21876: checking only the last part let UTF-7 through).
  *
@@ -117,7 +120,37 @@ function isOws(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-interface Disposition { readonly name: string; readonly filename: string | undefined; readonly extra: [string, string][] }
+interface Disposition {
+  readonly name: string;
+  readonly filename: string | undefined;
+  /** The decoded `filename*` (RFC 8187). */
+  readonly filenameStar: string | undefined;
+  readonly extra: [string, string][];
+}
+
+/**
+ * An RFC 8187 ext-value (`utf-8'ko'%ED%95%9C.txt`) decoded, or undefined when it is malformed, names another charset
+ * than UTF-8 or ISO-8859-1, or is not valid in it.
+ */
+function extValue(value: string): string | undefined {
+  const first = value.indexOf("'");
+  const second = first === -1 ? -1 : value.indexOf("'", first + 1);
+  if (second === -1) return undefined;
+  const charset = value.slice(0, first).toLowerCase();
+  if (charset !== 'utf-8' && charset !== 'iso-8859-1') return undefined;
+  const bytes: number[] = [];
+  for (let i = second + 1; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x25) {
+      const hex = value.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === 0x27) return undefined;
+    else bytes.push(c);
+  }
+  return strictText(Uint8Array.from(bytes), charset === 'utf-8' ? UTF8 : LATIN1);
+}
 
 /** `form-data; name="x"; filename="y"` (RFC 7578 §4.2, RFC 6266 grammar). */
 function parseDisposition(value: string): Disposition | { problem: ExtractProblem } {
@@ -136,11 +169,12 @@ function parseDisposition(value: string): Disposition | { problem: ExtractProble
     while (i < n && isTchar(value.charCodeAt(i))) i++;
     if (i === nameStart) return bad('invalid_disposition', 'empty or invalid Content-Disposition parameter');
     const paramName = value.slice(nameStart, i).toLowerCase();
-    if (paramName.includes('*')) return bad('rfc2231_parameter', `RFC 2231/5987 parameter "${paramName}" in Content-Disposition`);
+    if (paramName.includes('*') && paramName !== 'filename*') return bad('rfc2231_parameter', `RFC 2231/5987 parameter "${paramName}" in Content-Disposition`);
     if (value.charCodeAt(i) !== 0x3d) return bad('invalid_disposition', `Content-Disposition parameter "${paramName}" has no "=" directly after its name`);
     i++;
     let paramValue: string;
     if (value.charCodeAt(i) === 0x22) {
+      if (paramName === 'filename*') return bad('rfc2231_parameter', 'a quoted filename* (RFC 8187 has no quotes)');
       const close = value.indexOf('"', i + 1);
       if (close === -1) return bad('unterminated_quote', 'unterminated quoted value in Content-Disposition');
       if (value.charCodeAt(close - 1) === 0x5c) return bad('escaped_quote', 'backslash-escaped quote in Content-Disposition (parsers disagree on it)');
@@ -157,9 +191,14 @@ function parseDisposition(value: string): Disposition | { problem: ExtractProble
   }
   const name = params.get('name');
   if (name === undefined) return bad('missing_name', 'Content-Disposition without a name');
+  const star = params.get('filename*');
+  const filenameStar = star === undefined ? undefined : extValue(star);
+  if (star !== undefined && filenameStar === undefined) {
+    return bad('rfc2231_parameter', 'filename* that is no UTF-8 or ISO-8859-1 ext-value (RFC 8187)');
+  }
   const extra: [string, string][] = [];
-  for (const [k, v] of params) if (k !== 'name' && k !== 'filename') extra.push([k, v]);
-  return { name, filename: params.get('filename'), extra };
+  for (const [k, v] of params) if (k !== 'name' && k !== 'filename' && k !== 'filename*') extra.push([k, v]);
+  return { name, filename: params.get('filename'), filenameStar, extra };
 }
 
 /** Content types whose files are inspected as text even when they are not valid UTF-8 (as Latin-1). */
@@ -269,7 +308,7 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     if (dispositionValue === undefined) return bad('missing_disposition', 'a part without Content-Disposition');
     const disposition = parseDisposition(dispositionValue);
     if ('problem' in disposition) return disposition;
-    const { name, filename } = disposition;
+    const { name, filename, filenameStar } = disposition;
     const location = prefix + name;
     const charset = mediaCharset(partMedia);
 
@@ -281,14 +320,18 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     for (const [k, v] of disposition.extra) {
       if (v !== '' && !add({ source: 'body', name, location: `${location}:param:${k}`, value: v })) return tooManyInputs(maxInputs);
     }
+    // File names are named `filename` (not the part's name), so that detectors can tell an upload's name from a field.
+    if (filenameStar !== undefined && filenameStar !== '' && !add({ source: 'body', name: 'filename', location: `${location}:filename*`, value: filenameStar })) {
+      return tooManyInputs(maxInputs);
+    }
     if (filename !== undefined) {
-      // Named `filename` (not the part's name), so that detectors can tell an upload's file name from a field value.
       if (filename !== '' && !add({ source: 'body', name: 'filename', location: `${location}:filename`, value: filename })) return tooManyInputs(maxInputs);
       const text = content.length === 0 ? undefined : fileText(content, partMedia, maxContent, charset);
       if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
         return tooManyInputs(maxInputs);
       }
     } else {
+      // a field, or a part with only `filename*`, which parsers that do not read it (PHP) take for a field
       const value = decodeText(content, charset);
       if (name === '_charset_' && charsetOf(value) === undefined) {
         return failure('unsupported_charset', `multipart _charset_ field names charset "${value.slice(0, 40)}"`, 'charset_field');
