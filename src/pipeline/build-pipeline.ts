@@ -47,7 +47,8 @@ export interface CompiledPipeline {
   close(): Promise<void>;
 }
 
-const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+/** The methods of a route that names none (also what `OPTIONS *` and a refused `CONNECT` answer in `Allow`). */
+export const DEFAULT_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 let generations = 0;
 
 interface ConfigBlock { enabled?: boolean; mode?: Mode; [key: string]: unknown }
@@ -163,6 +164,7 @@ export function buildPipeline(
     throw new PolicyError(source, issues);
   }
 
+  const identityHeaders = identityHeaderNames(policy);
   return {
     generation: ++generations,
     policy,
@@ -174,8 +176,8 @@ export function buildPipeline(
     trustedProxies: compileCidrSet(policy.clientAddress.trustedProxies).set,
     globalLimits,
     redactedHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...policy.logging.redactHeaders.map((h) => h.toLowerCase())]),
-    identityHeaders: identityHeaderNames(policy),
-    namedHeaders: namedHeaderNames(policy),
+    identityHeaders,
+    namedHeaders: namedHeaderNames(policy, identityHeaders),
     stores: lease.stores,
     close: closeAll,
   };
@@ -197,12 +199,12 @@ function identityHeaderNames(policy: Policy): string[] {
 }
 
 /**
- * Every header the policy names, lower-cased: identity headers, and, anywhere in it, the value of a `header` key
+ * Every header the policy names, lower-cased: the identity headers, and, anywhere in it, the value of a `header` key
  * (the request-id and client-address headers, a JWT's token header) and a `header:NAME` reference (rate-limit keys,
  * exclusion locations). More names only make `ambiguous` stricter.
  */
-function namedHeaderNames(policy: Policy): Set<string> {
-  const names = new Set(identityHeaderNames(policy));
+function namedHeaderNames(policy: Policy, identityHeaders: readonly string[]): Set<string> {
+  const names = new Set(identityHeaders);
   const walk = (value: unknown, key: string): void => {
     if (typeof value === 'string') {
       if (key === 'header') names.add(value.toLowerCase());

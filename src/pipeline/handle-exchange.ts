@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { Exchange } from './exchange.ts';
-import type { CompiledPipeline } from './build-pipeline.ts';
+import { DEFAULT_METHODS, type CompiledPipeline } from './build-pipeline.ts';
 import type { CompiledRoute, RouteMatch } from './router.ts';
 import { runPhase, runLogPhase, record, errorSummary, type PhaseSteps, type PhaseOutcome } from './run-phase.ts';
 import { block, type Block } from './verdict.ts';
@@ -59,7 +59,7 @@ export async function admitRequest(exchange: Exchange, pipe: CompiledPipeline): 
     if (exchange.method !== 'OPTIONS') return refuse(exchange, pipe, { status: 400, reason: 'invalid_request_target', detail: '"*" is only valid with OPTIONS', close: true });
     exchange.outcome = 'answered';
     exchange.status = 204;
-    exchange.res.writeHead(204, { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', [policy.requestId.header]: exchange.requestId });
+    exchange.res.writeHead(204, { allow: DEFAULT_METHODS.join(', '), [policy.requestId.header]: exchange.requestId });
     exchange.res.end();
     return { replied: true };
   }

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Exchange, type ConnectionInfo } from '../pipeline/exchange.ts';
-import type { CompiledPipeline } from '../pipeline/build-pipeline.ts';
+import { DEFAULT_METHODS, type CompiledPipeline } from '../pipeline/build-pipeline.ts';
 import { handleExchange, admitRequest, type ExchangeServices } from '../pipeline/handle-exchange.ts';
 import { responseForUpgrade, tunnelUpgrade } from '../proxy/websocket.ts';
 import { problemDocument, writeLocalReply } from '../pipeline/local-reply.ts';
@@ -247,7 +247,7 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
   // CONNECT asks for a tunnel: Portcullis is no forward proxy. Node hands it over apart from requests (and drops the
   // connection unanswered when nobody listens); it is answered 405 like any method no route allows.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    replyAndClose(socket, 405, 'method_not_allowed', 'CONNECT', 'allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n');
+    replyAndClose(socket, 405, 'method_not_allowed', 'CONNECT', `allow: ${DEFAULT_METHODS.join(', ')}\r\n`);
   });
 
   return {

@@ -2,6 +2,7 @@ import type { InspectedInput } from '../finding.ts';
 import { isTchar, mediaCharset, parseContentType, type MediaType } from './content-type.ts';
 import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
 import { charsetOf, decodeText, LATIN1, strictText, strictUtf8Text, UTF8, type Charset } from './charset.ts';
+import { hexValue } from '../decode/percent.ts';
 
 /**
  * A strict `multipart/form-data` parser (RFC 7578 over RFC 2046 §5.1.1) for a body held in memory.
@@ -142,9 +143,10 @@ function extValue(value: string): string | undefined {
   for (let i = second + 1; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 0x25) {
-      const hex = value.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
-      bytes.push(parseInt(hex, 16));
+      const hi = hexValue(value.charCodeAt(i + 1));
+      const lo = hi < 0 ? -1 : hexValue(value.charCodeAt(i + 2));
+      if (lo < 0) return undefined;
+      bytes.push(hi * 16 + lo);
       i += 2;
     } else if (c === 0x27) return undefined;
     else bytes.push(c);

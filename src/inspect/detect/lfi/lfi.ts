@@ -13,7 +13,7 @@
  */
 
 import { SCORE, type Detector, type DetectorContext, type Finding } from '../../finding.ts';
-import { endsInPathOnlyExtension, ETC_STRONG, pathShape, pathTokens, sensitiveNormal, type PathToken, type Sensitive } from './paths.ts';
+import { endsInRestrictedExtension, ETC_STRONG, pathShape, pathTokens, sensitiveNormal, type PathToken, type Sensitive } from './paths.ts';
 import { globPath } from '../cmdi/glob.ts';
 import { BestPerRule, type RuleVerdict } from '../best-per-rule.ts';
 import { hasGlobToken, lfiMayFire } from './rule-out.ts';
@@ -46,8 +46,8 @@ export const lfiDetector: Detector = {
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
   const copy = context.source === 'path' ? editorCopyAt(value) : -1;
   // what every other verdict needs (see rule-out.ts): most values leave here, after a few native searches (a URL
-  // path that names an editor copy or a secret file by an extension rule-out.ts does not look for goes on)
-  if (copy < 0 && !lfiMayFire(value) && !(context.source === 'path' && endsInPathOnlyExtension(value))) return;
+  // path that ends in a backup or secret extension goes on: rule-out.ts does not look for all of them)
+  if (copy < 0 && !lfiMayFire(value) && !(context.source === 'path' && endsInRestrictedExtension(value))) return;
   // cheap gate: every rule needs a separator, a dot or a colon
   if (!hasAny(value)) return;
   // created with the first verdict: most values that pass the gate give none

@@ -394,19 +394,15 @@ function endsAsBackup(name: string): boolean {
 }
 
 /**
- * The last segment of a URL path ends in an extension that only a path makes a finding of (the editor copies and
- * secret files above that the backup list of rule-out.ts does not have): `lfiMayFire` does not look for them, since
- * prose is full of `.com`, `.io` and `.php`.
+ * The last segment of a URL path ends in a backup or secret extension. `lfiMayFire` (rule-out.ts) looks only for
+ * some of them in every value, since prose is full of `.com`, `.io` and `.php`: a path is let through on this.
  */
-export function endsInPathOnlyExtension(path: string): boolean {
+export function endsInRestrictedExtension(path: string): boolean {
   const dot = path.lastIndexOf('.');
   if (dot < 0 || path.indexOf('/', dot) >= 0) return false;
   const ext = path.slice(dot + 1).toLowerCase();
-  return SECRET_EXTENSIONS.has(ext) || PATH_ONLY_BACKUPS.has(ext);
+  return SECRET_EXTENSIONS.has(ext) || BACKUP_EXTENSIONS.has(ext);
 }
-
-/** Backup extensions of BACKUP_EXTENSIONS that are not among the words of rule-out.ts. */
-const PATH_ONLY_BACKUPS = new Set(['swo', 'save', 'backup', 'bkp', 'bck']);
 
 function isBackupName(name: string): boolean {
   for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
