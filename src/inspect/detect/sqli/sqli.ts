@@ -1696,6 +1696,8 @@ function survey(s: string): Survey {
   sv.units = u;
   let flags = 0;
   let i = 0;
+  /** Where the last `statementMayFollow` that found no statement stopped reading (see `;` below). */
+  let noStatementBefore = 0;
   while (i < n) {
     let c = u[i]!;
     if (c < 128 ? ASCII_CLASS[c] === C_WORD : isWordChar(c)) {
@@ -1743,7 +1745,11 @@ function survey(s: string): Survey {
           case 59: // ;
             flags |= SV_LOUD | SV_SEMI;
             sv.lastP1End = i + 1;
-            if ((flags & SV_SCAN) === 0 && statementMayFollow(u, n, i + 1)) flags |= SV_SCAN;
+            // (every `;` of a run of `;` and spaces leads to the same word: looked at once, or `;;;…` is quadratic)
+            if ((flags & SV_SCAN) === 0 && i >= noStatementBefore) {
+              if (statementMayFollow(u, n, i + 1)) flags |= SV_SCAN;
+              else noStatementBefore = statementScanEnd;
+            }
             break;
           case 64: // @@variable; @>, @?, @'..': operators and strings (a word after @ makes a variable)
             if (d === 64) flags |= SV_SCAN;
@@ -1967,10 +1973,17 @@ function mixedCaseRun(u: CodeUnits, start: number, end: number): boolean {
   return lower && upperAfterFirst;
 }
 
-/** After a `;` (at `from`): further `;` and whitespace, then a statement word (or what may hide one). */
+/** Where the last `statementMayFollow` call stopped skipping `;` and whitespace. */
+let statementScanEnd = 0;
+
+/**
+ * After a `;` (at `from`): further `;` and whitespace, then a statement word (or what may hide one). Sets
+ * `statementScanEnd` to where that word starts: the answer is the same for every `;` before it.
+ */
 function statementMayFollow(u: CodeUnits, n: number, from: number): boolean {
   let i = from;
   while (i < n && (isSpace(u[i]!) || u[i] === 59)) i++;
+  statementScanEnd = i;
   if (i >= n) return false;
   const c = u[i]!;
   if (mayHideTokens(c)) return true;
