@@ -39,6 +39,8 @@ export interface HtmlTag {
 }
 
 const MAX_ATTRS = 256;
+/** Longest tag name kept (element names are far shorter; see scanTags). */
+const MAX_NAME = 256;
 
 function isAsciiLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
@@ -118,6 +120,13 @@ export function scanTags(src: string, from: number, to: number, onTag: (tag: Htm
   let i = from;
   let work = 0;
   const budget = 2 * (to - from) + 1024;
+  /** The end of the tag name read from `nameSearchedFrom`, and the last `:` before it. */
+  let nameSearchedFrom = -1;
+  let nameEnd = -1;
+  let lastColon = -1;
+  /** The first `>` at or after `gtSearchedFrom` (-1: none before `to`), for processing instructions. */
+  let gtSearchedFrom = -1;
+  let gt = -1;
   while (i < to) {
     const lt = src.indexOf('<', i);
     if (lt === -1 || lt + 1 >= to) return;
@@ -137,18 +146,38 @@ export function scanTags(src: string, from: number, to: number, onTag: (tag: Htm
       i = lt + 1;
       continue;
     }
-    let k = nameStart;
-    while (k < to) {
-      const d = src.charCodeAt(k);
-      if (isHtmlSpace(d) || d === 0x2f || d === 0x3e) break;
-      k++;
+    // The name runs to white space, `/` or `>`. Tags found inside a long name (`<?a<?a<?a…`, whose insides are
+    // scanned again) end where it does: the end found before is reused, and so is the last `:` before it.
+    if (!(nameSearchedFrom >= 0 && nameSearchedFrom <= nameStart && nameStart <= nameEnd)) {
+      let e = nameStart;
+      while (e < to) {
+        const d = src.charCodeAt(e);
+        if (isHtmlSpace(d) || d === 0x2f || d === 0x3e) break;
+        e++;
+      }
+      nameSearchedFrom = nameStart;
+      nameEnd = e;
+      lastColon = e - 1;
+      while (lastColon >= nameStart && src.charCodeAt(lastColon) !== 0x3a) lastColon--;
     }
-    const name = src.slice(nameStart, k).toLowerCase();
-    const colon = name.lastIndexOf(':');
-    const local = colon === -1 ? name : name.slice(colon + 1);
+    const k = nameEnd;
+    // (a name longer than MAX_NAME is no element's: only its first MAX_NAME characters are kept, and its local part's)
+    const name = src.slice(nameStart, Math.min(k, nameStart + MAX_NAME)).toLowerCase();
+    const local = lastColon < nameStart ? name : src.slice(lastColon + 1, Math.min(k, lastColon + 1 + MAX_NAME)).toLowerCase();
     const attrs: HtmlAttr[] = [];
     const delimited = k < to;
-    const r = readAttributes(src, k, to, attrs);
+    let r: { end: number; closed: boolean };
+    if (pi) {
+      // A processing instruction ends at the first `>` (HTML reads `<?` as a bogus comment); nothing reads its
+      // attributes, and its inside is scanned again below. The `>` found for one is reused while the next starts
+      // before it: reading each to its end made a run of unclosed `<?x` quadratic.
+      if (!(gtSearchedFrom >= 0 && gtSearchedFrom <= k && (gt === -1 || k <= gt))) {
+        gtSearchedFrom = k;
+        gt = src.indexOf('>', k);
+        if (gt >= to) gt = -1;
+      }
+      r = gt === -1 ? { end: to, closed: false } : { end: gt + 1, closed: true };
+    } else r = readAttributes(src, k, to, attrs);
     const tag: HtmlTag = { name, local, start: lt, end: r.end, endTag, pi, closed: r.closed, delimited, attrs };
     if (onTag(tag) === false) return;
     work += r.end - lt;

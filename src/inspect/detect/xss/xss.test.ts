@@ -476,6 +476,40 @@ test('linear time: 200 KB of prose and of pathological strings', () => {
   assert.deepEqual(slow, []);
 });
 
+test('overlapping <style> contents: each is read as CSS, and a run of them stays linear', () => {
+  // Every `<style>` before one `</style>` may be the one a page opens: code in any of them is found.
+  const later = '<style>body{color:red}<style>/* x */<style>x{background:url(javascript:alert(1))}';
+  assert.ok(run(later, 1).some((f) => f.ruleId === 'xss-css' && f.paranoia === 1), describe(run(later, 1)));
+  // After a comment that the first content's reading would swallow, a later `<style>` starts a reading of its own.
+  const hidden = '<style>/*<style>x{width:expression(alert(1))}';
+  assert.ok(run(hidden, 1).some((f) => f.ruleId === 'xss-css' && f.paranoia === 1), describe(run(hidden, 1)));
+  // 64 KB of `<style>` took seconds (each content read to the end); now one reading covers them all.
+  const many = '<style>'.repeat(10_000);
+  const before = process.cpuUsage();
+  const findings = run(many, 1);
+  const used = process.cpuUsage(before);
+  assert.ok((used.user + used.system) / 1000 < 500, `${(used.user + used.system) / 1000} ms`);
+  assert.ok(!findings.some((f) => f.ruleId === 'xss-css'), describe(findings));
+  // Contents that each need a reading of their own (a comment before the next) are read up to eight times per
+  // `</style>`; past that the value cannot be inspected in linear time and is reported.
+  const overlapping = '<style>/*'.repeat(9);
+  assert.ok(!run('<style>/*'.repeat(8), 1).some((f) => f.ruleId === 'xss-css'));
+  assert.ok(run(overlapping, 1).some((f) => f.ruleId === 'xss-css' && f.paranoia === 1 && f.message.includes('not inspected')), describe(run(overlapping, 1)));
+});
+
+test('a run of unclosed processing instructions or tag names stays linear and their insides are still read', () => {
+  for (const unit of ['<?ph', '<?xml', '<a:b', '<a<a']) {
+    const value = unit.repeat(65_536 / unit.length);
+    const before = process.cpuUsage();
+    run(value, 1);
+    const used = process.cpuUsage(before);
+    assert.ok((used.user + used.system) / 1000 < 500, `${unit}: ${(used.user + used.system) / 1000} ms`);
+  }
+  // a tag inside an unclosed processing instruction is found, as before
+  assert.ok(run('<?xml version="1.0"<svg onload=alert(1)>', 1).some((f) => f.ruleId === 'xss-event-handler'), describe(run('<?xml version="1.0"<svg onload=alert(1)>', 1)));
+  assert.ok(run('<?import namespace="t" implementation="evil.htc">', 1).some((f) => f.paranoia === 1));
+});
+
 test('10 KB of ordinary text takes well under a millisecond (median)', () => {
   const text = 'Order #1234: two items (a lamp and a chair), shipping to 10 Main St., Springfield. Thanks! ';
   const v = text.repeat(Math.ceil(10240 / text.length)).slice(0, 10240);

@@ -20,7 +20,7 @@ import type { Detector, DetectorContext, Finding, InputSource, Paranoia } from '
 import { Buffer } from 'node:buffer';
 import { SCORE } from '../../finding.ts';
 import { decodeHtmlEntities } from '../../decode/html-entities.ts';
-import { CSS_BEHAVIOR, CSS_BINDING, CSS_EXPRESSION, CSS_IMPORT, CSS_SCRIPT_URL, mayHoldCss, scanCss } from './css.ts';
+import { CSS_BEHAVIOR, CSS_BINDING, CSS_EXPRESSION, CSS_IMPORT, CSS_SCRIPT_URL, mayHoldCss, scanCss, type CssHit } from './css.ts';
 import { isHtmlSpace, readAttributes, scanTags, type HtmlAttr, type HtmlTag } from './html.ts';
 import { decodeLooseReferences, decodeUtf7, latin1AsUtf8, stripHighBit } from './readings.ts';
 import {
@@ -472,6 +472,21 @@ interface Scan {
   /** End of the last tag seen (a `>` there closes that tag, it is no break-out). */
   lastTagEnd: number;
   lower: string | null;
+  /**
+   * `<style>` elements read so far (see `styleElement`): the `</style` found from `styleSearchedFrom` (the length
+   * when there is none); the last content whose CSS was scanned, from `cssFrom` to `cssClose`, the first `/*` from
+   * `cssFrom` on (-1: none), what the scan found, and how many contents before that `cssClose` were scanned.
+   */
+  styleSearchedFrom: number;
+  styleClose: number;
+  cssFrom: number;
+  cssClose: number;
+  cssComment: number;
+  cssScans: number;
+  cssHit: CssHit | null;
+  /** The first `&` from `ampSearchedFrom` on (see nextAmpersand). */
+  ampSearchedFrom: number;
+  ampAt: number;
 }
 
 function lowerOf(scan: Scan): string {
@@ -704,6 +719,18 @@ function isFrameworkHandler(name: string): boolean {
  * the value or the quote that broke out (`" onload=`, `  onclick=`): the value was made to be an attribute.
  * (`mayInjectAttribute` relies on which names this acts on without a tag: keep it in step.)
  */
+/**
+ * The first `&` of the scanned text at or after `from` (-1: none), the one found before when it lies between: each
+ * attribute looked for one to the end of the text, quadratic in a value of many attributes and no `&`.
+ */
+function nextAmpersand(scan: Scan, from: number): number {
+  if (!(scan.ampSearchedFrom >= 0 && scan.ampSearchedFrom <= from && (scan.ampAt === -1 || from <= scan.ampAt))) {
+    scan.ampSearchedFrom = from;
+    scan.ampAt = scan.src.indexOf('&', from);
+  }
+  return scan.ampAt;
+}
+
 function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number, depth: number, leading = false): void {
   const src = scan.src;
   const col = scan.col;
@@ -715,7 +742,7 @@ function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number,
   let vs = attr.valueStart;
   let ve = attr.valueEnd;
   if (hasValue) {
-    const amp = src.indexOf('&', vs);
+    const amp = nextAmpersand(scan, vs);
     if (amp !== -1 && amp < ve) {
       text = decodeHtmlEntities(src.slice(vs, ve));
       vs = 0;
@@ -770,8 +797,10 @@ function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number,
       p = q + 1;
     }
   }
-  const lt = text.indexOf('<', vs);
-  if (depth < 2 && lt !== -1 && lt < ve && (name === 'srcdoc' || context === CONTEXT_TAG)) {
+  // (a `<` in the value only: a search to the end of the text for each attribute adds up to quadratic)
+  let lt = vs;
+  while (lt < ve && text.charCodeAt(lt) !== 0x3c) lt++;
+  if (depth < 2 && lt < ve && (name === 'srcdoc' || context === CONTEXT_TAG)) {
     if (text === src) scanHtml(scan, vs, ve, depth + 1);
     else {
       const inner = newScan(text, col);
@@ -815,6 +844,54 @@ function breakoutBefore(scan: Scan, at: number): boolean {
   j--;
   while (j >= 0 && isHtmlSpace(src.charCodeAt(j))) j--;
   return j >= 0 && (src.charCodeAt(j) === 0x22 || src.charCodeAt(j) === 0x27);
+}
+
+/** Most `<style>` contents before one `</style` whose CSS is scanned (see styleElement). */
+const MAX_CSS_SCANS = 8;
+
+/**
+ * A `<style>` start tag: its content, up to the next `</style` (or the end), is read as CSS. Contents before the
+ * same `</style` overlap (`<style>a<style>b</style>`: each `<style>` might be the one a page opens), and reading each
+ * one whole made a run of `<style>` quadratic (64 KB of them took seconds). So a content that is a suffix of the last
+ * one scanned is not read again when it starts outside any CSS comment of it and after what that scan found (or it
+ * found nothing): CSS is read left to right and drops only comments, so from there it reads the same text, and
+ * finds what that scan found there, which is the same finding (counted once). The others are scanned, at most
+ * MAX_CSS_SCANS per `</style`; more than that is no page's markup and cannot be inspected in linear time, so it is
+ * reported (fail closed).
+ */
+function styleElement(scan: Scan, tag: HtmlTag, solid: boolean): void {
+  const src = scan.src;
+  const col = scan.col;
+  // The first `</style` at or after the content's start: the one found before when it lies between the two.
+  if (!(scan.styleSearchedFrom >= 0 && scan.styleSearchedFrom <= tag.end && tag.end <= scan.styleClose)) {
+    const found = lowerOf(scan).indexOf('</style', tag.end);
+    scan.styleSearchedFrom = tag.end;
+    scan.styleClose = found === -1 ? src.length : found;
+  }
+  const close = scan.styleClose;
+  let hit: CssHit | null = null;
+  if (tag.closed) {
+    const suffix = close === scan.cssClose && tag.end >= scan.cssFrom && (scan.cssComment === -1 || scan.cssComment >= tag.end) &&
+      (scan.cssHit === null || scan.cssHit.at >= tag.end);
+    if (suffix) hit = scan.cssHit;
+    else {
+      if (close !== scan.cssClose) scan.cssScans = 0;
+      if (scan.cssScans >= MAX_CSS_SCANS) {
+        col.add(R.css, 1, SCORE.critical, `more than ${MAX_CSS_SCANS} overlapping <style> contents before one </style> (not inspected)`, src, tag.start, tag.end);
+        return;
+      }
+      scan.cssScans++;
+      scan.cssFrom = tag.end;
+      scan.cssClose = close;
+      scan.cssComment = src.indexOf('/*', tag.end);
+      hit = scanCss(src, tag.end, close, true);
+      scan.cssHit = hit;
+    }
+  }
+  // @import of a web font or stylesheet is ordinary in HTML mail and CMS content; the others run code.
+  if (hit !== null) {
+    col.add(R.css, hit.kind === CSS_IMPORT ? 2 : 1, SCORE.critical, `${CSS_MESSAGES[hit.kind]} in a <style> element`, src, tag.start, Math.min(close, tag.start + MAX_EXCERPT));
+  } else if (solid) col.add(R.loadingTag, 2, SCORE.critical, '<style> element', src, tag.start, tag.end);
 }
 
 function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
@@ -877,14 +954,7 @@ function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
       col.add(R.loadingTag, 2, SCORE.critical, '<link href> (loads a resource)', src, tag.start, tag.end);
     } else if (solid) col.add(R.htmlTag, 2, SCORE.warning, '<link> element', src, tag.start, tag.end);
   } else if (local === 'style') {
-    const lower = lowerOf(scan);
-    let close = lower.indexOf('</style', tag.end);
-    if (close === -1) close = src.length;
-    const hit = tag.closed ? scanCss(src, tag.end, close, true) : null;
-    // @import of a web font or stylesheet is ordinary in HTML mail and CMS content; the others run code.
-    if (hit !== null) {
-      col.add(R.css, hit.kind === CSS_IMPORT ? 2 : 1, SCORE.critical, `${CSS_MESSAGES[hit.kind]} in a <style> element`, src, tag.start, Math.min(close, tag.start + MAX_EXCERPT));
-    } else if (solid) col.add(R.loadingTag, 2, SCORE.critical, '<style> element', src, tag.start, tag.end);
+    styleElement(scan, tag, solid);
   } else if (local === 'form') {
     if (hasAttr(tag, 'action')) col.add(R.loadingTag, 2, SCORE.critical, '<form action> element', src, tag.start, tag.end);
     else if (solid) col.add(R.htmlTag, 2, SCORE.warning, '<form> element', src, tag.start, tag.end);
@@ -1377,7 +1447,11 @@ function checkBareCss(scan: Scan): void {
 // ---------------------------------------------------------------------------------------------------------------
 
 function newScan(src: string, col: Collector): Scan {
-  return { src, col, tags: [], opened: null, strayClosers: null, lower: null, lastTagEnd: -1 };
+  return {
+    src, col, tags: [], opened: null, strayClosers: null, lower: null, lastTagEnd: -1,
+    styleSearchedFrom: -1, styleClose: -1, cssFrom: -1, cssClose: -1, cssComment: -1, cssScans: 0, cssHit: null,
+    ampSearchedFrom: -1, ampAt: -1,
+  };
 }
 
 /** The value without its tags: what a filter that strips tags would let through (`autof<x>ocus o<x>nfocus=`). */
