@@ -736,6 +736,7 @@ function splitExpanded(w: WordState, words: Word[]): Word[] {
  * several plain words outside it. Those commands are marked, and the detector weighs them lower.
  */
 function markMarkdown(src: string, commands: Command[]): void {
+  let words: Int32Array | undefined;
   for (const c of commands) {
     if (c.lead !== 'subst' || c.op !== '`') continue;
     const before = c.opPos > 0 ? src.charCodeAt(c.opPos - 1) : 32;
@@ -744,17 +745,27 @@ function markMarkdown(src: string, commands: Command[]): void {
     const after = close + 1 < src.length ? src.charCodeAt(close + 1) : 32;
     const blankOrPunct = (x: number): boolean => x === 32 || x === 9 || x === 10 || x === 13 || x === 44 || x === 46 || x === 58 || x === 40 || x === 41 || x === 33 || x === 63;
     if (!blankOrPunct(before) || !blankOrPunct(after)) continue;
-    if (proseWords(src, c.opPos, close) >= 3) c.markdown = true;
+    words ??= proseWordsBefore(src);
+    // The words outside the span: those ended before it and those ended after it (see proseWordsBefore).
+    if (words[c.opPos]! + words[src.length + 1]! - words[close + 1]! >= 3) c.markdown = true;
   }
 }
 
-/** Plain alphabetic words (3+ letters) outside [from, to]. Stops counting at 3. */
-function proseWords(src: string, from: number, to: number): number {
+/**
+ * Plain alphabetic words (3+ letters, outside backtick spans, followed by a blank, `,`, `.` or a line feed, or
+ * ending the value), counted from the start: element k is the number of those ended (by the character after them)
+ * before index k, element `length + 1` all of them. A span's two backticks toggle the in-span state of everything
+ * after them twice and reset any word run, so the words outside a span are those ended before its first backtick
+ * plus those ended after its second: one pass per value, not one per span (a value of many spans was quadratic).
+ */
+function proseWordsBefore(src: string): Int32Array {
+  const n = src.length;
+  const before = new Int32Array(n + 2);
   let count = 0;
   let run = 0;
   let inTick = false;
-  for (let k = 0; k < src.length && count < 3; k++) {
-    if (k >= from && k <= to) { run = 0; continue; }
+  for (let k = 0; k < n; k++) {
+    before[k] = count;
     const c = src.charCodeAt(k);
     if (c === 96) { inTick = !inTick; run = 0; continue; }
     if (inTick) continue;
@@ -765,6 +776,7 @@ function proseWords(src: string, from: number, to: number): number {
       run = 0;
     }
   }
-  if (run >= 3) count++;
-  return count;
+  before[n] = count;
+  before[n + 1] = run >= 3 ? count + 1 : count;
+  return before;
 }

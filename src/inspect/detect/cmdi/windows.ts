@@ -219,8 +219,16 @@ function deobfuscated(raw: string): string | null {
 export function windowsHits(value: string): WindowsHit[] {
   const hits: WindowsHit[] = [];
   const low = (value.length <= 65536 ? value : value.slice(0, 65536)).toLowerCase();
+  // The end found for one command is that of every later start before it (candidates in one long command were
+  // quadratic, each read to the end).
+  let searchedFrom = -1;
+  let commandTo = -1;
   for (const start of candidateStarts(value, low)) {
-    const tokens = tokenize(value, start, commandEnd(value, start));
+    if (!(searchedFrom >= 0 && searchedFrom <= start && start <= commandTo)) {
+      searchedFrom = start;
+      commandTo = commandEnd(value, start);
+    }
+    const tokens = tokenize(value, start, commandTo);
     if (tokens.length === 0) continue;
     const first = tokens[0]!;
     let head = first.text.toLowerCase();
