@@ -94,6 +94,8 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
   const trimmed = value.trim();
   const fileParam = isFileParam(context.name);
   const tokens = pathTokens(value);
+  /** Whether the value has few words (hasFewWords), once it is needed: the same for every token. */
+  let fewWords: boolean | undefined;
   for (const token of tokens) {
     const t = token.text;
     if (t.length < 2) continue;
@@ -158,9 +160,14 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
     }
 
     if (sensitive !== null) {
+      let pathLike: boolean;
       const absolute = t.charCodeAt(0) === 47 || t.charCodeAt(0) === 92 || /^[a-z]:[\\/]/i.test(t) || low.startsWith('~/');
       const where = context.source === 'path' ? 'URL path' : 'value';
-      const pathLike = t.length >= trimmed.length - 2 || isPathProminent(value, token);
+      if (t.length >= trimmed.length - 2) pathLike = true;
+      else {
+        fewWords ??= hasFewWords(value);
+        pathLike = fewWords || t.length * 2 >= trimmed.length;
+      }
       if (sensitive.strong && (pathLike || context.source === 'path')) {
         keep({ rule: 'lfi-sensitive-file', paranoia: 1, score: SCORE.critical,
           message: `${absolute ? 'absolute path to' : 'path to'} ${sensitive.name} in the ${where}`, start: token.start, end: token.end });
@@ -286,10 +293,11 @@ function isBareSensitive(low: string): boolean {
     low.startsWith('id_rsa') || low === 'ntuser.dat' || low === 'applicationhost.config';
 }
 
-/** The token dominates the value: it is most of it, or the value is short and has few words. */
-function isPathProminent(value: string, token: PathToken): boolean {
-  const len = value.trim().length;
-  if (token.text.length * 2 >= len) return true;
+/**
+ * The value has at most four words (three blanks): then a path in it dominates it, as one that is most of the value
+ * (`t.length * 2 >= length`) does. Read once per value: counted for each token, a value of many paths was quadratic.
+ */
+function hasFewWords(value: string): boolean {
   let words = 1;
   for (let k = 0; k < value.length && words <= 6; k++) if (value.charCodeAt(k) === 32) words++;
   return words <= 4;
