@@ -191,6 +191,23 @@ function holds(v: string, flags: number, flag: number, text: string): boolean {
 let gapComment = false;
 let gapSpace = false;
 
+/**
+ * The first `*\/` of `v` at or after `from` (-1: none): the one found before in the same string when it lies
+ * between. Gaps are skipped from every `$` and call, and a search to the end of the value for each made a value of
+ * `/*$` repeated quadratic. (`===` on the string: the same object compares at once.)
+ */
+let endSearchedIn = '';
+let endSearchedFrom = -1;
+let endFound = -1;
+function commentEnd(v: string, from: number): number {
+  if (!(v === endSearchedIn && endSearchedFrom <= from && (endFound < 0 || from <= endFound))) {
+    endSearchedIn = v;
+    endSearchedFrom = from;
+    endFound = v.indexOf('*/', from);
+  }
+  return endFound;
+}
+
 /** Skips whitespace and PHP comments (`/* *\/`, `// ...\n`, `# ...\n`); returns the next index. */
 function skipGapAt(v: string, i: number): number {
   gapComment = false;
@@ -200,7 +217,7 @@ function skipGapAt(v: string, i: number): number {
     const c = v.charCodeAt(i);
     if (isSpace(c)) { gapSpace = true; i++; continue; }
     if (c === 47 && v.charCodeAt(i + 1) === 42) { // /*
-      const end = v.indexOf('*/', i + 2);
+      const end = commentEnd(v, i + 2);
       gapComment = true;
       if (end < 0 || end - i > 512) return v.length;
       i = end + 2;
