@@ -715,11 +715,6 @@ function isFrameworkHandler(name: string): boolean {
 }
 
 /**
- * `leading`: for an attribute written without a tag, nothing but white space stands between it and the start of
- * the value or the quote that broke out (`" onload=`, `  onclick=`): the value was made to be an attribute.
- * (`mayInjectAttribute` relies on which names this acts on without a tag: keep it in step.)
- */
-/**
  * The first `&` of the scanned text at or after `from` (-1: none), the one found before when it lies between: each
  * attribute looked for one to the end of the text, quadratic in a value of many attributes and no `&`.
  */
@@ -731,6 +726,11 @@ function nextAmpersand(scan: Scan, from: number): number {
   return scan.ampAt;
 }
 
+/**
+ * `leading`: for an attribute written without a tag, nothing but white space stands between it and the start of
+ * the value or the quote that broke out (`" onload=`, `  onclick=`): the value was made to be an attribute.
+ * (`mayInjectAttribute` relies on which names this acts on without a tag: keep it in step.)
+ */
 function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number, depth: number, leading = false): void {
   const src = scan.src;
   const col = scan.col;

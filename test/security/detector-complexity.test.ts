@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DETECTORS } from '../../src/inspect/detect/index.ts';
+import type { DetectorContext } from '../../src/inspect/finding.ts';
+import { inspectInputs } from '../../src/inspect/engine.ts';
+import { compileSettings } from '../../src/protections/attack-detection/attack-detection.ts';
+import { createLocalStores } from '../../src/store/registry.ts';
+
+/**
+ * Every detector must run in time linear in the length of the value (finding.ts): a value that costs time
+ * quadratic in its length lets one request hold the event loop for seconds (a 256 KiB value of `<?ph` repeated
+ * took the XSS detector 53 s, one of `;` the SQL one 64 s, one of `/*$` the PHP one over half a minute, before the
+ * fixes this test came with).
+ *
+ * Each detector reads values made by repeating short units: markup, quotes, brackets, separators, escapes and the
+ * words detectors key on, alone and in pairs (the shapes that made a scan restart from each occurrence and read to
+ * the end). A value of 64 KB that takes more than 12 ms is timed again, and at 256 KB: linear work grows about four
+ * times from there, quadratic work sixteen; more than nine fails (as does a second over 64 KB). (CPU time, best of three: the ratio is for
+ * the work, not for a busy machine.)
+ */
+
+const UNITS = [
+  // markup: tags, processing instructions, comments, raw-text elements, attributes
+  '<a', '<a<a', '<a ', '<a href="', '<a href=<script>', '=><a<a', '<?ph', '<?xml', '<?', '<!--', '<![C', '<!DOCTYPE',
+  '<script>', '</script>', '</script><svg', '<style>', '<style>/*', '<style>한글', '<%=<style>', '<iframe', '%><iframe',
+  '<svg/onload', ' onload=alert(1)', '<!--#exec', '<x:y', '<a:b', '&lt;', '&#x', '&#',
+  // quotes, brackets and separators
+  "'or'", '"+"', '\'"`', 'a\'b"c`d', '((((', ')))(', ')))(`1`', '`a`b', '`a`bselect(', '`a`bmro()', '[[[[', '{{{{', '${${',
+  '$(((', '/*$', '$/*', '/*<?php\tldap', ';', ';ls;', '|id|', '||id|', '&&', 'a=a&', '::::', ',,,,', '/*/*', '-- ', '#\n', '\n\r\n', '\\\\',
+  // paths and URLs
+  '../', '..//', '\\..\\', '/etc/passwd ', 'etc/passwd|id|', '(1)etc/passwd', '""/dev/tcp/', 'base64_decode(/dev/tcp/',
+  '..;/', 'file:..;/', 'http://', 'http://169.254.169.254', 'data://@import', 'php://',
+  // escapes and encodings
+  '%25%', '%u00', '\\u00', '\\x', '0x41', 'rO0A', 'aced0005', 'H4sI',
+  // words and calls detectors key on
+  'or 1', '1=1 ', 'union select 1,', 'select(', 'sleep(', 'char(', 'eval(', 'alert(', 'javascript:', 'expression(',
+  'url(', '@import', 'constructor', '__proto__[', '${jndi:', '#{', '{%', '*{', 'T(', 'getClass()', '.exec(',
+  'cmd /c ', 'for /f ', 'if exist ', 'powershell -e ', 'nc -e', 'id;', '$where', '[$ne]', '(|(', '*)(', 'O:8:',
+  'Set-Cookie:', 'jsessionid=', 'PHPSESSID=', '${IFS}', '/bin/sh', '<java', 'ProcessBuilder', 'class.', 'Runtime',
+  // text
+  ' ', 'a', 'é', '한글', '\u0000',
+];
+
+const context: DetectorContext = { source: 'query', name: 'q', isName: false, paranoia: 3, layers: [] };
+const noop = (): void => {};
+
+function repeatTo(unit: string, length: number): string {
+  return unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+}
+
+function cpuMs(fn: () => void, runs: number): number {
+  let best = Infinity;
+  for (let k = 0; k < runs; k++) {
+    const t = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(t);
+    best = Math.min(best, (d.user + d.system) / 1000);
+  }
+  return best;
+}
+
+test('every detector runs in time linear in the value on repeated pathological units', () => {
+  const superlinear: string[] = [];
+  for (const detector of DETECTORS) {
+    for (const unit of UNITS) {
+      const large = repeatTo(unit, 256 * 1024);
+      const small = large.slice(0, 64 * 1024);
+      detector.detect(large.slice(0, 2048), context, noop); // warm-up
+      const first = cpuMs(() => detector.detect(small, context, noop), 1);
+      if (first < 12) continue;
+      // four times the length: linear work takes about four times as long, quadratic sixteen
+      const smallMs = Math.min(first, cpuMs(() => detector.detect(small, context, noop), 2));
+      const largeMs = smallMs > 1000 ? Infinity : cpuMs(() => detector.detect(large, context, noop), 2);
+      if (largeMs > 9 * smallMs) {
+        superlinear.push(`${detector.category} on ${JSON.stringify(unit)}: 64 KB ${smallMs.toFixed(1)} ms, 256 KB ${largeMs.toFixed(1)} ms`);
+      }
+    }
+  }
+  assert.deepEqual(superlinear, []);
+});
+
+test('the whole engine inspects a 256 KiB value of any of those units at paranoia 1 in well under a second', () => {
+  // The engine's default longest value (maxValueBytes): decoding layers and every detector, as a request gets them.
+  const settings = compileSettings({}, { policy: {} as never, stores: createLocalStores(), scope: 'global', issue: () => {} });
+  const slow: string[] = [];
+  for (const unit of UNITS) {
+    const value = repeatTo(unit, 256 * 1024);
+    const ms = cpuMs(() => inspectInputs([{ source: 'body', name: 'q', location: 'body:$.q', value }], { ...settings, cache: undefined }), 1);
+    if (ms > 750) slow.push(`${JSON.stringify(unit)}: ${ms.toFixed(0)} ms`);
+  }
+  assert.deepEqual(slow, []);
+});
