@@ -1022,15 +1022,35 @@ function checkUnion(view: View, i: number, out: Collector): void {
   else out.add('sqli-union', 3, SCORE.warning, msg, u.s);
 }
 
+/**
+ * The run of `;` that checkStacked last read: in `stackedView`, the `;` tokens from `stackedFrom` lead to token
+ * `stackedTo`, whose statement reads as `stackedStatement` (-1: not read yet). Every `;` of a run leads to the same
+ * statement: found and parsed once, not once per `;` (a run of them was quadratic).
+ */
+let stackedView: View | null = null;
+let stackedFrom = -1;
+let stackedTo = -1;
+let stackedStatement = -1;
+
 function checkStacked(view: View, i: number, out: Collector): void {
   const { sig, input } = view;
-  let j = i + 1;
-  while (sig[j]?.k === ';') j++;
+  if (!(stackedView === view && stackedFrom <= i && i < stackedTo)) {
+    let j = i + 1;
+    while (sig[j]?.k === ';') j++;
+    stackedView = view;
+    stackedFrom = i;
+    stackedTo = j;
+    stackedStatement = -1;
+  }
+  const j = stackedTo;
   const t = sig[j];
   if (t === undefined || t.k !== 'word' || !STATEMENT_WORDS.has(t.w)) return;
-  const p = new SqlParser(input, view.src, j, j + BUDGET * 4);
-  p.maxDepth = LOCAL_DEPTH;
-  const s = p.parseStatement();
+  if (stackedStatement < 0) {
+    const p = new SqlParser(input, view.src, j, j + BUDGET * 4);
+    p.maxDepth = LOCAL_DEPTH;
+    stackedStatement = p.parseStatement();
+  }
+  const s = stackedStatement;
   if (s === STMT_WEAK && !CORE_STATEMENTS.has(t.w)) return; // `; if (...)`, `; describe(...)`: code, not SQL
   const prev = sig[i - 1];
   const prevBreak = (i === 0 && view.quote !== '') ||
