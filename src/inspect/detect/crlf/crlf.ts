@@ -232,12 +232,8 @@ export const crlfDetector: Detector = {
     const consider = (ruleId: string, paranoia: Paranoia, message: string, at: number): void => {
       if (!best || paranoia < best.paranoia) best = { ruleId, paranoia, message, at };
     };
+    /** The first break from which the rest of the value was found to be only white space (-1: none yet). */
     let spaceTailFrom = -1;
-    const trailingSpaceFrom = (i: number): boolean => {
-      if (!trailingSpace(value, i)) return false;
-      spaceTailFrom = i;
-      return true;
-    };
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
       const wide = isWideBreak(c);
@@ -245,7 +241,13 @@ export const crlfDetector: Detector = {
       // A break only matters with something after it: a trailing newline (a form body ending in "\n") does not.
       // (In a query string the break was percent-encoded on purpose: it counts even at the end.)
       // (once the rest is only white space from a break, it is from every later one: read once, not per break)
-      if (!wide && first < 0 && (context.source === 'query' || (spaceTailFrom < 0 || i < spaceTailFrom) && !trailingSpaceFrom(i))) first = i;
+      if (!wide && first < 0) {
+        if (context.source === 'query') first = i;
+        else if (spaceTailFrom < 0) {
+          if (trailingSpace(value, i)) spaceTailFrom = i;
+          else first = i;
+        }
+      }
       // Consume the run of breaks; two LFs (or CRLF CRLF) make a blank line.
       let j = i;
       let lf = 0;
