@@ -30,7 +30,7 @@ const UNITS = [
   '$(((', '/*$', '$/*', '/*<?php\tldap', ';', '\n;#', ';ls;', ' \n', '\n ', '\t\n', 'href=', '|id|', '||id|', '&&', 'a=a&', '::::', ',,,,', '/*/*', '-- ', '#\n', '\n\r\n', '\\\\',
   // paths and URLs
   '../', '..//', '\\..\\', '/etc/passwd ', 'etc/passwd|id|', '(1)etc/passwd', '""/dev/tcp/', 'base64_decode(/dev/tcp/',
-  '..;/', 'file:..;/', 'http://', 'http://169.254.169.254', 'data://@import', 'php://',
+  '..;/', 'file:..;/', 'http://', 'http://169.254.169.254', 'and.exe%http://', 'data://@import', 'php://',
   // escapes and encodings
   '%25%', '%u00', '\\u00', '\\x', '0x41', 'rO0A', 'aced0005', 'H4sI',
   // words and calls detectors key on

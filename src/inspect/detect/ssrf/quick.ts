@@ -37,6 +37,8 @@ export function quickUrls(value: string, colon: number): number {
   const n = value.length;
   let found = 0;
   let from = 0;
+  let atSearchedFrom = -1;
+  let atFound = -1;
   for (let at = colon; at >= 0; at = value.indexOf(':', from)) {
     from = at + 1;
     // the scheme, as findUrls cuts it
@@ -57,7 +59,12 @@ export function quickUrls(value: string, colon: number): number {
     let a = k;
     while (a < n && !endsAuthorityCode(value.charCodeAt(a))) a++;
     if (a < n && value.charCodeAt(a) === 92) return UNSURE; // escaped
-    const atSign = value.indexOf('@', k);
+    // (the `@` found for an earlier URL when it lies further on: a search to the end for each URL was quadratic)
+    if (!(atSearchedFrom >= 0 && atSearchedFrom <= k && (atFound < 0 || k <= atFound))) {
+      atSearchedFrom = k;
+      atFound = value.indexOf('@', k);
+    }
+    const atSign = atFound;
     if (atSign >= 0 && atSign < Math.min(n, a + 256)) return UNSURE; // userinfo, or a host after an `@`
     if (!harmlessAuthorityAt(value, k, a)) return UNSURE;
     // mayHaveUrl (ssrf.ts) holds when `http:` or `https:` ends at a colon in the first 4096 characters: this one

@@ -89,6 +89,17 @@ export function cleanHost(raw: string): string {
 export function findUrls(value: string, max = 4096): FoundUrl[] {
   const out: FoundUrl[] = [];
   let from = 0;
+  // The first `@` at or after an authority's end: the one found for an earlier URL when it lies further on (each
+  // URL searched to the end of the value, quadratic in a value of many URLs and no `@`).
+  let atSearchedFrom = -1;
+  let atFound = -1;
+  const nextAt = (i: number): number => {
+    if (!(atSearchedFrom >= 0 && atSearchedFrom <= i && (atFound < 0 || i <= atFound))) {
+      atSearchedFrom = i;
+      atFound = value.indexOf('@', i);
+    }
+    return atFound;
+  };
   while (out.length < max) {
     const colon = value.indexOf(':', from);
     if (colon < 0) break;
@@ -131,7 +142,7 @@ export function findUrls(value: string, max = 4096): FoundUrl[] {
     // hosts after an `@` later in the text: `http://good.com:80 &@127.0.0.1:22/#@good.com/`
     // (the text is the 256 characters after the authority, read in place)
     const tailEnd = Math.min(value.length, a + 256);
-    let p = value.indexOf('@', a);
+    let p = nextAt(a);
     if (p >= tailEnd) p = -1;
     let guard = 0;
     while (p >= 0 && guard++ < 4) {
