@@ -48,8 +48,10 @@ export function scanCss(src: string, from: number, to: number, inStyle: boolean)
   while (i < to) {
     const c = src.charCodeAt(i);
     if (c === 0x2f && src.charCodeAt(i + 1) === 0x2a && i + 1 < to) {
-      const close = src.indexOf('*/', i + 2);
-      i = close === -1 || close + 2 > to ? to : close + 2;
+      // the `*/` before `to` (a search to the end of the text for every style attribute was quadratic)
+      let close = i + 2;
+      while (close + 1 < to && !(src.charCodeAt(close) === 0x2a && src.charCodeAt(close + 1) === 0x2f)) close++;
+      i = close + 1 < to ? close + 2 : to;
       continue;
     }
     if (c <= 0x20 || c === 0x7f) { i++; continue; }

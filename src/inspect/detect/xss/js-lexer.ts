@@ -75,6 +75,20 @@ export class JsLexer {
   private lineComments = true;
   /** Start of the first line comment met since `reset`, or -1. */
   firstLineComment = -1;
+  /**
+   * The last string that did not close, per quote (0: `"`, 1: `'`): where its quote was and where the reading
+   * stopped (see readString). -1: none since `reset`.
+   */
+  private readonly stringFailFrom = [-1, -1];
+  private readonly stringFailEnd = [-1, -1];
+  /**
+   * The last regular expression that did not close (see readRegex): where its `/` was, where the reading stopped,
+   * and for each position in between how it was read: 1 a character outside a class, 2 one inside, 0 the second
+   * character of an escape.
+   */
+  private regexFailFrom = -1;
+  private regexFailEnd = -1;
+  private regexStates: Uint8Array | null = null;
 
   reset(src: string, from: number, to: number, afterOperand = false, lineComments = true): this {
     this.lineComments = lineComments;
@@ -90,6 +104,9 @@ export class JsLexer {
     this.afterOperand = afterOperand;
     this.braces.length = 0;
     this.lineStart = !afterOperand;
+    this.stringFailFrom[0] = -1;
+    this.stringFailFrom[1] = -1;
+    this.regexFailFrom = -1;
     return this;
   }
 
@@ -125,8 +142,10 @@ export class JsLexer {
         const d = s.charCodeAt(this.pos + 1);
         if (d === 0x2f && this.lineComments) { this.skipLine(); continue; }
         if (d === 0x2a) {
-          const close = s.indexOf('*/', this.pos + 2);
-          const stop = close === -1 || close + 2 > n ? n : close + 2;
+          // (the `*/` before the limit only: the text may go on far past it)
+          let close = this.pos + 2;
+          while (close + 1 < n && !(s.charCodeAt(close) === 0x2a && s.charCodeAt(close + 1) === 0x2f)) close++;
+          const stop = close + 1 < n ? close + 2 : n;
           for (let k = this.pos + 2; k < stop; k++) if (isJsNewline(s.charCodeAt(k))) { this.nl = true; this.lineStart = true; break; }
           this.pos = stop;
           this.comment = true;
@@ -218,7 +237,16 @@ export class JsLexer {
   private readString(q: number): number {
     const s = this.src;
     const n = this.limit;
-    let k = this.pos + 1;
+    const p = this.pos;
+    const which = q === 0x27 ? 1 : 0;
+    // A quote that the last unclosed string of this quote read past does not close either: that reading met it as
+    // the second character of an escape (else it would have closed there), so it read on from the character after
+    // it, where this one starts, and found no closing quote. (Read again, `\'\'\'…` was quadratic.)
+    if (this.stringFailFrom[which]! >= 0 && this.stringFailFrom[which]! < p && p < this.stringFailEnd[which]!) {
+      this.pos++;
+      return TK_BADQUOTE;
+    }
+    let k = p + 1;
     while (k < n) {
       const c = s.charCodeAt(k);
       if (c === q) {
@@ -230,6 +258,8 @@ export class JsLexer {
       k++;
     }
     // Not closed on this line: the quote alone is the token; lexing goes on after it.
+    this.stringFailFrom[which] = p;
+    this.stringFailEnd[which] = k;
     this.pos++;
     return TK_BADQUOTE;
   }
@@ -258,16 +288,37 @@ export class JsLexer {
     return head ? TK_BADQUOTE : TK_TMPL_TAIL;
   }
 
-  /** Tries a regular-expression literal at `/`; false (nothing consumed) when it does not close on its line. */
+  /**
+   * Tries a regular-expression literal at `/`; false (nothing consumed) when it does not close on its line.
+   *
+   * A `/` that fails is read as division and the next `/` is tried, so a line of `[/[/[/…` (a class never closed
+   * hides every later `/`) was read to its end from each of them: quadratic. The last failing reading is kept
+   * (regexStates), and a later one that reaches a character the failing one read in the same state (outside or
+   * inside a class, not halfway through an escape) reads on exactly as it did from there, so it fails too, at once.
+   * Until then the two differ only in being inside a class or not, which the next `[`, `]` or `/` settles.
+   */
   private readRegex(): boolean {
     const s = this.src;
     const n = this.limit;
-    let k = this.pos + 1;
+    const p = this.pos;
+    const within = this.regexFailFrom >= 0 && this.regexFailFrom < p && p < this.regexFailEnd;
+    let states = this.regexStates;
+    if (!within) {
+      if (states === null || states.length < n + 1) states = this.regexStates = new Uint8Array(Math.max(n + 1, 1024));
+    }
+    let k = p + 1;
     let inClass = false;
     while (k < n) {
+      if (within) {
+        if (k < this.regexFailEnd && states![k] === (inClass ? 2 : 1)) return false;
+      } else states![k] = inClass ? 2 : 1;
       const c = s.charCodeAt(k);
-      if (isJsNewline(c)) return false;
-      if (c === 0x5c) { k += 2; continue; }
+      if (isJsNewline(c)) break;
+      if (c === 0x5c) {
+        if (!within && k + 1 < n) states![k + 1] = 0;
+        k += 2;
+        continue;
+      }
       if (c === 0x5b) inClass = true;
       else if (c === 0x5d) inClass = false;
       else if (c === 0x2f && !inClass) {
@@ -278,6 +329,10 @@ export class JsLexer {
         return true;
       }
       k++;
+    }
+    if (!within) {
+      this.regexFailFrom = p;
+      this.regexFailEnd = Math.min(k, n);
     }
     return false;
   }

@@ -791,8 +791,8 @@ function checkAttr(scan: Scan, element: string, attr: HtmlAttr, context: number,
   } else if (ANIMATION_ELEMENTS.has(element) && (name === 'values' || name === 'to' || name === 'from' || name === 'by')) {
     let p = vs;
     while (p <= ve) {
-      let q = text.indexOf(';', p);
-      if (q === -1 || q > ve) q = ve;
+      let q = p; // (the next `;` in the value only)
+      while (q < ve && text.charCodeAt(q) !== 0x3b) q++;
       checkUrl(col, text, p, q, element, 'href', rule);
       p = q + 1;
     }
@@ -883,7 +883,11 @@ function styleElement(scan: Scan, tag: HtmlTag, solid: boolean): void {
       scan.cssScans++;
       scan.cssFrom = tag.end;
       scan.cssClose = close;
-      scan.cssComment = src.indexOf('/*', tag.end);
+      // (a `/*` in this content only: one at or past `close` counts as none, and a search to the end for every
+      // `<style>…</style>` was quadratic)
+      let comment = tag.end;
+      while (comment + 1 < close && !(src.charCodeAt(comment) === 0x2f && src.charCodeAt(comment + 1) === 0x2a)) comment++;
+      scan.cssComment = comment + 1 < close ? comment : -1;
       hit = scanCss(src, tag.end, close, true);
       scan.cssHit = hit;
     }
