@@ -637,8 +637,11 @@ function isStackFrame(v: string, start: number, end: number): boolean {
   while (b >= 0 && (v.charCodeAt(b) === 32 || v.charCodeAt(b) === 9)) b--;
   if (b < 1 || v.slice(b - 1, b + 1) !== 'at' || (b >= 2 && isIdent(v.charCodeAt(b - 2)))) return false;
   if (v.charCodeAt(end) !== 40) return false;
-  const close = v.indexOf(')', end);
-  if (close < 0 || close - end > 120) return false;
+  // (the `)` within 120 characters: a search to the end of the value for every frame-like name was quadratic)
+  let close = end;
+  const last = Math.min(v.length - 1, end + 120);
+  while (close <= last && v.charCodeAt(close) !== 41) close++;
+  if (close > last) return false;
   const inside = v.slice(end + 1, close);
   return inside.includes('.java') || inside.includes('.kt') || inside === 'Native Method' || inside === 'Unknown Source' || inside.includes('.groovy') || inside.includes('.scala');
 }

@@ -208,6 +208,21 @@ function commentEnd(v: string, from: number): number {
   return endFound;
 }
 
+/** The first CR or LF of `v` at or after `from` (-1: none), reused like `commentEnd`'s (a `#` before every `$`). */
+let breakSearchedIn = '';
+let breakSearchedFrom = -1;
+let breakFound = -1;
+function lineBreak(v: string, from: number): number {
+  if (!(v === breakSearchedIn && breakSearchedFrom <= from && (breakFound < 0 || from <= breakFound))) {
+    breakSearchedIn = v;
+    breakSearchedFrom = from;
+    let j = from;
+    while (j < v.length && v.charCodeAt(j) !== 10 && v.charCodeAt(j) !== 13) j++;
+    breakFound = j < v.length ? j : -1;
+  }
+  return breakFound;
+}
+
 /** Skips whitespace and PHP comments (`/* *\/`, `// ...\n`, `# ...\n`); returns the next index. */
 function skipGapAt(v: string, i: number): number {
   gapComment = false;
@@ -224,10 +239,9 @@ function skipGapAt(v: string, i: number): number {
       continue;
     }
     if ((c === 47 && v.charCodeAt(i + 1) === 47) || (c === 35 && v.charCodeAt(i + 1) !== 91)) { // // or # (not #[)
-      let j = i + 1;
-      while (j < v.length && j - i < 512 && v.charCodeAt(j) !== 10 && v.charCodeAt(j) !== 13) j++;
+      const j = lineBreak(v, i + 1);
       gapComment = true;
-      if (j >= v.length || j - i >= 512) return v.length;
+      if (j < 0 || j - i >= 512) return v.length;
       i = j;
       continue;
     }

@@ -147,6 +147,12 @@ function declarations(s: string, lower: string, keep: (v: Verdict) => void): voi
   const entities = new Map<string, string>();
   let from = 0;
   let count = 0;
+  // DOCTYPE internal subsets (see below): the first `]` from `subsetFrom`, and the first `%name;` from
+  // `referenceFrom` before it (-1: none).
+  let subsetFrom = -1;
+  let subsetClose = -1;
+  let referenceFrom = -1;
+  let referenceAt = -1;
   while (count < MAX_DECLARATIONS) {
     const at = s.indexOf('<!', from);
     if (at < 0) break;
@@ -176,11 +182,22 @@ function declarations(s: string, lower: string, keep: (v: Verdict) => void): voi
         keep({ rule: 'xxe-external-dtd', paranoia: 1, score: SCORE.critical,
           message: `DOCTYPE loading an external DTD (${uriScheme(ext.uri || ext.pub)})`, start: at, end: c.pos });
       } else if (subset) {
-        const close = s.indexOf(']', c.pos);
-        const body = s.slice(c.pos + 1, close < 0 ? s.length : close);
-        const pe = parameterReference(body);
+        // The subset runs to the first `]`, and holds a parameter-entity reference when a `%name;` comes before it.
+        // Both are found once for all the DOCTYPEs before that `]` (each read to the end, 64 KB of `<!DOCTYPE a[%`
+        // took a second): reused while the next subset starts before what was found.
+        if (!(subsetFrom >= 0 && subsetFrom <= c.pos && (subsetClose < 0 || c.pos <= subsetClose))) {
+          subsetFrom = c.pos;
+          subsetClose = s.indexOf(']', c.pos);
+          referenceFrom = -1;
+        }
+        const start = c.pos + 1;
+        if (!(referenceFrom >= 0 && referenceFrom <= start && (referenceAt < 0 || start <= referenceAt))) {
+          referenceFrom = start;
+          referenceAt = parameterReference(s, start, subsetClose < 0 ? s.length : subsetClose);
+        }
+        const pe = referenceAt;
         if (pe >= 0) {
-          keep({ rule: 'xxe-parameter-entity', paranoia: 1, score: SCORE.critical, message: 'parameter entity reference in a DTD', start: c.pos + 1 + pe, end: c.pos + 1 + pe + 24 });
+          keep({ rule: 'xxe-parameter-entity', paranoia: 1, score: SCORE.critical, message: 'parameter entity reference in a DTD', start: pe, end: pe + 24 });
         }
         keep({ rule: 'xxe-doctype', paranoia: 2, score: SCORE.warning, message: 'DOCTYPE with an internal subset', start: at, end: c.pos + 1 });
       } else if (ext === null && name !== '' && name.toLowerCase() !== 'html') {
@@ -230,14 +247,14 @@ function declarations(s: string, lower: string, keep: (v: Verdict) => void): voi
   }
 }
 
-/** Position of a `%name;` parameter-entity reference, or -1. */
-function parameterReference(body: string): number {
-  let p = body.indexOf('%');
-  while (p >= 0) {
+/** Position of the first `%name;` parameter-entity reference in `s[from, to)`, or -1. */
+function parameterReference(s: string, from: number, to: number): number {
+  let p = s.indexOf('%', from);
+  while (p >= 0 && p < to) {
     let q = p + 1;
-    while (q < body.length && isNameChar(body.charCodeAt(q))) q++;
-    if (q > p + 1 && body.charCodeAt(q) === 59) return p;
-    p = body.indexOf('%', p + 1);
+    while (q < to && isNameChar(s.charCodeAt(q))) q++;
+    if (q > p + 1 && q < to && s.charCodeAt(q) === 59) return p;
+    p = s.indexOf('%', p + 1);
   }
   return -1;
 }
