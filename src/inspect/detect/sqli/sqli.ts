@@ -2296,7 +2296,12 @@ function pairFailsAtOnce(view: View, from: number): boolean {
 function everyPairFailsAtOnce(input: string, sv: Survey): boolean {
   const u = sv.units;
   if ((sv.flags & SV_COMMENT) !== 0 && input.includes('/*!')) return false;
+  // Each pair's reading skips white space and comments to its first token, which after many `=` in a run of
+  // comments read to the end of the value from each (quadratic). Past 8 × MAX_PAIRS pairs, false (unsure): the
+  // caller then reads its first MAX_PAIRS pairs itself, which gives the same findings and is bounded.
+  let checked = 0;
   for (let e = sv.firstPairEq; e >= 0 && e <= sv.lastPairEq; e = input.indexOf('=', e + 1)) {
+    if (++checked > 8 * MAX_PAIRS) return false;
     const b = u[e - 1]!;
     if ((!isWordChar(b) && b !== 96 && b !== 93) || u[e + 1] === 61 || pairFailsAtOnceOnChars(input, u, e + 1)) continue;
     const view = new View(input, new TokenStream(input, e + 1, Infinity, input.length, u), '', 0);
