@@ -24,7 +24,10 @@ const UNITS = [
   // markup: tags, processing instructions, comments, raw-text elements, attributes
   '<a', '<a<a', '<a ', '<a href="', '<a href=<script>', '=><a<a', '<?ph', '<?xml', '<?', '<!--', '<![C', '<!DOCTYPE',
   '<script>', '</script>', '</script><svg', '<style>', '<style>/*', '<style>한글', '<%=<style>', '<iframe', '%><iframe',
-  '<svg/onload', ' onload=alert(1)', '<!--#exec', '<x:y', '<a:b', '&lt;', '&#x', '&#',
+  '<svg/onload', ' onload=alert(1)', '<!--#exec', '<x:y', '<a:b', '&lt;', '&#x', '&#', '<a style=/*>', '<style></style>',
+  '<animate values=a>', '<!DOCTYPE a[%%%%', '<!DOCTYPE a[',
+  // JavaScript: strings and regular expressions that never close, a class that hides every later `/`
+  '\\\'', '\\"', '[/', 'alert(1);[/', '../eval[(',
   // quotes, brackets and separators
   "'or'", '"+"', '\'"`', 'a\'b"c`d', '((((', ')))(', ')))(`1`', '`a`b', '`a`bselect(', '`a`bmro()', '[[[[', '{{{{', '${${',
   '$(((', '/*$', '$/*', '/*<?php\tldap', ';', '\n;#', ';ls;', ' \n', '\n ', '\t\n', 'href=', '|id|', '||id|', '&&', 'a=a&', '::::', ',,,,', '/*/*', '-- ', '#\n', '\n\r\n', '\\\\',
@@ -37,6 +40,7 @@ const UNITS = [
   'or 1', '1=1 ', 'union select 1,', 'select(', 'sleep(', 'char(', 'eval(', 'alert(', 'javascript:', 'expression(',
   'url(', '@import', 'constructor', '__proto__[', '${jndi:', '#{', '{%', '*{', 'T(', 'getClass()', '.exec(',
   'cmd /c ', 'for /f ', 'if exist ', 'powershell -e ', 'nc -e', 'id;', '$where', '[$ne]', '(|(', '*)(', 'O:8:',
+  'at java.a(', '$_GET#', '$#', 'ab//(', 'src=\n#{&lt',
   'Set-Cookie:', 'jsessionid=', 'PHPSESSID=', '${IFS}', '/bin/sh', '<java', 'ProcessBuilder', 'class.', 'Runtime',
   // text
   ' ', 'a', 'é', '한글', '\u0000',
