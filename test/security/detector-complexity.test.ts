@@ -40,10 +40,16 @@ const UNITS = [
   'or 1', '1=1 ', 'union select 1,', 'select(', 'sleep(', 'char(', 'eval(', 'alert(', 'javascript:', 'expression(',
   'url(', '@import', 'constructor', '__proto__[', '${jndi:', '#{', '{%', '*{', 'T(', 'getClass()', '.exec(',
   'cmd /c ', 'for /f ', 'if exist ', 'powershell -e ', 'nc -e', 'id;', '$where', '[$ne]', '(|(', '*)(', 'O:8:',
-  'at java.a(', '$_GET#', '$#', 'ab//(', 'src=\n#{&lt',
+  'at java.a(', '$_GET#', '$#', 'ab//(', 'src=\n#{&lt', "'/*::x' ", "'#::x' ",
   'Set-Cookie:', 'jsessionid=', 'PHPSESSID=', '${IFS}', '/bin/sh', '<java', 'ProcessBuilder', 'class.', 'Runtime',
   // text
   ' ', 'a', 'é', '한글', '\u0000',
+];
+
+/** Values that are not one unit repeated: a long leading run, then many short pieces. */
+const SHAPES: Array<[string, (length: number) => string]> = [
+  ['blanks, then ;id repeated', (n) => ' '.repeat(n / 2) + repeatTo(';id', n / 2)],
+  ['quote pairs, then ;id repeated', (n) => '""'.repeat(n / 4) + repeatTo(' ;id', n / 2)],
 ];
 
 /** A query parameter and a body field: some paths depend on where the value is (a line break ends a header line). */
@@ -70,17 +76,21 @@ function cpuMs(fn: () => void, runs: number): number {
 
 test('every detector runs in time linear in the value on repeated pathological units', () => {
   const superlinear: string[] = [];
+  const values: Array<[string, (length: number) => string]> = [
+    ...UNITS.map((unit): [string, (length: number) => string] => [JSON.stringify(unit), (n) => repeatTo(unit, n)]),
+    ...SHAPES,
+  ];
   for (const detector of DETECTORS) {
-    for (const unit of UNITS) {
-      const large = repeatTo(unit, 256 * 1024);
-      const small = large.slice(0, 64 * 1024);
-      const probe = large.slice(0, 32 * 1024);
+    for (const [unit, make] of values) {
+      const large = make(256 * 1024);
+      const small = make(64 * 1024);
+      const probe = make(32 * 1024);
       for (const context of CONTEXTS) {
         detector.detect(large.slice(0, 2048), context, noop); // warm-up
         const probeMs = cpuMs(() => detector.detect(probe, context, noop), 1);
         if (probeMs < 6) continue;
         if (probeMs > 250) { // (linear detectors read 32 KB in a few milliseconds: no need to wait for 256 KB)
-          superlinear.push(`${detector.category} on ${JSON.stringify(unit)} in ${context.source}: 32 KB ${probeMs.toFixed(1)} ms`);
+          superlinear.push(`${detector.category} on ${unit} in ${context.source}: 32 KB ${probeMs.toFixed(1)} ms`);
           continue;
         }
         // four times the length: linear work takes about four times as long, quadratic sixteen
@@ -88,7 +98,7 @@ test('every detector runs in time linear in the value on repeated pathological u
         const largeMs = smallMs > 1000 ? Infinity : cpuMs(() => detector.detect(large, context, noop), 2);
         // (and a time that matters: below 50 ms the ratio of two short runs is mostly noise)
         if (largeMs > 9 * smallMs && largeMs > 50) {
-          superlinear.push(`${detector.category} on ${JSON.stringify(unit)} in ${context.source}: 64 KB ${smallMs.toFixed(1)} ms, 256 KB ${largeMs.toFixed(1)} ms`);
+          superlinear.push(`${detector.category} on ${unit} in ${context.source}: 64 KB ${smallMs.toFixed(1)} ms, 256 KB ${largeMs.toFixed(1)} ms`);
         }
       }
     }
