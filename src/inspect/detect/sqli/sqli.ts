@@ -928,6 +928,7 @@ function scan(view: View, out: Collector): void {
         break;
     }
   }
+  stackedView = null; // (the memo is for this reading only: do not hold its tokens until the next value)
 }
 
 
