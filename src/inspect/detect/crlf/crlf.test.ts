@@ -34,6 +34,10 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['text\r\nContent-Type: text/html', BODY],
   ['note\r\nAccess-Control-Allow-Origin: *', BODY],
   ['hi\n Set-Cookie: x=1', {}],
+  ['a\r\n\r\n<html><b>x</b></html>', BODY],
+  ['\r\n\r\n<html>x</html>', BODY],
+  ['Set-Cookie: a=b\r\n\r\n<html>x</html>', BODY],
+  ['Nice post\n\n<img src="https://cdn.example/a.png">', {}],
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
@@ -54,6 +58,9 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['value\r\n', { source: 'header', name: 'referer' }],
   ['The HTTP/2 protocol is faster than HTTP/1.1', {}],
   ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36', { source: 'header', name: 'user-agent' }],
+  // markup after a paragraph of text in a body field is a document: an image pasted below a line of an issue, a page
+  ['Works now, see the screenshot:\n\n<img width="800" alt="image" src="https://cdn.example/a.png">', BODY],
+  ['I get this output:\r\n\r\n<!DOCTYPE html>\r\n<html><body>502 Bad Gateway</body></html>', BODY],
 ];
 
 

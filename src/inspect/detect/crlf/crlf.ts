@@ -184,6 +184,14 @@ function shortMayMatch(v: string): boolean {
   return false;
 }
 
+/** The index of the first space or tab in `value`, or its length when it has none. */
+function firstBlank(value: string): number {
+  const space = value.indexOf(' ');
+  const tab = value.indexOf('\t', 0);
+  if (space < 0) return tab < 0 ? value.length : tab;
+  return tab < 0 || space < tab ? space : tab;
+}
+
 /**
  * The parameter's name says it holds request headers (`headers`, `httpHeaders`, Google WebChannel's `$httpHeaders`
  * that Firebase sends on every Firestore write, `extra_headers`): its value is a header block by design.
@@ -228,6 +236,10 @@ export const crlfDetector: Detector = {
     let mimeAt = -1;
     let mimeName = '';
     let htmlAt = -1;
+    /** The first space or tab (found once, when markup after a blank line first needs it). */
+    let blankAt: number | undefined;
+    /** Whether the value's first line is a header line (read once, as blankAt). */
+    let headerFirst: boolean | undefined;
     let best: { ruleId: string; paranoia: Paranoia; message: string; at: number } | undefined;
     const consider = (ruleId: string, paranoia: Paranoia, message: string, at: number): void => {
       if (!best || paranoia < best.paranoia) best = { ruleId, paranoia, message, at };
@@ -263,6 +275,10 @@ export const crlfDetector: Detector = {
       } else if (line.kind === 'html') {
         // (in a pasted message with MIME headers, an HTML part after its blank line is the message: see below)
         if (inBody && mimeAt >= 0) htmlAt = j;
+        // In a body field, markup after a paragraph of text is a document (a post with an image pasted below a
+        // line, `Output:` then a page): splitting needs the blank line to end header lines (the value's first line
+        // included), or to follow a lone token or nothing, as the header value it is written into would hold.
+        else if (inBody && headerLines === 0 && (blankAt ??= firstBlank(value)) < i && !(headerFirst ??= readLine(value, 0, false).kind === 'header')) consider('crlf-response-splitting', 2, 'HTTP response splitting: HTML body after a blank line that ends a paragraph of text', j);
         else consider('crlf-response-splitting', 1, 'HTTP response splitting: HTML body after a blank line', j);
       } else if (line.kind === 'request') {
         consider('crlf-request-splitting', 1, 'HTTP request splitting: request line after a line break', j);
