@@ -41,6 +41,7 @@ const UNITS = [
   'url(', '@import', 'constructor', '__proto__[', '${jndi:', '#{', '{%', '*{', 'T(', 'getClass()', '.exec(',
   'cmd /c ', 'for /f ', 'if exist ', 'powershell -e ', 'nc -e', 'id;', '$where', '[$ne]', '(|(', '*)(', 'O:8:',
   'at java.a(', '$_GET#', '$#', 'ab//(', 'src=\n#{&lt', "'/*::x' ", "'#::x' ",
+  '```\nid\n', '\n\n    ls -l', 'one two three\n```\nls -la\n```\n', 'a b\n\n<img ',
   'Set-Cookie:', 'jsessionid=', 'PHPSESSID=', '${IFS}', '/bin/sh', '<java', 'ProcessBuilder', 'class.', 'Runtime',
   // text
   ' ', 'a', 'é', '한글', '\u0000',
@@ -50,6 +51,7 @@ const UNITS = [
 const SHAPES: Array<[string, (length: number) => string]> = [
   ['blanks, then ;id repeated', (n) => ' '.repeat(n / 2) + repeatTo(';id', n / 2)],
   ['quote pairs, then ;id repeated', (n) => '""'.repeat(n / 4) + repeatTo(' ;id', n / 2)],
+  ['a long token, then markup after blank lines', (n) => 'x'.repeat(n / 2) + repeatTo(' \n\n<img', n / 2)],
 ];
 
 /** A query parameter and a body field: some paths depend on where the value is (a line break ends a header line). */

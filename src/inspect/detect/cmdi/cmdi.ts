@@ -1295,6 +1295,8 @@ function analyse(value: string, parse: ShellParse, keep: (v: Verdict) => void, w
     const outcome = analyseCommand(value, cmd, cmds, idx, parse, glob, wants, isName);
     if (outcome === null) continue;
     if (outcome.verdict !== null) keep(at(outcome.verdict));
+    // (a script in a Markdown code block is quoted as a whole: its commands make no chain of their own)
+    if (cmd.markdown && cmd.lead === 'sep') continue;
     known++;
     if (outcome.filter === true) filters++;
     if (outcome.evidence > 0) withEvidence++;
@@ -1414,6 +1416,8 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     else if (cmd.tight && args === 0 && !weakLead && !isCapitalized(head.text)) level = 1;
     else if (opFirst && !weakLead && args <= 1) level = 1;
     else level = args === 0 && cmd.lead !== 'group' ? 2 : 3; // `(time)`, `(see more)`: parentheses in prose
+    // a command in a Markdown code block of a post or a message is quoted code, as in an inline code span
+    if (cmd.markdown) level = level === 1 ? 2 : 3;
   } else { // at the start of the value
     rule = 'cmdi-command';
     why = 4;

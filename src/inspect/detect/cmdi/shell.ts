@@ -53,7 +53,10 @@ export interface Command {
   next: string;
   /** Nesting depth of substitutions around it. */
   depth: number;
-  /** The substitution it sits in is a backtick span inside what looks like prose (Markdown inline code). */
+  /**
+   * Markdown code in a value that reads as prose: the substitution it sits in is a backtick span (inline code), or
+   * the command follows a separator inside a code block (fenced by ``` lines, or indented after a blank line).
+   */
   markdown: boolean;
 }
 
@@ -412,6 +415,7 @@ export function parseShell(src: string, plusIsSpace = false): ShellParse {
   }
   finishCommand('');
   markMarkdown(src, commands);
+  markCodeBlocks(src, commands);
   return result;
 
   // ---- helpers that share the lexer state -------------------------------------------------------------------
@@ -749,6 +753,82 @@ function markMarkdown(src: string, commands: Command[]): void {
     // The words outside the span: those ended before it and those ended after it (see proseWordsBefore).
     if (words[c.opPos]! + words[src.length + 1]! - words[close + 1]! >= 3) c.markdown = true;
   }
+}
+
+/**
+ * Commands after a separator inside a Markdown code block of a value with at least three plain words on its other
+ * lines (a post, an issue, a chat message with a snippet): a block is fenced by lines that start with ``` (up to
+ * three spaces before them; a fence left open is no block), or is a run of lines indented by four spaces or a tab
+ * after a blank line. One pass over the lines, only for values that have a fence or an indented line.
+ */
+function markCodeBlocks(src: string, commands: Command[]): void {
+  if (commands.length === 0 || (!src.includes('```') && !src.includes('\n    ') && !src.includes('\n\t'))) return;
+  const n = src.length;
+  const from: number[] = [];
+  const to: number[] = [];
+  let words = 0;
+  let fenceAt = -1;
+  let lastBlank = true;
+  let lastIndented = false;
+  for (let ls = 0; ls < n;) {
+    let le = src.indexOf('\n', ls);
+    if (le < 0) le = n;
+    let k = ls;
+    while (k < le && src.charCodeAt(k) === 32) k++;
+    const tab = k < le && src.charCodeAt(k) === 9;
+    const blank = isBlankLine(src, k, le);
+    if (k - ls <= 3 && src.startsWith('```', k)) {
+      if (fenceAt < 0) fenceAt = ls;
+      else { from.push(fenceAt); to.push(le); fenceAt = -1; }
+      lastIndented = false;
+    } else if (fenceAt >= 0) {
+      // inside a fence: code, not prose
+    } else if (!blank && (k - ls >= 4 || tab) && (lastBlank || lastIndented)) {
+      from.push(Math.max(0, ls - 1)); // from the line break that starts the line
+      to.push(le);
+      lastIndented = true;
+    } else {
+      if (!blank) lastIndented = false;
+      words += proseWordsIn(src, k, le);
+    }
+    lastBlank = blank;
+    ls = le + 1;
+  }
+  if (from.length === 0 || words < 3) return;
+  for (const c of commands) {
+    if (c.lead !== 'sep') continue;
+    // the last block that starts at or before the command
+    let lo = 0;
+    let hi = from.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (from[mid]! <= c.opPos) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (found >= 0 && c.opPos < to[found]!) c.markdown = true;
+  }
+}
+
+/** Only blanks (and a carriage return) between `from` and `to`. */
+function isBlankLine(src: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = src.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/** Plain alphabetic words of 3+ letters between `from` and `to`, each followed by a blank, punctuation or the end. */
+function proseWordsIn(src: string, from: number, to: number): number {
+  let count = 0;
+  let run = 0;
+  for (let k = from; k <= to; k++) {
+    const c = k < to ? src.charCodeAt(k) : 32;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) { run++; continue; }
+    if (run >= 3 && (c === 32 || c === 9 || c === 13 || c === 44 || c === 46 || c === 58 || c === 33 || c === 63)) count++;
+    run = 0;
+  }
+  return count;
 }
 
 /**
