@@ -229,6 +229,8 @@ const BENIGN: string[] = [
   "O'Reilly",
   "Tom's diner -- best in town",
   'drop shipping',
+  'waitfor delay sql server', // a search for the statement: T-SQL takes the time as a string or a variable
+  'how to use waitfor delay in a loop',
   'Union Station',
   'union station',
   '1=1 pairing',

@@ -895,7 +895,9 @@ function scan(view: View, out: Collector): void {
         checkUnion(view, i, out);
         break;
       case 'waitfor':
-        if (isWordAt(sig, i + 1, 'delay') || isWordAt(sig, i + 1, 'time')) {
+        // T-SQL takes the time as a string or a variable: `WAITFOR DELAY '0:0:5'`, `waitfor delay @t`;
+        // `waitfor delay sql server` is a search for it
+        if ((isWordAt(sig, i + 1, 'delay') || isWordAt(sig, i + 1, 'time')) && isTimeOperand(view.input, sig, i + 2)) {
           out.add('sqli-time', 1, SCORE.critical, 'WAITFOR DELAY/TIME', t.s);
         }
         break;
@@ -966,6 +968,22 @@ function checkCaseWhen(view: View, i: number, out: Collector): void {
 function isWordAt(sig: readonly Token[], i: number, w: string): boolean {
   const t = sig[i];
   return t !== undefined && t.k === 'word' && t.w === w;
+}
+
+/**
+ * A WAITFOR time: a string (`'0:0:5'`, `N'0:0:5'`), a variable or an expression in parentheses. In a string's
+ * interior read as code (`1' WAITFOR DELAY '0:0:5'`), the time is the string that its closing quote opens.
+ */
+function isTimeOperand(input: string, sig: readonly Token[], j: number): boolean {
+  const t = sig[j];
+  if (t === undefined) {
+    let p = sig[j - 1]!.e;
+    while (p < input.length && (input.charCodeAt(p) === 32 || input.charCodeAt(p) === 9)) p++;
+    const c = input.charCodeAt(p);
+    return c === 39 || c === 34;
+  }
+  if (t.k === 'str' || t.k === 'var' || t.k === '(') return true;
+  return isWordAt(sig, j, 'n') && sig[j + 1]?.k === 'str';
 }
 
 /** A keyword written in mixed case (`UnIoN`, `sElEcT`): people write union, Union or UNION. */
