@@ -107,6 +107,8 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ['1 AND SLEEP(6)', 1, 'sqli-time'],
   ["' OR BENCHMARK(9000000,SHA1('x'))#", 1, 'sqli-time'],
   ["1;WAITFOR DELAY '00:00:07'--", 1, 'sqli-time'],
+  ['2 waitfor time @at', 1, 'sqli-time'],
+  ['9 WAITFOR DELAY %2700:00:04%27', 1, 'sqli-time'], // a quote the application decodes
   ["' || pg_sleep(5) || '", 1, 'sqli-time'],
   ["1 AND 4242=DBMS_PIPE.RECEIVE_MESSAGE('q',8)", 1, 'sqli-time'],
   ['if(1=1,sleep(3),0)', 1, 'sqli-time'],

@@ -972,18 +972,18 @@ function isWordAt(sig: readonly Token[], i: number, w: string): boolean {
 
 /**
  * A WAITFOR time: a string (`'0:0:5'`, `N'0:0:5'`), a variable or an expression in parentheses. In a string's
- * interior read as code (`1' WAITFOR DELAY '0:0:5'`), the time is the string that its closing quote opens.
+ * interior read as code (`1' WAITFOR DELAY '0:0:5'`), the time is the string that its closing quote opens; a quote
+ * still percent-encoded (`DELAY %27`) opens one for the application that decodes it.
  */
 function isTimeOperand(input: string, sig: readonly Token[], j: number): boolean {
   const t = sig[j];
-  if (t === undefined) {
-    let p = sig[j - 1]!.e;
-    while (p < input.length && (input.charCodeAt(p) === 32 || input.charCodeAt(p) === 9)) p++;
-    const c = input.charCodeAt(p);
-    return c === 39 || c === 34;
-  }
-  if (t.k === 'str' || t.k === 'var' || t.k === '(') return true;
-  return isWordAt(sig, j, 'n') && sig[j + 1]?.k === 'str';
+  if (t !== undefined && (t.k === 'str' || t.k === 'var' || t.k === '(')) return true;
+  if (isWordAt(sig, j, 'n') && sig[j + 1]?.k === 'str') return true;
+  let p = sig[j - 1]!.e;
+  while (p < input.length && (input.charCodeAt(p) === 32 || input.charCodeAt(p) === 9)) p++;
+  const c = input.charCodeAt(p);
+  if (c === 39 || c === 34) return true;
+  return c === 37 && input.charCodeAt(p + 1) === 50 && (input.charCodeAt(p + 2) === 55 || input.charCodeAt(p + 2) === 50);
 }
 
 /** A keyword written in mixed case (`UnIoN`, `sElEcT`): people write union, Union or UNION. */
