@@ -22,6 +22,11 @@ const CASES: [string, string][] = [
   ['shortc2hvcnQ=', 'shortc2hvcnQ='],
   [b64('\u0000\u0001\u0002binary\u0003\u0004\u0005\u0006'), b64('\u0000\u0001\u0002binary\u0003\u0004\u0005\u0006')],
   [Buffer.from([0xff, 0xfe, 0xfd, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88]).toString('base64'), Buffer.from([0xff, 0xfe, 0xfd, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88]).toString('base64')],
+  // one or two NULs in text are an evasion (the control-character layer removes them); three, or a NUL-filled
+  // run (`AAAA...`), are binary
+  [b64('<scr\u0000ipt src=//x.example/a.js></script>'), '<scr\u0000ipt src=//x.example/a.js></script>'],
+  [b64('a\u0000b\u0000c\u0000 three NULs in some text'), b64('a\u0000b\u0000c\u0000 three NULs in some text')],
+  ['AAAAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAAAA'],
   ['PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=x', 'PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=x'],
   ['a+b-c_d/eeeeeeeeeeeeeeeeeeee', 'a+b-c_d/eeeeeeeeeeeeeeeeeeee'],
   ['Hello world, this is prose.', 'Hello world, this is prose.'],

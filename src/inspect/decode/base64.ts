@@ -42,12 +42,14 @@ function asciiText(text: string): boolean {
   return true;
 }
 
+/** NUL bytes a token may decode to and still be text (see decodeToken). */
+const MAX_NULS = 2;
+
 function printable(text: string): boolean {
   if (text.length === 0) return false;
   let good = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0) return false;
     if ((c >= 0x20 && c !== 0x7f && c !== 0xfffd) || c === 0x09 || c === 0x0a || c === 0x0d) good++;
   }
   return good >= text.length * 0.95;
@@ -96,9 +98,12 @@ function decodeToken(value: string, start: number, end: number): string | undefi
   const size = Math.floor((len * 3) / 4);
   const bytes = size <= SCRATCH_BYTES ? scratch : Buffer.allocUnsafeSlow(size);
   // Text has at most 5% control bytes of all its bytes: past that share of the most bytes the token can give, or at
-  // a NUL, it is not text, and the rest need not be decoded (long runs of letters fail within a few dozen bytes).
+  // a third NUL, it is not text, and the rest need not be decoded (long runs of letters fail within a few dozen
+  // bytes). One or two NULs are an evasion (`<scr\0ipt>` encoded): the control-character layer after this one
+  // removes them.
   const maxControl = size * 0.05;
   let early = 0;
+  let nuls = 0;
   let o = 0;
   let acc = 0;
   let bits = 0;
@@ -117,7 +122,7 @@ function decodeToken(value: string, start: number, end: number): string | undefi
       bits -= 8;
       const b = (acc >> bits) & 0xff;
       bytes[o++] = b;
-      if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && (b === 0 || ++early > maxControl)) return undefined;
+      if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && ((b === 0 && ++nuls > MAX_NULS) || ++early > maxControl)) return undefined;
       if (need > 0) {
         if (b < low || b > high) return undefined;
         need--;
@@ -137,7 +142,6 @@ function decodeToken(value: string, start: number, end: number): string | undefi
   let control = 0;
   for (let k = 0; k < o; k++) {
     const b = bytes[k]!;
-    if (b === 0) return undefined;
     if (b >= 0x80) ascii = false;
     else if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) control++;
   }
