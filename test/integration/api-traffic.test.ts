@@ -56,6 +56,12 @@ const BENIGN: Sample[] = [
   // browser SDKs: analytics, monitoring, pixels
   { label: 'GA4 collect', path: `/g/collect?v=2&tid=G-ABC123XYZ&cid=1234567890.1764200000&ul=ko-kr&dl=${q('https://shop.example.com/products/42?utm_source=google&utm_medium=cpc')}&dt=${q('T-Shirt (Red) | Example Shop')}&en=page_view`, method: 'POST', body: 'en=scroll&epn.percent_scrolled=90\nen=user_engagement&_et=15000', type: 'text/plain;charset=UTF-8' },
   {
+    label: 'Sentry store event (JSON: each frame names its script in filename)', path: '/api/4508123456789/store/?sentry_key=0123456789abcdef&sentry_version=7', type: 'application/json',
+    body: JSON.stringify({ event_id: 'fc6d8c0c43fc4630ad850ee518f1b9d0', platform: 'javascript', exception: { values: [{ type: 'TypeError', value: "Cannot read properties of null (reading 'addEventListener')",
+      stacktrace: { frames: [{ filename: 'https://app.example.com/assets/index-BzXy12Ab.js', function: 'HTMLDocument.<anonymous>', lineno: 1, colno: 4821, in_app: true }] } }] },
+    request: { url: 'https://app.example.com/checkout?step=2' } }),
+  },
+  {
     label: 'Sentry envelope', path: '/api/4508123456789/envelope/?sentry_key=0123456789abcdef&sentry_version=7', type: 'text/plain;charset=UTF-8',
     body: [
       JSON.stringify({ event_id: 'a1b2c3d4e5f64a7b8c9d0e1f2a3b4c5d', sent_at: '2026-11-27T10:10:10.123Z' }), JSON.stringify({ type: 'event' }),

@@ -73,7 +73,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     const truncation = (trailingQuestion(url) && whole) || nulCut;
     const ip = facts.literal;
     const what = `${url.scheme}://${host}${ext !== '' ? ` (.${ext})` : ''}`;
-    if (include && !context.isName && !staticResource(url)) {
+    if (include && !context.isName && !staticResource(url, ip)) {
       // The include parameter holds the URL and nothing else, and its name does not also say it holds a link: at
       // paranoia 1. A URL inside text (a `body` or `content` field of an API with a link in it) or in a field named
       // for both (`pageUrl`, `document-uri`, `source-file` of a CSP report, `base_url`) at paranoia 2, and the
@@ -181,14 +181,22 @@ function scriptExtension(url: FoundUrl): string {
 const STATIC_EXT = new Set(['pdf', 'png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'avif', 'ico', 'bmp', 'css', 'woff', 'woff2',
   'ttf', 'mp3', 'mp4', 'webm', 'ogg', 'wav', 'mov', 'avi', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'csv',
   'zip', 'gz', 'json', 'xml', 'rss', 'atom', 'ics', 'vcf', 'epub', 'md']);
+/**
+ * The scripts and source maps a browser loads from a site's own host name: the `filename` of every frame of a
+ * JavaScript error report (Sentry, Bugsnag, Rollbar). Not on a raw IP address, where sites serve none and payloads
+ * are hosted. (The extension is the sender's choice and protects nothing: an include of `shell.png` runs as well.)
+ */
+const BROWSER_SCRIPT_EXT = new Set(['js', 'mjs', 'cjs', 'map']);
 
-function staticResource(url: FoundUrl): boolean {
+function staticResource(url: FoundUrl, ip: boolean): boolean {
   let path = url.rest;
   const q = path.search(/[?#]/);
   if (q >= 0) path = path.slice(0, q);
   const last = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   const dot = last.lastIndexOf('.');
-  return dot > 0 && STATIC_EXT.has(last.slice(dot + 1));
+  if (dot <= 0) return false;
+  const ext = last.slice(dot + 1);
+  return STATIC_EXT.has(ext) || (!ip && BROWSER_SCRIPT_EXT.has(ext));
 }
 
 /**
