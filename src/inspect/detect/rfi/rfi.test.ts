@@ -43,6 +43,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['see https://evil.example/x for details', 2, { source: 'body', name: 'body' }],
   ['https://evil.example/', 2, { source: 'body', name: 'document-uri' }],
   ['https://evil.example/x', 2, q('pageUrl')],
+  ['https://evil.example/x', 2, q('Page URL')],
+  ['https://evil.example/x', 2, q('page_location')],
   // a script on a raw IP address in a file parameter: sites serve none from there
   ['http://203.0.113.5/x.js', 1, q('file')],
 ];
@@ -74,6 +76,11 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['https://api.example.com/v2', { source: 'body', name: 'base_url' }],
   ['https://example.com/pricing', q('page_url')],
   ['https://github.com/jiwoo', { source: 'body', name: 'profile' }],
+  // the URL of a page the visitor saw, as analytics events and lead forms record it
+  ['https://shop.example.com/p/1?ref=home', { source: 'body', name: 'page_location' }],
+  ['https://shop.example.com/p/1?ref=home', { source: 'body', name: 'page url' }],
+  ['https://shop.example.com/winter?utm_source=ad', q('landing_page')],
+  ['https://shop.example.com/cart', { source: 'body', name: 'exitPage' }],
   // the frames of a JavaScript error report (Sentry, Rollbar: `filename`; Bugsnag: `file`)
   ['https://app.example.com/assets/index-BzXy12Ab.js', { source: 'body', name: 'filename' }],
   ['https://cdn.example.net/static/js/main.4f2a9c1e.chunk.js?v=2', { source: 'body', name: 'file' }],

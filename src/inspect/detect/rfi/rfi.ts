@@ -23,8 +23,14 @@ const INCLUDE_HINTS = ['file', 'page', 'include', 'inc', 'template', 'tpl', 'pat
   'root', 'lang', 'language', 'module', 'mod', 'view', 'layout', 'conf', 'config', 'load', 'read', 'require',
   'content', 'style', 'theme', 'skin', 'plugin', 'header', 'footer', 'main', 'base', 'pg', 'show', 'cat', 'action',
   'board', 'body', 'section', 'home', 'menu', 'class', 'lib', 'prefix', 'locale', 'inc_dir'];
-/** Names that hold a URL to fetch or show: a script there is suspicious, a plain URL is not. */
-const URL_HINTS = ['url', 'uri', 'src', 'href', 'link', 'feed', 'img', 'image', 'source', 'remote', 'fetch', 'ref'];
+/**
+ * Names that hold a URL to fetch or show: a script there is suspicious, a plain URL is not. With them, the URL of a
+ * page the visitor saw, as analytics and lead forms record it (GA4's `page_location`, `landing_page`, `exit_page`):
+ * a page named with what it was to the visit is a link, not a page to include.
+ */
+const URL_HINTS = ['url', 'uri', 'src', 'href', 'link', 'feed', 'img', 'image', 'source', 'remote', 'fetch', 'ref',
+  'location', 'landing', 'entry_page', 'exit_page', 'current_page', 'first_page', 'last_page', 'prev_page',
+  'previous_page', 'initial_page', 'referring_page', 'visited'];
 /** Names for where a browser goes next, or a profile link: URLs are the point of them. */
 const BENIGN_HINTS = ['redirect', 'return', 'next', 'continue', 'website', 'homepage', 'callback', 'success',
   'cancel', 'origin', 'referer', 'referrer', 'share', 'canonical', 'permalink', 'back', 'goto', 'profile'];
@@ -118,6 +124,8 @@ const SCRIPT_EXT_AFTER_DOT = /\.(?:php|phtml|phar|inc|asp|ashx|jsp|cgi|pl|py|rb|
 
 /** A lower-case letter or digit followed by an upper-case letter (one character each side: no backtracking). */
 const CAMEL_BOUNDARY = /([a-z0-9])([A-Z])/g;
+/** Blanks, dots and colons between the words of a name. */
+const WORD_GAP = /[\s.:]/g;
 
 const BENIGN = 1;
 const INCLUDE = 2;
@@ -132,8 +140,9 @@ function nameHints(rawName: string): number {
   const known = HINT_MEMO.get(rawName);
   if (known !== undefined) return known;
   if (HINT_MEMO.size > 4096) HINT_MEMO.clear();
-  // camelCase words are words too: `documentationUrl` is `documentation_url`
-  const name = rawName.replace(CAMEL_BOUNDARY, '$1_$2').toLowerCase();
+  // camelCase words are words too: `documentationUrl` is `documentation_url`; so are words apart by a blank, a dot
+  // or a colon, as analytics event properties name them (`page url`, `page.url`, `Page URL`)
+  const name = rawName.replace(CAMEL_BOUNDARY, '$1_$2').replace(WORD_GAP, '_').toLowerCase();
   let bits = 0;
   if (hint(name, BENIGN_HINTS)) bits = BENIGN;
   else {
