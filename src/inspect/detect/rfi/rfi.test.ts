@@ -81,6 +81,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['https://shop.example.com/p/1?ref=home', { source: 'body', name: 'page url' }],
   ['https://shop.example.com/winter?utm_source=ad', q('landing_page')],
   ['https://shop.example.com/cart', { source: 'body', name: 'exitPage' }],
+  // an XML namespace declaration (an attribute of an RSS feed's root)
+  ['http://purl.org/rss/1.0/modules/content/', { source: 'body', name: 'xmlns:content' }],
   // the frames of a JavaScript error report (Sentry, Rollbar: `filename`; Bugsnag: `file`)
   ['https://app.example.com/assets/index-BzXy12Ab.js', { source: 'body', name: 'filename' }],
   ['https://cdn.example.net/static/js/main.4f2a9c1e.chunk.js?v=2', { source: 'body', name: 'file' }],

@@ -144,7 +144,9 @@ function nameHints(rawName: string): number {
   // or a colon, as analytics event properties name them (`page url`, `page.url`, `Page URL`)
   const name = rawName.replace(CAMEL_BOUNDARY, '$1_$2').replace(WORD_GAP, '_').toLowerCase();
   let bits = 0;
-  if (hint(name, BENIGN_HINTS)) bits = BENIGN;
+  // an XML namespace declaration (`xmlns:content="http://purl.org/rss/1.0/modules/content/"`) names a namespace by a
+  // URI that no parser fetches
+  if (name.startsWith('xmlns') || hint(name, BENIGN_HINTS)) bits = BENIGN;
   else {
     if (hint(name, INCLUDE_HINTS) || bracketed(name)) bits |= INCLUDE;
     if (hint(name, URL_HINTS)) bits |= URL_NAME;
