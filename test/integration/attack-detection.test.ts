@@ -279,4 +279,25 @@ test('limits of inspection fail closed: too large to inspect is 413, not passed'
   const many = await request(`${small.url}/x?${Array.from({ length: 30 }, (_, i) => `p${i}=1`).join('&')}`);
   assert.equal(many.statusCode, 400);
   await many.body.dump();
+  // A text file in an upload is inspected whole: one longer than the longest value is refused, not cut and passed.
+  const upload = (content: string) => request(`${small.url}/x`, {
+    method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    body: `--b\r\nContent-Disposition: form-data; name="f"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n${content}\r\n--b--\r\n`,
+  });
+  const longFile = await upload('c'.repeat(1000));
+  assert.equal(longFile.statusCode, 413);
+  assert.equal((await longFile.body.json() as { reason: string }).reason, 'input_too_large_to_inspect');
+  const shortFile = await upload('c'.repeat(400));
+  assert.equal(shortFile.statusCode, 200);
+  await shortFile.body.dump();
+});
+
+test('a web shell after a long start of a text file in an upload is found: file contents are inspected whole', async () => {
+  const content = 'Meeting notes, week 48. '.repeat(3000) + '\n<?php system($_GET["c"]); ?>\n'; // ~70 KiB of text first
+  const res = await send('/upload', {
+    method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    body: `--b\r\nContent-Disposition: form-data; name="doc"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n${content}\r\n--b--\r\n`,
+  });
+  assert.equal(res.status, 403);
+  assert.equal(res.problem.reason, 'php_detected');
 });

@@ -154,13 +154,16 @@ test('the boundary in the middle of a line is content', () => {
   assert.deepEqual(show(extractMultipart(raw, m)), ['body:multipart:a#a', 'body:multipart:a=x--b y --b--']);
 });
 
-test('text file content is capped, cutting at a character boundary; files with NUL bytes are binary', () => {
+test('a text file is one input of its whole content (none without file contents); files with NUL bytes are binary', () => {
   const m = media('multipart/form-data; boundary=b');
-  const text = 'é'.repeat(40);
+  // past the 64 KiB that were once the cap: what follows a long start is inspected too
+  const text = 'é'.repeat(40_000) + '<?php system($_GET["c"]); ?>';
   const raw = body('--b\r\n', 'Content-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\n', text, '\r\n--b--\r\n');
-  const result = extractMultipart(raw, m, { maxFileContentBytes: 11 });
+  const result = extractMultipart(raw, m);
   assert.ok('inputs' in result);
-  assert.equal(result.inputs.at(-1)!.value, 'é'.repeat(5));
+  assert.equal(result.inputs.at(-1)!.value, text);
+  assert.equal(result.inputs.at(-1)!.location, 'body:multipart:f:content');
+  assert.deepEqual(show(extractMultipart(raw, m, { fileContents: false })), ['body:multipart:f#f', 'body:multipart:f:filename=a.txt']);
   const nul = body('--b\r\n', 'Content-Disposition: form-data; name="f"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n', 'abc\x00def', '\r\n--b--\r\n');
   assert.deepEqual(show(extractMultipart(nul, m)), ['body:multipart:f#f', 'body:multipart:f:header:content-type=text/plain', 'body:multipart:f:filename=a.txt']);
   // Declared text that is not UTF-8 is read as Latin-1; undeclared non-UTF-8 is binary.

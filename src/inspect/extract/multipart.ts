@@ -24,14 +24,16 @@ import { hexValue } from '../decode/percent.ts';
  *   value of a `_charset_` field (CVE-2026-21876: checking only the last part let UTF-7 through).
  *
  * Inputs: part names (`isName`), field values (`body:multipart:NAME`), file names (`...:NAME:filename`), other part
- * header values (`...:NAME:header:content-type`), extra disposition parameters (`...:NAME:param:X`) and the first
- * `maxFileContentBytes` of files whose content is text (`...:NAME:content`); binary file content is skipped.
+ * header values (`...:NAME:header:content-type`), extra disposition parameters (`...:NAME:param:X`) and the whole
+ * content of files whose content is text (`...:NAME:content`: never a part of it, since the rest would pass
+ * uninspected; a content longer than the engine's longest value is refused there, 413); binary file content (a NUL
+ * byte, or bytes that are no text in the declared or default charset) is skipped.
  */
 export interface MultipartOptions {
   readonly maxParts?: number;
   readonly maxPartHeaderBytes?: number;
-  /** How much of a text file's content is inspected (default 64 KiB). */
-  readonly maxFileContentBytes?: number;
+  /** Whether text file contents are inputs (default true; false when only the fields are wanted). */
+  readonly fileContents?: boolean;
   readonly maxInputs?: number;
   /** Location prefix; default `body:multipart:`. */
   readonly prefix?: string;
@@ -39,7 +41,6 @@ export interface MultipartOptions {
 
 export const DEFAULT_MAX_PARTS = 1000;
 export const DEFAULT_MAX_PART_HEADER_BYTES = 8192;
-export const DEFAULT_MAX_FILE_CONTENT_BYTES = 65536;
 
 function bad(detail: string, message: string): { problem: ExtractProblem } {
   return failure('multipart_invalid', `multipart: ${message}`, detail);
@@ -212,20 +213,13 @@ function declaredText(media: MediaType | undefined): boolean {
     subtype === 'x-php' || subtype === 'x-sh' || subtype === 'x-www-form-urlencoded';
 }
 
-/** The start of a file's content as text, or undefined when it looks binary (a NUL byte, or not text at all). */
-function fileText(content: Uint8Array, media: MediaType | undefined, max: number, charset: Charset): string | undefined {
-  let sample = content.length > max ? content.subarray(0, max) : content;
-  if (sample.indexOf(0) !== -1) return undefined;
-  if (charset !== UTF8) return decodeText(sample, charset);
-  let text = strictUtf8Text(sample);
-  if (text === undefined && sample.length < content.length) {
-    // The cut may have split a multi-byte character: drop up to 3 trailing bytes of it.
-    for (let drop = 1; drop <= 3 && text === undefined; drop++) {
-      if ((sample[sample.length - drop]! & 0xc0) === 0xc0) { sample = sample.subarray(0, sample.length - drop); text = strictUtf8Text(sample); break; }
-    }
-  }
+/** A file's whole content as text, or undefined when it is binary (a NUL byte, or not text at all). */
+function fileText(content: Uint8Array, media: MediaType | undefined, charset: Charset): string | undefined {
+  if (content.indexOf(0) !== -1) return undefined;
+  if (charset !== UTF8) return decodeText(content, charset);
+  const text = strictUtf8Text(content);
   if (text !== undefined) return text;
-  return declaredText(media) ? decodeText(sample, LATIN1) : undefined;
+  return declaredText(media) ? decodeText(content, LATIN1) : undefined;
 }
 
 /** Extracts the inputs of a multipart/form-data body. `media` is its parsed Content-Type. Never throws. */
@@ -234,7 +228,7 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
   if (typeof boundary !== 'string') return boundary;
   const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;
   const maxHeader = options.maxPartHeaderBytes ?? DEFAULT_MAX_PART_HEADER_BYTES;
-  const maxContent = options.maxFileContentBytes ?? DEFAULT_MAX_FILE_CONTENT_BYTES;
+  const fileContents = options.fileContents ?? true;
   const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
   const prefix = options.prefix ?? 'body:multipart:';
 
@@ -328,7 +322,7 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     }
     if (filename !== undefined) {
       if (filename !== '' && !add({ source: 'body', name: 'filename', location: `${location}:filename`, value: filename })) return tooManyInputs(maxInputs);
-      const text = content.length === 0 ? undefined : fileText(content, partMedia, maxContent, charset);
+      const text = content.length === 0 || !fileContents ? undefined : fileText(content, partMedia, charset);
       if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
         return tooManyInputs(maxInputs);
       }

@@ -154,7 +154,7 @@ function bodyMethodFields(contentType: string | undefined, body: Buffer): string
   // (no budget of arguments or parts here: only `_method` is looked for, and the body's size is bounded already)
   const result = kind === 'form'
     ? extractUrlencoded(body, { charset: mediaCharset(classified.media), maxArguments: UNBOUNDED, maxInputs: UNBOUNDED })
-    : extractMultipart(body, classified.media!, { maxParts: UNBOUNDED, maxInputs: UNBOUNDED, maxFileContentBytes: 0 });
+    : extractMultipart(body, classified.media!, { maxParts: UNBOUNDED, maxInputs: UNBOUNDED, fileContents: false });
   if ('problem' in result) return result;
   // the field's own value: in a multipart body, not a header or parameter of its part (`..._method:header:...`)
   const location = kind === 'form' ? 'body:form:_method' : 'body:multipart:_method';
