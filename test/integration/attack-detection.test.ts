@@ -301,3 +301,18 @@ test('a web shell after a long start of a text file in an upload is found: file 
   assert.equal(res.status, 403);
   assert.equal(res.problem.reason, 'php_detected');
 });
+
+test('a binary upload is not read as text, but a web shell hidden in an image is found; a plain image passes', async () => {
+  const upload = (file: Buffer) => send('/upload', {
+    method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    body: Buffer.concat([Buffer.from('--b\r\nContent-Disposition: form-data; name="avatar"; filename="me.gif"\r\nContent-Type: image/gif\r\n\r\n'), file, Buffer.from('\r\n--b--\r\n')]),
+  });
+  const pixels = Buffer.alloc(4096);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24; // fixed noise, with NUL bytes
+  const gif = Buffer.concat([Buffer.from('GIF89a', 'latin1'), pixels]);
+  assert.equal((await upload(gif)).status, 200);
+  const shell = Buffer.concat([Buffer.from('GIF89a', 'latin1'), pixels.subarray(0, 100), Buffer.from('<?php eval($_POST["x"]); ?>'), pixels.subarray(100)]);
+  const res = await upload(shell);
+  assert.equal(res.status, 403);
+  assert.equal(res.problem.reason, 'php_detected');
+});

@@ -154,6 +154,22 @@ test('the boundary in the middle of a line is content', () => {
   assert.deepEqual(show(extractMultipart(raw, m)), ['body:multipart:a#a', 'body:multipart:a=x--b y --b--']);
 });
 
+test('a binary file is not read as text, but server code hidden in it is: an image that is also a web shell', () => {
+  const m = media('multipart/form-data; boundary=b');
+  const gif = Buffer.concat([Buffer.from('GIF89a\x01\x00\x01\x00\x80\x00\x00', 'latin1'), Buffer.alloc(64, 0), Buffer.from('<?PHP system($_GET["c"]); ?>'), Buffer.from([0, 255, 0, 254])]);
+  const raw = body('--b\r\n', 'Content-Disposition: form-data; name="avatar"; filename="me.gif"\r\nContent-Type: image/gif\r\n\r\n', gif, '\r\n--b--\r\n');
+  const result = extractMultipart(raw, m);
+  assert.ok('inputs' in result);
+  assert.deepEqual(result.inputs.filter((i) => i.location === 'body:multipart:avatar:content').map((i) => i.value), ['<?PHP system($_GET["c"]); ?>']);
+  const jsp = Buffer.concat([Buffer.alloc(8, 0), Buffer.from('<%@page import="java.io.*"%><% Runtime.getRuntime().exec(request.getParameter("c")); %>')]);
+  const rawJsp = body('--b\r\n', 'Content-Disposition: form-data; name="f"; filename="a.png"\r\n\r\n', jsp, '\r\n--b--\r\n');
+  assert.deepEqual((extractMultipart(rawJsp, m) as { inputs: { location: string; value: string }[] }).inputs.filter((i) => i.location.endsWith(':content')).map((i) => i.value), ['<%@page import="java.io.*"%><% Runtime.getRuntime().exec(request.getParameter("c")); %>']);
+  // binary without a marker, or with only `<?` and `<%`, gives no content input
+  const plain = Buffer.concat([Buffer.alloc(16, 0), Buffer.from('<?xml <% <?ph'), Buffer.alloc(16, 7)]);
+  const rawPlain = body('--b\r\n', 'Content-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\n', plain, '\r\n--b--\r\n');
+  assert.deepEqual((extractMultipart(rawPlain, m) as { inputs: { location: string }[] }).inputs.filter((i) => i.location.endsWith(':content')), []);
+});
+
 test('a text file is one input of its whole content (none without file contents); files with NUL bytes are binary', () => {
   const m = media('multipart/form-data; boundary=b');
   // past the 64 KiB that were once the cap: what follows a long start is inspected too

@@ -27,7 +27,8 @@ import { hexValue } from '../decode/percent.ts';
  * header values (`...:NAME:header:content-type`), extra disposition parameters (`...:NAME:param:X`) and the whole
  * content of files whose content is text (`...:NAME:content`: never a part of it, since the rest would pass
  * uninspected; a content longer than the engine's longest value is refused there, 413); binary file content (a NUL
- * byte, or bytes that are no text in the declared or default charset) is skipped.
+ * byte, or bytes that are no text in the declared or default charset) is not read as text, but the server code
+ * hidden in it is (see serverCodeIslands).
  */
 export interface MultipartOptions {
   readonly maxParts?: number;
@@ -213,6 +214,51 @@ function declaredText(media: MediaType | undefined): boolean {
     subtype === 'x-php' || subtype === 'x-sh' || subtype === 'x-www-form-urlencoded';
 }
 
+/** At most this many islands of server code are taken from one binary file, each at most MAX_ISLAND bytes. */
+const MAX_ISLANDS = 4;
+const MAX_ISLAND = 8192;
+
+/**
+ * Server code inside a binary file: the polyglot web shell, an image (`GIF89a...`, a JPEG comment) that a server
+ * configured to run it, or an include of it, runs as PHP or JSP. Each island starts at `<?php` or `<%@ page` (ASCII
+ * case-insensitive; markers of five bytes and more, which the random bytes of images and archives hold about once
+ * in a hundred gigabytes) and runs to the first control byte (a NUL; tab and line breaks are text), or for MAX_ISLAND bytes; read
+ * as Latin-1, as a PHP or JSP engine reads the bytes. One pass over the `<` bytes of the content.
+ */
+function serverCodeIslands(content: Uint8Array): string[] {
+  const islands: string[] = [];
+  const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  for (let at = buffer.indexOf(60); at !== -1 && islands.length < MAX_ISLANDS; at = buffer.indexOf(60, at + 1)) {
+    const php = startsWithFolded(buffer, at + 1, '?php');
+    if (!php && !(startsWithFolded(buffer, at + 1, '%@') && pageAfter(buffer, at + 3))) continue;
+    const limit = Math.min(buffer.length, at + MAX_ISLAND);
+    let end = at;
+    while (end < limit && !isControlByte(buffer[end]!)) end++;
+    islands.push(buffer.toString('latin1', at, end));
+    at = end - 1;
+  }
+  return islands;
+}
+
+/** A control byte other than tab, line feed and carriage return. */
+function isControlByte(b: number): boolean {
+  return (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f;
+}
+
+/** `buffer` holds `word` (lower-case ASCII) at `at`, in any case. */
+function startsWithFolded(buffer: Buffer, at: number, word: string): boolean {
+  if (at + word.length > buffer.length) return false;
+  for (let k = 0; k < word.length; k++) if ((buffer[at + k]! | (word.charCodeAt(k) >= 97 ? 32 : 0)) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** `page` after at most two blanks at `at` (`<%@ page`, `<%@page`). */
+function pageAfter(buffer: Buffer, at: number): boolean {
+  let k = at;
+  while (k < at + 2 && (buffer[k] === 32 || buffer[k] === 9)) k++;
+  return startsWithFolded(buffer, k, 'page');
+}
+
 /** A file's whole content as text, or undefined when it is binary (a NUL byte, or not text at all). */
 function fileText(content: Uint8Array, media: MediaType | undefined, charset: Charset): string | undefined {
   if (content.indexOf(0) !== -1) return undefined;
@@ -325,6 +371,12 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
       const text = content.length === 0 || !fileContents ? undefined : fileText(content, partMedia, charset);
       if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
         return tooManyInputs(maxInputs);
+      }
+      // a binary file is not read as text, but server code hidden in it is (an image that is also a web shell)
+      if (text === undefined && fileContents) {
+        for (const island of serverCodeIslands(content)) {
+          if (!add({ source: 'body', name, location: `${location}:content`, value: island })) return tooManyInputs(maxInputs);
+        }
       }
     } else {
       // a field, or a part with only `filename*`, which parsers that do not read it (PHP) take for a field
