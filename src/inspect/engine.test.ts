@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
-import { inspectInputs, anomalyScore, FindingMemo, type CategorySettings, type EngineSettings } from './engine.ts';
+import { inspectInputs, anomalyScore, FindingMemo, InspectionTimeExceeded, type CategorySettings, type EngineSettings } from './engine.ts';
 import type { Category, Detector, InspectedInput } from './finding.ts';
 import { CH_LT } from './value-chars.ts';
 
@@ -221,4 +221,32 @@ test('a remembered value does not keep the request body it was cut from alive', 
   // The copies answer as the originals did: the value of body 7, built again, finds its excerpt.
   const again = `{"a":"${'\u00e9'.repeat(10)}7"}${' '.repeat(40)}`.slice(6, 40);
   assert.deepEqual(memo.get(again, at)?.map((c) => c.finding.matched), [again.slice(2, 30)]);
+});
+
+test('past maxInspectionMs the call throws InspectionTimeExceeded and remembers nothing; without it, it runs to the end', () => {
+  // A detector that spends 3 ms on every value (a busy wait: the engine cannot pre-empt a detector, it reads the clock
+  // between calls).
+  let calls = 0;
+  const slow: Detector = {
+    category: 'sqli',
+    detect(value, _context, report) {
+      calls++;
+      const until = performance.now() + 3;
+      while (performance.now() < until) { /* busy */ }
+      if (value.includes('x')) report({ ruleId: 'sqli-a', category: 'sqli', paranoia: 1, score: 5, message: '', matched: 'x' });
+    },
+  };
+  // three short values the memo would keep, then forty long ones
+  const values = [...['a', 'b', 'x'].map((v, i) => input(v, `query:s${i}`)),
+    ...Array.from({ length: 40 }, (_, i) => input(`${i} ${'x'.repeat(20_000)}`, `query:p${i}`))];
+  const memo = new FindingMemo();
+  const limited = settings([slow], { variants: () => undefined, maxInspectionMs: 20, cache: memo });
+  assert.throws(() => inspectInputs(values, limited), (error: unknown) => error instanceof InspectionTimeExceeded && error.elapsedMs > 20);
+  assert.ok(calls < 43 && calls >= 6, `stopped after ${calls} of 43 values`);
+  assert.equal(memo.size, 0, 'nothing of the stopped call is remembered');
+  calls = 0;
+  const unlimited = settings([slow], { variants: () => undefined, cache: memo });
+  assert.equal(inspectInputs(values, unlimited).length, 41);
+  assert.equal(calls, 43);
+  assert.equal(memo.size, 3, 'a call that ends remembers its short values');
 });

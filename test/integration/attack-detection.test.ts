@@ -292,6 +292,24 @@ test('limits of inspection fail closed: too large to inspect is 413, not passed'
   await shortFile.body.dump();
 });
 
+test('inspection past maxInspectionMs is refused with 503 (fail closed), ordinary requests pass', async (t) => {
+  const strict = await startGateway({
+    upstreams: { up: { url: upstream.url } },
+    routes: [{ path: '/**', upstream: 'up' }],
+    protections: { attackDetection: { maxInspectionMs: 5 } },
+  });
+  t.after(() => strict.close());
+  // 240 KB of a unit detectors must read with care (each `<style>` opens CSS): tens of milliseconds or more
+  const notes = Object.fromEntries(['a', 'b', 'c', 'd'].map((k) => [k, '<style>'.repeat(8500)]));
+  const heavy = await request(`${strict.url}/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notes) });
+  assert.equal(heavy.statusCode, 503);
+  const problem = await heavy.body.json() as { reason: string };
+  assert.equal(problem.reason, 'inspection_time_exceeded');
+  const ordinary = await request(`${strict.url}/x?q=${encodeURIComponent("O'Brien's order")}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: 'Leave it at the door, please.' }) });
+  assert.equal(ordinary.statusCode, 200);
+  await ordinary.body.dump();
+});
+
 test('a web shell after a long start of a text file in an upload is found: file contents are inspected whole', async () => {
   const content = 'Meeting notes, week 48. '.repeat(3000) + '\n<?php system($_GET["c"]); ?>\n'; // ~70 KiB of text first
   const res = await send('/upload', {
