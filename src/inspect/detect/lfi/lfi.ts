@@ -96,12 +96,6 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
   const tokens = pathTokens(value);
   /** Whether the value has few words (hasFewWords), once it is needed: the same for every token. */
   let fewWords: boolean | undefined;
-  /**
-   * Whether the value is text with more words than a path and its arguments (see proseAround): a relative path
-   * quoted in a sentence or a code snippet (`import Button from "../../components/Button"`) is no path the
-   * application opens. Read for the first climbing token only, the same for the others.
-   */
-  let inProse: boolean | undefined;
   for (const token of tokens) {
     const t = token.text;
     if (t.length < 2) continue;
@@ -139,13 +133,13 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
       if (sensitive !== null) {
         keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
           message: `path traversal to ${sensitive.name}`, start: token.start, end: token.end });
-      } else if (shape.climbs >= 2 && !asset && !(inProse ??= proseAround(value, trimmed, t))) {
+      } else if (shape.climbs >= 2 && !asset && !proseAround(t, trimmed, fewWords ??= hasFewWords(value))) {
         keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
           message: `path traversal (${shape.climbs} levels up)`, start: token.start, end: token.end });
       } else if (shape.odd && (shape.leading || shape.climbs >= 2)) {
         keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
           message: 'path traversal with an evasive dot-dot segment', start: token.start, end: token.end });
-      } else if (fileParam && shape.leading && !asset && !(inProse ??= proseAround(value, trimmed, t))) {
+      } else if (fileParam && shape.leading && !asset && !proseAround(t, trimmed, fewWords ??= hasFewWords(value))) {
         keep({ rule: 'lfi-traversal', paranoia: 1, score: SCORE.critical,
           message: `path traversal in the file parameter ${context.name}`, start: token.start, end: token.end });
       } else if (doublyEncoded(context.layers)) {
@@ -301,17 +295,19 @@ function isBareSensitive(low: string): boolean {
 }
 
 /**
+ * The token is quoted in prose: the value has more than four words (`fewWords`: hasFewWords) and the token is less
+ * than half of it. A payload is the value, or most of it, and a file or path parameter holds a path alone; a relative
+ * path in a sentence or a code snippet (`import Button from "../../components/Button"`) is no path the application
+ * opens.
+ */
+function proseAround(token: string, trimmed: string, fewWords: boolean): boolean {
+  return token.length * 2 < trimmed.length && !fewWords;
+}
+
+/**
  * The value has at most four words (three blanks): then a path in it dominates it, as one that is most of the value
  * (`t.length * 2 >= length`) does. Read once per value: counted for each token, a value of many paths was quadratic.
  */
-/**
- * The value is prose around the token: more than four words (hasFewWords) and the token less than half of it. A
- * payload is the value, or most of it; a file or path parameter holds a path alone.
- */
-function proseAround(value: string, trimmed: string, token: string): boolean {
-  return token.length * 2 < trimmed.length && !hasFewWords(value);
-}
-
 function hasFewWords(value: string): boolean {
   let words = 1;
   for (let k = 0; k < value.length && words <= 6; k++) if (value.charCodeAt(k) === 32) words++;
