@@ -222,8 +222,8 @@ const MAX_ISLAND = 8192;
  * Server code inside a binary file: the polyglot web shell, an image (`GIF89a...`, a JPEG comment) that a server
  * configured to run it, or an include of it, runs as PHP or JSP. Each island starts at `<?php` or `<%@ page` (ASCII
  * case-insensitive; markers of five bytes and more, which the random bytes of images and archives hold about once
- * in a hundred gigabytes) and runs to the first control byte (a NUL; tab and line breaks are text), or for MAX_ISLAND bytes; read
- * as Latin-1, as a PHP or JSP engine reads the bytes. One pass over the `<` bytes of the content.
+ * in a hundred gigabytes) and runs to the first control byte (a NUL; tab and line breaks are text), or for
+ * MAX_ISLAND bytes; read as Latin-1, as a PHP or JSP engine reads the bytes. One pass over the `<` bytes.
  */
 function serverCodeIslands(content: Uint8Array): string[] {
   const islands: string[] = [];
