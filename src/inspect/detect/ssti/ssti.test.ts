@@ -76,6 +76,9 @@ const attacks = [
   '@{[`whoami`]}',
   // truncated
   "${T(java.lang.Runtime).getRuntime().exec('id')",
+  // engine-detection probes: the delimiters of several engines packed together
+  "${{<%[%'\"}}%\\.",
+  "{{'}}'<%'%>'${'}'",
 ];
 
 const benign = [
@@ -127,6 +130,11 @@ const benign = [
   '{{ request.path }}',
   '{{ open }}',
   'Use {{ os }} and {{ sys }} names',
+  // two engines' delimiters together, or three with names between them
+  'deploy: ${{ secrets.TOKEN }} to {{ env }}',
+  '{% if user %}{{ user.name }}{% endif %}',
+  'Hello <%= name %>, your order ${id} is {{status}}',
+  'Ruby #{user}, EL ${user}, Jinja {{user}}',
 ];
 
 test('template injections are found at paranoia 1', () => {

@@ -563,8 +563,56 @@ export const sstiDetector: Detector = {
         if (consider({ paranoia: 1, ruleId: 'ssti-dangerous-expression', message: 'FreeMarker ?new() built-in' }, Math.max(0, i - 40), i + 6)) break;
       }
     }
+    if (!best || best.paranoia > 1) {
+      const probe = polyglotProbe(v, first);
+      if (probe >= 0) consider({ paranoia: 1, ruleId: 'ssti-polyglot-probe', message: 'delimiters of three or more template engines together (an engine-detection probe)' }, probe, Math.min(n, probe + POLYGLOT_WINDOW));
+    }
     if (best) {
       report({ ruleId: best.ruleId, category: 'ssti', paranoia: best.paranoia, score: SCORE.critical, message: best.message, matched: excerpt(v, best.at, best.end) });
     }
   },
 };
+
+/** Characters within which the delimiters of a polyglot probe sit together. */
+const POLYGLOT_WINDOW = 16;
+
+/**
+ * A template-engine detection probe: the delimiters of three or more engine families within POLYGLOT_WINDOW
+ * characters with no letter or digit among them (`${{<%[%'"}}%\.`, sent to see which engine errs). The families:
+ * `{{` `}}` (Jinja, Twig, Handlebars), `${` (EL, FreeMarker, Mako), `<%` `%>` (ERB, JSP), `[%` `%]` (Template
+ * Toolkit), `{%` `%}` (statements), `#{` (Ruby, JSF). Templates mix two at most (`${{ secrets.X }}`,
+ * `{% if %}{{ x }}`), and their delimiters hold names. Returns where the window starts, or -1. One pass from `from`
+ * (the letter check reads at most POLYGLOT_WINDOW characters, and only where three families meet).
+ */
+function polyglotProbe(v: string, from: number): number {
+  const last = [-POLYGLOT_WINDOW - 1, -POLYGLOT_WINDOW - 1, -POLYGLOT_WINDOW - 1, -POLYGLOT_WINDOW - 1, -POLYGLOT_WINDOW - 1, -POLYGLOT_WINDOW - 1];
+  for (let i = from; i < v.length - 1; i++) {
+    const c = v.charCodeAt(i);
+    const d = v.charCodeAt(i + 1);
+    let family = -1;
+    if ((c === 123 && d === 123) || (c === 125 && d === 125)) family = 0;
+    else if (c === 36 && d === 123) family = 1;
+    else if ((c === 60 && d === 37) || (c === 37 && d === 62)) family = 2;
+    else if ((c === 91 && d === 37) || (c === 37 && d === 93)) family = 3;
+    else if ((c === 123 && d === 37) || (c === 37 && d === 125)) family = 4;
+    else if (c === 35 && d === 123) family = 5;
+    if (family < 0) continue;
+    last[family] = i;
+    let near = 0;
+    let start = i;
+    for (let f = 0; f < 6; f++) {
+      if (i - last[f]! <= POLYGLOT_WINDOW) { near++; if (last[f]! < start) start = last[f]!; }
+    }
+    if (near >= 3 && !hasAlphanumeric(v, start, i + 2)) return start;
+  }
+  return -1;
+}
+
+/** An ASCII letter or digit in v[from, to). */
+function hasAlphanumeric(v: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = v.charCodeAt(k) | 32;
+    if ((c >= 97 && c <= 122) || (v.charCodeAt(k) >= 48 && v.charCodeAt(k) <= 57)) return true;
+  }
+  return false;
+}
