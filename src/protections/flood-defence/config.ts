@@ -20,7 +20,7 @@ export const FloodDefenceConfigSchema = protectionConfigSchema({
     '`ipv6Prefix`); more get 429 `flood_per_ip` with `Retry-After`, and each such refusal is a violation towards `ban`. ' +
     'Default: none.')),
   ban: Type.Optional(Type.Object({
-    after: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Number of `flood_per_ip` refusals of one client within `within` that ban it.' }),
+    after: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Number of `flood_per_ip` refusals (and refusals of attack detection for `inspection_time_exceeded`) of one client within `within` that ban it.' }),
     within: Duration('Time over which the refusals are counted (1s to 24h), e.g. `1m`.'),
     duration: Duration('How long a ban lasts (1s to 30d), e.g. `10m`.'),
     escalate: Type.Optional(Type.Number({

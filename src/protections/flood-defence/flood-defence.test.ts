@@ -147,6 +147,20 @@ describe('flood-defence bans', () => {
     assert.equal(instance.onConnection!(connection, '192.0.2.8').action, 'pass');
   });
 
+  test('requests refused for taking past the inspection time limit count towards a ban too; other refusals do not', async () => {
+    const { instance, stores } = compile({ perIp: { limit: 100, window: '10s' }, ban: { after: 2, within: '1m', duration: '10m' } });
+    const slow = (ip: string) => exchangeFrom(ip, [{ protection: 'attack-detection', action: 'block', reason: 'inspection_time_exceeded', mode: 'enforce', wouldBlock: false }]);
+    const attack = (ip: string) => exchangeFrom(ip, [{ protection: 'attack-detection', action: 'block', reason: 'sqli_detected', mode: 'enforce', wouldBlock: false }]);
+    for (let i = 0; i < 5; i++) instance.onLog!(attack('192.0.2.30'));
+    instance.onLog!(slow('192.0.2.31'));
+    await settle();
+    assert.equal(stores.bans.isBanned('ip:192.0.2.30'), undefined, 'an attack refused is no flood');
+    assert.equal(stores.bans.isBanned('ip:192.0.2.31'), undefined, 'one slow request is not enough');
+    instance.onLog!(slow('192.0.2.31'));
+    await settle();
+    assert.equal(stores.bans.isBanned('ip:192.0.2.31')?.reason, 'inspection_time_exceeded');
+  });
+
   test('many concurrent refusals set one ban', async () => {
     const { instance, stores } = compile({ perIp: { limit: 1, window: '10s' }, ban: { after: 2, within: '1m', duration: '1m', escalate: 2 } });
     for (let i = 0; i < 50; i++) instance.onLog!(refusalOf('192.0.2.9'));

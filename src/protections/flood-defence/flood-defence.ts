@@ -126,7 +126,7 @@ export const floodDefence = defineProtection<FloodDefenceConfig>({
      * Violations are counted per ban generation (the number of bans of this client still remembered): a client whose
      * ban ended, or was lifted by an operator, starts again from zero instead of being banned by its next refusal.
      */
-    async function countViolation(key: string): Promise<void> {
+    async function countViolation(key: string, reason: ViolationReason): Promise<void> {
       const policy = banPolicy!;
       const history: LimitSpec = { algorithm: 'sliding-window', limit: MAX_REMEMBERED_BANS, windowMs: policy.escalateWithinMs };
       try {
@@ -139,9 +139,9 @@ export const floodDefence = defineProtection<FloodDefenceConfig>({
         try {
           const durationMs = Math.round(Math.min(policy.maxDurationMs, policy.durationMs * policy.escalate ** generation));
           await counters.consume(`flood-bans:${key}`, history);
-          await bans.ban(key, durationMs, 'flood_per_ip');
+          await bans.ban(key, durationMs, reason);
           // No address in the system log (it carries no request data); GET /bans on the admin listener lists it.
-          systemLog.warn('flood_ban', { durationMs, reason: 'flood_per_ip', repeat: generation });
+          systemLog.warn('flood_ban', { durationMs, reason, repeat: generation });
         } finally {
           banning.delete(key);
         }
@@ -173,11 +173,15 @@ export const floodDefence = defineProtection<FloodDefenceConfig>({
 
     if (banPolicy && perIp) {
       // Only enforced refusals count: in monitor mode the runner records the block as a flag and nobody is banned.
+      // A request refused because inspecting it took past attack detection's `maxInspectionMs` is one too: a client
+      // that keeps sending values made to be slow spends the gateway's time as a flood does, at a lower rate.
       instance.onLog = (exchange) => {
         for (const verdict of exchange.verdicts) {
-          if (verdict.protection !== NAME || verdict.reason !== 'flood_per_ip' || verdict.action !== 'block') continue;
+          if (verdict.action !== 'block') continue;
+          const reason = violationOf(verdict.protection, verdict.reason);
+          if (reason === undefined) continue;
           const keys = keysOf(exchange.clientIp);
-          if (keys !== null) void countViolation(keys.client);
+          if (keys !== null) void countViolation(keys.client, reason);
           return;
         }
       };
@@ -185,6 +189,15 @@ export const floodDefence = defineProtection<FloodDefenceConfig>({
     return instance;
   },
 });
+
+/** Refusals that count towards a ban, and the reason the ban is given. */
+type ViolationReason = 'flood_per_ip' | 'inspection_time_exceeded';
+
+function violationOf(protection: string, reason: string): ViolationReason | undefined {
+  if (protection === NAME && reason === 'flood_per_ip') return 'flood_per_ip';
+  if (protection === 'attack-detection' && reason === 'inspection_time_exceeded') return 'inspection_time_exceeded';
+  return undefined;
+}
 
 function refusal(reason: 'flood_per_ip' | 'flood_global', decision: RateDecision, address: string, message: string): Block {
   return block(429, reason, {
