@@ -140,6 +140,24 @@ test('repeated violations ban the client: refused at request head, listed, lifte
   assert.equal((await get(`${gw.url}/items`, client)).status, 200, 'served again');
 });
 
+test('a client whose requests keep taking past the inspection time limit is banned', async (t) => {
+  const gw = await startGateway(catchAllPolicy(upstream.url, {
+    clientAddress: TRUSTED,
+    protections: { floodDefence: { perIp: { limit: 100, window: '10s' }, ban: { after: 2, within: '1m', duration: '1m' } }, attackDetection: { maxInspectionMs: 1 } },
+  }));
+  t.after(() => gw.close());
+  const client = '203.0.113.40';
+  const slow = JSON.stringify(Object.fromEntries(['a', 'b', 'c', 'd'].map((k) => [k, '<style>'.repeat(8500)])));
+  const post = async () => {
+    const res = await request(`${gw.url}/items`, { method: 'POST', headers: { 'x-forwarded-for': client, 'content-type': 'application/json' }, body: slow });
+    return { status: res.statusCode, body: await res.body.json() as { reason: string } };
+  };
+  for (let i = 0; i < 2; i++) assert.equal((await post()).body.reason, 'inspection_time_exceeded');
+  assert.ok(await eventually(async () => (await get(`${gw.url}/items`, client)).body.reason === 'banned'), 'banned after the second');
+  assert.equal((await bansOf(gw))[0]?.reason, 'inspection_time_exceeded');
+  assert.equal((await get(`${gw.url}/items`, '203.0.113.41')).status, 200, 'only that client');
+});
+
 test('a banned TCP peer is closed at accept, before any byte is read; lifting the ban admits it again', async (t) => {
   // No trusted proxy: the client is the TCP peer 127.0.0.1 and its own violations ban it.
   const gw = await startGateway(catchAllPolicy(upstream.url, {
