@@ -87,7 +87,9 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
     server.headersTimeout = next.headersTimeoutMs;
     server.requestTimeout = next.requestTimeoutMs === 0 ? 0 : Math.max(next.requestTimeoutMs, next.headersTimeoutMs + 1);
     server.keepAliveTimeout = next.keepAliveTimeoutMs;
-    server.maxRequestsPerSocket = next.maxRequestsPerConnection;
+    // (counted below: Node's own maxRequestsPerSocket sends `Connection: close` but keeps the connection open and
+    // answers what the client sends next with 503; past the limit, the connection is closed after the response)
+    server.maxRequestsPerSocket = 0;
     server.maxConnections = next.maxConnections;
   };
   applyLimits(initial);
@@ -142,11 +144,18 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
 
   // The response to the latest request of each connection, so that a parse error is answered in order (below).
   const lastResponse = new WeakMap<Duplex, ServerResponse>();
+  /** Requests received on each connection (for `limits.maxRequestsPerConnection`). */
+  const served = new WeakMap<Duplex, number>();
   const onRequest = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     // Pipelined requests are served one at a time, and never once an earlier reply closed the connection: Node
     // parses (and would emit) what follows a refused request, e.g. the request hidden behind `TE: gzip, chunked`.
     const socket = req.socket;
     if (!socket.writable) return;
+    const count = (served.get(socket) ?? 0) + 1;
+    served.set(socket, count);
+    // The last request a connection may carry is answered with `Connection: close`, and the connection closed after
+    // the response (clients open a new one; none is refused).
+    if (limits.maxRequestsPerConnection > 0 && count >= limits.maxRequestsPerConnection) res.shouldKeepAlive = false;
     const previous = lastResponse.get(socket);
     lastResponse.set(socket, res);
     if (previous && !previous.writableFinished) {

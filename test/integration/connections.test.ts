@@ -39,6 +39,28 @@ test('connections over the per-IP cap are closed at once; others are still serve
   assert.match(metrics, /portcullis_rejected_connections_total\{reason="per_ip_limit"\} [1-9]/);
 });
 
+test('the last request a connection may carry is answered with Connection: close, and the connection closed', async (t) => {
+  const upstream = await startUpstream();
+  const gw = await startGateway(catchAllPolicy(upstream.url, { limits: { maxRequestsPerConnection: 3 } }));
+  t.after(async () => { await gw.close(); await upstream.close(); });
+  const socket = await open(gw.port);
+  socket.on('error', () => {});
+  let received = '';
+  socket.on('data', (chunk: Buffer) => { received += chunk.toString('latin1'); });
+  const responses = () => received.split('HTTP/1.1 ').slice(1);
+  for (let i = 1; i <= 3; i++) {
+    socket.write(`GET /r${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
+    const deadline = Date.now() + 2000;
+    while (responses().length < i && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const answers = responses();
+  assert.equal(answers.length, 3);
+  assert.ok(answers.every((r) => r.startsWith('200')), 'every request is served, none refused');
+  assert.doesNotMatch(answers[1]!, /\r\nconnection: close\r\n/i);
+  assert.match(answers[2]!, /\r\nconnection: close\r\n/i);
+  assert.equal(await closedWithin(socket, 1000), true, 'closed after the third response');
+});
+
 test('connections over the global cap are closed at once and counted', async (t) => {
   const upstream = await startUpstream();
   const gw = await startGateway(catchAllPolicy(upstream.url, { limits: { maxConnections: 2 } }));
