@@ -58,7 +58,7 @@ export const AttackDetectionConfigSchema = protectionConfigSchema({
   maxValueBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024, description: 'Longest single value inspected; longer gets 413 `input_too_large_to_inspect`. Default 256 KiB.' })),
   maxInspectionMs: Type.Optional(Type.Integer({
     minimum: 0, maximum: 60_000,
-    description: 'Longest time inspecting one phase of a request (its head, its body) may take; past it the request is refused with 503 `inspection_time_exceeded` (fail closed) instead of holding the event loop. 0 turns the limit off. Default 250.',
+    description: 'Longest time inspecting one phase of a request (its head, its body) may take; past it the request is refused with 503 `inspection_time_exceeded` (fail closed) instead of holding the event loop. 0 turns the limit off. Default 500.',
   })),
 }, 'Attack detection: semantic detectors (SQL, HTML/JS, shell grammars and more) run on every decoded input; a route blocks when the anomaly score reaches its threshold.');
 
