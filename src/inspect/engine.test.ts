@@ -242,7 +242,7 @@ test('past maxInspectionMs the call throws InspectionTimeExceeded and remembers 
   const memo = new FindingMemo();
   const limited = settings([slow], { variants: () => undefined, maxInspectionMs: 20, cache: memo });
   assert.throws(() => inspectInputs(values, limited), (error: unknown) => error instanceof InspectionTimeExceeded && error.elapsedMs > 20);
-  assert.ok(calls < 43 && calls >= 6, `stopped after ${calls} of 43 values`);
+  assert.ok(calls < 43, `stopped after ${calls} of 43 values`);
   assert.equal(memo.size, 0, 'nothing of the stopped call is remembered');
   calls = 0;
   const unlimited = settings([slow], { variants: () => undefined, cache: memo });
