@@ -192,36 +192,37 @@ let gapComment = false;
 let gapSpace = false;
 
 /**
- * The first `*\/` of `v` at or after `from` (-1: none): the one found before in the same string when it lies
- * between. Gaps are skipped from every `$` and call, and a search to the end of the value for each made a value of
- * `/*$` repeated quadratic. (`===` on the string: the same object compares at once.)
+ * The first match of a search in `v` at or after `from` (-1: none), reusing the match found before in the same
+ * string when `from` lies between where that search started and the match. Gaps are skipped from every `$` and call,
+ * and a search to the end of the value for each made a value of `/*$` (or `#$`) repeated quadratic. (`===` on the
+ * string: the same object compares at once.)
  */
-let endSearchedIn = '';
-let endSearchedFrom = -1;
-let endFound = -1;
-function commentEnd(v: string, from: number): number {
-  if (!(v === endSearchedIn && endSearchedFrom <= from && (endFound < 0 || from <= endFound))) {
-    endSearchedIn = v;
-    endSearchedFrom = from;
-    endFound = v.indexOf('*/', from);
+class ReusedSearch {
+  private searchedIn = '';
+  private searchedFrom = -1;
+  private found = -1;
+  private readonly find: (v: string, from: number) => number;
+  constructor(find: (v: string, from: number) => number) {
+    this.find = find;
   }
-  return endFound;
+  at(v: string, from: number): number {
+    if (!(v === this.searchedIn && this.searchedFrom <= from && (this.found < 0 || from <= this.found))) {
+      this.searchedIn = v;
+      this.searchedFrom = from;
+      this.found = this.find(v, from);
+    }
+    return this.found;
+  }
 }
 
-/** The first CR or LF of `v` at or after `from` (-1: none), reused like `commentEnd`'s (a `#` before every `$`). */
-let breakSearchedIn = '';
-let breakSearchedFrom = -1;
-let breakFound = -1;
-function lineBreak(v: string, from: number): number {
-  if (!(v === breakSearchedIn && breakSearchedFrom <= from && (breakFound < 0 || from <= breakFound))) {
-    breakSearchedIn = v;
-    breakSearchedFrom = from;
-    let j = from;
-    while (j < v.length && v.charCodeAt(j) !== 10 && v.charCodeAt(j) !== 13) j++;
-    breakFound = j < v.length ? j : -1;
-  }
-  return breakFound;
-}
+/** The first `*\/` at or after `from`. */
+const commentEnds = new ReusedSearch((v, from) => v.indexOf('*/', from));
+/** The first CR or LF at or after `from` (a `#` comment before every `$`). */
+const lineBreaks = new ReusedSearch((v, from) => {
+  let j = from;
+  while (j < v.length && v.charCodeAt(j) !== 10 && v.charCodeAt(j) !== 13) j++;
+  return j < v.length ? j : -1;
+});
 
 /** Skips whitespace and PHP comments (`/* *\/`, `// ...\n`, `# ...\n`); returns the next index. */
 function skipGapAt(v: string, i: number): number {
@@ -232,14 +233,14 @@ function skipGapAt(v: string, i: number): number {
     const c = v.charCodeAt(i);
     if (isSpace(c)) { gapSpace = true; i++; continue; }
     if (c === 47 && v.charCodeAt(i + 1) === 42) { // /*
-      const end = commentEnd(v, i + 2);
+      const end = commentEnds.at(v, i + 2);
       gapComment = true;
       if (end < 0 || end - i > 512) return v.length;
       i = end + 2;
       continue;
     }
     if ((c === 47 && v.charCodeAt(i + 1) === 47) || (c === 35 && v.charCodeAt(i + 1) !== 91)) { // // or # (not #[)
-      const j = lineBreak(v, i + 1);
+      const j = lineBreaks.at(v, i + 1);
       gapComment = true;
       if (j < 0 || j - i >= 512) return v.length;
       i = j;

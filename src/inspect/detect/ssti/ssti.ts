@@ -611,8 +611,8 @@ function polyglotProbe(v: string, from: number): number {
 /** An ASCII letter or digit in v[from, to). */
 function hasAlphanumeric(v: string, from: number, to: number): boolean {
   for (let k = from; k < to; k++) {
-    const c = v.charCodeAt(k) | 32;
-    if ((c >= 97 && c <= 122) || (v.charCodeAt(k) >= 48 && v.charCodeAt(k) <= 57)) return true;
+    const c = v.charCodeAt(k);
+    if (isDigit(c) || ((c | 32) >= 97 && (c | 32) <= 122)) return true;
   }
   return false;
 }
