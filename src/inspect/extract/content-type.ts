@@ -1,5 +1,6 @@
 import { failure, type ExtractProblem } from './extract-result.ts';
 import { charsetOf, UTF8, type Charset } from './charset.ts';
+import { isFileMediaType } from './file-content.ts';
 
 /**
  * A strict `Content-Type` parser (RFC 9110 §8.3.1 media type, §5.6.2 token, §5.6.4 quoted-string, §5.6.6 parameters).
@@ -22,7 +23,7 @@ export interface MediaType {
 
 export type MediaTypeResult = MediaType | { readonly problem: ExtractProblem };
 
-export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'xml' | 'graphql' | 'text' | 'unknown';
+export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'xml' | 'graphql' | 'text' | 'file' | 'unknown';
 
 /** Names that JSON also goes by: browsers' CSP reports, AWS's JSON protocols, an old alias. */
 const JSON_ALIASES: ReadonlySet<string> = new Set(['x-json', 'csp-report', 'x-amz-json-1.0', 'x-amz-json-1.1']);
@@ -145,7 +146,7 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
     if (subtype === 'x-www-form-urlencoded') return 'form';
     if (subtype === 'xml' || subtype.endsWith('+xml')) return 'xml';
     if (subtype === 'graphql') return 'graphql';
-    return 'unknown';
+    return isFileMediaType(media) ? 'file' : 'unknown';
   }
   if (type === 'multipart') return subtype === 'form-data' ? 'multipart' : 'unknown';
   if (type === 'text') {
@@ -157,7 +158,7 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
   }
   if (subtype.endsWith('+json')) return 'json';
   if (subtype.endsWith('+xml')) return 'xml';
-  return 'unknown';
+  return isFileMediaType(media) ? 'file' : 'unknown';
 }
 
 /** Parses a Content-Type and classifies it in one call. */

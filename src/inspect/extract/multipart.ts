@@ -1,7 +1,8 @@
 import type { InspectedInput } from '../finding.ts';
 import { isTchar, mediaCharset, parseContentType, type MediaType } from './content-type.ts';
 import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
-import { charsetOf, decodeText, LATIN1, strictText, strictUtf8Text, UTF8, type Charset } from './charset.ts';
+import { charsetOf, decodeText, LATIN1, strictText, strictUtf8Text, UTF8 } from './charset.ts';
+import { fileText, serverCodeIslands } from './file-content.ts';
 import { hexValue } from '../decode/percent.ts';
 
 /**
@@ -28,7 +29,7 @@ import { hexValue } from '../decode/percent.ts';
  * content of files whose content is text (`...:NAME:content`: never a part of it, since the rest would pass
  * uninspected; a content longer than the engine's longest value is refused there, 413); binary file content (a NUL
  * byte, or bytes that are no text in the declared or default charset) is not read as text, but the server code
- * hidden in it is (see serverCodeIslands).
+ * hidden in it is (see serverCodeIslands in file-content.ts).
  */
 export interface MultipartOptions {
   readonly maxParts?: number;
@@ -203,69 +204,6 @@ function parseDisposition(value: string): Disposition | { problem: ExtractProble
   const extra: [string, string][] = [];
   for (const [k, v] of params) if (k !== 'name' && k !== 'filename' && k !== 'filename*') extra.push([k, v]);
   return { name, filename: params.get('filename'), filenameStar, extra };
-}
-
-/** Content types whose files are inspected as text even when they are not valid UTF-8 (as Latin-1). */
-function declaredText(media: MediaType | undefined): boolean {
-  if (media === undefined) return false;
-  const { type, subtype } = media;
-  return type === 'text' || subtype.endsWith('+xml') || subtype.endsWith('+json') || subtype === 'xml' ||
-    subtype === 'json' || subtype === 'javascript' || subtype === 'x-javascript' || subtype === 'x-httpd-php' ||
-    subtype === 'x-php' || subtype === 'x-sh' || subtype === 'x-www-form-urlencoded';
-}
-
-/** At most this many islands of server code are taken from one binary file, each at most MAX_ISLAND bytes. */
-const MAX_ISLANDS = 4;
-const MAX_ISLAND = 8192;
-
-/**
- * Server code inside a binary file: the polyglot web shell, an image (`GIF89a...`, a JPEG comment) that a server
- * configured to run it, or an include of it, runs as PHP or JSP. Each island starts at `<?php` or `<%@ page` (ASCII
- * case-insensitive; markers of five bytes and more, which the random bytes of images and archives hold about once
- * in a hundred gigabytes) and runs to the first control byte (a NUL; tab and line breaks are text), or for
- * MAX_ISLAND bytes; read as Latin-1, as a PHP or JSP engine reads the bytes. One pass over the `<` bytes.
- */
-function serverCodeIslands(content: Uint8Array): string[] {
-  const islands: string[] = [];
-  const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-  for (let at = buffer.indexOf(60); at !== -1 && islands.length < MAX_ISLANDS; at = buffer.indexOf(60, at + 1)) {
-    const php = startsWithFolded(buffer, at + 1, '?php');
-    if (!php && !(startsWithFolded(buffer, at + 1, '%@') && pageAfter(buffer, at + 3))) continue;
-    const limit = Math.min(buffer.length, at + MAX_ISLAND);
-    let end = at;
-    while (end < limit && !isControlByte(buffer[end]!)) end++;
-    islands.push(buffer.toString('latin1', at, end));
-    at = end - 1;
-  }
-  return islands;
-}
-
-/** A control byte other than tab, line feed and carriage return. */
-function isControlByte(b: number): boolean {
-  return (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f;
-}
-
-/** `buffer` holds `word` (lower-case ASCII) at `at`, in any case. */
-function startsWithFolded(buffer: Buffer, at: number, word: string): boolean {
-  if (at + word.length > buffer.length) return false;
-  for (let k = 0; k < word.length; k++) if ((buffer[at + k]! | (word.charCodeAt(k) >= 97 ? 32 : 0)) !== word.charCodeAt(k)) return false;
-  return true;
-}
-
-/** `page` after at most two blanks at `at` (`<%@ page`, `<%@page`). */
-function pageAfter(buffer: Buffer, at: number): boolean {
-  let k = at;
-  while (k < at + 2 && (buffer[k] === 32 || buffer[k] === 9)) k++;
-  return startsWithFolded(buffer, k, 'page');
-}
-
-/** A file's whole content as text, or undefined when it is binary (a NUL byte, or not text at all). */
-function fileText(content: Uint8Array, media: MediaType | undefined, charset: Charset): string | undefined {
-  if (content.indexOf(0) !== -1) return undefined;
-  if (charset !== UTF8) return decodeText(content, charset);
-  const text = strictUtf8Text(content);
-  if (text !== undefined) return text;
-  return declaredText(media) ? decodeText(content, LATIN1) : undefined;
 }
 
 /** Extracts the inputs of a multipart/form-data body. `media` is its parsed Content-Type. Never throws. */

@@ -7,6 +7,7 @@ import { extractJson } from '../../inspect/extract/json.ts';
 import { extractJsonLines } from '../../inspect/extract/json-lines.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
+import { extractFile } from '../../inspect/extract/file-content.ts';
 import { extractXml, xmlDocumentText } from '../../inspect/extract/xml.ts';
 import { extractGraphql, looksLikeGraphql } from '../../inspect/extract/graphql.ts';
 import { failure, problemStatus, type ExtractProblem, type ExtractResult } from '../../inspect/extract/extract-result.ts';
@@ -196,6 +197,7 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
     }
     case 'graphql': return extractGraphql(decodeText(body, mediaCharset(media)), budget);
     case 'text': return { inputs: [{ source: 'body', name: '', location: 'body', value: decodeText(body, mediaCharset(media)) }] };
+    case 'file': return extractFile(body, media!, mediaCharset(media), maxInputs);
   }
 }
 
