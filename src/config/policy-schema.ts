@@ -124,6 +124,10 @@ export const PolicySchema = Type.Object({
     encodedSlashes: Type.Union([Type.Literal('same-route'), Type.Literal('reject'), Type.Literal('keep')], {
       default: 'same-route', description: 'An encoded `/` (`%2F`) in the path is read as a separator by some backends and as data by others. `same-route` keeps it encoded inside its segment when reading it as a separator picks the same route with the same parameters (`/storage/v1/b/x/o/a%2Fb.txt` under `/storage/**`), and refuses it with 400 when the route or a parameter would differ (`/admin%2Fusers` next to an `/admin/**` route); `reject` refuses every one; `keep` keeps every one (for APIs that take paths or namespaced names as one segment parameter, `/projects/{id}` with `group%2Fapp`). `..%2F` and `%2F..` are refused in every mode.',
     }),
+    requestBodyEncodings: Type.Array(Type.Union([Type.Literal('gzip'), Type.Literal('deflate'), Type.Literal('br')]), {
+      default: ['gzip', 'deflate', 'br'], uniqueItems: true,
+      description: 'Content codings of a request body that are undone when a protection needs the body: the decoded body is inspected and forwarded decoded, without `Content-Encoding`, so the backend gets the bytes inspected (a decompression bomb stops at the inspection limit, 413). A body in another coding, or in a chain of codings, is refused with 415 `unsupported_content_encoding`; `[]` refuses every compressed body that a protection needs.',
+    }),
     mergeSlashes: Type.Boolean({ default: true, description: 'Forward `//a` as `/a`; otherwise empty segments are rejected with 400.' }),
     caseSensitivePaths: Type.Boolean({ default: true, description: 'Match route templates case-sensitively.' }),
   }, { additionalProperties: false, default: {}, description: 'Request strictness; see docs/architecture.md for the canonical form.' }),

@@ -38,3 +38,11 @@ test('what cannot be decoded is refused: other codings and chains 415, corrupt b
   assert.deepEqual(refusal(() => decodeRequestBody('gzip', bomb, 1024 * 1024)), { status: 413, reason: 'body_too_large_to_inspect' });
   assert.deepEqual(refusal(() => decodeRequestBody('deflate', deflateSync(Buffer.alloc(2048)), 1024)), { status: 413, reason: 'body_too_large_to_inspect' });
 });
+
+test('the policy chooses the codings that are decoded: another is refused as one that cannot be', () => {
+  assert.deepEqual(decodeRequestBody('gzip', gzipSync(text), 1024, ['gzip']), text);
+  assert.deepEqual(refusal(() => decodeRequestBody('br', brotliCompressSync(text), 1024, ['gzip'])), { status: 415, reason: 'unsupported_content_encoding' });
+  assert.deepEqual(refusal(() => decodeRequestBody('gzip', gzipSync(text), 1024, [])), { status: 415, reason: 'unsupported_content_encoding' });
+  assert.equal(decodeRequestBody('identity', text, 1024, []), null);
+});
+

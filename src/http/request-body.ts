@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { contentEncoding, decodeBody } from '../proxy/content-encoding.ts';
+import { contentEncoding, decodeBody, type Coding } from '../proxy/content-encoding.ts';
 
 /** Why a request body was refused: answered with `status` and `reason`, connection closed. */
 export class BodyRefusal extends Error {
@@ -182,13 +182,16 @@ export function readRequestBody(req: IncomingMessage, limits: BodyLimits, oversi
  * the bytes the backend gets; compressed bytes read as JSON or a form would be noise that hides any payload.
  * Refused, since what cannot be decoded cannot be inspected: a coding Portcullis does not decode (`zstd`,
  * `compress`) or a chain of codings (`gzip, br`) with 415 (RFC 9110 §15.5.16), a body that does not decode with 400,
- * and one that decodes to more than `maxBytes` (a decompression bomb) with 413.
+ * and one that decodes to more than `maxBytes` (a decompression bomb) with 413. `accepted` is the policy's
+ * `http.requestBodyEncodings`: another coding is refused as one Portcullis cannot decode.
  */
-export function decodeRequestBody(header: string | undefined, body: Buffer, maxBytes: number): Buffer | null {
+export function decodeRequestBody(header: string | undefined, body: Buffer, maxBytes: number, accepted: readonly Coding[] = ['gzip', 'deflate', 'br']): Buffer | null {
   if (header === undefined) return null;
   const coding = contentEncoding(header);
   if (coding === 'identity') return null;
-  if (coding === null) throw new BodyRefusal(415, 'unsupported_content_encoding', 'the request body has a Content-Encoding that cannot be decoded for inspection (gzip, deflate and br can)');
+  if (coding === null || !accepted.includes(coding)) {
+    throw new BodyRefusal(415, 'unsupported_content_encoding', `the request body has a Content-Encoding that is not decoded for inspection (accepted: ${accepted.join(', ') || 'none'})`);
+  }
   try {
     return decodeBody(body, coding, maxBytes);
   } catch (error) {

@@ -158,7 +158,7 @@ export async function handleExchange(exchange: Exchange, pipe: CompiledPipeline,
         exchange.bytesIn = buffered.length;
         if (inspect) {
           // A compressed body is inspected and forwarded decoded: the bytes inspected are the bytes forwarded.
-          const decoded = decodeRequestBody(req.headers['content-encoding'], buffered, cap);
+          const decoded = decodeRequestBody(req.headers['content-encoding'], buffered, cap, pipe.policy.http.requestBodyEncodings);
           if (decoded !== null) {
             exchange.setUpstreamHeader('content-encoding', null);
             exchange.replaceRequestBody(decoded);

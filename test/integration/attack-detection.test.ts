@@ -377,6 +377,20 @@ test('a compressed body (gzip, deflate, br) is decoded, inspected and forwarded 
   const bomb = await post(gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20)), 'gzip', 'text/plain');
   assert.equal(bomb.status, 413, 'a body that decodes past the inspection limit');
   assert.equal(upstream.requests.length, count + 4, 'none of these reached the upstream');
+
+  // a policy that decodes gzip only
+  const strict = await startGateway({ upstreams: { up: { url: upstream.url } }, routes: [{ name: 'all', path: '/**', upstream: 'up' }], http: { requestBodyEncodings: ['gzip'] } });
+  try {
+    const to = (encoding: string, body: Buffer) => request(`${strict.url}/api/events`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'content-encoding': encoding } });
+    const gz = await to('gzip', gzipSync(json));
+    assert.equal(gz.statusCode, 200);
+    await gz.body.dump();
+    const br = await to('br', brotliCompressSync(json));
+    assert.equal(br.statusCode, 415);
+    assert.equal(((await br.body.json()) as { reason: string }).reason, 'unsupported_content_encoding');
+  } finally {
+    await strict.close();
+  }
 });
 
 test('a binary upload is not read as text, but a web shell hidden in an image is found; a plain image passes', async () => {
