@@ -14,6 +14,13 @@ export interface HeadRules {
 }
 
 /**
+ * ASP.NET (the .NET Framework) reads the form body and query in the charset this header names when the User-Agent
+ * starts with `UP`, whatever the Content-Type says: `ibm037` hides a payload in EBCDIC from every reader but the
+ * backend (Soroush Dalili, 2017; checklist AT-13). Only WAP phones of the early 2000s sent it, so it is refused.
+ */
+const CHARSET_OVERRIDE = 'x-up-devcap-post-charset';
+
+/**
  * Headers whose meaning the gateway reads or decides, which a name with `_` must not stand for: CGI, PHP, WSGI and
  * some frameworks read `Content_Type` as `Content-Type` and `X_Forwarded_For` as `X-Forwarded-For`, behind the back
  * of a gateway that saw no such header (WAFFLED; checklist B5). Framing and body parsing, credentials, the client
@@ -23,7 +30,7 @@ const UNDERSCORE_SENSITIVE = new Set(['host', 'content-length', 'content-type', 
   'connection', 'upgrade', 'expect', 'te', 'trailer', 'keep-alive', 'authorization', 'proxy-authorization', 'cookie',
   'forwarded', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'cf-connecting-ip', 'client-ip',
   'x-original-url', 'x-rewrite-url', 'x-original-method', 'x-http-method-override', 'x-http-method', 'x-method-override',
-  'origin', 'referer', 'sec-fetch-site']);
+  'origin', 'referer', 'sec-fetch-site', CHARSET_OVERRIDE]);
 
 /** Whether a header name spelt with `_` stands for one that matters here (see UNDERSCORE_SENSITIVE, HeadRules). */
 function ambiguousUnderscore(name: string, raw: readonly string[], named: ReadonlySet<string> | undefined): string | undefined {
@@ -44,7 +51,8 @@ const ASCII_ONLY = new Set(['host', 'content-length', 'content-type', 'transfer-
 
 /**
  * Strict request-head checks that Node's parser (llhttp) leaves to us: HTTP version, header count, duplicate
- * singletons, a single `chunked` transfer coding, obs-text in framing headers, `_` in header names.
+ * singletons, a single `chunked` transfer coding, obs-text in framing headers, `_` in header names, ASP.NET's
+ * charset override.
  * Checklist classes A4, A5, A13, B1-B3, B5, B7. Returns null when the head is acceptable.
  */
 export function checkRequestHead(req: IncomingMessage, rules: HeadRules): HeadProblem | null {
@@ -68,6 +76,9 @@ export function checkRequestHead(req: IncomingMessage, rules: HeadRules): HeadPr
         return { status: 400, reason: 'invalid_header_value', message: `"${name}" must be plain ASCII` };
       }
       if (name === 'transfer-encoding') transferEncoding = raw[i + 1]!;
+    }
+    if (name === CHARSET_OVERRIDE) {
+      return { status: 400, reason: 'charset_override_header', message: `"${name}" makes ASP.NET read the body and query in the charset it names` };
     }
     if (rules.underscoresInHeaders === 'reject' && name.includes('_')) {
       return { status: 400, reason: 'underscore_in_header_name', message: `header names with "_" are not accepted ("${name}")` };

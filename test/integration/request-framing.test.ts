@@ -115,6 +115,8 @@ const REFUSED: Vector[] = [
   { name: 'obs-text in Content-Type', bytes: post('Content-Type: application/json\xa0\r\nContent-Length: 2\r\n', `{}${SMUGGLED}`), status: 400, reason: 'invalid_header_value' },
   // B5 "_" in header names (default: reject)
   { name: 'underscore in a header name', bytes: `GET /framing HTTP/1.1\r\n${H}Content_Type: application/json\r\n\r\n${SMUGGLED}`, status: 400, reason: 'underscore_in_header_name' },
+  // AT-13 ASP.NET's body charset override (EBCDIC payloads)
+  { name: 'x-up-devcap-post-charset', bytes: post('User-Agent: UP/1.0\r\nX-Up-Devcap-Post-Charset: ibm037\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 8\r\n', `\x81~\x7d\xa6\x99\x85\x83\x85${SMUGGLED}`), status: 400, reason: 'charset_override_header' },
   // A14 an expectation other than 100-continue
   { name: 'Expect other than 100-continue', bytes: post('Expect: something-else\r\nContent-Length: 1\r\n', `Z${SMUGGLED}`), status: 417, reason: 'expectation_failed' },
 ];
