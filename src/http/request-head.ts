@@ -16,7 +16,8 @@ export interface HeadRules {
 /**
  * ASP.NET (the .NET Framework) reads the form body and query in the charset this header names when the User-Agent
  * starts with `UP`, whatever the Content-Type says: `ibm037` hides a payload in EBCDIC from every reader but the
- * backend (Soroush Dalili, 2017; checklist AT-13). Only WAP phones of the early 2000s sent it, so it is refused.
+ * backend (Soroush Dalili, 2017; checklist AT-13). Only WAP phones of the early 2000s sent it, so with such a
+ * User-Agent it is refused; with another it changes nothing.
  */
 const CHARSET_OVERRIDE = 'x-up-devcap-post-charset';
 
@@ -77,7 +78,7 @@ export function checkRequestHead(req: IncomingMessage, rules: HeadRules): HeadPr
       }
       if (name === 'transfer-encoding') transferEncoding = raw[i + 1]!;
     }
-    if (name === CHARSET_OVERRIDE) {
+    if (name === CHARSET_OVERRIDE && /^up/i.test(req.headers['user-agent'] ?? '')) {
       return { status: 400, reason: 'charset_override_header', message: `"${name}" makes ASP.NET read the body and query in the charset it names` };
     }
     if (rules.underscoresInHeaders === 'reject' && name.includes('_')) {
