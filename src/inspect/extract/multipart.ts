@@ -2,7 +2,7 @@ import type { InspectedInput } from '../finding.ts';
 import { isTchar, mediaCharset, parseContentType, type MediaType } from './content-type.ts';
 import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
 import { charsetOf, decodeText, LATIN1, strictText, strictUtf8Text, UTF8 } from './charset.ts';
-import { fileText, serverCodeIslands } from './file-content.ts';
+import { binaryFileInputs, fileText } from './file-content.ts';
 import { hexValue } from '../decode/percent.ts';
 
 /**
@@ -29,7 +29,7 @@ import { hexValue } from '../decode/percent.ts';
  * content of files whose content is text (`...:NAME:content`: never a part of it, since the rest would pass
  * uninspected; a content longer than the engine's longest value is refused there, 413); binary file content (a NUL
  * byte, or bytes that are no text in the declared or default charset) is not read as text, but the server code
- * hidden in it is (see serverCodeIslands in file-content.ts).
+ * hidden in it is, and a serialized object stream is read whole (see binaryFileInputs in file-content.ts).
  */
 export interface MultipartOptions {
   readonly maxParts?: number;
@@ -310,9 +310,10 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
       if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
         return tooManyInputs(maxInputs);
       }
-      // a binary file is not read as text, but server code hidden in it is (an image that is also a web shell)
+      // a binary file is not read as text, but server code hidden in it is (an image that is also a web shell), and
+      // a serialized object stream is read whole
       if (text === undefined && fileContents) {
-        for (const island of serverCodeIslands(content)) {
+        for (const island of binaryFileInputs(content)) {
           if (!add({ source: 'body', name, location: `${location}:content`, value: island })) return tooManyInputs(maxInputs);
         }
       }
