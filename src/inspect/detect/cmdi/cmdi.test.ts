@@ -140,6 +140,22 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['!-1!-2', 2],
   ['~+', 2],
   ['${x#y}', 2],
+  // a probe after one token, with a blank (the token may end in a CR, empty lines may come first)
+  ['8.8.8.8; id', 1],
+  ['x | pwd', 1],
+  ['8.8.8.8\r\nwhoami', 1],
+  ['\n\nls -la /', 1],
+  ['a" | id #', 1],
+  // `$0` is the shell running the command
+  [';$0 -c id', 1],
+  ['`$0<<<id`', 1],
+  // an interpreter piped into, with a here-string or leading the value still runs code
+  ['x|python', 1],
+  [';python', 1],
+  ['x;python<<<print(1)', 1],
+  // sleep with durations times a blind injection
+  ['x\nsleep 5\n', 1],
+  ['`sleep 5`', 1],
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
@@ -238,6 +254,23 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['-1'],
   ['--'],
   ['Mr. Smith & Sons; est. 1901'],
+  // SDK User-Agents: product/version;platform (an interpreter alone reads no program)
+  ['sendgrid/8.1.3;nodejs', HEADER],
+  ['acme-sdk/2.0;python', HEADER],
+  // prose with `; id` after more than one word
+  ['Bring your passport; id is required'],
+  // Unix program names are lower case: Typesense's backtick quoting of values
+  ['brand:=[`Sleep Number`,`Tempur`]', { source: 'body', name: 'filter_by' }],
+  // code that is a shell syntax error: a name glued to `(`
+  ['int main(){vector<int>a(n);sort(a.begin(),a.end());}', { source: 'body', name: 'source' }],
+  // sleep with an argument that is no duration
+  ['Notes\nsleep 8 hours\nwake up', BODY],
+  ['Recipe\nsplit the dough into 4\njoin the ends\nsleep 30 min', BODY],
+  // a price
+  ['$0 down, then $5 a month', BODY],
+  // inline code with a word on each side, code elements of rich text
+  ['Run `npm test` first', BODY],
+  ['<p>Run <code>make &amp;&amp; npm run build</code>.</p>', { source: 'body', name: 'content' }],
 ];
 
 

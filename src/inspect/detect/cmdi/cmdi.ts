@@ -1359,6 +1359,14 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   }
   const head = words[k]!;
   if (resolved !== null && resolved.name === '.' && !wrapped) return null;
+  if (resolved !== null && (resolved.info.kind & K.shell) !== 0 && cmd.lead === 'start' && value.startsWith('$0', head.start)) return null; // `$0 down`: a price
+  // Unix program names are lower case: a capitalised word in a backtick or $( ) span is a name or a title, not a
+  // program (`brand:=[\`Sleep Number\`]`: Typesense's quoting); Windows has no such substitution
+  if (resolved !== null && cmd.lead === 'subst' && !resolved.windowsPath && hasUpperAscii(value, head.start, head.end) && !resolved.obfuscated && !head.inner) return null;
+  // `sort(a.begin(), a.end())`: a name glued to `(` that does not open `()` is a shell syntax error, not a command
+  if (resolved !== null && value.charCodeAt(head.end) === 40 && value.charCodeAt(head.end + 1) !== 41 && !head.quoted) return null;
+  // `sleep 8 hours`: sleep with an argument that is no duration fails at once, so it cannot time a blind injection
+  if (resolved !== null && resolved.name === 'sleep' && !wrapped && !sleepsFor(words, k + 1)) return null;
   if (resolved === null) {
     // an unknown word inside $( ) or <( ): a substitution all the same, weaker
     if (cmd.lead === 'subst' && cmd.op !== '`' && isPlainName(head.text)) {
@@ -1409,11 +1417,16 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     // text area's first empty line: that counts as a lone token before it, not as a leading operator)
     const opFirst = cmd.op !== '\n' && startsWithOperator(value, cmd.opPos);
     const leading = (cmd.tight || opFirst) && !weakLead;
-    if (!common) level = (weakLead && args === 0 && cmd.op === '\n') || (tool && !leading) ? (evidenceLevel > 0 ? 1 : 2) : 1;
+    // an interpreter or shell alone after `;` or `&&` reads its program from standard input, which a request has
+    // none of (`sendgrid/8.1.3;nodejs`: an SDK's User-Agent); piped into, or with a here-string, it runs code
+    const idle = args === 0 && (info.kind & (K.interp | K.shell)) !== 0 && cmd.op !== '|' && cmd.op !== '|&' && cmd.redirects.length === 0 && !obfuscated;
+    if (!common) level = (weakLead && args === 0 && cmd.op === '\n') || (tool && !leading) || idle ? (evidenceLevel > 0 ? 1 : 2) : 1;
     else if (isCapitalized(head.text) && evidenceLevel < 2) level = evidenceLevel === 1 ? 2 : 3; // `; Free shipping`: prose
     else if (evidenceLevel >= 2) level = 1;
     else if (evidenceLevel === 1) level = weakLead ? 2 : 1;
-    else if (cmd.tight && args === 0 && !weakLead && !isCapitalized(head.text)) level = 1;
+    else if (cmd.tight && args === 0 && !weakLead && !isCapitalized(head.text) && !idle) level = 1;
+    // a probe after one token, a blank between (`8.8.8.8; id`, `x | pwd`): prose has more words before its `;`
+    else if (args === 0 && !weakLead && PROBES.has(name) && cmd.op !== '\n' && loneTokenBefore(value, cmd.opPos) && !isCapitalized(head.text)) level = 1;
     else if (opFirst && !weakLead && args <= 1) level = 1;
     else level = args === 0 && cmd.lead !== 'group' ? 2 : 3; // `(time)`, `(see more)`: parentheses in prose
     // a command in a Markdown code block of a post or a message is quoted code, as in an inline code span
@@ -1441,6 +1454,25 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   const message = why === 1 ? `evasion in the command word (${name})` : why === 2 ? `command substitution running ${name}`
     : why === 3 ? `${name} after ${opName(cmd.op)}` : `${name} with command-line arguments`;
   return { verdict: { rule, paranoia: level, score, message: `OS command: ${message}`, start, end }, level, evidence: ev.level, end, filter };
+}
+
+/** Commands with common names that injection probes run alone (`; id`, `| pwd`, `& ver`). */
+const PROBES: ReadonlySet<string> = new Set(['id', 'pwd', 'env', 'ps', 'ls', 'hostname', 'uptime', 'dir', 'ver', 'set']);
+
+/** The words from `from` on are durations as sleep(1) takes them (`5`, `0.5`, `2m`, `infinity`). */
+function sleepsFor(words: readonly Word[], from: number): boolean {
+  for (let j = from; j < words.length; j++) if (!SLEEP_DURATION.test(words[j]!.text)) return false;
+  return true;
+}
+const SLEEP_DURATION = /^(?:\d{1,9}(?:\.\d{1,9})?[smhd]?|infinity)$/;
+
+/** An ASCII capital letter in value[from, to). */
+function hasUpperAscii(value: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = value.charCodeAt(k);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
 
 /** Commands that only reorder, cut or count the text they are given (see the pipe rule in `analyseCommand`). */
@@ -1668,18 +1700,21 @@ for (const name of allCommandNames()) {
 // ---- arguments ------------------------------------------------------------------------------------------------
 
 /**
- * value[0, at) is one token (no blank or line break) of up to 64 characters, or nothing but blanks and carriage
- * returns: the value starts with the line break, as one appended to a command line does (`ping ` + `\nid`).
+ * value[0, at) is one token (no blank or line break inside) of up to 64 characters, followed by nothing but blanks
+ * and line breaks (`8.8.8.8\r\nid`, `8.8.8.8; id`), or is nothing but blanks and line breaks: the value starts with
+ * the operator, as one appended to a command line does (`ping ` + `\nid`, `\n\nls -la /`).
  */
 function loneTokenBefore(value: string, at: number): boolean {
   if (at > 64) return false;
-  let blanks = 0;
-  for (let k = 0; k < at; k++) {
-    const c = value.charCodeAt(k);
-    if (c === 32 || c === 9 || c === 13) blanks++;
-    else if (c === 10) return false;
-  }
-  return blanks === 0 || blanks === at;
+  // blanks and line breaks right before the operator (the CR of a CRLF, empty lines) are not part of the token
+  let end = at;
+  while (end > 0 && isBlankOrBreak(value.charCodeAt(end - 1))) end--;
+  for (let k = 0; k < end; k++) if (isBlankOrBreak(value.charCodeAt(k))) return false;
+  return true;
+}
+
+function isBlankOrBreak(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
 /** The word, as written in `value`, starts with a drive path (`c:\`, `C:/`) or a UNC path (`\\host`). */

@@ -416,6 +416,7 @@ export function parseShell(src: string, plusIsSpace = false): ShellParse {
   finishCommand('');
   markMarkdown(src, commands);
   markCodeBlocks(src, commands);
+  markHtmlCode(src, commands);
   return result;
 
   // ---- helpers that share the lexer state -------------------------------------------------------------------
@@ -539,6 +540,13 @@ export function parseShell(src: string, plusIsSpace = false): ShellParse {
       else { lit(w, value); if (!dq && value.includes(' ')) w.split = true; }
       w.end = j;
       return j;
+    }
+    if (d === 48 && !isDigit(src.charCodeAt(pos + 2)) && src.charCodeAt(pos + 2) !== 46) {
+      // `$0` is the name of the shell that runs the command (`;$0 -c id`, `$0<<<id`)
+      lit(w, 'sh');
+      mark(w);
+      w.end = pos + 2;
+      return pos + 2;
     }
     if (isDigit(d) || d === 64 || d === 42 || d === 35 || d === 63 || d === 33 || d === 45 || d === 36 || d === 95) {
       // positional and special parameters: empty in an injected command (`$5` in prose is a price: no `vars`)
@@ -737,21 +745,24 @@ function splitExpanded(w: WordState, words: Word[]): Word[] {
 
 /**
  * Backtick substitutions that read as Markdown inline code: the span has blanks on both sides and the value has
- * several plain words outside it. Those commands are marked, and the detector weighs them lower.
+ * plain words outside it, three or one on each side. Those commands are marked, and the detector weighs them lower.
  */
 function markMarkdown(src: string, commands: Command[]): void {
   let words: Int32Array | undefined;
   for (const c of commands) {
     if (c.lead !== 'subst' || c.op !== '`') continue;
-    const before = c.opPos > 0 ? src.charCodeAt(c.opPos - 1) : 32;
+    const charBefore = c.opPos > 0 ? src.charCodeAt(c.opPos - 1) : 32;
     const close = src.indexOf('`', c.opPos + 1);
     if (close < 0) continue;
-    const after = close + 1 < src.length ? src.charCodeAt(close + 1) : 32;
+    const charAfter = close + 1 < src.length ? src.charCodeAt(close + 1) : 32;
     const blankOrPunct = (x: number): boolean => x === 32 || x === 9 || x === 10 || x === 13 || x === 44 || x === 46 || x === 58 || x === 40 || x === 41 || x === 33 || x === 63;
-    if (!blankOrPunct(before) || !blankOrPunct(after)) continue;
+    if (!blankOrPunct(charBefore) || !blankOrPunct(charAfter)) continue;
     words ??= proseWordsBefore(src);
-    // The words outside the span: those ended before it and those ended after it (see proseWordsBefore).
-    if (words[c.opPos]! + words[src.length + 1]! - words[close + 1]! >= 3) c.markdown = true;
+    // The words outside the span: those ended before it and those ended after it (see proseWordsBefore); three, or
+    // one on each side (`Run \`npm test\` first`)
+    const before = words[c.opPos]!;
+    const after = words[src.length + 1]! - words[close + 1]!;
+    if (before + after >= 3 || (before >= 1 && after >= 1)) c.markdown = true;
   }
 }
 
@@ -808,6 +819,44 @@ function markCodeBlocks(src: string, commands: Command[]): void {
     if (found >= 0 && c.opPos < to[found]!) c.markdown = true;
   }
 }
+
+/**
+ * Commands inside the `<code>` and `<pre>` elements of rich text (`<p>Run <code>make &amp;&amp; npm run
+ * build</code>.</p>`), which are quoted code as Markdown's are. Only closed elements count, in values with a plain
+ * word outside them, and only in values that have one (a case-insensitive look for `<code` and `<pre` first).
+ */
+function markHtmlCode(src: string, commands: Command[]): void {
+  if (commands.length < 2 || !HTML_CODE_HINT.test(src)) return;
+  const lower = src.toLowerCase();
+  const from: number[] = [];
+  const to: number[] = [];
+  for (const tag of ['code', 'pre']) {
+    for (let at = lower.indexOf('<' + tag); at !== -1 && from.length < 64; at = lower.indexOf('<' + tag, at + 1)) {
+      const next = lower.charCodeAt(at + tag.length + 1);
+      if (next !== 62 && next !== 32) continue; // `<code>` or `<code class=...>`, not `<codex>`
+      const close = lower.indexOf(`</${tag}>`, at);
+      if (close === -1) break;
+      from.push(at);
+      to.push(close);
+    }
+  }
+  if (from.length === 0) return;
+  // text around the code: at least one plain word outside every element (`<code>x;id;y</code>` alone is no text)
+  let outside = 0;
+  let last = 0;
+  const order = from.map((_, k) => k).sort((a, b) => from[a]! - from[b]!);
+  for (const k of order) {
+    if (from[k]! > last) outside += proseWordsIn(src, last, from[k]!);
+    last = Math.max(last, to[k]!);
+  }
+  outside += proseWordsIn(src, last, src.length);
+  if (outside === 0) return;
+  for (const c of commands) {
+    if (c.lead !== 'sep' && c.lead !== 'subst') continue;
+    for (let k = 0; k < from.length; k++) if (c.opPos > from[k]! && c.opPos < to[k]!) { c.markdown = true; break; }
+  }
+}
+const HTML_CODE_HINT = /<(?:code|pre)[\s>]/i;
 
 /** Only blanks (and a carriage return) between `from` and `to`. */
 function isBlankLine(src: string, from: number, to: number): boolean {
