@@ -44,6 +44,12 @@ test('an attack in a query value is blocked with 403 and a category reason; the 
   assert.equal(upstream.requests.length, count);
 });
 
+test('a short path segment with query or shell syntax is read as a value (a route parameter hands it on)', async () => {
+  assert.equal((await send("/api/users/'-'")).status, 403, 'a MySQL login bypass as a 3-character segment');
+  assert.equal((await send("/api/users/1'%20LIMIT%201--%20-")).status, 403);
+  for (const path of ["/wiki/O'Brien", '/wiki/Foo_(bar)', '/api/users/42', '/a/b-c/d.e']) assert.equal((await send(path)).status, 200, path);
+});
+
 test('double-encoded and header-borne attacks are found too', async () => {
   const twice = encodeURIComponent(encodeURIComponent(JNDI));
   assert.equal((await send(`/search?q=${twice}`)).status, 403);

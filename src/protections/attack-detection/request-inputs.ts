@@ -15,6 +15,9 @@ import { decodeText, strictText, UTF8 } from '../../inspect/extract/charset.ts';
 import { embeddedJsonInputs } from '../../inspect/decode/variants.ts';
 
 
+/** Characters of query and shell syntax that a short path segment has only when it carries more than an id. */
+const SEGMENT_SYNTAX = /['"()<>;|&$`\s]/;
+
 /** A refusal of the request because a part of it cannot be inspected as sent. */
 export interface InputProblem { status: number; reason: string; message: string }
 
@@ -25,9 +28,10 @@ export interface InputProblem { status: number; reason: string; message: string 
  */
 export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection, maxInputs: number): InspectedInput[] | { problem: InputProblem } {
   const inputs: InspectedInput[] = [{ source: 'path', name: '', location: 'path', value: exchange.path }];
-  // Segments on their own too: an encoded payload (base64, say) fills a segment, not the whole path.
+  // Segments on their own too: an encoded payload (base64, say) fills a segment, not the whole path; and a short one
+  // with a quote, a bracket, a blank or a shell operator is a value a route parameter hands on (`/users/1'or'1`).
   for (const segment of exchange.path.split('/')) {
-    if (segment.length >= 8) inputs.push({ source: 'path', name: '', location: 'path', value: segment });
+    if (segment.length >= 8 || (segment.length >= 3 && SEGMENT_SYNTAX.test(segment))) inputs.push({ source: 'path', name: '', location: 'path', value: segment });
   }
   // The query string as a whole, as backends that join repeated values or read the raw query would see it: when a
   // payload may be split over parameters (see splitMayMatter).

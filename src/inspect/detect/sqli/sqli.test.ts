@@ -221,6 +221,19 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ['AND price > 100', 2, 'sqli-boolean'],
   ['sleep(', 2, 'sqli-time'],
   ['x::int', 2, 'sqli-cast'],
+  // clauses that end a SELECT before the comment
+  ["' OR 1=1 FOR UPDATE-- -", 1, 'sqli-tautology'],
+  ['1 OR 1=1 FOR UPDATE', 1, 'sqli-tautology'],
+  ["' or 1=1 OFFSET 0 ROWS-- -", 1, 'sqli-tautology'],
+  ["' OR 1=1 FETCH FIRST 1 ROWS ONLY-- -", 1, 'sqli-tautology'],
+  ["' OR 1=1 LOCK IN SHARE MODE-- -", 1, 'sqli-tautology'],
+  ["1' AND (SELECT SUBSTRING(password,1,1) FROM users LIMIT 1)='a' FOR UPDATE-- -", 1, 'sqli-boolean'],
+  ["admin' LIMIT 1-- -", 1, 'sqli-comment-cut'],
+  // MySQL login bypasses: an operator between the application's empty literals
+  ["'-'", 1, 'sqli-tautology'],
+  ["'='", 1, 'sqli-tautology'],
+  ["'||'", 1, 'sqli-tautology'],
+  ["'|0#", 1, 'sqli-tautology'],
 ];
 
 const BENIGN: string[] = [
@@ -381,6 +394,12 @@ const BENIGN: string[] = [
   'is null and void',
   'Select options; then continue',
   'SELECT your size; FROM our catalog',
+  // a whole query kept as data, a quoted search inside a link, words after 'for'
+  'SELECT a FROM t1 UNION ALL SELECT a FROM t2',
+  "https://shop.example.co.kr/search?q='select all'",
+  'we are waiting for update',
+  "rock 'n' roll for share",
+  "'a'",
 ];
 
 test('attack samples are detected at the expected paranoia level and block on their own', () => {
@@ -416,6 +435,7 @@ test('benign samples that fire at paranoia 2 or 3 stay below the blocking thresh
   // Documented paranoia-2 false positives: SQL-looking phrases that a stricter level is meant to catch.
   const knownAtPl2 = new Set(['drop table lamp, walnut', 'Paste \'SELECT 1\' into the console', 'Delete from cart',
     'if (x && y) { sleep(500); }', 'My query: select a, b from t1 union select a, b from t2',
+    'SELECT a FROM t1 UNION ALL SELECT a FROM t2',
     'WHERE created_at > NOW() - INTERVAL 1 DAY', 'The log mentions xp_cmdshell twice',
     // a break-out ended by `;` stays a paranoia-2 finding when the data is a number or the quote typographic
     '15.6";', "6';", "5'11\";", 'students’;']);

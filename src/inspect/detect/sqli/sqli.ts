@@ -227,6 +227,11 @@ export const sqliDetector: Detector = {
   category: 'sqli',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
+    if (value.length <= 7 && value.charCodeAt(0) === 39 && EMPTY_LITERAL_OPERATOR.test(value)) {
+      // `'-'`, `'='`, `'|0#`: the login bypasses of MySQL's wordlists, whose comparison of a name with 0 holds
+      report({ ruleId: 'sqli-tautology', category: 'sqli', paranoia: isPasswordField(context) ? 2 : 1, score: SCORE.critical, message: 'operator between empty literals (MySQL compares the column with 0)', matched: value });
+      return;
+    }
     // Most keys and short values: nothing to report, nothing to allocate.
     const quiet = value.length < QUIET_CHECK_MAX && quietValue(value);
     if (quiet && !mayBeMagicNumber(value)) return;
@@ -553,6 +558,8 @@ function continuation(view: View, out: Collector, from = 0): boolean {
   const start = p.pos;
   let closes = 0;
   let onlyClosers = true;
+  // after the closers, only the clauses that end a SELECT: LIMIT n, OFFSET n, FOR UPDATE... (`admin' LIMIT 1-- -`)
+  let clauseTail = true;
   let semiFirst = false;
   let terminated = false;
   let stmtFirst = false;
@@ -596,6 +603,7 @@ function continuation(view: View, out: Collector, from = 0): boolean {
       continue;
     }
     onlyClosers = false;
+    if (!(t.k === 'word' && TAIL_CLAUSES.has(t.w))) clauseTail = false;
     if (p.opInfo() !== undefined) {
       left = p.parseBinaryRest(left, 0);
       continue;
@@ -636,6 +644,36 @@ function continuation(view: View, out: Collector, from = 0): boolean {
           p.pos++;
           p.parseExpr();
         }
+        if (p.isWord(0, 'rows') || p.isWord(0, 'row')) p.pos++; // OFFSET n ROWS
+        continue;
+      case 'for':
+        // row locks end a SELECT: FOR UPDATE, FOR SHARE, FOR NO KEY UPDATE, FOR KEY SHARE, FOR READ ONLY,
+        // then OF t, ..., NOWAIT, SKIP LOCKED, WAIT n
+        if (!(p.isWord(1, 'update') || p.isWord(1, 'share') || (p.isWord(1, 'no') && p.isWord(2, 'key')) ||
+          (p.isWord(1, 'key') && p.isWord(2, 'share')) || (p.isWord(1, 'read') && p.isWord(2, 'only')))) break;
+        p.pos += 2;
+        skipLockTail(p);
+        continue;
+      case 'lock':
+        if (!(p.isWord(1, 'in') && p.isWord(2, 'share') && p.isWord(3, 'mode'))) break; // MySQL's LOCK IN SHARE MODE
+        p.pos += 4;
+        continue;
+      case 'fetch':
+        // FETCH FIRST|NEXT [n] ROW|ROWS ONLY|WITH TIES
+        if (!(p.isWord(1, 'first') || p.isWord(1, 'next'))) break;
+        p.pos += 2;
+        if (!p.isWord(0, 'row') && !p.isWord(0, 'rows')) p.parseExpr();
+        if (!(p.isWord(0, 'row') || p.isWord(0, 'rows'))) break;
+        p.pos++;
+        if (p.isWord(0, 'only')) p.pos++;
+        else if (p.isWord(0, 'with') && p.isWord(1, 'ties')) p.pos += 2;
+        else break;
+        continue;
+      case 'window':
+        // WINDOW w AS (...)
+        if (!(p.peek(1)?.k === 'word' && p.isWord(2, 'as') && p.isKind(3, '('))) break;
+        p.pos += 3;
+        p.parseParen();
         continue;
       case 'into':
         p.parseInto();
@@ -665,7 +703,8 @@ function continuation(view: View, out: Collector, from = 0): boolean {
           // the data before the quote must be a single token, as in `admin' SELECT ...` (not empty, not words).
           const immediate = p.pos === start + closes;
           const mssql = t.w === 'exec' || t.w === 'execute' || t.w === 'waitfor' || t.w === 'declare' || t.w === 'shutdown';
-          const tokenData = ctx !== 'quote' || view.cut || (view.breakAt > 0 && !hasSpaceIn(input, 0, view.breakAt));
+          // (a URL whose query value is quoted, `https://shop.example/search?q='select all'`, is a link, not data)
+          const tokenData = ctx !== 'quote' || view.cut || (view.breakAt > 0 && !hasSpaceIn(input, 0, view.breakAt) && !urlQueryBefore(input, view.breakAt));
           if (immediate && (mssql || tokenData)) stmtFirst = true;
           const s = p.parseStatement();
           p.facts.stacked++;
@@ -680,7 +719,8 @@ function continuation(view: View, out: Collector, from = 0): boolean {
   }
   if (p.status() !== ST_FAIL && view.partial()) return true;
   decideContinuation(view, out, ctx, p, start, {
-    closes, onlyClosers, semiFirst: semiFirst || stmtFirst, stackedStrength, selectTail, terminated, quotedAlias,
+    closes, onlyClosers, clauseTail: clauseTail && !onlyClosers && !terminated && p.facts.stacked === 0, semiFirst: semiFirst || stmtFirst,
+    stackedStrength, selectTail, terminated, quotedAlias,
   });
   return false;
 }
@@ -692,6 +732,8 @@ interface ContinuationShape {
   quotedAlias: boolean;
   closes: number;
   onlyClosers: boolean;
+  /** After the closers, only clauses that end a SELECT (LIMIT, OFFSET, FETCH, FOR UPDATE, LOCK IN SHARE MODE). */
+  clauseTail: boolean;
   semiFirst: boolean;
   /** A `;` ended the injected fragment after something that parsed (`' or 'a'='a';`, `x' and y like '%';`). */
   terminated: boolean;
@@ -819,8 +861,9 @@ function decideContinuation(view: View, out: Collector, ctx: Ctx, p: SqlParser, 
     }
   }
 
-  // admin'-- : the break-out followed only by a comment that cuts the application's query.
-  if (shape.onlyClosers && p.pos >= sig.length && view.cut && !failed && (quoted || (ctx === 'num' && shape.closes > 0))) {
+  // admin'-- : the break-out followed only by a comment that cuts the application's query (or by the clauses that
+  // end a SELECT first, `admin' LIMIT 1-- -`).
+  if ((shape.onlyClosers || shape.clauseTail) && p.pos >= sig.length && view.cut && !failed && (quoted || (ctx === 'num' && shape.closes > 0))) {
     const comment = view.raw[view.raw.length - 1]!;
     // `-- ` needs a space in MySQL; `#` directly followed by a word is more often a colour or an anchor ('#fff');
     // a comment that contains the quote again is a quoted string read inside out (hex('#abc')).
@@ -1032,11 +1075,16 @@ function checkUnion(view: View, i: number, out: Collector): void {
   const prev = sig[i - 1];
   const breakout = (i === 0 && view.quote !== '') ||
     (prev !== undefined && (prev.k === 'num' || prev.k === 'str' || prev.k === ')' || prev.k === ';'));
-  const obfuscated = oddCase(input, u) || oddCase(input, s) || obfuscatedGap(input, u, s) ||
+  // (a gap between UNION and the next token, and between ALL or DISTINCT and SELECT: the word between is no gap)
+  const obfuscated = oddCase(input, u) || oddCase(input, s) || obfuscatedGap(input, u, sig[i + 1]!) ||
     (j > i + 1 && obfuscatedGap(input, sig[i + 1]!, s));
   const sqlish = F.sqlish + F.sqlCalls + F.subqueries + F.catalogTier > 0 || literalFirst;
+  // a whole query kept as data (`SELECT a FROM t1 UNION ALL SELECT a FROM t2` in a document, a saved report) starts
+  // with its own SELECT: no application appends a value there, so without a break-out or an evasion it is a
+  // statement (paranoia 2), as sqli-statement rates one
+  const wholeQuery = view.quote === '' && (isWordAt(sig, 0, 'select') || isWordAt(sig, 0, 'with') || (sig[0]?.k === '(' && isWordAt(sig, 1, 'select')));
   const msg = `${u.w.toUpperCase()} SELECT`;
-  if (sqlish || breakout || obfuscated) out.add('sqli-union', 1, SCORE.critical, msg, u.s);
+  if ((sqlish && !wholeQuery) || breakout || obfuscated) out.add('sqli-union', 1, SCORE.critical, msg, u.s);
   else if (p.status() !== ST_FAIL) out.add('sqli-union', 2, SCORE.critical, msg, u.s);
   else out.add('sqli-union', 3, SCORE.warning, msg, u.s);
 }
@@ -1391,6 +1439,40 @@ function wholeStatement(view: View, out: Collector): void {
 function wholeMayReportAtP1(sv: Survey, maybe: boolean, bits0: number): boolean {
   if ((sv.flags & (SV_COMMENT | SV_ODD_KEYWORD)) !== 0) return true;
   return (sv.flags & SV_SEMI) !== 0 && (maybe || (bits0 & H_DESTRUCTIVE) !== 0);
+}
+
+/**
+ * A value that is an operator between the application's quotes (`'-'`, `'&'`, `'='`, `'||'`), or one with 0 and a
+ * comment (`'=0#`, `'|0-- -`): `WHERE name=''-'' AND ...` compares the name with 0, which MySQL holds for every name
+ * that does not start with a digit.
+ */
+const EMPTY_LITERAL_OPERATOR = /^'(?:(?:[-&^*=|+/%]|\|\||&&|<>|!=|<=>)'|[-&^*=|+/%]0(?:#|-- ?-?))$/;
+
+/** input[0, at) is a URL (`scheme://...`) whose query ends in `=`: the quote at `at` starts a parameter's value. */
+function urlQueryBefore(input: string, at: number): boolean {
+  if (at < 10 || input.charCodeAt(at - 1) !== 61) return false;
+  const scheme = input.indexOf('://');
+  return scheme > 0 && scheme < 12 && input.lastIndexOf('?', at) > scheme;
+}
+
+/** The clauses that end a SELECT, which a break-out may add before its comment. */
+const TAIL_CLAUSES: ReadonlySet<string> = new Set(['limit', 'offset', 'fetch', 'for', 'lock']);
+
+/** After FOR UPDATE / FOR SHARE: `OF t, u`, `NOWAIT`, `SKIP LOCKED`, `WAIT n`. */
+function skipLockTail(p: SqlParser): void {
+  for (let guard = 0; guard < 16; guard++) {
+    if (p.isWord(0, 'of')) {
+      p.pos++;
+      while (p.peek()?.k === 'word' || p.peek()?.k === 'qid') {
+        p.pos++;
+        if (p.isKind(0, ',')) p.pos++;
+        else break;
+      }
+    } else if (p.isWord(0, 'nowait')) p.pos++;
+    else if (p.isWord(0, 'skip') && p.isWord(1, 'locked')) p.pos += 2;
+    else if (p.isWord(0, 'wait') && p.peek(1)?.k === 'num') p.pos += 2;
+    else return;
+  }
 }
 
 /** The value is the tail of a query: `FROM t WHERE a = 1 LIMIT 5`, `WHERE id = 3 ORDER BY 2`. */
