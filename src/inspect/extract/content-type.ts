@@ -25,8 +25,10 @@ export type MediaTypeResult = MediaType | { readonly problem: ExtractProblem };
 
 export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'xml' | 'graphql' | 'text' | 'file' | 'unknown';
 
-/** Names that JSON also goes by: browsers' CSP reports, AWS's JSON protocols, an old alias. */
-const JSON_ALIASES: ReadonlySet<string> = new Set(['x-json', 'csp-report', 'x-amz-json-1.0', 'x-amz-json-1.1']);
+/** Names that JSON also goes by: browsers' CSP reports, AWS's JSON protocols, JSON-RPC (Zabbix), old aliases. */
+const JSON_ALIASES: ReadonlySet<string> = new Set(['x-json', 'csp-report', 'x-amz-json-1.0', 'x-amz-json-1.1', 'json-rpc', 'jsonrequest']);
+/** `application/` types that are text to read whole: YAML, and Sentry's envelopes (JSON lines with attachments). */
+const TEXT_APPLICATIONS: ReadonlySet<string> = new Set(['yaml', 'x-yaml', 'x-sentry-envelope', 'toml', 'x-toml']);
 /** One JSON text per line (NDJSON, JSON Lines; RFC 7464 sequences, whose texts start with RS). */
 const JSON_LINES: ReadonlySet<string> = new Set(['x-ndjson', 'ndjson', 'jsonl', 'x-jsonlines', 'jsonlines', 'json-seq']);
 
@@ -146,6 +148,7 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
     if (subtype === 'x-www-form-urlencoded') return 'form';
     if (subtype === 'xml' || subtype.endsWith('+xml')) return 'xml';
     if (subtype === 'graphql') return 'graphql';
+    if (TEXT_APPLICATIONS.has(subtype)) return 'text';
     return isFileMediaType(media) ? 'file' : 'unknown';
   }
   if (type === 'multipart') return subtype === 'form-data' ? 'multipart' : 'unknown';

@@ -17,9 +17,12 @@ import { decodeText, LATIN1, strictUtf8Text, UTF8, type Charset } from './charse
 
 /** Top-level types whose every subtype is a file (images, sound, video, fonts, 3D models). */
 const FILE_TYPES: ReadonlySet<string> = new Set(['image', 'audio', 'video', 'font', 'model']);
-/** `application/` subtypes that are files: raw bytes, documents, archives (HWP and HWPX: Korean office documents). */
+/**
+ * `application/` subtypes that are files: raw bytes (and a tus upload's chunks, `offset+octet-stream`), documents,
+ * archives (HWP and HWPX: Korean office documents).
+ */
 const FILE_SUBTYPES: ReadonlySet<string> = new Set([
-  'octet-stream', 'pdf', 'rtf', 'postscript', 'msword', 'vnd.ms-excel', 'vnd.ms-powerpoint', 'vnd.visio',
+  'octet-stream', 'offset+octet-stream', 'pdf', 'rtf', 'postscript', 'msword', 'vnd.ms-excel', 'vnd.ms-powerpoint', 'vnd.visio',
   'zip', 'x-zip-compressed', 'gzip', 'x-gzip', 'x-tar', 'x-bzip2', 'x-xz', 'zstd', 'x-7z-compressed', 'vnd.rar',
   'x-rar-compressed', 'x-hwp', 'haansofthwp', 'vnd.hancom.hwp', 'vnd.hancom.hwpx',
 ]);
