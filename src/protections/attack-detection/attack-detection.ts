@@ -89,15 +89,22 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
       return flag(`${top.category.replaceAll('-', '_')}_suspected`, detail);
     }
 
+    // Credentials and cache validators are not inspected as inputs, but applications log a Basic user name, a
+    // bearer token or an ETag as they come: Log4Shell lookups are looked for there (scanners spray every header).
+    const lookupSettings: EngineSettings | undefined = settings.categories.has('jndi')
+      ? { ...settings, detectors: settings.detectors.filter((d) => d.category === 'jndi'), cache: undefined }
+      : undefined;
+
     /** Findings about the request as a whole rather than one value: a session id in a link from another site. */
     function requestMatches(exchange: Exchange): Match[] {
-      if (!settings.categories.has('session-fixation')) return [];
+      const lookups = lookupSettings === undefined ? [] : credentialLookups(exchange, lookupSettings);
+      if (!settings.categories.has('session-fixation')) return lookups;
       const finding = crossSiteSessionParameter(exchange.query, exchange.header('referer'), exchange.header('host'));
-      if (finding === undefined) return [];
+      if (finding === undefined) return lookups;
       const { parameter, ...rest } = finding;
       const location = `query:${parameter}`;
-      if (settings.isExcluded(rest.ruleId, rest.category, location)) return [];
-      return [{ ...rest, location, layers: [] }];
+      if (settings.isExcluded(rest.ruleId, rest.category, location)) return lookups;
+      return [...lookups, { ...rest, location, layers: [] }];
     }
 
     return {
@@ -122,6 +129,28 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
     };
   },
 });
+
+/** Headers that are not inputs (credentials, opaque validators) but are searched for Log4Shell lookups. */
+const LOOKUP_ONLY_HEADERS = ['authorization', 'proxy-authorization', 'if-none-match', 'if-match'];
+
+/**
+ * Log4Shell lookups in the credential and validator headers, and in a Basic credential's decoded `user:password`
+ * (located at the header, so that events redact the excerpt). Only values with a `$` or `%` in them are read.
+ */
+function credentialLookups(exchange: Exchange, settings: EngineSettings): Match[] {
+  let inputs: InspectedInput[] | undefined;
+  for (const name of LOOKUP_ONLY_HEADERS) {
+    const value = exchange.header(name);
+    if (value === undefined) continue;
+    const location = `header:${name}`;
+    if (value.includes('$') || value.includes('%')) (inputs ??= []).push({ source: 'header', name, location, value });
+    if (name.endsWith('authorization') && value.length > 6 && value.slice(0, 6).toLowerCase() === 'basic ') {
+      const decoded = Buffer.from(value.slice(6).trim(), 'base64').toString('latin1');
+      if (decoded.includes('$') || decoded.includes('%')) (inputs ??= []).push({ source: 'header', name, location, value: decoded });
+    }
+  }
+  return inputs === undefined ? [] : inspectInputs(inputs, settings);
+}
 
 /** Findings written into one security event (`matches`): a request may carry hundreds. */
 const MAX_LOGGED_MATCHES = 32;
