@@ -87,6 +87,11 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['backup.sql.zip', 3],
   ['/tmp/x', 2],
   ['/wp-content/debug.log', 2, PATH],
+  // Tomcat's accounts, PHP session files (included with a payload stored in the session), the Docker socket
+  ['/usr/local/tomcat/conf/tomcat-users.xml', 1, FILEP],
+  ['/var/lib/php/sessions/sess_9f8e7d6c5b4a', 1, FILEP],
+  ['/tmp/sess_9f8e7d6c5b4a', 1, FILEP],
+  ['/run/docker.sock', 1, FILEP],
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
@@ -129,6 +134,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['50/50'],
   ['TCP/IP'],
   ['/etc', BODY],
+  ['How to edit tomcat-users.xml', BODY],
+  ['docker.sock permissions', BODY],
 ];
 
 test('path traversal and sensitive files are found at the expected paranoia level', () => {

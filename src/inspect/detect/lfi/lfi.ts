@@ -351,7 +351,7 @@ const GATE = /[/\\]|(?<![^.\x20"'=\t\n])\.|config|\.in[i\u0130]|id_rsa|ntuser|0x
  *   `pathShape` cuts, or turn a character into an ASCII letter (the Kelvin sign), so such tokens are always read.
  * Matched ASCII case-insensitively, as the rules compare lower-cased text.
  */
-const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|\.(?:sql|bak|old|orig|swp|swo|save|backup|bkp|bck|mdb|dump|log|inc|cnf|key|jks|keystore|kdbx|ppk|rdb|accdb|mdf|ldf)/i;
+const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|tomcat-users|docker\.sock|\.(?:sql|bak|old|orig|swp|swo|save|backup|bkp|bck|mdb|dump|log|inc|cnf|key|jks|keystore|kdbx|ppk|rdb|accdb|mdf|ldf)/i;
 
 const HEX_PATH = /0[xX](?:2[eEfF]|5[cC])/;
 

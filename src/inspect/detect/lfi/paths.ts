@@ -236,7 +236,8 @@ const SECRET_NAMES = set(`id_rsa id_dsa id_ecdsa id_ed25519 id_rsa.pub authorize
   .git-credential-cache .docker .pki .ds_store pagefile.sys hiberfil.sys swapfile.sys unattend.xml
   sysprep.inf sysprep.xml localsettings.php configuration.php config.inc.php settings.local.php
   database.yml secrets.yml master.key credentials.yml.enc appsettings.json .dockerenv .aiignore .cursorignore
-  .cursorrules .clinerules .windsurfrules .boltignore .codeiumignore .aider.conf.yml .mcp.json`);
+  .cursorrules .clinerules .windsurfrules .boltignore .codeiumignore .aider.conf.yml .mcp.json tomcat-users.xml
+  docker.sock containerd.sock`);
 
 /** Shell start-up files: a user's configuration, suspicious in a path but also ordinary words in data. */
 const RC_NAMES = set('.bashrc .bash_profile .bash_logout .profile .zshrc .zprofile .zshenv .cshrc .tcshrc .login .inputrc .vimrc');
@@ -331,6 +332,10 @@ export function sensitiveNormal(p: string): Sensitive | null {
     return { name: last, strong: true };
   }
   if ((l0 === 119 && last.startsWith('wp-config')) || (l0 === 105 && last.startsWith('id_rsa'))) return { name: last, strong: true };
+  // PHP's session files, which an inclusion turns into code with a value the attacker stored in the session
+  if (l0 === 115 && last.startsWith('sess_') && segs.length >= 2 && (segs[segs.length - 2] === 'sessions' || segs[segs.length - 2] === 'tmp' || segs.includes('php'))) {
+    return { name: 'PHP session file', strong: true };
+  }
   if (segs.length >= 2 && segs[segs.length - 2] === 'etc' && (last === 'passwd' || last === 'shadow' || last === 'master.passwd')) {
     return { name: `etc/${last}`, strong: true };
   }
