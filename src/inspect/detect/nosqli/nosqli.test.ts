@@ -47,6 +47,14 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ["1; while(true){}", {}],
   ["'; sleep(5000); '", {}],
   ["' && this.isAdmin == true && '", {}],
+  // a weak operator on a secret: every password matches `$type: 2`, `$in` sprays a list
+  ['password[$type]', NAME],
+  ['password[$in][]', NAME],
+  ['{"username":"admin","password":{"$type":2}}', {}],
+  ['{"username":"admin","password":{"$in":["123456","password","qwerty"]}}', {}],
+  // Strapi's operators on a secret or token (CVE-2023-22894's reset-token filter)
+  ['filters[password][$startsWith]', NAME],
+  ['filters[resetPasswordToken][$notNull]', NAME],
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
@@ -84,6 +92,10 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['1 == 1 is true', {}],
   ['const error = chalk.bold.red;\nconst warning = chalk.keyword("orange");', { source: 'body', name: 'snippet' }],
   ['let buffer: string;\nconst writer = new Writer();\nwhile (Date.now() < end) {}\nconst d = new Date();', { source: 'body', name: 'snippet' }],
+  // Strapi filters on ordinary fields, a list of ids, Json.NET's $type metadata
+  ['filters[title][$contains]', NAME],
+  ['filters[id][$in][0]', NAME],
+  ['{"order":{"$type":"Shop.Order, Shop","id":1}}', {}],
 ];
 
 test('NoSQL injections are found at paranoia 1', () => {

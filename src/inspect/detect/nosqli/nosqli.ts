@@ -80,6 +80,16 @@ function segments(name: string): string[] {
 const GUARDED_FIELD_WORDS = ['pass', 'pwd', 'user', 'login', 'email', 'mail', 'account', 'token', 'secret', 'apikey',
   'owner', 'tenant', 'role', 'admin', 'auth', 'session', 'otp', 'pin', 'uid', 'key', 'code', 'phone', 'member', 'customer'];
 
+/** Field names of secrets: a weak operator (`$in`, `$type`) on one is the injection. */
+const SECRET_FIELD_WORDS = ['pass', 'pwd', 'secret', 'token', 'apikey', 'otp', 'hash'];
+
+function isSecretField(segment: string): boolean {
+  if (segment.charCodeAt(0) === 36 || segment.length > 64) return false;
+  const f = segment.toLowerCase().replace(/[-_]/g, '');
+  for (const w of SECRET_FIELD_WORDS) if (f.includes(w)) return true;
+  return false;
+}
+
 function isGuardedField(segment: string): boolean {
   const f = segment.toLowerCase().replace(/[-_]/g, '');
   if (f === '' || f.length > 64) return false;
@@ -114,8 +124,10 @@ function checkName(name: string, report: (f: Finding) => void): boolean {
         return true;
       }
       if (WEAK_OPS.has(op)) {
+        // on a secret (`password[$type]=2` matches every password, `password[$in][]=...` sprays a list) it is the
+        // injection; elsewhere `$type` is Json.NET's metadata and `$in` a list filter
         report({
-          ruleId: 'nosqli-operator-name', category: 'nosqli', paranoia: 2, score: SCORE.critical,
+          ruleId: 'nosqli-operator-name', category: 'nosqli', paranoia: segs.some(isSecretField) ? 1 : 2, score: SCORE.critical,
           message: `query operator ${op} in a parameter name or key`, matched: name.slice(0, 120),
         });
         return true;
@@ -171,6 +183,13 @@ function operatorKeys(v: string, lower: string, report: (f: Finding) => void): b
     const before = b >= 0 ? v[b] : '';
     if (before !== '{' && before !== ',' && before !== '' && before !== '[') continue;
     if (WEAK_OPS.has(op)) {
+      // on a secret (`{"password": {"$type": 2}}`, `{"password": {"$in": [...]}}`) it is the injection
+      const weakBrace = before === '{' ? b : before === ',' ? enclosingBrace(v, b) : -1;
+      const weakHolder = weakBrace >= 0 ? holderKey(v, weakBrace) : undefined;
+      if (weakHolder !== undefined && isSecretField(weakHolder)) {
+        operatorKey(v, at, op, 1, report);
+        return true;
+      }
       if (weakAt < 0) { weakAt = at; weakOp = op; }
       continue;
     }
