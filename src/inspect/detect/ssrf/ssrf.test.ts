@@ -44,6 +44,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['http://0.0.0.0:22/', 1, URLP],
   ['http://[fe80::1%25eth0]/', 1, URLP],
   ['http://host.docker.internal:2375/containers/json', 1, URLP],
+  // a management API as the whole value, whatever the parameter's name
+  ['http://127.0.0.1:2375/containers/json', 1, { source: 'query', name: 'callback' }],
+  ['http://10.0.0.7:10250/run/default/web/app', 1, { source: 'body', name: 'data' }],
+  ['http://consul.service.internal:8500/v1/kv/?recurse', 1, { source: 'query', name: 'u' }],
   ['http://kubernetes.default.svc/api', 1, URLP],
   ['localhost/', 1, URLP],
   ['127.0.0.1:6379', 1, URLP],
@@ -142,6 +146,7 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['sftp is on git.example.com:22, see https://git.example.com:443/docs', BODY],
   ['http://127.0.0.1:8080/health', BODY],
   ['http://localhost:9200/_cat/indices', BODY],
+  ['export DOCKER_HOST=tcp://localhost:2375 then http://localhost:2375/info answers', BODY],
   ['http://localhost:3000/callback', { source: 'query', name: 'redirect_uri' }],
 ];
 

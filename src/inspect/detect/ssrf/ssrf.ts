@@ -39,13 +39,22 @@ const DANGEROUS: ReadonlyMap<string, Paranoia> = new Map([
  * the first step of smuggling another protocol, such as Redis commands in a request line), never a resource a
  * backend fetches. SSH, Telnet, SMTP, POP3, IMAP, LDAP, SMB and RPC, database servers (MySQL, PostgreSQL, SQL
  * Server, Oracle, MongoDB, Redis, Memcached, Cassandra), message brokers (AMQP, Kafka, ZooKeeper), FastCGI (9000
- * is left out: development web servers listen there too), NFS, VNC and RDP. Services that do speak HTTP
- * (Elasticsearch 9200, the Docker and Kubernetes APIs, Consul) are left out: an application may address them.
+ * is left out: development web servers listen there too), NFS, VNC and RDP.
  */
 const SERVICE_PORTS: ReadonlySet<number> = new Set([
   21, 22, 23, 25, 110, 111, 135, 139, 143, 389, 445, 465, 587, 636, 993, 995, 1433, 1521, 2049, 2181, 3306, 3389,
   4369, 5432, 5672, 5900, 6379, 9042, 9092, 11211, 27017,
 ]);
+/**
+ * The HTTP management APIs that run code or hand out secrets to whoever reaches them, which no web page's request
+ * names: Docker's (2375, 2376: a container with the host's disk), the kubelet's (10250, 10255: commands in pods),
+ * Kubernetes' (6443), etcd's (2379, 2380), Consul's (8500: secrets) and cAdvisor (4194). A parameter whose whole
+ * value is an internal URL to one of them is an SSRF at paranoia 1 whatever its name
+ * (`callback=http://127.0.0.1:2375/containers/json`); quoted in text (`export DOCKER_HOST=...` in a support
+ * ticket) it is as any internal URL. Search engines (Elasticsearch 9200, Solr 8983) are left out: applications'
+ * settings pages take their addresses.
+ */
+const MANAGEMENT_PORTS: ReadonlySet<number> = new Set([2375, 2376, 2379, 2380, 4194, 6443, 8500, 10250, 10255]);
 /** Schemes that make a web request (what a service port turns into a probe). */
 const WEB_SCHEMES: ReadonlySet<string> = new Set(['http', 'https']);
 
@@ -92,7 +101,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
       let facts = seen.get(host);
       if (facts === undefined) { facts = classifyHost(host); if (seen.size < 1024) seen.set(host, facts); }
       if (facts === null) continue;
-      judge(facts, url, where, keep);
+      judge(facts, url, where, value.length, keep);
     }
   }
   best.flush(report, 'ssrf', value);
@@ -147,7 +156,7 @@ interface Where {
   readonly header: boolean;
 }
 
-function judge(facts: HostFacts, url: FoundUrl, where: Where, keep: (v: Verdict) => void): void {
+function judge(facts: HostFacts, url: FoundUrl, where: Where, valueLength: number, keep: (v: Verdict) => void): void {
   const span = { start: url.start, end: url.end };
   if (facts.kind === 'metadata') {
     keep({ rule: 'ssrf-cloud-metadata', paranoia: 1, score: SCORE.critical, message: `cloud metadata endpoint ${facts.address}`, ...span });
@@ -155,7 +164,8 @@ function judge(facts: HostFacts, url: FoundUrl, where: Where, keep: (v: Verdict)
   }
   const crafted = facts.unusual || facts.dns || url.userinfo || url.escaped || url.opaque || url.confusing;
   if (isInternal(facts.kind)) {
-    const probe = url.port >= 0 && SERVICE_PORTS.has(url.port) && WEB_SCHEMES.has(url.scheme);
+    const probe = url.port >= 0 && WEB_SCHEMES.has(url.scheme) &&
+      (SERVICE_PORTS.has(url.port) || (MANAGEMENT_PORTS.has(url.port) && url.start === 0 && url.end >= valueLength));
     let level: Paranoia;
     if (where.browserHeader) level = 3;
     else if (where.header) level = crafted || probe ? 1 : 2;
@@ -166,7 +176,7 @@ function judge(facts: HostFacts, url: FoundUrl, where: Where, keep: (v: Verdict)
     else if (where.urlish || crafted || probe) level = 1;
     else level = 2;
     const how = facts.unusual ? ' (unusual notation)' : facts.dns ? ' (DNS name carrying the address)' : url.userinfo ? ' (behind an @)' :
-      probe ? ` (port ${url.port}, a service that speaks no HTTP)` : '';
+      probe ? ` (port ${url.port}, ${SERVICE_PORTS.has(url.port) ? 'a service that speaks no HTTP' : 'a management API'})` : '';
     keep({ rule: 'ssrf-internal-address', paranoia: level, score: SCORE.critical, message: `URL to ${facts.kind} address ${facts.address}${how}`, ...span });
     return;
   }
