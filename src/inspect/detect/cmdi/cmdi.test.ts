@@ -270,6 +270,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['$0 down, then $5 a month', BODY],
   // inline code with a word on each side, code elements of rich text
   ['Run `npm test` first', BODY],
+  // a wildcard matches case-sensitively: Slack's bold `*Release*` names no program
+  ['*Release* <https://github.com/acme/webapp/releases/tag/v1.3.0|v1.3.0> is live :tada:', BODY],
   ['<p>Run <code>make &amp;&amp; npm run build</code>.</p>', { source: 'body', name: 'content' }],
 ];
 

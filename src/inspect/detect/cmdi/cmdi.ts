@@ -1500,6 +1500,9 @@ function resolve(value: string, word: Word, parse: ShellParse, glob: { left: num
   const windowsPath = absolute;
   // no name has a blank: without `/` (a path) or wildcards, such a word is looked up as it is, in vain
   if (!word.glob && text.includes(' ') && !text.includes('/')) return null;
+  // a wildcard matches case-sensitively, and Unix program names are lower case: `*Release*` (Slack's bold) names
+  // no program, `/???/c?t` does
+  if (word.glob && hasUpperAscii(text, 0, text.length)) return null;
   let low = text.toLowerCase();
   if (low.includes('^')) {
     const clean = low.replaceAll('^', '');

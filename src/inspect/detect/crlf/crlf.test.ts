@@ -41,6 +41,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
+  ['203.0.113.7 - - [28/Nov/2026:19:08:19 +0900] "GET /search?q=union+station HTTP/2.0" 200 5123', BODY], // an access-log line
   ['Hello team,\r\nthe meeting is at 10.\r\nRegards,\r\nAnna', BODY],
   ['Shipping address:\nLocation: Building 4, floor 2\nHost: Maria', BODY],
   ['Dear Sir,\n\nNote: please call me.\nP.S.: thanks', BODY],

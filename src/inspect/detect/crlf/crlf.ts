@@ -122,7 +122,11 @@ function embeddedRequestLine(v: string): number {
     if (target !== 47 && target !== 42 && v.slice(t, t + 4).toLowerCase() !== 'http') continue; // / * http
     const end = t - 1;
     for (const m of METHODS) {
-      if (end - m.length >= 0 && v.startsWith(m, end - m.length)) return end - m.length;
+      if (end - m.length < 0 || !v.startsWith(m, end - m.length)) continue;
+      // a request line in quotes is a quoted one: an access-log line (`"GET /x HTTP/1.1" 200 5123`), not a split
+      const before = v.charCodeAt(end - m.length - 1);
+      if (before === 34 || before === 39) continue;
+      return end - m.length;
     }
   }
   return -1;

@@ -58,6 +58,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
+  ["java.lang.NullPointerException: Attempt to invoke virtual method 'java.lang.String android.content.Context.getString(int)' on a null object reference", {}],
   ['I love Java and JavaScript', {}],
   ['java lang courses', {}],
   ['Exception in thread "main" java.lang.NullPointerException\n\tat com.example.App.main(App.java:12)\n\tat java.lang.reflect.Method.invoke(Native Method)\n\tat java.lang.Thread.run(Thread.java:748)', {}],

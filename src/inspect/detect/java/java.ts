@@ -24,6 +24,11 @@ import { isFileHeader, isFileNameField } from '../field-name.ts';
  */
 
 /** Package/class prefixes (lower case) whose reference is the attack at paranoia 1. */
+/** Classes of java.lang that hold values and do nothing else (lower case). */
+const JAVA_LANG_VALUE_TYPES: ReadonlySet<string> = new Set(['string', 'integer', 'long', 'short', 'byte', 'double',
+  'float', 'boolean', 'character', 'number', 'object', 'math', 'stringbuilder', 'stringbuffer', 'charsequence',
+  'comparable', 'iterable', 'enum', 'void', 'record', 'override', 'deprecated', 'suppresswarnings']);
+
 const CRITICAL_PREFIXES = [
   'java.lang.', 'java.io.', 'java.beans.', 'java.rmi.', 'javax.script.', 'javax.naming.',
   'javax.management.', 'javax.el.', 'javax.xml.transform.', 'com.sun.', 'sun.misc.', 'sun.reflect.', 'sun.rmi.',
@@ -659,6 +664,9 @@ function className(v: string, lower: string, i: number, root: string): { hit: Hi
   for (const p of CRITICAL_PREFIXES) {
     if (name.startsWith(p) || (p.endsWith('.') && name === p.slice(0, -1))) { critical = true; break; }
   }
+  // the value types of java.lang (`java.lang.String`, `java.lang.Integer`), which Android's and the JVM's messages
+  // name all the time (`Attempt to invoke virtual method 'java.lang.String ...getString(int)'`), reach nothing
+  if (critical && segments.length === 3 && segments[0] === 'java' && segments[1] === 'lang' && JAVA_LANG_VALUE_TYPES.has(last)) critical = false;
   if (!critical && (root === 'java' || root === 'javax' || root === 'jdk' || root === 'sun')) {
     for (let k = 1; k < segments.length; k++) if (DANGER_SEGMENTS.has(segments[k]!)) critical = true;
   }

@@ -111,6 +111,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
+  ['$NOW(-7 days)', { source: 'query', name: 'filter[date_created][_gte]' }], // Directus's dynamic variables
   ['system', { source: 'query', name: 'filter' }], // a word, where the name does not say a function
   ['color[#fff]', { source: 'body', name: 'color[#fff]', isName: true }],
   ['$lowercase(AppImageConfigName) $OR AppImageConfigName', { source: 'body', name: 'transform' }], // JSONata

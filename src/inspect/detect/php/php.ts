@@ -115,6 +115,9 @@ const UPLOAD_EXTENSIONS = new Set(['php', 'php2', 'php3', 'php4', 'php5', 'php6'
  * Variable names of JavaScript frameworks (`$t('key')` in Vue, `$emit(...)`, jQuery `$get(`) and JSONata functions
  * (`$lowercase(Name)`): not PHP.
  */
+/** A number and a unit word, alone between parentheses (`-7 days`, `1 year`): a query language's, never PHP. */
+const QUANTITY_ARGUMENT = /^\s*[-+]?\d{1,9}(?:\.\d{1,9})?\s+[A-Za-z]{1,16}\s*$/;
+
 const JS_DOLLAR_NAMES = new Set([
   '$t', '$tc', '$te', '$d', '$n', '$emit', '$on', '$off', '$once', '$watch', '$set', '$delete', '$nextTick',
   '$forceUpdate', '$mount', '$destroy', '$apply', '$digest', '$broadcast', '$http', '$q', '$timeout', '$interval',
@@ -647,6 +650,8 @@ function variableFunctions(v: string, br: Brackets): Hit | undefined {
     if (v.charCodeAt(gap.at) === 40) {
       const close = br.close(gap.at);
       const args = close >= 0 ? v.slice(gap.at + 1, Math.min(close, gap.at + 257)) : '';
+      // `$NOW(-7 days)`: a quantity with its unit is no PHP argument (Directus's dynamic filter variables)
+      if (QUANTITY_ARGUMENT.test(args)) { from = nameEnd; continue; }
       if (close >= 0 && (!gap.space || gap.comment || (!braced && codeLikeArgs(args)))) {
         return { ruleId: 'php-variable-function', paranoia: 1, message: 'PHP variable function call', at };
       }
