@@ -9,6 +9,8 @@ const bestOf = cpuBestOf;
 const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
 
 const attacks = [
+  // Symfony's request environment through Twig's globals
+  "{{app.request.server.all|join(',')}}",
   // arithmetic probes
   '{{7*7}}',
   'x{{ 1337 * 1338 }}y',
