@@ -136,6 +136,7 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['/etc', BODY],
   ['How to edit tomcat-users.xml', BODY],
   ['docker.sock permissions', BODY],
+  ['/acme/webapp/blob/main/.env.example', PATH], // a template committed beside the real file
 ];
 
 test('path traversal and sensitive files are found at the expected paranoia level', () => {

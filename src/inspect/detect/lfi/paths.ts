@@ -239,6 +239,9 @@ const SECRET_NAMES = set(`id_rsa id_dsa id_ecdsa id_ed25519 id_rsa.pub authorize
   .cursorrules .clinerules .windsurfrules .boltignore .codeiumignore .aider.conf.yml .mcp.json tomcat-users.xml
   docker.sock containerd.sock`);
 
+/** Templates of `.env` files, committed to repositories beside `.gitignore`d real ones, with placeholder values. */
+const ENV_TEMPLATES = set('.env.example .env.sample .env.template .env.dist .env-example .env-sample .env.defaults');
+
 /** Shell start-up files: a user's configuration, suspicious in a path but also ordinary words in data. */
 const RC_NAMES = set('.bashrc .bash_profile .bash_logout .profile .zshrc .zprofile .zshenv .cshrc .tcshrc .login .inputrc .vimrc');
 
@@ -329,7 +332,8 @@ export function sensitiveNormal(p: string): Sensitive | null {
   if (RC_NAMES.has(last)) return strongest({ name: last, strong: segs.length >= 2 }, weak);
   const l0 = last.charCodeAt(0);
   if (l0 === 46 && (last.startsWith('.env.') || last.startsWith('.env-') || last === '.envrc' || last.startsWith('.htpasswd') || last.startsWith('.git-'))) {
-    return { name: last, strong: true };
+    // (the templates committed beside the real file hold no secret: `.env.example`, `.env.sample`, `.env.dist`)
+    if (!ENV_TEMPLATES.has(last)) return { name: last, strong: true };
   }
   if ((l0 === 119 && last.startsWith('wp-config')) || (l0 === 105 && last.startsWith('id_rsa'))) return { name: last, strong: true };
   // PHP's session files, which an inclusion turns into code with a value the attacker stored in the session
