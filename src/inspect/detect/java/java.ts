@@ -623,6 +623,18 @@ function serialized(v: string, u: Uint16Array, flags: number, scan: RunScan | un
 
 // ---------------------------------------------------------------- class names
 
+/** Five blank-separated words or more: the value is a sentence, a message, not a name. */
+function inSentence(v: string): boolean {
+  let words = 0;
+  let inWord = false;
+  for (let k = 0; k < v.length && words < 5; k++) {
+    const blank = v.charCodeAt(k) <= 32;
+    if (!blank && !inWord) words++;
+    inWord = !blank;
+  }
+  return words >= 5;
+}
+
 /** Reads a dotted identifier `a.b.C$D` from `i`; returns its end. */
 function dottedEnd(v: string, i: number): number {
   let j = i;
@@ -664,13 +676,16 @@ function className(v: string, lower: string, i: number, root: string): { hit: Hi
   for (const p of CRITICAL_PREFIXES) {
     if (name.startsWith(p) || (p.endsWith('.') && name === p.slice(0, -1))) { critical = true; break; }
   }
-  // the value types of java.lang (`java.lang.String`, `java.lang.Integer`), which Android's and the JVM's messages
-  // name all the time (`Attempt to invoke virtual method 'java.lang.String ...getString(int)'`), reach nothing
-  if (critical && segments.length === 3 && segments[0] === 'java' && segments[1] === 'lang' && JAVA_LANG_VALUE_TYPES.has(last)) critical = false;
+  const message = `reference to Java class ${v.slice(i, Math.min(end, i + 80))}`;
+  // the value types of java.lang (`java.lang.String`, `java.lang.Integer`) reach nothing by themselves: named in a
+  // sentence (Android's `Attempt to invoke virtual method 'java.lang.String ...getString(int)'`) they are paranoia
+  // 2; as a value of their own (a type name handed to a deserializer) they stay 1
+  if (critical && segments.length === 3 && segments[0] === 'java' && segments[1] === 'lang' && JAVA_LANG_VALUE_TYPES.has(last) && inSentence(v)) {
+    return { hit: { ruleId: 'java-class-reference', paranoia: 2, message, at: i }, end };
+  }
   if (!critical && (root === 'java' || root === 'javax' || root === 'jdk' || root === 'sun')) {
     for (let k = 1; k < segments.length; k++) if (DANGER_SEGMENTS.has(segments[k]!)) critical = true;
   }
-  const message = `reference to Java class ${v.slice(i, Math.min(end, i + 80))}`;
   if (critical) return { hit: { ruleId: 'java-class-reference', paranoia: 1, message, at: i }, end };
   if (segments.length >= 3) {
     for (const p of SUSPECT_PREFIXES) if (name.startsWith(p)) return { hit: { ruleId: 'java-class-reference', paranoia: 2, message, at: i }, end };
