@@ -25,6 +25,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['\u00ac\u00ed\u0000\u0005sr', {}],
   ['x=\\xac\\xed\\x00\\x05', {}],
   ['java.lang.Runtime', {}],
+  ['java.lang.Integer', {}], // a type name of its own, as a deserializer takes it
   ['java.lang.ProcessBuilder', { source: 'cookie', name: 'x' }],
   ['java.lang.Runtime', { isName: true, source: 'query' }],
   ['javax.script.ScriptEngineManager', {}],
