@@ -146,6 +146,11 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['8.8.8.8\r\nwhoami', 1],
   ['\n\nls -la /', 1],
   ['a" | id #', 1],
+  ['127.0.0.1 ; ps aux', 1],
+  ['a" | id "', 1],
+  ["a' | id '", 1],
+  ["a' `id` '", 1],
+  ["somehostname.example.com' | id '", 1],
   // `$0` is the shell running the command
   [';$0 -c id', 1],
   ['`$0<<<id`', 1],
@@ -259,6 +264,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['acme-sdk/2.0;python', HEADER],
   // prose with `; id` after more than one word
   ['Bring your passport; id is required'],
+  ['Hello; set the table'],
+  ["it's a 'test | case' here and there"],
   // Unix program names are lower case: Typesense's backtick quoting of values
   ['brand:=[`Sleep Number`,`Tempur`]', { source: 'body', name: 'filter_by' }],
   // code that is a shell syntax error: a name glued to `(`

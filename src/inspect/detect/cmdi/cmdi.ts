@@ -952,8 +952,8 @@ function textSigns(value: string, b: Uint8Array, n: number): number {
     }
   }
   if (plus && !hasBlank(value)) return -1;
-  const singleOut = (single & 1) === 1 || (single > 0 && reopensQuote(b, n, 39));
-  const doubleOut = (double & 1) === 1 || (double > 0 && reopensQuote(b, n, 34));
+  const singleOut = (single & 1) === 1 || (single > 0 && (reopensQuote(b, n, 39) || operatorBetweenQuotes(b, n, 39)));
+  const doubleOut = (double & 1) === 1 || (double > 0 && (reopensQuote(b, n, 34) || operatorBetweenQuotes(b, n, 34)));
   quotesBreakOut = (singleOut ? 1 : 0) | (doubleOut ? 2 : 0);
   return m;
 }
@@ -1425,8 +1425,9 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     else if (evidenceLevel >= 2) level = 1;
     else if (evidenceLevel === 1) level = weakLead ? 2 : 1;
     else if (cmd.tight && args === 0 && !weakLead && !isCapitalized(head.text) && !idle) level = 1;
-    // a probe after one token, a blank between (`8.8.8.8; id`, `x | pwd`): prose has more words before its `;`
-    else if (args === 0 && !weakLead && PROBES.has(name) && cmd.op !== '\n' && loneTokenBefore(value, cmd.opPos) && !isCapitalized(head.text)) level = 1;
+    // a probe after one token, a blank between (`8.8.8.8; id`, `127.0.0.1 ; ps aux`, `a" | id "`): prose has more
+    // words before its `;`
+    else if (!weakLead && PROBES.has(name) && cmd.op !== '\n' && loneTokenBefore(value, cmd.opPos) && !isCapitalized(head.text) && probeArgs(words, k + 1)) level = 1;
     else if (opFirst && !weakLead && args <= 1) level = 1;
     else level = args === 0 && cmd.lead !== 'group' ? 2 : 3; // `(time)`, `(see more)`: parentheses in prose
     // a command in a Markdown code block of a post or a message is quoted code, as in an inline code span
@@ -1458,6 +1459,16 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
 
 /** Commands with common names that injection probes run alone (`; id`, `| pwd`, `& ver`). */
 const PROBES: ReadonlySet<string> = new Set(['id', 'pwd', 'env', 'ps', 'ls', 'hostname', 'uptime', 'dir', 'ver', 'set']);
+
+/** The words from `from` on are what probes take: options (`-la`, `/s`, `aux`), paths, drives or nothing (`''`). */
+function probeArgs(words: readonly Word[], from: number): boolean {
+  for (let j = from; j < words.length; j++) {
+    const t = words[j]!.text;
+    const c = t.charCodeAt(0);
+    if (t !== '' && t !== 'aux' && c !== 45 && c !== 47 && c !== 92 && c !== 126 && c !== 46 && !(t.length >= 2 && t.charCodeAt(1) === 58)) return false;
+  }
+  return true;
+}
 
 /** The words from `from` on are durations as sleep(1) takes them (`5`, `0.5`, `2m`, `infinity`). */
 function sleepsFor(words: readonly Word[], from: number): boolean {
@@ -1891,7 +1902,25 @@ function breaksOutOfQuotes(value: string, q: number): boolean {
     if (q === 39 && isAlpha(value.charCodeAt(k - 1)) && isAlpha(value.charCodeAt(k + 1))) continue;
     n++;
   }
-  return n % 2 === 1 || (n > 0 && reopensQuote(value, value.length, q));
+  return n % 2 === 1 || (n > 0 && (reopensQuote(value, value.length, q) || operatorBetweenQuotes(value, value.length, q)));
+}
+
+/**
+ * Between the first and the last quote there is a separator or a substitution (`a' | id '`, ``a' `id` '``): the
+ * first quote closes the application's, the command runs, the last opens a string the application's quote closes.
+ */
+function operatorBetweenQuotes(text: string | Uint8Array, n: number, q: number): boolean {
+  const at = (k: number): number => (typeof text === 'string' ? text.charCodeAt(k) : text[k]!);
+  let first = 0;
+  while (first < n && at(first) !== q) first++;
+  let last = n - 1;
+  while (last > first && at(last) !== q) last--;
+  if (last - first < 3) return false;
+  for (let k = first + 1; k < last; k++) {
+    const c = at(k);
+    if (c === 59 || c === 124 || c === 38 || c === 96 || c === 10 || (c === 36 && at(k + 1) === 40)) return true;
+  }
+  return false;
 }
 
 /**
