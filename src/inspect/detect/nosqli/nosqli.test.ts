@@ -55,6 +55,12 @@ const attacks: [string, Partial<DetectorContext>][] = [
   // Strapi's operators on a secret or token (CVE-2023-22894's reset-token filter)
   ['filters[password][$startsWith]', NAME],
   ['filters[resetPasswordToken][$notNull]', NAME],
+  // other ORMs' filters on a secret: LoopBack, Prisma-style, Django lookups, Ransack predicates
+  ['filter[where][password][regexp]', NAME],
+  ['where[password][startsWith]', NAME],
+  ['created_by__password__startswith', NAME],
+  ['password__regex', NAME],
+  ['q[reset_password_token_cont]', NAME],
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
@@ -95,6 +101,10 @@ const benign: [string, Partial<DetectorContext>][] = [
   // Strapi filters on ordinary fields, a list of ids, Json.NET's $type metadata
   ['filters[title][$contains]', NAME],
   ['filters[id][$in][0]', NAME],
+  ['filter[where][price][gt]', NAME],
+  ['q[name_cont]', NAME],
+  ['user[password]', NAME],
+  ['password_confirmation', NAME],
   ['{"order":{"$type":"Shop.Order, Shop","id":1}}', {}],
 ];
 

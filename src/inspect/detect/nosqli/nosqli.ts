@@ -26,6 +26,18 @@ const ORM_LOOKUPS = new Set([
   'contained_by', 'overlap', 'search', 'trigram_similar', 'unaccent', 'ne', 'not_in', 'not', 'isempty',
 ]);
 
+/** Filter operators of LoopBack, Prisma, Sequelize-style and other ORMs' structured query names (lower case). */
+const ORM_FILTER_OPS: ReadonlySet<string> = new Set(['regexp', 'regex', 'like', 'ilike', 'nlike', 'nilike', 'startswith',
+  'endswith', 'contains', 'icontains', 'gt', 'gte', 'lt', 'lte', 'neq', 'ne', 'not', 'inq', 'nin', 'notin', 'between',
+  'match', 'matches', 'search']);
+
+/** Ransack's predicates (`q[attr_pred]`): a name that ends in one after a secret's words. */
+const RANSACK_SECRET = /(?:pass(?:word)?|token|secret|otp|digest)_(?:start|end|cont|i_cont|matches|eq|lt|gt|lteq|gteq|in|not_eq|present|null|not_null)$/i;
+
+function ransackSecret(segment: string): boolean {
+  return segment.length <= 64 && RANSACK_SECRET.test(segment);
+}
+
 const SHELL_METHODS = new Set([
   'find', 'findone', 'insert', 'insertone', 'insertmany', 'update', 'updateone', 'updatemany', 'remove', 'deleteone',
   'deletemany', 'drop', 'aggregate', 'mapreduce', 'count', 'save', 'replaceone', 'findandmodify', 'findoneandupdate',
@@ -134,11 +146,35 @@ function checkName(name: string, report: (f: Finding) => void): boolean {
       }
     }
   }
+  // filters of other ORMs on a secret, in structured names: LoopBack `filter[where][password][regexp]`, Prisma-style
+  // `where[password][startsWith]`, Ransack `q[reset_password_token_cont]`: reading a secret a character at a time
+  if (name.includes('[') && name.length <= 256) {
+    const segs = segments(name);
+    for (let k = 1; k < segs.length; k++) {
+      const op = segs[k]!.toLowerCase();
+      const ransack = ransackSecret(segs[k]!);
+      if ((ORM_FILTER_OPS.has(op) && isSecretField(segs[k - 1]!)) || ransack) {
+        report({
+          ruleId: 'nosqli-operator-name', category: 'nosqli', paranoia: 1, score: SCORE.critical,
+          message: `filter operator ${ransack ? 'predicate' : op} on a secret in a parameter name`, matched: name.slice(0, 120),
+        });
+        return true;
+      }
+    }
+  }
   // ORM lookups: `field__lookup`, `rel__field__lookup`
   const dunder = name.indexOf('__');
   if (dunder > 0 && name.length <= 128) {
     const parts = name.split('__');
     const last = parts[parts.length - 1]!.toLowerCase();
+    if (parts.length >= 2 && ORM_LOOKUPS.has(last) && parts.every((p) => p.length > 0 && /^[A-Za-z0-9_]+$/.test(p)) && parts.slice(0, -1).some(isSecretField)) {
+      // (on a secret: `password__regex`, `created_by__password__startswith`)
+      report({
+        ruleId: 'nosqli-orm-lookup', category: 'nosqli', paranoia: 1, score: SCORE.critical,
+        message: `ORM lookup operator __${last} on a secret in a parameter name`, matched: name.slice(0, 120),
+      });
+      return true;
+    }
     if (parts.length >= 2 && ORM_LOOKUPS.has(last) && parts.every((p) => p.length > 0 && /^[A-Za-z0-9_]+$/.test(p))) {
       const traversal = parts.length >= 3;
       report({
