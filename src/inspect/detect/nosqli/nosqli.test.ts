@@ -124,8 +124,9 @@ test('prose, prices and ordinary keys give nothing at paranoia 1', () => {
   for (const [value, ctx] of benign) assert.deepEqual(pl1(run(value, ctx)), [], `false positive: ${value}`);
 });
 
-test('ORM lookups in names are paranoia 2 (traversal) or 3', () => {
-  assert.equal(run('password__startswith', NAME)[0]?.paranoia, 3);
+test('ORM lookups in names are paranoia 2 (traversal) or 3, and 1 on a secret', () => {
+  assert.equal(run('title__startswith', NAME)[0]?.paranoia, 3);
+  assert.equal(run('password__startswith', NAME)[0]?.paranoia, 1);
   assert.equal(run('user__profile__icontains', NAME)[0]?.paranoia, 2);
   assert.deepEqual(run('__proto__', NAME), []);
   assert.equal(run('$eq', KEY)[0]?.paranoia, 2);
