@@ -44,6 +44,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['http://0.0.0.0:22/', 1, URLP],
   ['http://[fe80::1%25eth0]/', 1, URLP],
   ['http://host.docker.internal:2375/containers/json', 1, URLP],
+  // DNS rebinding services: the name answers with a public address, then with the one it carries
+  ['http://7f000001.a9fea9fe.rbndr.us/', 1, { source: 'query', name: 'redirect' }],
+  ['http://make-169-254-169-254-rr.1u.ms/latest/meta-data/', 1, URLP],
+  ['http://make-1.2.3.4-rebind-127.0.0.1-rr.1u.ms/', 1, URLP],
   // a management API as the whole value, whatever the parameter's name
   ['http://127.0.0.1:2375/containers/json', 1, { source: 'query', name: 'callback' }],
   ['http://10.0.0.7:10250/run/default/web/app', 1, { source: 'body', name: 'data' }],

@@ -425,7 +425,45 @@ function classifyHostUncached(host: string): HostFacts | null {
       if (embedded !== null) return { kind: classifyIpv4(embedded), literal: false, unusual: true, dns: true, address: formatIpv4(embedded) };
     }
   }
+  for (const d of REBINDING_DNS) {
+    if (host.endsWith('.' + d)) {
+      const worst = rebindingTarget(host.slice(0, host.length - d.length - 1));
+      if (worst !== null) return { kind: classifyIpv4(worst), literal: false, unusual: true, dns: true, address: formatIpv4(worst) };
+    }
+  }
   return { kind: 'name', literal: false, unusual: false, dns: false, address: host };
+}
+
+/**
+ * DNS rebinding services, whose names answer with one address and then another: rbndr.us (`7f000001.a9fea9fe`, two
+ * addresses in hex) and 1u.ms (`make-1.2.3.4-rebind-169.254.169.254-rr`, `make-169-254-169-254-rr`, dotted or
+ * dashed). A check of the first answer passes a public address; the fetch gets the second.
+ */
+const REBINDING_DNS = ['rbndr.us', '1u.ms'];
+
+/** Of the addresses a rebinding name carries, the one an SSRF is after: metadata, then loopback, then private. */
+function rebindingTarget(labels: string): number | null {
+  const found: number[] = [];
+  for (const label of labels.split('.')) {
+    if (label.length === 8 && /^[0-9a-f]{8}$/.test(label)) found.push(Number.parseInt(label, 16) >>> 0);
+  }
+  // dotted or dashed quads anywhere in the name (`make-1.2.3.4-rebind-127.0.0.1-rr`, `make-169-254-169-254-rr`)
+  const numbers = labels.split(/[.-]/);
+  for (let k = 0; k + 3 < numbers.length && found.length < 8; k++) {
+    const quad = numbers.slice(k, k + 4);
+    if (quad.every((n) => /^\d{1,3}$/.test(n) && Number(n) <= 255)) {
+      found.push(((Number(quad[0]) << 24) | (Number(quad[1]) << 16) | (Number(quad[2]) << 8) | Number(quad[3])) >>> 0);
+      k += 3;
+    }
+  }
+  let best: number | null = null;
+  let bestRank = 0;
+  for (const v of found) {
+    const kind = classifyIpv4(v);
+    const rank = kind === 'metadata' ? 4 : kind === 'loopback' ? 3 : kind === 'private' || kind === 'link-local' ? 2 : 1;
+    if (rank > bestRank) { best = v; bestRank = rank; }
+  }
+  return best;
 }
 
 /** The IPv4 address a wildcard DNS name carries: `a.b.c.d`, `x.a.b.c.d`, `a-b-c-d`, `x-a-b-c-d`, `7f000001`. */
