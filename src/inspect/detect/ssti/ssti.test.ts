@@ -9,6 +9,8 @@ const bestOf = cpuBestOf;
 const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
 
 const attacks = [
+  // Jinja2's attr filter with a name the request supplies
+  '{{request|attr(request.args.c)}}',
   // Symfony's request environment through Twig's globals
   "{{app.request.server.all|join(',')}}",
   // arithmetic probes

@@ -230,6 +230,11 @@ function classify(content: string, kind: string): Verdict | undefined {
   if (hasDunder(comp)) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression reaches Python internals (dunder attribute)` };
   if (comp.includes('?new(') || comp.includes('?api')) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression uses FreeMarker ?new/?api` };
   if (comp.includes('_self.env') || comp.includes('_self.')) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression reaches Twig _self` };
+  // Jinja2's `attr` filter with a name the request supplies (`request|attr(request.args.c)`): the sandbox bypass
+  // that reaches dunders without writing them
+  if (comp.includes('|attr(request.') || comp.includes('|attr(request|')) {
+    return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression takes an attribute name from the request` };
+  }
   // Symfony's Twig globals: `app.request.server` is PHP's $_SERVER (the environment, secrets included)
   if (comp.includes('app.request.server') || comp.includes('app.request.headers') || comp.includes('app.session')) {
     return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression reads Symfony's request environment` };
