@@ -43,7 +43,9 @@ const SQL_CMP_OPS: ReadonlySet<string> = new Set(['<>', '!=', '<=>', '!<', '!>']
 const JSON_OPS: ReadonlySet<string> = new Set(['@>', '<@', '?', '?|', '?&', '@?', '@@', '#>', '#>>', '->', '->>']);
 
 /** Reserved words that are also functions when a `(` follows (SQLite like(), glob(); MySQL insert(), values()). */
-const CALLABLE_KEYWORDS: ReadonlySet<string> = new Set(['values', 'insert', 'replace', 'like', 'glob', 'regexp', 'match']);
+const CALLABLE_KEYWORDS: ReadonlySet<string> = new Set(['values', 'insert', 'replace', 'like', 'glob', 'regexp', 'match',
+  // PostgreSQL's postfix operators, MySQL's and SQL Server's functions (`ISNULL(x)`)
+  'isnull', 'notnull']);
 
 /** Words with their own syntax in operand position (checked before treating `word(` as a call). */
 const SPECIAL_PRIMARY: ReadonlySet<string> = new Set(['case', 'all', 'any', 'some', 'interval', 'array', 'null', 'true',
@@ -342,7 +344,7 @@ export class SqlParser {
       case 'is': return OP_IS;
       case 'in': return OP_IN;
       case 'between': return OP_BETWEEN;
-      case 'isnull': case 'notnull': return OP_POSTNULL;
+      case 'isnull': case 'notnull': return this.isKind(1, '(') ? undefined : OP_POSTNULL;
       case 'div': case 'mod': return OP_MULTIPLY;
       case 'not': {
         const next = this.peek(1);

@@ -234,6 +234,8 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ["'='", 1, 'sqli-tautology'],
   ["'||'", 1, 'sqli-tautology'],
   ["'|0#", 1, 'sqli-tautology'],
+  ["1' AND ISNULL(NULL)-- -", 1, 'sqli-boolean'],
+  ["1' AND (SELECT CASE WHEN ISNULL(1) THEN 1 ELSE 2 END)=2-- -", 1, 'sqli-boolean'],
 ];
 
 const BENIGN: string[] = [
@@ -689,6 +691,21 @@ test('runs in linear time on long base64: 1 MB well under 200 ms', () => {
     best = Math.min(best, (used.user + used.system) / 1000);
   }
   assert.ok(best < 200, `1 MB of base64: ${best.toFixed(1)} ms`);
+});
+
+test('a subquery, CASE or IF( in an ordering or column-list parameter is paranoia 1; elsewhere as before', () => {
+  const at = (name: string, value: string): Finding[] => {
+    const out: Finding[] = [];
+    sqliDetector.detect(value, { source: 'query', name, isName: false, paranoia: 1, layers: [] }, (f) => out.push(f));
+    return out;
+  };
+  for (const name of ['sort', 'orderBy', 'order_by', 'fields', 'options[sort]']) {
+    assert.equal(at(name, "(CASE WHEN (SELECT substr(password,1,1) FROM users LIMIT 1)='a' THEN name ELSE price END)")[0]?.ruleId, 'sqli-boolean', name);
+    assert.equal(at(name, 'id,(SELECT password FROM users LIMIT 1) AS name').length, 1, name);
+    assert.equal(at(name, 'IF(1=1,name,price)').length, 1, name);
+  }
+  for (const value of ['-created_at,title', 'name desc, price asc', 'price:asc', 'if (ready) first']) assert.deepEqual(at('sort', value), [], value);
+  assert.deepEqual(at('q', 'id,(SELECT password FROM users LIMIT 1) AS name'), []);
 });
 
 test('in a password field a quote and a comment are paranoia 2; an injected condition is paranoia 1 as anywhere', () => {

@@ -18,7 +18,7 @@
  * first tokens are recognized without being built (`bareFailsAtOnce`, `quoteFailsAtOnce`, `pairFailsAtOnce`),
  * readings tokenize on demand (`View`, `TokenStream`), and work for rules above the paranoia level in force is skipped.
  */
-import { isPasswordField } from '../field-name.ts';
+import { isPasswordField, lastNameStep } from '../field-name.ts';
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import {
   isSpace, isWordChar, isWordStart, operatorAt, stringEnd, TokenStream, WORD_MAX, type CodeUnits, type Token,
@@ -231,6 +231,11 @@ export const sqliDetector: Detector = {
       // `'-'`, `'='`, `'|0#`: the login bypasses of MySQL's wordlists, whose comparison of a name with 0 holds
       report({ ruleId: 'sqli-tautology', category: 'sqli', paranoia: isPasswordField(context) ? 2 : 1, score: SCORE.critical, message: 'operator between empty literals (MySQL compares the column with 0)', matched: value });
       return;
+    }
+    // A parameter an application puts into ORDER BY or a column list unquoted (`sort`, `orderBy`, `fields`): a
+    // subquery or a CASE there reads the database a bit at a time (`sort=(CASE WHEN (SELECT ...)='a' THEN ...)`)
+    if (!context.isName && value.length >= 12 && value.length <= 4096 && ORDERING_SUBQUERY.test(value) && isOrderingField(context.name)) {
+      report({ ruleId: 'sqli-boolean', category: 'sqli', paranoia: 1, score: SCORE.critical, message: 'subquery or CASE in an ordering or column-list parameter', matched: value.slice(0, 80) });
     }
     // Most keys and short values: nothing to report, nothing to allocate.
     const quiet = value.length < QUIET_CHECK_MAX && quietValue(value);
@@ -1453,6 +1458,17 @@ function urlQueryBefore(input: string, at: number): boolean {
   if (at < 10 || input.charCodeAt(at - 1) !== 61) return false;
   const scheme = input.indexOf('://');
   return scheme > 0 && scheme < 12 && input.lastIndexOf('?', at) > scheme;
+}
+
+/** `(SELECT`, `CASE WHEN` (any blanks), MySQL's `IF(` in any case: an expression, not a column name. */
+const ORDERING_SUBQUERY = /\(\s*select\b|\bcase\s+when\b|\bif\(/i;
+
+/** Names of parameters that pick the order or the columns of a query (the last step of a structured name). */
+const ORDERING_FIELDS: ReadonlySet<string> = new Set(['sort', 'sortby', 'sortfield', 'sortcolumn', 'sortkey', 'order',
+  'orderby', 'orderfield', 'ordercolumn', 'fields', 'columns', 'cols', 'groupby']);
+
+function isOrderingField(name: string): boolean {
+  return ORDERING_FIELDS.has(lastNameStep(name).replace(/[-_]/g, ''));
 }
 
 /** The clauses that end a SELECT, which a break-out may add before its comment. */
