@@ -27,6 +27,9 @@ const CASES: [string, string][] = [
   [b64('<scr\u0000ipt src=//x.example/a.js></script>'), '<scr\u0000ipt src=//x.example/a.js></script>'],
   [b64('a\u0000b\u0000c\u0000 three NULs in some text'), b64('a\u0000b\u0000c\u0000 three NULs in some text')],
   ['AAAAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAAAA'],
+  // a PHP serialized object's protected and private properties hold NULs: any number of them
+  [b64('O:29:"Monolog\\Handler\\BufferHandler":3:{s:10:"\u0000*\u0000handler";N;s:9:"\u0000*\u0000buffer";N;s:8:"\u0000*\u0000level";N;}'),
+    'O:29:"Monolog\\Handler\\BufferHandler":3:{s:10:"\u0000*\u0000handler";N;s:9:"\u0000*\u0000buffer";N;s:8:"\u0000*\u0000level";N;}'],
   ['PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=x', 'PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=x'],
   ['a+b-c_d/eeeeeeeeeeeeeeeeeeee', 'a+b-c_d/eeeeeeeeeeeeeeeeeeee'],
   ['Hello world, this is prose.', 'Hello world, this is prose.'],

@@ -91,6 +91,12 @@ function wellFormedUtf8(bytes: Uint8Array, n: number): boolean {
   return true;
 }
 
+/** `O:`, `C:` or `a:` and a digit: the start of a PHP serialized object or array. */
+function isPhpSerializedStart(bytes: Uint8Array): boolean {
+  const b0 = bytes[0]!;
+  return (b0 === 0x4f || b0 === 0x43 || b0 === 0x61) && bytes[1] === 0x3a && bytes[2]! >= 0x30 && bytes[2]! <= 0x39;
+}
+
 /** Decodes value[start, end) (no padding inside); undefined when it is not base64 of printable text. */
 function decodeToken(value: string, start: number, end: number): string | undefined {
   const len = end - start;
@@ -104,6 +110,9 @@ function decodeToken(value: string, start: number, end: number): string | undefi
   const maxControl = size * 0.05;
   let early = 0;
   let nuls = 0;
+  // a PHP serialized object or array (`O:8:"Monolog\...`), whose protected and private property names hold NULs
+  // (`\0*\0socket`): any number of them
+  let serialized = false;
   let o = 0;
   let acc = 0;
   let bits = 0;
@@ -122,7 +131,8 @@ function decodeToken(value: string, start: number, end: number): string | undefi
       bits -= 8;
       const b = (acc >> bits) & 0xff;
       bytes[o++] = b;
-      if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && ((b === 0 && ++nuls > MAX_NULS) || ++early > maxControl)) return undefined;
+      if (o === 3) serialized = isPhpSerializedStart(bytes);
+      if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && !(b === 0 && serialized) && ((b === 0 && ++nuls > MAX_NULS) || ++early > maxControl)) return undefined;
       if (need > 0) {
         if (b < low || b > high) return undefined;
         need--;
@@ -143,7 +153,7 @@ function decodeToken(value: string, start: number, end: number): string | undefi
   for (let k = 0; k < o; k++) {
     const b = bytes[k]!;
     if (b >= 0x80) ascii = false;
-    else if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) control++;
+    else if (((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) && !(b === 0 && serialized)) control++;
   }
   if (o === 0 || control > o * 0.05) return undefined;
   if (ascii) return bytes.toString('latin1', 0, o);
