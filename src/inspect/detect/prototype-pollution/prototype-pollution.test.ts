@@ -16,6 +16,9 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['a.__PROTO__.b', NAME],
   ['constructor[prototype][admin]', NAME],
   ['x[constructor][prototype][y]', NAME],
+  // nested so that a filter deleting the word once leaves it
+  ['__pro__proto__to__[isAdmin]', NAME],
+  ['constconstructorructor[protoprototypetype][isAdmin]', NAME],
   ['constructor.prototype.isAdmin', NAME],
   ['__proto__', { isName: true, source: 'body' }],
   ['__proto__', { source: 'path', name: '' }],

@@ -44,18 +44,29 @@ function segments(name: string): string[] {
   return out;
 }
 
+/**
+ * `segment` is `word` once a filter that deletes `word` a single time has run over it (`__pro__proto__to__`,
+ * `constconstructorructor`): the nesting that defeats a sanitizer which does not repeat.
+ */
+function strippedOnce(segment: string, word: string): boolean {
+  if (segment.length !== 2 * word.length) return false;
+  const at = segment.indexOf(word);
+  return at > 0 && segment.slice(0, at) + segment.slice(at + word.length) === word;
+}
+
 function checkName(name: string, report: (f: Finding) => void): boolean {
   const segs = segments(name);
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i]!.toLowerCase();
-    if (s === PROTO) {
+    if (s === PROTO || strippedOnce(s, PROTO)) {
       report({
         ruleId: 'prototype-pollution-proto-key', category: 'prototype-pollution', paranoia: 1, score: SCORE.critical,
         message: '`__proto__` as a property name', matched: name.slice(0, 120),
       });
       return true;
     }
-    if (s === 'constructor' && i + 1 < segs.length && segs[i + 1]!.toLowerCase() === 'prototype') {
+    if ((s === 'constructor' || strippedOnce(s, 'constructor')) && i + 1 < segs.length &&
+      (segs[i + 1]!.toLowerCase() === 'prototype' || strippedOnce(segs[i + 1]!.toLowerCase(), 'prototype'))) {
       report({
         ruleId: 'prototype-pollution-constructor-prototype', category: 'prototype-pollution', paranoia: 1, score: SCORE.critical,
         message: '`constructor.prototype` property path', matched: name.slice(0, 120),
