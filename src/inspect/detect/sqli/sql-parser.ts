@@ -670,6 +670,8 @@ export class SqlParser {
     switch (w) {
       case 'null': case 'true': case 'false': case 'unknown':
         this.pos++;
+        // XPath's boolean functions (`' or true() or '`): the same constants
+        if ((w === 'true' || w === 'false') && this.isKind(0, '(') && this.isKind(1, ')')) this.pos += 2;
         return CONST;
       case 'case':
         return this.parseCase();

@@ -236,6 +236,8 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ["'|0#", 1, 'sqli-tautology'],
   ["1' AND ISNULL(NULL)-- -", 1, 'sqli-boolean'],
   ["1' AND (SELECT CASE WHEN ISNULL(1) THEN 1 ELSE 2 END)=2-- -", 1, 'sqli-boolean'],
+  // XPath's boolean functions in the same break-out (an XPath login query)
+  ["' or true() or '", 1, 'sqli-tautology'],
 ];
 
 const BENIGN: string[] = [
