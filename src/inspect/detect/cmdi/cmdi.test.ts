@@ -280,6 +280,9 @@ const benign: [string, Partial<DetectorContext>?][] = [
   // a wildcard matches case-sensitively: Slack's bold `*Release*` names no program
   ['*Release* <https://github.com/acme/webapp/releases/tag/v1.3.0|v1.3.0> is live :tada:', BODY],
   ['<p>Run <code>make &amp;&amp; npm run build</code>.</p>', { source: 'body', name: 'content' }],
+  // Korean prose around code counts as prose (a blog editor's HTML, a Markdown post)
+  ['<h3>1. 파일 삭제</h3><pre><code>\nrm -i important.txt</code></pre><h3>2. 파일 보기</h3>', { source: 'body', name: 'content' }],
+  ['다음 명령을 실행하세요:\n\n```\nsudo systemctl restart nginx && tail -f /var/log/nginx/error.log\n```\n\n그러면 로그가 보입니다.', BODY],
 ];
 
 

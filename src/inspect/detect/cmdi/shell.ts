@@ -867,13 +867,22 @@ function isBlankLine(src: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Plain alphabetic words of 3+ letters between `from` and `to`, each followed by a blank, punctuation or the end. */
+/** Kana, CJK ideographs and Hangul syllables: letters of Japanese, Chinese and Korean prose, each a syllable or more. */
+function isCjkLetter(c: number): boolean {
+  return (c >= 0x3040 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7a3);
+}
+
+/**
+ * Plain alphabetic words of 3+ letters (2+ kana, ideographs or Hangul syllables) between `from` and `to`, each
+ * followed by a blank, punctuation or the end.
+ */
 function proseWordsIn(src: string, from: number, to: number): number {
   let count = 0;
   let run = 0;
   for (let k = from; k <= to; k++) {
     const c = k < to ? src.charCodeAt(k) : 32;
     if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) { run++; continue; }
+    if (isCjkLetter(c)) { run += 2; continue; } // `파일 보기`: a word of two syllables counts as one of 3+ letters
     if (run >= 3 && (c === 32 || c === 9 || c === 13 || c === 44 || c === 46 || c === 58 || c === 33 || c === 63)) count++;
     run = 0;
   }
@@ -900,6 +909,7 @@ function proseWordsBefore(src: string): Int32Array {
     if (inTick) continue;
     const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
     if (letter) run++;
+    else if (isCjkLetter(c)) run += 2;
     else {
       if (run >= 3 && (c === 32 || c === 44 || c === 46 || c === 10)) count++;
       run = 0;
