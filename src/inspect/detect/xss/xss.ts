@@ -902,6 +902,23 @@ function styleElement(scan: Scan, tag: HtmlTag, solid: boolean): void {
   } else if (solid) col.add(R.loadingTag, 2, SCORE.critical, '<style> element', src, tag.start, tag.end);
 }
 
+/**
+ * A `<script>` tag written as a word of a sentence: no `</script>` after it, nothing after it that code would have
+ * (`(`, `=`, `;`, `{`, a quote, a backtick, `<`, `.` followed by a letter), and two plain words or more around it.
+ */
+function scriptTagInProse(src: string, start: number, end: number): boolean {
+  const after = src.slice(end, end + 400);
+  if (SCRIPT_CODE_AFTER.test(after)) return false;
+  let words = 0;
+  for (const part of [src.slice(Math.max(0, start - 400), start), after]) {
+    const found = part.match(PROSE_WORD);
+    words += found === null ? 0 : found.length;
+  }
+  return words >= 2;
+}
+const SCRIPT_CODE_AFTER = /[(=;{}'"`<\[\]]|\.[A-Za-z_$]/;
+const PROSE_WORD = /[A-Za-z]{3,}/g;
+
 function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
   const src = scan.src;
   const col = scan.col;
@@ -922,7 +939,10 @@ function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
   if (RAW_TEXT_ELEMENTS.has(local)) (scan.opened ??= new Set()).add(local);
   const solid = tag.closed || tag.attrs.length > 0 || tag.delimited;
   if (local === 'script') {
-    col.add(R.scriptTag, solid ? 1 : 2, SCORE.critical, '<script> element', src, tag.start, tag.end);
+    // `how to use <script> in html`, `<script async> vs defer`: the tag named in a sentence, no code after it and no
+    // end tag (the page's rest would become a script that does not parse): paranoia 2
+    const named = solid && !afterBreakout && !tag.attrs.some((a) => a.name !== 'async' && a.name !== 'defer' && a.name !== 'type') && scriptTagInProse(src, tag.start, tag.end);
+    col.add(R.scriptTag, solid && !named ? 1 : 2, SCORE.critical, named ? '<script> element named in text' : '<script> element', src, tag.start, tag.end);
   } else if (local === 'iframe' || local === 'frame') {
     // Embedded videos and maps are iframes with an http(s) URL, in the rich text of a body; hidden ones, ones
     // injected right after a quote break-out, and any in a URL or a header (where no editor puts one: there it frames
