@@ -43,6 +43,9 @@ const SQL_CMP_OPS: ReadonlySet<string> = new Set(['<>', '!=', '<=>', '!<', '!>']
 const JSON_OPS: ReadonlySet<string> = new Set(['@>', '<@', '?', '?|', '?&', '@?', '@@', '#>', '#>>', '->', '->>']);
 
 /** Reserved words that are also functions when a `(` follows (SQLite like(), glob(); MySQL insert(), values()). */
+/** Words and a blank or a bracket between them, as a name with a space is written (`Story Points[Number]`). */
+const DOUBLE_QUOTED_NAME = /^[A-Za-z][\w.]*(?:[ [\]][\w.]*){1,6}$/;
+
 const CALLABLE_KEYWORDS: ReadonlySet<string> = new Set(['values', 'insert', 'replace', 'like', 'glob', 'regexp', 'match',
   // PostgreSQL's postfix operators, MySQL's and SQL Server's functions (`ISNULL(x)`)
   'isnull', 'notnull']);
@@ -451,6 +454,11 @@ export class SqlParser {
 
   /** A short literal keeps its text as `id` (prefixed with #) so that `1=1` and `'a'='a'` are seen as the same. */
   private literal(t: Token): Val {
+    if (t.k === 'str' && t.w === '"' && !t.open && DOUBLE_QUOTED_NAME.test(this.input.slice(t.s + 1, t.e - 1))) {
+      // `"Story Points[Number]" > 3` (Jira's JQL), `"order date"`: a double-quoted name with a blank or a bracket is
+      // a column, as standard SQL reads double quotes, not a constant
+      return { f: 0, id: '' };
+    }
     if (t.e - t.s > 32 || t.open) return CONST;
     return { f: V_CONST, id: `#${this.input.slice(t.s, t.e)}` };
   }

@@ -398,6 +398,10 @@ const BENIGN: string[] = [
   'is null and void',
   'Select options; then continue',
   'SELECT your size; FROM our catalog',
+  // Markdown inline code in a chat message, a double-quoted name with a blank (Jira's JQL)
+  'anyone know why `SELECT count(*) FROM events` takes 40s on prod?? :thinking_face:',
+  'is that the same as `SELECT COUNT(*)`? or am I missing something',
+  'issuetype = Bug AND "Story Points[Number]" > 3',
   // a whole query kept as data, a quoted search inside a link, words after 'for'
   'SELECT a FROM t1 UNION ALL SELECT a FROM t2',
   "https://shop.example.co.kr/search?q='select all'",

@@ -182,7 +182,11 @@ class Collector {
     this.maxParanoia = maxParanoia;
   }
 
-  add(ruleId: string, paranoia: Paranoia, score: number, message: string, at: number): void {
+  /** Levels added to what readings report while it is set (the backtick reading of Markdown inline code). */
+  demote = 0;
+
+  add(ruleId: string, level: Paranoia, score: number, message: string, at: number): void {
+    const paranoia = (this.demote === 0 ? level : Math.min(3, level + this.demote)) as Paranoia;
     if (paranoia > this.maxParanoia) return;
     this.best ??= new Map();
     let levels = this.best.get(ruleId);
@@ -399,8 +403,40 @@ function inspectForm(input: string, sv: Survey, out: Collector): void {
   // (A survey that stopped early at a cutting comment did not look at the rest for quotes.)
   if (sv.firstSingle >= 0 || sv.stoppedEarly) quoteReadings(input, sv, "'", sv.firstSingle, out);
   if (sv.firstDouble >= 0 || sv.stoppedEarly) quoteReadings(input, sv, '"', sv.firstDouble, out);
-  if (sv.firstBacktick >= 0 || sv.stoppedEarly) quoteReadings(input, sv, '`', sv.firstBacktick, out);
+  if (sv.firstBacktick >= 0 || sv.stoppedEarly) {
+    // Backticks around words in a sentence are Markdown's inline code (`` is `SELECT count(*)` slow? ``), not the
+    // quotes of a MySQL identifier that a value breaks out of: that reading counts one level higher
+    out.demote = markdownBackticks(input) ? 1 : 0;
+    quoteReadings(input, sv, '`', sv.firstBacktick, out);
+    out.demote = 0;
+  }
 }
+
+/**
+ * The value's first backtick opens a span of inline code as Markdown writes it: a blank, punctuation or the start
+ * before it, its closing backtick followed by a blank, punctuation or the end, and two plain words (3+ letters)
+ * outside the spans.
+ */
+function markdownBackticks(input: string): boolean {
+  const open = input.indexOf('`');
+  const close = open < 0 ? -1 : input.indexOf('`', open + 1);
+  if (close < 0 || close === open + 1) return false;
+  const before = open === 0 ? 32 : input.charCodeAt(open - 1);
+  const after = close + 1 >= input.length ? 32 : input.charCodeAt(close + 1);
+  if (!MARKDOWN_EDGE.test(String.fromCharCode(before)) || !MARKDOWN_EDGE.test(String.fromCharCode(after))) return false;
+  let words = 0;
+  let inSpan = false;
+  let run = 0;
+  for (let k = 0; k <= input.length && words < 2; k++) {
+    const c = k < input.length ? input.charCodeAt(k) : 32;
+    if (c === 96) { inSpan = !inSpan; run = 0; continue; }
+    if (inSpan) continue;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) run++;
+    else { if (run >= 3) words++; run = 0; }
+  }
+  return words >= 2;
+}
+const MARKDOWN_EDGE = /[\s.,:;!?()]/;
 
 /** The break-out readings after quote `q`, whose first occurrence the survey found at `first` (-1: not before it stopped). */
 function quoteReadings(input: string, sv: Survey, q: string, first: number, out: Collector): void {
