@@ -444,6 +444,9 @@ test('benign samples that fire at paranoia 2 or 3 stay below the blocking thresh
   const knownAtPl2 = new Set(['drop table lamp, walnut', 'Paste \'SELECT 1\' into the console', 'Delete from cart',
     'if (x && y) { sleep(500); }', 'My query: select a, b from t1 union select a, b from t2',
     'SELECT a FROM t1 UNION ALL SELECT a FROM t2',
+    // SQL in Markdown inline code: the backtick break-out reading, one level higher
+    'anyone know why `SELECT count(*) FROM events` takes 40s on prod?? :thinking_face:',
+    'is that the same as `SELECT COUNT(*)`? or am I missing something',
     'WHERE created_at > NOW() - INTERVAL 1 DAY', 'The log mentions xp_cmdshell twice',
     // a break-out ended by `;` stays a paranoia-2 finding when the data is a number or the quote typographic
     '15.6";', "6';", "5'11\";", 'students’;']);
