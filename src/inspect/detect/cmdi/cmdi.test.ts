@@ -147,6 +147,7 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['\n\nls -la /', 1],
   ['a" | id #', 1],
   ['127.0.0.1 ; ps aux', 1],
+  ['8.8.8.8| net user', 1],
   ['a" | id "', 1],
   ["a' | id '", 1],
   ["a' `id` '", 1],
@@ -265,6 +266,7 @@ const benign: [string, Partial<DetectorContext>?][] = [
   // prose with `; id` after more than one word
   ['Bring your passport; id is required'],
   ['Hello; set the table'],
+  ['filter=price<100&sort=created at'], // a query string: `at` after an assignment, not glued to `&`
   ["it's a 'test | case' here and there"],
   // Unix program names are lower case: Typesense's backtick quoting of values
   ['brand:=[`Sleep Number`,`Tempur`]', { source: 'body', name: 'filter_by' }],

@@ -1424,10 +1424,12 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     else if (isCapitalized(head.text) && evidenceLevel < 2) level = evidenceLevel === 1 ? 2 : 3; // `; Free shipping`: prose
     else if (evidenceLevel >= 2) level = 1;
     else if (evidenceLevel === 1) level = weakLead ? 2 : 1;
-    else if (cmd.tight && args === 0 && !weakLead && !isCapitalized(head.text) && !idle) level = 1;
+    // (`&sort=created at`: after an assignment the name is not glued to the operator; a query string is full of them)
+    else if (cmd.tight && first === 0 && args === 0 && !weakLead && !isCapitalized(head.text) && !idle) level = 1;
     // a probe after one token, a blank between (`8.8.8.8; id`, `127.0.0.1 ; ps aux`, `a" | id "`): prose has more
     // words before its `;`
-    else if (!weakLead && PROBES.has(name) && cmd.op !== '\n' && loneTokenBefore(value, cmd.opPos) && !isCapitalized(head.text) && probeArgs(words, k + 1)) level = 1;
+    else if (!weakLead && cmd.op !== '\n' && loneTokenBefore(value, cmd.opPos) && !isCapitalized(head.text) &&
+      ((PROBES.has(name) && probeArgs(words, k + 1)) || (name === 'net' && NET_RECON.has(words[k + 1]?.text.toLowerCase() ?? '')))) level = 1;
     else if (opFirst && !weakLead && args <= 1) level = 1;
     else level = args === 0 && cmd.lead !== 'group' ? 2 : 3; // `(time)`, `(see more)`: parentheses in prose
     // a command in a Markdown code block of a post or a message is quoted code, as in an inline code span
@@ -1456,6 +1458,9 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     : why === 3 ? `${name} after ${opName(cmd.op)}` : `${name} with command-line arguments`;
   return { verdict: { rule, paranoia: level, score, message: `OS command: ${message}`, start, end }, level, evidence: ev.level, end, filter };
 }
+
+/** Windows `net` subcommands that list accounts, groups, shares and settings (`8.8.8.8| net user`). */
+const NET_RECON: ReadonlySet<string> = new Set(['user', 'users', 'localgroup', 'group', 'view', 'share', 'accounts', 'config', 'session', 'use']);
 
 /** Commands with common names that injection probes run alone (`; id`, `| pwd`, `& ver`). */
 const PROBES: ReadonlySet<string> = new Set(['id', 'pwd', 'env', 'ps', 'ls', 'hostname', 'uptime', 'dir', 'ver', 'set']);
