@@ -357,7 +357,13 @@ test('a body that is a file (an image, a PDF, octet-stream) is inspected as an u
   assert.equal(seen.bodySha256, createHash('sha256').update(png).digest('hex'), 'forwarded byte for byte');
   assert.equal((await put('/docs/a.pdf', 'application/pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), pixels]))).status, 200);
   assert.equal((await put('/files/notes.txt', 'application/octet-stream', 'Agenda: select the venue from the list; O\'Brien brings ${drinks}\n')).status, 200);
-  assert.equal(upstream.requests.length, count + 3);
+  // a README uploaded in a part named `file`: its text is no file parameter (a local URL in it is documentation)
+  const readme = await send('/api/upload', {
+    method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    body: '--b\r\nContent-Disposition: form-data; name="file"; filename="README.md"\r\nContent-Type: text/markdown\r\n\r\n# Dev\n\nRun `npm start`, then open http://localhost:3000.\n\r\n--b--\r\n',
+  });
+  assert.equal(readme.status, 200);
+  assert.equal(upstream.requests.length, count + 4);
 
   const shell = await put('/me/avatar', 'image/png', Buffer.concat([png.subarray(0, 300), Buffer.from('<?php eval($_POST["x"]); ?>'), png.subarray(300)]));
   assert.equal(shell.status, 403);
@@ -379,7 +385,7 @@ test('a body that is a file (an image, a PDF, octet-stream) is inspected as an u
   });
   assert.equal(model.status, 403);
   assert.equal(model.problem.reason, 'code_detected');
-  assert.equal(upstream.requests.length, count + 3, 'no attack reached the upstream');
+  assert.equal(upstream.requests.length, count + 4, 'no attack reached the upstream');
 });
 
 test('a compressed body (gzip, deflate, br) is decoded, inspected and forwarded decoded; what cannot be decoded is refused', async () => {

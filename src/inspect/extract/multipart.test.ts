@@ -179,6 +179,8 @@ test('a text file is one input of its whole content (none without file contents)
   assert.ok('inputs' in result);
   assert.equal(result.inputs.at(-1)!.value, text);
   assert.equal(result.inputs.at(-1)!.location, 'body:multipart:f:content');
+  // a file's content has no field name: a part named `file` or `url` says nothing about the text in it
+  assert.equal(result.inputs.at(-1)!.name, '');
   assert.deepEqual(show(extractMultipart(raw, m, { fileContents: false })), ['body:multipart:f#f', 'body:multipart:f:filename=a.txt']);
   const nul = body('--b\r\n', 'Content-Disposition: form-data; name="f"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n', 'abc\x00def', '\r\n--b--\r\n');
   assert.deepEqual(show(extractMultipart(nul, m)), ['body:multipart:f#f', 'body:multipart:f:header:content-type=text/plain', 'body:multipart:f:filename=a.txt']);

@@ -307,14 +307,15 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     if (filename !== undefined) {
       if (filename !== '' && !add({ source: 'body', name: 'filename', location: `${location}:filename`, value: filename })) return tooManyInputs(maxInputs);
       const text = content.length === 0 || !fileContents ? undefined : fileText(content, partMedia, charset);
-      if (text !== undefined && text !== '' && !add({ source: 'body', name, location: `${location}:content`, value: text })) {
+      // (a file's content has no field name: the part's name, `file` or `url`, says nothing about the text in it)
+      if (text !== undefined && text !== '' && !add({ source: 'body', name: '', location: `${location}:content`, value: text })) {
         return tooManyInputs(maxInputs);
       }
       // a binary file is not read as text, but server code hidden in it is (an image that is also a web shell), and
       // a serialized object stream is read whole
       if (text === undefined && fileContents) {
         for (const island of binaryFileInputs(content)) {
-          if (!add({ source: 'body', name, location: `${location}:content`, value: island })) return tooManyInputs(maxInputs);
+          if (!add({ source: 'body', name: '', location: `${location}:content`, value: island })) return tooManyInputs(maxInputs);
         }
       }
     } else {
