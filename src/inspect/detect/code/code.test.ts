@@ -97,6 +97,8 @@ const attacks: [string, string][] = [
   [Buffer.from('\u0080\u0004\u0095\u0020\u0000\u008c\u0002os\u0094\u008c\u0006system\u0094\u0093\u0094\u008c\u0002ls\u0094\u0085\u0094R\u0094.', 'latin1').toString('base64'), 'code-python-pickle'],
   ['{"py/reduce": [{"py/function": "os.system"}, {"py/tuple": ["ls"]}]}', 'code-jsonpickle'],
   ['{"py/object": "subprocess.Popen"}', 'code-jsonpickle'],
+  // a JSON body's key on its own
+  ['py/reduce', 'code-jsonpickle'],
   ["pickle.loads(base64.b64decode(data))", 'code-deserialize-call'],
   // Ruby
   ["Kernel.exec('ls')", 'code-ruby-exec'],

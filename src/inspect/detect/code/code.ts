@@ -1813,7 +1813,15 @@ function yamlTags(v: string): Hit | undefined {
   }
 }
 
+/** jsonpickle's keys that call what they name when the document is decoded. */
+const PICKLE_CALL_KEYS: ReadonlySet<string> = new Set(['reduce', 'function', 'repr', 'newargs', 'newargsex', 'initargs']);
+
 function jsonPickle(v: string): Hit | undefined {
+  // a JSON body's key on its own (`{"py/reduce": [...]}` is walked key by key): the key is the whole value
+  if (v.length <= 16 && v.startsWith('py/')) {
+    const key = v.slice(3);
+    if (PICKLE_CALL_KEYS.has(key)) return { ruleId: 'code-jsonpickle', paranoia: 1, message: `jsonpickle py/${key}`, at: 0 };
+  }
   let weak: Hit | undefined;
   let from = 0;
   for (;;) {
@@ -1826,7 +1834,7 @@ function jsonPickle(v: string): Hit | undefined {
     while (k < v.length && k - at < 16 && /[a-z]/.test(v[k]!)) k++;
     const key = v.slice(at + 3, k);
     if (v[k] !== q) continue;
-    if (key === 'reduce' || key === 'function' || key === 'repr' || key === 'newargs' || key === 'newargsex' || key === 'initargs') {
+    if (PICKLE_CALL_KEYS.has(key)) {
       return { ruleId: 'code-jsonpickle', paranoia: 1, message: `jsonpickle py/${key}`, at: at - 1 };
     }
     if (key === 'object' || key === 'type' || key === 'newobj' || key === 'mod') {

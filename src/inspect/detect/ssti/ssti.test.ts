@@ -9,6 +9,8 @@ const bestOf = cpuBestOf;
 const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
 
 const attacks = [
+  // Flask's whole configuration, secret key included
+  '{{config}}',
   // Jinja2's attr filter with a name the request supplies
   '{{request|attr(request.args.c)}}',
   // Symfony's request environment through Twig's globals
@@ -158,7 +160,7 @@ test('placeholders, CSS, JS and prose give nothing at paranoia 1', () => {
 });
 
 test('statements and calls in templates are paranoia 2', () => {
-  for (const v of ['{% if True %}49{% endif %}', '<% if True %>49<% endif %>', '{{ range(10) }}', '<#assign x = 1>', '#set($a = 1)', '@{[test][test2]}', '{{config}}']) {
+  for (const v of ['{% if True %}49{% endif %}', '<% if True %>49<% endif %>', '{{ range(10) }}', '<#assign x = 1>', '#set($a = 1)', '@{[test][test2]}']) {
     const fs = run(v);
     assert.ok(fs.length > 0, `missed: ${v}`);
     assert.deepEqual(pl1(fs), [], `should be paranoia 2: ${v}`);

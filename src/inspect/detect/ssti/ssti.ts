@@ -230,6 +230,8 @@ function classify(content: string, kind: string): Verdict | undefined {
   if (hasDunder(comp)) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression reaches Python internals (dunder attribute)` };
   if (comp.includes('?new(') || comp.includes('?api')) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression uses FreeMarker ?new/?api` };
   if (comp.includes('_self.env') || comp.includes('_self.')) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression reaches Twig _self` };
+  // Flask's `{{config}}`: the whole application configuration, secret key included
+  if (comp === 'config' || comp === 'config|safe') return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: `${kind} expression dumps the application's configuration` };
   // Jinja2's `attr` filter with a name the request supplies (`request|attr(request.args.c)`): the sandbox bypass
   // that reaches dunders without writing them
   if (comp.includes('|attr(request.') || comp.includes('|attr(request|')) {
