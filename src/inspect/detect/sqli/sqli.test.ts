@@ -238,6 +238,8 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ["1' AND (SELECT CASE WHEN ISNULL(1) THEN 1 ELSE 2 END)=2-- -", 1, 'sqli-boolean'],
   // XPath's boolean functions in the same break-out (an XPath login query)
   ["' or true() or '", 1, 'sqli-tautology'],
+  // a whole value that is a subquery reading the database (sqlmap's inline query)
+  ['(SELECT CONCAT(0x7176786271,(CASE WHEN (1=1) THEN 0x31 ELSE 0x30 END),0x716a766a71))', 1, 'sqli-boolean'],
 ];
 
 const BENIGN: string[] = [
@@ -408,6 +410,8 @@ const BENIGN: string[] = [
   'we are waiting for update',
   "rock 'n' roll for share",
   "'a'",
+  '(select from the list below)',
+  '(select one)',
 ];
 
 test('attack samples are detected at the expected paranoia level and block on their own', () => {

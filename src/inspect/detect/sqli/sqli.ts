@@ -241,6 +241,11 @@ export const sqliDetector: Detector = {
     if (!context.isName && value.length >= 12 && value.length <= 4096 && ORDERING_SUBQUERY.test(value) && isOrderingField(context.name)) {
       report({ ruleId: 'sqli-boolean', category: 'sqli', paranoia: 1, score: SCORE.critical, message: 'subquery or CASE in an ordering or column-list parameter', matched: value.slice(0, 80) });
     }
+    // A value that is a whole subquery reading the database (`id=(SELECT CONCAT(0x71,(CASE WHEN ...)))`, sqlmap's
+    // inline queries): where a number is expected it runs as it is
+    if (!context.isName && value.length >= 16 && value.length <= 4096 && wholeSubquery(value)) {
+      report({ ruleId: 'sqli-boolean', category: 'sqli', paranoia: 1, score: SCORE.critical, message: 'the value is a subquery that reads the database', matched: value.slice(0, 80) });
+    }
     // Most keys and short values: nothing to report, nothing to allocate.
     const quiet = value.length < QUIET_CHECK_MAX && quietValue(value);
     if (quiet && !mayBeMagicNumber(value)) return;
@@ -1495,6 +1500,17 @@ function urlQueryBefore(input: string, at: number): boolean {
   const scheme = input.indexOf('://');
   return scheme > 0 && scheme < 12 && input.lastIndexOf('?', at) > scheme;
 }
+
+/** `(SELECT ... )` as the whole value, with a CASE, a hex literal, a function call, a LIMIT or a WHERE in it. */
+function wholeSubquery(value: string): boolean {
+  const v = value.trim();
+  if (v.charCodeAt(0) !== 40 || v.charCodeAt(v.length - 1) !== 41) return false;
+  let k = 1;
+  while (k < v.length && (v.charCodeAt(k) === 32 || v.charCodeAt(k) === 9)) k++;
+  if (v.slice(k, k + 6).toLowerCase() !== 'select' || isWordChar(v.charCodeAt(k + 6))) return false;
+  return SUBQUERY_SQLISH.test(v);
+}
+const SUBQUERY_SQLISH = /\bcase\s+when\b|\b0x[0-9a-f]{4}|\b(?:concat|char|sleep|substring|substr|ascii|extractvalue|updatexml)\s*\(|\blimit\s+\d|\bwhere\s+\w+\s*[=<>]/i;
 
 /** `(SELECT`, `CASE WHEN` (any blanks), MySQL's `IF(` in any case: an expression, not a column name. */
 const ORDERING_SUBQUERY = /\(\s*select\b|\bcase\s+when\b|\bif\(/i;
