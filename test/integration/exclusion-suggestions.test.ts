@@ -10,7 +10,8 @@ import { runCli } from '../helpers/cli.ts';
 // reads the security log and suggests exclusions, and the policy with them passes the application's own traffic
 // while attacks elsewhere are still refused.
 
-const question = JSON.stringify({ title: 'Slow query', body: 'My query `SELECT name, COUNT(*) FROM users GROUP BY name HAVING COUNT(*) > 1;` is slow, any ideas?' });
+// (a forum of database questions: the statements users paste, a clean-up step after a `;` among them)
+const question = JSON.stringify({ title: 'Slow query', body: 'My query is slow:\n\nSELECT name, COUNT(*) FROM users GROUP BY name HAVING COUNT(*) > 1; DROP TABLE tmp_users;\n\nany ideas?' });
 
 async function post(gw: TestGateway, path: string, body: string, client: string): Promise<number> {
   const res = await request(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body });
