@@ -92,6 +92,12 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/var/lib/php/sessions/sess_9f8e7d6c5b4a', 1, FILEP],
   ['/tmp/sess_9f8e7d6c5b4a', 1, FILEP],
   ['/run/docker.sock', 1, FILEP],
+  // endpoints that hand out secrets
+  ['/actuator/heapdump', 1, PATH],
+  ['/api/actuator/env/', 1, PATH],
+  ['/server-status', 1, PATH],
+  ['/phpinfo.php', 1, PATH],
+  ['/.vscode/sftp.json', 1, PATH],
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
@@ -137,6 +143,9 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['How to edit tomcat-users.xml', BODY],
   ['docker.sock permissions', BODY],
   ['/acme/webapp/blob/main/.env.example', PATH], // a template committed beside the real file
+  ['/actuator/health', PATH],
+  ['/api/server-status', PATH],
+  ['/blog/phpinfo', PATH],
 ];
 
 test('path traversal and sensitive files are found at the expected paranoia level', () => {

@@ -45,6 +45,11 @@ export const lfiDetector: Detector = {
 
 function run(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
   const copy = context.source === 'path' ? editorCopyAt(value) : -1;
+  const exposed = context.source === 'path' ? exposedEndpoint(value) : undefined;
+  if (exposed !== undefined) {
+    report({ ruleId: 'lfi-restricted-file', category: 'lfi', paranoia: 1, score: SCORE.critical, message: `request for ${exposed}, which hands out secrets`, matched: value.slice(-80) });
+    return;
+  }
   // what every other verdict needs (see rule-out.ts): most values leave here, after a few native searches (a URL
   // path that ends in a backup or secret extension goes on: rule-out.ts does not look for all of them)
   if (copy < 0 && !lfiMayFire(value) && !(context.source === 'path' && endsInRestrictedExtension(value))) return;
@@ -65,6 +70,34 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
 
   best?.flush(report, 'lfi', value);
 }
+
+/**
+ * Endpoints that hand out secrets to whoever asks and that no page links to: Spring Boot's heap dump, environment
+ * and Jolokia (`/actuator/heapdump`: passwords in memory), Apache's `server-status` and `server-info` (every URL
+ * being served, session ids in them), `phpinfo.php` (the environment), and the SFTP settings editors keep in a
+ * project (`.vscode/sftp.json`, Sublime's `sftp-config.json`: a server password). By the path's last one or two
+ * segments, lower case; what it is, or undefined.
+ */
+function exposedEndpoint(path: string): string | undefined {
+  const end = path.endsWith('/') ? path.length - 1 : path.length;
+  const slash = path.lastIndexOf('/', end - 1);
+  if (slash < 0 || end - slash > 24) return undefined;
+  const last = path.slice(slash + 1, end).toLowerCase();
+  const what = EXPOSED_LAST.get(last);
+  // (`server-status`, `heapdump` and `jolokia` at the root only, where their servers put them: an application may
+  // name a page of its own so)
+  if (what !== undefined && (slash === 0 || last === 'phpinfo.php' || last === 'sftp-config.json')) return what;
+  const prev = path.lastIndexOf('/', slash - 1);
+  const parent = prev < 0 ? '' : path.slice(prev + 1, slash).toLowerCase();
+  if (parent === 'actuator' && ACTUATOR_SECRETS.has(last)) return `Spring Boot's /actuator/${last}`;
+  if (parent === '.vscode' && last === 'sftp.json') return 'an editor\'s SFTP settings';
+  return undefined;
+}
+const EXPOSED_LAST: ReadonlyMap<string, string> = new Map([
+  ['server-status', "Apache's server-status"], ['server-info', "Apache's server-info"], ['phpinfo.php', 'phpinfo()'],
+  ['sftp-config.json', "an editor's SFTP settings"], ['heapdump', 'a JVM heap dump'], ['jolokia', 'Jolokia (JMX over HTTP)'],
+]);
+const ACTUATOR_SECRETS: ReadonlySet<string> = new Set(['env', 'heapdump', 'threaddump', 'configprops', 'jolokia', 'logfile', 'gateway', 'shutdown']);
 
 /**
  * Where the last segment of a URL path starts when it is a file name with `~` after its extension (`index.php~`,
