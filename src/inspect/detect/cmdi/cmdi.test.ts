@@ -266,6 +266,7 @@ const benign: [string, Partial<DetectorContext>?][] = [
   // prose with `; id` after more than one word
   ['Bring your passport; id is required'],
   ['Hello; set the table'],
+  ['chmod 777 vs 755'], // a question: a mode with no file to apply it to
   ['filter=price<100&sort=created at'], // a query string: `at` after an assignment, not glued to `&`
   ["it's a 'test | case' here and there"],
   // Unix program names are lower case: Typesense's backtick quoting of values

@@ -1757,7 +1757,7 @@ function evidence(value: string, cmd: Command, k: number, r: Resolved, cmds: Com
   let score = 0;
   let net = false;
   let other = false;
-  let dangerFlag = false; // rm -rf, nc -e, find -exec...: dangerous with a target, a phrase without one ("rm -rf meaning")
+  let dangerFlag = false; // rm -rf, nc -e, find -exec, chmod 777...: dangerous with a target, a phrase without one ("rm -rf meaning")
   let target = false;
   const add = (n: number): void => { score = Math.max(score, n); if (n >= 2) other = true; };
   const danger = (): void => { dangerFlag = true; score = Math.max(score, 1); };
@@ -1811,7 +1811,8 @@ function evidence(value: string, cmd: Command, k: number, r: Resolved, cmds: Com
     if (r.name === 'at' && (/^\d{1,2}:\d{2}$/.test(t) || low === 'now' || low === 'midnight' || low === 'noon')) { add(2); continue; }
     if (isUrl(low) || isIpv4(low) || isHostName(low)) target = true;
     if ((kind & K.net) !== 0 && (isUrl(low) || isIpv4(low) || isHostName(low))) { score = Math.max(score, 2); net = true; continue; }
-    if ((r.name === 'chmod') && /^(?:[ugoa]*[+=][rwxst]+|[0-7]{3,4})$/.test(low)) { add(2); continue; }
+    // a mode is dangerous with a file to apply it to (`chmod 777 vs 755` is a question)
+    if ((r.name === 'chmod') && /^(?:[ugoa]*[+=][rwxst]+|[0-7]{3,4})$/.test(low)) { danger(); continue; }
     if (low.charCodeAt(0) === 47 && (low.length === 1 || low.charCodeAt(1) !== 47)) { add(1); target = true; continue; }
     if (low.startsWith('~/') || low.startsWith('./') || low.startsWith('../') || /^[a-z]:\\/.test(low)) { add(1); target = true; continue; }
     if (w.vars || w.subst) { add(1); continue; }
