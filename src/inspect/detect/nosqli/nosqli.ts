@@ -1,5 +1,5 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
-import { CH_AMP, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from '../../value-chars.ts';
+import { CH_AMP, CH_BRACKET, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from '../../value-chars.ts';
 import { STRONG_QUERY_OPERATORS as STRONG_OPS, WEAK_QUERY_OPERATORS as WEAK_OPS } from '../../query-operators.ts';
 
 /**
@@ -590,8 +590,9 @@ function mayMatch(v: string): boolean {
 
 export const nosqliDetector: Detector = {
   category: 'nosqli',
-  // `$` operators, `__` lookups, `db.` calls, or a `;`, `||` or `&&` breakout (see hasTriggerChar)
-  needs: CH_DOLLAR | CH_SEMICOLON | CH_PIPE | CH_AMP | CH_DOT | CH_UNDERSCORE,
+  // `$` operators, `__` lookups, `db.` calls, a `;`, `||` or `&&` breakout (see hasTriggerChar), or another ORM's
+  // filter in a structured name (`where[password][startsWith]`)
+  needs: CH_DOLLAR | CH_SEMICOLON | CH_PIPE | CH_AMP | CH_DOT | CH_UNDERSCORE | CH_BRACKET,
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 3) return;
     // A short value (most names and keys) without `$`, `_` (`__` of ORM lookups) or a character of TRIGGER has
