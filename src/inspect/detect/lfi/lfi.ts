@@ -87,6 +87,7 @@ function exposedEndpoint(path: string): string | undefined {
   // (`server-status`, `heapdump` and `jolokia` at the root only, where their servers put them: an application may
   // name a page of its own so)
   if (what !== undefined && (slash === 0 || last === 'phpinfo.php' || last === 'sftp-config.json')) return what;
+  if (!ACTUATOR_SECRETS.has(last) && last !== 'sftp.json') return undefined; // (no parent to look at for most paths)
   const prev = path.lastIndexOf('/', slash - 1);
   const parent = prev < 0 ? '' : path.slice(prev + 1, slash).toLowerCase();
   if (parent === 'actuator' && ACTUATOR_SECRETS.has(last)) return `Spring Boot's /actuator/${last}`;

@@ -238,7 +238,7 @@ export const sqliDetector: Detector = {
     }
     // A parameter an application puts into ORDER BY or a column list unquoted (`sort`, `orderBy`, `fields`): a
     // subquery or a CASE there reads the database a bit at a time (`sort=(CASE WHEN (SELECT ...)='a' THEN ...)`)
-    if (!context.isName && value.length >= 12 && value.length <= 4096 && ORDERING_SUBQUERY.test(value) && isOrderingField(context.name)) {
+    if (!context.isName && value.length >= 12 && value.length <= 4096 && isOrderingField(context.name) && ORDERING_SUBQUERY.test(value)) {
       report({ ruleId: 'sqli-boolean', category: 'sqli', paranoia: 1, score: SCORE.critical, message: 'subquery or CASE in an ordering or column-list parameter', matched: value.slice(0, 80) });
     }
     // A value that is a whole subquery reading the database (`id=(SELECT CONCAT(0x71,(CASE WHEN ...)))`, sqlmap's
@@ -1503,6 +1503,9 @@ function urlQueryBefore(input: string, at: number): boolean {
 
 /** `(SELECT ... )` as the whole value, with a CASE, a hex literal, a function call, a LIMIT or a WHERE in it. */
 function wholeSubquery(value: string): boolean {
+  // (most values start with an ASCII character that is neither a blank nor `(`: no copy for them)
+  const c0 = value.charCodeAt(0);
+  if (c0 !== 40 && c0 > 32 && c0 < 0x80) return false;
   const v = value.trim();
   if (v.charCodeAt(0) !== 40 || v.charCodeAt(v.length - 1) !== 41) return false;
   let k = 1;
@@ -1519,8 +1522,16 @@ const ORDERING_SUBQUERY = /\(\s*select\b|\bcase\s+when\b|\bif\(/i;
 const ORDERING_FIELDS: ReadonlySet<string> = new Set(['sort', 'sortby', 'sortfield', 'sortcolumn', 'sortkey', 'order',
   'orderby', 'orderfield', 'ordercolumn', 'fields', 'columns', 'cols', 'groupby']);
 
+/** The last name asked about, and the answer: fields repeat from value to value, and the check runs for every one. */
+let lastOrderingName: string | undefined;
+let lastIsOrdering = false;
+
 function isOrderingField(name: string): boolean {
-  return ORDERING_FIELDS.has(lastNameStep(name).replace(/[-_]/g, ''));
+  if (name !== lastOrderingName) {
+    lastOrderingName = name;
+    lastIsOrdering = ORDERING_FIELDS.has(lastNameStep(name).replace(/[-_]/g, ''));
+  }
+  return lastIsOrdering;
 }
 
 /** The clauses that end a SELECT, which a break-out may add before its comment. */
