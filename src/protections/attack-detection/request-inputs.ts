@@ -200,9 +200,32 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
       return { inputs: [...result.inputs, { source: 'body', name: '', location: 'body', value: text }] };
     }
     case 'graphql': return extractGraphql(decodeText(body, mediaCharset(media)), budget);
-    case 'text': return { inputs: [{ source: 'body', name: '', location: 'body', value: decodeText(body, mediaCharset(media)) }] };
+    case 'text': {
+      const text = decodeText(body, mediaCharset(media));
+      return (media?.subtype === 'plain' ? plainJson(text, maxInputs) : undefined) ?? { inputs: [{ source: 'body', name: '', location: 'body', value: text }] };
+    }
     case 'file': return extractFile(body, media!, mediaCharset(media), maxInputs);
   }
+}
+
+/**
+ * A text/plain body that is one JSON document, or one per line: what browsers send with `navigator.sendBeacon` and
+ * no-cors `fetch` (analytics, error and RUM beacons: Segment, Sentry, Datadog), whose Content-Type must be a
+ * CORS-safelisted one. The receiver parses it as JSON, so each value is inspected as a JSON body's is, where the
+ * text as a whole would run a stack trace's lines together as if they were one command line. Anything that is not
+ * wholly JSON stays text (undefined).
+ */
+function plainJson(text: string, maxInputs?: number): ExtractResult | undefined {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i++;
+  const c = text.charCodeAt(i);
+  if (c !== 123 && c !== 91) return undefined; // `{` or `[`
+  const budget = maxInputs === undefined ? {} : { maxInputs };
+  const whole = extractJson(text, { uniqueKeys: true, scalars: false, ...budget });
+  if (!('problem' in whole)) return whole;
+  if (text.indexOf('\n', i) < 0) return undefined;
+  const lines = extractJsonLines(Buffer.from(text, 'utf8'), maxInputs);
+  return 'problem' in lines ? undefined : lines;
 }
 
 /** No (or an unknown) Content-Type, inspected anyway: the body as text, plus what any structured parser finds. */

@@ -15,6 +15,9 @@ const BODY = { source: 'body', name: 'comment' } as const;
 const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   // separators followed by real commands
   ['; cat /etc/passwd', 1],
+  // at(1) with a time runs what follows later
+  ['; at now + 1 minute <<< id', 1],
+  ['; at 10:00 -f /tmp/x', 1],
   ['| id', 1],
   ['|id', 1],
   ['&& whoami', 1],
@@ -165,6 +168,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
+  // JavaScript stack traces: `at` starts every frame, and at(1) takes a time, not a URL or a function
+  ['Error: boom\n    at https://app.example.com/main.js:1:100\n    at HTMLButtonElement.<anonymous> (https://app.example.com/main.js:1:200)', { source: 'body', name: 'stack' }],
+  ['TypeError: x is undefined\n    at Object.<anonymous> (/app/server.js:10:5)\n    at Module._compile (node:internal/modules/cjs/loader:1105:14)', { source: 'body', name: 'stack' }],
   // log and search query languages chain their stages with pipes into text filters (Splunk)
   ['search index=main status>=500 | stats count by uri_path | sort -count | head 10', { source: 'body', name: 'search' }],
   ['logs | sort timestamp | tail 5', { source: 'query', name: 'q' }],

@@ -1367,6 +1367,9 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   if (resolved !== null && value.charCodeAt(head.end) === 40 && value.charCodeAt(head.end + 1) !== 41 && !head.quoted) return null;
   // `sleep 8 hours`: sleep with an argument that is no duration fails at once, so it cannot time a blind injection
   if (resolved !== null && resolved.name === 'sleep' && !wrapped && !sleepsFor(words, k + 1)) return null;
+  // `at https://app/main.js:1:100`, `at Object.<anonymous> (`: a stack trace's frames; at(1) without an option or a
+  // time first fails at once ("Garbled time")
+  if (resolved !== null && resolved.name === 'at' && !wrapped && !atTimeSpec(words, k + 1)) return null;
   if (resolved === null) {
     // an unknown word inside $( ) or <( ): a substitution all the same, weaker
     if (cmd.lead === 'subst' && cmd.op !== '`' && isPlainName(head.text)) {
@@ -1481,6 +1484,18 @@ function sleepsFor(words: readonly Word[], from: number): boolean {
   return true;
 }
 const SLEEP_DURATION = /^(?:\d{1,9}(?:\.\d{1,9})?[smhd]?|infinity)$/;
+
+/** The words from `from` on open what at(1) takes: an option, or a time (`10:00`, `now`, `noon`, `tomorrow`, `1430`, `+5`, a date). */
+function atTimeSpec(words: readonly Word[], from: number): boolean {
+  const t = words[from]?.text;
+  if (t === undefined) return false;
+  return t.charCodeAt(0) === 45 || AT_TIME.test(t) || AT_WORDS.has(t.toLowerCase());
+}
+const AT_TIME = /^(?:\+|\d{1,4}(?:[:.\/-]\d{1,4}){0,2}(?:am|pm)?)$/i;
+const AT_WORDS: ReadonlySet<string> = new Set(['now', 'noon', 'midnight', 'teatime', 'today', 'tomorrow', 'next',
+  'jan', 'january', 'feb', 'february', 'mar', 'march', 'apr', 'april', 'may', 'jun', 'june', 'jul', 'july', 'aug', 'august',
+  'sep', 'september', 'oct', 'october', 'nov', 'november', 'dec', 'december',
+  'mon', 'monday', 'tue', 'tuesday', 'wed', 'wednesday', 'thu', 'thursday', 'fri', 'friday', 'sat', 'saturday', 'sun', 'sunday']);
 
 /** An ASCII capital letter in value[from, to). */
 function hasUpperAscii(value: string, from: number, to: number): boolean {

@@ -68,6 +68,8 @@ const benign: [string, Partial<DetectorContext>][] = [
   ["java.lang.NullPointerException: Attempt to invoke virtual method 'java.lang.String android.content.Context.getString(int)' on a null object reference", {}],
   ['I love Java and JavaScript', {}],
   ['java lang courses', {}],
+  // the frames of Java 9 and later name the module first
+  ['java.lang.IllegalStateException: closed\n\tat com.acme.Foo.bar(Foo.java:42)\n\tat java.base/java.lang.Thread.run(Thread.java:833)\n\tat java.base@17.0.2/java.util.concurrent.ThreadPoolExecutor.runWorker(ThreadPoolExecutor.java:1136)\n\tat app//org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:883)', {}],
   ['Exception in thread "main" java.lang.NullPointerException\n\tat com.example.App.main(App.java:12)\n\tat java.lang.reflect.Method.invoke(Native Method)\n\tat java.lang.Thread.run(Thread.java:748)', {}],
   ['Caused by: java.io.IOException: Broken pipe', {}],
   ['com.example.myapp', {}],

@@ -635,6 +635,11 @@ function inSentence(v: string): boolean {
   return words >= 5;
 }
 
+/** A character of a stack frame's module and class (`java.base@17.0.2/java.lang.Thread.run`). */
+function isModuleChar(c: number): boolean {
+  return isIdent(c) || c === 46 || c === 47 || c === 64 || c === 45;
+}
+
 /** Reads a dotted identifier `a.b.C$D` from `i`; returns its end. */
 function dottedEnd(v: string, i: number): number {
   let j = i;
@@ -648,11 +653,19 @@ function dottedEnd(v: string, i: number): number {
   return j;
 }
 
-/** `at pkg.Class.method(File.java:12)` / `(Native Method)` / `(Unknown Source)`. */
+/**
+ * `at pkg.Class.method(File.java:12)` / `(Native Method)` / `(Unknown Source)`, also with the module of Java 9 and
+ * later in front (`at java.base/java.lang.Thread.run(Thread.java:833)`, `at app//com.acme.Foo.bar(Foo.java:3)`):
+ * `start` may be the module's name or the class's.
+ */
 function isStackFrame(v: string, start: number, end: number): boolean {
   let b = start - 1;
+  // back over a module (`java.base/`, `java.base@17.0.2/`, `app//`) to the blank after `at`
+  for (let guard = 0; b >= 0 && guard < 160 && isModuleChar(v.charCodeAt(b)); guard++) b--;
   while (b >= 0 && (v.charCodeAt(b) === 32 || v.charCodeAt(b) === 9)) b--;
   if (b < 1 || v.slice(b - 1, b + 1) !== 'at' || (b >= 2 && isIdent(v.charCodeAt(b - 2)))) return false;
+  // forward over a module to the class, then over the class and method to `(`
+  while (end < v.length && end - start < 240 && isModuleChar(v.charCodeAt(end))) end++;
   if (v.charCodeAt(end) !== 40) return false;
   // (the `)` within 120 characters: a search to the end of the value for every frame-like name was quadratic)
   let close = end;

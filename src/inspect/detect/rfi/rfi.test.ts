@@ -41,6 +41,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['https://evil.example/', 3],
   // an include parameter with a URL inside text, or named for a link as well
   ['see https://evil.example/x for details', 2, { source: 'body', name: 'body' }],
+  // a message's or a page's content that is one link: a link posted as a message as often as an include
+  ['https://evil.example/shell', 2, { source: 'body', name: 'content' }],
+  ['https://evil.example/shell', 2, { source: 'body', name: 'body' }],
+  ['https://evil.example/shell', 1, { source: 'query', name: 'page' }],
   ['https://evil.example/', 2, { source: 'body', name: 'document-uri' }],
   ['https://evil.example/x', 2, q('pageUrl')],
   ['https://evil.example/x', 2, q('Page URL')],
@@ -71,6 +75,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   // API fields of free text that carry a link, and fields named for a link (at paranoia 1)
   ['<p>We fixed a <strong>bug</strong> where <a href="https://example.com/docs">the docs</a> link broke.</p>', { source: 'body', name: 'body' }],
   ['check this out https://youtu.be/dQw4w9WgXcQ', { source: 'body', name: 'content' }],
+  ['https://www.youtube.com/watch?v=dQw4w9WgXcQ', { source: 'body', name: 'content' }],
+  ['https://github.com/acme/app/pull/42', { source: 'body', name: 'body' }],
   ['https://example.com/', { source: 'body', name: 'document-uri' }],
   ['https://example.com/app.js', { source: 'body', name: 'source-file' }],
   ['https://api.example.com/v2', { source: 'body', name: 'base_url' }],

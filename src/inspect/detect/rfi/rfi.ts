@@ -20,9 +20,13 @@ type Verdict = RuleVerdict;
 
 /** Parameter names for something the application includes or reads as a file. */
 const INCLUDE_HINTS = ['file', 'page', 'include', 'inc', 'template', 'tpl', 'path', 'doc', 'document', 'folder', 'dir',
-  'root', 'lang', 'language', 'module', 'mod', 'view', 'layout', 'conf', 'config', 'load', 'read', 'require',
-  'content', 'style', 'theme', 'skin', 'plugin', 'header', 'footer', 'main', 'base', 'pg', 'show', 'cat', 'action',
-  'board', 'body', 'section', 'home', 'menu', 'class', 'lib', 'prefix', 'locale', 'inc_dir'];
+  'root', 'lang', 'language', 'module', 'mod', 'view', 'layout', 'conf', 'config', 'load', 'read', 'require', 'style', 'theme', 'skin', 'plugin', 'header', 'footer', 'main', 'base', 'pg', 'show', 'cat', 'action',
+  'board', 'section', 'home', 'menu', 'class', 'lib', 'prefix', 'locale', 'inc_dir'];
+/**
+ * Names that hold a page's content (a CMS's `content`, `body`) or a message's text: a URL alone there is a link
+ * posted as a message (a chat's `content`, a comment's `body`) as often as a page to include. Paranoia 2.
+ */
+const MESSAGE_HINTS = ['content', 'body'];
 /**
  * Names that hold a URL to fetch or show: a script there is suspicious, a plain URL is not. With them, the URL of a
  * page the visitor saw, as analytics and lead forms record it (GA4's `page_location`, `landing_page`, `exit_page`):
@@ -57,11 +61,12 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   const benign = (hints & BENIGN) !== 0;
   const include = (hints & INCLUDE) !== 0;
   const urlName = (hints & URL_NAME) !== 0;
+  const message = (hints & INCLUDE) === 0 && (hints & MESSAGE) !== 0;
   // Cheap exit before the URL parser. Every rule below but two needs the URL to be the whole (trimmed) value; of
   // those two, the include rule needs an include parameter (and a value, not a name), and the raw-IP rule needs a
   // script extension. So when the value cannot be one whole URL and has no script extension after a dot, no URL in
   // it can give anything.
-  if ((!include || context.isName) && !mayBeOneUrl(value) && !SCRIPT_EXT_AFTER_DOT.test(value)) return;
+  if ((!(include || message) || context.isName) && !mayBeOneUrl(value) && !SCRIPT_EXT_AFTER_DOT.test(value)) return;
   const best = new BestPerRule(context.paranoia);
   const keep = (v: Verdict): void => best.keep(v);
 
@@ -79,12 +84,12 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     const truncation = (trailingQuestion(url) && whole) || nulCut;
     const ip = facts.literal;
     const what = `${url.scheme}://${host}${ext !== '' ? ` (.${ext})` : ''}`;
-    if (include && !context.isName && !staticResource(url, ip)) {
+    if ((include || message) && !context.isName && !staticResource(url, ip)) {
       // The include parameter holds the URL and nothing else, and its name does not also say it holds a link: at
       // paranoia 1. A URL inside text (a `body` or `content` field of an API with a link in it) or in a field named
       // for both (`pageUrl`, `document-uri`, `source-file` of a CSP report, `base_url`) at paranoia 2, and the
       // other rules still look at it.
-      const strong = whole && !urlName;
+      const strong = whole && !urlName && !message;
       keep({ rule: 'rfi-remote-include', paranoia: strong ? 1 : 2, score: SCORE.critical, message: `remote URL ${what} in the include parameter ${context.name}`, ...span });
       if (strong) continue;
     }
@@ -130,11 +135,12 @@ const WORD_GAP = /[\s.:]/g;
 const BENIGN = 1;
 const INCLUDE = 2;
 const URL_NAME = 4;
+const MESSAGE = 8;
 const HINT_MEMO = new Map<string, number>();
 
 /**
- * What a parameter name says, as BENIGN | INCLUDE | URL_NAME bits (memoised by the name as written: names repeat
- * across requests). INCLUDE and URL_NAME are never set with BENIGN.
+ * What a parameter name says, as BENIGN | INCLUDE | URL_NAME | MESSAGE bits (memoised by the name as written: names
+ * repeat across requests). INCLUDE, URL_NAME and MESSAGE are never set with BENIGN.
  */
 function nameHints(rawName: string): number {
   const known = HINT_MEMO.get(rawName);
@@ -149,6 +155,7 @@ function nameHints(rawName: string): number {
   if (name.startsWith('xmlns') || hint(name, BENIGN_HINTS)) bits = BENIGN;
   else {
     if (hint(name, INCLUDE_HINTS) || bracketed(name)) bits |= INCLUDE;
+    if (hint(name, MESSAGE_HINTS)) bits |= MESSAGE;
     if (hint(name, URL_HINTS)) bits |= URL_NAME;
   }
   HINT_MEMO.set(rawName, bits);
