@@ -23,7 +23,7 @@ export interface MediaType {
 
 export type MediaTypeResult = MediaType | { readonly problem: ExtractProblem };
 
-export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'xml' | 'graphql' | 'text' | 'file' | 'unknown';
+export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'multipart-mixed' | 'xml' | 'graphql' | 'text' | 'file' | 'unknown';
 
 /** Names that JSON also goes by: browsers' CSP reports, AWS's JSON protocols, JSON-RPC (Zabbix), old aliases. */
 const JSON_ALIASES: ReadonlySet<string> = new Set(['x-json', 'csp-report', 'x-amz-json-1.0', 'x-amz-json-1.1', 'json-rpc', 'jsonrequest']);
@@ -151,7 +151,8 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
     if (TEXT_APPLICATIONS.has(subtype)) return 'text';
     return isFileMediaType(media) ? 'file' : 'unknown';
   }
-  if (type === 'multipart') return subtype === 'form-data' ? 'multipart' : 'unknown';
+  // (mixed and related: uploads of metadata with media, batches of requests; alternative: one content in several forms)
+  if (type === 'multipart') return subtype === 'form-data' ? 'multipart' : subtype === 'mixed' || subtype === 'related' || subtype === 'alternative' ? 'multipart-mixed' : 'unknown';
   if (type === 'text') {
     // Every text type is read as text (csv, html, markdown, calendar...), but those that are XML or JSON by name,
     // which a backend parses as such.

@@ -25,7 +25,7 @@ export function isProblem(result: ExtractResult): result is { readonly problem: 
 /** The HTTP status a refusal is answered with: 415 for a charset or media type, 413 for a size, 400 otherwise. */
 export function problemStatus(problem: ExtractProblem): number {
   const reason = problem.reason;
-  return reason.includes('charset') || reason.includes('media_type') || reason.includes('content_type') ? 415
+  return reason.includes('charset') || reason.includes('media_type') || reason.includes('content_type') || reason.startsWith('unsupported_') ? 415
     : reason.includes('too_large') ? 413 : 400;
 }
 

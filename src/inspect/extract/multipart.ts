@@ -69,10 +69,10 @@ export function multipartBoundary(media: MediaType): string | { problem: Extract
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1');
 
-interface PartHeader { readonly name: string; readonly value: string }
+export interface PartHeader { readonly name: string; readonly value: string }
 
 /** Splits a part's header block (without its final empty line) into fields, or returns the problem. */
-function parseHeaderBlock(block: Uint8Array): PartHeader[] | { problem: ExtractProblem } {
+export function parseHeaderBlock(block: Uint8Array): PartHeader[] | { problem: ExtractProblem } {
   // Bytes first: CRLF line ends only, no control characters, no folding.
   const n = block.length;
   if (n === 0) return bad('missing_disposition', 'a part without headers (no Content-Disposition)');
@@ -206,41 +206,41 @@ function parseDisposition(value: string): Disposition | { problem: ExtractProble
   return { name, filename: params.get('filename'), filenameStar, extra };
 }
 
-/** Extracts the inputs of a multipart/form-data body. `media` is its parsed Content-Type. Never throws. */
-export function extractMultipart(body: Uint8Array, media: MediaType, options: MultipartOptions = {}): ExtractResult {
-  const boundary = multipartBoundary(media);
-  if (typeof boundary !== 'string') return boundary;
-  const maxParts = options.maxParts ?? DEFAULT_MAX_PARTS;
-  const maxHeader = options.maxPartHeaderBytes ?? DEFAULT_MAX_PART_HEADER_BYTES;
-  const fileContents = options.fileContents ?? true;
-  const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
-  const prefix = options.prefix ?? 'body:multipart:';
+/** A part of a multipart body: its header fields (names lower case) and its content. */
+export interface RawPart {
+  readonly headers: readonly PartHeader[];
+  readonly content: Buffer;
+}
 
+/**
+ * The parts of a multipart body (RFC 2046 §5.1.1), read as strictly as the form-data parser describes above
+ * (no preamble or epilogue, CRLF lines, delimiters at line starts, header blocks of `Name: value` lines), or the
+ * problem. `headerless`: a part may have no header fields (not in form-data, where each part names its field).
+ * Never throws.
+ */
+export function readParts(body: Uint8Array, boundary: string, maxParts = DEFAULT_MAX_PARTS, maxHeader = DEFAULT_MAX_PART_HEADER_BYTES, headerless = false): RawPart[] | { problem: ExtractProblem } {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const dash = Buffer.from('--' + boundary, 'latin1');
   const n = bytes.length;
-  const inputs: InspectedInput[] = [];
-  const add = (input: InspectedInput): boolean => { inputs.push(input); return inputs.length <= maxInputs; };
-
+  const parts: RawPart[] = [];
   const first = bytes.indexOf(dash);
   if (first === -1) return bad('no_boundary', 'the boundary does not occur in the body');
   if (first !== 0) return bad('preamble', 'data before the first boundary');
   let pos = dash.length;
-  let parts = 0;
   for (;;) {
     // At the end of a delimiter: CRLF starts a part, `--` closes the body.
     const b0 = bytes[pos];
     const b1 = bytes[pos + 1];
     if (b0 === 0x2d && b1 === 0x2d) {
       const rest = n - (pos + 2);
-      if (rest === 0 || (rest === 2 && bytes[pos + 2] === 0x0d && bytes[pos + 3] === 0x0a)) return { inputs };
+      if (rest === 0 || (rest === 2 && bytes[pos + 2] === 0x0d && bytes[pos + 3] === 0x0a)) return parts;
       return bad('epilogue', 'data after the closing boundary');
     }
     if (b0 !== 0x0d || b1 !== 0x0a) {
       if (pos >= n) return bad('missing_closing_boundary', 'the body ends without a closing boundary');
       return bad('boundary_not_followed_by_crlf', 'a boundary is followed by something other than CRLF or "--"');
     }
-    if (++parts > maxParts) return bad('too_many_parts', `more than ${maxParts} parts`);
+    if (parts.length >= maxParts) return bad('too_many_parts', `more than ${maxParts} parts`);
     const partStart = pos + 2;
     // The next delimiter: `--boundary` at the start of a CRLF line. Mid-line it is content; after a bare LF or CR
     // it is refused, since parsers that accept LF-only line ends would split the part there.
@@ -255,6 +255,12 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
       next = bytes.indexOf(dash, next + 1);
     }
     const partEnd = next - 2;
+    // (RFC 2046 §5.1.1: a part may have no header fields, an empty line at once: text/plain in US-ASCII)
+    if (headerless && bytes[partStart] === 0x0d && bytes[partStart + 1] === 0x0a) {
+      parts.push({ headers: [], content: bytes.subarray(Math.min(partStart + 2, partEnd), partEnd) });
+      pos = next + dash.length;
+      continue;
+    }
 
     // Header block: up to the first empty line, within maxHeader bytes.
     const searchEnd = Math.min(partEnd, partStart + maxHeader + 4);
@@ -267,8 +273,25 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     if (hdrAt > maxHeader) return bad('header_block_too_large', `part headers longer than ${maxHeader} bytes`);
     const headers = parseHeaderBlock(bytes.subarray(partStart, partStart + hdrAt));
     if (!Array.isArray(headers)) return headers;
-    const content = bytes.subarray(partStart + hdrAt + 4, partEnd);
+    parts.push({ headers, content: bytes.subarray(partStart + hdrAt + 4, partEnd) });
+    pos = next + dash.length;
+  }
+}
 
+/** Extracts the inputs of a multipart/form-data body. `media` is its parsed Content-Type. Never throws. */
+export function extractMultipart(body: Uint8Array, media: MediaType, options: MultipartOptions = {}): ExtractResult {
+  const boundary = multipartBoundary(media);
+  if (typeof boundary !== 'string') return boundary;
+  const fileContents = options.fileContents ?? true;
+  const maxInputs = options.maxInputs ?? DEFAULT_MAX_INPUTS;
+  const prefix = options.prefix ?? 'body:multipart:';
+  const read = readParts(body, boundary, options.maxParts, options.maxPartHeaderBytes);
+  if (!Array.isArray(read)) return read;
+  const inputs: InspectedInput[] = [];
+  const add = (input: InspectedInput): boolean => { inputs.push(input); return inputs.length <= maxInputs; };
+  let parts = 0;
+  for (const { headers, content } of read) {
+    parts++;
     let dispositionValue: string | undefined;
     let partMedia: MediaType | undefined;
     for (const h of headers) {
@@ -326,6 +349,6 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
       }
       if (value !== '' && !add({ source: 'body', name, location, value })) return tooManyInputs(maxInputs);
     }
-    pos = next + dash.length;
   }
+  return { inputs };
 }

@@ -2,7 +2,8 @@ import { parseQuery, type Exchange } from '../../pipeline/exchange.ts';
 import type { InspectedInput } from '../../inspect/finding.ts';
 import { extractHeaders, type HeaderSelection } from '../../inspect/extract/headers.ts';
 import { extractCookies } from '../../inspect/extract/cookies.ts';
-import { bodyKindOf, mediaCharset, parseContentType, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
+import { bodyKindOf, classifyContentType, mediaCharset, parseContentType, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
+import { extractMultipartMixed } from '../../inspect/extract/multipart-mixed.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
 import { extractJsonLines } from '../../inspect/extract/json-lines.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
@@ -191,6 +192,7 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
     case 'json-lines': return extractJsonLines(body, maxInputs);
     case 'form': return extractUrlencoded(body, { charset: mediaCharset(media), ...budget });
     case 'multipart': return extractMultipart(body, media!, budget);
+    case 'multipart-mixed': return extractMultipartMixed(body, media!, parsePart, budget);
     case 'xml': {
       // The document as a whole too: some attacks live in the structure (`<xs:include>`), not in a text node.
       const text = xmlDocumentText(body, media?.params.has('charset') === true ? mediaCharset(media) : undefined);
@@ -226,6 +228,17 @@ function plainJson(text: string, maxInputs?: number): ExtractResult | undefined 
   if (text.indexOf('\n', i) < 0) return undefined;
   const lines = extractJsonLines(Buffer.from(text, 'utf8'), maxInputs);
   return 'problem' in lines ? undefined : lines;
+}
+
+/**
+ * A part of a multipart/mixed or related body, or the body of a request in a batch: parsed as a request body of its
+ * type would be; no Content-Type is text (RFC 2046's default), an unknown one is refused (415), as a body's is.
+ */
+function parsePart(media: MediaType | undefined, content: Buffer, maxInputs: number): ExtractResult {
+  if (media === undefined) return parseAs('text', content, undefined, maxInputs);
+  const kind = classifyContentType(media);
+  if (kind === 'unknown') return failure('unsupported_media_type', `no parser for the part's Content-Type ${media.type}/${media.subtype}`);
+  return parseAs(kind, content, media, maxInputs);
 }
 
 /** No (or an unknown) Content-Type, inspected anyway: the body as text, plus what any structured parser finds. */
