@@ -98,6 +98,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/server-status', 1, PATH],
   ['/phpinfo.php', 1, PATH],
   ['/.vscode/sftp.json', 1, PATH],
+  ['/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php', 1, PATH],
+  ['/shop/elmah.axd', 1, PATH],
+  ['/trace.axd', 1, PATH],
+  ['/app_dev.php/_profiler/phpinfo', 1, PATH],
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
@@ -145,6 +149,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['/acme/webapp/blob/main/.env.example', PATH], // a template committed beside the real file
   ['/actuator/health', PATH],
   ['/api/server-status', PATH],
+  ['/docs/phpinfo', PATH],
+  ['/blog/how-to-read-elmah-axd-logs', PATH],
   ['/blog/phpinfo', PATH],
 ];
 

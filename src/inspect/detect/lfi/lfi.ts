@@ -75,8 +75,10 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
  * Endpoints that hand out secrets to whoever asks and that no page links to: Spring Boot's heap dump, environment
  * and Jolokia (`/actuator/heapdump`: passwords in memory), Apache's `server-status` and `server-info` (every URL
  * being served, session ids in them), `phpinfo.php` (the environment), and the SFTP settings editors keep in a
- * project (`.vscode/sftp.json`, Sublime's `sftp-config.json`: a server password). By the path's last one or two
- * segments, lower case; what it is, or undefined.
+ * project (`.vscode/sftp.json`, Sublime's `sftp-config.json`: a server password), ASP.NET's error and trace logs
+ * (`elmah.axd`, `trace.axd`: requests with their cookies), Symfony's profiler (`_profiler/phpinfo`) and PHPUnit's
+ * `eval-stdin.php` (runs the request body as PHP wherever a vendor folder is served, CVE-2017-9841). By the path's
+ * last one or two segments, lower case; what it is, or undefined.
  */
 function exposedEndpoint(path: string): string | undefined {
   const end = path.endsWith('/') ? path.length - 1 : path.length;
@@ -86,18 +88,22 @@ function exposedEndpoint(path: string): string | undefined {
   const what = EXPOSED_LAST.get(last);
   // (`server-status`, `heapdump` and `jolokia` at the root only, where their servers put them: an application may
   // name a page of its own so)
-  if (what !== undefined && (slash === 0 || last === 'phpinfo.php' || last === 'sftp-config.json')) return what;
-  if (!ACTUATOR_SECRETS.has(last) && last !== 'sftp.json') return undefined; // (no parent to look at for most paths)
+  if (what !== undefined && (slash === 0 || ANY_DEPTH.has(last))) return what;
+  if (!ACTUATOR_SECRETS.has(last) && last !== 'sftp.json' && last !== 'phpinfo') return undefined; // (no parent to look at for most paths)
   const prev = path.lastIndexOf('/', slash - 1);
   const parent = prev < 0 ? '' : path.slice(prev + 1, slash).toLowerCase();
   if (parent === 'actuator' && ACTUATOR_SECRETS.has(last)) return `Spring Boot's /actuator/${last}`;
   if (parent === '.vscode' && last === 'sftp.json') return 'an editor\'s SFTP settings';
+  if (parent === '_profiler' && last === 'phpinfo') return "Symfony's profiler phpinfo()";
   return undefined;
 }
 const EXPOSED_LAST: ReadonlyMap<string, string> = new Map([
   ['server-status', "Apache's server-status"], ['server-info', "Apache's server-info"], ['phpinfo.php', 'phpinfo()'],
   ['sftp-config.json', "an editor's SFTP settings"], ['heapdump', 'a JVM heap dump'], ['jolokia', 'Jolokia (JMX over HTTP)'],
+  ['elmah.axd', "ASP.NET's ELMAH error log"], ['trace.axd', "ASP.NET's request trace"], ['eval-stdin.php', "PHPUnit's eval-stdin.php"],
 ]);
+/** Of EXPOSED_LAST, those found at any depth (a site's subfolder, a `vendor/` folder), not at the root only. */
+const ANY_DEPTH: ReadonlySet<string> = new Set(['phpinfo.php', 'sftp-config.json', 'elmah.axd', 'trace.axd', 'eval-stdin.php']);
 const ACTUATOR_SECRETS: ReadonlySet<string> = new Set(['env', 'heapdump', 'threaddump', 'configprops', 'jolokia', 'logfile', 'gateway', 'shutdown']);
 
 /**
