@@ -26,3 +26,27 @@ export function isQueryOperator(key: string): boolean {
   const lower = key.toLowerCase();
   return STRONG_QUERY_OPERATORS.has(lower) || WEAK_QUERY_OPERATORS.has(lower);
 }
+
+/** Field names of secrets (read lower case with `_` and `-` dropped): an operator that reads one a piece at a time is the injection. */
+const SECRET_FIELD_WORDS = ['pass', 'pwd', 'secret', 'token', 'apikey', 'otp', 'hash'];
+
+/** Whether a member or parameter name segment names a secret (`password`, `reset_password_token`, `apiKey`). */
+export function isSecretField(segment: string): boolean {
+  if (segment.charCodeAt(0) === 36 || segment.length > 64) return false;
+  const f = segment.toLowerCase().replace(/[-_]/g, '');
+  for (const w of SECRET_FIELD_WORDS) if (f.includes(w)) return true;
+  return false;
+}
+
+/**
+ * Filter operators without `$` of Prisma, Sequelize, TypeORM-style and LoopBack JSON filters that compare or match
+ * part of a value (`{"where": {"password": {"startsWith": "a"}}}`): on a secret they read it a character at a
+ * time. Not `not`, `in` or `equals`, which settings and validation rules also use as member names. Lower case.
+ */
+const JSON_FILTER_OPERATORS: ReadonlySet<string> = new Set(['startswith', 'endswith', 'contains', 'icontains', 'regexp',
+  'regex', 'like', 'ilike', 'gt', 'gte', 'lt', 'lte']);
+
+/** Whether a member name is a JSON filter operator that reads a secret piece by piece when its holder is one. */
+export function isJsonFilterOperator(key: string): boolean {
+  return key.length <= 10 && JSON_FILTER_OPERATORS.has(key.toLowerCase());
+}

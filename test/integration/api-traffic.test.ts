@@ -114,6 +114,7 @@ const BENIGN: Sample[] = [
   // multipart/related uploads and multipart/mixed batches (refused with 415 before the thirteenth round)
   { label: 'Drive-style multipart upload', path: '/upload/drive/v3/files?uploadType=multipart', type: 'multipart/related; boundary=foo_bar_baz', body: ['--foo_bar_baz', 'Content-Type: application/json; charset=UTF-8', '', JSON.stringify({ name: '2026 Q3 보고서.pdf', parents: ['1AbC'], description: "Kim's notes (draft)" }), '--foo_bar_baz', 'Content-Type: application/pdf', '', '%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF', '--foo_bar_baz--', ''].join('\r\n') },
   { label: 'OData $batch', path: '/odata/$batch', type: 'multipart/mixed; boundary=batch_36522ad7', body: ['--batch_36522ad7', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '', "GET Customers('ALFKI')?$select=Name,City&$filter=Country eq 'Korea' HTTP/1.1", 'Accept: application/json', '', '', '--batch_36522ad7', 'Content-Type: multipart/mixed; boundary=changeset_1', '', '--changeset_1', 'Content-Type: application/http', 'Content-ID: 1', '', 'POST Customers HTTP/1.1', 'Content-Type: application/json', '', JSON.stringify({ Name: "O'Brien & Sons", City: 'Seoul' }), '--changeset_1--', '', '--batch_36522ad7--', ''].join('\r\n') },
+  json('a Prisma-style filter on ordinary fields', '/api/users/search', { where: { name: { contains: 'kim' }, createdAt: { gte: '2026-01-01' } }, orderBy: { createdAt: 'desc' } }),
   json('a chat message that is one link', '/api/channels/7/messages', { content: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' }),
 ];
 
@@ -138,6 +139,7 @@ const ATTACKS: Sample[] = [
   json('SSRF in a webhook URL', '/api/webhooks', { url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }),
   json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),
   { label: 'login bypass in the password', path: '/Account/Login', type: 'application/x-www-form-urlencoded', body: `Email=kim%40example.com&Password=${q("' OR '1'='1")}` },
+  json('a Prisma-style filter reading a password a character at a time', '/api/users/search', { where: { email: 'kim@example.com', password: { startsWith: '$2b$10$a' } } }),
   json('operators on credentials in a JSON login', '/api/login', { username: { $ne: null }, password: { $ne: null } }),
   json('an operator on a credential after one on an ordinary field', '/api/items', { price: { $ne: 0 }, password: { $ne: '' } }),
   { label: 'operator on a credential in a Parse-style where', path: `/parse/classes/_User?where=${q(JSON.stringify({ password: { $regex: '^a' } }))}` },

@@ -290,3 +290,12 @@ test('a query operator key is read with the member that holds it, on every occur
   ]);
   assert.ok(names.some(([value]) => value === '$ref'), 'other $ keys as before');
 });
+
+test('a filter operator without $ is read with its holder when the holder names a secret (Prisma, Sequelize)', () => {
+  const result = extractJson('{"where":{"name":{"contains":"kim"},"password":{"startsWith":"a"},"resetToken":{"gt":""}},"passwordPolicy":{"minLength":8}}');
+  assert.ok('inputs' in result);
+  const names = result.inputs.filter((i) => i.isName).map((i) => i.value);
+  assert.ok(names.includes('password[startsWith]') && names.includes('resetToken[gt]'), names.join());
+  assert.ok(names.includes('contains') && !names.includes('name[contains]'), 'an ordinary field keeps its plain names');
+  assert.ok(names.includes('minLength'));
+});

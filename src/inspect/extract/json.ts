@@ -2,7 +2,7 @@ import type { InputSource, InspectedInput } from '../finding.ts';
 import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractResult } from './extract-result.ts';
 import { strictUtf8Text } from './charset.ts';
 import { escapeText, LONE_SURROGATE, readEscape, readNumber, skipWs } from './json-lexical.ts';
-import { isQueryOperator } from '../query-operators.ts';
+import { isJsonFilterOperator, isQueryOperator, isSecretField } from '../query-operators.ts';
 
 /**
  * A strict JSON walker (RFC 8259) that turns a document into inputs: every key (`isName`) and every string, number
@@ -83,6 +83,11 @@ function walksIntoPrototype(parentPath: string, key: string): boolean {
 
 function prototypePath(source: InputSource, location: string): InspectedInput {
   return { source, name: 'constructor.prototype', location, value: 'constructor.prototype', isName: true };
+}
+
+/** A JSON filter operator without `$` under a secret (`"password": {"startsWith": "a"}`): read with its holder too. */
+function secretFilter(key: string, holder: string): boolean {
+  return holder !== '' && isJsonFilterOperator(key) && isSecretField(holder);
 }
 
 /**
@@ -410,7 +415,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         path = paths[top]! + step;
         name = guess;
         // Emitted with the object it was read in before, when names are emitted once; else on every occurrence.
-        if (guess.charCodeAt(0) === 36 && isQueryOperator(guess)) {
+        if ((guess.charCodeAt(0) === 36 && isQueryOperator(guess)) || secretFilter(guess, names[top]!)) {
           if (inputs.push(operatorKeyInput(source, guess, names[top]!, path)) > maxInputs) return tooManyInputs(maxInputs);
         } else if (guess !== '' && emittedKeys === undefined) {
           inputs.push({ source, name: guess, location: path, value: guess, isName: true });
@@ -453,7 +458,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
       if (!addName(openKeys, keyStarts, keySets, top, key, false)) return duplicate(key, i);
       path = paths[top]! + step;
       name = key;
-      if (key.charCodeAt(0) === 36 && isQueryOperator(key)) {
+      if ((key.charCodeAt(0) === 36 && isQueryOperator(key)) || secretFilter(key, names[top]!)) {
         if (inputs.push(operatorKeyInput(source, key, names[top]!, path)) > maxInputs) return tooManyInputs(maxInputs);
       } else if (key !== '' && (emittedKeys === undefined || ((slot < 0 || !keyEmitted[slot]) && !emittedKeys.has(key)))) {
         if (emittedKeys !== undefined) {

@@ -1,6 +1,6 @@
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { CH_AMP, CH_BRACKET, CH_DOLLAR, CH_DOT, CH_PIPE, CH_SEMICOLON, CH_UNDERSCORE } from '../../value-chars.ts';
-import { STRONG_QUERY_OPERATORS as STRONG_OPS, WEAK_QUERY_OPERATORS as WEAK_OPS } from '../../query-operators.ts';
+import { isSecretField, STRONG_QUERY_OPERATORS as STRONG_OPS, WEAK_QUERY_OPERATORS as WEAK_OPS } from '../../query-operators.ts';
 
 /**
  * NoSQL (MongoDB-style) injection.
@@ -91,16 +91,6 @@ function segments(name: string): string[] {
  */
 const GUARDED_FIELD_WORDS = ['pass', 'pwd', 'user', 'login', 'email', 'mail', 'account', 'token', 'secret', 'apikey',
   'owner', 'tenant', 'role', 'admin', 'auth', 'session', 'otp', 'pin', 'uid', 'key', 'code', 'phone', 'member', 'customer'];
-
-/** Field names of secrets: a weak operator (`$in`, `$type`) on one is the injection. */
-const SECRET_FIELD_WORDS = ['pass', 'pwd', 'secret', 'token', 'apikey', 'otp', 'hash'];
-
-function isSecretField(segment: string): boolean {
-  if (segment.charCodeAt(0) === 36 || segment.length > 64) return false;
-  const f = segment.toLowerCase().replace(/[-_]/g, '');
-  for (const w of SECRET_FIELD_WORDS) if (f.includes(w)) return true;
-  return false;
-}
 
 function isGuardedField(segment: string): boolean {
   const f = segment.toLowerCase().replace(/[-_]/g, '');
