@@ -160,6 +160,9 @@ const attacks: [string, string][] = [
   ['<root type="System.Data.Services.Internal.ExpandedWrapper`2[[System.Windows.Markup.XamlReader, PresentationFramework]]"/>', 'code-dotnet-gadget'],
   ['!<!System.Windows.Data.ObjectDataProvider%2c%20PresentationFramework> {MethodName: Start}', 'code-dotnet-gadget'],
   ['<ObjectDataProvider x:Key="a" ObjectType="{x:Type m:XamlReader}" MethodName="Parse" xmlns:m="clr-namespace:System.Windows.Markup;assembly=PresentationFramework"/>', 'code-dotnet-gadget'],
+  // the same in base64 .NET serialized data: an unsigned __VIEWSTATE (0xFF 0x01) and a BinaryFormatter stream
+  [Buffer.concat([Buffer.from([0xff, 0x01, 0x32, 0xe3, 0x0c, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0]), Buffer.from('Microsoft.PowerShell.Editor, Version=3.0.0.0'), Buffer.from([5, 1, 0, 0, 0]), Buffer.from('Microsoft.VisualStudio.Text.Formatting.TextFormattingRunProperties'), Buffer.from([1, 0, 0, 0]), Buffer.from('ForegroundBrush')]).toString('base64'), 'code-dotnet-gadget'],
+  [Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 0, 0, 0, 0, 0x0c, 2, 0, 0, 0]), Buffer.from('System.Windows.Forms, Version=4.0.0.0'), Buffer.from([5, 1, 0, 0, 0]), Buffer.from('System.Windows.Forms.AxHost+State'), Buffer.from([1, 0, 0, 0, 8])]).toString('base64'), 'code-dotnet-gadget'],
 ];
 
 test('attacks give a paranoia-1 finding with the expected rule', () => {
@@ -260,6 +263,8 @@ const benign: string[] = [
   '<p>Hello <b>world</b></p>',
   '$12.50 for 2 items: 3 x $4:00',
   'BAh7BkkiD3Nlc3Npb25faWQGOgZFVEkiJWFiY2RlZg',
+  // an ordinary WebForms __VIEWSTATE (a Pair of page state)
+  Buffer.concat([Buffer.from([0xff, 0x01, 0x0f, 0x0f, 0x05, 0x0a]), Buffer.from('-1234567890'), Buffer.from([0x64, 0x16, 0x02, 0x66, 0x0f, 0x64, 0x16, 0x02]), Buffer.from('System.Web.UI.Pair Label1 Hello world')]).toString('base64'),
   // Json.NET type metadata of ordinary classes, and .NET names in prose
   '{"$type":"MyShop.Models.Order, MyShop","$id":"1","Lines":{"$type":"System.Collections.Generic.List`1[[MyShop.Models.Line, MyShop]], mscorlib","$values":[]}}',
   'System.Windows.Data is the WPF data-binding namespace; see System.Security.Principal for identities.',

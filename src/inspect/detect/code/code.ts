@@ -1906,6 +1906,15 @@ function markers(v: string, f: Facts): Hit | undefined {
     const h = rubyGadgets(bin);
     if (h) return { ruleId: 'code-ruby-gadget', paranoia: 1, message: `base64 Ruby Marshal data with ${h.message}`, at: v.indexOf('BAh') };
   }
+  // base64 of .NET serialized data: ViewState and LosFormatter/ObjectStateFormatter output (0xFF 0x01: `/wE`), as an
+  // unsigned `__VIEWSTATE` takes it, and BinaryFormatter streams (`AAEAAAD/////`); a gadget type named inside is
+  // the ysoserial.net payload (TextFormattingRunProperties, TypeConfuseDelegate's ObjectDataProvider...)
+  for (const prefix of ['/wE', 'AAEAAAD/////']) {
+    for (const bin of base64Binary(v, prefix, 131072)) {
+      const h = dotnetGadgets(bin, '$type');
+      if (h) return { ruleId: 'code-dotnet-gadget', paranoia: 1, message: `base64 .NET serialized data with ${h.message}`, at: v.indexOf(prefix) };
+    }
+  }
   return best;
 }
 
