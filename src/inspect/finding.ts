@@ -6,7 +6,7 @@
 /** Attack families. Stable strings: they appear in policies (exclusions), events and metrics. */
 export const CATEGORIES = [
   'sqli', 'xss', 'cmdi', 'lfi', 'rfi', 'ssrf', 'xxe', 'ssti', 'nosqli', 'ldapi', 'crlf', 'jndi',
-  'prototype-pollution', 'java', 'php', 'code', 'ssi', 'mail', 'scanner', 'protocol', 'session-fixation',
+  'prototype-pollution', 'java', 'php', 'code', 'ssi', 'mail', 'scanner', 'protocol', 'session-fixation', 'xpathi',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 

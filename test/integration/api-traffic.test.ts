@@ -140,6 +140,7 @@ const ATTACKS: Sample[] = [
   json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),
   { label: 'login bypass in the password', path: '/Account/Login', type: 'application/x-www-form-urlencoded', body: `Email=kim%40example.com&Password=${q("' OR '1'='1")}` },
   json('a Prisma-style filter reading a password a character at a time', '/api/users/search', { where: { email: 'kim@example.com', password: { startsWith: '$2b$10$a' } } }),
+  { label: 'XPath node-set union in a login', path: `/login?user=${q("admin' or '1'='1")}&pass=${q("'] | //user/* | //x['")}` },
   json('operators on credentials in a JSON login', '/api/login', { username: { $ne: null }, password: { $ne: null } }),
   json('an operator on a credential after one on an ordinary field', '/api/items', { price: { $ne: 0 }, password: { $ne: '' } }),
   { label: 'operator on a credential in a Parse-style where', path: `/parse/classes/_User?where=${q(JSON.stringify({ password: { $regex: '^a' } }))}` },

@@ -18,6 +18,7 @@ import { ssiDetector } from './ssi/ssi.ts';
 import { ssrfDetector } from './ssrf/ssrf.ts';
 import { sstiDetector } from './ssti/ssti.ts';
 import { xssDetector } from './xss/xss.ts';
+import { xpathiDetector } from './xpathi/xpathi.ts';
 import { xxeDetector } from './xxe/xxe.ts';
 
 /**
@@ -44,6 +45,7 @@ export const DETECTORS: readonly Detector[] = [
   ssiDetector,
   ssrfDetector,
   sstiDetector,
+  xpathiDetector,
   xssDetector,
   xxeDetector,
 ];

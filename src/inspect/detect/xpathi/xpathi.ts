@@ -1,0 +1,113 @@
+import { SCORE, type Detector, type Finding } from '../../finding.ts';
+import { CH_QUOTE } from '../../value-chars.ts';
+
+/**
+ * XPath injection: a value that leaves the string literal an application put it in (`//user[name='VALUE']`) and
+ * goes on as XPath. Its boolean forms (`' or '1'='1`, `' or count(/*)=1 or '`, `' or true() or '`) read as SQL
+ * too and are the SQL detector's; what only XPath has:
+ * - a node-set union after the quote (`'] | //*`, `' | //password | '`): every node of the document, or the
+ *   secret ones, joined to the application's result (paranoia 1);
+ * - a step out of the predicate after the quote (`x']/../*`, `x']//*`): the siblings and parents of the node the
+ *   application meant (paranoia 1);
+ * - after the quote and `or`/`and`, an XPath function reading a node by an absolute path
+ *   (`' or substring(//user[1]/password,1,1)='a`, `' and string-length(name(/*[1]))=4 and '1'='1`): blind
+ *   extraction, a character at a time (paranoia 1).
+ * A quote, a bar and a slash in prose (`it's | /home`) is no union: the union needs `//`, `/*`, `/@` or `/..` after
+ * the bar, and the bar must be alone (`||` is an operator of many languages).
+ */
+
+/** XPath 1.0 functions a blind extraction reads a node with. */
+const FUNCTIONS = ['substring', 'string-length', 'name', 'local-name', 'count', 'contains', 'starts-with', 'string',
+  'normalize-space', 'translate', 'concat', 'boolean', 'number', 'sum', 'namespace-uri'];
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** At `i` (a `/`): a step that walks the document (`//`, `/*`, `/@`, `/..`). */
+function walkingStep(v: string, i: number): boolean {
+  if (v.charCodeAt(i) !== 47) return false;
+  const c = v.charCodeAt(i + 1);
+  return c === 47 || c === 42 || c === 64 || (c === 46 && v.charCodeAt(i + 2) === 46);
+}
+
+function isQuote(c: number): boolean {
+  return c === 39 || c === 34;
+}
+
+/** After the quote at `q`: a union or a step out of the predicate; the index of the finding, or -1. */
+function breakOut(v: string, q: number): { rule: string; message: string } | undefined {
+  let i = q + 1;
+  let closed = 0;
+  while (i < v.length && closed < 4 && (v.charCodeAt(i) === 93 || v.charCodeAt(i) === 41)) { i++; closed++; }
+  // `x']/../*`: out of the predicate and on to another step
+  if (closed > 0 && v.charCodeAt(i - closed) === 93 && walkingStep(v, i)) {
+    return { rule: 'xpathi-step-out', message: 'XPath predicate closed and a step out of it' };
+  }
+  while (i < v.length && i - q < 16 && isSpace(v.charCodeAt(i))) i++;
+  if (v.charCodeAt(i) !== 124 || v.charCodeAt(i + 1) === 124 || v.charCodeAt(i - 1) === 124) return undefined;
+  i++;
+  while (i < v.length && i - q < 24 && isSpace(v.charCodeAt(i))) i++;
+  if (walkingStep(v, i)) return { rule: 'xpathi-union', message: 'XPath string closed and a node-set union added' };
+  return undefined;
+}
+
+/** A quote followed by `or`/`and`, and an XPath function reading an absolute path (`substring(//user`). */
+function blindFunction(lower: string): number {
+  let from = 0;
+  for (let guard = 0; guard < 8; guard++) {
+    const open = lower.indexOf('(/', from);
+    if (open < 0) return -1;
+    from = open + 2;
+    let s = open;
+    while (s > 0 && s > open - 20 && (isNameChar(lower.charCodeAt(s - 1)))) s--;
+    if (!FUNCTIONS.includes(lower.slice(s, open))) continue;
+    // a quote that the value leaves, then `or` or `and`, before the function
+    if (leftQuoteBefore(lower, Math.max(0, s - 200), s)) return s;
+  }
+  return -1;
+}
+
+/** In lower[from, to): a quote, blanks, an optional `)`, blanks, then `or` or `and` and a blank. */
+function leftQuoteBefore(lower: string, from: number, to: number): boolean {
+  for (let q = from; q < to; q++) {
+    if (!isQuote(lower.charCodeAt(q))) continue;
+    let i = q + 1;
+    while (i < to && isSpace(lower.charCodeAt(i))) i++;
+    if (lower.charCodeAt(i) === 41) i++;
+    while (i < to && isSpace(lower.charCodeAt(i))) i++;
+    const word = lower.startsWith('or', i) ? 2 : lower.startsWith('and', i) ? 3 : 0;
+    if (word > 0 && isSpace(lower.charCodeAt(i + word))) return true;
+  }
+  return false;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || c === 45;
+}
+
+export const xpathiDetector: Detector = {
+  category: 'xpathi',
+  needs: CH_QUOTE,
+  detect(value: string, _context, report: (finding: Finding) => void): void {
+    if (value.length < 4) return;
+    const v = value;
+    if (v.includes('/')) {
+      for (let q = 0, seen = 0; q < v.length && seen < 64; q++) {
+        if (!isQuote(v.charCodeAt(q))) continue;
+        seen++;
+        const hit = breakOut(v, q);
+        if (hit) {
+          report({ ruleId: hit.rule, category: 'xpathi', paranoia: 1, score: SCORE.critical, message: hit.message, matched: v.slice(q, q + 40) });
+          return;
+        }
+      }
+      if (v.includes('(/')) {
+        const at = blindFunction(v.toLowerCase());
+        if (at >= 0) {
+          report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and a function reading the document by an absolute path', matched: v.slice(Math.max(0, at - 10), at + 40) });
+        }
+      }
+    }
+  },
+};
