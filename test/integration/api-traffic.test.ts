@@ -23,6 +23,8 @@ interface Sample { readonly label: string; readonly path: string; readonly metho
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const json = (label: string, path: string, value: unknown, type = 'application/json', method = 'POST'): Sample => ({ label, path, method, body: JSON.stringify(value), type });
 const q = encodeURIComponent;
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const jwt = (header: object): string => `Bearer ${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: '1001', exp: 1900000000 })).toString('base64url')}.c2lnbmF0dXJl`;
 
 async function send(s: Sample): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { 'user-agent': UA, ...s.headers };
@@ -115,6 +117,10 @@ const BENIGN: Sample[] = [
   { label: 'Drive-style multipart upload', path: '/upload/drive/v3/files?uploadType=multipart', type: 'multipart/related; boundary=foo_bar_baz', body: ['--foo_bar_baz', 'Content-Type: application/json; charset=UTF-8', '', JSON.stringify({ name: '2026 Q3 보고서.pdf', parents: ['1AbC'], description: "Kim's notes (draft)" }), '--foo_bar_baz', 'Content-Type: application/pdf', '', '%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF', '--foo_bar_baz--', ''].join('\r\n') },
   { label: 'OData $batch', path: '/odata/$batch', type: 'multipart/mixed; boundary=batch_36522ad7', body: ['--batch_36522ad7', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '', "GET Customers('ALFKI')?$select=Name,City&$filter=Country eq 'Korea' HTTP/1.1", 'Accept: application/json', '', '', '--batch_36522ad7', 'Content-Type: multipart/mixed; boundary=changeset_1', '', '--changeset_1', 'Content-Type: application/http', 'Content-ID: 1', '', 'POST Customers HTTP/1.1', 'Content-Type: application/json', '', JSON.stringify({ Name: "O'Brien & Sons", City: 'Seoul' }), '--changeset_1--', '', '--batch_36522ad7--', ''].join('\r\n') },
   json('a Prisma-style filter on ordinary fields', '/api/users/search', { where: { name: { contains: 'kim' }, createdAt: { gte: '2026-01-01' } }, orderBy: { createdAt: 'desc' } }),
+  // credentials as applications read them: a Basic password with symbols, a JWT whose header names its key and JWKS
+  { label: 'Basic credentials with symbols', path: '/api/v1/me', headers: { authorization: basic('svc_report', "P@ss'w0rd;--") } },
+  { label: 'a JWT with kid and jku', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'RS256', typ: 'JWT', kid: 'k-2026-11', jku: 'https://auth.example.com/.well-known/jwks.json' }) } },
+  { label: 'an ETag validator', path: '/api/v1/items/7', headers: { 'if-none-match': 'W/"a1b2c3"' } },
   json('a chat message that is one link', '/api/channels/7/messages', { content: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' }),
 ];
 
@@ -141,6 +147,11 @@ const ATTACKS: Sample[] = [
   { label: 'login bypass in the password', path: '/Account/Login', type: 'application/x-www-form-urlencoded', body: `Email=kim%40example.com&Password=${q("' OR '1'='1")}` },
   json('a Prisma-style filter reading a password a character at a time', '/api/users/search', { where: { email: 'kim@example.com', password: { startsWith: '$2b$10$a' } } }),
   { label: 'XPath node-set union in a login', path: `/login?user=${q("admin' or '1'='1")}&pass=${q("'] | //user/* | //x['")}` },
+  { label: 'SQL in a Basic password', path: '/api/v1/me', headers: { authorization: basic('svc_report', "' OR '1'='1") } },
+  { label: 'LDAP filter in a Basic user name', path: '/intranet/', headers: { authorization: basic('*)(&(objectClass=user)(description=*pass*)', 'x') } },
+  { label: 'SQL in a JWT kid', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'HS256', kid: "x' UNION SELECT 'secretkey'-- -" }) } },
+  { label: 'traversal in a JWT kid', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'HS256', kid: '../../../../../../dev/null' }) } },
+  { label: 'Shellshock in a cache validator', path: '/cgi-bin/auth.cgi', headers: { 'if-none-match': '() { :; }; sleep 10' } },
   json('operators on credentials in a JSON login', '/api/login', { username: { $ne: null }, password: { $ne: null } }),
   json('an operator on a credential after one on an ordinary field', '/api/items', { price: { $ne: 0 }, password: { $ne: '' } }),
   { label: 'operator on a credential in a Parse-style where', path: `/parse/classes/_User?where=${q(JSON.stringify({ password: { $regex: '^a' } }))}` },

@@ -59,6 +59,7 @@ export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection
     if (input.name === 'referer') addReferer(inputs, input);
     else inputs.push(input);
   }
+  credentialInputs(inputs, exchange);
   // A Content-Type that is no media type is inspected like any other header. With a body, the body phase refuses it;
   // without one (Struts' S2-045 sends `%{(#_=...)}` and nothing after the head) it would reach the backend unread.
   const contentType = exchange.header('content-type');
@@ -66,6 +67,49 @@ export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection
     inputs.push({ source: 'header', name: 'content-type', location: 'header:content-type', value: contentType });
   }
   return inputs;
+}
+
+/** Headers not inspected as a whole (credentials, opaque validators) whose values still reach an application. */
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'if-none-match', 'if-match'];
+
+/**
+ * What an application reads out of the credential and validator headers, which are not inputs as a whole (a token
+ * is no payload): a Basic credential's user name and password, which some compare in a SQL or LDAP query; the
+ * header of a bearer JWT, whose `kid` names a key looked up in a database or a file before the signature is checked
+ * and whose `jku` and `x5u` are URLs fetched to check it; and a value that is a Shellshock function definition
+ * (`() { :; }; ...`), which a CGI server exports to bash whatever the header. All are located at the header
+ * (`header:authorization`), so that events redact them.
+ */
+function credentialInputs(inputs: InspectedInput[], exchange: Exchange): void {
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = exchange.header(name);
+    if (value === undefined || value.length < 4) continue;
+    const location = `header:${name}`;
+    const start = value.trimStart();
+    if (start.startsWith('() {') || start.startsWith('(){')) inputs.push({ source: 'header', name, location, value });
+    if (!name.endsWith('authorization')) continue;
+    const space = value.indexOf(' ');
+    if (space < 0) continue;
+    const scheme = value.slice(0, space).toLowerCase();
+    const credential = value.slice(space + 1).trim();
+    if (scheme === 'basic') {
+      const decoded = Buffer.from(credential, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) continue;
+      const user = decoded.slice(0, colon);
+      const password = decoded.slice(colon + 1);
+      if (user !== '') inputs.push({ source: 'header', name: 'username', location, value: user });
+      if (password !== '') inputs.push({ source: 'header', name: 'password', location, value: password });
+    } else if (scheme === 'bearer') {
+      const dot = credential.indexOf('.');
+      if (dot < 8 || dot > 2048) continue;
+      const header = Buffer.from(credential.slice(0, dot), 'base64url').toString('utf8');
+      if (header.charCodeAt(0) !== 0x7b) continue; // `{`: a JOSE header
+      const parsed = extractJson(header, { source: 'header', scalars: false, maxInputs: 64 });
+      if ('problem' in parsed) continue; // not a JWT: the JWT protection, when on, refuses it
+      for (const input of parsed.inputs) inputs.push({ ...input, location });
+    }
+  }
 }
 
 /**
