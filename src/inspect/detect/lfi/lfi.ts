@@ -155,7 +155,7 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
 
     // UNC paths: \\host\share\...
     if (t.startsWith('\\\\') || (t.startsWith('//') && context.source !== 'path' && t.length > 3 && !t.startsWith('///') && looksUncShare(t))) {
-      const unc = uncVerdict(t, token);
+      const unc = uncVerdict(t, token, t.length >= trimmed.length - 2);
       if (unc !== null) keep(unc);
     }
 
@@ -277,7 +277,7 @@ const PROC_FILES_INSIDE: ReadonlySet<string> = new Set(['version', 'cpuinfo', 'm
   'diskstats', 'crypto', 'keys', 'kmsg', 'sysrq-trigger', 'cgroups', 'locks', 'misc', 'vmallocinfo', 'sys', 'bus',
   'driver', 'fs', 'irq', 'tty', 'acpi', 'scsi', 'timer_list', 'pagetypeinfo', 'key-users', 'mdstat', 'dma']);
 
-function uncVerdict(t: string, token: PathToken): Verdict | null {
+function uncVerdict(t: string, token: PathToken, alone: boolean): Verdict | null {
   const parts = t.replaceAll('/', '\\').split('\\').filter((p) => p !== '');
   if (parts.length < 2) return null;
   const host = parts[0]!.toLowerCase();
@@ -289,8 +289,17 @@ function uncVerdict(t: string, token: PathToken): Verdict | null {
     return { rule: 'lfi-unc-path', paranoia: 1, score: SCORE.critical,
       message: admin ? `UNC path to the administrative share ${share}` : 'UNC path to the local machine', start: token.start, end: token.end };
   }
+  // the value a script on another machine's share (`\\\\evil.example\\share\\s.php`): a Windows server includes it over SMB
+  const last = parts[parts.length - 1]!.toLowerCase();
+  const dot = last.lastIndexOf('.');
+  if (alone && parts.length >= 3 && dot > 0 && UNC_SCRIPT_EXT.has(last.slice(dot + 1))) {
+    return { rule: 'lfi-unc-path', paranoia: 1, score: SCORE.critical, message: 'UNC path to a script on another machine', start: token.start, end: token.end };
+  }
   return { rule: 'lfi-unc-path', paranoia: 2, score: SCORE.warning, message: 'UNC path', start: token.start, end: token.end };
 }
+
+/** Extensions of files a Windows server runs or includes from a share. */
+const UNC_SCRIPT_EXT: ReadonlySet<string> = new Set(['php', 'phtml', 'inc', 'asp', 'aspx', 'jsp', 'dll', 'exe', 'ps1', 'bat', 'cmd', 'vbs', 'hta', 'scr']);
 
 function looksUncShare(t: string): boolean {
   return t.includes('$');
@@ -391,7 +400,7 @@ const GATE = /[/\\]|(?<![^.\x20"'=\t\n])\.|config|\.in[i\u0130]|id_rsa|ntuser|0x
  *   `pathShape` cuts, or turn a character into an ASCII letter (the Kelvin sign), so such tokens are always read.
  * Matched ASCII case-insensitively, as the rules compare lower-cased text.
  */
-const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|tomcat-users|docker\.sock|\.(?:sql|bak|old|orig|swp|swo|save|backup|bkp|bck|mdb|dump|log|inc|cnf|key|jks|keystore|kdbx|ppk|rdb|accdb|mdf|ldf)/i;
+const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|tomcat-users|docker\.sock|logs|\.(?:sql|bak|old|orig|swp|swo|save|backup|bkp|bck|mdb|dump|log|inc|cnf|key|jks|keystore|kdbx|ppk|rdb|accdb|mdf|ldf)/i;
 
 const HEX_PATH = /0[xX](?:2[eEfF]|5[cC])/;
 

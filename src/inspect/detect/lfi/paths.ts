@@ -343,6 +343,11 @@ export function sensitiveNormal(p: string): Sensitive | null {
   if (segs.length >= 2 && segs[segs.length - 2] === 'etc' && (last === 'passwd' || last === 'shadow' || last === 'master.passwd')) {
     return { name: `etc/${last}`, strong: true };
   }
+  // a web server's own logs wherever it is installed (`/usr/local/apache2/logs/error_log`, `C:\\xampp\\apache\\logs\\access.log`):
+  // what log poisoning includes after writing PHP into a request line or User-Agent
+  if (WEB_SERVER_LOGS.has(last) && segs.length >= 3 && (segs[segs.length - 2] === 'logs' || segs[segs.length - 2] === 'log') && segs.some((s) => WEB_SERVER_DIRS.has(s))) {
+    return { name: `${segs[segs.length - 3]}/${segs[segs.length - 2]}/${last}`, strong: true };
+  }
   // backups and dumps, logs in a web tree
   if (last.includes('.')) {
     if (isBackupName(last)) return weak ?? { name: last, strong: false, backup: endsAsBackup(last) };
@@ -355,6 +360,11 @@ export function sensitiveNormal(p: string): Sensitive | null {
   }
   return weak;
 }
+
+/** A web server's access and error logs, by their usual names. */
+const WEB_SERVER_LOGS: ReadonlySet<string> = new Set(['access.log', 'access_log', 'error.log', 'error_log', 'ssl_access_log', 'ssl_error_log']);
+/** Directories web servers are installed in (a segment of the path to their logs). */
+const WEB_SERVER_DIRS: ReadonlySet<string> = new Set(['apache', 'apache2', 'httpd', 'nginx', 'xampp', 'lampp', 'lighttpd', 'openresty', 'tomcat', 'wamp', 'wamp64', 'mamp']);
 
 /** A strong finding over the weak one of its directory; the directory's when both are weak (it was found first). */
 function strongest(found: Sensitive, weak: Sensitive | null): Sensitive {

@@ -18,6 +18,10 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['email[$exists]', NAME],
   ['$or[0][user]', NAME],
   ['role[$nin][]', NAME],
+  // aggregation stages that read or write other collections, wherever they are
+  ['pipeline[$lookup]', NAME],
+  ['stages[$unionWith]', NAME],
+  ['pipeline[$out]', NAME],
   ['user.$ne', NAME],
   ['userId[$NE]', NAME],
   ['filters[$or][0][password][$gt]', NAME],

@@ -19,6 +19,11 @@ import { isSecretField, STRONG_QUERY_OPERATORS as STRONG_OPS, WEAK_QUERY_OPERATO
  */
 
 const CODE_OPS = new Set(['$where', '$function', '$accumulator']);
+/**
+ * Aggregation stages that read or write other collections (`$lookup` from `users`, `$unionWith`, `$out` and
+ * `$merge` over a collection): no filter of the request's own documents, wherever they appear.
+ */
+const STAGE_OPS = new Set(['$lookup', '$unionwith', '$out', '$merge', '$graphlookup']);
 
 const ORM_LOOKUPS = new Set([
   'exact', 'iexact', 'contains', 'icontains', 'in', 'gt', 'gte', 'lt', 'lte', 'startswith', 'istartswith',
@@ -107,7 +112,7 @@ function isGuardedField(segment: string): boolean {
  * (blind extraction), a name that is an operator alone, and any name with a guarded field (isGuardedField) stay 1.
  */
 function nameOperatorParanoia(op: string, segs: readonly string[]): Paranoia {
-  if (CODE_OPS.has(op) || op === '$regex' || segs.length < 2) return 1;
+  if (CODE_OPS.has(op) || STAGE_OPS.has(op) || op === '$regex' || segs.length < 2) return 1;
   for (const seg of segs) if (seg.charCodeAt(0) !== 36 && isGuardedField(seg)) return 1;
   return 2;
 }
@@ -223,7 +228,7 @@ function operatorKeys(v: string, lower: string, report: (f: Finding) => void): b
     // `where=`) take by design; a credential, identifier, owner or role, code, `$regex`, or an operator at the top
     // of the document or after a `,` is the injection
     const brace = before === '{' ? b : before === ',' ? enclosingBrace(v, b) : -1;
-    const holder = brace >= 0 && !CODE_OPS.has(op) && op !== '$regex' ? holderKey(v, brace) : undefined;
+    const holder = brace >= 0 && !CODE_OPS.has(op) && !STAGE_OPS.has(op) && op !== '$regex' ? holderKey(v, brace) : undefined;
     if (holder !== undefined && !isGuardedField(holder)) {
       if (fieldAt < 0) { fieldAt = at; fieldOp = op; }
       continue;

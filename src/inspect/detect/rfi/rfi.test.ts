@@ -45,6 +45,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['https://evil.example/shell', 2, { source: 'body', name: 'content' }],
   ['https://evil.example/shell', 2, { source: 'body', name: 'body' }],
   ['https://evil.example/shell', 1, { source: 'query', name: 'page' }],
+  // an include of a host on the victim's own network
+  ['http://10.13.37.1/s.txt', 1, { source: 'query', name: 'lang' }],
+  ['http://10.13.37.1/s.txt\u0000', 1, { source: 'query', name: 'lang' }],
   ['https://evil.example/', 2, { source: 'body', name: 'document-uri' }],
   ['https://evil.example/x', 2, q('pageUrl')],
   ['https://evil.example/x', 2, q('Page URL')],

@@ -74,10 +74,13 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
     if (!WEB_SCHEMES.has(url.scheme) || url.hosts.length === 0) continue;
     const host = url.hosts[0]!;
     const facts = classifyHost(host);
-    if (facts === null || isInternal(facts.kind)) continue; // SSRF's business
+    if (facts === null) continue;
+    const whole = url.start <= value.length - value.trimStart().length && url.end >= value.trimEnd().length;
+    // an internal host is SSRF's business, but in an include parameter, or cut by `?` or a NUL, it is an include all
+    // the same (`lang=http://10.13.37.1/s.txt%00`: a payload served from a host on the victim's network)
+    if (isInternal(facts.kind) && !(include && !context.isName && (whole || value.charCodeAt(url.end) === 0))) continue;
     if (!host.includes('.') && !facts.literal) continue; // `http://intranet/`: no public host
     const span = { start: url.start, end: url.end };
-    const whole = url.start <= value.length - value.trimStart().length && url.end >= value.trimEnd().length;
     const ext = scriptExtension(url);
     // the value starts with the URL, which a NUL byte ends (PHP before 5.3.4 cut the path there, and the suffix)
     const nulCut = value.charCodeAt(url.end) === 0 && url.start <= value.length - value.trimStart().length;

@@ -91,6 +91,10 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['netdoc:/etc/passwd', 1],
   ['tftp://evil.example/x', 1],
   ['ldap://evil.example/o=x', 2],
+  // the whole value an internal URL with a port or a path, whatever the parameter is called (not free text)
+  ['http://10.0.0.5/internal', 1, { source: 'body', name: 'u' }],
+  ['http://10.0.0.5:8080/manager/html', 1, { source: 'body', name: 'data' }],
+  ['ldap://127.0.0.1:389/%0astats%0aquit', 1, { source: 'body', name: 'u' }],
   // weaker
   ['http://10.0.0.5/internal', 2],
   // a redirect parameter: a private address in plain form counts from paranoia 2, crafted forms from 1
@@ -152,6 +156,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['http://localhost:9200/_cat/indices', BODY],
   ['export DOCKER_HOST=tcp://localhost:2375 then http://localhost:2375/info answers', BODY],
   ['http://localhost:3000/callback', { source: 'query', name: 'redirect_uri' }],
+  ['http://192.168.0.1', { source: 'query', name: 'router' }],
+  ['http://localhost:9200/_cat/indices', { source: 'query', name: 'q' }],
 ];
 
 test('SSRF targets are found at the expected paranoia level', () => {

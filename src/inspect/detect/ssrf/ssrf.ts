@@ -25,6 +25,10 @@ const URL_HINTS = ['url', 'uri', 'link', 'href', 'src', 'source', 'dest', 'targe
  * Names that hold where a browser goes next: a loopback or private address there is an OAuth loopback redirect or an
  * intranet application's own page, not SSRF.
  */
+/** Names of free text: a URL pasted alone into a comment or a search (`http://localhost:9200/_cat/indices`) is quoted, not fetched. */
+const TEXT_NAMES: ReadonlySet<string> = new Set(['comment', 'comments', 'message', 'msg', 'body', 'content', 'text', 'description',
+  'desc', 'note', 'notes', 'q', 'query', 'search', 'keyword', 'keywords', 'title', 'subject', 'bio', 'review', 'feedback',
+  'reply', 'post', 'remark', 'memo', 'question', 'answer', 'summary']);
 const REDIRECT_HINTS = ['redirect', 'return', 'next', 'continue', 'goto', 'back', 'success', 'failure', 'cancel', 'origin', 'referer', 'referrer'];
 
 /** Schemes that make a server-side fetch dangerous by themselves. */
@@ -82,7 +86,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   const keep = (v: Verdict): void => best.keep(v);
   const hints = nameHints(context.name);
   const browserHeader = context.source === 'header' && hints.browser;
-  const where: Where = { urlish: !context.isName && hints.url, redirect: hints.redirect, browserHeader, header: context.source === 'header' };
+  const where: Where = { urlish: !context.isName && hints.url, text: context.isName || hints.text, redirect: hints.redirect, browserHeader, header: context.source === 'header' };
 
   const seen = new Map<string, HostFacts | null>(); // hosts repeat in long values: classify each once
   for (const url of urls) {
@@ -151,6 +155,8 @@ function bare(value: string, colon: number, context: DetectorContext, report: (f
 
 interface Where {
   readonly urlish: boolean;
+  /** The name is one of free text (TEXT_NAMES). */
+  readonly text: boolean;
   readonly redirect: boolean;
   readonly browserHeader: boolean;
   readonly header: boolean;
@@ -174,6 +180,11 @@ function judge(facts: HostFacts, url: FoundUrl, where: Where, valueLength: numbe
     // paranoia 1.
     else if (where.redirect && (facts.kind === 'loopback' || facts.kind === 'private') && !crafted && !probe) level = 2;
     else if (where.urlish || crafted || probe) level = 1;
+    // the whole value a URL to an internal address, with a port or a path (`http://10.0.0.5:8080/manager/html`,
+    // `http://127.0.0.1/admin`): a target, whatever the parameter is called; quoted in text, or a bare address
+    // (`http://192.168.0.1`, a router's page named in a question) it stays at 2
+    else if (url.start === 0 && url.end >= valueLength && (facts.literal || facts.kind === 'loopback') && !where.redirect && !where.text &&
+      (url.port >= 0 || (url.rest.length > 1 && url.rest.charCodeAt(0) === 47))) level = 1;
     else level = 2;
     const how = facts.unusual ? ' (unusual notation)' : facts.dns ? ' (DNS name carrying the address)' : url.userinfo ? ' (behind an @)' :
       probe ? ` (port ${url.port}, ${SERVICE_PORTS.has(url.port) ? 'a service that speaks no HTTP' : 'a management API'})` : '';
@@ -254,8 +265,9 @@ interface NameHints {
   readonly url: boolean;
   readonly redirect: boolean;
   readonly browser: boolean;
+  readonly text: boolean;
 }
-const NO_HINTS: NameHints = { url: false, redirect: false, browser: false };
+const NO_HINTS: NameHints = { url: false, redirect: false, browser: false, text: false };
 const HINT_MEMO = new Map<string, NameHints>();
 
 /** The hints of a parameter name, memoised by the name as written (names repeat across requests). */
@@ -264,7 +276,7 @@ function nameHints(raw: string): NameHints {
   const known = HINT_MEMO.get(raw);
   if (known !== undefined) return known;
   const name = raw.toLowerCase();
-  const hints: NameHints = { url: matchesHint(name, URL_HINTS), redirect: matchesHint(name, REDIRECT_HINTS), browser: name === 'referer' || name === 'origin' };
+  const hints: NameHints = { url: matchesHint(name, URL_HINTS), redirect: matchesHint(name, REDIRECT_HINTS), browser: name === 'referer' || name === 'origin', text: TEXT_NAMES.has(name) };
   if (HINT_MEMO.size >= 4096) HINT_MEMO.clear();
   HINT_MEMO.set(raw, hints);
   return hints;
