@@ -240,9 +240,12 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   ["' or true() or '", 1, 'sqli-tautology'],
   // a whole value that is a subquery reading the database (sqlmap's inline query)
   ['(SELECT CONCAT(0x7176786271,(CASE WHEN (1=1) THEN 0x31 ELSE 0x30 END),0x716a766a71))', 1, 'sqli-boolean'],
+  ['(select top 1 password from users)', 1, 'sqli-boolean'],
 ];
 
 const BENIGN: string[] = [
+  '(select one from the list)',
+  '(Select all that apply)',
   '\ufffd\ufffd union station \ufffd\ufffd', // a legacy (EUC-KR) query read as UTF-8, around ordinary words
   'Select your size from the list',
   'union of workers',
@@ -712,12 +715,16 @@ test('a subquery, CASE or IF( in an ordering or column-list parameter is paranoi
     sqliDetector.detect(value, { source: 'query', name, isName: false, paranoia: 1, layers: [] }, (f) => out.push(f));
     return out;
   };
-  for (const name of ['sort', 'orderBy', 'order_by', 'fields', 'options[sort]']) {
+  for (const name of ['sort', 'orderBy', 'order_by', 'fields', 'options[sort]', 'dir', 'sortOrder', 'columns']) {
     assert.equal(at(name, "(CASE WHEN (SELECT substr(password,1,1) FROM users LIMIT 1)='a' THEN name ELSE price END)")[0]?.ruleId, 'sqli-boolean', name);
     assert.equal(at(name, 'id,(SELECT password FROM users LIMIT 1) AS name').length, 1, name);
     assert.equal(at(name, 'IF(1=1,name,price)').length, 1, name);
   }
   for (const value of ['-created_at,title', 'name desc, price asc', 'price:asc', 'if (ready) first']) assert.deepEqual(at('sort', value), [], value);
+  // a column list turned into a query by a FROM clause and a comment
+  assert.equal(at('columns', 'username,password FROM users--')[0]?.ruleId, 'sqli-boolean');
+  assert.deepEqual(at('columns', 'name from catalog'), []);
+  assert.deepEqual(at('dir', 'asc'), []);
   assert.deepEqual(at('q', 'id,(SELECT password FROM users LIMIT 1) AS name'), []);
 });
 

@@ -1513,14 +1513,18 @@ function wholeSubquery(value: string): boolean {
   if (v.slice(k, k + 6).toLowerCase() !== 'select' || isWordChar(v.charCodeAt(k + 6))) return false;
   return SUBQUERY_SQLISH.test(v);
 }
-const SUBQUERY_SQLISH = /\bcase\s+when\b|\b0x[0-9a-f]{4}|\b(?:concat|char|sleep|substring|substr|ascii|extractvalue|updatexml)\s*\(|\blimit\s+\d|\bwhere\s+\w+\s*[=<>]/i;
+const SUBQUERY_SQLISH = /\bcase\s+when\b|\b0x[0-9a-f]{4}|\b(?:concat|char|sleep|substring|substr|ascii|extractvalue|updatexml)\s*\(|\blimit\s+\d|\btop\s+\d|\bwhere\s+\w+\s*[=<>]|\bfrom\s+(?:users?|accounts?|admins?|members?|customers?|credentials|passwords?|information_schema|mysql\.|sys\.|pg_|dual\b|sysobjects|all_tables|sqlite_master)/i;
 
-/** `(SELECT`, `CASE WHEN` (any blanks), MySQL's `IF(` in any case: an expression, not a column name. */
-const ORDERING_SUBQUERY = /\(\s*select\b|\bcase\s+when\b|\bif\(/i;
+/**
+ * `(SELECT`, `CASE WHEN` (any blanks), MySQL's `IF(` in any case: an expression, not a column name; or a FROM clause
+ * cut by a comment or ended by `;` (`columns=username,password FROM users--`): a column list turned into a query.
+ */
+const ORDERING_SUBQUERY = /\(\s*select\b|\bcase\s+when\b|\bif\(|\bfrom\s+[\w.]{1,64}\s{0,8}(?:--|#|\/\*|;)/i;
 
 /** Names of parameters that pick the order or the columns of a query (the last step of a structured name). */
 const ORDERING_FIELDS: ReadonlySet<string> = new Set(['sort', 'sortby', 'sortfield', 'sortcolumn', 'sortkey', 'order',
-  'orderby', 'orderfield', 'ordercolumn', 'fields', 'columns', 'cols', 'groupby']);
+  'orderby', 'orderfield', 'ordercolumn', 'fields', 'columns', 'cols', 'groupby', 'dir', 'direction', 'sortdir',
+  'sortorder', 'sortdirection', 'orderdir', 'orderdirection']);
 
 /** The last name asked about, and the answer: fields repeat from value to value, and the check runs for every one. */
 let lastOrderingName: string | undefined;
