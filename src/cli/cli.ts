@@ -26,7 +26,7 @@ Run "portcullis COMMAND --help" for a command's options.`,
   start: `portcullis start: run the gateway
 
   --config FILE        policy file (YAML or JSON); reloaded on SIGHUP and, with reload.watch, on change
-  --upstream URL       no policy file: forward every path and method (but TRACE, CONNECT) to URL
+  --upstream URL       no policy file: forward every path with GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS to URL
   --openapi SPEC       with --upstream: only the operations SPEC declares (strict mode: others get 404/405),
                        requests validated against their schemas
   --listen HOST:PORT   with --upstream: where clients connect (default 127.0.0.1:8080)

@@ -1,11 +1,16 @@
+import { METHODS as NODE_METHODS } from 'node:http';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ModeSchema, SecretSchema } from './common-schema.ts';
 import { PROTECTIONS } from '../protections/index.ts';
 import { StoreSettingsSchema } from '../store/config.ts';
 import { ListenerTlsSchema, RedirectToHttpsSchema, UpstreamTlsSchema } from '../server/tls/tls-schema.ts';
 
-/** HTTP methods a route may declare. TRACE and CONNECT are accepted here but never allowed unless listed. */
-export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'] as const;
+/**
+ * HTTP methods a route may declare: every method Node's HTTP parser reads, so that WebDAV (`PROPFIND`, `MKCOL`...),
+ * CalDAV (`REPORT`), a CDN's `PURGE` or `QUERY` can be allowed where a backend serves them (others never reach a
+ * route: the parser refuses them). TRACE and CONNECT are accepted here but never allowed unless listed.
+ */
+export const METHODS: readonly string[] = NODE_METHODS;
 
 const Int = (minimum: number, maximum: number, description: string, defaultValue?: number) =>
   Type.Integer({ minimum, maximum, description, ...(defaultValue === undefined ? {} : { default: defaultValue }) });
@@ -76,7 +81,7 @@ const RouteSchema = Type.Object({
   }),
   methods: Type.Optional(Type.Array(Type.Union(METHODS.map((m) => Type.Literal(m))), {
     minItems: 1, uniqueItems: true,
-    description: 'Methods this route accepts (GET implies HEAD). Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS.',
+    description: 'Methods this route accepts (GET implies HEAD): any method Node reads, WebDAV\'s and CalDAV\'s (`PROPFIND`, `REPORT`), `PURGE` and `QUERY` included. Default: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS.',
   })),
   upstream: Type.String({ minLength: 1, description: 'Name of the upstream (key of `upstreams`).' }),
   mode: Type.Optional(ModeSchema),

@@ -17,6 +17,7 @@ before(async () => {
       { name: 'shop-write', path: '/shops/{shopName}', methods: ['PUT'], upstream: 'shop' },
       { name: 'orders', path: '/orders', methods: ['POST'], upstream: 'shop', mode: 'monitor' },
       { name: 'legacy', path: '/legacy/**', methods: ['GET'], upstream: 'shop', protections: { methodRestriction: { mode: 'monitor' } } },
+      { name: 'dav', path: '/remote.php/dav/**', methods: ['PROPFIND', 'REPORT', 'PURGE'], upstream: 'shop' },
     ],
   });
 });
@@ -29,6 +30,18 @@ async function call(method: string, path: string, headers: Record<string, string
   });
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
+
+test('a route may allow methods beyond the common seven (WebDAV, CalDAV, PURGE); others still get 405', async () => {
+  const res = await request(`${gw.url}/remote.php/dav/files/kim/`, {
+    method: 'PROPFIND' as 'GET', headers: { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+    body: '<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getlastmodified/></d:prop></d:propfind>',
+  });
+  await res.body.text();
+  assert.equal(res.statusCode, 200);
+  assert.equal(upstream.requests.at(-1)!.method, 'PROPFIND');
+  assert.equal((await call('PURGE', '/remote.php/dav/files/kim/a.txt')).status, 200);
+  assert.equal((await call('GET', '/remote.php/dav/files/kim/')).status, 405);
+});
 
 test('path templates route requests; GET implies HEAD', async () => {
   const res = await call('GET', '/shops/alice-bakery/revenue_data.json');
