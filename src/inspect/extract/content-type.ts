@@ -28,7 +28,7 @@ export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'multipart
 /** Names that JSON also goes by: browsers' CSP reports, AWS's JSON protocols, JSON-RPC (Zabbix), old aliases. */
 const JSON_ALIASES: ReadonlySet<string> = new Set(['x-json', 'csp-report', 'x-amz-json-1.0', 'x-amz-json-1.1', 'json-rpc', 'jsonrequest']);
 /** `application/` types that are text to read whole: YAML, and Sentry's envelopes (JSON lines with attachments). */
-const TEXT_APPLICATIONS: ReadonlySet<string> = new Set(['yaml', 'x-yaml', 'x-sentry-envelope', 'toml', 'x-toml']);
+const TEXT_APPLICATIONS: ReadonlySet<string> = new Set(['yaml', 'x-yaml', 'x-sentry-envelope', 'toml', 'x-toml', 'sparql-query', 'sparql-update']);
 /** One JSON text per line (NDJSON, JSON Lines; RFC 7464 sequences, whose texts start with RS). */
 const JSON_LINES: ReadonlySet<string> = new Set(['x-ndjson', 'ndjson', 'jsonl', 'x-jsonlines', 'jsonlines', 'json-seq']);
 
@@ -148,7 +148,8 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
     if (subtype === 'x-www-form-urlencoded') return 'form';
     if (subtype === 'xml' || subtype.endsWith('+xml')) return 'xml';
     if (subtype === 'graphql') return 'graphql';
-    if (TEXT_APPLICATIONS.has(subtype)) return 'text';
+    // (`+yaml`: Kubernetes' `apply-patch+yaml` of a server-side apply, OpenAPI's `vnd.oai.openapi+yaml`)
+    if (TEXT_APPLICATIONS.has(subtype) || subtype.endsWith('+yaml')) return 'text';
     return isFileMediaType(media) ? 'file' : 'unknown';
   }
   // (mixed and related: uploads of metadata with media, batches of requests; alternative: one content in several forms)

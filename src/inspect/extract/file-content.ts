@@ -24,7 +24,8 @@ const FILE_TYPES: ReadonlySet<string> = new Set(['image', 'audio', 'video', 'fon
 const FILE_SUBTYPES: ReadonlySet<string> = new Set([
   'octet-stream', 'offset+octet-stream', 'pdf', 'rtf', 'postscript', 'msword', 'vnd.ms-excel', 'vnd.ms-powerpoint', 'vnd.visio',
   'zip', 'x-zip-compressed', 'gzip', 'x-gzip', 'x-tar', 'x-bzip2', 'x-xz', 'zstd', 'x-7z-compressed', 'vnd.rar',
-  'x-rar-compressed', 'x-hwp', 'haansofthwp', 'vnd.hancom.hwp', 'vnd.hancom.hwpx',
+  'x-rar-compressed', 'x-hwp', 'haansofthwp', 'vnd.hancom.hwp', 'vnd.hancom.hwpx', 'wasm', 'java-archive', 'x-java-archive',
+  'vnd.android.package-archive', 'x-msdownload', 'x-sqlite3', 'vnd.sqlite3',
 ]);
 /** `application/` subtype families of office documents (`vnd.openxmlformats-officedocument.spreadsheetml.sheet`...). */
 const FILE_SUBTYPE_PREFIXES: readonly string[] = ['vnd.openxmlformats-officedocument.', 'vnd.oasis.opendocument.', 'vnd.ms-excel.', 'vnd.ms-word.', 'vnd.ms-powerpoint.'];
@@ -36,6 +37,8 @@ const FILE_SUBTYPE_PREFIXES: readonly string[] = ['vnd.openxmlformats-officedocu
  */
 export function isFileMediaType(media: MediaType): boolean {
   if (FILE_TYPES.has(media.type)) return true;
+  // (`binary/octet-stream`: no registered type, but what S3 and some SDKs label raw bytes with)
+  if (media.type === 'binary' && media.subtype === 'octet-stream') return true;
   if (media.type !== 'application') return false;
   const subtype = media.subtype;
   return FILE_SUBTYPES.has(subtype) || subtype.endsWith('+zip') || FILE_SUBTYPE_PREFIXES.some((prefix) => subtype.startsWith(prefix));

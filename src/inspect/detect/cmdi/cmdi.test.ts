@@ -168,6 +168,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
+  // INI, TOML and .conf files: a key named like a command, then ` = ` and its value
+  ['[client]\nport = 3306\nhost = db.internal\n', { source: 'body', name: '' }],
+  ['[global]\ntimeout = 60\nindex-url = https://pypi.org/simple', { source: 'body', name: '' }],
   // JavaScript stack traces: `at` starts every frame, and at(1) takes a time, not a URL or a function
   ['Error: boom\n    at https://app.example.com/main.js:1:100\n    at HTMLButtonElement.<anonymous> (https://app.example.com/main.js:1:200)', { source: 'body', name: 'stack' }],
   ['TypeError: x is undefined\n    at Object.<anonymous> (/app/server.js:10:5)\n    at Module._compile (node:internal/modules/cjs/loader:1105:14)', { source: 'body', name: 'stack' }],

@@ -1367,6 +1367,9 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   if (resolved !== null && value.charCodeAt(head.end) === 40 && value.charCodeAt(head.end + 1) !== 41 && !head.quoted) return null;
   // `sleep 8 hours`: sleep with an argument that is no duration fails at once, so it cannot time a blind injection
   if (resolved !== null && resolved.name === 'sleep' && !wrapped && !sleepsFor(words, k + 1)) return null;
+  // `host = db.internal`, `timeout = 60`: a key and its value in an INI, TOML or .conf file, not a command with `=`
+  // for its first argument
+  if (resolved !== null && !wrapped && words[k + 1]?.text === '=' && !words[k + 1]!.quoted && value.charCodeAt(words[k + 1]!.start) === 61) return null;
   // `at https://app/main.js:1:100`, `at Object.<anonymous> (`: a stack trace's frames; at(1) without an option or a
   // time first fails at once ("Garbled time")
   if (resolved !== null && resolved.name === 'at' && !wrapped && !atTimeSpec(words, k + 1)) return null;
