@@ -121,6 +121,8 @@ const BENIGN: Sample[] = [
   { label: 'Basic credentials with symbols', path: '/api/v1/me', headers: { authorization: basic('svc_report', "P@ss'w0rd;--") } },
   { label: 'a JWT with kid and jku', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'RS256', typ: 'JWT', kid: 'k-2026-11', jku: 'https://auth.example.com/.well-known/jwks.json' }) } },
   { label: 'an ETag validator', path: '/api/v1/items/7', headers: { 'if-none-match': 'W/"a1b2c3"' } },
+  // a bulk import: one 400 KB text file (refused with 413 while the longest value inspected was 256 KiB)
+  { label: 'a 400 KB CSV upload', path: '/api/customers/import', type: 'multipart/form-data; boundary=b1', body: `--b1\r\nContent-Disposition: form-data; name="file"; filename="customers.csv"\r\nContent-Type: text/csv\r\n\r\nid,name,email,city\r\n${Array.from({ length: 9000 }, (_, i) => `${i},Kim ${i},kim${i}@example.com,Seoul`).join('\r\n')}\r\n--b1--\r\n` },
   json('a chat message that is one link', '/api/channels/7/messages', { content: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' }),
 ];
 

@@ -13,7 +13,9 @@ import { headerSelection } from '../../inspect/extract/headers.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_MAX_INPUTS = 5000;
-const DEFAULT_MAX_VALUE = 256 * 1024;
+// (as long as the longest body inspected: a 400 KB CSV upload, one text file, was refused at 256 KiB; maxInspectionMs
+// bounds what a value made to be slow may cost)
+const DEFAULT_MAX_VALUE = 1024 * 1024;
 /**
  * Inspection time per phase. Ordinary bodies take well under 10 ms; a 1 MiB JSON body of a hundred orders with prose
  * notes took 60–100 ms once the code was warm (230 ms cold) on the development machine, a slower one may take two or

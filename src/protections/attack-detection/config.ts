@@ -55,7 +55,7 @@ export const AttackDetectionConfigSchema = protectionConfigSchema({
     description: 'Media types forwarded without body inspection (e.g. `application/octet-stream`, `image/*`) on purpose. Default none.',
   })),
   maxInputs: Type.Optional(Type.Integer({ minimum: 10, maximum: 100_000, description: 'Most inputs (parameters, fields, headers) inspected per request; more gets 400 `too_many_inputs`. Default 5000.' })),
-  maxValueBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024, description: 'Longest single value inspected; longer gets 413 `input_too_large_to_inspect`. Default 256 KiB.' })),
+  maxValueBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024, description: 'Longest single value inspected; longer gets 413 `input_too_large_to_inspect`. Default 1 MiB.' })),
   maxInspectionMs: Type.Optional(Type.Integer({
     minimum: 0, maximum: 60_000,
     description: 'Longest time inspecting one phase of a request (its head, its body) may take; past it the request is refused with 503 `inspection_time_exceeded` (fail closed) instead of holding the event loop. 0 turns the limit off. Default 500.',
