@@ -19,7 +19,8 @@ export const DEFAULT_LIMITS: JsonLimits = {
   maxDepth: 64,
   maxKeys: 10_000,
   maxArrayLength: 10_000,
-  maxStringLength: 65_536,
+  // (a photo or a scan sent as a base64 data URL, as vision and document APIs take them, is a few hundred KB)
+  maxStringLength: 524_288,
   maxNumberLength: 64,
   allowUnsafeIntegers: false,
 };
