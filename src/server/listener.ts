@@ -52,6 +52,11 @@ export interface Listener {
  * Creates the listener `name` at `address`. Its TLS or redirect settings are those of the policy's listener entry
  * with that name and address. Throws a PolicyError when its TLS material cannot be used.
  */
+/** `Upgrade: websocket` (any case, possibly among other protocols). */
+function isWebSocketUpgrade(value: string | undefined): boolean {
+  return value !== undefined && value.toLowerCase().includes('websocket');
+}
+
 export function createListener(name: string, address: HostPort, host: ListenerHost): Listener {
   const policy = host.current().policy;
   const initial = policy.limits;
@@ -71,6 +76,10 @@ export function createListener(name: string, address: HostPort, host: ListenerHo
     joinDuplicateHeaders: false,
     insecureHTTPParser: false,
     connectionsCheckingInterval: 1000,
+    // Only WebSocket upgrades are tunnelled. Any other (`Upgrade: h2c` from `curl --http2` over http://, TLS/1.0) is
+    // a request like any other, forwarded without its hop-by-hop Upgrade, as nginx and Envoy do: tunnelled, it lost its
+    // method and body and the backend's plain answer became a 502.
+    shouldUpgradeCallback: (req: IncomingMessage) => isWebSocketUpgrade(req.headers.upgrade),
   };
   const server: http.Server | https.Server = listenerTls
     ? https.createServer({ ...httpOptions, ...listenerTls.serverOptions() })

@@ -123,7 +123,7 @@ const BENIGN: Sample[] = [
   { label: 'an ETag validator', path: '/api/v1/items/7', headers: { 'if-none-match': 'W/"a1b2c3"' } },
   // a bulk import: one 400 KB text file (refused with 413 while the longest value inspected was 256 KiB)
   { label: 'a 400 KB CSV upload', path: '/api/customers/import', type: 'multipart/form-data; boundary=b1', body: `--b1\r\nContent-Disposition: form-data; name="file"; filename="customers.csv"\r\nContent-Type: text/csv\r\n\r\nid,name,email,city\r\n${Array.from({ length: 9000 }, (_, i) => `${i},Kim ${i},kim${i}@example.com,Seoul`).join('\r\n')}\r\n--b1--\r\n` },
-  json('a vision request with a 150 KB base64 image', '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this receipt?' }, { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${Buffer.alloc(112_000, 7).map((b, i) => (b * i * 31) & 0xff).toString('base64')}` } }] }] }),
+  json('a vision request with a 150 KB base64 image', '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this receipt?' }, { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${Buffer.from(Array.from({ length: 112_000 }, (_, i) => (i * 131 + (i >> 7)) & 0xff)).toString('base64')}` } }] }] }),
   json('a chat message that is one link', '/api/channels/7/messages', { content: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' }),
 ];
 

@@ -10,9 +10,10 @@ let server: http.Server;
 let wss: WebSocketServer;
 let gw: TestGateway;
 const seenHeaders: http.IncomingHttpHeaders[] = [];
+const plainHeaders: http.IncomingHttpHeaders[] = [];
 
 before(async () => {
-  server = http.createServer((_req, res) => { res.end('plain'); });
+  server = http.createServer((req, res) => { plainHeaders.push(req.headers); res.end(`plain ${req.method}`); });
   wss = new WebSocketServer({ server });
   wss.on('connection', (socket, req) => {
     seenHeaders.push(req.headers);
@@ -52,6 +53,16 @@ test('WebSocket upgrades pass through and messages flow both ways', async () => 
   const headers = seenHeaders.at(-1)!;
   assert.equal(headers['x-forwarded-for'], '127.0.0.1');
   assert.match(String(headers['x-request-id']), /^[0-9a-f-]{36}$/);
+});
+
+test('an upgrade to anything but WebSocket (h2c from curl --http2) is an ordinary request, forwarded without it', async () => {
+  const res = await rawRequest(gw.port, 'GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+    'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: close\r\n\r\n');
+  assert.equal(res.status, 200);
+  assert.match(res.text, /plain GET/);
+  const headers = plainHeaders.at(-1)!;
+  assert.equal(headers.upgrade, undefined);
+  assert.equal(headers['http2-settings'], undefined);
 });
 
 test('an upgrade to a route the client may not use is refused before reaching the upstream', async () => {
