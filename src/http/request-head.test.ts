@@ -104,7 +104,7 @@ test('checkRequestHead: header count limit → 431 one above the limit, never be
 });
 
 test('isValidHost', () => {
-  for (const host of ['a', 'a.test', 'A-1.example.com', '127.0.0.1', '127.0.0.1:80', '[::1]', '[2001:db8::1]:443', 'a.test.']) {
+  for (const host of ['a', 'a.test', 'A-1.example.com', '127.0.0.1', '127.0.0.1:80', '[::1]', '[2001:db8::1]:443', 'a.test.', 'billing_service:8080', '_dmarc.example.com']) {
     assert.equal(isValidHost(host), true, host);
   }
   for (const host of ['', ':80', '-a', '.a', 'a..b', 'a b', 'a/b', 'a@b', 'a:', 'a:port', '[::1', '::1', 'a\u00ff']) {

@@ -126,7 +126,8 @@ function hasNonAscii(value: string): boolean {
 
 /** `name`, `name:port`, `1.2.3.4:port`, `[v6]:port`: letters, digits, `.`, `-` (no empty label), optional port. */
 export function isValidHost(host: string): boolean {
-  return /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host) && !host.includes('..');
+  // (`_` too: RFC 3986's reg-name allows it, and service names use it, `billing_service:8080`, as nginx and Envoy accept)
+  return /^(?:[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host) && !host.includes('..');
 }
 
 /**

@@ -105,6 +105,14 @@ test('curl-style upload (-F): octet-stream text file content is inspected, escap
   ]);
 });
 
+test('Apache HttpClient 4 style: Content-Transfer-Encoding 8bit or binary on every part changes no byte and is read', () => {
+  const raw = body('--hc\r\n', 'Content-Disposition: form-data; name="memo"\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n', '송금 메모\r\n',
+    '--hc\r\n', 'Content-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n', 'hello\r\n', '--hc--\r\n');
+  const result = show(extractMultipart(raw, media('multipart/form-data; boundary=hc')));
+  assert.ok(Array.isArray(result), String(result));
+  assert.ok(result.includes('body:multipart:memo=송금 메모') && result.includes('body:multipart:file:content=hello'), result.join('\n'));
+});
+
 test('filename* (RFC 8187): read beside filename; a part with only filename* has its content inspected as a field', () => {
   const m = media('multipart/form-data; boundary=xyz');
   // .NET's HttpClient: an encoded-word in filename and the UTF-8 name in filename*; the content is a file's
@@ -236,6 +244,7 @@ const REFUSED: [string, string, (string | Buffer)[], string][] = [
   ['no part headers at all', 'b', ['--b\r\n', '\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/missing_disposition'],
   ['headers not ended by an empty line', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"\r\n--b--\r\n'], '!multipart_invalid/missing_header_terminator'],
   ['Content-Transfer-Encoding', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"\r\nContent-Transfer-Encoding: base64\r\n\r\n', 'PHNjcmlwdD4=\r\n--b--\r\n'], '!multipart_invalid/content_transfer_encoding'],
+  ['Content-Transfer-Encoding quoted-printable', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n', '=3Cscript=3E\r\n--b--\r\n'], '!multipart_invalid/content_transfer_encoding'],
   ['invalid part Content-Type', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"\r\nContent-Type: text/plain, text/html\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/invalid_part_content_type'],
   ['header value not UTF-8', 'b', ['--b\r\n', 'Content-Disposition: form-data; name="a"; filename="', Buffer.from([0xc0, 0xaf]), '"\r\n\r\n', 'x\r\n--b--\r\n'], '!multipart_invalid/invalid_utf8_in_header'],
   // CVE-2026-21876: every part's charset counts, not only the last one's.

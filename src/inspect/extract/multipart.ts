@@ -296,7 +296,12 @@ export function extractMultipart(body: Uint8Array, media: MediaType, options: Mu
     let partMedia: MediaType | undefined;
     for (const h of headers) {
       if (h.name === 'content-disposition') dispositionValue = h.value;
-      else if (h.name === 'content-transfer-encoding') return bad('content_transfer_encoding', 'Content-Transfer-Encoding in a part (RFC 7578 §4.7)');
+      else if (h.name === 'content-transfer-encoding') {
+        // the identity encodings change no byte (Apache HttpClient 4's multipart writes `8bit` or `binary` on every
+        // part); base64 and quoted-printable do, and backends disagree on decoding them
+        const cte = h.value.toLowerCase();
+        if (cte !== '7bit' && cte !== '8bit' && cte !== 'binary') return bad('content_transfer_encoding', 'Content-Transfer-Encoding other than 7bit, 8bit or binary in a part (RFC 7578 §4.7)');
+      }
       else if (h.name === 'content-type') {
         const parsed = parseContentType(h.value);
         if ('problem' in parsed) {
