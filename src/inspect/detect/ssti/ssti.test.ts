@@ -11,6 +11,13 @@ const pl1 = (fs: Finding[]) => fs.filter((f) => f.paranoia === 1);
 const attacks = [
   // Flask's whole configuration, secret key included
   '{{config}}',
+  // other engines' forms inside {{ }}: Handlebars' lookup of constructor, Smarty with two braces, Go templates
+  "{{#each (lookup this 'constructor')}}{{/each}}",
+  '{{$smarty.version}}',
+  '{{ .System "id" }}',
+  '{{ printf "%s" .Config.DatabasePassword }}',
+  // Velocity's arithmetic probe
+  '#set($a=7*7)$a',
   // Jinja2's attr filter with a name the request supplies
   '{{request|attr(request.args.c)}}',
   // Symfony's request environment through Twig's globals
@@ -89,6 +96,11 @@ const attacks = [
 
 const benign = [
   'Hello {{name}}',
+  // Helm and Hugo templates quoted in configuration
+  '{{ .Values.image.tag }}',
+  '{{ include "chart.name" . }}',
+  '{{ printf "%s-%s" .Release.Name .Chart.Name }}',
+  '#set($name = "Kim")',
   'Hello {{ user.first_name }}, welcome back!',
   '{{#each items}}{{this}}{{/each}}',
   '{{ items|length }} items',

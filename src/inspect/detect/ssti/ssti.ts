@@ -441,6 +441,7 @@ export const sstiDetector: Detector = {
         if (m >= 0 && v.charCodeAt(m + 1) === 125) {
           const content = v.slice(s + 1, m);
           let verdict = classify(content, '{{ }}');
+          if (!verdict || verdict.paranoia > 1) verdict = doubleBraceEngines(content) ?? verdict;
           if (!verdict && content.trimStart().startsWith('#with')) verdict = { paranoia: 2, ruleId: 'ssti-template-statement', message: 'Handlebars block helper' };
           if (consider(verdict, i, m + 2)) break;
           i = m + 1;
@@ -525,6 +526,10 @@ export const sstiDetector: Detector = {
           // The dangerous part of a Velocity payload follows the directive: the rest is classified (once).
           let verdict: Verdict | undefined;
           if (!velocityDone) verdict = classify(v.slice(i, Math.min(n, i + MAX_EXPR)), `Velocity #${word}`);
+          // `#set($a=7*7)$a`: Velocity's arithmetic probe
+          if ((!verdict || verdict.paranoia > 1) && word === 'set' && VELOCITY_ARITHMETIC.test(v.slice(i + 4, Math.min(n, i + 64)))) {
+            verdict = { paranoia: 1, ruleId: 'ssti-arithmetic-probe', message: 'Velocity #set arithmetic probe' };
+          }
           velocityDone = true;
           if (consider(verdict ?? { paranoia: 2, ruleId: 'ssti-template-statement', message: `Velocity directive #${word}` }, i, Math.min(n, i + 80))) break;
         }
@@ -583,6 +588,30 @@ export const sstiDetector: Detector = {
     }
   },
 };
+
+/** `($a=7*7)`: a reference set to a product or sum of literal numbers. */
+const VELOCITY_ARITHMETIC = /^\(\s{0,4}\$\w{1,32}\s{0,4}=\s{0,4}\d{1,9}\s{0,4}[*+]\s{0,4}\d{1,9}\s{0,4}\)/;
+/** Go template: a method of the data called with a string argument (`{{ .System "id" }}`, `{{ .Exec "ls" }}`). */
+const GO_METHOD_CALL = /^-?\s{0,8}\.[A-Z]\w{0,63}(?:\.\w{1,64}){0,8}\s{1,8}"/;
+/** Go template: a function that prints or calls, reading a field named for a secret (`{{ printf "%s" .Config.DatabasePassword }}`). */
+const GO_SECRET_PRINT = /^-?\s{0,8}(?:printf|print|println|call|index|js|html)\s[^}]{0,200}?\.\w{0,64}(?:password|passwd|secret|token|apikey|privatekey|credential)/i;
+
+/**
+ * What other engines than Jinja's family do inside `{{ }}`: Handlebars' `lookup` of `constructor` (the way to
+ * Function in its prototype-access exploits), Smarty's `{{$smarty.version}}` (with a second brace), Go templates
+ * calling a method of the data with a string (`{{ .System "id" }}`) or printing a secret field.
+ */
+function doubleBraceEngines(content: string): Verdict | undefined {
+  const lower = content.toLowerCase();
+  if (lower.includes('lookup') && lower.includes('constructor')) {
+    return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: 'Handlebars lookup of constructor' };
+  }
+  const start = lower.trimStart();
+  if (start.startsWith('$smarty.')) return { paranoia: 1, ruleId: 'ssti-smarty', message: 'Smarty $smarty variable' };
+  if (content.length <= 256 && GO_METHOD_CALL.test(content.trimStart())) return { paranoia: 1, ruleId: 'ssti-call', message: 'Go template calling a method of the data with a string' };
+  if (content.length <= 256 && GO_SECRET_PRINT.test(content.trimStart())) return { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: 'Go template printing a secret field' };
+  return undefined;
+}
 
 /** Characters within which the delimiters of a polyglot probe sit together. */
 const POLYGLOT_WINDOW = 16;
