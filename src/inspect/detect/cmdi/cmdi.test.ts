@@ -15,6 +15,9 @@ const BODY = { source: 'body', name: 'comment' } as const;
 const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   // separators followed by real commands
   ['; cat /etc/passwd', 1],
+  // arithmetic and sleeping probes: expr(1), PowerShell's Start-Sleep after a quote the value closes
+  ['1;expr 268409241 - 13', 1],
+  ["'; Start-Sleep -s 10; '", 1],
   // at(1) with a time runs what follows later
   ['; at now + 1 minute <<< id', 1],
   ['; at 10:00 -f /tmp/x', 1],

@@ -99,7 +99,7 @@ add(0, `mkdir rmdir ln dirname basename mktemp tempfile pushd popd dirs shopt co
   gdb lldb valgrind perf bpftrace mtrace
   wall write mesg talk
   pdftotext pandoc soffice libreoffice convert magick ffmpeg exiftool
-  env printf awk sed`);
+  env printf awk sed expr`);
 
 add(K.admin, `ansible ansible-playbook ansible-galaxy ansible-vault ansible-console ansible-config ansible-doc
   ansible-inventory ansible-pull ansible-test chef chef-client chef-shell chef-solo chef-vault chef-run chef-apply
@@ -143,7 +143,7 @@ add(K.powershell | K.modify, `start-process saps invoke-wmimethod iwmi invoke-ci
   invoke-item ii set-executionpolicy set-mppreference add-mppreference remove-item rm set-itemproperty
   new-itemproperty new-service stop-process spps set-content add-content out-file new-localuser
   add-localgroupmember register-scheduledtask new-scheduledtask enter-pssession new-pssession
-  stop-computer restart-computer disable-windowsoptionalfeature`);
+  stop-computer restart-computer disable-windowsoptionalfeature start-sleep`);
 add(K.powershell | K.recon | K.reader, `get-content gc get-childitem gci get-process gps get-service gsv
   get-wmiobject gwmi get-ciminstance gcim get-itemproperty gp get-acl get-localuser get-localgroup
   get-netipaddress get-nettcpconnection get-hotfix get-computerinfo select-string sls get-item gi

@@ -140,6 +140,9 @@ const attacks: [string, string][] = [
   ['<%eval request("pass")%>', 'code-eval'],
   ['<% Eval Request.Item("a") %>', 'code-eval'],
   ['ExecuteGlobal(Request("c"))', 'code-eval'],
+  // scanners' probes: print the product of two literals and look for it in the page
+  ['response.write(9273*8218)', 'code-eval'],
+  ["';print(31337*31337);'", 'code-eval'],
   ['Set s = Server.CreateObject("WScript.Shell")', 'code-com-object'],
   ['var sh = new ActiveXObject("Shell.Application");', 'code-com-object'],
   // Groovy: a string or a list of strings run as a command (Jenkins script console)
@@ -186,6 +189,8 @@ test('findings carry the code category, a critical score and an excerpt', () => 
 
 /** Benign values that must not give a paranoia-1 finding (some give paranoia 2/3 on purpose). */
 const benign: string[] = [
+  'print 3 * 4 pages',
+  'Order 12 * 250 units',
   // prose naming the dangerous words
   'The system is down again; we require a process owner to exec the plan.',
   'In Python, the subprocess module lets you spawn new processes, and os.system is the older way.',

@@ -1876,6 +1876,12 @@ function dotnetGadgets(v: string, field: string): Hit | undefined {
   return undefined;
 }
 
+/**
+ * A scanner's code-injection probe: a statement that prints the product of two large literals
+ * (`response.write(9273*8218)`, `print(31337*31337)`), whose answer in the response proves that the code ran.
+ */
+const ARITHMETIC_ECHO = /\b(?:response\.write|print|echo|puts|printf|die|exit)\s{0,4}\(?\s{0,4}\d{3,9}\s{0,4}\*\s{0,4}\d{3,9}/i;
+
 function markers(v: string, f: Facts): Hit | undefined {
   const nd = v.indexOf('$$ND_FUNC$$');
   if (nd >= 0) return { ruleId: 'code-node-serialize', paranoia: 1, message: 'node-serialize function marker _$$ND_FUNC$$_', at: nd };
@@ -1963,6 +1969,10 @@ export const codeDetector: Detector = {
     // Without the characters the markers need (see Facts.hint; the others need binary data or a long run) and
     // without anchors or `%x`, neither the markers nor the code reader can find anything.
     if (best?.paranoia !== 1 && (f.hint || f.binary || f.longRun)) best = better(best, markers(v, f));
+    if (best?.paranoia !== 1 && v.length <= 4096 && v.includes('*')) {
+      const m = ARITHMETIC_ECHO.exec(v);
+      if (m !== null) best = better(best, { ruleId: 'code-eval', paranoia: 1, message: 'code printing the product of two literals (a scanner\'s injection probe)', at: m.index });
+    }
     if (best?.paranoia !== 1 && (f.hint || f.anchors.length > 0)) best = better(best, readCode(v, f.anchors));
     // (every gadget name has a dot and starts with one of these; a XAML gadget maps `clr-namespace:System.Diagnostics`)
     if (best?.paranoia !== 1 && dot >= 0 && (v.includes('System.') || v.includes('Microsoft.'))) {

@@ -47,6 +47,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['Mozilla/5.0 (X11; Linux x86_64) Chrome/120 x@abc123def.oast.fun', UA],
   ['http://q8x1.burpcollaborator.net/a', { source: 'header', name: 'referer' }],
   ['http://zzz.oastify.com', { source: 'query', name: 'url' }],
+  ['acunetix_wvs_security_test', { source: 'query', name: 'q' }],
   ['nslookup abc.dnslog.cn', { source: 'body', name: 'cmd' }],
 ];
 
@@ -73,6 +74,7 @@ const benign: [string, Partial<DetectorContext>][] = [
   ['sqlmap is a tool I read about', { source: 'body', name: 'comment' }],
   ['I love the nikto documentation', { source: 'query', name: 'q' }],
   ['the boast.me site', { source: 'query', name: 'q' }],
+  ['We scan with Acunetix every week', { source: 'body', name: 'comment' }],
   ['https://example.com/oast.members', { source: 'query', name: 'q' }],
 ];
 

@@ -212,5 +212,12 @@ export const scannerDetector: Detector = {
       }
     }
     if (value.length >= 6 && mayHaveOast(value)) scanOast(value, report);
+    // Acunetix's own test values (`acunetix_wvs_security_test`), which it writes into every parameter it probes
+    if (value.length >= 16 && (value.includes('acunetix') || value.includes('Acunetix') || value.includes('ACUNETIX'))) {
+      const low = value.toLowerCase();
+      if (low.includes('acunetix_wvs_security_test') || low.includes('acunetix-wvs-test') || low.includes('acunetix_wvs_test')) {
+        found(report, 'scanner-probe-value', 'a security scanner\'s test value (Acunetix)', value);
+      }
+    }
   },
 };
