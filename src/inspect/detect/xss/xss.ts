@@ -707,11 +707,18 @@ function hasAttr(tag: HtmlTag, name: string): HtmlAttr | undefined {
   return undefined;
 }
 
+/**
+ * Vue's and Alpine's directives whose value is an expression the framework runs when it compiles the page
+ * (`<p v-show="_c.constructor\`alert(1)\`()">` in a page Vue mounts on): script as event handlers are.
+ */
+const EXPRESSION_DIRECTIVES: ReadonlySet<string> = new Set(['v-if', 'v-else-if', 'v-show', 'v-for', 'v-text', 'v-model',
+  'x-show', 'x-if', 'x-for', 'x-text', 'x-effect', 'x-model']);
+
 /** Framework event attributes. `mayBeInjectedName` relies on these names and prefixes: keep them in step. */
 function isFrameworkHandler(name: string): boolean {
   return name.startsWith('ng-') || name.startsWith('data-ng-') || name.startsWith('v-on:') || name.startsWith('x-on:') ||
     (name.length > 1 && name.charCodeAt(0) === 0x40) || name === 'x-init' || name === 'x-data' || name === 'v-html' ||
-    name === 'x-html' || name === 'v-bind:href' || name === ':href' ||
+    name === 'x-html' || name === 'v-bind:href' || name === ':href' || EXPRESSION_DIRECTIVES.has(name) ||
     // htmx runs `hx-on:click`, `hx-on::before-request` and `hx-on-click` as script; Vue and Alpine bind an event
     // attribute to what the expression gives (`v-bind:onerror`, `:onerror`, `x-bind:onerror`)
     name.startsWith('hx-on') || name.startsWith('data-hx-on') || name.startsWith('v-bind:on') || name.startsWith('x-bind:on') ||
@@ -1031,6 +1038,7 @@ const INJECTION_NAMES: ReadonlyArray<readonly string[] | undefined> = (() => {
   const byLast: string[][] = [];
   const names = new Set([
     ...URL_ATTRS, ...INJECTED_LOADER_NAMES, 'style', 'srcdoc', 'x-init', 'x-data', 'v-html', 'x-html', 'v-bind:href', ':href',
+    ...EXPRESSION_DIRECTIVES,
   ]);
   for (const name of names) (byLast[name.charCodeAt(name.length - 1)] ??= []).push(name);
   return byLast;
@@ -1171,6 +1179,19 @@ function inRanges(ranges: number[], start: number, end: number): boolean {
   return false;
 }
 
+/** Objects of Vue and AngularJS expressions that lead out of their sandbox to the window. */
+const TEMPLATE_ESCAPES = ['$el', '$event', 'ownerdocument', 'defaultview', 'constructor', '$parent', '$root', '_c.', '$eval', '$on.'];
+
+/** The `{{ }}` range holding `at` names one of TEMPLATE_ESCAPES. */
+function templateEscape(src: string, ranges: number[], at: number): boolean {
+  for (let k = 0; k + 1 < ranges.length; k += 2) {
+    if (at < ranges[k]! || at >= ranges[k + 1]!) continue;
+    const text = src.slice(ranges[k]!, Math.min(ranges[k + 1]!, ranges[k]! + 512)).toLowerCase();
+    return TEMPLATE_ESCAPES.some((m) => text.includes(m));
+  }
+  return false;
+}
+
 /** `{{ ... }}` ranges (client-side template expressions). */
 function mustacheRanges(src: string): number[] {
   const out: number[] = [];
@@ -1200,7 +1221,10 @@ function decideEvents(scan: Scan, events: JsEvent[], baseContext: number, limit:
     const context = e.end <= limit ? baseContext : CTX_FRAGMENT;
     if (mustache.length > 0 && inRanges(mustache, e.start, e.end)) {
       if (e.kind === K_PROBE || e.kind === K_EXEC || e.kind === K_OBF || e.kind === K_SECRET) {
-        col.add(R.template, 2, SCORE.critical, `${what} in a {{ }} template expression`, src, e.start, e.end);
+        // a call that reaches the window from the framework's own objects (`$el.ownerDocument.defaultView`,
+        // `$event.view`, `constructor.constructor`): Vue's and AngularJS's sandbox escapes
+        const escape = (e.kind === K_PROBE || e.kind === K_EXEC) && e.form === F_CALL && templateEscape(src, mustache, e.start);
+        col.add(R.template, escape ? 1 : 2, SCORE.critical, `${what} in a {{ }} template expression${escape ? ' reaching the window' : ''}`, src, e.start, e.end);
       }
       continue;
     }
