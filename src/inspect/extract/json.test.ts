@@ -291,6 +291,13 @@ test('a query operator key is read with the member that holds it, on every occur
   assert.ok(names.some(([value]) => value === '$ref'), 'other $ keys as before');
 });
 
+test('class.module.classLoader walked as JSON objects is read as that dotted name too (Spring4Shell)', () => {
+  const result = extractJson('{"class":{"module":{"classLoader":{"resources":{"context":{"parent":{"pipeline":{"first":{"suffix":".jsp"}}}}}}}},"user":{"classLoader":"x"}}');
+  assert.ok('inputs' in result);
+  const paths = result.inputs.filter((i) => i.value === 'class.module.classLoader').map((i) => i.location);
+  assert.deepEqual(paths, ['body:$.class.module.classLoader']);
+});
+
 test('a filter operator without $ is read with its holder when the holder names a secret (Prisma, Sequelize)', () => {
   const result = extractJson('{"where":{"name":{"contains":"kim"},"password":{"startsWith":"a"},"resetToken":{"gt":""}},"passwordPolicy":{"minLength":8}}');
   assert.ok('inputs' in result);

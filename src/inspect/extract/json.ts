@@ -81,6 +81,20 @@ function walksIntoPrototype(parentPath: string, key: string): boolean {
   return key.toLowerCase() === 'prototype' && parentPath.toLowerCase().endsWith('.constructor');
 }
 
+/**
+ * `{"class": {"module": {"classLoader": ...}}}`: Spring's data binding walks a JSON object's members as it walks a
+ * dotted parameter name (`class.module.classLoader`), so the path is read as that name too (Spring4Shell).
+ */
+function walksIntoClassLoader(parentPath: string, key: string): boolean {
+  if (key.toLowerCase() !== 'classloader') return false;
+  const parent = parentPath.toLowerCase();
+  return parent.endsWith('.module') || parent.endsWith('.class');
+}
+
+function classLoaderPath(source: InputSource, location: string): InspectedInput {
+  return { source, name: 'class.module.classLoader', location, value: 'class.module.classLoader', isName: true };
+}
+
 function prototypePath(source: InputSource, location: string): InspectedInput {
   return { source, name: 'constructor.prototype', location, value: 'constructor.prototype', isName: true };
 }
@@ -422,6 +436,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
           if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
         }
         if (guess.length === 9 && walksIntoPrototype(paths[top]!, guess) && inputs.push(prototypePath(source, path)) > maxInputs) return tooManyInputs(maxInputs);
+        if (guess.length === 11 && walksIntoClassLoader(paths[top]!, guess) && inputs.push(classLoaderPath(source, path)) > maxInputs) return tooManyInputs(maxInputs);
         i = skipWs(text, i + guess.length + 2);
         if (text.charCodeAt(i) !== 0x3a) return invalid('expected ":" after a member name', i);
         i = skipWs(text, i + 1);
@@ -469,6 +484,7 @@ function extractJsonText(text: string, options: JsonOptions): ExtractResult {
         if (inputs.length > maxInputs) return tooManyInputs(maxInputs);
       } else if (slot >= 0) keyEmitted[slot] = true;
       if (key.length === 9 && walksIntoPrototype(paths[top]!, key) && inputs.push(prototypePath(source, path)) > maxInputs) return tooManyInputs(maxInputs);
+      if (key.length === 11 && walksIntoClassLoader(paths[top]!, key) && inputs.push(classLoaderPath(source, path)) > maxInputs) return tooManyInputs(maxInputs);
       i = skipWs(text, end);
       if (text.charCodeAt(i) !== 0x3a) return invalid('expected ":" after a member name', i);
       i = skipWs(text, i + 1);
