@@ -140,6 +140,11 @@ const attacks: [string, string][] = [
   ['<%eval request("pass")%>', 'code-eval'],
   ['<% Eval Request.Item("a") %>', 'code-eval'],
   ['ExecuteGlobal(Request("c"))', 'code-eval'],
+  // ImageTragick and Ghostscript: coders in place of an image, %pipe%
+  ["push graphic-context\nviewbox 0 0 640 480\nimage over 0,0 0,0 'ephemeral:/var/www/html/index.php'\npop graphic-context\n", 'code-imagemagick'],
+  ["push graphic-context\nviewbox 0 0 640 480\nimage over 0,0 0,0 'label:@/etc/passwd'\npop graphic-context", 'code-imagemagick'],
+  ['<svg><image xlink:href="msl:/tmp/x.msl" height="100" width="100"/></svg>', 'code-imagemagick'],
+  ['%!PS\nuserdict /setpagedevice undef\nmark /OutputFile (%pipe%id > /tmp/gs) currentdevice putdeviceprops', 'code-imagemagick'],
   // scanners' probes: print the product of two literals and look for it in the page
   ['response.write(9273*8218)', 'code-eval'],
   ["';print(31337*31337);'", 'code-eval'],
@@ -189,6 +194,8 @@ test('findings carry the code category, a critical score and an excerpt', () => 
 
 /** Benign values that must not give a paranoia-1 finding (some give paranoia 2/3 on purpose). */
 const benign: string[] = [
+  "push graphic-context\nviewbox 0 0 640 480\nimage over 0,0 0,0 'logo.png'\npop graphic-context",
+  '<svg><image xlink:href="https://example.com/logo.png"/></svg>',
   'print 3 * 4 pages',
   'Order 12 * 250 units',
   // prose naming the dangerous words

@@ -1877,6 +1877,37 @@ function dotnetGadgets(v: string, field: string): Hit | undefined {
 }
 
 /**
+ * ImageTragick and Ghostscript: an image that makes the converter read, delete or write files, or run a command.
+ * ImageMagick's MVG (`push graphic-context`) or an SVG naming a coder instead of a file (`'ephemeral:/var/www/x'`
+ * deletes it, `'label:@/etc/passwd'` draws it, `'msl:/tmp/x.msl'` runs a script that writes files, a `|` in a URL
+ * runs a command), and PostScript's `%pipe%` device (the -dSAFER bypasses: `(%pipe%id) ... /OutputFile`).
+ */
+function imageCoders(v: string): Hit | undefined {
+  const pipe = v.indexOf('%pipe%');
+  if (pipe >= 0) return { ruleId: 'code-imagemagick', paranoia: 1, message: 'Ghostscript %pipe% device (runs a command)', at: pipe };
+  const mvg = v.includes('graphic-context');
+  const lower = mvg || v.length <= 65536 ? v.toLowerCase() : '';
+  for (const coder of IMAGE_CODERS) {
+    let at = lower.indexOf(coder);
+    while (at >= 0) {
+      const before = lower.charCodeAt(at - 1);
+      // in MVG, a quoted image name (`image over 0,0 0,0 'ephemeral:...'`); in SVG, an href's value
+      if ((mvg && (before === 39 || before === 34)) || ((before === 39 || before === 34) && lower.slice(Math.max(0, at - 7), at - 1).endsWith('href='))) {
+        return { ruleId: 'code-imagemagick', paranoia: 1, message: `ImageMagick coder ${coder} in an image`, at };
+      }
+      at = lower.indexOf(coder, at + coder.length);
+    }
+  }
+  if (mvg) {
+    const url = lower.indexOf('url(');
+    if (url >= 0 && lower.indexOf('|', url) > url && lower.indexOf('|', url) - url < 200) return { ruleId: 'code-imagemagick', paranoia: 1, message: 'ImageMagick URL with a command (|)', at: url };
+  }
+  return undefined;
+}
+/** ImageMagick coders that read, delete or run files in place of an image. */
+const IMAGE_CODERS = ['ephemeral:', 'msl:', 'label:@', 'text:@', 'mvg:', 'vid:msl:', 'caption:@'];
+
+/**
  * A scanner's code-injection probe: a statement that prints the product of two large literals
  * (`response.write(9273*8218)`, `print(31337*31337)`), whose answer in the response proves that the code ran.
  */
@@ -1969,6 +2000,7 @@ export const codeDetector: Detector = {
     // Without the characters the markers need (see Facts.hint; the others need binary data or a long run) and
     // without anchors or `%x`, neither the markers nor the code reader can find anything.
     if (best?.paranoia !== 1 && (f.hint || f.binary || f.longRun)) best = better(best, markers(v, f));
+    if (best?.paranoia !== 1 && (v.includes('graphic-context') || v.includes('%pipe%') || v.includes('href='))) best = better(best, imageCoders(v));
     if (best?.paranoia !== 1 && v.length <= 4096 && v.includes('*')) {
       const m = ARITHMETIC_ECHO.exec(v);
       if (m !== null) best = better(best, { ruleId: 'code-eval', paranoia: 1, message: 'code printing the product of two literals (a scanner\'s injection probe)', at: m.index });
