@@ -107,6 +107,13 @@ test('stack traces, Java talk and ordinary base64 give nothing at paranoia 1', (
   for (const [value, ctx] of benign) assert.deepEqual(pl1(run(value, ctx)), [], `false positive: ${JSON.stringify(value)}`);
 });
 
+test('a gzip-compressed Java serialized object in base64 (JSF client-side ViewState) is found', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const object = Buffer.concat([Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72]), Buffer.from('org.apache.commons.collections.functors.InvokerTransformer')]);
+  assert.equal(pl1(run(gzipSync(object).toString('base64'), { source: 'body', name: 'javax.faces.ViewState' }))[0]?.ruleId, 'java-serialized-object');
+  assert.deepEqual(pl1(run(gzipSync(Buffer.from('<html><body>an ordinary compressed page, nothing more</body></html>')).toString('base64'))), []);
+});
+
 test('weaker Java signals are paranoia 2/3', () => {
   assert.equal(run('java.util.ArrayList')[0]?.paranoia, 2);
   assert.equal(run(Buffer.from('xxinvokertransformer').toString('base64').slice(1))[0]?.paranoia, 1);

@@ -1,3 +1,4 @@
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
 import { lowerOf } from '../value-lower-case.ts';
 import { isFileHeader, isFileNameField } from '../field-name.ts';
@@ -638,6 +639,39 @@ function inSentence(v: string): boolean {
 /** A character of a stack frame's module and class (`java.base@17.0.2/java.lang.Thread.run`). */
 function isModuleChar(c: number): boolean {
   return isIdent(c) || c === 46 || c === 47 || c === 64 || c === 45;
+}
+
+/**
+ * A base64 run of gzip data (1F 8B 08: `H4sI`) that inflates to a Java serialized object: a JSF `javax.faces.ViewState`
+ * saved on the client without a MAC (MyFaces, Mojarra) holds one, and a deserialization gadget goes in its place.
+ * At most the first run, 256 KiB of base64, inflated to 1 MiB.
+ */
+function gzippedSerialized(v: string): Hit | undefined {
+  const at = v.indexOf('H4sI');
+  if (at > 0 && isB64(v.charCodeAt(at - 1))) return undefined;
+  let end = at;
+  while (end < v.length && end - at < 262144 && (isB64(v.charCodeAt(end)) || v.charCodeAt(end) === 61)) end++;
+  if (end - at < 24) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = gunzipSync(Buffer.from(v.slice(at, end), 'base64'), { maxOutputLength: 1024 * 1024 });
+  } catch {
+    // (not gzip, truncated, or past the bound: a stream cut short still inflates in part below)
+    bytes = gunzipPrefix(Buffer.from(v.slice(at, end), 'base64'));
+  }
+  if (bytes.length >= 4 && bytes[0] === 0xac && bytes[1] === 0xed && bytes[2] === 0x00 && bytes[3] === 0x05) {
+    return { ruleId: 'java-serialized-object', paranoia: 1, message: 'gzip-compressed base64 Java serialized object', at };
+  }
+  return undefined;
+}
+
+/** The first bytes a gzip stream inflates to, even when the stream is cut short or grows past the bound. */
+function gunzipPrefix(gz: Buffer): Buffer {
+  try {
+    return gunzipSync(gz, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 64 });
+  } catch {
+    return Buffer.alloc(0);
+  }
 }
 
 /** Reads a dotted identifier `a.b.C$D` from `i`; returns its end. */
@@ -1809,6 +1843,8 @@ function detectAll(v: string, context: DetectorContext, report: (finding: Findin
   }
   const complete = scan !== undefined && scan.complete;
   if (take(serialized(v, u, flags, scan, magicText))) return done();
+  // base64 of gzip (`H4sI`): JSF's client-side ViewState and other compressed Java objects
+  if (v.length >= 32 && v.includes('H4sI') && take(gzippedSerialized(v))) return done();
   const calls = dots !== undefined ? callsAndClassNames(v, scan!.processBuilder, dots) : DENSE;
   if (calls === DENSE) {
     const lower = lowerOf(v);
