@@ -171,6 +171,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
+  // a sentence that starts with a capitalised command word, whatever paths it names
+  ['Write a bash script that deletes log files older than 7 days in /var/log/myapp and compresses the rest.', { source: 'body', name: 'content' }],
   // INI, TOML and .conf files: a key named like a command, then ` = ` and its value
   ['[client]\nport = 3306\nhost = db.internal\n', { source: 'body', name: '' }],
   ['[global]\ntimeout = 60\nindex-url = https://pypi.org/simple', { source: 'body', name: '' }],

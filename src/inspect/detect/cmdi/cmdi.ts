@@ -1444,7 +1444,10 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     rule = 'cmdi-command';
     why = 4;
     // a parameter name is never prose: a command line there was cut out of a value (`a=1&ls /etc`)
-    if (evidenceLevel >= 2) level = 1;
+    // (a sentence that starts with a capitalised command word, `Write a bash script that deletes ... in /var/log/x`,
+    // is a request written in English, whatever paths it names)
+    if (!isName && isCapitalized(head.text) && !commandLineArgs(words, k + 1) && !obfuscated) level = 3;
+    else if (evidenceLevel >= 2) level = 1;
     else if (evidenceLevel === 1) level = isName || (!common && (info.kind & (K.recon | K.shell | K.windows | K.powershell)) !== 0) ? 1 : 2;
     else if (!common && args === 0 && (chained || (resolved.absolute && (info.kind !== 0 || resolved.systemBin === true)))) level = 1;
     else if (!common && args === 0) level = resolved.absolute ? 2 : 3; // a lone name is also a word in data (`base64`, `cmd`)

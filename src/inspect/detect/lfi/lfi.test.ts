@@ -112,6 +112,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 
 const benign: [string, Partial<DetectorContext>?][] = [
   ['wait...'],
+  // a spaced ellipsis in a field whose name says file (`content`): `...` alone is no path
+  ['Server restarting for maintenance ... back in ~5 min', { source: 'body', name: 'content' }],
+  ['compare/{base}...{head}', { source: 'body', name: 'payload' }],
   ['copy it from \\\\fs01\\scripts\\deploy.ps1 please', { source: 'body', name: 'note' }],
   ['/app/logs/access.log'],
   ['1.2..3'],

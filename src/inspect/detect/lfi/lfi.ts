@@ -167,7 +167,7 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
       (context.source === 'path' ? sensitiveInside(shape.normal) : null);
 
     // Dots alone (`...` in text, `..`) climb nowhere without a separator, unless the parameter names a file.
-    if (shape.climbs > 0 && !separators && !fileParam) continue;
+    if (shape.climbs > 0 && !separators && (!fileParam || shape.odd)) continue; // (`...` alone is no path even there)
     if (shape.climbs > 0) {
       const asset = staticAsset(shape.normal);
       if (sensitive !== null) {
