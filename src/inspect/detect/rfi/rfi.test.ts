@@ -79,6 +79,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['<p>We fixed a <strong>bug</strong> where <a href="https://example.com/docs">the docs</a> link broke.</p>', { source: 'body', name: 'body' }],
   ['check this out https://youtu.be/dQw4w9WgXcQ', { source: 'body', name: 'content' }],
   ['https://www.youtube.com/watch?v=dQw4w9WgXcQ', { source: 'body', name: 'content' }],
+  ['http://docs.oasis-open.org/ws-sx/ws-trust/200512/RSTRC/IssueFinal', { source: 'body', name: 'a:Action' }],
+  ['https://forms.example.com/submit', { source: 'body', name: 'action' }],
   ['https://github.com/acme/app/pull/42', { source: 'body', name: 'body' }],
   ['https://example.com/', { source: 'body', name: 'document-uri' }],
   ['https://example.com/app.js', { source: 'body', name: 'source-file' }],

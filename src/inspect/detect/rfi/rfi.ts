@@ -20,7 +20,7 @@ type Verdict = RuleVerdict;
 
 /** Parameter names for something the application includes or reads as a file. */
 const INCLUDE_HINTS = ['file', 'page', 'include', 'inc', 'template', 'tpl', 'path', 'doc', 'document', 'folder', 'dir',
-  'root', 'lang', 'language', 'module', 'mod', 'view', 'layout', 'conf', 'config', 'load', 'read', 'require', 'style', 'theme', 'skin', 'plugin', 'header', 'footer', 'main', 'base', 'pg', 'show', 'cat', 'action',
+  'root', 'lang', 'language', 'module', 'mod', 'view', 'layout', 'conf', 'config', 'load', 'read', 'require', 'style', 'theme', 'skin', 'plugin', 'header', 'footer', 'main', 'base', 'pg', 'show', 'cat',
   'board', 'section', 'home', 'menu', 'class', 'lib', 'prefix', 'locale', 'inc_dir'];
 /**
  * Names that hold a page's content (a CMS's `content`, `body`) or a message's text: a URL alone there is a link
@@ -28,11 +28,12 @@ const INCLUDE_HINTS = ['file', 'page', 'include', 'inc', 'template', 'tpl', 'pat
  */
 const MESSAGE_HINTS = ['content', 'body'];
 /**
- * Names that hold a URL to fetch or show: a script there is suspicious, a plain URL is not. With them, the URL of a
- * page the visitor saw, as analytics and lead forms record it (GA4's `page_location`, `landing_page`, `exit_page`):
- * a page named with what it was to the visit is a link, not a page to include.
+ * Names that hold a URL to fetch or show: a script there is suspicious, a plain URL is not (`action`: a form's
+ * target in a form builder's definition, WS-Addressing's `<a:Action>` URI, which names an operation). With them, the
+ * URL of a page the visitor saw, as analytics and lead forms record it (GA4's `page_location`, `landing_page`,
+ * `exit_page`): a page named with what it was to the visit is a link, not a page to include.
  */
-const URL_HINTS = ['url', 'uri', 'src', 'href', 'link', 'feed', 'img', 'image', 'source', 'remote', 'fetch', 'ref',
+const URL_HINTS = ['url', 'uri', 'src', 'href', 'link', 'feed', 'img', 'image', 'source', 'remote', 'fetch', 'ref', 'action',
   'location', 'landing', 'entry_page', 'exit_page', 'current_page', 'first_page', 'last_page', 'prev_page',
   'previous_page', 'initial_page', 'referring_page', 'visited'];
 /** Names for where a browser goes next, or a profile link: URLs are the point of them. */

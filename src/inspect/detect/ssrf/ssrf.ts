@@ -168,7 +168,9 @@ function judge(facts: HostFacts, url: FoundUrl, where: Where, valueLength: numbe
     keep({ rule: 'ssrf-cloud-metadata', paranoia: 1, score: SCORE.critical, message: `cloud metadata endpoint ${facts.address}`, ...span });
     return;
   }
-  const crafted = facts.unusual || facts.dns || url.userinfo || url.escaped || url.opaque || url.confusing;
+  // (credentials before the host are the `@` trick only in a web URL: a database URL carries them by design,
+  // `postgres://app:pw@db.internal:5432/app`)
+  const crafted = facts.unusual || facts.dns || (url.userinfo && WEB_SCHEMES.has(url.scheme)) || url.escaped || url.opaque || url.confusing;
   if (isInternal(facts.kind)) {
     const probe = url.port >= 0 && WEB_SCHEMES.has(url.scheme) &&
       (SERVICE_PORTS.has(url.port) || (MANAGEMENT_PORTS.has(url.port) && url.start === 0 && url.end >= valueLength));
@@ -179,11 +181,14 @@ function judge(facts: HostFacts, url: FoundUrl, where: Where, valueLength: numbe
     // the browser fetches it, not the server. Crafted notations, service ports and metadata addresses stay at
     // paranoia 1.
     else if (where.redirect && (facts.kind === 'loopback' || facts.kind === 'private') && !crafted && !probe) level = 2;
-    else if (where.urlish || crafted || probe) level = 1;
+    // (an internal name, `kubernetes.default.svc`, `postgres.prod.svc`, is how a platform's own settings name its
+    // services: in a URL field it counts from paranoia 2, unless crafted or a probe)
+    else if (crafted || probe || (where.urlish && facts.kind !== 'internal-name')) level = 1;
     // the whole value a URL to an internal address, with a port or a path (`http://10.0.0.5:8080/manager/html`,
-    // `http://127.0.0.1/admin`): a target, whatever the parameter is called; quoted in text, or a bare address
-    // (`http://192.168.0.1`, a router's page named in a question) it stays at 2
+    // `http://127.0.0.1/admin`): a target, whatever the parameter is called; quoted in text, a bare address
+    // (`http://192.168.0.1`, a router's page named in a question) or a database URL (`postgres://...`) it stays at 2
     else if (url.start === 0 && url.end >= valueLength && (facts.literal || facts.kind === 'loopback') && !where.redirect && !where.text &&
+      (WEB_SCHEMES.has(url.scheme) || DANGEROUS.has(url.scheme)) &&
       (url.port >= 0 || (url.rest.length > 1 && url.rest.charCodeAt(0) === 47))) level = 1;
     else level = 2;
     const how = facts.unusual ? ' (unusual notation)' : facts.dns ? ' (DNS name carrying the address)' : url.userinfo ? ' (behind an @)' :

@@ -314,6 +314,9 @@ const BENIGN: string[] = [
   '<div class="video"><iframe src="https://player.vimeo.com/video/1" allowfullscreen></iframe></div>',
   '<p class="lead"><b>Hello</b></p><p title="x"><img src="/a.png"></p>',
   '<button ng-click="save()">Save</button> <a @click="open = !open">Menu</a>',
+  // XML vocabularies with HTML-named elements: S3's DeleteObjects, XML Signature
+  '<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a/b.txt</Key></Object><Quiet>true</Quiet></Delete>',
+  '<Invoice xmlns="urn:x" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:Signature><ds:Object/></ds:Signature></Invoice>',
   '<div v-if="user.isAdmin">Admin</div><li v-for="item in items">{{ item.name }}</li><input v-model="form.email">',
   'What does alert() do in JavaScript?', 'Use eval() carefully', 'Call confirm() before deleting',
   'How do I read document.cookie from an iframe?', 'onclick handler not firing', 'on error resume next',

@@ -926,6 +926,20 @@ function scriptTagInProse(src: string, start: number, end: number): boolean {
 const SCRIPT_CODE_AFTER = /[(=;{}'"`<\[\]]|\.[A-Za-z_$]/;
 const PROSE_WORD = /[A-Za-z]{3,}/g;
 
+/**
+ * In an XML document with namespaces, an element of the document's own vocabulary that shares a name with an HTML
+ * one: S3's `<Delete><Object>`, XML Signature's `<ds:Object>`. XML names are case-sensitive and XHTML's are lower
+ * case, so a name written with a capital, or with a prefix other than `html`/`xhtml`, is not the HTML element. (A
+ * value without `xmlns` is read as HTML, case-insensitively.)
+ */
+function xmlVocabularyElement(src: string, tag: HtmlTag): boolean {
+  if (!src.includes('xmlns')) return false;
+  const written = src.slice(tag.start + 1, tag.start + 1 + tag.name.length);
+  if (written !== written.toLowerCase()) return true;
+  const colon = tag.name.indexOf(':');
+  return colon > 0 && tag.name.slice(0, colon) !== 'html' && tag.name.slice(0, colon) !== 'xhtml';
+}
+
 function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
   const src = scan.src;
   const col = scan.col;
@@ -962,7 +976,7 @@ function checkTag(scan: Scan, tag: HtmlTag, depth: number): void {
       } else col.add(R.loadingTag, 2, SCORE.critical, `<${local}> element`, src, tag.start, tag.end);
     }
   } else if (LOADING_ELEMENTS.has(local)) {
-    if (solid) col.add(R.loadingTag, 1, SCORE.critical, `<${local}> element (loads other content)`, src, tag.start, tag.end);
+    if (solid && !xmlVocabularyElement(src, tag)) col.add(R.loadingTag, 1, SCORE.critical, `<${local}> element (loads other content)`, src, tag.start, tag.end);
   } else if (local === 'base') {
     if (hasAttr(tag, 'href')) col.add(R.loadingTag, 1, SCORE.critical, '<base href> (redirects relative URLs)', src, tag.start, tag.end);
     else if (solid) col.add(R.htmlTag, 2, SCORE.warning, '<base> element', src, tag.start, tag.end);
