@@ -207,15 +207,15 @@ test('a Referer URL is inspected like a query: attacks in its parameters or path
   assert.equal(await referer("' or 1=1--"), 403);
 });
 
-test('the input budget (maxInputs, default 5000) holds for bodies: a 500-record list passes, past the budget is 400', async () => {
-  // 500 transactions of 5 string fields: 2,500 values and 5 names, more than any one extractor's own default.
-  const records = Array.from({ length: 500 }, (_, i) => ({ id: `T${100000 + i}`, memo: `memo ${i}`, code: `C${i}`, at: `2026-11-${10 + (i % 18)}`, cur: `K${i % 7}`, amt: 1000 + i }));
+test('the input budget (maxInputs, default 20000) holds for bodies: a 2,000-record list passes, past the budget is 400', async () => {
+  // 2,000 transactions of 5 string fields: 10,000 values and 5 names, more than the default of earlier rounds (5000).
+  const records = Array.from({ length: 2000 }, (_, i) => ({ id: `T${100000 + i}`, memo: `memo ${i}`, code: `C${i}`, at: `2026-11-${10 + (i % 18)}`, cur: `K${i % 7}`, amt: 1000 + i }));
   const body = JSON.stringify({ list: records });
   assert.equal((await send('/api/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status, 200);
   const over = await send('/small/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   assert.equal(over.status, 400);
   assert.equal(over.problem.reason, 'too_many_inputs');
-  const attack = JSON.stringify({ list: [...records.slice(0, 499), { id: JNDI }] });
+  const attack = JSON.stringify({ list: [...records.slice(0, 1999), { id: JNDI }] });
   assert.equal((await send('/api/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: attack })).status, 403, 'the last record is inspected too');
 });
 

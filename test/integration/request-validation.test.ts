@@ -64,8 +64,8 @@ describe('structure limits on every JSON body (no configuration)', () => {
 
   const cases: { name: string; body: string | Buffer; reason: string; pointer: string; rule: string; type?: string }[] = [
     { name: 'nesting deeper than 64', body: '{"a":'.repeat(65) + '1' + '}'.repeat(65), reason: 'json_too_deep', pointer: '/a'.repeat(64), rule: 'maxDepth' },
-    { name: 'an array of 10001 items', body: `{"list":[${'0,'.repeat(10_000)}0]}`, reason: 'json_limit_exceeded', pointer: '/list/10000', rule: 'maxArrayLength' },
-    { name: 'more than 10000 members', body: `[${Array.from({ length: 101 }, (_, i) => `{${Array.from({ length: 100 }, (_, k) => `"k${k}":${i}`).join(',')}}`).join(',')}]`, reason: 'json_limit_exceeded', pointer: '/100/k0', rule: 'maxKeys' },
+    { name: 'an array of 50001 items', body: `{"list":[${'0,'.repeat(50_000)}0]}`, reason: 'json_limit_exceeded', pointer: '/list/50000', rule: 'maxArrayLength' },
+    { name: 'more than 50000 members', body: `[${Array.from({ length: 501 }, (_, i) => `{${Array.from({ length: 100 }, (_, k) => `"k${k}":${i}`).join(',')}}`).join(',')}]`, reason: 'json_limit_exceeded', pointer: '/500/k0', rule: 'maxKeys' },
     { name: 'a string over 524288 characters', body: JSON.stringify({ note: 'x'.repeat(524_289) }), reason: 'json_limit_exceeded', pointer: '/note', rule: 'maxStringLength' },
     { name: 'a duplicate member name', body: '{"role":"user","role":"admin"}', reason: 'json_duplicate_key', pointer: '/role', rule: 'duplicateKey' },
     { name: 'invalid UTF-8', body: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc0, 0xaf, 0x22, 0x7d]), reason: 'json_invalid_utf8', pointer: '', rule: 'utf8' },

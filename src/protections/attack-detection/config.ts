@@ -54,7 +54,7 @@ export const AttackDetectionConfigSchema = protectionConfigSchema({
   uninspectedBodyTypes: Type.Optional(Type.Array(Type.String({ minLength: 3, pattern: '^[a-z0-9!#$&^_.+-]+/(?:\\*|[a-z0-9!#$&^_.+-]+)$' }), {
     description: 'Media types forwarded without body inspection (e.g. `application/octet-stream`, `image/*`) on purpose. Default none.',
   })),
-  maxInputs: Type.Optional(Type.Integer({ minimum: 10, maximum: 100_000, description: 'Most inputs (parameters, fields, headers) inspected per request; more gets 400 `too_many_inputs`. Default 5000.' })),
+  maxInputs: Type.Optional(Type.Integer({ minimum: 10, maximum: 100_000, description: 'Most inputs (parameters, fields, headers) inspected per request; more gets 400 `too_many_inputs`. Default 20000.' })),
   maxValueBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024, description: 'Longest single value inspected; longer gets 413 `input_too_large_to_inspect`. Default 1 MiB.' })),
   maxInspectionMs: Type.Optional(Type.Integer({
     minimum: 0, maximum: 60_000,

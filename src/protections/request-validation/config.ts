@@ -27,8 +27,8 @@ const Int = (minimum: number, maximum: number, description: string) => Type.Opti
 
 const LimitsSchema = Type.Object({
   maxDepth: Int(1, 1000, 'Deepest nesting of objects and arrays in a JSON body. Default 64.'),
-  maxKeys: Int(1, 10_000_000, 'Most object members in one JSON body, all objects together. Default 10000.'),
-  maxArrayLength: Int(1, 10_000_000, 'Most items in one JSON array. Default 10000.'),
+  maxKeys: Int(1, 10_000_000, 'Most object members in one JSON body, all objects together. Default 50000.'),
+  maxArrayLength: Int(1, 10_000_000, 'Most items in one JSON array. Default 50000.'),
   maxStringLength: Int(1, 1_073_741_824, 'Longest JSON string or member name, in UTF-16 code units. Default 524288 (512 Ki).'),
   maxNumberLength: Int(1, 10_000, 'Longest number literal, in characters. Default 64.'),
   allowUnsafeIntegers: Type.Optional(Type.Boolean({ description: 'Integer literals beyond ±(2^53 - 1), which many JSON parsers round without notice (so the gateway and the backend would read different numbers). Unset: refused (with numbers beyond a double) where a schema validates the body, forwarded and flagged json_unsafe_number elsewhere; false: refused everywhere; true: accepted.' })),

@@ -17,8 +17,9 @@ import {
 
 export const DEFAULT_LIMITS: JsonLimits = {
   maxDepth: 64,
-  maxKeys: 10_000,
-  maxArrayLength: 10_000,
+  // (a batch upsert of a few thousand records, each with its members, is tens of thousands of members)
+  maxKeys: 50_000,
+  maxArrayLength: 50_000,
   // (a photo or a scan sent as a base64 data URL, as vision and document APIs take them, is a few hundred KB)
   maxStringLength: 524_288,
   maxNumberLength: 64,
