@@ -1367,6 +1367,9 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   if (resolved !== null && value.charCodeAt(head.end) === 40 && value.charCodeAt(head.end + 1) !== 41 && !head.quoted) return null;
   // `sleep 8 hours`: sleep with an argument that is no duration fails at once, so it cannot time a blind injection
   if (resolved !== null && resolved.name === 'sleep' && !wrapped && !sleepsFor(words, k + 1)) return null;
+  // `<https://github.com/a/b/compare/v1...v2|diff>`, `<@U024BE7LH|kim>`: Slack's link and mention syntax, a label
+  // after the bar
+  if (resolved !== null && cmd.op === '|' && slackLinkBar(value, cmd.opPos)) return null;
   // `host = db.internal`, `timeout = 60`: a key and its value in an INI, TOML or .conf file, not a command with `=`
   // for its first argument
   if (resolved !== null && !wrapped && words[k + 1]?.text === '=' && !words[k + 1]!.quoted && value.charCodeAt(words[k + 1]!.start) === 61) return null;
@@ -2089,6 +2092,31 @@ function hasBlank(v: string): boolean {
  */
 let leadValue = '';
 let leadRun = -1;
+/**
+ * The `|` at `bar` is the one of a Slack link or mention (`<URL|label>`, `<@U123|name>`, `<#C123|channel>`,
+ * `<!subteam^S123|@team>`): a `<` starts its token (no blank between), the token is a URL or a Slack reference, and
+ * a `>` closes the label on the same line.
+ */
+function slackLinkBar(value: string, bar: number): boolean {
+  let k = bar - 1;
+  while (k >= 0 && bar - k < 2048) {
+    const c = value.charCodeAt(k);
+    if (c === 60) break; // `<`
+    if (c <= 32 || c === 62) return false;
+    k--;
+  }
+  if (k < 0 || value.charCodeAt(k) !== 60) return false;
+  const head = value.slice(k + 1, k + 9).toLowerCase();
+  if (!(head.startsWith('http://') || head.startsWith('https://') || head.startsWith('mailto:') || head.startsWith('@') ||
+    head.startsWith('#') || head.startsWith('!'))) return false;
+  for (let j = bar + 1; j < value.length && j - bar < 256; j++) {
+    const c = value.charCodeAt(j);
+    if (c === 62) return true;
+    if (c === 10 || c === 60 || c === 124) return false;
+  }
+  return false;
+}
+
 function startsWithOperator(value: string, pos: number): boolean {
   if (leadRun < 0 || value !== leadValue) {
     let k = 0;
