@@ -136,7 +136,14 @@ test('a session identifier in the query of a request referred by another site is
   assert.equal(found?.ruleId, R.crossSiteSessionParam);
   assert.equal(found?.paranoia, 1);
   assert.equal(found?.parameter, 'JSESSIONID');
-  assert.ok(crossSiteSessionParameter(q('__Secure-next-auth.session-token', 'abc123'), 'https://evil.example/', 'app.example'));
+  assert.ok(crossSiteSessionParameter(q('CFID', '1234567'), 'https://evil.example/', 'app.example'));
+  // names that no framework reads from the URL: payment and analytics services return their own ids so
+  assert.equal(crossSiteSessionParameter(q('session_id', 'cs_live_a1qKqS9JnriPdzOxxvngmt9pf3'), 'https://checkout.stripe.com/', 'www.saas.example'), undefined);
+  assert.equal(crossSiteSessionParameter(q('sessionId', 'CS2F7FC7BA78B10379'), 'https://checkoutshopper-live.adyen.com/', 'shop.example.eu'), undefined);
+  // a subdomain of the same site, also under a country's second level
+  assert.equal(crossSiteSessionParameter(q('JSESSIONID', 'ABC123DEF'), 'https://www.airline.example/ko-kr/', 'target.airline.example'), undefined);
+  assert.equal(crossSiteSessionParameter(q('JSESSIONID', 'ABC123DEF'), 'https://www.shop.co.kr/', 'pay.shop.co.kr'), undefined);
+  assert.ok(crossSiteSessionParameter(q('JSESSIONID', 'ABC123DEF'), 'https://evil.co.kr/', 'pay.shop.co.kr'));
   assert.ok(crossSiteSessionParameter(q('ASPSESSIONIDQACRBTRS', 'GKFPMNABCD'), 'https://app.example.evil.example/', 'app.example'));
   assert.ok(crossSiteSessionParameter(q('phpsessid', 'abc'), 'http://[::1]:8080/', '127.0.0.1'));
   // The same site (any port, any case), no Referer, an unreadable Referer, no session name or no token: nothing.

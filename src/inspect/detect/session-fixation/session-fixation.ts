@@ -295,9 +295,39 @@ function refererHost(referer: string): string | undefined {
 }
 
 /**
- * A session identifier in the query string of a request that another site sent the browser to: a session-named
- * parameter (`?JSESSIONID=...`, `?phpsessid=...`) with a token-like value, and a Referer whose host is not the
- * request's Host. That is the fixation link being followed, at paranoia 1; an application that carries sessions
+ * Session names of the platforms that take a session identifier from the URL (Java's `jsessionid`, PHP's
+ * `session.use_trans_sid`, ASP.NET's cookieless sessions, ColdFusion's `CFID`/`CFTOKEN`): what a fixation link
+ * carries. Generic names (`session_id`, `sessionId`) are also how payment and analytics services return their own
+ * ids (Stripe Checkout's `?session_id=cs_live_...`, Adyen's `?sessionId=`), which no framework reads as the session.
+ */
+function urlSessionName(raw: string): boolean {
+  if (raw.length < 3 || raw.length > 64) return false;
+  const name = raw.toLowerCase();
+  return URL_SESSION_NAMES.has(name) || name.startsWith('aspsessionid');
+}
+const URL_SESSION_NAMES: ReadonlySet<string> = new Set(['jsessionid', 'phpsessid', 'phpsession', 'asp.net_sessionid', 'cfid',
+  'cftoken', 'cfsid', 'jsessionidsso', 'jservsession', 'weblogicsession', 'zendsessionid', 'zend_session_id']);
+
+/**
+ * The site of a host name: its registrable domain, approximated as the last two labels, or three under a country's
+ * second level (`shop.example.co.kr` → `example.co.kr`); an IP address is its own site. A subdomain's Referer
+ * (`www.airline.example` to `target.airline.example`) is the same site.
+ */
+function siteOf(host: string): string {
+  if (host.includes(':') || /^[\d.]+$/.test(host)) return host;
+  const labels = host.split('.');
+  if (labels.length <= 2) return host;
+  const n = labels.length;
+  const second = labels[n - 2]!;
+  const country = labels[n - 1]!.length === 2 && SECOND_LEVEL.has(second);
+  return labels.slice(country ? n - 3 : n - 2).join('.');
+}
+const SECOND_LEVEL: ReadonlySet<string> = new Set(['co', 'com', 'net', 'org', 'ac', 'go', 'or', 'ne', 'gov', 'edu', 're', 'pe', 'ed', 'mil', 'gen', 'ltd', 'plc']);
+
+/**
+ * A session identifier in the query string of a request that another site sent the browser to: a parameter named
+ * as a platform's URL session (`?JSESSIONID=...`, `?phpsessid=...`) with a token-like value, and a Referer from
+ * another site than the request's Host (a subdomain of the same site is the same site). That is the fixation link being followed, at paranoia 1; an application that carries sessions
  * in URLs links to them from its own pages. Without a Referer, or with one that cannot be read, nothing is found
  * here (the detector's paranoia-2 rule still applies). The first such parameter is reported.
  */
@@ -309,11 +339,11 @@ export function crossSiteSessionParameter(
   if (referer === undefined || host === undefined || query.length === 0) return undefined;
   let parameter: { readonly name: string; readonly value: string } | undefined;
   for (const param of query) {
-    if (sessionNameParam(param.name) && tokenLike(param.value)) { parameter = param; break; }
+    if (urlSessionName(param.name) && tokenLike(param.value)) { parameter = param; break; }
   }
   if (parameter === undefined) return undefined;
   const from = refererHost(referer);
-  if (from === undefined || from === hostName(host)) return undefined;
+  if (from === undefined || siteOf(from) === siteOf(hostName(host))) return undefined;
   return {
     ruleId: R.crossSiteSessionParam,
     category: 'session-fixation',
