@@ -10,6 +10,8 @@ import { AttackDetectionConfigSchema, type AttackDetectionConfig } from './confi
 import { compileExclusions } from './exclusions.ts';
 import { headInputs, bodyInputs } from './request-inputs.ts';
 import { headerSelection } from '../../inspect/extract/headers.ts';
+import { hostName } from '../../http/request-head.ts';
+import { siteOf } from '../../http/site.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 // (a catalog sync of 2,500 products is 20,000 inputs, inspected in 60 to 220 ms; maxInspectionMs bounds the rest)
@@ -76,6 +78,7 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
         if (!(error instanceof InspectionTimeExceeded)) throw error;
         return block(503, 'inspection_time_exceeded', { detail: { message: `inspection stopped after ${error.elapsedMs.toFixed(0)} ms; the limit is ${settings.maxInspectionMs} ms` } });
       }
+      found = withoutOwnSiteIncludes(found, exchange.header('host'));
       const matches = earlier.length === 0 ? found : [...earlier, ...found];
       if (matches.length === 0) return pass();
       headMatches.set(exchange, matches);
@@ -132,6 +135,25 @@ export const attackDetection = defineProtection<AttackDetectionConfig>({
     };
   },
 });
+
+/**
+ * The remote includes that name a page of the request's own site (`page=https://shop.example.co.kr/order?x=1` sent
+ * to shop.example.co.kr: an error logger, a feedback widget or an "email this page" form naming the page it was on)
+ * dropped: an include of the site's own pages runs nothing the attacker wrote. A URL cut by `?` or a NUL, a script
+ * on a raw address and the other RFI rules still count, as does any other site's URL.
+ */
+function withoutOwnSiteIncludes(found: Match[], host: string | undefined): Match[] {
+  if (host === undefined || !found.some((m) => m.ruleId === 'rfi-remote-include')) return found;
+  const own = siteOf(hostName(host));
+  return found.filter((m) => m.ruleId !== 'rfi-remote-include' || urlSite(m.matched) !== own);
+}
+
+/** The site of the host of the URL `text` starts with (after any userinfo), or undefined. */
+function urlSite(text: string): string | undefined {
+  const m = URL_HOST.exec(text);
+  return m === null ? undefined : siteOf(m[1]!.toLowerCase());
+}
+const URL_HOST = /^[A-Za-z][A-Za-z0-9+.-]{0,15}:\/\/(?:[^@/?#\s]{0,256}@)?([^/?#:@\s]{1,253})/;
 
 /** Headers that are not inputs (credentials, opaque validators) but are searched for Log4Shell lookups. */
 const LOOKUP_ONLY_HEADERS = ['authorization', 'proxy-authorization', 'if-none-match', 'if-match'];

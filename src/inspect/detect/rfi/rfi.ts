@@ -95,7 +95,7 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
       // other rules still look at it.
       const strong = whole && !urlName && !message;
       keep({ rule: 'rfi-remote-include', paranoia: strong ? 1 : 2, score: SCORE.critical, message: `remote URL ${what} in the include parameter ${context.name}`, ...span });
-      if (strong) continue;
+      if (strong && !truncation) continue; // (a cut one is reported as such too: the include of an own page is dropped later)
     }
     if (truncation) {
       keep({ rule: 'rfi-suffix-truncation', paranoia: benign ? 2 : 1, score: SCORE.critical, message: `remote URL ending in ${nulCut ? 'a NUL byte' : url.rest.endsWith('#') ? '#' : '?'} to cut the include suffix: ${what}`, ...span });

@@ -18,6 +18,7 @@
  * of the tag scanner when the value holds `<meta`.
  */
 import { SCORE, type Detector, type DetectorContext, type Finding, type Paranoia } from '../../finding.ts';
+import { siteOf } from '../../../http/site.ts';
 import { decodeHtmlEntities } from '../../decode/html-entities.ts';
 import { attrValue, scanTags } from '../xss/html.ts';
 
@@ -308,21 +309,6 @@ function urlSessionName(raw: string): boolean {
 const URL_SESSION_NAMES: ReadonlySet<string> = new Set(['jsessionid', 'phpsessid', 'phpsession', 'asp.net_sessionid', 'cfid',
   'cftoken', 'cfsid', 'jsessionidsso', 'jservsession', 'weblogicsession', 'zendsessionid', 'zend_session_id']);
 
-/**
- * The site of a host name: its registrable domain, approximated as the last two labels, or three under a country's
- * second level (`shop.example.co.kr` → `example.co.kr`); an IP address is its own site. A subdomain's Referer
- * (`www.airline.example` to `target.airline.example`) is the same site.
- */
-function siteOf(host: string): string {
-  if (host.includes(':') || /^[\d.]+$/.test(host)) return host;
-  const labels = host.split('.');
-  if (labels.length <= 2) return host;
-  const n = labels.length;
-  const second = labels[n - 2]!;
-  const country = labels[n - 1]!.length === 2 && SECOND_LEVEL.has(second);
-  return labels.slice(country ? n - 3 : n - 2).join('.');
-}
-const SECOND_LEVEL: ReadonlySet<string> = new Set(['co', 'com', 'net', 'org', 'ac', 'go', 'or', 'ne', 'gov', 'edu', 're', 'pe', 'ed', 'mil', 'gen', 'ltd', 'plc']);
 
 /**
  * A session identifier in the query string of a request that another site sent the browser to: a parameter named
