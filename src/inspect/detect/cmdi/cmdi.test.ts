@@ -173,6 +173,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
 const benign: [string, Partial<DetectorContext>?][] = [
   // a sentence that starts with a capitalised command word, whatever paths it names
   ['Write a bash script that deletes log files older than 7 days in /var/log/myapp and compresses the rest.', { source: 'body', name: 'content' }],
+  // the signed headers of presigned S3 and GCS URLs
+  ['content-type;host', { source: 'query', name: 'X-Goog-SignedHeaders' }],
+  ['host;x-amz-content-sha256;x-amz-date', { source: 'query', name: 'X-Amz-SignedHeaders' }],
   // Slack's link and mention syntax: a label after the bar
   ['`v2.14.3` to *prod*?\n<https://github.com/acme/api/compare/v2.14.2...v2.14.3|diff> • requested by <@U024BE7LH>', { source: 'body', name: 'text' }],
   ['<@U024BE7LH|kim> deployed <#C024BE7LR|general>', { source: 'body', name: 'text' }],

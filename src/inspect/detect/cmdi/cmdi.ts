@@ -54,6 +54,9 @@ const CODE_FLAGS = new Set(['-c', '-e', '-r', '-E', '-m', '-x', '-exec', '--eval
 const PS_FLAGS = new Set(['-enc', '-encodedcommand', '-e', '-ec', '-c', '-command', '-nop', '-noprofile', '-w',
   '-windowstyle', '-ep', '-executionpolicy', '-exec', '-noni', '-noninteractive', '-file', '-f', '-sta']);
 
+/** Two or more HTTP header names of the kinds presigned URLs sign, joined by `;`. */
+const HEADER_NAME_LIST = /^(?:host|date|range|expect|content-[a-z0-9-]{1,40}|x-[a-z0-9-]{1,60}|if-[a-z-]{1,20}|cache-control|user-agent|origin|accept[a-z-]{0,20})(?:;(?:host|date|range|expect|content-[a-z0-9-]{1,40}|x-[a-z0-9-]{1,60}|if-[a-z-]{1,20}|cache-control|user-agent|origin|accept[a-z-]{0,20})){1,40}$/;
+
 export const cmdiDetector: Detector = {
   category: 'cmdi',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
@@ -62,6 +65,9 @@ export const cmdiDetector: Detector = {
     if (value.length < ASCII_TEXT_MIN ? plainWordQuiet(value) : asciiTextQuiet(value)) return;
     const first = firstLook(value);
     if (first === QUIET) return; // not even the PowerShell idiom can match (IDIOM_HINT)
+    // `content-type;host;x-amz-date`: the signed headers of an S3 or GCS presigned URL (X-Amz-SignedHeaders,
+    // X-Goog-SignedHeaders), a list of header names
+    if (value.length <= 512 && HEADER_NAME_LIST.test(value)) return;
     // No catch-all: an exception is a fault, answered 503 by the pipeline (fail closed), never a silent pass.
     if (!isPatternField(context)) return run(value, first, context, report);
     // A field that holds a regular expression or glob (`pattern`, `urlRegex`: JSON Schema, OpenAPI, validation

@@ -11,6 +11,8 @@ const BODY = { source: 'body', name: 'message' } as const;
 
 const attacks: [string, Partial<DetectorContext>][] = [
   ['en\r\nSet-Cookie: session=attacker', {}],
+  // in the body of a STOMP frame, as anywhere
+  ['SEND\ndestination:/app/chat\n\nhi\r\nSet-Cookie: a=b', { source: 'body', name: '' }],
   ['x\nSet-cookie:crlf=injection', {}],
   ['x\n\rSet-Cookie:a=b', {}],
   ['/home\r\nLocation: http://evil.example/', {}],
@@ -41,6 +43,8 @@ const attacks: [string, Partial<DetectorContext>][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
+  // a STOMP frame (STOMP over WebSocket, SockJS's HTTP fallback): STOMP header lines
+  ['SEND\ndestination:/app/chat\ncontent-type:application/json\ncontent-length:17\n\n{"text":"hello"}\u0000', { source: 'body', name: '' }],
   ['203.0.113.7 - - [28/Nov/2026:19:08:19 +0900] "GET /search?q=union+station HTTP/2.0" 200 5123', BODY], // an access-log line
   ['Hello team,\r\nthe meeting is at 10.\r\nRegards,\r\nAnna', BODY],
   ['Shipping address:\nLocation: Building 4, floor 2\nHost: Maria', BODY],

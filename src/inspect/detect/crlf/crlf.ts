@@ -225,12 +225,24 @@ function headerBlock(v: string): boolean {
   return lines > 0;
 }
 
+/** The command line that starts a STOMP 1.x frame. */
+const STOMP_FRAME = /^(?:CONNECT|STOMP|SEND|SUBSCRIBE|UNSUBSCRIBE|ACK|NACK|BEGIN|COMMIT|ABORT|DISCONNECT)\r?\n[a-z][a-z0-9-]{0,63}:/;
+
 export const crlfDetector: Detector = {
   category: 'crlf',
   // a line break, a character past U+00FF or the `/` of `HTTP/` (see MAY_MATCH)
   needs: CH_LINE | CH_NON_ASCII | CH_SLASH,
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2 || (value.length <= 8 ? !shortMayMatch(value) : !MAY_MATCH.test(value))) return;
+    // a STOMP frame (`SEND\ndestination:/app/chat\ncontent-type:application/json\n\n{...}`, as STOMP over WebSocket
+    // and SockJS's HTTP fallback carry it): its header lines are STOMP's; its body is read as any value
+    if (STOMP_FRAME.test(value)) {
+      const lf = value.indexOf('\n\n');
+      const crlf = value.indexOf('\r\n\r\n');
+      const body = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1;
+      if (body >= 0) crlfDetector.detect(value.slice(body), context, report);
+      return;
+    }
     const found = (ruleId: string, paranoia: Paranoia, message: string, at: number, score: number = SCORE.critical): void => {
       report({ ruleId, category: 'crlf', paranoia, score, message, matched: excerpt(value, at) });
     };

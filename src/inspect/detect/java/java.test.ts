@@ -68,6 +68,8 @@ const benign: [string, Partial<DetectorContext>][] = [
   ["java.lang.NullPointerException: Attempt to invoke virtual method 'java.lang.String android.content.Context.getString(int)' on a null object reference", {}],
   ['I love Java and JavaScript', {}],
   ['java lang courses', {}],
+  // GWT-RPC's wire format names types with a signature
+  ['7|0|6|https://app.example.com/app/|4E7583E4BED25F58DDD5F1A1D675522A|com.example.client.GreetingService|greetServer|java.lang.String/2004016611|World|1|2|3|4|1|5|6|', {}],
   // the frames of Java 9 and later name the module first
   ['java.lang.IllegalStateException: closed\n\tat com.acme.Foo.bar(Foo.java:42)\n\tat java.base/java.lang.Thread.run(Thread.java:833)\n\tat java.base@17.0.2/java.util.concurrent.ThreadPoolExecutor.runWorker(ThreadPoolExecutor.java:1136)\n\tat app//org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:883)', {}],
   ['Exception in thread "main" java.lang.NullPointerException\n\tat com.example.App.main(App.java:12)\n\tat java.lang.reflect.Method.invoke(Native Method)\n\tat java.lang.Thread.run(Thread.java:748)', {}],

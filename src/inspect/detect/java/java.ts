@@ -717,6 +717,8 @@ function className(v: string, lower: string, i: number, root: string): { hit: Hi
   if (!name.includes('.')) return { hit: undefined, end };
   const segments = name.split('.');
   const last = segments[segments.length - 1]!;
+  // `java.lang.String/2004016611`: a type signature of GWT-RPC's wire format, which every call of a GWT app carries
+  if (v.charCodeAt(end) === 47 && v.charCodeAt(end + 1) >= 48 && v.charCodeAt(end + 1) <= 57) return { hit: undefined, end };
   if (isStackFrame(v, i, end) || last.endsWith('exception') || last.endsWith('error')) return { hit: undefined, end };
   // a package name with no class (`java.lang`, `org.apache.commons`) counts like a class reference
   let critical = false;

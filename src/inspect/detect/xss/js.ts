@@ -695,6 +695,20 @@ function prevIs(src: string, p: Prev, punct: string): boolean {
   return p.type === TK_PUNCT && p.end - p.start === punct.length && src.startsWith(punct, p.start);
 }
 
+/**
+ * After `at NAME`, the rest of a V8 stack frame: ` (file:line:col)`, ` (<anonymous>)`, or V8's eval origin
+ * (`at eval (eval at globalEval (https://.../jquery.min.js:2:2645), <anonymous>:1:1)`): a function named in an error
+ * report, not a call.
+ */
+function stackFrameAt(src: string, end: number): boolean {
+  if (src.charCodeAt(end) !== 32 || src.charCodeAt(end + 1) !== 40) return false;
+  const close = src.indexOf(')', end + 2);
+  if (close < 0 || close - end > 400) return false;
+  const inside = src.slice(end + 2, close);
+  return inside.startsWith('eval at ') || inside.includes('<anonymous>') || inside === 'native' || FRAME_LOCATION.test(inside);
+}
+const FRAME_LOCATION = /:\d{1,7}:\d{1,7}$/;
+
 function prevText(src: string, p: Prev): string {
   return p.type === TK_IDENT ? src.slice(p.start, p.end) : '';
 }
@@ -742,7 +756,7 @@ function lexSinks(src: string, from: number, to: number, out: JsEvent[], maxEven
       if (len >= 3 && len <= 24 && SINK_KEYS.has(src.charCodeAt(lx.start) * 64 + len)) {
         const name = lx.text();
         const sink = SINKS.get(name);
-        if (sink !== undefined && budget.tokens > 0) {
+        if (sink !== undefined && budget.tokens > 0 && !(p1.type === TK_IDENT && p1.end - p1.start === 2 && src.startsWith('at', p1.start) && stackFrameAt(src, lx.end))) {
           // Suspend the main lexer's state: the analysis uses its own lexers.
           const here = { start: lx.start, end: lx.end, comment: lx.comment };
           const before = out.length;
