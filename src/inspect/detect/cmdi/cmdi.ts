@@ -1376,6 +1376,8 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   // `<https://github.com/a/b/compare/v1...v2|diff>`, `<@U024BE7LH|kim>`: Slack's link and mention syntax, a label
   // after the bar
   if (resolved !== null && cmd.op === '|' && slackLinkBar(value, cmd.opPos)) return null;
+  // `File "/app/views.py", line 42, in checkout`: a frame of a Python traceback
+  if (resolved !== null && head.text === 'File' && words[k + 2]?.text === 'line') return null;
   // `host = db.internal`, `timeout = 60`: a key and its value in an INI, TOML or .conf file, not a command with `=`
   // for its first argument
   if (resolved !== null && !wrapped && words[k + 1]?.text === '=' && !words[k + 1]!.quoted && value.charCodeAt(words[k + 1]!.start) === 61) return null;

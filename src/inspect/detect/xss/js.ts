@@ -700,12 +700,19 @@ function prevIs(src: string, p: Prev, punct: string): boolean {
  * (`at eval (eval at globalEval (https://.../jquery.min.js:2:2645), <anonymous>:1:1)`): a function named in an error
  * report, not a call.
  */
+/** The token before is `at`, or `new` after `at` (`at new Function (<anonymous>)`). */
+function afterAt(src: string, p1: Prev, p2: Prev): boolean {
+  const isAt = (p: Prev): boolean => p.type === TK_IDENT && p.end - p.start === 2 && src.startsWith('at', p.start);
+  return isAt(p1) || (p1.type === TK_IDENT && p1.end - p1.start === 3 && src.startsWith('new', p1.start) && isAt(p2));
+}
+
 function stackFrameAt(src: string, end: number): boolean {
   if (src.charCodeAt(end) !== 32 || src.charCodeAt(end + 1) !== 40) return false;
   const close = src.indexOf(')', end + 2);
   if (close < 0 || close - end > 400) return false;
   const inside = src.slice(end + 2, close);
-  return inside.startsWith('eval at ') || inside.includes('<anonymous>') || inside === 'native' || FRAME_LOCATION.test(inside);
+  // (`()`: the frame's `(<anonymous>)` with the markup removed by the engine's tag-stripped reading)
+  return inside.startsWith('eval at ') || inside.includes('<anonymous>') || inside === 'native' || inside === '' || FRAME_LOCATION.test(inside);
 }
 const FRAME_LOCATION = /:\d{1,7}:\d{1,7}$/;
 
@@ -756,7 +763,7 @@ function lexSinks(src: string, from: number, to: number, out: JsEvent[], maxEven
       if (len >= 3 && len <= 24 && SINK_KEYS.has(src.charCodeAt(lx.start) * 64 + len)) {
         const name = lx.text();
         const sink = SINKS.get(name);
-        if (sink !== undefined && budget.tokens > 0 && !(p1.type === TK_IDENT && p1.end - p1.start === 2 && src.startsWith('at', p1.start) && stackFrameAt(src, lx.end))) {
+        if (sink !== undefined && budget.tokens > 0 && !(afterAt(src, p1, p2) && stackFrameAt(src, lx.end))) {
           // Suspend the main lexer's state: the analysis uses its own lexers.
           const here = { start: lx.start, end: lx.end, comment: lx.comment };
           const before = out.length;
