@@ -137,6 +137,8 @@ test('a session identifier in the query of a request referred by another site is
   assert.equal(found?.paranoia, 1);
   assert.equal(found?.parameter, 'JSESSIONID');
   assert.ok(crossSiteSessionParameter(q('CFID', '1234567'), 'https://evil.example/', 'app.example'));
+  assert.ok(crossSiteSessionParameter(q('__Secure-next-auth.session-token', 'abc123'), 'https://evil.example/', 'app.example'));
+  assert.ok(crossSiteSessionParameter(q('laravel_session', 'eyJpdiI6IktmYw'), 'https://evil.example/', 'app.example'));
   // names that no framework reads from the URL: payment and analytics services return their own ids so
   assert.equal(crossSiteSessionParameter(q('session_id', 'cs_live_a1qKqS9JnriPdzOxxvngmt9pf3'), 'https://checkout.stripe.com/', 'www.saas.example'), undefined);
   assert.equal(crossSiteSessionParameter(q('sessionId', 'CS2F7FC7BA78B10379'), 'https://checkoutshopper-live.adyen.com/', 'shop.example.eu'), undefined);

@@ -296,18 +296,20 @@ function refererHost(referer: string): string | undefined {
 }
 
 /**
- * Session names of the platforms that take a session identifier from the URL (Java's `jsessionid`, PHP's
- * `session.use_trans_sid`, ASP.NET's cookieless sessions, ColdFusion's `CFID`/`CFTOKEN`): what a fixation link
- * carries. Generic names (`session_id`, `sessionId`) are also how payment and analytics services return their own
- * ids (Stripe Checkout's `?session_id=cs_live_...`, Adyen's `?sessionId=`), which no framework reads as the session.
+ * The session cookie names of web frameworks (`JSESSIONID`, `PHPSESSID`, `laravel_session`, `connect.sid`...), which
+ * a fixation link carries. Not the generic ones (`session_id`, `sessionId`, `session_token`): they are also how
+ * payment and analytics services hand back their own ids (Stripe Checkout's `?session_id=cs_live_...` from
+ * checkout.stripe.com, Adyen's `?sessionId=`, Adobe Target's), which no framework reads as its session.
  */
 function urlSessionName(raw: string): boolean {
-  if (raw.length < 3 || raw.length > 64) return false;
-  const name = raw.toLowerCase();
-  return URL_SESSION_NAMES.has(name) || name.startsWith('aspsessionid');
+  if (!sessionNameParam(raw)) return false;
+  let name = raw.toLowerCase();
+  if (name.startsWith('__host-')) name = name.slice(7);
+  else if (name.startsWith('__secure-')) name = name.slice(9);
+  return !GENERIC_SESSION_NAMES.has(name);
 }
-const URL_SESSION_NAMES: ReadonlySet<string> = new Set(['jsessionid', 'phpsessid', 'phpsession', 'asp.net_sessionid', 'cfid',
-  'cftoken', 'cfsid', 'jsessionidsso', 'jservsession', 'weblogicsession', 'zendsessionid', 'zend_session_id']);
+const GENERIC_SESSION_NAMES: ReadonlySet<string> = new Set(['sessionid', 'session_id', 'session-id', 'sessid', 'sess_id',
+  'session_token', 'session-token', 'sessiontoken', 'sessionkey', 'session_key', 'x-session-id', 'sid_token']);
 
 
 /**
