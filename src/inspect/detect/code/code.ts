@@ -1885,6 +1885,9 @@ function dotnetGadgets(v: string, field: string): Hit | undefined {
 function imageCoders(v: string): Hit | undefined {
   const pipe = v.indexOf('%pipe%');
   if (pipe >= 0) return { ruleId: 'code-imagemagick', paranoia: 1, message: 'Ghostscript %pipe% device (runs a command)', at: pipe };
+  // an MSL script (ImageMagick's XML scripting) that writes a file: `<image><read .../><write filename="/var/www/x.php"/>`
+  const write = v.indexOf('<write filename=');
+  if (write >= 0 && v.includes('<image')) return { ruleId: 'code-imagemagick', paranoia: 1, message: 'ImageMagick MSL script writing a file', at: write };
   const mvg = v.includes('graphic-context');
   const lower = mvg || v.length <= 65536 ? v.toLowerCase() : '';
   for (const coder of IMAGE_CODERS) {
@@ -1905,13 +1908,14 @@ function imageCoders(v: string): Hit | undefined {
   return undefined;
 }
 /** ImageMagick coders that read, delete or run files in place of an image. */
-const IMAGE_CODERS = ['ephemeral:', 'msl:', 'label:@', 'text:@', 'mvg:', 'vid:msl:', 'caption:@'];
+const IMAGE_CODERS = ['ephemeral:', 'msl:', 'label:@', 'text:', 'mvg:', 'vid:msl:', 'caption:@'];
 
 /**
- * A scanner's code-injection probe: a statement that prints the product of two large literals
- * (`response.write(9273*8218)`, `print(31337*31337)`), whose answer in the response proves that the code ran.
+ * A scanner's code-injection probe: a statement that prints the product of two large literals or the MD5 of a number
+ * (`response.write(9273*8218)`, `print(31337*31337)`, `;print(md5(31337));`), whose answer in the response proves
+ * that the code ran.
  */
-const ARITHMETIC_ECHO = /\b(?:response\.write|print|echo|puts|printf|die|exit)\s{0,4}\(?\s{0,4}\d{3,9}\s{0,4}\*\s{0,4}\d{3,9}/i;
+const ARITHMETIC_ECHO = /\b(?:response\.write|print|echo|puts|printf|die|exit)\s{0,4}\(?\s{0,4}(?:\d{3,9}\s{0,4}\*\s{0,4}\d{3,9}|md5\s{0,4}\(\s{0,4}['"]?\d{3,12})/i;
 
 function markers(v: string, f: Facts): Hit | undefined {
   const nd = v.indexOf('$$ND_FUNC$$');
@@ -2000,8 +2004,8 @@ export const codeDetector: Detector = {
     // Without the characters the markers need (see Facts.hint; the others need binary data or a long run) and
     // without anchors or `%x`, neither the markers nor the code reader can find anything.
     if (best?.paranoia !== 1 && (f.hint || f.binary || f.longRun)) best = better(best, markers(v, f));
-    if (best?.paranoia !== 1 && (v.includes('graphic-context') || v.includes('%pipe%') || v.includes('href='))) best = better(best, imageCoders(v));
-    if (best?.paranoia !== 1 && v.length <= 4096 && v.includes('*')) {
+    if (best?.paranoia !== 1 && (v.includes('graphic-context') || v.includes('%pipe%') || v.includes('href=') || v.includes('<write'))) best = better(best, imageCoders(v));
+    if (best?.paranoia !== 1 && v.length <= 4096 && (v.includes('*') || v.includes('md5'))) {
       const m = ARITHMETIC_ECHO.exec(v);
       if (m !== null) best = better(best, { ruleId: 'code-eval', paranoia: 1, message: 'code printing the product of two literals (a scanner\'s injection probe)', at: m.index });
     }

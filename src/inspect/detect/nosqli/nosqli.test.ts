@@ -22,6 +22,9 @@ const attacks: [string, Partial<DetectorContext>][] = [
   ['pipeline[$lookup]', NAME],
   ['stages[$unionWith]', NAME],
   ['pipeline[$out]', NAME],
+  ['pipeline[$graphLookup]', NAME],
+  // Hasura's GraphQL filters on a secret
+  ['query { users(where: {password: {_regex: "^a"}}) { email } }', { source: 'body', name: 'query' }],
   ['user.$ne', NAME],
   ['userId[$NE]', NAME],
   ['filters[$or][0][password][$gt]', NAME],
@@ -68,6 +71,7 @@ const attacks: [string, Partial<DetectorContext>][] = [
 ];
 
 const benign: [string, Partial<DetectorContext>][] = [
+  ['query { users(where: {name: {_ilike: "%kim%"}}) { email } }', { source: 'body', name: 'query' }],
   ['The $where operator is slow, and $ne is not indexed.', {}],
   ['It costs $5, or $10 with shipping', {}],
   ['{"name": "Anna", "price": "$5"}', { source: 'body' }],

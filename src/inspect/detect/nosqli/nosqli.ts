@@ -583,6 +583,9 @@ function mayMatch(v: string): boolean {
   return v.indexOf('$') !== -1 || (earlySeparator(v) && breakOut(v)) || (v.indexOf('(') !== -1 && hasDbDot(v));
 }
 
+/** A GraphQL filter argument comparing a secret field piecewise (Hasura's `_regex`, `_like`, `_gt`...). */
+const GRAPHQL_SECRET_FILTER = /\b([A-Za-z_]{0,32}(?:pass(?:word|wd)?|pwd|secret|token|otp|hash)[A-Za-z_]{0,32})\s{0,4}:\s{0,4}\{\s{0,4}(_(?:regex|iregex|nregex|like|ilike|nlike|similar|nsimilar|gt|gte|lt|lte))\b/i;
+
 export const nosqliDetector: Detector = {
   category: 'nosqli',
   // `$` operators, `__` lookups, `db.` calls, a `;`, `||` or `&&` breakout (see hasTriggerChar), or another ORM's
@@ -594,6 +597,14 @@ export const nosqliDetector: Detector = {
     // nothing for the name check nor the value checks: one loop over a few characters.
     if (value.length <= 8 && !hasTriggerChar(value, true)) return;
     if (context.isName && checkName(value, report)) return;
+    // Hasura's and other GraphQL filters on a secret (`where: {password: {_regex: "^a"}}`): blind extraction
+    if (value.length >= 16 && (value.includes(': {') || value.includes(':{'))) {
+      const at = value.length <= 65536 ? GRAPHQL_SECRET_FILTER.exec(value) : null;
+      if (at !== null) {
+        report({ ruleId: 'nosqli-operator-name', category: 'nosqli', paranoia: 1, score: SCORE.critical, message: `filter operator ${at[2]} on the secret ${at[1]}`, matched: value.slice(at.index, at.index + 80) });
+        return;
+      }
+    }
     if (!mayMatch(value)) return;
     const lower = value.toLowerCase();
     if (value.includes('$') && operatorKeys(value, lower, report)) return;

@@ -241,10 +241,16 @@ const ATTACKS: Array<[string, Paranoia, string]> = [
   // a whole value that is a subquery reading the database (sqlmap's inline query)
   ['(SELECT CONCAT(0x7176786271,(CASE WHEN (1=1) THEN 0x31 ELSE 0x30 END),0x716a766a71))', 1, 'sqli-boolean'],
   ['(select top 1 password from users)', 1, 'sqli-boolean'],
+  // a number ORed with a true value where a number is expected
+  ['1 or 1', 1, 'sqli-tautology'],
+  ['-1 or true', 1, 'sqli-tautology'],
+  ['0x31 or 1', 1, 'sqli-tautology'],
 ];
 
 const BENIGN: string[] = [
   '(select one from the list)',
+  '1 or 2',
+  'pick 2 or 3',
   '(Select all that apply)',
   '\ufffd\ufffd union station \ufffd\ufffd', // a legacy (EUC-KR) query read as UTF-8, around ordinary words
   'Select your size from the list',

@@ -236,6 +236,12 @@ export const sqliDetector: Detector = {
       report({ ruleId: 'sqli-tautology', category: 'sqli', paranoia: isPasswordField(context) ? 2 : 1, score: SCORE.critical, message: 'operator between empty literals (MySQL compares the column with 0)', matched: value });
       return;
     }
+    // `1 or 1`, `-1 or true`, `1 || 1`, `0x31 or 1`: where a number is expected (`WHERE id = 1 or 1`), every row.
+    // Only the forms prose has no use for: the same number twice, `true`, a negative or hex left side.
+    if (value.length <= 40 && !context.isName && numericTautology(value)) {
+      report({ ruleId: 'sqli-tautology', category: 'sqli', paranoia: 1, score: SCORE.critical, message: 'a number ORed with a true value (numeric context)', matched: value });
+      return;
+    }
     // A parameter an application puts into ORDER BY or a column list unquoted (`sort`, `orderBy`, `fields`): a
     // subquery or a CASE there reads the database a bit at a time (`sort=(CASE WHEN (SELECT ...)='a' THEN ...)`)
     if (!context.isName && value.length >= 12 && value.length <= 4096 && isOrderingField(context.name) && ORDERING_SUBQUERY.test(value)) {
@@ -1499,6 +1505,17 @@ function urlQueryBefore(input: string, at: number): boolean {
   if (at < 10 || input.charCodeAt(at - 1) !== 61) return false;
   const scheme = input.indexOf('://');
   return scheme > 0 && scheme < 12 && input.lastIndexOf('?', at) > scheme;
+}
+
+const NUMERIC_OR = /^\s{0,4}(-?\d{1,12}|0x[0-9a-f]{1,16})\s{1,8}(?:or|\|\|)\s{1,8}(true|-?\d{1,12})\s{0,4}$/i;
+
+/** See the use above: the whole value `N or N`, `N or true`, `-N or M`, `0xN or M`. */
+function numericTautology(value: string): boolean {
+  const m = NUMERIC_OR.exec(value);
+  if (m === null) return false;
+  const left = m[1]!.toLowerCase();
+  const right = m[2]!.toLowerCase();
+  return right === 'true' || left === right || left.startsWith('-') || left.startsWith('0x');
 }
 
 /** `(SELECT ... )` as the whole value, with a CASE, a hex literal, a function call, a LIMIT or a WHERE in it. */

@@ -95,6 +95,8 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['http://10.0.0.5/internal', 1, { source: 'body', name: 'u' }],
   ['http://10.0.0.5:8080/manager/html', 1, { source: 'body', name: 'data' }],
   ['ldap://127.0.0.1:389/%0astats%0aquit', 1, { source: 'body', name: 'u' }],
+  // a callback URL is where a server posts: a fetch, not a browser's redirect
+  ['http://172.17.0.1:9090/api/v1/targets', 1, { source: 'query', name: 'callback_url' }],
   // weaker
   ['http://10.0.0.5/internal', 2],
   // a redirect parameter: a private address in plain form counts from paranoia 2, crafted forms from 1

@@ -281,7 +281,9 @@ function nameHints(raw: string): NameHints {
   const known = HINT_MEMO.get(raw);
   if (known !== undefined) return known;
   const name = raw.toLowerCase();
-  const hints: NameHints = { url: matchesHint(name, URL_HINTS), redirect: matchesHint(name, REDIRECT_HINTS), browser: name === 'referer' || name === 'origin', text: TEXT_NAMES.has(name) };
+  // (a `callback_url` is where a server posts a webhook or a notification: a fetch, not a redirect, but OAuth's)
+  const redirect = matchesHint(name, REDIRECT_HINTS) && (!name.includes('callback') || name.includes('oauth'));
+  const hints: NameHints = { url: matchesHint(name, URL_HINTS), redirect, browser: name === 'referer' || name === 'origin', text: TEXT_NAMES.has(name) };
   if (HINT_MEMO.size >= 4096) HINT_MEMO.clear();
   HINT_MEMO.set(raw, hints);
   return hints;

@@ -18,6 +18,9 @@ const attacks: [string, string][] = [
   ["' or substring(//user[1]/password,1,1)='a", 'xpathi-blind-function'],
   ["' and string-length(name(/*[1]))=4 and '1'='1", 'xpathi-blind-function'],
   ["x') or starts-with(//account[1]/@pin,'1') or ('", 'xpathi-blind-function'],
+  ["' or //user[name='admin']/password/text()='a' or 'a'='b", 'xpathi-blind-function'],
+  // out of a numeric predicate: no quote
+  ['1 or 1=1]|//*|//*[1=1', 'xpathi-union'],
 ];
 
 const benign = [
@@ -31,6 +34,9 @@ const benign = [
   "Use count(//item) to count items, it's easy",
   "SELECT name FROM t WHERE a = 'x' AND b = 'y'",
   "the path is 'C:\\Users' | dir //server/share",
+  '[[Home]] | //italic//',
+  'see [1] | //note',
+  "it's good or /usr/bin is fine",
 ];
 
 test('XPath injections are found at paranoia 1', () => {

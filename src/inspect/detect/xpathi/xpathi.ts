@@ -1,5 +1,5 @@
 import { SCORE, type Detector, type Finding } from '../../finding.ts';
-import { CH_QUOTE } from '../../value-chars.ts';
+import { CH_PIPE, CH_QUOTE } from '../../value-chars.ts';
 
 /**
  * XPath injection: a value that leaves the string literal an application put it in (`//user[name='VALUE']`) and
@@ -52,6 +52,46 @@ function breakOut(v: string, q: number): { rule: string; message: string } | und
   return undefined;
 }
 
+/** `]`, blanks, a lone `|`, blanks and a step that walks the document; where the `]` starts, or -1. */
+function predicateUnion(v: string): number {
+  for (let from = 0, guard = 0; guard < 16; guard++) {
+    const at = v.indexOf(']', from);
+    if (at < 0) return -1;
+    from = at + 1;
+    if (v.charCodeAt(at - 1) === 93) continue; // `]]`: a wiki link's end
+    // a condition closed by the `]` (`1=1]`, `x or y]`), not a footnote mark (`see [1] | //note`)
+    const before = v.slice(Math.max(0, at - 24), at).toLowerCase();
+    if (!before.includes('=') && !before.includes(' or ') && !before.includes(' and ')) continue;
+    let i = at + 1;
+    while (i < v.length && i - at < 8 && isSpace(v.charCodeAt(i))) i++;
+    if (v.charCodeAt(i) !== 124 || v.charCodeAt(i + 1) === 124) continue;
+    i++;
+    while (i < v.length && i - at < 16 && isSpace(v.charCodeAt(i))) i++;
+    if (walkingStep(v, i)) return at;
+  }
+  return -1;
+}
+
+/** After a closed string and `or`/`and`, a path from the root (`' or //user[name='admin']/password/text()='a`). */
+function blindPath(lower: string): number {
+  for (let from = 0, guard = 0; guard < 8; guard++) {
+    const at = lower.indexOf('/', from);
+    if (at < 0) return -1;
+    from = at + 2;
+    let b = at - 1;
+    while (b >= 0 && isSpace(lower.charCodeAt(b))) b--;
+    const word = lower.endsWith('or', b + 1) ? 2 : lower.endsWith('and', b + 1) ? 3 : 0;
+    if (word === 0 || b + 1 - word === 0 || !isSpace(lower.charCodeAt(b - word)) || b === at - 1) continue;
+    // a step and a name, then a predicate or a further step (`//user[`, `/users/user/`)
+    let i = lower.charCodeAt(at + 1) === 47 ? at + 2 : at + 1;
+    const name = i;
+    while (i < lower.length && i - name < 64 && isNameChar(lower.charCodeAt(i))) i++;
+    if (i === name || (lower.charCodeAt(i) !== 91 && lower.charCodeAt(i) !== 47)) continue;
+    if (leftQuoteBefore(lower, Math.max(0, b + 1 - word - 16), b + 2)) return at;
+  }
+  return -1;
+}
+
 /** A quote followed by `or`/`and`, and an XPath function reading an absolute path (`substring(//user`). */
 function blindFunction(lower: string): number {
   let from = 0;
@@ -88,7 +128,7 @@ function isNameChar(c: number): boolean {
 
 export const xpathiDetector: Detector = {
   category: 'xpathi',
-  needs: CH_QUOTE,
+  needs: CH_QUOTE | CH_PIPE,
   detect(value: string, _context, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
     const v = value;
@@ -101,6 +141,17 @@ export const xpathiDetector: Detector = {
           report({ ruleId: hit.rule, category: 'xpathi', paranoia: 1, score: SCORE.critical, message: hit.message, matched: v.slice(q, q + 40) });
           return;
         }
+      }
+      // `1 or 1=1]|//*`: out of a numeric predicate and a union, no quote needed
+      const union = predicateUnion(v);
+      if (union >= 0) {
+        report({ ruleId: 'xpathi-union', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath predicate closed and a node-set union added', matched: v.slice(Math.max(0, union - 10), union + 30) });
+        return;
+      }
+      const path = blindPath(v.toLowerCase());
+      if (path >= 0) {
+        report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and the document read by an absolute path', matched: v.slice(Math.max(0, path - 10), path + 40) });
+        return;
       }
       if (v.includes('(/')) {
         const at = blindFunction(v.toLowerCase());
