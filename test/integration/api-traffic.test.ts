@@ -27,7 +27,8 @@ const q = encodeURIComponent;
 const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const docx = (documentXml: string): string => zipArchive([['[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'], ['word/document.xml', documentXml]]).toString('latin1');
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-const jwt = (header: object): string => `Bearer ${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: '1001', exp: 1900000000 })).toString('base64url')}.c2lnbmF0dXJl`;
+const token = (header: object, claims: object = { sub: '1001', exp: 1900000000 }): string => `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2lnbmF0dXJl`;
+const jwt = (header: object, claims?: object): string => `Bearer ${token(header, claims)}`;
 
 async function send(s: Sample): Promise<{ status: number; text: string }> {
   const headers: Record<string, string> = { 'user-agent': UA, ...s.headers };
@@ -124,6 +125,7 @@ const BENIGN: Sample[] = [
   // credentials as applications read them: a Basic password with symbols, a JWT whose header names its key and JWKS
   { label: 'Basic credentials with symbols', path: '/api/v1/me', headers: { authorization: basic('svc_report', "P@ss'w0rd;--") } },
   { label: 'a JWT with kid and jku', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'RS256', typ: 'JWT', kid: 'k-2026-11', jku: 'https://auth.example.com/.well-known/jwks.json' }) } },
+  { label: 'a JWT cookie of a development Keycloak', path: '/api/v1/me', headers: { cookie: `access_token=${token({ alg: 'RS256', typ: 'JWT', kid: 'abc' }, { iss: 'http://localhost:8080/realms/shop', aud: 'account', name: "Seán O'Brien", email: 'sean@example.com', scope: 'openid profile email', realm_access: { roles: ['offline_access', 'uma_authorization'] } })}` } },
   { label: 'an ETag validator', path: '/api/v1/items/7', headers: { 'if-none-match': 'W/"a1b2c3"' } },
   // a bulk import: one 400 KB text file (refused with 413 while the longest value inspected was 256 KiB)
   { label: 'a 400 KB CSV upload', path: '/api/customers/import', type: 'multipart/form-data; boundary=b1', body: `--b1\r\nContent-Disposition: form-data; name="file"; filename="customers.csv"\r\nContent-Type: text/csv\r\n\r\nid,name,email,city\r\n${Array.from({ length: 9000 }, (_, i) => `${i},Kim ${i},kim${i}@example.com,Seoul`).join('\r\n')}\r\n--b1--\r\n` },
@@ -164,6 +166,8 @@ const ATTACKS: Sample[] = [
   { label: 'SQL in a Basic password', path: '/api/v1/me', headers: { authorization: basic('svc_report', "' OR '1'='1") } },
   { label: 'LDAP filter in a Basic user name', path: '/intranet/', headers: { authorization: basic('*)(&(objectClass=user)(description=*pass*)', 'x') } },
   { label: 'SQL in a JWT kid', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'HS256', kid: "x' UNION SELECT 'secretkey'-- -" }) } },
+  { label: 'SQL in a JWT claim', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'HS256', typ: 'JWT' }, { user_id: '0 UNION SELECT username,password FROM users', role: 'user' }) } },
+  { label: 'SSRF in the x5u of a JWT cookie', path: '/api/v1/me', headers: { cookie: `session=${token({ alg: 'RS256', typ: 'JWT', x5u: 'http://127.0.0.1:8080/admin/keys' })}` } },
   { label: 'traversal in a JWT kid', path: '/api/v1/me', headers: { authorization: jwt({ alg: 'HS256', kid: '../../../../../../dev/null' }) } },
   { label: 'Shellshock in a cache validator', path: '/cgi-bin/auth.cgi', headers: { 'if-none-match': '() { :; }; sleep 10' } },
   json('operators on credentials in a JSON login', '/api/login', { username: { $ne: null }, password: { $ne: null } }),

@@ -51,7 +51,10 @@ export function headInputs(exchange: Exchange, inspectedHeaders: HeaderSelection
   if ('problem' in cookies) return { problem: asProblem(cookies.problem) };
   for (const input of cookies.inputs) {
     inputs.push(input);
-    if (!input.isName) addEmbeddedJson(inputs, input, input.value);
+    if (!input.isName) {
+      addEmbeddedJson(inputs, input, input.value);
+      if (input.value.startsWith('eyJ')) jwtInputs(inputs, input.value, 'cookie', input.location);
+    }
   }
   const headers = extractHeaders(exchange.req.rawHeaders, { maxInputs }, inspectedHeaders);
   if ('problem' in headers) return { problem: asProblem(headers.problem) };
@@ -101,16 +104,37 @@ function credentialInputs(inputs: InspectedInput[], exchange: Exchange): void {
       if (user !== '') inputs.push({ source: 'header', name: 'username', location, value: user });
       if (password !== '') inputs.push({ source: 'header', name: 'password', location, value: password });
     } else if (scheme === 'bearer') {
-      const dot = credential.indexOf('.');
-      if (dot < 8 || dot > 2048) continue;
-      const header = Buffer.from(credential.slice(0, dot), 'base64url').toString('utf8');
-      if (header.charCodeAt(0) !== 0x7b) continue; // `{`: a JOSE header
-      const parsed = extractJson(header, { source: 'header', scalars: false, maxInputs: 64 });
-      if ('problem' in parsed) continue; // not a JWT: the JWT protection, when on, refuses it
-      for (const input of parsed.inputs) inputs.push({ ...input, location });
+      jwtInputs(inputs, credential, 'header', location);
     }
   }
 }
+
+/**
+ * A JWT's JOSE header and claims, as an application reads them (a bearer token, a JWT cookie): the header's `kid`
+ * is looked up in a database or a file and its `jku`/`x5u` fetched before the signature is checked, and an
+ * application that trusts a token without checking it (`alg: none`, a leaked key) reads its claims into queries.
+ * The claims that name the issuer's own URLs (`iss`, `aud`, `azp`, `picture`...) are left out: a development
+ * server's tokens name `http://localhost:8080/realms/...`. Located at the token, so that events redact them.
+ */
+function jwtInputs(inputs: InspectedInput[], token: string, source: 'header' | 'cookie', location: string): void {
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (first < 8 || first > 2048 || second < 0 || second - first > 16384) return;
+  const header = Buffer.from(token.slice(0, first), 'base64url').toString('utf8');
+  if (header.charCodeAt(0) !== 0x7b || !header.includes('"alg"')) return; // `{"alg":...`: a JOSE header
+  const parsedHeader = extractJson(header, { source, scalars: false, maxInputs: 64 });
+  if ('problem' in parsedHeader) return; // not a JWT: the JWT protection, when on, refuses it
+  for (const input of parsedHeader.inputs) inputs.push({ ...input, location });
+  const claims = Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8');
+  if (claims.charCodeAt(0) !== 0x7b) return;
+  const parsedClaims = extractJson(claims, { source, scalars: false, maxInputs: 256 });
+  if ('problem' in parsedClaims) return;
+  for (const input of parsedClaims.inputs) {
+    if (!input.isName && ISSUER_URL_CLAIMS.has(input.name)) continue;
+    inputs.push({ ...input, location });
+  }
+}
+const ISSUER_URL_CLAIMS: ReadonlySet<string> = new Set(['iss', 'aud', 'azp', 'picture', 'website', 'profile', 'client_id']);
 
 /**
  * A Referer that is a URL with a query (the page the user came from, often a search of this very site) is

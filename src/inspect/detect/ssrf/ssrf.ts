@@ -86,7 +86,8 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
   const keep = (v: Verdict): void => best.keep(v);
   const hints = nameHints(context.name);
   const browserHeader = context.source === 'header' && hints.browser;
-  const where: Where = { urlish: !context.isName && hints.url, text: context.isName || hints.text, redirect: hints.redirect, browserHeader, header: context.source === 'header' };
+  // (`text` also for what was base64 inside another value: a token's claims, `iss: http://localhost:8080/realms/x`)
+  const where: Where = { urlish: !context.isName && hints.url, text: context.isName || hints.text || context.layers.includes('base64'), redirect: hints.redirect, browserHeader, header: context.source === 'header' };
 
   const seen = new Map<string, HostFacts | null>(); // hosts repeat in long values: classify each once
   for (const url of urls) {

@@ -85,6 +85,15 @@ export function cleanHost(raw: string): string {
   return h;
 }
 
+/** A quote, a line break, `<` or `>` in value[from, to). */
+function quoteOrBreakBetween(value: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = value.charCodeAt(k);
+    if (c === 34 || c === 39 || c === 10 || c === 13 || c === 60 || c === 62) return true;
+  }
+  return false;
+}
+
 /** Finds URLs (with a scheme) in a value. At most `max`. */
 export function findUrls(value: string, max = 4096): FoundUrl[] {
   const out: FoundUrl[] = [];
@@ -145,6 +154,9 @@ export function findUrls(value: string, max = 4096): FoundUrl[] {
     let p = nextAt(a);
     if (p >= tailEnd) p = -1;
     let guard = 0;
+    // (not past a quote, a line break or markup: in JSON or HTML text an e-mail address after the URL is another value,
+    // `"iss":"http://localhost:8080/realms/x","email":"kim@example.com"`)
+    if (p >= 0 && quoteOrBreakBetween(value, a, p)) p = -1;
     while (p >= 0 && guard++ < 4) {
       let q = p + 1;
       while (q < tailEnd && !endsAuthority(value.charCodeAt(q))) q++;
