@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPolicyFile, parsePolicyText, validatePolicyObject } from './load-policy.ts';
 import { PolicyError, type PolicyIssue } from './policy-error.ts';
+import { METHODS } from './policy-schema.ts';
 
 const minimal = () => ({ upstreams: { api: { url: 'http://127.0.0.1:3000' } }, routes: [{ path: '/**', upstream: 'api' }] as Record<string, unknown>[] });
 
@@ -190,7 +191,7 @@ describe('parsePolicyText', () => {
     const text = 'upstreams:\n  api:\n    url: http://127.0.0.1:3000\nroutes:\n  - path: /\n    upstream: api\n    methods: [GET, YANK]\n    foo: 1\n';
     assert.deepEqual(issuesOf(() => parsePolicyText(text, 'p', {})), [
       { path: '/routes/0', message: 'unknown key "foo"' },
-      { path: '/routes/0/methods/1', message: 'must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT' },
+      { path: '/routes/0/methods/1', message: `must be one of ${METHODS.join(', ')}` },
     ]);
   });
 

@@ -45,6 +45,7 @@ const SAMPLES: Record<string, { value: string; context?: Partial<DetectorContext
   ldapi: [{ value: '*)(uid=*))(|(uid=*' }, { value: 'admin)(|(password=*)' }],
   ssti: [{ value: '{{7*7}}' }, { value: '${7*7}' }, { value: '<%= 7*7 %>' }, { value: "#{T(java.lang.Runtime).getRuntime().exec('id')}" }],
   nosqli: [{ value: '$where', context: { isName: true } }, { value: '{"$where": "sleep(5000)"}' }, { value: "'; while(true){}; var x='" }],
+  xpathi: [{ value: "' | //password | '" }, { value: '1 or 1=1]|//*|//*[1=1' }, { value: "' or substring(//user[1]/password,1,1)='a" }],
 };
 
 function findings(detector: Detector, value: string, context: Partial<DetectorContext> = {}): Finding[] {
@@ -81,7 +82,7 @@ test('gated detectors stay silent on random text without their characters', () =
   const alphabet = [...Array.from({ length: 95 }, (_, k) => String.fromCharCode(32 + k)), '\r', '\n', '\t', '\u00e9', '\u212a', '\uff1c', '\u560a'];
   let seed = 7;
   const next = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
-  const words = ['jndi', 'ldap', 'include', 'exec', 'DOCTYPE', 'ENTITY', 'SYSTEM', 'uid', 'where', 'sleep', 'Set-Cookie', 'HTTP', 'Bcc', 'db', 'gt', 'ne', 'esi'];
+  const words = ['jndi', 'ldap', 'include', 'exec', 'DOCTYPE', 'ENTITY', 'SYSTEM', 'uid', 'where', 'sleep', 'Set-Cookie', 'HTTP', 'Bcc', 'db', 'gt', 'ne', 'esi', ' or ', '//', 'substring(', ']'];
   for (const detector of DETECTORS.filter((d) => d.needs !== undefined)) {
     const allowed = alphabet.filter((ch) => (surveyChars(ch) & detector.needs!) === 0);
     for (let k = 0; k < 1500; k++) {
