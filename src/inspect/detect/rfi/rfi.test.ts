@@ -45,6 +45,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['https://evil.example/shell', 2, { source: 'body', name: 'content' }],
   ['https://evil.example/shell', 2, { source: 'body', name: 'body' }],
   ['https://evil.example/shell', 1, { source: 'query', name: 'page' }],
+  // a query left open for the include's suffix is the truncation trick; a page's address with its query is paranoia 2
+  ['http://evil.example/shell.txt?a=', 1, { source: 'query', name: 'page' }],
+  ['https://www.example.kr/search?q=%EA%B0%A4', 2, { source: 'body', name: 'page' }],
   // an include of a host on the victim's own network
   ['http://10.13.37.1/s.txt', 1, { source: 'query', name: 'lang' }],
   ['http://10.13.37.1/s.txt\u0000', 1, { source: 'query', name: 'lang' }],

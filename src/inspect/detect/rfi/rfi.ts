@@ -93,7 +93,9 @@ function run(value: string, context: DetectorContext, report: (finding: Finding)
       // paranoia 1. A URL inside text (a `body` or `content` field of an API with a link in it) or in a field named
       // for both (`pageUrl`, `document-uri`, `source-file` of a CSP report, `base_url`) at paranoia 2, and the
       // other rules still look at it.
-      const strong = whole && !urlName && !message;
+      // (a page's address with its query, `page=https://shop.example/search?q=shoes`, as web-vitals beacons and error
+      // loggers send it, at paranoia 2; a query left open for the include's suffix, `...x.txt?a=`, stays at 1)
+      const strong = whole && !urlName && !message && !pageWithQuery(url);
       keep({ rule: 'rfi-remote-include', paranoia: strong ? 1 : 2, score: SCORE.critical, message: `remote URL ${what} in the include parameter ${context.name}`, ...span });
       if (strong && !truncation) continue; // (a cut one is reported as such too: the include of an own page is dropped later)
     }
@@ -219,6 +221,17 @@ function staticResource(url: FoundUrl, ip: boolean): boolean {
   if (dot <= 0) return false;
   const ext = last.slice(dot + 1);
   return STATIC_EXT.has(ext) || (!ip && BROWSER_SCRIPT_EXT.has(ext));
+}
+
+/** The URL has a query with a value at its end (`?q=shoes&page=2`), not one left open (`?`, `?a=`). */
+function pageWithQuery(url: FoundUrl): boolean {
+  const rest = url.rest;
+  const q = rest.indexOf('?');
+  if (q < 0) return false;
+  const hash = rest.indexOf('#', q);
+  const query = hash < 0 ? rest.slice(q + 1) : rest.slice(q + 1, hash);
+  const last = query.charCodeAt(query.length - 1);
+  return query.length >= 3 && query.includes('=') && last !== 61 && last !== 63 && last !== 38;
 }
 
 /**
