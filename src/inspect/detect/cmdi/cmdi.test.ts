@@ -175,6 +175,8 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['Write a bash script that deletes log files older than 7 days in /var/log/myapp and compresses the rest.', { source: 'body', name: 'content' }],
   // a Python traceback: `File "...", line N, in name`
   ['Traceback (most recent call last):\n  File "/usr/local/lib/python3.11/site-packages/django/core/handlers/exception.py", line 55, in inner\n    response = get_response(request)\n  File "/app/shop/views.py", line 42, in checkout\n    order = Order.objects.get(id=order_id)', { source: 'body', name: 'body' }],
+  // a page title (GA4's `dt`): capitalised words between separators make no chain
+  ['Who we are; Where we work | Time Out', { source: 'query', name: 'dt' }],
   // the signed headers of presigned S3 and GCS URLs
   ['content-type;host', { source: 'query', name: 'X-Goog-SignedHeaders' }],
   ['host;x-amz-content-sha256;x-amz-date', { source: 'query', name: 'X-Amz-SignedHeaders' }],

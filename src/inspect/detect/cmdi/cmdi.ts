@@ -1301,8 +1301,10 @@ function analyse(value: string, parse: ShellParse, keep: (v: Verdict) => void, w
     const outcome = analyseCommand(value, cmd, cmds, idx, parse, glob, wants, isName);
     if (outcome === null) continue;
     if (outcome.verdict !== null) keep(at(outcome.verdict));
-    // (commands in Markdown code, a block or inline spans, are quoted: they make no chain of their own)
+    // (commands in Markdown code, a block or inline spans, are quoted: they make no chain of their own; nor do
+    // capitalised words without strong evidence, a title's words: `Who we are; Where we work | Time Out`)
     if (cmd.markdown) continue;
+    if (outcome.evidence < 2 && cmd.words.length > 0 && isCapitalized(cmd.words[0]!.text)) continue;
     known++;
     if (outcome.filter === true) filters++;
     if (outcome.evidence > 0) withEvidence++;

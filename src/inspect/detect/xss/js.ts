@@ -700,10 +700,14 @@ function prevIs(src: string, p: Prev, punct: string): boolean {
  * (`at eval (eval at globalEval (https://.../jquery.min.js:2:2645), <anonymous>:1:1)`): a function named in an error
  * report, not a call.
  */
-/** The token before is `at`, or `new` after `at` (`at new Function (<anonymous>)`). */
-function afterAt(src: string, p1: Prev, p2: Prev): boolean {
+/**
+ * The token before is `at`, or `new` after `at` (`at new Function (<anonymous>)`), or a member of an object named
+ * after `at` (`at Function.globalEval (...)`, `at Object.eval (...)`).
+ */
+function afterAt(src: string, p1: Prev, p2: Prev, p3: Prev): boolean {
   const isAt = (p: Prev): boolean => p.type === TK_IDENT && p.end - p.start === 2 && src.startsWith('at', p.start);
-  return isAt(p1) || (p1.type === TK_IDENT && p1.end - p1.start === 3 && src.startsWith('new', p1.start) && isAt(p2));
+  return isAt(p1) || (p1.type === TK_IDENT && p1.end - p1.start === 3 && src.startsWith('new', p1.start) && isAt(p2)) ||
+    (prevIs(src, p1, '.') && p2.type === TK_IDENT && isAt(p3));
 }
 
 function stackFrameAt(src: string, end: number): boolean {
@@ -763,7 +767,7 @@ function lexSinks(src: string, from: number, to: number, out: JsEvent[], maxEven
       if (len >= 3 && len <= 24 && SINK_KEYS.has(src.charCodeAt(lx.start) * 64 + len)) {
         const name = lx.text();
         const sink = SINKS.get(name);
-        if (sink !== undefined && budget.tokens > 0 && !(afterAt(src, p1, p2) && stackFrameAt(src, lx.end))) {
+        if (sink !== undefined && budget.tokens > 0 && !(afterAt(src, p1, p2, p3) && stackFrameAt(src, lx.end))) {
           // Suspend the main lexer's state: the analysis uses its own lexers.
           const here = { start: lx.start, end: lx.end, comment: lx.comment };
           const before = out.length;

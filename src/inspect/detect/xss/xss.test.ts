@@ -316,6 +316,7 @@ const BENIGN: string[] = [
   '<button ng-click="save()">Save</button> <a @click="open = !open">Menu</a>',
   // V8 stack frames in error reports: functions named, not called
   'TypeError: x is not a function\n    at new Function (<anonymous>)\n    at https://a.example/app.js:1:2',
+  'TypeError: x\n    at Function.globalEval (https://code.jquery.com/jquery-3.7.1.min.js:2:2645)\n    at Object.eval (https://a.example/x.js:1:1)',
   'EvalError: x\n    at eval (eval at globalEval (https://code.jquery.com/jquery-3.7.1.min.js:2:2645), <anonymous>:1:1)\n    at https://shop.example.com/app.js:10:5',
   // XML vocabularies with HTML-named elements: S3's DeleteObjects, XML Signature
   '<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>a/b.txt</Key></Object><Quiet>true</Quiet></Delete>',
