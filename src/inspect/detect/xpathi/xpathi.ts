@@ -72,38 +72,50 @@ function predicateUnion(v: string): number {
   return -1;
 }
 
-/** After a closed string and `or`/`and`, a path from the root (`' or //user[name='admin']/password/text()='a`). */
-function blindPath(lower: string): number {
-  for (let from = 0, guard = 0; guard < 8; guard++) {
-    const at = lower.indexOf('/', from);
-    if (at < 0) return -1;
-    from = at + 2;
-    let b = at - 1;
-    while (b >= 0 && isSpace(lower.charCodeAt(b))) b--;
-    const word = lower.endsWith('or', b + 1) ? 2 : lower.endsWith('and', b + 1) ? 3 : 0;
-    if (word === 0 || b + 1 - word === 0 || !isSpace(lower.charCodeAt(b - word)) || b === at - 1) continue;
-    // a step and a name, then a predicate or a further step (`//user[`, `/users/user/`)
-    let i = lower.charCodeAt(at + 1) === 47 ? at + 2 : at + 1;
+/**
+ * After a closed string and `or`/`and`, a path from the root (`' or //user[name='admin']/password/text()='a`):
+ * read from each quote (at most 64) that `or` or `and` follows; where the path starts, or -1.
+ */
+function blindPath(v: string, quotes: readonly number[]): number {
+  for (const q of quotes) {
+    let i = q + 1;
+    while (i < v.length && i - q < 8 && (isSpace(v.charCodeAt(i)) || v.charCodeAt(i) === 41)) i++;
+    const word = wordAt(v, i);
+    if (word === 0) continue;
+    i += word;
+    if (!isSpace(v.charCodeAt(i))) continue;
+    while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+    if (v.charCodeAt(i) !== 47) continue;
+    const at = i;
+    i = v.charCodeAt(i + 1) === 47 ? i + 2 : i + 1;
     const name = i;
-    while (i < lower.length && i - name < 64 && isNameChar(lower.charCodeAt(i))) i++;
-    if (i === name || (lower.charCodeAt(i) !== 91 && lower.charCodeAt(i) !== 47)) continue;
-    if (leftQuoteBefore(lower, Math.max(0, b + 1 - word - 16), b + 2)) return at;
+    while (i < v.length && i - name < 64 && isNameChar(v.charCodeAt(i) | 32)) i++;
+    if (i > name && (v.charCodeAt(i) === 91 || v.charCodeAt(i) === 47)) return at;
   }
   return -1;
 }
 
+/** `or` or `and` (any case) at `i`: its length, or 0. */
+function wordAt(v: string, i: number): number {
+  const a = v.charCodeAt(i) | 32;
+  const b = v.charCodeAt(i + 1) | 32;
+  if (a === 111 && b === 114) return 2; // or
+  if (a === 97 && b === 110 && (v.charCodeAt(i + 2) | 32) === 100) return 3; // and
+  return 0;
+}
+
 /** A quote followed by `or`/`and`, and an XPath function reading an absolute path (`substring(//user`). */
-function blindFunction(lower: string): number {
+function blindFunction(v: string): number {
   let from = 0;
   for (let guard = 0; guard < 8; guard++) {
-    const open = lower.indexOf('(/', from);
+    const open = v.indexOf('(/', from);
     if (open < 0) return -1;
     from = open + 2;
     let s = open;
-    while (s > 0 && s > open - 20 && (isNameChar(lower.charCodeAt(s - 1)))) s--;
-    if (!FUNCTIONS.includes(lower.slice(s, open))) continue;
-    // a quote that the value leaves, then `or` or `and`, before the function
-    if (leftQuoteBefore(lower, Math.max(0, s - 200), s)) return s;
+    while (s > 0 && s > open - 20 && isNameChar(v.charCodeAt(s - 1) | 32)) s--;
+    if (!FUNCTIONS.includes(v.slice(s, open).toLowerCase())) continue;
+    const window = Math.max(0, s - 200);
+    if (leftQuoteBefore(v.slice(window, s).toLowerCase(), 0, s - window)) return s;
   }
   return -1;
 }
@@ -132,33 +144,39 @@ export const xpathiDetector: Detector = {
   detect(value: string, _context, report: (finding: Finding) => void): void {
     if (value.length < 4) return;
     const v = value;
-    if (v.includes('/')) {
-      for (let q = 0, seen = 0; q < v.length && seen < 64; q++) {
-        if (!isQuote(v.charCodeAt(q))) continue;
-        seen++;
+    if (!v.includes('/')) return;
+    // the quotes of the value (at most 64), found with native searches
+    const quotes: number[] = [];
+    let single = v.indexOf("'");
+    let double = v.indexOf('"');
+    while (quotes.length < 64 && (single >= 0 || double >= 0)) {
+      if (double < 0 || (single >= 0 && single < double)) { quotes.push(single); single = v.indexOf("'", single + 1); }
+      else { quotes.push(double); double = v.indexOf('"', double + 1); }
+    }
+    if (quotes.length > 0 && (v.includes('|') || v.includes(']'))) {
+      for (const q of quotes) {
         const hit = breakOut(v, q);
         if (hit) {
           report({ ruleId: hit.rule, category: 'xpathi', paranoia: 1, score: SCORE.critical, message: hit.message, matched: v.slice(q, q + 40) });
           return;
         }
       }
-      // `1 or 1=1]|//*`: out of a numeric predicate and a union, no quote needed
-      const union = predicateUnion(v);
-      if (union >= 0) {
-        report({ ruleId: 'xpathi-union', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath predicate closed and a node-set union added', matched: v.slice(Math.max(0, union - 10), union + 30) });
-        return;
-      }
-      const path = blindPath(v.toLowerCase());
-      if (path >= 0) {
-        report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and the document read by an absolute path', matched: v.slice(Math.max(0, path - 10), path + 40) });
-        return;
-      }
-      if (v.includes('(/')) {
-        const at = blindFunction(v.toLowerCase());
-        if (at >= 0) {
-          report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and a function reading the document by an absolute path', matched: v.slice(Math.max(0, at - 10), at + 40) });
-        }
-      }
+    }
+    // `1 or 1=1]|//*`: out of a numeric predicate and a union, no quote needed
+    const union = v.includes('|') ? predicateUnion(v) : -1;
+    if (union >= 0) {
+      report({ ruleId: 'xpathi-union', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath predicate closed and a node-set union added', matched: v.slice(Math.max(0, union - 10), union + 30) });
+      return;
+    }
+    if (quotes.length === 0) return;
+    const path = blindPath(v, quotes);
+    if (path >= 0) {
+      report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and the document read by an absolute path', matched: v.slice(Math.max(0, path - 10), path + 40) });
+      return;
+    }
+    const at = v.includes('(/') ? blindFunction(v) : -1;
+    if (at >= 0) {
+      report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and a function reading the document by an absolute path', matched: v.slice(Math.max(0, at - 10), at + 40) });
     }
   },
 };
