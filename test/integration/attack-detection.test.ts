@@ -219,7 +219,7 @@ test('the input budget (maxInputs, default 20000) holds for bodies: a 2,000-reco
   assert.equal((await send('/api/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: attack })).status, 403, 'the last record is inspected too');
 });
 
-test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line; binary formats parsed into fields stay 415', async () => {
+test('every text type is inspected as text, JSON by its other names as JSON, NDJSON line by line, protobuf and gRPC-Web by their wire format; other binary field formats stay 415', async () => {
   const csv = 'id,name,note\n1,"Kim, Ji-woo","said ""hi"""\n2,O\'Brien,=SUM(A1:A2)\n';
   assert.equal((await send('/import', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } })).status, 200);
   assert.equal((await send('/import', { method: 'POST', body: `1,${JNDI}\n`, headers: { 'content-type': 'text/csv' } })).status, 403);
@@ -234,7 +234,14 @@ test('every text type is inspected as text, JSON by its other names as JSON, NDJ
   const event = (await gw.logs()).find((r) => r.type === 'security' && r.requestId === attack.headers['x-request-id']);
   assert.ok(JSON.stringify(event).includes('body:line2:$.msg'), JSON.stringify(event));
   assert.equal((await send('/_bulk', { method: 'POST', body: '{"a":1}\n{"a":1,}\n', headers: { 'content-type': 'application/x-ndjson' } })).status, 400);
-  assert.equal((await send('/rpc', { method: 'POST', body: Buffer.from('0a03616263', 'hex'), headers: { 'content-type': 'application/x-protobuf' } })).status, 415);
+  // protobuf read without its schema: field 1 `abc` passes, field 1 holding a Log4Shell lookup is found, in gRPC-Web too
+  assert.equal((await send('/rpc', { method: 'POST', body: Buffer.from('0a03616263', 'hex'), headers: { 'content-type': 'application/x-protobuf' } })).status, 200);
+  const lookup = Buffer.concat([Buffer.from([0x0a, JNDI.length]), Buffer.from(JNDI)]);
+  assert.equal((await send('/rpc', { method: 'POST', body: lookup, headers: { 'content-type': 'application/x-protobuf' } })).status, 403);
+  const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, lookup.length]), lookup]);
+  assert.equal((await send('/acme.v1.Search/Find', { method: 'POST', body: frame, headers: { 'content-type': 'application/grpc-web+proto' } })).status, 403);
+  assert.equal((await send('/rpc', { method: 'POST', body: '{"not":"protobuf"}', headers: { 'content-type': 'application/x-protobuf' } })).status, 400);
+  assert.equal((await send('/rpc', { method: 'POST', body: Buffer.from([0x81, 0xa1, 0x61, 0x01]), headers: { 'content-type': 'application/msgpack' } })).status, 415);
 });
 
 test('bodies in EUC-KR are read as Korean: forms, XML, text and JSON pass, attacks in them (full-width too) are blocked; UTF-8 by any name', async () => {

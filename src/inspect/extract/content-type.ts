@@ -1,3 +1,4 @@
+import { GRPC_WEB_SUBTYPES, PROTOBUF_SUBTYPES } from './protobuf.ts';
 import { failure, type ExtractProblem } from './extract-result.ts';
 import { charsetOf, UTF8, type Charset } from './charset.ts';
 import { isFileMediaType } from './file-content.ts';
@@ -23,7 +24,7 @@ export interface MediaType {
 
 export type MediaTypeResult = MediaType | { readonly problem: ExtractProblem };
 
-export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'multipart-mixed' | 'xml' | 'graphql' | 'text' | 'file' | 'unknown';
+export type BodyKind = 'json' | 'json-lines' | 'form' | 'multipart' | 'multipart-mixed' | 'xml' | 'graphql' | 'text' | 'file' | 'protobuf' | 'unknown';
 
 /** Names that JSON also goes by: browsers' CSP reports, AWS's JSON protocols, JSON-RPC (Zabbix), old aliases. */
 const JSON_ALIASES: ReadonlySet<string> = new Set(['x-json', 'csp-report', 'x-amz-json-1.0', 'x-amz-json-1.1', 'json-rpc', 'jsonrequest']);
@@ -148,6 +149,8 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
     if (subtype === 'x-www-form-urlencoded') return 'form';
     if (subtype === 'xml' || subtype.endsWith('+xml')) return 'xml';
     if (subtype === 'graphql') return 'graphql';
+    // protobuf and gRPC-Web, read without their schema (protobuf.ts)
+    if (PROTOBUF_SUBTYPES.has(subtype) || GRPC_WEB_SUBTYPES.has(subtype)) return 'protobuf';
     // (`+yaml`: Kubernetes' `apply-patch+yaml` of a server-side apply, OpenAPI's `vnd.oai.openapi+yaml`)
     if (TEXT_APPLICATIONS.has(subtype) || subtype.endsWith('+yaml')) return 'text';
     return isFileMediaType(media) ? 'file' : 'unknown';

@@ -4,6 +4,7 @@ import { extractHeaders, type HeaderSelection } from '../../inspect/extract/head
 import { extractCookies } from '../../inspect/extract/cookies.ts';
 import { bodyKindOf, classifyContentType, mediaCharset, parseContentType, type BodyKind, type MediaType } from '../../inspect/extract/content-type.ts';
 import { extractMultipartMixed } from '../../inspect/extract/multipart-mixed.ts';
+import { extractProtobuf } from '../../inspect/extract/protobuf.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
 import { extractJsonLines } from '../../inspect/extract/json-lines.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
@@ -261,6 +262,7 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
     case 'form': return extractUrlencoded(body, { charset: mediaCharset(media), ...budget });
     case 'multipart': return extractMultipart(body, media!, budget);
     case 'multipart-mixed': return extractMultipartMixed(body, media!, parsePart, budget);
+    case 'protobuf': return extractProtobuf(body, media!.subtype, maxInputs);
     case 'xml': {
       // The document as a whole too: some attacks live in the structure (`<xs:include>`), not in a text node.
       const text = xmlDocumentText(body, media?.params.has('charset') === true ? mediaCharset(media) : undefined);
