@@ -130,6 +130,7 @@ const KINDS: [string, BodyKind][] = [
   ['application/grpc-web+proto', 'protobuf'],
   ['application/grpc-web-text', 'protobuf'],
   ['application/proto', 'protobuf'],
+  ['message/rfc822', 'text'],
   ['application/msgpack', 'unknown'],
   ['application/cbor', 'unknown'],
   ['application/javascript', 'unknown'],

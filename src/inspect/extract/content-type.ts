@@ -156,6 +156,8 @@ export function classifyContentType(media: MediaType | undefined): BodyKind {
     return isFileMediaType(media) ? 'file' : 'unknown';
   }
   // (mixed and related: uploads of metadata with media, batches of requests; alternative: one content in several forms)
+  // an e-mail message (`message/rfc822`: Gmail's upload of a raw message) is text: its headers and its body
+  if (type === 'message' && (subtype === 'rfc822' || subtype === 'global')) return 'text';
   if (type === 'multipart') return subtype === 'form-data' ? 'multipart' : subtype === 'mixed' || subtype === 'related' || subtype === 'alternative' ? 'multipart-mixed' : 'unknown';
   if (type === 'text') {
     // Every text type is read as text (csv, html, markdown, calendar...), but those that are XML or JSON by name,

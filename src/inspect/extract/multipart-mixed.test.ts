@@ -53,6 +53,15 @@ test('an OData $batch: requests in application/http parts, a changeset nested on
   ]);
 });
 
+test('a batch request without a body may end with its last header line or its request line, as Google and OData clients write it', () => {
+  const body = crlf('--b', 'Content-Type: application/http', '', 'GET /drive/v3/files/f1?fields=id,name', '', '--b', 'Content-Type: application/http',
+    'Content-Transfer-Encoding: binary', '', "GET Products?$filter=Name%20eq%20'Milk' HTTP/1.1", 'Accept: application/json', '', '--b--');
+  assert.deepEqual(run('multipart/mixed; boundary=b', body), [
+    'body:part1:http:path=/drive/v3/files/f1', 'body:part1:http:query:fields=id,name',
+    'body:part2:http:path=Products', "body:part2:http:query:$filter=Name eq 'Milk'", 'body:part2:http:header:accept=application/json',
+  ]);
+});
+
 test('part headers are inputs; a part without headers is text (RFC 2046)', () => {
   const body = crlf('--b', 'Content-ID: <meta@x>', 'Content-Type: text/plain', '', 'hello', '--b', '', 'no headers here', '--b--');
   assert.deepEqual(run('multipart/mixed; boundary=b', body), ['body:part1:header:content-id=<meta@x>', 'body:part1=hello', 'body:part2=no headers here']);
