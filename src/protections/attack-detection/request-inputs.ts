@@ -79,8 +79,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'if-none-mat
 /**
  * What an application reads out of the credential and validator headers, which are not inputs as a whole (a token
  * is no payload): a Basic credential's user name and password, which some compare in a SQL or LDAP query; the
- * header of a bearer JWT, whose `kid` names a key looked up in a database or a file before the signature is checked
- * and whose `jku` and `x5u` are URLs fetched to check it; and a value that is a Shellshock function definition
+ * header and claims of a bearer JWT (see jwtInputs); and a value that is a Shellshock function definition
  * (`() { :; }; ...`), which a CGI server exports to bash whatever the header. All are located at the header
  * (`header:authorization`), so that events redact them.
  */
