@@ -48,7 +48,9 @@ export function extractHttpMessage(content: Buffer, options: HttpMessageOptions)
   const head = strictUtf8Text(content.subarray(0, headEnd));
   if (head === undefined) return bad('invalid_utf8', 'the request head is not valid UTF-8');
   // (a request without a body ends with its last header line's break, or one more: no empty line after it)
-  const lines = head.replace(/[\r\n]+$/, '').split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  let headLength = head.length;
+  while (headLength > 0 && (head.charCodeAt(headLength - 1) === 10 || head.charCodeAt(headLength - 1) === 13)) headLength--;
+  const lines = head.slice(0, headLength).split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
   const requestLine = lines[0] ?? '';
   const firstSpace = requestLine.indexOf(' ');
   if (firstSpace <= 0) return bad('request_line', 'no "METHOD target" request line');

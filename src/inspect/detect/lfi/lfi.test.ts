@@ -58,6 +58,9 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/.svn/entries', 1, PATH],
   ['/.claude/settings.json', 1, PATH],
   ['/var/log/apache2/access.log', 1],
+  // Spring's resource prefix, service configuration with passwords
+  ['classpath:../../application.yml', 1, { source: 'body', name: 'template' }],
+  ['/usr/local/etc/redis/redis.conf', 1],
   // a web server's logs wherever it is installed: what log poisoning includes
   ['/usr/local/apache2/logs/error_log', 1],
   ['C:\\xampp\\apache\\logs\\access.log', 1],

