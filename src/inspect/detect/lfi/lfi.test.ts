@@ -111,6 +111,15 @@ const attacks: [string, 1 | 2 | 3, Partial<DetectorContext>?][] = [
   ['/shop/elmah.axd', 1, PATH],
   ['/trace.axd', 1, PATH],
   ['/app_dev.php/_profiler/phpinfo', 1, PATH],
+  // left at a site's root by a deployment; scanners' and exploits' endpoints
+  ['/docker-compose.yml', 1, PATH],
+  ['/credentials.json', 1, PATH],
+  ['/backup.zip', 1, PATH],
+  ['/actuator/gateway/routes', 1, PATH],
+  ['/debug/pprof/', 1, PATH],
+  ['/mgmt/tm/util/bash', 1, PATH],
+  ['/storage/logs/laravel.log', 1, PATH],
+  ['/vpns/cfg/smb.conf', 1, PATH],
 ];
 
 const benign: [string, Partial<DetectorContext>?][] = [
@@ -164,6 +173,9 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['/actuator/health', PATH],
   ['/api/server-status', PATH],
   ['/docs/phpinfo', PATH],
+  ['/owner/repo/blob/main/docker-compose.yml', PATH],
+  ['/blog/backup.zip', PATH],
+  ['/api/routes', PATH],
   ['/blog/how-to-read-elmah-axd-logs', PATH],
   ['/blog/phpinfo', PATH],
 ];

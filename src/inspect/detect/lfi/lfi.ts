@@ -89,18 +89,35 @@ function exposedEndpoint(path: string): string | undefined {
   // (`server-status`, `heapdump` and `jolokia` at the root only, where their servers put them: an application may
   // name a page of its own so)
   if (what !== undefined && (slash === 0 || ANY_DEPTH.has(last))) return what;
-  if (!ACTUATOR_SECRETS.has(last) && last !== 'sftp.json' && last !== 'phpinfo') return undefined; // (no parent to look at for most paths)
+  if (!ACTUATOR_SECRETS.has(last) && !PARENT_NAMED.has(last)) return undefined; // (no parent to look at for most paths)
   const prev = path.lastIndexOf('/', slash - 1);
   const parent = prev < 0 ? '' : path.slice(prev + 1, slash).toLowerCase();
   if (parent === 'actuator' && ACTUATOR_SECRETS.has(last)) return `Spring Boot's /actuator/${last}`;
   if (parent === '.vscode' && last === 'sftp.json') return 'an editor\'s SFTP settings';
   if (parent === '_profiler' && last === 'phpinfo') return "Symfony's profiler phpinfo()";
+  // Spring Cloud Gateway's route API (CVE-2022-22947: a route with a SpEL filter), Go's profiler, Laravel Telescope's
+  // request log, F5 BIG-IP's iControl REST shell (CVE-2022-1388), Laravel's own log
+  if (last === 'routes' && parent === 'gateway' && path.toLowerCase().includes('/actuator/gateway/')) return "Spring Cloud Gateway's actuator routes";
+  if (last === 'pprof' && parent === 'debug') return "Go's net/http/pprof profiler";
+  if (last === 'requests' && parent === 'telescope') return "Laravel Telescope's request log";
+  if (last === 'bash' && parent === 'util' && path.toLowerCase().includes('/mgmt/tm/util/')) return "F5 BIG-IP's iControl REST bash";
+  if (last === 'laravel.log' && parent === 'logs') return "Laravel's log";
   return undefined;
 }
+/** Last segments whose parent tells what they are (see exposedEndpoint). */
+const PARENT_NAMED: ReadonlySet<string> = new Set(['sftp.json', 'phpinfo', 'routes', 'pprof', 'requests', 'bash', 'laravel.log']);
 const EXPOSED_LAST: ReadonlyMap<string, string> = new Map([
   ['server-status', "Apache's server-status"], ['server-info', "Apache's server-info"], ['phpinfo.php', 'phpinfo()'],
   ['sftp-config.json', "an editor's SFTP settings"], ['heapdump', 'a JVM heap dump'], ['jolokia', 'Jolokia (JMX over HTTP)'],
   ['elmah.axd', "ASP.NET's ELMAH error log"], ['trace.axd', "ASP.NET's request trace"], ['eval-stdin.php', "PHPUnit's eval-stdin.php"],
+  // at the root of a site, what a deployment leaves there by mistake: compose files and cloud credentials (passwords
+  // and keys), archives of the whole site
+  ['docker-compose.yml', 'a Docker Compose file'], ['docker-compose.yaml', 'a Docker Compose file'],
+  ['credentials.json', 'a cloud credentials file'], ['service-account.json', 'a cloud service account key'],
+  ['backup.zip', 'a backup archive of the site'], ['backup.tar.gz', 'a backup archive of the site'],
+  ['site.tar.gz', 'a backup archive of the site'], ['site.zip', 'a backup archive of the site'],
+  ['www.zip', 'a backup archive of the site'], ['www.tar.gz', 'a backup archive of the site'],
+  ['jmx-console', "JBoss's JMX console"], ['web-console', "JBoss's web console"],
 ]);
 /** Of EXPOSED_LAST, those found at any depth (a site's subfolder, a `vendor/` folder), not at the root only. */
 const ANY_DEPTH: ReadonlySet<string> = new Set(['phpinfo.php', 'sftp-config.json', 'elmah.axd', 'trace.axd', 'eval-stdin.php']);
@@ -408,7 +425,7 @@ const GATE = /[/\\]|(?<![^.\x20"'=\t\n])\.|config|\.in[i\u0130]|id_rsa|ntuser|0x
  *   `pathShape` cuts, or turn a character into an ASCII letter (the Kelvin sign), so such tokens are always read.
  * Matched ASCII case-insensitively, as the rules compare lower-cased text.
  */
-const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|tomcat-users|docker\.sock|logs|\.(?:sql|bak|old|orig|swp|swo|save|backup|bkp|bck|mdb|dump|log|inc|cnf|key|jks|keystore|kdbx|ppk|rdb|accdb|mdf|ldf)/i;
+const MAY_MATTER = /[^\x00-\x7f]|file:|\\\\|\$|\.\.|(?<![^/\\:])\.|etc|proc|sys|root|dev|var|home|tmp|win|inetpub|documents|boot|autoexec|config|ntuser|web-inf|meta-inf|_darcs|id_|identity|authorized|hosts|pagefile|hiberfil|swapfile|unattend|sam|settings|database|secrets|master|credentials|tomcat-users|docker\.sock|logs|\.(?:sql|bak|old|orig|swp|swo|save|backup|bkp|bck|mdb|dump|log|inc|cnf|conf|key|jks|keystore|kdbx|ppk|rdb|accdb|mdf|ldf)/i;
 
 const HEX_PATH = /0[xX](?:2[eEfF]|5[cC])/;
 

@@ -237,7 +237,7 @@ const SECRET_NAMES = set(`id_rsa id_dsa id_ecdsa id_ed25519 id_rsa.pub authorize
   sysprep.inf sysprep.xml localsettings.php configuration.php config.inc.php settings.local.php
   database.yml secrets.yml master.key credentials.yml.enc appsettings.json .dockerenv .aiignore .cursorignore
   .cursorrules .clinerules .windsurfrules .boltignore .codeiumignore .aider.conf.yml .mcp.json tomcat-users.xml
-  docker.sock containerd.sock redis.conf pg_hba.conf mongod.conf`);
+  docker.sock containerd.sock redis.conf pg_hba.conf mongod.conf smb.conf`);
 
 /** Templates of `.env` files, committed to repositories beside `.gitignore`d real ones, with placeholder values. */
 const ENV_TEMPLATES = set('.env.example .env.sample .env.template .env.dist .env-example .env-sample .env.defaults');

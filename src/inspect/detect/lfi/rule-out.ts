@@ -116,7 +116,7 @@ for (let c = 0; c < 128; c++) LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
 const WORDS = ['file:', '\\\\', '..', 'etc', 'proc', 'sys', 'root', 'dev', 'var', 'home', 'tmp', 'win', 'inetpub',
   'documents', 'boot', 'autoexec', 'config', 'ntuser', 'web-inf', 'meta-inf', '_darcs', 'id_', 'identity',
   'authorized', 'hosts', 'pagefile', 'hiberfil', 'swapfile', 'unattend', 'sam', 'settings', 'database', 'secrets',
-  'master', 'credentials', 'tomcat-users', 'docker.sock', 'logs', '.sql', '.bak', '.old', '.orig', '.swp', '.mdb', '.dump', '.log', '0x'];
+  'master', 'credentials', 'tomcat-users', 'docker.sock', 'logs', '.sql', '.bak', '.old', '.orig', '.swp', '.mdb', '.dump', '.log', '.conf', '0x'];
 const WORDS_BY_FIRST: string[][] = Array.from({ length: 128 }, (): string[] => []);
 const WORD_STARTS = new Uint8Array(128 * 128);
 for (const w of WORDS) {
