@@ -187,6 +187,10 @@ const benign: [string, Partial<DetectorContext>?][] = [
   ['--dry-run', { source: 'query', name: 'flags' }],
   ['-o report.pdf', { source: 'query', name: 'args' }],
   ['C#', { source: 'query', name: 'q' }],
+  // searches for two topics joined by `&`, tracking values joined by `|` (`history` is no program of a shell run
+  // without a terminal)
+  ['docker & kubernetes', { source: 'query', name: 's' }],
+  ['typeahead|term|air fryer 6 qt|||history', { source: 'query', name: 'tref' }],
   // a page title (GA4's `dt`): capitalised words between separators make no chain
   ['Who we are; Where we work | Time Out', { source: 'query', name: 'dt' }],
   // the signed headers of presigned S3 and GCS URLs

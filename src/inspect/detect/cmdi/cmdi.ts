@@ -1511,7 +1511,8 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
     if (!isName && isCapitalized(head.text) && !commandLineArgs(words, k + 1) && !obfuscated) level = 3;
     else if (evidenceLevel >= 2) level = 1;
     else if (evidenceLevel === 1) level = isName || (!common && (info.kind & (K.recon | K.shell | K.windows | K.powershell)) !== 0) ? 1 : 2;
-    else if (!common && args === 0 && (chained || (resolved.absolute && (info.kind !== 0 || resolved.systemBin === true)))) level = 1;
+    // (after `&` alone, only a real command counts as chained: `docker & kubernetes` is a search for two topics)
+    else if (!common && args === 0 && ((chained && (cmd.next !== '&' || nextIsCommand(cmds, idx))) || (resolved.absolute && (info.kind !== 0 || resolved.systemBin === true)))) level = 1;
     else if (!common && args === 0) level = resolved.absolute ? 2 : 3; // a lone name is also a word in data (`base64`, `cmd`)
     else if (!common) level = commandLineArgs(words, k + 1) ? 2 : 3;
     else level = 0;
@@ -1528,6 +1529,13 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   const message = why === 1 ? `evasion in the command word (${name})` : why === 2 ? `command substitution running ${name}`
     : why === 3 ? `${name} after ${opName(cmd.op)}` : `${name} with command-line arguments`;
   return { verdict: { rule, paranoia: level, score, message: `OS command: ${message}`, start, end }, level, evidence: ev.level, end, filter };
+}
+
+/** The command after `cmds[idx]` starts with a known program name. */
+function nextIsCommand(cmds: readonly Command[], idx: number): boolean {
+  const w = cmds[idx + 1]?.words[0];
+  if (w === undefined) return false;
+  return lookup(w.text.toLowerCase().slice(w.text.lastIndexOf('/') + 1)) !== undefined;
 }
 
 /** Windows `net` subcommands that list accounts, groups, shares and settings (`8.8.8.8| net user`). */

@@ -110,7 +110,7 @@ add(K.admin, `ansible ansible-playbook ansible-galaxy ansible-vault ansible-cons
 add(K.reader, `cat more less head tail cut sort uniq paste join fold expand unexpand split comm column look file
   tee wc tr find locate which type`);
 add(K.recon, `id who w ps top htop env set uptime date cal groups users last hostname ip route host dig df du free
-  pwd history jobs echo print`);
+  pwd echo print`);
 add(K.net, `curl ping ping6 nc ssh ftp host dig mail telnet finger whois links http https tor`);
 add(K.shell, `sh exec eval source`);
 add(K.interp, `python perl ruby php node lua java tcl`);
