@@ -97,7 +97,7 @@ export const cmdiDetector: Detector = {
     // options handed to a program the application runs with the value as an argument (argument injection: git's
     // `--upload-pack=CMD`, tar's `--checkpoint-action=exec=CMD`, ssh's `-oProxyCommand=CMD`, find's `-exec CMD ;`,
     // curl's `-o /var/www/x.php URL`)
-    if (value.length <= 2048 && value.trimStart().charCodeAt(0) === 45) {
+    if (value.length <= 2048 && firstNonBlank(value) === 45) {
       const arg = argumentInjection(value.toLowerCase());
       if (arg !== undefined) {
         report({ ruleId: 'cmdi-argument-injection', category: 'cmdi', paranoia: 1, score: SCORE.critical, message: `option that runs a command or writes a file (${arg})`, matched: value.slice(0, 120) });
@@ -1529,6 +1529,13 @@ function analyseCommand(value: string, cmd: Command, cmds: Command[], idx: numbe
   const message = why === 1 ? `evasion in the command word (${name})` : why === 2 ? `command substitution running ${name}`
     : why === 3 ? `${name} after ${opName(cmd.op)}` : `${name} with command-line arguments`;
   return { verdict: { rule, paranoia: level, score, message: `OS command: ${message}`, start, end }, level, evidence: ev.level, end, filter };
+}
+
+/** The first character of `value` that is not a blank, or NaN. */
+function firstNonBlank(value: string): number {
+  let i = 0;
+  while (i < value.length && (value.charCodeAt(i) === 32 || value.charCodeAt(i) === 9)) i++;
+  return value.charCodeAt(i);
 }
 
 /** The command after `cmds[idx]` starts with a known program name. */
