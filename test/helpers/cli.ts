@@ -38,14 +38,27 @@ export async function spawnCli(args: string[], readyText = '"event":"started"', 
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-/** A free TCP port on 127.0.0.1 (for child processes that need a fixed address). */
+/** Ports handed out by freePort in this process: a closed port may be handed out again at once. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1 (for child processes that need a fixed address), never one this process was given
+ * before: two calls in a row could get the same port from the system (`[await freePort(), await freePort()]`), and
+ * the child listening on both failed with EADDRINUSE.
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const chosen = (server.address() as { port: number }).port;
+        server.close(() => resolve(chosen));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
