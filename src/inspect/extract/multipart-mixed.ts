@@ -1,7 +1,7 @@
 import type { InspectedInput } from '../finding.ts';
-import { parseContentType, type MediaType } from './content-type.ts';
-import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractProblem, type ExtractResult } from './extract-result.ts';
-import { multipartBoundary, readParts } from './multipart.ts';
+import { classifyContentType, parseContentType, type MediaType } from './content-type.ts';
+import { DEFAULT_MAX_INPUTS, failure, tooManyInputs, type ExtractResult } from './extract-result.ts';
+import { bad, multipartBoundary, readParts } from './multipart.ts';
 import { extractHttpMessage } from './http-message.ts';
 
 /**
@@ -33,12 +33,7 @@ export interface MixedOptions {
   readonly depth?: number;
 }
 
-export const MIXED_SUBTYPES: ReadonlySet<string> = new Set(['mixed', 'related', 'alternative']);
 const MAX_DEPTH = 2;
-
-function bad(detail: string, message: string): { problem: ExtractProblem } {
-  return failure('multipart_invalid', `multipart: ${message}`, detail);
-}
 
 export function extractMultipartMixed(body: Uint8Array, media: MediaType, parsePart: PartParser, options: MixedOptions = {}): ExtractResult {
   const boundary = multipartBoundary(media);
@@ -88,7 +83,7 @@ export function extractMultipartMixed(body: Uint8Array, media: MediaType, parseP
 /** The inputs of one part's content, relocated under `at`. */
 function partInputs(media: MediaType | undefined, content: Buffer, parsePart: PartParser, at: string, depth: number, maxInputs: number): ExtractResult {
   if (content.length === 0) return { inputs: [] };
-  if (media !== undefined && media.type === 'multipart' && MIXED_SUBTYPES.has(media.subtype)) {
+  if (media !== undefined && classifyContentType(media) === 'multipart-mixed') {
     if (depth >= MAX_DEPTH) return failure('multipart_invalid', 'multipart nested more than two levels deep', 'nesting');
     return extractMultipartMixed(content, media, parsePart, { maxInputs, prefix: `${at}:`, depth: depth + 1 });
   }

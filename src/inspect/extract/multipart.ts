@@ -44,7 +44,8 @@ export interface MultipartOptions {
 export const DEFAULT_MAX_PARTS = 1000;
 export const DEFAULT_MAX_PART_HEADER_BYTES = 8192;
 
-function bad(detail: string, message: string): { problem: ExtractProblem } {
+/** A malformed multipart body (also used by multipart-mixed.ts): 400 `multipart_invalid` with `detail`. */
+export function bad(detail: string, message: string): { problem: ExtractProblem } {
   return failure('multipart_invalid', `multipart: ${message}`, detail);
 }
 

@@ -12,6 +12,7 @@ import { headInputs, bodyInputs } from './request-inputs.ts';
 import { headerSelection } from '../../inspect/extract/headers.ts';
 import { hostName } from '../../http/request-head.ts';
 import { siteOf } from '../../http/site.ts';
+import { findUrls } from '../../inspect/detect/ssrf/url.ts';
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
 // (a catalog sync of 2,500 products is 20,000 inputs, inspected in 60 to 220 ms; maxInspectionMs bounds the rest)
@@ -148,12 +149,11 @@ function withoutOwnSiteIncludes(found: Match[], host: string | undefined): Match
   return found.filter((m) => m.ruleId !== 'rfi-remote-include' || urlSite(m.matched) !== own);
 }
 
-/** The site of the host of the URL `text` starts with (after any userinfo), or undefined. */
+/** The site of the host of the URL `text` starts with, read by the parser the RFI detector found it with. */
 function urlSite(text: string): string | undefined {
-  const m = URL_HOST.exec(text);
-  return m === null ? undefined : siteOf(m[1]!.toLowerCase());
+  const host = findUrls(text, 1)[0]?.hosts[0];
+  return host === undefined ? undefined : siteOf(host);
 }
-const URL_HOST = /^[A-Za-z][A-Za-z0-9+.-]{0,15}:\/\/(?:[^@/?#\s]{0,256}@)?([^/?#:@\s]{1,253})/;
 
 /** Headers that are not inputs (credentials, opaque validators) but are searched for Log4Shell lookups. */
 const LOOKUP_ONLY_HEADERS = ['authorization', 'proxy-authorization', 'if-none-match', 'if-match'];

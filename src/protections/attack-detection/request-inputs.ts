@@ -7,6 +7,7 @@ import { extractMultipartMixed } from '../../inspect/extract/multipart-mixed.ts'
 import { extractProtobuf } from '../../inspect/extract/protobuf.ts';
 import { extractJson } from '../../inspect/extract/json.ts';
 import { extractJsonLines } from '../../inspect/extract/json-lines.ts';
+import { skipWs } from '../../inspect/extract/json-lexical.ts';
 import { extractUrlencoded } from '../../inspect/extract/urlencoded.ts';
 import { extractMultipart } from '../../inspect/extract/multipart.ts';
 import { extractFile } from '../../inspect/extract/file-content.ts';
@@ -287,8 +288,7 @@ function parseAs(kind: Exclude<BodyKind, 'unknown'>, body: Buffer, media: MediaT
  * wholly JSON stays text (undefined).
  */
 function plainJson(text: string, maxInputs?: number): ExtractResult | undefined {
-  let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i++;
+  const i = skipWs(text, 0);
   const c = text.charCodeAt(i);
   if (c !== 123 && c !== 91) return undefined; // `{` or `[`
   const budget = maxInputs === undefined ? {} : { maxInputs };

@@ -1889,22 +1889,31 @@ function imageCoders(v: string): Hit | undefined {
   const write = v.indexOf('<write filename=');
   if (write >= 0 && v.includes('<image')) return { ruleId: 'code-imagemagick', paranoia: 1, message: 'ImageMagick MSL script writing a file', at: write };
   const mvg = v.includes('graphic-context');
-  const lower = mvg || v.length <= 65536 ? v.toLowerCase() : '';
-  for (const coder of IMAGE_CODERS) {
-    let at = lower.indexOf(coder);
-    while (at >= 0) {
-      const before = lower.charCodeAt(at - 1);
-      // in MVG, a quoted image name (`image over 0,0 0,0 'ephemeral:...'`); in SVG, an href's value
-      if ((mvg && (before === 39 || before === 34)) || ((before === 39 || before === 34) && lower.slice(Math.max(0, at - 7), at - 1).endsWith('href='))) {
-        return { ruleId: 'code-imagemagick', paranoia: 1, message: `ImageMagick coder ${coder} in an image`, at };
+  if (!mvg) {
+    // in SVG, an href's quoted value (`xlink:href="msl:/tmp/x.msl"`): only the start of each value is lower-cased (a
+    // rich-text body is full of links)
+    for (let h = v.indexOf('href='), n = 0; h >= 0 && n < 256; h = v.indexOf('href=', h + 5), n++) {
+      const quote = v.charCodeAt(h + 5);
+      if (quote !== 39 && quote !== 34) continue;
+      const start = v.slice(h + 6, h + 16).toLowerCase();
+      for (const coder of IMAGE_CODERS) {
+        if (start.startsWith(coder)) return { ruleId: 'code-imagemagick', paranoia: 1, message: `ImageMagick coder ${coder} in an image`, at: h + 6 };
       }
-      at = lower.indexOf(coder, at + coder.length);
+    }
+    return undefined;
+  }
+  const lower = v.toLowerCase();
+  for (const coder of IMAGE_CODERS) {
+    // in MVG, a quoted image name (`image over 0,0 0,0 'ephemeral:...'`)
+    for (let at = lower.indexOf(coder); at >= 0; at = lower.indexOf(coder, at + coder.length)) {
+      const before = lower.charCodeAt(at - 1);
+      if (before === 39 || before === 34) return { ruleId: 'code-imagemagick', paranoia: 1, message: `ImageMagick coder ${coder} in an image`, at };
     }
   }
-  if (mvg) {
-    const url = lower.indexOf('url(');
-    if (url >= 0 && lower.indexOf('|', url) > url && lower.indexOf('|', url) - url < 200) return { ruleId: 'code-imagemagick', paranoia: 1, message: 'ImageMagick URL with a command (|)', at: url };
-  }
+  // a command after the URL of a `url(...)` fill
+  const url = lower.indexOf('url(');
+  const bar = url >= 0 ? lower.indexOf('|', url) : -1;
+  if (bar > url && bar - url < 200) return { ruleId: 'code-imagemagick', paranoia: 1, message: 'ImageMagick URL with a command (|)', at: url };
   return undefined;
 }
 /** ImageMagick coders that read, delete or run files in place of an image. */

@@ -44,11 +44,15 @@ const SESSION_NAMES: ReadonlySet<string> = new Set([
   'session-token', 'sessiontoken', 'x-session-id', 'django_session', 'sessionkey', 'session_key',
 ]);
 
+/** A cookie or parameter name lower-cased, without a `__Host-` or `__Secure-` prefix. */
+function sessionNameKey(raw: string): string {
+  const name = raw.toLowerCase();
+  return name.startsWith('__host-') ? name.slice(7) : name.startsWith('__secure-') ? name.slice(9) : name;
+}
+
 function isSessionName(raw: string): boolean {
   if (raw.length < 3 || raw.length > 64) return false;
-  let name = raw.toLowerCase();
-  if (name.startsWith('__host-')) name = name.slice(7);
-  else if (name.startsWith('__secure-')) name = name.slice(9);
+  const name = sessionNameKey(raw);
   if (SESSION_NAMES.has(name)) return true;
   // IIS appends random letters: ASPSESSIONIDQACRBTRS.
   return name.startsWith('aspsessionid');
@@ -302,11 +306,7 @@ function refererHost(referer: string): string | undefined {
  * checkout.stripe.com, Adyen's `?sessionId=`, Adobe Target's), which no framework reads as its session.
  */
 function urlSessionName(raw: string): boolean {
-  if (!sessionNameParam(raw)) return false;
-  let name = raw.toLowerCase();
-  if (name.startsWith('__host-')) name = name.slice(7);
-  else if (name.startsWith('__secure-')) name = name.slice(9);
-  return !GENERIC_SESSION_NAMES.has(name);
+  return sessionNameParam(raw) && !GENERIC_SESSION_NAMES.has(sessionNameKey(raw));
 }
 const GENERIC_SESSION_NAMES: ReadonlySet<string> = new Set(['sessionid', 'session_id', 'session-id', 'sessid', 'sess_id',
   'session_token', 'session-token', 'sessiontoken', 'sessionkey', 'session_key', 'x-session-id', 'sid_token']);
